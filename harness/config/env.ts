@@ -1,0 +1,24 @@
+/** `${NAME}` and `${NAME:-fallback}` substitution from the environment. */
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export interface Substituted {
+  value: string;
+  /** Variables the template named that are not set and have no fallback. */
+  missing: string[];
+  /** The template used at least one variable (its value may be a secret). */
+  usedEnv: boolean;
+}
+
+export function substituteEnv(template: string, env: NodeJS.ProcessEnv = process.env): Substituted {
+  const missing: string[] = [];
+  let usedEnv = false;
+  const value = template.replace(VAR, (_, name: string, fallback: string | undefined) => {
+    usedEnv = true;
+    const v = env[name];
+    if (v !== undefined && v !== '') return v;
+    if (fallback !== undefined) return fallback;
+    missing.push(name);
+    return '';
+  });
+  return { value, missing, usedEnv };
+}

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { parseJsonPath } from '../json/path.ts';
+
+/**
+ * The run config, as zod schemas. Every object is strict: an unknown key is an error that names
+ * it (a typo in a timeout must never silently fall back to a default). Cross-field checks that
+ * need the file system or the environment (prompt files, `${ENV}`) live in `load.ts`.
+ */
+
+export const Duration = z
+  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" or a number of milliseconds')])
+  .transform((v) => parseDuration(v));
+
+export const JsonPathString = z.string().superRefine((value, ctx) => {
+  try {
+    parseJsonPath(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+/** Recognises an SSE event: every given condition must hold. */
+export const EventMatcher = z
+  .strictObject({
+    /** SSE event name (`event:` field; unnamed events are "message"). */
+    event: z.string().min(1).optional(),
+    /** The whole `data` equals this sentinel, e.g. "[DONE]". */
+    data: z.string().optional(),
+    /** A JSON path into `data`; with `equals` its value must equal (one of) these, without it the field must exist. */
+    field: JsonPathString.optional(),
+    equals: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]).optional(),
+  })
+  .refine((m) => m.event !== undefined || m.data !== undefined || m.field !== undefined, {
+    message: 'a matcher needs at least one of "event", "data" or "field"',
+  })
+  .refine((m) => m.equals === undefined || m.field !== undefined, { message: '"equals" needs "field"', path: ['equals'] });
+export type EventMatcherSpec = z.input<typeof EventMatcher>;
+
+const Extract = z.strictObject({ match: EventMatcher.optional(), path: JsonPathString });
+
+export const StreamProfile = z.strictObject({
+  /** `data` is JSON (apart from a terminal sentinel); data that does not parse makes the stream `malformed`. */
+  json: z.boolean().default(true),
+  content: Extract,
+  citations: Extract.optional(),
+  terminal: EventMatcher,
+  error: EventMatcher.optional(),
+});
+export type StreamProfileSpec = z.input<typeof StreamProfile>;
+export type StreamProfileConfig = z.output<typeof StreamProfile>;
+
+export const PRESET_NAMES = ['openai', 'named-events', 'typed-json'] as const;
+const PresetName = z.enum(PRESET_NAMES);
+
+/** `'openai'`, a full profile, or `{ preset: 'openai', ...parts to override }`. Resolved in load.ts. */
+export const StreamSetting = z.union([
+  PresetName,
+  z.strictObject({
+    preset: PresetName.optional(),
+    json: z.boolean().optional(),
+    content: Extract.optional(),
+    citations: Extract.optional(),
+    terminal: EventMatcher.optional(),
+    error: EventMatcher.optional(),
+  }),
+]);
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+const Method = z.enum(METHODS);
+
+/** `"POST /chat/stream"` or `{ method: 'POST', path: '/chat/stream' }`. */
+export const Route = z.union([
+  z
+    .string()
+    .regex(new RegExp(`^(${METHODS.join('|')}) /\\S*$`), 'expected "METHOD /path", e.g. "POST /chat/stream"')
+    .transform((s) => {
+      const [method, path] = s.split(' ') as [z.infer<typeof Method>, string];
+      return { method, path };
+    }),
+  z.strictObject({ method: Method, path: z.string().startsWith('/', 'a path starts with "/"') }),
+]);
+export type RouteConfig = z.output<typeof Route>;
+
+export const HealthCheck = z.union([
+  z.string().startsWith('/', 'a health path starts with "/"').transform((path) => ({ path, status: 200 })),
+  z.strictObject({ path: z.string().startsWith('/'), status: z.number().int().min(100).max(599).default(200) }),
+]);
+
+export const Target = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a target name uses letters, digits, ".", "_" or "-"'),
+  role: z.enum(['baseline', 'candidate']),
+  /** Base URL; `${ENV_VAR}` is substituted at load time. */
+  baseUrl: z.string().min(1),
+  /** Headers sent on every request; values may use `${ENV_VAR}` and are redacted in every output. */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Logical route name → method and path on this target. */
+  routes: z.record(z.string(), Route),
+  stream: StreamSetting.default('openai'),
+  /** Health routes checked before any load (see `preflight`). */
+  health: z.array(HealthCheck).default([]),
+  /** Max connections in this target's keep-alive pool; unset means one per in-flight request. */
+  connections: z.number().int().min(1).optional(),
+});
+export type TargetConfig = z.output<typeof Target>;
+
+export const Scenario = z.strictObject({
+  name: z.string().min(1),
+  /** A logical route every target maps in `routes`. */
+  route: z.string().min(1),
+  /** JSON body template; strings may use {{prompt}}, {{session_id}}, {{iteration}}, {{request_id}}. */
+  body: z.unknown().default({ message: '{{prompt}}', session_id: '{{session_id}}' }),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Prompt set: a JSONL file (one {"text": "...", "expectsCitations": true} per line), relative to the config file. */
+  prompts: z.string().min(1),
+  sessionId: z.string().default('parity-{{iteration}}'),
+});
+export type ScenarioConfig = z.output<typeof Scenario>;
+
+export const Timeouts = z.strictObject({
+  connect: Duration.default(5_000),
+  headers: Duration.default(10_000),
+  firstEvent: Duration.default(15_000),
+  /** Longest allowed silence between two events before the stream counts as `stalled`. */
+  idle: Duration.default(10_000),
+  /** Whole-stream limit; past it the stream counts as `timeout`. */
+  total: Duration.default(120_000),
+});
+export type TimeoutsConfig = z.output<typeof Timeouts>;
+
+export const ClosedLoad = z
+  .strictObject({
+    model: z.literal('closed').default('closed'),
+    /** Virtual users, each looping: send one paired iteration, wait for both streams, repeat. */
+    vus: z.number().int().min(1),
+    /** Total iterations shared by all VUs. Give this or `duration`, not both. */
+    iterations: z.number().int().min(1).optional(),
+    duration: Duration.optional(),
+    /** Start the VUs evenly over this time instead of all at once (spreads the connection burst). */
+    rampUp: Duration.default(0),
+    timeouts: Timeouts.default(Timeouts.parse({})),
+  })
+  .refine((l) => (l.iterations === undefined) !== (l.duration === undefined), {
+    message: 'give exactly one of "iterations" or "duration"',
+  });
+export type LoadConfig = z.output<typeof ClosedLoad>;
+
+export const Preflight = z.strictObject({
+  retries: z.number().int().min(0).default(5),
+  interval: Duration.default(2_000),
+  timeout: Duration.default(5_000),
+});
+
+export const Config = z
+  .strictObject({
+    name: z.string().default('parity run'),
+    targets: z.array(Target).min(2, 'a run needs two targets: one baseline and one candidate'),
+    scenarios: z.array(Scenario).min(1),
+    load: ClosedLoad,
+    preflight: Preflight.default(Preflight.parse({})),
+    /** Header carrying the pair's shared request id. */
+    requestIdHeader: z.string().default('x-request-id'),
+    /** Where runs write `<run-id>/`; relative to the working directory. */
+    outDir: z.string().default('reports'),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const role of ['baseline', 'candidate'] as const) {
+      const n = cfg.targets.filter((t) => t.role === role).length;
+      if (n !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets'],
+          message: `expected exactly one target with role "${role}", found ${n}`,
+        });
+      }
+    }
+    const names = new Set<string>();
+    cfg.targets.forEach((t, i) => {
+      if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `duplicate target name "${t.name}"` });
+      names.add(t.name);
+    });
+    cfg.scenarios.forEach((s, si) => {
+      cfg.targets.forEach((t) => {
+        if (!(s.route in t.routes)) {
+          const known = Object.keys(t.routes);
+          ctx.addIssue({
+            code: 'custom',
+            path: ['scenarios', si, 'route'],
+            message: `route "${s.route}" is not in the route map of target "${t.name}" (it maps: ${known.length ? known.join(', ') : 'nothing'}); add it to targets[${cfg.targets.indexOf(t)}].routes`,
+          });
+        }
+      });
+    });
+  });
+
+export type ConfigInput = z.input<typeof Config>;
+export type ParsedConfig = z.output<typeof Config>;
+
+/** Identity function that exists for types: `export default defineConfig({ ... })` in parity.config.ts. */
+export function defineConfig(config: ConfigInput): ConfigInput {
+  return config;
+}

@@ -1,0 +1,63 @@
+/**
+ * One error class per failure kind, each with a stable `code` callers branch on (never on message
+ * text), and the process exit code it maps to. Exit codes are part of the CLI contract:
+ *   0 pass (or a run with no policy that completed), 1 fail, 2 inconclusive (incl. interrupted runs),
+ *   3 config or harness error.
+ */
+export const ExitCode = { pass: 0, fail: 1, inconclusive: 2, error: 3 } as const;
+
+export type ErrorCode =
+  | 'PARITY_CONFIG_INVALID'
+  | 'PARITY_CONFIG_UNREADABLE'
+  | 'PARITY_PREFLIGHT_FAILED'
+  | 'PARITY_RUN_FILE_INVALID'
+  | 'PARITY_HARNESS_ERROR'
+  | 'PARITY_USAGE';
+
+export class ParityError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number = ExitCode.error;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'ParityError';
+  }
+}
+
+/** One problem in a config file: where it is (dotted path), what was wrong, what was expected. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+/** A config (or policy, or scenario) file that cannot be used. Carries every issue found, not just the first. */
+export class ConfigError extends ParityError {
+  readonly file: string;
+  readonly issues: ConfigIssue[];
+  constructor(file: string, issues: ConfigIssue[]) {
+    super('PARITY_CONFIG_INVALID', formatIssues(file, issues));
+    this.name = 'ConfigError';
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+export class PreflightError extends ParityError {
+  constructor(message: string) {
+    super('PARITY_PREFLIGHT_FAILED', message);
+    this.name = 'PreflightError';
+  }
+}
+
+export class UsageError extends ParityError {
+  constructor(message: string) {
+    super('PARITY_USAGE', message);
+    this.name = 'UsageError';
+  }
+}
+
+export function formatIssues(file: string, issues: ConfigIssue[]): string {
+  const lines = issues.map((i) => `  ✖ ${i.message}\n    → at ${i.path || '(root)'}`);
+  const noun = issues.length === 1 ? 'problem' : 'problems';
+  return `${file}: ${issues.length} ${noun}; nothing was sent.\n${lines.join('\n')}`;
+}

@@ -1,0 +1,9 @@
+/** Public API of parity. */
+export { defineConfig, type ConfigInput } from './config/schema.ts';
+export { loadConfig, resolveConfig, type LoadedConfig } from './config/load.ts';
+export { runParity, type RunOptions, type RunOutput } from './run/engine.ts';
+export { RunResult, TargetSummary, Percentiles, RUN_SCHEMA_VERSION } from './run/result.ts';
+export type { StreamSample, PairedSample, Outcome } from './metrics/sample.ts';
+export { OUTCOMES, INTERRUPTIONS } from './metrics/sample.ts';
+export { STREAM_PRESETS } from './targets/stream-presets.ts';
+export { ParityError, ConfigError, ExitCode } from './errors.ts';

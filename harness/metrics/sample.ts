@@ -1,0 +1,62 @@
+/**
+ * What one stream measured. The stream probe makes these; everything downstream (summaries,
+ * gates, reports) only reads them. Times are milliseconds from the request start.
+ */
+export const OUTCOMES = [
+  'complete',
+  'http_error',
+  'connect_error',
+  'reset',
+  'stalled',
+  'no_terminal',
+  'error_event',
+  'timeout',
+  'malformed',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Outcomes that end a stream after the backend answered 2xx headers: what users see as a broken answer. */
+export const INTERRUPTIONS: readonly Outcome[] = ['reset', 'stalled', 'no_terminal', 'error_event', 'timeout', 'malformed'];
+
+export type Role = 'baseline' | 'candidate';
+
+export interface StreamSample {
+  target: string;
+  role: Role;
+  scenario: string;
+  /** Shared by both samples of a pair; sent in the request-id header. */
+  requestId: string;
+  iteration: number;
+  vu: number;
+  promptIndex: number;
+  expectsCitations: boolean;
+  /** Wall-clock start (epoch ms). */
+  startedAt: number;
+  outcome: Outcome;
+  status?: number;
+  /** Stable error code (`UND_ERR_CONNECT_TIMEOUT`, `PARITY_IDLE_TIMEOUT`, ...) and message, when not complete. */
+  error?: { code: string; message: string };
+  headersMs?: number;
+  firstEventMs?: number;
+  /** First event carrying non-empty content text (a role-only or empty chunk does not count). */
+  firstContentMs?: number;
+  /** Terminal event received. */
+  completionMs?: number;
+  /** When the probe stopped reading, whatever the outcome. */
+  endMs: number;
+  /** Gaps between consecutive events. */
+  gapsMs: number[];
+  events: number;
+  contentChunks: number;
+  contentChars: number;
+  bytes: number;
+  citations: number;
+}
+
+export interface PairedSample {
+  requestId: string;
+  scenario: string;
+  iteration: number;
+  baseline: StreamSample;
+  candidate: StreamSample;
+}

@@ -1,0 +1,65 @@
+import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
+
+export interface TerminalOptions {
+  color: boolean;
+}
+
+const fmtMs = (p: Percentiles | null, k: keyof Percentiles) => (p ? `${Math.round(p[k])}` : '–');
+const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toFixed(1)}%`);
+
+/** The end-of-run table: one block per scenario, a column per target. Pure: text in, text out. */
+export function renderSummary(result: RunResult, opts: TerminalOptions): string {
+  const bold = (s: string) => (opts.color ? `\x1b[1m${s}\x1b[22m` : s);
+  const dim = (s: string) => (opts.color ? `\x1b[2m${s}\x1b[22m` : s);
+  const lines: string[] = [];
+  for (const sc of result.summaries) {
+    const b = sc.baseline;
+    const c = sc.candidate;
+    lines.push(bold(`scenario ${sc.scenario}`));
+    const rows: [string, string, string][] = [
+      ['', `${b.target} (baseline)`, `${c.target} (candidate)`],
+      ['streams', String(b.count), String(c.count)],
+      ...(['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const).map(
+        (k): [string, string, string] => [`${label(k)} p50/p95/p99 ms`, triple(b[k]), triple(c[k])],
+      ),
+      ['gap between events mean/p99 ms', gap(b), gap(c)],
+      ['error rate', pct(b.errorRate), pct(c.errorRate)],
+      ['interruption rate', pct(b.interruptionRate), pct(c.interruptionRate)],
+      ['5xx rate', pct(b.http5xxRate), pct(c.http5xxRate)],
+      ['citation presence', cite(b), cite(c)],
+      ['content chars/s p50', fmtMs(b.contentCharsPerSec, 'p50'), fmtMs(c.contentCharsPerSec, 'p50')],
+      ['outcomes', outcomes(b), outcomes(c)],
+    ];
+    const w0 = Math.max(...rows.map((r) => r[0].length));
+    const w1 = Math.max(...rows.map((r) => r[1].length));
+    for (const [i, r] of rows.entries()) {
+      const line = `  ${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`;
+      lines.push(i === 0 ? dim(line) : line);
+    }
+  }
+  const l = result.load;
+  lines.push(`${l.iterations} paired iterations in ${(l.durationMs / 1000).toFixed(1)} s${l.abandoned ? `, ${l.abandoned} requests abandoned at interruption` : ''}`);
+  if (!result.complete) lines.push(bold(`INCOMPLETE: ${result.incompleteReason ?? 'unknown'}`));
+  return lines.join('\n');
+}
+
+function label(k: string): string {
+  return { headersMs: 'headers', firstEventMs: 'first event', firstContentMs: 'first content', completionMs: 'completion' }[k] ?? k;
+}
+function triple(p: Percentiles | null): string {
+  return p ? `${fmtMs(p, 'p50')} / ${fmtMs(p, 'p95')} / ${fmtMs(p, 'p99')}` : '–';
+}
+function gap(s: TargetSummary): string {
+  return s.gapMs ? `${s.gapMs.mean.toFixed(1)} / ${fmtMs(s.gapMs, 'p99')}` : '–';
+}
+function cite(s: TargetSummary): string {
+  return s.citations.presenceRate === null ? '–' : `${pct(s.citations.presenceRate)} (${s.citations.present}/${s.citations.expected})`;
+}
+function outcomes(s: TargetSummary): string {
+  return (
+    Object.entries(s.outcomes)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || '–'
+  );
+}

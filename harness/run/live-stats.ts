@@ -1,0 +1,36 @@
+import { INTERRUPTIONS, type StreamSample } from '../metrics/sample.ts';
+
+/** Counters the progress display reads while a run is going; the engine is the only writer. */
+export interface TargetCounters {
+  name: string;
+  role: 'baseline' | 'candidate';
+  inFlight: number;
+  completed: number;
+  errors: number;
+  interruptions: number;
+}
+
+export interface LiveStats {
+  startedAt: number;
+  plannedIterations: number | null;
+  plannedDurationMs: number | null;
+  iterations: number;
+  targets: [TargetCounters, TargetCounters];
+}
+
+export function createLiveStats(baseline: string, candidate: string, planned: { iterations?: number | undefined; duration?: number | undefined }): LiveStats {
+  const t = (name: string, role: 'baseline' | 'candidate'): TargetCounters => ({ name, role, inFlight: 0, completed: 0, errors: 0, interruptions: 0 });
+  return {
+    startedAt: Date.now(),
+    plannedIterations: planned.iterations ?? null,
+    plannedDurationMs: planned.duration ?? null,
+    iterations: 0,
+    targets: [t(baseline, 'baseline'), t(candidate, 'candidate')],
+  };
+}
+
+export function recordSample(c: TargetCounters, s: StreamSample): void {
+  c.completed++;
+  if (s.outcome !== 'complete') c.errors++;
+  if (INTERRUPTIONS.includes(s.outcome)) c.interruptions++;
+}

@@ -1,0 +1,35 @@
+import type { StreamProfileSpec } from '../config/schema.ts';
+
+/**
+ * Built-in stream profiles for the SSE framings chat backends actually use. A target names one
+ * (`stream: 'openai'`) or starts from one and overrides parts (`stream: { preset: 'openai', ... }`).
+ */
+export const STREAM_PRESETS = {
+  /** OpenAI-style chat completion chunks: `data: {"choices":[{"delta":{"content":"..."}}]}` then `data: [DONE]`. */
+  openai: {
+    json: true,
+    content: { path: 'choices[0].delta.content' },
+    citations: { path: 'citations' },
+    terminal: { data: '[DONE]' },
+    error: { field: 'error' },
+  },
+  /** Named events: `event: token|citations|done|error` with JSON data. */
+  'named-events': {
+    json: true,
+    content: { match: { event: 'token' }, path: 'text' },
+    citations: { match: { event: 'citations' }, path: 'citations' },
+    terminal: { event: 'done' },
+    error: { event: 'error' },
+  },
+  /** Unnamed events whose JSON data carries a `type`: token, citations, done, error. */
+  'typed-json': {
+    json: true,
+    content: { match: { field: 'type', equals: 'token' }, path: 'content' },
+    citations: { match: { field: 'type', equals: 'citations' }, path: 'citations' },
+    terminal: { field: 'type', equals: 'done' },
+    error: { field: 'type', equals: 'error' },
+  },
+} satisfies Record<string, StreamProfileSpec>;
+
+export type StreamPresetName = keyof typeof STREAM_PRESETS;
+export const STREAM_PRESET_NAMES = Object.keys(STREAM_PRESETS) as StreamPresetName[];

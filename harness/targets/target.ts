@@ -1,0 +1,40 @@
+import { Pool } from 'undici';
+import type { ResolvedTarget } from '../config/load.ts';
+import type { TimeoutsConfig } from '../config/schema.ts';
+import { compileProfile, type EventClassifier } from '../probes/stream-profile.ts';
+
+/** A target at run time: its keep-alive pool, its compiled stream profile, and URL building. */
+export interface LiveTarget {
+  readonly config: ResolvedTarget;
+  readonly pool: Pool;
+  readonly classify: EventClassifier;
+  /** Path on this target for a logical route (base URL path prefix included). */
+  pathFor(route: string): { method: string; path: string };
+  close(): Promise<void>;
+}
+
+export function openTarget(config: ResolvedTarget, timeouts: TimeoutsConfig): LiveTarget {
+  const url = new URL(config.baseUrl);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const pool = new Pool(url.origin, {
+    connections: config.connections ?? null,
+    connect: { timeout: timeouts.connect },
+    headersTimeout: timeouts.headers,
+    // The probe enforces idle and total limits itself so it can tell `stalled` from `timeout`.
+    bodyTimeout: 0,
+    keepAliveTimeout: 10_000,
+  });
+  return {
+    config,
+    pool,
+    classify: compileProfile(config.stream),
+    pathFor(route) {
+      const r = config.routes[route];
+      if (!r) throw new Error(`target "${config.name}" has no route "${route}"`);
+      return { method: r.method, path: prefix + r.path };
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}
