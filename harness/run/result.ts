@@ -67,6 +67,102 @@ export const PreflightCheckResult = z.object({
 });
 export type PreflightCheckResult = z.infer<typeof PreflightCheckResult>;
 
+
+
+// ---------------------------------------------------------------------------------------------
+// Sections filled by later steps of the pipeline. Each is optional in run.json: a run without a
+// policy has no verdict, a stream-only run has no contracts. Defined here so every reader
+// (gates, reporters, trend) shares one shape.
+
+/** One gate's evaluation (see harness/gates/). */
+export const GateResult = z.object({
+  /** Stable id: policy gate name or `metric@scenario`. */
+  id: z.string(),
+  /** The gate as written, e.g. "p95 completion <= 1.20x baseline". */
+  description: z.string(),
+  metric: z.string(),
+  scenario: z.string().nullable(),
+  comparison: z.enum(['absolute', 'ratio', 'delta_pp']),
+  severity: z.enum(['fail', 'warn']),
+  status: z.enum(['pass', 'fail', 'inconclusive']),
+  observed: z.object({ baseline: z.number().nullable(), candidate: z.number().nullable() }),
+  /** The compared quantity: the candidate value (absolute), candidate/baseline (ratio), or candidate − baseline in pp (delta_pp). */
+  value: z.number().nullable(),
+  limit: z.number(),
+  /** Signed distance from value to limit in the gate's unit; positive = inside the limit. */
+  margin: z.number().nullable(),
+  /** Confidence interval of `value`, when the gate is judged statistically. */
+  interval: z.object({ low: z.number(), high: z.number(), level: z.number(), method: z.string() }).nullable(),
+  samples: z.object({ baseline: z.number().int(), candidate: z.number().int(), min: z.number().int() }),
+  reason: z.string(),
+});
+export type GateResult = z.infer<typeof GateResult>;
+
+export const Verdict = z.object({
+  status: z.enum(['pass', 'fail', 'inconclusive']),
+  policy: z.string(),
+  gates: z.array(GateResult),
+  /** One line per reason the verdict is what it is (failed gates, missing data, incomplete run). */
+  reasons: z.array(z.string()),
+  evaluatedAt: z.string(),
+});
+export type Verdict = z.infer<typeof Verdict>;
+
+/** One promote/rollback hook firing (see harness/hooks/). */
+export const HookResult = z.object({
+  on: z.enum(['pass', 'fail', 'inconclusive']),
+  kind: z.enum(['exec', 'webhook']),
+  /** argv[0] or the webhook URL (credentials stripped). */
+  target: z.string(),
+  ok: z.boolean(),
+  dryRun: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  httpStatus: z.number().int().nullable(),
+  attempts: z.number().int(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+  stdoutTail: z.string(),
+  stderrTail: z.string(),
+  error: z.string().optional(),
+});
+export type HookResult = z.infer<typeof HookResult>;
+
+/** One difference between baseline and candidate responses (see harness/contracts/). */
+export const Difference = z.object({
+  pointer: z.string(),
+  kind: z.enum(['missing', 'extra', 'type', 'value', 'status', 'header', 'array_length']),
+  baseline: z.unknown(),
+  candidate: z.unknown(),
+});
+export type Difference = z.infer<typeof Difference>;
+
+export const ContractStepSummary = z.object({
+  scenario: z.string(),
+  step: z.string(),
+  pairs: z.number().int(),
+  identical: z.number().int(),
+  drifted: z.number().int(),
+  /** Drift by pointer and kind, with counts and one example. */
+  drift: z.array(z.object({ pointer: z.string(), kind: Difference.shape.kind, count: z.number().int(), example: Difference })),
+  /** Pointers that differed between two baseline responses: noise, excluded from drift. */
+  noise: z.array(z.object({ pointer: z.string(), count: z.number().int() })),
+  assertionFailures: z.object({ baseline: z.number().int(), candidate: z.number().int() }),
+  /** Relative path of the human-readable diff artifact, when the step drifted. */
+  artifact: z.string().nullable(),
+  /** curl command reproducing the request (secrets redacted). */
+  curl: z.string().nullable(),
+});
+export type ContractStepSummary = z.infer<typeof ContractStepSummary>;
+
+/** How far the harness itself could be trusted during the run (see harness/load/). */
+export const HarnessHealth = z.object({
+  eventLoopDelayMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).nullable(),
+  dispatchLagMs: Percentiles.nullable(),
+  /** Non-empty when the harness, not the backends, may have shaped the numbers. Gates read this. */
+  warnings: z.array(z.string()),
+});
+export type HarnessHealth = z.infer<typeof HarnessHealth>;
+
 export const RunResult = z.object({
   schemaVersion: z.literal(RUN_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('parity'), version: z.string() }),
@@ -95,5 +191,9 @@ export const RunResult = z.object({
   summaries: z.array(z.object({ scenario: z.string(), baseline: TargetSummary, candidate: TargetSummary })),
   /** Paired samples, one JSON object per line, beside run.json. */
   samples: z.object({ file: z.string(), pairs: z.number().int() }),
+  harness: HarnessHealth.optional(),
+  contracts: z.array(ContractStepSummary).optional(),
+  verdict: Verdict.optional(),
+  hooks: z.array(HookResult).optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startChatFixture } from '../fixtures/backends/chat-backend.ts';
-import type { CliIO, RunCommandOptions } from './cli.ts';
+import { startChatFixture } from '../../fixtures/backends/chat-backend.ts';
+import type { CliIO, Command } from '../cli.ts';
+import { executeRun, RUN_OPTIONS, runOptionsFrom, type RunCommandOptions } from './run.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_CONFIG = path.join(ROOT, 'scenarios', 'demo.config.ts');
 
 /**
@@ -12,7 +13,14 @@ export const DEMO_CONFIG = path.join(ROOT, 'scenarios', 'demo.config.ts');
  * OpenAI-style chunks, the candidate a little slower and a little less reliable), and runs
  * `scenarios/demo.config.ts` against them, the URLs passed through ${BASELINE_URL}/${CANDIDATE_URL}.
  */
-export async function runDemo(opts: RunCommandOptions, io: CliIO, run: (file: string, o: RunCommandOptions) => Promise<number>): Promise<number> {
+export const demoCommand: Command = {
+  usage: 'demo [--out dir] [--quiet]',
+  summary: 'start the built-in fixture backends and run a real paired check',
+  options: RUN_OPTIONS,
+  execute: ({ values }, io) => runDemo(runOptionsFrom(values), io),
+};
+
+export async function runDemo(opts: RunCommandOptions, io: CliIO): Promise<number> {
   const baseline = await startChatFixture({
     framing: 'named-events',
     streamPath: '/chat-stream',
@@ -35,7 +43,7 @@ export async function runDemo(opts: RunCommandOptions, io: CliIO, run: (file: st
   });
   io.stdout.write(`demo: baseline (named events) at ${baseline.url}/chat-stream, candidate (OpenAI chunks) at ${candidate.url}/chat/stream\n`);
   try {
-    return await run(DEMO_CONFIG, { ...opts, env: { ...io.env, BASELINE_URL: baseline.url, CANDIDATE_URL: candidate.url } });
+    return await executeRun(DEMO_CONFIG, { ...opts, env: { ...io.env, BASELINE_URL: baseline.url, CANDIDATE_URL: candidate.url } }, io);
   } finally {
     await Promise.all([baseline.close(), candidate.close()]);
   }

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { runParity, type RunOutput } from '../run/engine.ts';
+import { renderSummary } from '../reporters/terminal.ts';
+import { startProgress } from '../reporters/progress.ts';
+import type { CliIO, Command } from '../cli.ts';
+
+export interface RunCommandOptions {
+  outDir?: string | undefined;
+  runId?: string | undefined;
+  quiet?: boolean | undefined;
+  env?: NodeJS.ProcessEnv;
+  onOutput?: (out: RunOutput) => void;
+}
+
+export const RUN_OPTIONS = {
+  out: { type: 'string' },
+  'run-id': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+} as const;
+
+export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
+  return { outDir: values.out as string | undefined, runId: values['run-id'] as string | undefined, quiet: values.quiet as boolean | undefined };
+}
+
+export const runCommand: Command = {
+  usage: 'run <config> [--out dir] [--run-id id] [--quiet]',
+  summary: "run the config's scenarios against baseline and candidate, paired",
+  options: RUN_OPTIONS,
+  async execute({ values, positionals }, io) {
+    const file = positionals[0];
+    if (!file) throw new UsageError('parity run needs a config file: parity run <config>');
+    return executeRun(file, runOptionsFrom(values), io);
+  },
+};
+
+/** config → run → summary on the terminal → exit code. SIGINT/SIGTERM finish run.json as incomplete. */
+export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
+  const loaded = await loadConfig(file, opts.env ?? io.env);
+  const ac = new AbortController();
+  const onSignal = () => {
+    if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
+    io.stderr.write('\ninterrupted: finishing run.json with what was measured (Ctrl-C again to quit at once)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let stopProgress: (() => void) | undefined;
+  try {
+    const out = await runParity(loaded, {
+      outDir: opts.outDir,
+      runId: opts.runId,
+      signal: ac.signal,
+      onStart: (stats) => {
+        if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });
+      },
+    });
+    stopProgress?.();
+    stopProgress = undefined;
+    opts.onOutput?.(out);
+    io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY) })}\n\n`);
+    io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
+    return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;
+  } finally {
+    stopProgress?.();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
