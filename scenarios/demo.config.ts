@@ -29,7 +29,7 @@ export default defineConfig({
       name: 'chat-stream',
       route: 'chat.stream',
       body: { session_id: '{{session_id}}', message: '{{prompt}}' },
-      prompts: '../fixtures/prompts/rag-chat.jsonl',
+      prompts: 'prompts/rag-chat.jsonl',
       sessionId: 'parity-demo-{{iteration}}',
     },
   ],

@@ -46,6 +46,9 @@ export async function readConfigFile(file: string): Promise<unknown> {
       throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${(err as Error).message}`, { cause: err });
     }
   }
+  if (!['.json', '.yaml', '.yml'].includes(ext)) {
+    throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: unknown config format "${ext}"; use .ts, .js, .json, .yaml or .yml`);
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -53,17 +56,15 @@ export async function readConfigFile(file: string): Promise<unknown> {
     throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot read config file (${(err as NodeJS.ErrnoException).code}); check the path`);
   }
   try {
-    if (ext === '.json') return JSON.parse(text);
-    if (ext === '.yaml' || ext === '.yml') return parseYaml(text);
+    return ext === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `not valid ${ext.slice(1).toUpperCase()}: ${(err as Error).message}` }]);
+    throw new ConfigError(file, [{ path: '', message: `not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}` }]);
   }
-  throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: unknown config format "${ext}"; use .ts, .js, .json, .yaml or .yml`);
 }
 
 /** Validates a raw config value; throws ConfigError with every issue at once. No traffic is ever sent before this returns. */
 export async function resolveConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
-  const parsed = Config.safeParse(raw);
+  const parsed = Config.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(file, fromZodIssues(parsed.error.issues));
   const config = parsed.data;
   const issues: ConfigIssue[] = [];

@@ -34,7 +34,7 @@ export async function readPromptSet(file: string, field: string): Promise<Prompt
       issues.push({ path: field, message: `${file} line ${i + 1} is not JSON; each line must be {"text": "...", "expectsCitations": true|false}` });
       return;
     }
-    const parsed = Prompt.safeParse(value);
+    const parsed = Prompt.safeParse(value, { reportInput: true });
     if (parsed.success) prompts.push(parsed.data);
     else for (const iss of fromZodIssues(parsed.error.issues)) issues.push({ path: field, message: `${file} line ${i + 1}: ${iss.path ? iss.path + ': ' : ''}${iss.message}` });
   });

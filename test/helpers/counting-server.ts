@@ -1,0 +1,37 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A server that counts every request it gets and answers 200 "{}": proves "nothing was sent". */
+export async function startCountingServer(): Promise<{ url: string; count(): number; close(): Promise<void> }> {
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    n++;
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    count: () => n,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Collects what the CLI writes. */
+export function captureIO(env: NodeJS.ProcessEnv = process.env) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: {
+      stdout: { write: (s: string) => (out.push(s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => (err.push(s), true) } as unknown as NodeJS.WritableStream,
+      env,
+    },
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+  };
+}
