@@ -2,23 +2,16 @@ import { performance } from 'node:perf_hooks';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/schema.ts';
-import type { Outcome, Role, StreamSample } from '../metrics/sample.ts';
+import type { Outcome, StreamSample } from '../metrics/sample.ts';
 import type { EventClassifier } from './stream-profile.ts';
 
-export interface StreamRequest {
-  target: string;
-  role: Role;
-  scenario: string;
-  requestId: string;
-  iteration: number;
-  vu: number;
-  promptIndex: number;
-  expectsCitations: boolean;
+/** The sample's identity fields travel with the request, so the probe can fill the sample it returns. */
+export type StreamRequest = Pick<StreamSample, 'target' | 'role' | 'scenario' | 'requestId' | 'iteration' | 'vu' | 'promptIndex' | 'expectsCitations'> & {
   method: string;
   path: string;
   headers: Record<string, string>;
   body: string | undefined;
-}
+};
 
 interface Stop {
   outcome: Outcome;
