@@ -82,3 +82,54 @@ describe('measured rates match injected faults (400 paired streams)', () => {
     expect(apart / out.pairs.length).toBeLessThanOrEqual(0.02);
   });
 });
+
+describe('HTTP errors, missing terminal events, malformed data and throughput are measured as injected', () => {
+  let proc: FixtureProcess;
+  let out: RunOutput;
+  const tokens = 8;
+  const gap = 25;
+  beforeAll(async () => {
+    proc = await startFixtureProcess([
+      { framing: 'openai', seed: 5, tokens, interEventGapMs: gap },
+      { framing: 'openai', seed: 9, tokens, interEventGapMs: gap, faults: { httpError: 0.1, noTerminal: 0.05, malformed: 0.05 }, httpErrorStatus: 502 },
+    ]);
+    const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
+    const cfg = streamConfig({
+      baselineUrl: proc.fixtures[0]!.url,
+      candidateUrl: proc.fixtures[1]!.url,
+      promptsFile: ws.promptsFile,
+      baselineStream: 'openai',
+      candidateStream: 'openai',
+      load: { vus: 25, iterations: 200, rampUp: '200ms' },
+    });
+    out = await runParity(await resolveConfig(cfg, ws.configFile), { outDir: ws.out });
+  });
+  afterAll(async () => {
+    await proc?.close();
+  });
+
+  it('5xx, no_terminal and malformed rates are exact per 100 streams', () => {
+    const c = out.result.summaries[0]!.candidate;
+    expect(c.count).toBe(200);
+    expect(c.outcomes.http_error).toBe(20);
+    expect(c.http5xxRate).toBeCloseTo(0.1, 10);
+    expect(c.outcomes.no_terminal).toBe(10);
+    expect(c.outcomes.malformed).toBe(10);
+    expect(c.errorRate).toBeCloseTo(0.2, 10);
+    // Interruptions are judged among the 180 streams that got 2xx headers.
+    expect(c.streamsWithHeaders).toBe(180);
+    expect(c.interruptionRate).toBeCloseTo(20 / 180, 10);
+    for (const p of out.pairs) if (p.candidate.outcome === 'http_error') expect(p.candidate.status).toBe(502);
+  });
+
+  it('content characters and chars/s follow from the token text and the gaps', () => {
+    const b = out.result.summaries[0]!.baseline;
+    const perStream = Array.from({ length: tokens }, (_, i) => `tok${i + 1} `.length).reduce((a, n) => a + n, 0);
+    expect(b.contentChars).toBe(perStream * 200);
+    for (const p of out.pairs) expect(p.baseline.contentChunks).toBe(tokens);
+    // First content to completion spans the remaining tokens, the citations event and the terminal event.
+    const expected = (perStream / ((tokens + 1) * gap)) * 1000;
+    expect(Math.abs(b.contentCharsPerSec!.p50 - expected) / expected).toBeLessThanOrEqual(0.1);
+    expect(b.bytes).toBeGreaterThan(b.contentChars);
+  });
+});
