@@ -36,6 +36,7 @@ export default defineConfig({
   load: {
     vus: 20,
     iterations: 400,
+    rampUp: '500ms',
     timeouts: { firstEvent: '2s', idle: '500ms', total: '10s' },
   },
   preflight: { retries: 5, interval: '2s' },
