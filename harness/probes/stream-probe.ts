@@ -18,6 +18,8 @@ export interface StreamRequest {
   path: string;
   headers: Record<string, string>;
   body: string | undefined;
+  /** Also return the streamed content text (contract stream steps); off for load, where it would only cost memory. */
+  collectText?: boolean;
 }
 
 interface Stop {
@@ -37,7 +39,7 @@ export async function probeStream(
   req: StreamRequest,
   timeouts: TimeoutsConfig,
   signal?: AbortSignal,
-): Promise<StreamSample & { aborted?: boolean }> {
+): Promise<StreamSample & { aborted?: boolean; text?: string }> {
   const startedAt = Date.now();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
@@ -80,6 +82,7 @@ export async function probeStream(
   let lastEventAt = -1;
   let chunkAt = 0;
   let watchdog: NodeJS.Timeout | undefined;
+  const textParts: string[] | undefined = req.collectText ? [] : undefined;
 
   const onEvent = (ev: EventSourceMessage) => {
     if (terminal) return;
@@ -106,6 +109,7 @@ export async function probeStream(
     if (c.text !== undefined) {
       s.contentChunks++;
       s.contentChars += c.text.length;
+      textParts?.push(c.text);
       if (s.firstContentMs === undefined) s.firstContentMs = chunkAt;
     }
   };
@@ -193,7 +197,7 @@ export async function probeStream(
   }
   s.endMs = now();
   if (stop?.code === 'PARITY_ABORTED' && !terminal) return { ...s, aborted: true };
-  return s;
+  return textParts ? { ...s, text: textParts.join('') } : s;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
