@@ -3,7 +3,7 @@
  * "[redacted]" in headers and in JSON bodies, and a curl command that reproduces the request.
  */
 const SENSITIVE_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
-const SENSITIVE_FIELD = /password|passwd|secret|token|api[-_]?key|authorization|cookie|credential/i;
+const SENSITIVE_FIELD = /password|passwd|secret|api[-_]?key|authorization|cookie|credential|(^|[_-])token$/i;
 
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? '[redacted]' : v]));
