@@ -51,7 +51,8 @@ export const snapshotCommand: Command = {
       io.stdout.write(`contracts.json: ${path.relative(process.cwd(), out) || out}\n`);
       if (update) io.stdout.write(`snapshots rewritten under ${plan.contracts.snapshots}\n`);
       if (ac.signal.aborted) return ExitCode.inconclusive;
-      return steps.some((s) => s.drifted > 0 || s.assertionFailures.candidate > 0) && !update ? ExitCode.fail : ExitCode.pass;
+      // With --update-snapshots drift is accepted; failed assertions still fail.
+      return steps.some((s) => (s.drifted > 0 && !update) || s.assertionFailures.candidate > 0) ? ExitCode.fail : ExitCode.pass;
     } finally {
       process.off('SIGINT', onSignal);
       await target.close();

@@ -183,7 +183,7 @@ export const ContractExpect = z.strictObject({
   /** JSON Schema (object) or a zod schema the body must satisfy. */
   schema: z.union([StandardSchema, z.record(z.string(), z.unknown())]).optional(),
   /** JSON path → expected value (templates allowed: "{{lot_code}}"). */
-  values: z.record(z.string(), z.unknown()).default({}),
+  values: z.record(JsonPathString, z.unknown()).default({}),
   /** Substrings of the body text (of the streamed text, for a stream step). */
   contains: OneOrMany.default([]),
   /** Regular expressions the body text (streamed text) must match. */

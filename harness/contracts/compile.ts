@@ -5,7 +5,7 @@ import type { ResolvedTarget } from '../config/load.ts';
 import { substituteEnv } from '../config/env.ts';
 import { formatPath } from '../config/issues.ts';
 import type { ContractFlowConfig, ContractsConfig, ContractStepConfig, StandardSchemaLike, TimeoutsConfig } from '../config/schema.ts';
-import { compileJsonPath, JsonPathSyntaxError, type JsonPath } from '../json/path.ts';
+import { compileJsonPath, type JsonPath } from '../json/path.ts';
 import { compileRules, type CompiledRules } from './rules.ts';
 import { placeholders } from './template.ts';
 
@@ -236,12 +236,7 @@ function compileExpect(
   const out: CompiledStep['expect'] = { values: [], contains: e.contains, matches: [], json: e.json ?? !s.stream };
   if (e.status !== undefined) out.status = Array.isArray(e.status) ? e.status : [e.status];
   for (const [p, expected] of Object.entries(e.values)) {
-    try {
-      out.values.push({ path: compileJsonPath(p), expected });
-    } catch (err) {
-      if (!(err instanceof JsonPathSyntaxError)) throw err;
-      issues.push({ path: here('expect', 'values', p), message: err.message });
-    }
+    out.values.push({ path: compileJsonPath(p), expected });
     checkVars(placeholders(expected), here('expect', 'values', p));
   }
   e.contains.forEach((c, i) => checkVars(placeholders(c), here('expect', 'contains', i)));

@@ -1,6 +1,6 @@
 /**
  * JSON pointers (RFC 6901) as segment arrays, and pointer patterns where "*" stands for any one
- * segment (`/items/*\/id`). The diff walks with segment arrays and only joins them into a string
+ * segment (`/items/*\/id`) and "**" for any number of segments (`/**\/created_at`). The diff walks with segment arrays and only joins them into a string
  * when it reports a difference.
  */
 export type Segments = readonly string[];
@@ -24,10 +24,19 @@ export interface PointerPattern {
 
 export function compilePattern(source: string): PointerPattern {
   const pattern = parsePointer(source);
-  return {
-    source,
-    matches: (segments) => segments.length === pattern.length && pattern.every((p, i) => p === '*' || p === segments[i]),
+  if (!pattern.includes('**')) {
+    return { source, matches: (segments) => segments.length === pattern.length && pattern.every((p, i) => p === '*' || p === segments[i]) };
+  }
+  const match = (pi: number, si: number, segments: Segments): boolean => {
+    if (pi === pattern.length) return si === segments.length;
+    const p = pattern[pi]!;
+    if (p === '**') {
+      for (let k = si; k <= segments.length; k++) if (match(pi + 1, k, segments)) return true;
+      return false;
+    }
+    return si < segments.length && (p === '*' || p === segments[si]) && match(pi + 1, si + 1, segments);
   };
+  return { source, matches: (segments) => match(0, 0, segments) };
 }
 
 /** The value at a pointer, or undefined. */
