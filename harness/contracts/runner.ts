@@ -1,7 +1,7 @@
 import type { TimeoutsConfig } from '../config/schema.ts';
 import { probeContract } from '../probes/contract-probe.ts';
 import { probeStream } from '../probes/stream-probe.ts';
-import type { LiveTarget } from '../targets/target.ts';
+import { openTarget, type LiveTarget } from '../targets/target.ts';
 import { checkStep, type Failure } from './assertions.ts';
 import type { CompiledFlow, CompiledStep, ContractPlan, TargetRole } from './compile.ts';
 import { normalizeResponse, type Observed, type RawResponse } from './normalize.ts';
@@ -58,6 +58,38 @@ export async function runFlows(plan: ContractPlan, opts: FlowRunOptions): Promis
     }
   };
   await Promise.all(Array.from({ length: Math.min(plan.concurrency, tasks.length) }, worker));
+}
+
+export interface ContractRunContext {
+  runId: string;
+  requestIdHeader: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** A copy of a target at another URL (a second baseline for noise learning). */
+export type ReplicaAt = (of: LiveTarget, url: string) => LiveTarget;
+
+/** runFlows, with replica targets opened on demand (once per URL) and closed at the end. */
+export async function runContractFlows(
+  plan: ContractPlan,
+  ctx: ContractRunContext,
+  sides: (flow: CompiledFlow, replicaAt: ReplicaAt) => Side[],
+  onStep: (obs: StepObservation) => void,
+): Promise<void> {
+  const replicas = new Map<string, LiveTarget>();
+  const replicaAt: ReplicaAt = (of, url) => {
+    let t = replicas.get(url);
+    if (!t) {
+      t = openTarget({ ...of.config, name: `${of.config.name}#2`, baseUrl: url }, plan.timeouts);
+      replicas.set(url, t);
+    }
+    return t;
+  };
+  try {
+    await runFlows(plan, { ...ctx, timeouts: plan.timeouts, sides: (flow) => sides(flow, replicaAt), onStep });
+  } finally {
+    await Promise.all([...replicas.values()].map((t) => t.close())).catch(() => undefined);
+  }
 }
 
 async function runFlowOnce(flow: CompiledFlow, fi: number, iteration: number, opts: FlowRunOptions): Promise<void> {

@@ -3,13 +3,13 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import type { ContractStepSummary, Difference } from '../run/result.ts';
-import { openTarget, type LiveTarget } from '../targets/target.ts';
+import type { LiveTarget } from '../targets/target.ts';
 import { writeArtifacts } from './artifacts.ts';
 import type { CompiledFlow, ContractPlan, TargetRole } from './compile.ts';
 import { compareResponses, type Observed } from './normalize.ts';
 import { orderedVerdicts } from './phase.ts';
 import { redactJson } from './redact.ts';
-import { runFlows, type Side, type StepObservation } from './runner.ts';
+import { runContractFlows, type ReplicaAt, type Side, type StepObservation } from './runner.ts';
 import { ContractTally, noiseKey } from './tally.ts';
 
 /**
@@ -49,34 +49,15 @@ const stepKey = (flow: string, step: string) => `${flow}\u0000${step}`;
 /** Runs the flows on the target, the noise replica beside it when learning; the first run of each flow is kept. */
 async function observe(plan: ContractPlan, ctx: SnapshotContext, learnNoise: boolean, onStep: (obs: StepObservation) => void) {
   const first = new Map<string, StepObservation>();
-  const replicas: LiveTarget[] = [];
-  const sides = (flow: CompiledFlow): Side[] => {
+  const sides = (flow: CompiledFlow, replicaAt: ReplicaAt): Side[] => {
     const s: Side[] = [{ name: 'candidate', target: ctx.target, routes: ctx.role }];
-    if (learnNoise && flow.noise) {
-      let replica = ctx.target;
-      if (flow.noise !== 'same') {
-        replica = openTarget({ ...ctx.target.config, baseUrl: flow.noise.baselineUrl }, plan.timeouts);
-        replicas.push(replica);
-      }
-      s.push({ name: 'replica', target: replica, routes: ctx.role });
-    }
+    if (learnNoise && flow.noise) s.push({ name: 'replica', target: flow.noise === 'same' ? ctx.target : replicaAt(ctx.target, flow.noise.baselineUrl), routes: ctx.role });
     return s;
   };
-  try {
-    await runFlows(plan, {
-      runId: ctx.runId,
-      requestIdHeader: ctx.requestIdHeader,
-      timeouts: plan.timeouts,
-      signal: ctx.signal,
-      sides,
-      onStep(obs) {
-        if (obs.iteration === 0) first.set(stepKey(obs.flow.name, obs.step.name), obs);
-        onStep(obs);
-      },
-    });
-  } finally {
-    await Promise.all(replicas.map((r) => r.close()));
-  }
+  await runContractFlows(plan, ctx, sides, (obs) => {
+    if (obs.iteration === 0) first.set(stepKey(obs.flow.name, obs.step.name), obs);
+    onStep(obs);
+  });
   return first;
 }
 
