@@ -64,6 +64,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     if (out.result.contracts) {
       const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
       io.stdout.write(`\n${renderContracts(out.result.contracts, { color: Boolean(io.stdout.isTTY), ...names })}\n\n`);
+      if (loaded.scenarios.length === 0 && !out.result.complete) io.stdout.write(`INCOMPLETE: ${out.result.incompleteReason ?? 'unknown'}\n`);
     }
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
     return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;

@@ -16,7 +16,7 @@ import type { CliIO, Command } from '../cli.ts';
  * diff every step against its snapshot; exit 1 on drift or failed assertions.
  */
 export const snapshotCommand: Command = {
-  usage: 'snapshot record|compare <config> [--target role] [--update-snapshots]',
+  usage: 'snapshot record|compare <config>',
   summary: 'record baseline contract responses, or compare a target against them',
   options: {
     target: { type: 'string' },

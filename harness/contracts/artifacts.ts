@@ -18,7 +18,7 @@ export interface ArtifactLabels {
 export async function writeArtifacts(verdicts: readonly StepVerdict[], runDir: string, secrets: readonly string[], labels: ArtifactLabels): Promise<void> {
   for (const v of verdicts) {
     const s = v.summary;
-    for (const d of s.drift) if (sensitivePointer(d.pointer)) d.example = { ...d.example, baseline: redactJson({ v: d.example.baseline }), candidate: redactJson({ v: d.example.candidate }) };
+    for (const d of s.drift) if (sensitivePointer(d.pointer)) d.example = { ...d.example, baseline: hide(d.example.baseline), candidate: hide(d.example.candidate) };
     if (s.drifted === 0 && s.assertionFailures.baseline === 0 && s.assertionFailures.candidate === 0) continue;
     const pair = v.example ?? (v.tally.kept.get(0) ? { ...v.tally.kept.get(0)!, index: 0 } : undefined);
     const candReq = pair?.requests.candidate;
@@ -67,6 +67,12 @@ function render(v: StepVerdict, pair: StepVerdict['example'], labels: ArtifactLa
     }
   }
   return lines.join('\n');
+}
+
+/** A credential's value in a drift example: its type stays visible (a type drift still reads right), not its value. */
+function hide(v: unknown): unknown {
+  if (v === undefined || v === null) return v;
+  return typeof v === 'object' ? redactJson(v) : `[redacted ${typeof v}]`;
 }
 
 function describeStatus(o: Observed): string {

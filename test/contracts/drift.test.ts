@@ -87,3 +87,21 @@ describe('each drift alone is reported exactly, and nothing else', () => {
     expect(md).not.toMatch(/Bearer [0-9a-f]{32}/);
   });
 });
+
+describe('credentials in drift examples', () => {
+  it('a drifted token shows its type, never its value', async () => {
+    pair = await startPair();
+    const cfg = packConfig();
+    // Without noise learning the login token is a value drift: its example must not leak the tokens.
+    cfg.contracts.noise = false;
+    cfg.contracts.flows = [{ name: 'auth', steps: [{ name: 'login', route: 'POST /api/login', body: { email: 'a@b.c' }, capture: { token: '$.token' } }] }];
+    const loaded = await resolveConfig(cfg, PACK, pair.env);
+    const out = await runParity(loaded, { outDir: mkdtempSync(path.join(tmpdir(), 'parity-drift-')) });
+    const d = out.result.contracts![0]!.drift.find((x) => x.pointer === '/token')!;
+    expect(d.example).toMatchObject({ kind: 'value', baseline: '[redacted string]', candidate: '[redacted string]' });
+    const runJson = await readFile(out.runJson, 'utf8');
+    for (const t of [...pair.baseline.issuedTokens, ...pair.candidate.issuedTokens]) expect(runJson).not.toContain(t);
+    const md = await readFile(path.join(out.dir, out.result.contracts![0]!.artifact!), 'utf8');
+    for (const t of pair.candidate.issuedTokens) expect(md).not.toContain(t);
+  });
+});
