@@ -20,6 +20,8 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.ts')).runCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  snapshot: async () => (await import('./commands/snapshot.ts')).snapshotCommand,
+  'serve-fixtures': async () => (await import('./commands/serve-fixtures.ts')).serveFixturesCommand,
 };
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { runParity, type RunOutput } from '../run/engine.ts';
 import { renderSummary } from '../reporters/terminal.ts';
+import { renderContracts } from '../reporters/contracts.ts';
 import { startProgress } from '../reporters/progress.ts';
 import type { CliIO, Command } from '../cli.ts';
 
@@ -59,7 +60,12 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     stopProgress?.();
     stopProgress = undefined;
     opts.onOutput?.(out);
-    io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY) })}\n\n`);
+    if (loaded.scenarios.length > 0 || !out.result.contracts) io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY) })}\n\n`);
+    if (out.result.contracts) {
+      const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
+      io.stdout.write(`\n${renderContracts(out.result.contracts, { color: Boolean(io.stdout.isTTY), ...names })}\n\n`);
+      if (loaded.scenarios.length === 0 && !out.result.complete) io.stdout.write(`INCOMPLETE: ${out.result.incompleteReason ?? 'unknown'}\n`);
+    }
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
     return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;
   } finally {

@@ -27,6 +27,11 @@ export function fromZodIssues(issues: readonly ZodIssue[], prefix: readonly Prop
       out.push(...fromZodIssues(best, path));
       continue;
     }
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A record key that failed its own schema (a JSON path key that does not parse): say why.
+      out.push(...fromZodIssues(issue.issues, path));
+      continue;
+    }
     out.push({ path: formatPath(path), message: describe(issue) });
   }
   return out;

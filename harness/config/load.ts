@@ -8,6 +8,7 @@ import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
 import { readPromptSet, type Prompt } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
+import { compileContracts, type ContractPlan } from '../contracts/compile.ts';
 
 /** A target ready to receive traffic: env substituted, stream profile resolved. */
 export interface ResolvedTarget extends Omit<TargetConfig, 'stream'> {
@@ -28,6 +29,8 @@ export interface LoadedConfig {
   baseline: ResolvedTarget;
   candidate: ResolvedTarget;
   scenarios: ResolvedScenario[];
+  /** Contract flows, checked and compiled (when the config has a `contracts` section). */
+  contracts?: ContractPlan;
   /** Substituted values that may be secret; every output scrubs them. */
   secrets: string[];
 }
@@ -95,15 +98,14 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     scenarios.push({ ...rest, promptsFile, prompts: set.ok ? set.prompts : [] });
   }
 
+  const baseline = targets.find((t) => t.role === 'baseline')!;
+  const candidate = targets.find((t) => t.role === 'candidate')!;
+  const contracts = config.contracts ? compileContracts(config.contracts, { baseline, candidate }, env, issues, secrets) : undefined;
+
   if (issues.length) throw new ConfigError(file, issues);
-  return {
-    file,
-    config,
-    baseline: targets.find((t) => t.role === 'baseline')!,
-    candidate: targets.find((t) => t.role === 'candidate')!,
-    scenarios,
-    secrets,
-  };
+  const loaded: LoadedConfig = { file, config, baseline, candidate, scenarios, secrets };
+  if (contracts) loaded.contracts = contracts;
+  return loaded;
 }
 
 function resolveStream(setting: TargetConfig['stream'], at: string, issues: ConfigIssue[]): StreamProfileConfig {
@@ -136,5 +138,6 @@ export function redactedConfig(loaded: LoadedConfig): unknown {
       ...t,
       headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, v.includes('${') ? v : SENSITIVE_HEADER.test(k) ? '[redacted]' : v])),
     })),
+    ...(c.contracts ? { contracts: JSON.parse(JSON.stringify(c.contracts, (_k, v: unknown) => (v && typeof v === 'object' && '~standard' in v ? '[schema object]' : v))) as unknown } : {}),
   };
 }

@@ -145,6 +145,102 @@ export const ClosedLoad = z
   });
 export type LoadConfig = z.output<typeof ClosedLoad>;
 
+// ---------------------------------------------------------------------------------------------
+// Contract scenarios (see harness/contracts/): flows of JSON (and stream) steps run on both
+// targets, paired step by step, their responses diffed. Cross-step checks (captures, variables,
+// JSON Schemas) are done in harness/contracts/compile.ts, before any request.
+
+const VarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name uses letters, digits and "_", not starting with a digit');
+/** A JSON pointer into a response body; "*" stands for any one segment: `/items/*\/id`. */
+const Pointer = z.string().regex(/^(\/[^/]*)*$/, 'expected a JSON pointer like "/items/*/id" ("" is the whole body)');
+export const CONTRACT_FORMATS = ['type', 'uuid', 'iso-datetime', 'date', 'email', 'uri', 'non-empty'] as const;
+
+export const DiffRules = z.strictObject({
+  /** Pointers never compared. */
+  ignore: z.array(Pointer).default([]),
+  /** Pointers compared by type or format only: both sides must be a uuid, an ISO date-time, ... */
+  formats: z.record(Pointer, z.enum(CONTRACT_FORMATS)).default({}),
+  /** Arrays compared regardless of order, elements matched by this key (a JSON path into each element). */
+  unordered: z.record(Pointer, JsonPathString).default({}),
+  /** Numbers equal within an absolute tolerance (0.01) or a relative one ("1%"). */
+  tolerance: z.record(Pointer, z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number or a percentage like "1%"')])).default({}),
+});
+export type DiffRulesConfig = z.output<typeof DiffRules>;
+
+/** Any Standard Schema (a zod schema in a .ts config); JSON/YAML configs give a JSON Schema object instead. */
+export interface StandardSchemaLike {
+  '~standard': { validate(value: unknown): unknown };
+}
+const StandardSchema = z.custom<StandardSchemaLike>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as Partial<StandardSchemaLike>)['~standard']?.validate === 'function',
+);
+
+const Status = z.number().int().min(100).max(599);
+const OneOrMany = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+export const ContractExpect = z.strictObject({
+  status: z.union([Status, z.array(Status).min(1)]).optional(),
+  /** JSON Schema (object) or a zod schema the body must satisfy. */
+  schema: z.union([StandardSchema, z.record(z.string(), z.unknown())]).optional(),
+  /** JSON path → expected value (templates allowed: "{{lot_code}}"). */
+  values: z.record(JsonPathString, z.unknown()).default({}),
+  /** Substrings of the body text (of the streamed text, for a stream step). */
+  contains: OneOrMany.default([]),
+  /** Regular expressions the body text (streamed text) must match. */
+  matches: OneOrMany.default([]),
+  /** The body must be JSON (default: true for JSON steps with a body, false for stream steps). */
+  json: z.boolean().optional(),
+});
+
+export const ContractStep = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a step name uses letters, digits, ".", "_" or "-"'),
+  /** A logical route every target maps (its path may use {{vars}}), or a literal "METHOD /path/{{var}}" used on both. */
+  route: z.string().min(1),
+  /** Read the response as an SSE stream (target's stream profile); assertions apply to the streamed text. */
+  stream: z.boolean().default(false),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** JSON body template; "{{var}}" alone keeps the captured value's type. */
+  body: z.unknown().optional(),
+  /** Variable → JSON path into this step's response body, or `{ header: name }`. Per target: never shared. */
+  capture: z.record(VarName, z.union([JsonPathString, z.strictObject({ header: z.string().min(1) })])).default({}),
+  expect: ContractExpect.default({ values: {}, contains: [], matches: [] }),
+  /** Read-back: values of an earlier step's response that must reappear in this one (persistence). */
+  readBack: z
+    .strictObject({ step: z.string().min(1), paths: z.array(JsonPathString).optional(), ignore: z.array(Pointer).default([]) })
+    .optional(),
+  rules: DiffRules.optional(),
+});
+export type ContractStepConfig = z.output<typeof ContractStep>;
+
+/** Noise learning: `true` sends each step a second time to the baseline; `{ baselineUrl }` to a second baseline. */
+const NoiseSetting = z.union([z.boolean(), z.strictObject({ baselineUrl: z.string().min(1) })]);
+
+export const ContractFlow = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a flow name uses letters, digits, ".", "_" or "-"'),
+  /** Constants usable as {{name}}; may use {{run_id}}, {{iteration}}, {{unique}}. */
+  vars: z.record(VarName, z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** How many times the flow runs (each run is one pair per step). */
+  repeat: z.number().int().min(1).default(1),
+  noise: NoiseSetting.optional(),
+  rules: DiffRules.optional(),
+  steps: z.array(ContractStep).min(1),
+});
+export type ContractFlowConfig = z.output<typeof ContractFlow>;
+
+export const Contracts = z.strictObject({
+  flows: z.array(ContractFlow).min(1),
+  /** Response headers compared (content-type by media type). */
+  headers: z.array(z.string().min(1)).default(['content-type']),
+  rules: DiffRules.default({ ignore: [], formats: {}, unordered: {}, tolerance: {} }),
+  noise: NoiseSetting.default(false),
+  /** Flow runs in flight at once. */
+  concurrency: z.number().int().min(1).default(4),
+  timeouts: Timeouts.default(Timeouts.parse({})),
+  /** Where `parity snapshot` keeps baseline responses; relative to the working directory. */
+  snapshots: z.string().default('fixtures/snapshots'),
+});
+export type ContractsConfig = z.output<typeof Contracts>;
+
 export const Preflight = z.strictObject({
   retries: z.number().int().min(0).default(5),
   interval: Duration.default(2_000),
@@ -155,8 +251,11 @@ export const Config = z
   .strictObject({
     name: z.string().default('parity run'),
     targets: z.array(Target).min(2, 'a run needs two targets: one baseline and one candidate'),
-    scenarios: z.array(Scenario).min(1),
-    load: ClosedLoad,
+    /** Stream scenarios (optional when the config has contract flows). */
+    scenarios: z.array(Scenario).default([]),
+    /** Required with stream scenarios. */
+    load: ClosedLoad.optional(),
+    contracts: Contracts.optional(),
     preflight: Preflight.default(Preflight.parse({})),
     /** Header carrying the pair's shared request id. */
     requestIdHeader: z.string().default('x-request-id'),
@@ -164,6 +263,8 @@ export const Config = z
     outDir: z.string().default('reports'),
   })
   .superRefine((cfg, ctx) => {
+    if (!cfg.contracts && cfg.scenarios.length === 0) ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'give at least one stream scenario or a "contracts" section' });
+    if (cfg.scenarios.length > 0 && !cfg.load) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required with stream scenarios: e.g. load: { vus: 10, iterations: 200 }' });
     for (const role of ['baseline', 'candidate'] as const) {
       const n = cfg.targets.filter((t) => t.role === role).length;
       if (n !== 1) {

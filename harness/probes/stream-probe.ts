@@ -11,6 +11,8 @@ export type StreamRequest = Pick<StreamSample, 'target' | 'role' | 'scenario' | 
   path: string;
   headers: Record<string, string>;
   body: string | undefined;
+  /** Also return the streamed content text (contract stream steps); off for load, where it would only cost memory. */
+  collectText?: boolean;
 };
 
 interface Stop {
@@ -30,7 +32,7 @@ export async function probeStream(
   req: StreamRequest,
   timeouts: TimeoutsConfig,
   signal?: AbortSignal,
-): Promise<StreamSample & { aborted?: boolean }> {
+): Promise<StreamSample & { aborted?: boolean; text?: string }> {
   const startedAt = Date.now();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
@@ -73,6 +75,7 @@ export async function probeStream(
   let lastEventAt = -1;
   let chunkAt = 0;
   let watchdog: NodeJS.Timeout | undefined;
+  const textParts: string[] | undefined = req.collectText ? [] : undefined;
 
   const onEvent = (ev: EventSourceMessage) => {
     if (terminal) return;
@@ -99,6 +102,7 @@ export async function probeStream(
     if (c.text !== undefined) {
       s.contentChunks++;
       s.contentChars += c.text.length;
+      textParts?.push(c.text);
       if (s.firstContentMs === undefined) s.firstContentMs = chunkAt;
     }
   };
@@ -186,7 +190,7 @@ export async function probeStream(
   }
   s.endMs = now();
   if (stop?.code === 'PARITY_ABORTED' && !terminal) return { ...s, aborted: true };
-  return s;
+  return textParts ? { ...s, text: textParts.join('') } : s;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);

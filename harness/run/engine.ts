@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { redactedConfig, type LoadedConfig } from '../config/load.ts';
+import { Timeouts } from '../config/schema.ts';
+import { runContractPhase } from '../contracts/phase.ts';
 import { PreflightError } from '../errors.ts';
 import { runClosed } from '../load/closed.ts';
 import { planIteration } from '../load/plan.ts';
@@ -15,7 +17,7 @@ import { describePreflightFailures, runPreflight } from '../targets/preflight.ts
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { createLiveStats, recordSample, type LiveStats } from './live-stats.ts';
-import { RUN_SCHEMA_VERSION, type PreflightCheckResult, type RunResult } from './result.ts';
+import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
 
 export interface RunOptions {
   /** Output root (default: the config's outDir). The run writes `<outDir>/<runId>/`. */
@@ -60,6 +62,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const t0 = performance.now();
   const pairs: PairedSample[] = [];
   let preflight: PreflightCheckResult[] = [];
+  let contracts: ContractStepSummary[] | undefined;
   let abandoned = 0;
   let iterations = 0;
   let incompleteReason: string | undefined = 'running';
@@ -86,9 +89,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       targets: [loaded.baseline, loaded.candidate].map((t) => ({ name: t.name, role: t.role, baseUrl: t.baseUrl })),
       preflight,
       load: {
-        model: cfg.load.model,
-        plannedIterations: cfg.load.iterations ?? null,
-        plannedDurationMs: cfg.load.duration ?? null,
+        model: cfg.load?.model ?? 'none',
+        plannedIterations: cfg.load?.iterations ?? null,
+        plannedDurationMs: cfg.load?.duration ?? null,
         iterations,
         abandoned,
         durationMs: Math.round(performance.now() - t0),
@@ -97,14 +100,16 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       samples: { file: samplesFile, pairs: pairs.length },
     };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
+    if (contracts) r.contracts = contracts;
     return r;
   };
   const write = async (result: RunResult) => writeFile(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
 
   // Written first, so even a killed process leaves a run.json that says it did not finish.
   await write(build(null));
-  const baseline = openTarget(loaded.baseline, cfg.load.timeouts);
-  const candidate = openTarget(loaded.candidate, cfg.load.timeouts);
+  const timeouts = cfg.load?.timeouts ?? loaded.contracts?.timeouts ?? Timeouts.parse({});
+  const baseline = openTarget(loaded.baseline, timeouts);
+  const candidate = openTarget(loaded.candidate, timeouts);
   const out = createWriteStream(path.join(dir, samplesFile));
   try {
     preflight = await runPreflight([baseline, candidate], cfg.preflight, signal);
@@ -112,7 +117,15 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       incompleteReason = 'preflight failed';
       throw new PreflightError(describePreflightFailures(preflight));
     }
-    const stats = createLiveStats(baseline.config.name, candidate.config.name, cfg.load);
+    if (loaded.contracts) {
+      contracts = await runContractPhase({ ...loaded, contracts: loaded.contracts }, { baseline, candidate, runId, dir, requestIdHeader: cfg.requestIdHeader, secrets: loaded.secrets, signal });
+    }
+    const load = cfg.load;
+    if (!load || loaded.scenarios.length === 0) {
+      incompleteReason = signal.aborted ? 'interrupted' : undefined;
+      return { result: await finish(), dir, runJson, pairs };
+    }
+    const stats = createLiveStats(baseline.config.name, candidate.config.name, load);
     opts.onStart?.(stats);
     const iterate = async (iteration: number, vu: number) => {
       iterations++;
@@ -145,7 +158,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
             },
             body: plan.body,
           },
-          cfg.load.timeouts,
+          load.timeouts,
           signal,
         ).then((s) => {
           counters.inFlight--;
@@ -163,7 +176,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       pairs.push(pair);
       out.write(JSON.stringify(pair) + '\n');
     };
-    await runClosed(cfg.load, iterate, signal);
+    await runClosed(load, iterate, signal);
     incompleteReason = signal.aborted ? 'interrupted' : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;

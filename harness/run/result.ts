@@ -147,6 +147,8 @@ export const ContractStepSummary = z.object({
   /** Pointers that differed between two baseline responses: noise, excluded from drift. */
   noise: z.array(z.object({ pointer: z.string(), count: z.number().int() })),
   assertionFailures: z.object({ baseline: z.number().int(), candidate: z.number().int() }),
+  /** The most frequent assertion failure messages, per role, with counts. */
+  failures: z.array(z.object({ role: z.enum(['baseline', 'candidate']), message: z.string(), count: z.number().int() })).optional(),
   /** Relative path of the human-readable diff artifact, when the step drifted. */
   artifact: z.string().nullable(),
   /** curl command reproducing the request (secrets redacted). */

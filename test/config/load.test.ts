@@ -14,7 +14,7 @@ describe('loading configs', () => {
     expect(c.baseline.routes['chat.stream']).toEqual({ method: 'POST', path: '/chat-stream' });
     expect(c.candidate.routes['chat.stream']).toEqual({ method: 'POST', path: '/chat/stream' });
     expect(c.scenarios[0]!.prompts.length).toBeGreaterThan(3);
-    expect(c.config.load.timeouts.idle).toBe(500);
+    expect(c.config.load!.timeouts.idle).toBe(500);
   });
 
   it('loads the YAML example with defaults from ${VAR:-default} and a preset override', async () => {
@@ -25,8 +25,8 @@ describe('loading configs', () => {
     expect(c.candidate.stream.content.path).toBe('choices[0].delta.content');
     expect(c.candidate.stream.terminal).toEqual({ data: '[DONE]' });
     expect(c.candidate.health.map((h) => h.path)).toEqual(['/health', '/infra/health']);
-    expect(c.config.load.duration).toBe(120_000);
-    expect(c.config.load.rampUp).toBe(10_000);
+    expect(c.config.load!.duration).toBe(120_000);
+    expect(c.config.load!.rampUp).toBe(10_000);
   });
 });
 

@@ -39,7 +39,7 @@ describe('measured rates match injected faults (400 paired streams)', () => {
       candidateUrl: cand.url,
       promptsFile: ws.promptsFile,
       candidateStream: 'typed-json',
-      load: { vus: 40, iterations: 400, timeouts: { idle: '300ms' } },
+      load: { vus: 40, iterations: 400, timeouts: { idle: '1s' } },
     });
     out = await runParity(await resolveConfig(cfg, ws.configFile), { outDir: ws.out });
   });

@@ -1,0 +1,95 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeBody, type Observed } from './normalize.ts';
+import { curlCommand, redactJson, scrub, sensitivePointer } from './redact.ts';
+import type { StepVerdict } from './tally.ts';
+
+/**
+ * One Markdown file per step that drifted or failed an assertion, for review in a PR:
+ * `<run dir>/contracts/<flow>-<step>.md` with the differences by pointer, the noise that was
+ * excluded, curl commands reproducing the request on each side, and one pair's responses.
+ * Credentials are redacted everywhere. Fills each summary's `artifact` and `curl`.
+ */
+export interface ArtifactLabels {
+  baseline: string;
+  candidate: string;
+}
+
+export async function writeArtifacts(verdicts: readonly StepVerdict[], runDir: string, secrets: readonly string[], labels: ArtifactLabels): Promise<void> {
+  for (const v of verdicts) {
+    const s = v.summary;
+    for (const d of s.drift) if (sensitivePointer(d.pointer)) d.example = { ...d.example, baseline: hide(d.example.baseline), candidate: hide(d.example.candidate) };
+    if (s.drifted === 0 && s.assertionFailures.baseline === 0 && s.assertionFailures.candidate === 0) continue;
+    const pair = v.example ?? (v.tally.kept.get(0) ? { ...v.tally.kept.get(0)!, index: 0 } : undefined);
+    const candReq = pair?.requests.candidate;
+    if (candReq) s.curl = curlCommand(candReq, secrets);
+    const rel = path.join('contracts', `${safe(s.scenario)}-${safe(s.step)}.md`);
+    await mkdir(path.join(runDir, 'contracts'), { recursive: true });
+    await writeFile(path.join(runDir, rel), scrub(render(v, pair, labels, secrets), secrets));
+    s.artifact = rel;
+  }
+}
+
+function render(v: StepVerdict, pair: StepVerdict['example'], labels: ArtifactLabels, secrets: readonly string[]): string {
+  const s = v.summary;
+  const lines = [
+    `# Contract: ${s.scenario} / ${s.step}`,
+    '',
+    `${s.pairs} pair${s.pairs === 1 ? '' : 's'} compared (${labels.baseline} vs ${labels.candidate}): ${s.identical} identical, ${s.drifted} drifted.`,
+    `Assertion failures: ${labels.baseline} ${s.assertionFailures.baseline}, ${labels.candidate} ${s.assertionFailures.candidate}.`,
+    '',
+  ];
+  if (s.drift.length) {
+    lines.push('## Differences', '', `| pointer | kind | pairs | ${labels.baseline} | ${labels.candidate} |`, '| --- | --- | --- | --- | --- |');
+    for (const d of s.drift) lines.push(`| \`${d.pointer || '(root)'}\` | ${d.kind} | ${d.count} | ${cell(d.example.baseline)} | ${cell(d.example.candidate)} |`);
+    lines.push('');
+  }
+  if (s.noise.length) {
+    lines.push('## Noise (excluded)', '', 'Pointers that differed between two baseline responses:', '');
+    for (const n of s.noise) lines.push(`- \`${n.pointer || '(root)'}\` in ${n.count} pair${n.count === 1 ? '' : 's'}`);
+    lines.push('');
+  }
+  if (s.failures?.length) {
+    lines.push('## Assertion failures', '');
+    for (const f of s.failures) lines.push(`- ${f.role === 'baseline' ? labels.baseline : labels.candidate} (${f.count}×): ${f.message}`);
+    lines.push('');
+  }
+  if (pair) {
+    lines.push('## Reproduce', '');
+    for (const side of ['baseline', 'candidate'] as const) {
+      const req = pair.requests[side];
+      if (req) lines.push(`${labels[side]}:`, '', '```sh', curlCommand(req, secrets), '```', '');
+    }
+    lines.push(`## Responses (pair ${pair.index + 1})`, '');
+    for (const side of ['baseline', 'candidate'] as const) {
+      const o = pair.responses[side];
+      if (o) lines.push(`${labels[side]}: ${describeStatus(o)}`, '', '```json', truncate(JSON.stringify(redactJson(describeBody(o)), null, 2) ?? ''), '```', '');
+    }
+  }
+  return lines.join('\n');
+}
+
+/** A credential's value in a drift example: its type stays visible (a type drift still reads right), not its value. */
+function hide(v: unknown): unknown {
+  if (v === undefined || v === null) return v;
+  return typeof v === 'object' ? redactJson(v) : `[redacted ${typeof v}]`;
+}
+
+function describeStatus(o: Observed): string {
+  if (o.status === null) return `no response (${o.error?.code ?? 'error'})`;
+  return `HTTP ${o.status}${o.headers['content-type'] ? `, ${o.headers['content-type']}` : ''}`;
+}
+
+function cell(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  const s = JSON.stringify(v) ?? String(v);
+  return '`' + (s.length > 80 ? `${s.slice(0, 80)}…` : s).replace(/\|/g, '\\|').replace(/`/g, "'") + '`';
+}
+
+function truncate(s: string, n = 4000): string {
+  return s.length > n ? `${s.slice(0, n)}\n… (${s.length - n} more characters)` : s;
+}
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
+}

@@ -1,0 +1,54 @@
+import type { LoadedConfig } from '../config/load.ts';
+import type { ContractStepSummary } from '../run/result.ts';
+import type { LiveTarget } from '../targets/target.ts';
+import { writeArtifacts } from './artifacts.ts';
+import type { CompiledFlow, ContractPlan } from './compile.ts';
+import { compareResponses } from './normalize.ts';
+import { runContractFlows, type ReplicaAt, type Side } from './runner.ts';
+import { ContractTally, summarizeStep, type StepVerdict } from './tally.ts';
+
+export interface ContractPhaseContext {
+  baseline: LiveTarget;
+  candidate: LiveTarget;
+  runId: string;
+  /** The run's output folder; artifacts go to `<dir>/contracts/`. */
+  dir: string;
+  requestIdHeader: string;
+  secrets: readonly string[];
+  signal?: AbortSignal;
+}
+
+/**
+ * The contract phase of a run: every flow on baseline and candidate (and the noise replica),
+ * paired step by step, diffed, noise excluded, summarized per step, artifacts written.
+ */
+export async function runContractPhase(loaded: LoadedConfig & { contracts: ContractPlan }, ctx: ContractPhaseContext): Promise<ContractStepSummary[]> {
+  const plan = loaded.contracts;
+  const tally = new ContractTally();
+  const sides = (flow: CompiledFlow, replicaAt: ReplicaAt): Side[] => {
+    const s: Side[] = [
+      { name: 'baseline', target: ctx.baseline, routes: 'baseline' },
+      { name: 'candidate', target: ctx.candidate, routes: 'candidate' },
+    ];
+    if (flow.noise) s.push({ name: 'replica', target: flow.noise === 'same' ? ctx.baseline : replicaAt(ctx.baseline, flow.noise.baselineUrl), routes: 'baseline' });
+    return s;
+  };
+  await runContractFlows(plan, ctx, sides, (obs) => {
+    const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream };
+    const b = obs.responses.baseline!;
+    const diffs = compareResponses(b, obs.responses.candidate!, opts);
+    const noise = obs.responses.replica ? compareResponses(b, obs.responses.replica, opts) : undefined;
+    tally.add(obs, diffs, noise);
+  });
+  const verdicts = orderedVerdicts(plan, tally);
+  await writeArtifacts(verdicts, ctx.dir, ctx.secrets, { baseline: ctx.baseline.config.name, candidate: ctx.candidate.config.name });
+  return verdicts.map((v) => v.summary);
+}
+
+/** Step verdicts in config order (flows run concurrently, so observation order is not it). */
+export function orderedVerdicts(plan: ContractPlan, tally: ContractTally): StepVerdict[] {
+  return plan.flows.flatMap((f) => f.steps.flatMap((s) => {
+    const t = tally.steps.get(`${f.name}\u0000${s.name}`);
+    return t ? [summarizeStep(t)] : [];
+  }));
+}

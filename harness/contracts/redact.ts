@@ -1,0 +1,54 @@
+/**
+ * What a contract report may show of a request or response: credentials replaced by
+ * "[redacted]" in headers and in JSON bodies, and a curl command that reproduces the request.
+ */
+const SENSITIVE_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
+const SENSITIVE_FIELD = /password|passwd|secret|api[-_]?key|authorization|cookie|credential|(^|[_-])token$/i;
+
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? '[redacted]' : v]));
+}
+
+export function redactJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SENSITIVE_FIELD.test(k) && (typeof v === 'string' || typeof v === 'number') ? '[redacted]' : redactJson(v)]));
+  }
+  return value;
+}
+
+/** Whether the last segment of a JSON pointer names a credential. */
+export function sensitivePointer(pointer: string): boolean {
+  const last = pointer.slice(pointer.lastIndexOf('/') + 1);
+  return SENSITIVE_FIELD.test(last);
+}
+
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export interface ReproducibleRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+export function curlCommand(req: ReproducibleRequest, secrets: readonly string[]): string {
+  const parts = ['curl', '-sS', '-i', '-X', req.method, q(req.url)];
+  for (const [k, v] of Object.entries(redactHeaders(req.headers))) parts.push('-H', q(`${k}: ${v}`));
+  if (req.body !== undefined) {
+    let body = req.body;
+    try {
+      body = JSON.stringify(redactJson(JSON.parse(req.body)));
+    } catch {
+      // not JSON: shown as sent
+    }
+    parts.push('--data-raw', q(body));
+  }
+  return scrub(parts.join(' '), secrets);
+}

@@ -1,0 +1,168 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.ts';
+import { UsageError } from '../errors.ts';
+import type { ContractStepSummary, Difference } from '../run/result.ts';
+import type { LiveTarget } from '../targets/target.ts';
+import { writeArtifacts } from './artifacts.ts';
+import type { CompiledFlow, ContractPlan, TargetRole } from './compile.ts';
+import { compareResponses, type Observed } from './normalize.ts';
+import { orderedVerdicts } from './phase.ts';
+import { redactJson } from './redact.ts';
+import { runContractFlows, type ReplicaAt, type Side, type StepObservation } from './runner.ts';
+import { ContractTally, noiseKey } from './tally.ts';
+
+/**
+ * Characterization snapshots: `record` stores the baseline's response to every step (the first
+ * run of each flow) under `<snapshots>/<flow>/<step>.json`, with the noise learned from a second
+ * baseline response when noise learning is on; `compare` runs the flows on one target and diffs
+ * each step against its snapshot under the same rules, the recorded noise excluded.
+ * Credentials in bodies are stored and compared as "[redacted]".
+ */
+export interface SnapshotFile {
+  version: 1;
+  flow: string;
+  step: string;
+  recordedAt: string;
+  target: string;
+  request: { method: string; path: string; body: unknown };
+  response: { status: number | null; headers: Record<string, string>; body: unknown; json: boolean; text?: string };
+  /** Pointers that differed between two baseline responses while recording. */
+  noise: { pointer: string; kind: Difference['kind']; count: number }[];
+}
+
+export function snapshotFile(dir: string, flow: string, step: string): string {
+  return path.join(dir, flow, `${step}.json`);
+}
+
+interface SnapshotContext {
+  target: LiveTarget;
+  role: TargetRole;
+  runId: string;
+  requestIdHeader: string;
+  signal?: AbortSignal;
+}
+
+type Plan = LoadedConfig & { contracts: ContractPlan };
+const stepKey = (flow: string, step: string) => `${flow}\u0000${step}`;
+
+/** Runs the flows on the target, the noise replica beside it when learning; the first run of each flow is kept. */
+async function observe(plan: ContractPlan, ctx: SnapshotContext, learnNoise: boolean, onStep: (obs: StepObservation) => void) {
+  const first = new Map<string, StepObservation>();
+  const sides = (flow: CompiledFlow, replicaAt: ReplicaAt): Side[] => {
+    const s: Side[] = [{ name: 'candidate', target: ctx.target, routes: ctx.role }];
+    if (learnNoise && flow.noise) s.push({ name: 'replica', target: flow.noise === 'same' ? ctx.target : replicaAt(ctx.target, flow.noise.baselineUrl), routes: ctx.role });
+    return s;
+  };
+  await runContractFlows(plan, ctx, sides, (obs) => {
+    if (obs.iteration === 0) first.set(stepKey(obs.flow.name, obs.step.name), obs);
+    onStep(obs);
+  });
+  return first;
+}
+
+export async function recordSnapshots(loaded: Plan, ctx: SnapshotContext): Promise<string[]> {
+  const plan = loaded.contracts;
+  const tally = new ContractTally();
+  const first = await observe(plan, ctx, true, (obs) => {
+    const live = redacted(obs.responses.candidate!);
+    const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream };
+    const noise = obs.responses.replica ? compareResponses(live, redacted(obs.responses.replica), opts) : undefined;
+    tally.add({ ...obs, responses: { baseline: live } }, [], noise);
+  });
+  const written: string[] = [];
+  for (const [key, obs] of first) {
+    const noise = [...(tally.steps.get(key)?.noise.values() ?? [])];
+    written.push(await writeSnapshot(plan, ctx.target.config.name, obs, noise));
+  }
+  return written.sort();
+}
+
+export interface CompareOptions extends SnapshotContext {
+  dir: string;
+  secrets: readonly string[];
+  /** Rewrite the snapshots with this run's responses (after comparing). */
+  update: boolean;
+}
+
+export async function compareSnapshots(loaded: Plan, opts: CompareOptions): Promise<ContractStepSummary[]> {
+  const plan = loaded.contracts;
+  const snapshots = new Map<string, SnapshotFile>();
+  const missing: string[] = [];
+  const tally = new ContractTally();
+  for (const flow of plan.flows) {
+    for (const step of flow.steps) {
+      const file = snapshotFile(plan.snapshots, flow.name, step.name);
+      const snap = await readSnapshot(file);
+      if (!snap) {
+        missing.push(file);
+        continue;
+      }
+      snapshots.set(stepKey(flow.name, step.name), snap);
+      tally.addKnownNoise(flow, step, snap.noise);
+    }
+  }
+  if (missing.length && !opts.update) {
+    throw new UsageError(`no snapshot for ${missing.length} step${missing.length === 1 ? '' : 's'}; nothing was sent:\n${missing.map((m) => `  ${m}`).join('\n')}\nRecord them first: parity snapshot record ${loaded.file}`);
+  }
+  const first = await observe(plan, opts, false, (obs) => {
+    const snap = snapshots.get(stepKey(obs.flow.name, obs.step.name));
+    if (!snap) return;
+    const base = fromSnapshot(snap);
+    const live = redacted(obs.responses.candidate!);
+    const diffs = compareResponses(base, live, { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream });
+    tally.add({ ...obs, responses: { baseline: base, candidate: live } }, diffs, undefined);
+  });
+  const verdicts = orderedVerdicts(plan, tally);
+  await writeArtifacts(verdicts, opts.dir, opts.secrets, { baseline: 'snapshot', candidate: opts.target.config.name });
+  if (opts.update) {
+    for (const [key, obs] of first) await writeSnapshot(plan, opts.target.config.name, obs, snapshots.get(key)?.noise ?? []);
+  }
+  return verdicts.map((v) => v.summary);
+}
+
+function redacted(o: Observed): Observed {
+  return o.json ? { ...o, body: redactJson(o.body) } : o;
+}
+
+function fromSnapshot(s: SnapshotFile): Observed {
+  const o: Observed = { status: s.response.status, headers: s.response.headers, body: s.response.body, json: s.response.json, durationMs: 0 };
+  if (s.response.text !== undefined) o.text = s.response.text;
+  return o;
+}
+
+async function writeSnapshot(plan: ContractPlan, target: string, obs: StepObservation, noise: SnapshotFile['noise']): Promise<string> {
+  const o = redacted(obs.responses.candidate!);
+  const req = obs.requests.candidate!;
+  let body: unknown = req.body;
+  try {
+    body = req.body === undefined ? null : redactJson(JSON.parse(req.body));
+  } catch {
+    // kept as text
+  }
+  const headers: Record<string, string> = {};
+  for (const h of plan.headers) if (o.headers[h] !== undefined) headers[h] = o.headers[h];
+  const snap: SnapshotFile = {
+    version: 1,
+    flow: obs.flow.name,
+    step: obs.step.name,
+    recordedAt: new Date().toISOString(),
+    target,
+    request: { method: req.method, path: req.path, body },
+    response: { status: o.status, headers, body: o.body ?? null, json: o.json, ...(o.text !== undefined ? { text: o.text } : {}) },
+    noise: [...noise].sort((a, b) => noiseKey(a).localeCompare(noiseKey(b))),
+  };
+  const file = snapshotFile(plan.snapshots, obs.flow.name, obs.step.name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(snap, null, 2) + '\n');
+  return file;
+}
+
+async function readSnapshot(file: string): Promise<SnapshotFile | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as SnapshotFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`${file}: not a readable snapshot (${(err as Error).message}); re-record it with parity snapshot record`);
+  }
+}

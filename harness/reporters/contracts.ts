@@ -1,0 +1,34 @@
+import type { ContractStepSummary } from '../run/result.ts';
+
+export interface ContractRenderOptions {
+  color: boolean;
+  baseline: string;
+  candidate: string;
+}
+
+/** The contract section of the end-of-run summary: one line per step, then its drift. Pure: text in, text out. */
+export function renderContracts(steps: readonly ContractStepSummary[], opts: ContractRenderOptions): string {
+  const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const lines = [paint(1, `contracts (${opts.baseline} vs ${opts.candidate})`)];
+  const width = Math.max(...steps.map((s) => `${s.scenario}/${s.step}`.length), 10);
+  for (const s of steps) {
+    const failed = s.assertionFailures.baseline + s.assertionFailures.candidate > 0;
+    const mark = s.drifted > 0 || failed ? paint(31, '✖') : paint(32, '✔');
+    const noise = s.noise.length ? `, noise ${s.noise.map((n) => n.pointer || '(root)').join(' ')}` : '';
+    const asserts = failed ? `, assertions failed: ${opts.baseline} ${s.assertionFailures.baseline}, ${opts.candidate} ${s.assertionFailures.candidate}` : '';
+    lines.push(`  ${mark} ${`${s.scenario}/${s.step}`.padEnd(width)}  ${s.pairs} pairs, ${s.drifted} drifted${asserts}${paint(2, noise)}`);
+    for (const d of s.drift) lines.push(`      ${d.kind.padEnd(12)} ${d.pointer || '(root)'}  ${short(d.example.baseline)} → ${short(d.example.candidate)}  (${d.count}×)`);
+    for (const f of s.failures ?? []) lines.push(`      ${paint(2, `${f.role === 'baseline' ? opts.baseline : opts.candidate}: ${f.message}`)}`);
+    if (s.artifact) lines.push(`      ${paint(2, `details: ${s.artifact}`)}`);
+  }
+  const drifted = steps.filter((s) => s.drifted > 0).length;
+  const failing = steps.filter((s) => s.assertionFailures.baseline + s.assertionFailures.candidate > 0).length;
+  lines.push(`${steps.length} contract steps: ${drifted} drifted, ${failing} with assertion failures`);
+  return lines.join('\n');
+}
+
+function short(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { startContractFixture, type ContractDrifts, type ContractFixture } from '../../fixtures/backends/contract-backend.ts';
+import type { ConfigInput } from '../../harness/config/schema.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PACK = path.join(ROOT, 'scenarios/contracts/lots.config.yaml');
+
+/** The shipped example pack as a config object, to adjust per test. */
+export function packConfig(): ConfigInput & { contracts: NonNullable<ConfigInput['contracts']> } {
+  return parseYaml(readFileSync(PACK, 'utf8')) as ConfigInput & { contracts: NonNullable<ConfigInput['contracts']> };
+}
+
+export interface FixturePair {
+  baseline: ContractFixture;
+  candidate: ContractFixture;
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+/** A clean baseline and a candidate with the given drifts, on 127.0.0.1 port 0. */
+export async function startPair(drifts: ContractDrifts = {}): Promise<FixturePair> {
+  const baseline = await startContractFixture();
+  const candidate = await startContractFixture({ drifts });
+  return {
+    baseline,
+    candidate,
+    env: { BASELINE_URL: baseline.url, CANDIDATE_URL: candidate.url },
+    close: async () => {
+      await Promise.all([baseline.close(), candidate.close()]);
+    },
+  };
+}
+
+/** "step pointer kind" for every drift in a run, sorted: what a test compares with the drift it injected. */
+export function driftList(steps: readonly { scenario: string; step: string; drift: readonly { pointer: string; kind: string }[] }[]): string[] {
+  return steps.flatMap((s) => s.drift.map((d) => `${s.scenario}/${s.step} ${d.pointer} ${d.kind}`)).sort();
+}
+
+/** A stdout/stderr pair that records what the CLI writes. */
+export function captureIO(env: NodeJS.ProcessEnv) {
+  let out = '';
+  let err = '';
+  return {
+    io: {
+      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+      env,
+    },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+  };
+}
