@@ -40,8 +40,11 @@ export class Histogram {
     this.sum += v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
-    const raw = Math.min(MAX_RAW, Math.round(v * SCALE));
-    (this.counts ??= new Uint32Array(BUCKETS))[indexOf(raw)]!++;
+    let raw = (v * SCALE + 0.5) | 0;
+    if (v * SCALE >= MAX_RAW) raw = MAX_RAW;
+    else if (raw < 0) raw = (v * SCALE + 0.5) >>> 0;
+    const counts = this.counts ?? (this.counts = new Uint32Array(BUCKETS));
+    counts[raw < 2 * HALF ? raw : indexOf(raw)]!++;
   }
 
   merge(other: Histogram | HistogramJSON): void {

@@ -3,12 +3,13 @@ import { Histogram, type HistogramJSON } from './histogram.ts';
 import { INTERRUPTIONS, OUTCOMES, type Outcome, type Role, type StreamSample } from './sample.ts';
 
 const LATENCIES = ['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const;
-type Latency = (typeof LATENCIES)[number];
 const HISTOGRAMS = [...LATENCIES, ...LATENCIES.map((k) => `service.${k}` as const), 'gapMs', 'contentCharsPerSec', 'dispatchLagMs'] as const;
 type HistogramName = (typeof HISTOGRAMS)[number];
 
 const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped'] as const;
 type CounterName = (typeof COUNTERS)[number];
+
+const INTERRUPTING: ReadonlySet<Outcome> = new Set(INTERRUPTIONS);
 
 /** An accumulator's state as plain data, to cross from a worker thread to the run. */
 export interface SummaryStateJSON {
@@ -48,13 +49,23 @@ export class SummaryAccumulator {
     if (s.status !== undefined && s.status >= 500) c.http5xx++;
     if (s.status !== undefined && s.status >= 200 && s.status < 300) {
       c.withHeaders++;
-      if (INTERRUPTIONS.includes(s.outcome)) c.interrupted++;
+      if (INTERRUPTING.has(s.outcome)) c.interrupted++;
     }
-    if (s.headersMs !== undefined) this.latency('headersMs', s.headersMs, lag);
-    if (s.firstEventMs !== undefined) this.latency('firstEventMs', s.firstEventMs, lag);
-    if (s.firstContentMs !== undefined) this.latency('firstContentMs', s.firstContentMs, lag);
+    if (s.headersMs !== undefined) {
+      h.headersMs.record(s.headersMs + lag);
+      h['service.headersMs'].record(s.headersMs);
+    }
+    if (s.firstEventMs !== undefined) {
+      h.firstEventMs.record(s.firstEventMs + lag);
+      h['service.firstEventMs'].record(s.firstEventMs);
+    }
+    if (s.firstContentMs !== undefined) {
+      h.firstContentMs.record(s.firstContentMs + lag);
+      h['service.firstContentMs'].record(s.firstContentMs);
+    }
     if (s.outcome === 'complete' && s.completionMs !== undefined) {
-      this.latency('completionMs', s.completionMs, lag);
+      h.completionMs.record(s.completionMs + lag);
+      h['service.completionMs'].record(s.completionMs);
       const span = s.completionMs - (s.firstContentMs ?? s.completionMs);
       if (span > 0) h.contentCharsPerSec.record((s.contentChars / span) * 1000);
     }
@@ -122,11 +133,6 @@ export class SummaryAccumulator {
       dispatchLagMs: p('dispatchLagMs'),
       dropped: this.counters.dropped,
     };
-  }
-
-  private latency(k: Latency, fromSend: number, lag: number): void {
-    this.histograms[k].record(fromSend + lag);
-    this.histograms[`service.${k}`].record(fromSend);
   }
 }
 

@@ -1,4 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { LoadedConfig } from '../config/load.ts';
@@ -11,6 +10,7 @@ import { Slots } from '../load/slots.ts';
 import { probeStream } from '../probes/stream-probe.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
+import { NdjsonWriter } from './ndjson.ts';
 
 const ELD_RESOLUTION_MS = 10;
 
@@ -72,8 +72,8 @@ export function createShard(input: ShardInput): Shard {
   );
   const schedulerLag = new Histogram();
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-  let samples: WriteStream | undefined;
-  let warmup: WriteStream | undefined;
+  const samples = new NdjsonWriter(input.samplesFile);
+  let warmup: NdjsonWriter | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
   const classifiers = targets.map((t) => (input.onStreamEvent ? (ev: EventSourceMessage) => (input.onStreamEvent!(t.config.name, ev), t.classify(ev)) : t.classify));
 
@@ -132,11 +132,11 @@ export function createShard(input: ShardInput): Shard {
     const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: strip(b), candidate: strip(c) };
     const line = JSON.stringify(pair) + '\n';
     if (isWarmup) {
-      (warmup ??= createWriteStream(input.warmupFile)).write(line);
+      (warmup ??= new NdjsonWriter(input.warmupFile)).write(line);
       return;
     }
     counts.pairs++;
-    samples!.write(line);
+    samples.write(line);
     const [ab, ac] = accumulators.get(plan.scenario.name)!;
     ab.add(pair.baseline);
     ac.add(pair.candidate);
@@ -146,7 +146,6 @@ export function createShard(input: ShardInput): Shard {
   return {
     accumulators,
     async run() {
-      samples = createWriteStream(input.samplesFile);
       eld.enable();
       try {
         await runLoad(load, iterate, {
@@ -164,7 +163,7 @@ export function createShard(input: ShardInput): Shard {
         });
       } finally {
         eld.disable();
-        await Promise.all([samples, warmup].map((w) => w && new Promise<void>((r) => w.end(r))));
+        await Promise.all([samples.end(), warmup?.end()]);
         await Promise.all(targets.map((t) => t.close())).catch(() => undefined);
       }
     },
