@@ -11,6 +11,8 @@ export interface RunCommandOptions {
   outDir?: string | undefined;
   runId?: string | undefined;
   quiet?: boolean | undefined;
+  /** Worker threads sharing the load (`--workers N`, default 1). */
+  workers?: number | undefined;
   env?: NodeJS.ProcessEnv;
   onOutput?: (out: RunOutput) => void;
 }
@@ -19,14 +21,27 @@ export const RUN_OPTIONS = {
   out: { type: 'string' },
   'run-id': { type: 'string' },
   quiet: { type: 'boolean', default: false },
+  workers: { type: 'string' },
 } as const;
 
 export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
-  return { outDir: values.out as string | undefined, runId: values['run-id'] as string | undefined, quiet: values.quiet as boolean | undefined };
+  return {
+    outDir: values.out as string | undefined,
+    runId: values['run-id'] as string | undefined,
+    quiet: values.quiet as boolean | undefined,
+    workers: parseWorkers(values.workers as string | undefined),
+  };
+}
+
+function parseWorkers(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers takes a whole number of worker threads from 1 to 64, got "${v}"`);
+  return n;
 }
 
 export const runCommand: Command = {
-  usage: 'run <config> [--out dir] [--run-id id] [--quiet]',
+  usage: 'run <config> [--out dir] [--run-id id] [--workers n] [--quiet]',
   summary: "run the config's scenarios against baseline and candidate, paired",
   options: RUN_OPTIONS,
   async execute({ values, positionals }, io) {
@@ -52,6 +67,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     const out = await runParity(loaded, {
       outDir: opts.outDir,
       runId: opts.runId,
+      workers: opts.workers,
       signal: ac.signal,
       onStart: (stats) => {
         if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });

@@ -128,22 +128,115 @@ export const Timeouts = z.strictObject({
 });
 export type TimeoutsConfig = z.output<typeof Timeouts>;
 
+/** One step of a ramp: move linearly to `target` (VUs, or iterations per timeUnit) over `duration`. */
+export const Stage = z.strictObject({ duration: Duration, target: z.number().nonnegative('a stage target cannot be negative') });
+export type StageConfig = z.output<typeof Stage>;
+
+const Stages = z
+  .array(Stage)
+  .min(1, 'give at least one stage: [{ duration: "30s", target: 10 }]')
+  .refine((st) => st.reduce((a, s) => a + s.duration, 0) > 0, { message: 'the stages add up to zero duration; give at least one stage a duration above 0' });
+
+/** The first part of the schedule whose samples are kept apart (warmup.ndjson) and left out of summaries and gates. */
+const Warmup = Duration.default(0);
+const TimeUnit = Duration.default(1000).refine((v) => v > 0, { message: 'timeUnit must be above 0, e.g. "1s" or "1m"' });
+/** Paired iterations allowed in flight at once; a scheduled start past the bound is counted as dropped. */
+const MaxInFlight = z.number().int().min(1, 'maxInFlight must be at least 1 (paired iterations in flight at once)').default(1000);
+
 export const ClosedLoad = z
   .strictObject({
     model: z.literal('closed').default('closed'),
-    /** Virtual users, each looping: send one paired iteration, wait for both streams, repeat. */
-    vus: z.number().int().min(1),
-    /** Total iterations shared by all VUs. Give this or `duration`, not both. */
+    /** Virtual users, each looping: send one paired iteration, wait for both streams, repeat. With `stages`: the VUs to start with. */
+    vus: z.number().int().min(1).optional(),
+    /** Total iterations shared by all VUs. Give this, `duration` or `stages`. */
     iterations: z.number().int().min(1).optional(),
     duration: Duration.optional(),
+    /** Ramping VUs: the VU count moves linearly to each stage's target. */
+    stages: Stages.optional(),
     /** Start the VUs evenly over this time instead of all at once (spreads the connection burst). */
     rampUp: Duration.default(0),
+    warmup: Warmup,
     timeouts: Timeouts.default(Timeouts.parse({})),
   })
-  .refine((l) => (l.iterations === undefined) !== (l.duration === undefined), {
-    message: 'give exactly one of "iterations" or "duration"',
-  });
-export type LoadConfig = z.output<typeof ClosedLoad>;
+  .refine((l) => [l.iterations, l.duration, l.stages].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of "iterations", "duration" or "stages"',
+  })
+  .refine((l) => l.vus !== undefined || l.stages !== undefined, { message: 'required: "vus" (virtual users), unless "stages" ramps them', path: ['vus'] });
+
+export const ConstantArrivalRateLoad = z.strictObject({
+  model: z.literal('constant-arrival-rate'),
+  /** Paired iterations started per `timeUnit`, whatever the responses do. */
+  rate: z.number().positive('rate must be above 0 (iterations per timeUnit)'),
+  timeUnit: TimeUnit,
+  duration: Duration.refine((v) => v > 0, { message: 'duration must be above 0' }),
+  maxInFlight: MaxInFlight,
+  warmup: Warmup,
+  timeouts: Timeouts.default(Timeouts.parse({})),
+});
+
+export const RampingArrivalRateLoad = z.strictObject({
+  model: z.literal('ramping-arrival-rate'),
+  /** Rate at time 0, per `timeUnit`; each stage ramps linearly from the previous target to its own. */
+  startRate: z.number().nonnegative('startRate cannot be negative').default(0),
+  timeUnit: TimeUnit,
+  stages: Stages,
+  maxInFlight: MaxInFlight,
+  warmup: Warmup,
+  timeouts: Timeouts.default(Timeouts.parse({})),
+});
+
+export const LOAD_MODELS = ['closed', 'constant-arrival-rate', 'ramping-arrival-rate'] as const;
+
+/**
+ * `load`, a union on `model` ("closed" when omitted). Checked first for mixes that would otherwise
+ * be reported as a confusing unknown key: VUs and a rate together, or a rate without its model.
+ */
+const LoadUnion = z.discriminatedUnion('model', [ClosedLoad, ConstantArrivalRateLoad, RampingArrivalRateLoad], {
+  error: () => `expected model ${LOAD_MODELS.map((m) => `"${m}"`).join(', ')} (or no model, for closed)`,
+});
+
+export const Load = z.preprocess(
+  (raw, ctx) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+    const v = raw as Record<string, unknown>;
+    if (v.vus !== undefined && (v.rate !== undefined || v.startRate !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rate' in v ? 'rate' : 'startRate'],
+        message: 'give either "vus" (closed model) or a rate (arrival-rate models), not both',
+        input: v,
+        continue: false,
+      });
+      return raw;
+    }
+    if (v.model === undefined) {
+      if (v.rate !== undefined || v.startRate !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model'],
+          message: 'a rate needs an arrival-rate model: add model: "constant-arrival-rate" (or "ramping-arrival-rate" with stages)',
+          input: v,
+          continue: false,
+        });
+        return raw;
+      }
+      return { ...v, model: 'closed' };
+    }
+    return raw;
+  },
+  LoadUnion.superRefine((l, ctx) => {
+      const stages = 'stages' in l ? l.stages : undefined;
+      const planned = stages ? stages.reduce((a, s) => a + s.duration, 0) : 'duration' in l ? l.duration : undefined;
+      if (l.warmup > 0 && planned !== undefined && l.warmup >= planned) {
+        ctx.addIssue({ code: 'custom', path: ['warmup'], message: `warmup (${l.warmup} ms) must be shorter than the load it is part of (${planned} ms)` });
+      }
+    }),
+  // The preprocess only fills in the default model: the input type is the union's.
+) as unknown as z.ZodType<z.output<typeof LoadUnion>, z.input<typeof LoadUnion>>;
+export type LoadConfig = z.output<typeof Load>;
+export type ClosedLoadConfig = z.output<typeof ClosedLoad>;
+export type ConstantArrivalRateConfig = z.output<typeof ConstantArrivalRateLoad>;
+export type RampingArrivalRateConfig = z.output<typeof RampingArrivalRateLoad>;
 
 // ---------------------------------------------------------------------------------------------
 // Contract scenarios (see harness/contracts/): flows of JSON (and stream) steps run on both
@@ -254,7 +347,7 @@ export const Config = z
     /** Stream scenarios (optional when the config has contract flows). */
     scenarios: z.array(Scenario).default([]),
     /** Required with stream scenarios. */
-    load: ClosedLoad.optional(),
+    load: Load.optional(),
     contracts: Contracts.optional(),
     preflight: Preflight.default(Preflight.parse({})),
     /** Header carrying the pair's shared request id. */

@@ -1,24 +1,56 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LoadConfig } from '../config/schema.ts';
+import type { ClosedLoadConfig } from '../config/schema.ts';
+import type { IterationFn, LoadContext } from './model.ts';
+import { stagesDuration, valueAt } from './stages.ts';
 
-/** Runs one paired iteration; resolves when both streams have ended. */
-export type IterationFn = (iteration: number, vu: number) => Promise<void>;
+/** How often ramping VUs re-read the stage target. */
+const TICK_MS = 50;
 
 /**
- * Closed model: `vus` virtual users, each looping (start an iteration, wait for it, start the
- * next) until `iterations` have been started in total or `duration` has elapsed. Iterations in
- * flight at the deadline finish (bounded by the stream timeouts). Stops early on `signal`.
- * With `rampUp`, VUs start evenly spread over that time instead of all at once.
+ * Closed model: virtual users, each looping (start an iteration, wait for it, start the next).
+ * With `iterations` or `duration`, `vus` users run until that many iterations have started or the
+ * time is up; `rampUp` spreads their first starts evenly. With `stages`, the number of users moves
+ * linearly from `vus` (default 0) to each stage's target; a user above the target stops after its
+ * current iteration. Iterations in flight at the end finish (bounded by the stream timeouts).
+ * A closed model waits for the backend before its next start, so it never measures queueing:
+ * intended start = actual start, by definition.
  */
-export async function runClosed(load: LoadConfig, iterate: IterationFn, signal: AbortSignal): Promise<void> {
-  let next = 0;
-  const deadline = load.duration === undefined ? Infinity : performance.now() + load.duration;
-  const more = () => !signal.aborted && (load.iterations === undefined || next < load.iterations) && performance.now() < deadline;
-  const vu = async (id: number) => {
-    // VU i starts at (i-1)/vus of the ramp-up, so connections open spread out rather than in one burst.
-    if (load.rampUp > 0 && id > 1) await sleep(((id - 1) * load.rampUp) / load.vus, undefined, { signal }).catch(() => undefined);
-    while (more()) await iterate(next++, id);
+export async function runClosed(load: ClosedLoadConfig, iterate: IterationFn, ctx: LoadContext): Promise<void> {
+  const end = ctx.startAt + (load.stages ? stagesDuration(load.stages) : (load.duration ?? Infinity));
+  const more = () => !ctx.signal.aborted && performance.now() < end;
+  const mine = (id: number) => (id - 1) % ctx.shard.count === ctx.shard.index;
+  const loop = async (id: number, keepGoing: () => boolean) => {
+    while (more() && keepGoing()) {
+      const iteration = ctx.claimIteration();
+      if (load.iterations !== undefined && iteration >= load.iterations) return;
+      const intendedAt = performance.now();
+      await iterate({ iteration, vu: id, intendedAt, offsetMs: intendedAt - ctx.startAt });
+    }
   };
-  await Promise.all(Array.from({ length: load.vus }, (_, i) => vu(i + 1)));
+  if (!load.stages) {
+    const vus = load.vus ?? 1;
+    const vu = async (id: number) => {
+      // VU i starts at (i-1)/vus of the ramp-up, so connections open spread out rather than in one burst.
+      if (load.rampUp > 0 && id > 1) await sleep(((id - 1) * load.rampUp) / vus, undefined, { signal: ctx.signal }).catch(() => undefined);
+      await loop(id, () => true);
+    };
+    await Promise.all(Array.from({ length: vus }, (_, i) => i + 1).filter(mine).map(vu));
+    return;
+  }
+  const stages = load.stages;
+  let target = 0;
+  const running = new Map<number, Promise<void>>();
+  while (more()) {
+    target = Math.round(valueAt(load.vus ?? 0, stages, performance.now() - ctx.startAt));
+    for (let id = 1; id <= target; id++) {
+      if (!mine(id) || running.has(id)) continue;
+      running.set(
+        id,
+        loop(id, () => id <= target).finally(() => running.delete(id)),
+      );
+    }
+    await sleep(Math.min(TICK_MS, Math.max(1, end - performance.now())), undefined, { signal: ctx.signal }).catch(() => undefined);
+  }
+  await Promise.all(running.values());
 }

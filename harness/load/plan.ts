@@ -17,7 +17,7 @@ export interface PlannedIteration {
  * prompt gets its turn in order, and a rerun with the same config sends the same sequence.
  */
 export function planIteration(scenarios: readonly ResolvedScenario[], iteration: number, runId: string): PlannedIteration {
-  const scenario = scenarios[iteration % scenarios.length]!;
+  const scenario = scenarioFor(scenarios, iteration);
   const round = Math.floor(iteration / scenarios.length);
   const promptIndex = round % scenario.prompts.length;
   const prompt = scenario.prompts[promptIndex]!;
@@ -27,6 +27,10 @@ export function planIteration(scenarios: readonly ResolvedScenario[], iteration:
   vars.session_id = sessionId;
   const body = scenario.body === undefined || scenario.body === null ? undefined : JSON.stringify(renderDeep(scenario.body, vars));
   return { iteration, scenario, promptIndex, prompt, requestId, sessionId, body };
+}
+
+export function scenarioFor(scenarios: readonly ResolvedScenario[], iteration: number): ResolvedScenario {
+  return scenarios[iteration % scenarios.length]!;
 }
 
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;

@@ -30,8 +30,16 @@ export interface StreamSample {
   vu: number;
   promptIndex: number;
   expectsCitations: boolean;
-  /** Wall-clock start (epoch ms). */
+  /** Wall-clock start (epoch ms): when the request was sent. */
   startedAt: number;
+  /**
+   * When the load model meant the iteration to start (epoch ms, fractional). The request may
+   * leave later: the harness fell behind, or it waited for a free connection. Latencies in the
+   * summaries count from here, so waiting behind a slow backend is measured (coordinated omission).
+   */
+  intendedAt?: number;
+  /** startedAt − intendedAt, ms (0 when the request left on time). The *Ms fields above count from the send (service time). */
+  dispatchLagMs?: number;
   outcome: Outcome;
   status?: number;
   /** Stable error code (`UND_ERR_CONNECT_TIMEOUT`, `PARITY_IDLE_TIMEOUT`, ...) and message, when not complete. */

@@ -1,68 +1,144 @@
 import type { TargetSummary } from '../run/result.ts';
+import { Histogram, type HistogramJSON } from './histogram.ts';
 import { INTERRUPTIONS, OUTCOMES, type Outcome, type Role, type StreamSample } from './sample.ts';
-import { percentiles } from './percentiles.ts';
 
-/** Summarizes one target's samples for one scenario. Pure: the same samples give the same summary. */
-export function summarize(target: string, role: Role, scenario: string, samples: readonly StreamSample[]): TargetSummary {
-  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  const headers: number[] = [];
-  const firstEvent: number[] = [];
-  const firstContent: number[] = [];
-  const completion: number[] = [];
-  const gaps: number[] = [];
-  const charsPerSec: number[] = [];
-  let withHeaders = 0;
-  let interrupted = 0;
-  let http5xx = 0;
-  let expected = 0;
-  let present = 0;
-  let bytes = 0;
-  let chars = 0;
-  for (const s of samples) {
-    outcomes[s.outcome]++;
-    bytes += s.bytes;
-    chars += s.contentChars;
-    if (s.status !== undefined && s.status >= 500) http5xx++;
-    if (s.headersMs !== undefined) headers.push(s.headersMs);
+const LATENCIES = ['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const;
+const HISTOGRAMS = [...LATENCIES, ...LATENCIES.map((k) => `service.${k}` as const), 'gapMs', 'contentCharsPerSec', 'dispatchLagMs'] as const;
+type HistogramName = (typeof HISTOGRAMS)[number];
+
+const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped'] as const;
+type CounterName = (typeof COUNTERS)[number];
+
+const INTERRUPTING: ReadonlySet<Outcome> = new Set(INTERRUPTIONS);
+
+/** An accumulator's state as plain data, to cross from a worker thread to the run. */
+export interface SummaryStateJSON {
+  target: string;
+  role: Role;
+  scenario: string;
+  outcomes: Record<Outcome, number>;
+  counters: Record<CounterName, number>;
+  histograms: Record<HistogramName, HistogramJSON>;
+}
+
+/**
+ * One target's summary for one scenario, fed a sample at a time: bounded memory (histograms and
+ * counters, never the samples), mergeable across worker threads, and the same numbers whatever
+ * order the samples come in. Latencies count from the iteration's intended start (send time plus
+ * dispatch lag); the same latencies from the send are kept as service time.
+ */
+export class SummaryAccumulator {
+  readonly outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  readonly counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<CounterName, number>;
+  readonly histograms = Object.fromEntries(HISTOGRAMS.map((h) => [h, new Histogram()])) as Record<HistogramName, Histogram>;
+
+  constructor(
+    readonly target: string,
+    readonly role: Role,
+    readonly scenario: string,
+  ) {}
+
+  add(s: StreamSample): void {
+    const c = this.counters;
+    const h = this.histograms;
+    const lag = s.dispatchLagMs ?? 0;
+    this.outcomes[s.outcome]++;
+    c.count++;
+    c.bytes += s.bytes;
+    c.chars += s.contentChars;
+    if (s.status !== undefined && s.status >= 500) c.http5xx++;
     if (s.status !== undefined && s.status >= 200 && s.status < 300) {
-      withHeaders++;
-      if (INTERRUPTIONS.includes(s.outcome)) interrupted++;
+      c.withHeaders++;
+      if (INTERRUPTING.has(s.outcome)) c.interrupted++;
     }
-    if (s.firstEventMs !== undefined) firstEvent.push(s.firstEventMs);
-    if (s.firstContentMs !== undefined) firstContent.push(s.firstContentMs);
+    if (s.headersMs !== undefined) {
+      h.headersMs.record(s.headersMs + lag);
+      h['service.headersMs'].record(s.headersMs);
+    }
+    if (s.firstEventMs !== undefined) {
+      h.firstEventMs.record(s.firstEventMs + lag);
+      h['service.firstEventMs'].record(s.firstEventMs);
+    }
+    if (s.firstContentMs !== undefined) {
+      h.firstContentMs.record(s.firstContentMs + lag);
+      h['service.firstContentMs'].record(s.firstContentMs);
+    }
     if (s.outcome === 'complete' && s.completionMs !== undefined) {
-      completion.push(s.completionMs);
+      h.completionMs.record(s.completionMs + lag);
+      h['service.completionMs'].record(s.completionMs);
       const span = s.completionMs - (s.firstContentMs ?? s.completionMs);
-      if (span > 0) charsPerSec.push((s.contentChars / span) * 1000);
+      if (span > 0) h.contentCharsPerSec.record((s.contentChars / span) * 1000);
     }
-    for (const g of s.gapsMs) gaps.push(g);
+    for (const g of s.gapsMs) h.gapMs.record(g);
+    if (s.dispatchLagMs !== undefined) h.dispatchLagMs.record(s.dispatchLagMs);
     // Presence is judged on streams that completed: an interrupted stream is counted once, as an interruption.
     if (s.expectsCitations && s.outcome === 'complete') {
-      expected++;
-      if (s.citations > 0) present++;
+      c.expected++;
+      if (s.citations > 0) c.present++;
     }
   }
-  const n = samples.length;
-  const rate = (k: number, d: number) => (d === 0 ? 0 : k / d);
-  return {
-    target,
-    role,
-    scenario,
-    count: n,
-    outcomes,
-    outcomeRates: Object.fromEntries(OUTCOMES.map((o) => [o, rate(outcomes[o], n)])),
-    errorRate: rate(n - outcomes.complete, n),
-    http5xxRate: rate(http5xx, n),
-    interruptionRate: rate(interrupted, withHeaders),
-    streamsWithHeaders: withHeaders,
-    headersMs: percentiles(headers),
-    firstEventMs: percentiles(firstEvent),
-    firstContentMs: percentiles(firstContent),
-    completionMs: percentiles(completion),
-    gapMs: percentiles(gaps),
-    contentCharsPerSec: percentiles(charsPerSec),
-    citations: { expected, present, presenceRate: expected === 0 ? null : present / expected },
-    bytes,
-    contentChars: chars,
-  };
+
+  /** A scheduled iteration of this scenario that never started (maxInFlight reached). */
+  addDropped(n = 1): void {
+    this.counters.dropped += n;
+  }
+
+  merge(other: SummaryAccumulator | SummaryStateJSON): void {
+    for (const o of OUTCOMES) this.outcomes[o] += other.outcomes[o];
+    for (const c of COUNTERS) this.counters[c] += other.counters[c];
+    for (const h of HISTOGRAMS) this.histograms[h].merge(other.histograms[h]);
+  }
+
+  toJSON(): SummaryStateJSON {
+    return {
+      target: this.target,
+      role: this.role,
+      scenario: this.scenario,
+      outcomes: { ...this.outcomes },
+      counters: { ...this.counters },
+      histograms: Object.fromEntries(HISTOGRAMS.map((h) => [h, this.histograms[h].toJSON()])) as Record<HistogramName, HistogramJSON>,
+    };
+  }
+
+  summary(): TargetSummary {
+    const { count: n, withHeaders, interrupted, http5xx, expected, present } = this.counters;
+    const rate = (k: number, d: number) => (d === 0 ? 0 : k / d);
+    const p = (k: HistogramName) => this.histograms[k].percentiles();
+    return {
+      target: this.target,
+      role: this.role,
+      scenario: this.scenario,
+      count: n,
+      outcomes: { ...this.outcomes },
+      outcomeRates: Object.fromEntries(OUTCOMES.map((o) => [o, rate(this.outcomes[o], n)])),
+      errorRate: rate(n - this.outcomes.complete, n),
+      http5xxRate: rate(http5xx, n),
+      interruptionRate: rate(interrupted, withHeaders),
+      streamsWithHeaders: withHeaders,
+      headersMs: p('headersMs'),
+      firstEventMs: p('firstEventMs'),
+      firstContentMs: p('firstContentMs'),
+      completionMs: p('completionMs'),
+      gapMs: p('gapMs'),
+      contentCharsPerSec: p('contentCharsPerSec'),
+      citations: { expected, present, presenceRate: expected === 0 ? null : present / expected },
+      bytes: this.counters.bytes,
+      contentChars: this.counters.chars,
+      serviceTime: {
+        headersMs: p('service.headersMs'),
+        firstEventMs: p('service.firstEventMs'),
+        firstContentMs: p('service.firstContentMs'),
+        completionMs: p('service.completionMs'),
+      },
+      dispatchLagMs: p('dispatchLagMs'),
+      dropped: this.counters.dropped,
+    };
+  }
+}
+
+/** Summarizes one target's samples for one scenario. Pure: the same samples give the same summary. */
+export function summarize(target: string, role: Role, scenario: string, samples: Iterable<StreamSample>): TargetSummary {
+  const acc = new SummaryAccumulator(target, role, scenario);
+  for (const s of samples) acc.add(s);
+  return acc.summary();
 }

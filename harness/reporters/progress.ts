@@ -7,19 +7,33 @@ export interface ProgressOptions {
   intervalMs?: number;
 }
 
-export function progressLine(stats: LiveStats, now = Date.now()): string {
+/**
+ * One line: elapsed/planned, then per target the current start rate (iterations/s over the last
+ * interval), in flight, completed, errors, interruptions and dropped starts.
+ */
+export function progressLine(stats: LiveStats, now = Date.now(), ratePerSec?: number): string {
   const elapsed = (now - stats.startedAt) / 1000;
-  const planned = stats.plannedDurationMs !== null ? `/${(stats.plannedDurationMs / 1000).toFixed(0)}s` : stats.plannedIterations !== null ? ` it ${stats.iterations}/${stats.plannedIterations}` : '';
+  const planned = stats.plannedDurationMs !== null ? `/${(stats.plannedDurationMs / 1000).toFixed(0)}s` : '';
+  const its = stats.plannedIterations !== null ? ` it ${stats.iterations}/${stats.plannedIterations}` : ` it ${stats.iterations}`;
+  const rate = ratePerSec ?? stats.iterations / Math.max(elapsed, 0.001);
   const parts = stats.targets.map(
-    (t) => `${t.name}: ${t.completed} done, ${t.inFlight} in flight, ${t.errors} err, ${t.interruptions} intr, ${(t.completed / Math.max(elapsed, 0.001)).toFixed(1)}/s`,
+    (t) =>
+      `${t.name}: ${rate.toFixed(1)}/s, ${t.inFlight} in flight, ${t.completed} done, ${t.errors} err, ${t.interruptions} intr${stats.dropped ? `, ${stats.dropped} dropped` : ''}`,
   );
-  return `[${elapsed.toFixed(1)}s${planned}] ${parts.join(' | ')}`;
+  return `[${elapsed.toFixed(1)}s${planned}${its}] ${parts.join(' | ')}`;
 }
 
 /** Starts the display; returns a stop function that prints the final line. */
 export function startProgress(stats: LiveStats, opts: ProgressOptions): () => void {
   const every = opts.intervalMs ?? (opts.tty ? 200 : 10_000);
-  const draw = () => opts.write(opts.tty ? `\r\x1b[2K${progressLine(stats)}` : `${progressLine(stats)}\n`);
+  let last = { at: Date.now(), iterations: stats.iterations };
+  const line = () => {
+    const now = Date.now();
+    const rate = now > last.at ? ((stats.iterations - last.iterations) * 1000) / (now - last.at) : 0;
+    last = { at: now, iterations: stats.iterations };
+    return progressLine(stats, now, rate);
+  };
+  const draw = () => opts.write(opts.tty ? `\r\x1b[2K${line()}` : `${line()}\n`);
   const timer = setInterval(draw, every);
   timer.unref();
   return () => {

@@ -27,6 +27,13 @@ export function renderSummary(result: RunResult, opts: TerminalOptions): string 
       ['interruption rate', pct(b.interruptionRate), pct(c.interruptionRate)],
       ['5xx rate', pct(b.http5xxRate), pct(c.http5xxRate)],
       ['citation presence', cite(b), cite(c)],
+      ...(b.dispatchLagMs && b.dispatchLagMs.p99 > 0
+        ? ([
+            ['service completion p50/p95/p99 ms', triple(b.serviceTime?.completionMs ?? null), triple(c.serviceTime?.completionMs ?? null)],
+            ['dispatch lag p50/p99 ms', lag(b), lag(c)],
+          ] as [string, string, string][])
+        : []),
+      ...(b.dropped || c.dropped ? ([['dropped (maxInFlight)', String(b.dropped ?? 0), String(c.dropped ?? 0)]] as [string, string, string][]) : []),
       ['content chars/s p50', fmtMs(b.contentCharsPerSec, 'p50'), fmtMs(c.contentCharsPerSec, 'p50')],
       ['outcomes', outcomes(b), outcomes(c)],
     ];
@@ -38,7 +45,14 @@ export function renderSummary(result: RunResult, opts: TerminalOptions): string 
     }
   }
   const l = result.load;
-  lines.push(`${l.iterations} paired iterations in ${(l.durationMs / 1000).toFixed(1)} s${l.abandoned ? `, ${l.abandoned} requests abandoned at interruption` : ''}`);
+  const extra = [
+    l.dropped ? `${l.dropped} dropped (maxInFlight reached)` : '',
+    l.warmupIterations ? `${l.warmupIterations} warm-up iterations not summarized` : '',
+    l.abandoned ? `${l.abandoned} requests abandoned at interruption` : '',
+    l.workers && l.workers > 1 ? `${l.workers} workers` : '',
+  ].filter(Boolean);
+  lines.push(`${l.iterations} paired iterations (${l.model}) in ${(l.durationMs / 1000).toFixed(1)} s${extra.length ? `, ${extra.join(', ')}` : ''}`);
+  for (const w of result.harness?.warnings ?? []) lines.push(bold(`WARNING: ${w}`));
   if (!result.complete) lines.push(bold(`INCOMPLETE: ${result.incompleteReason ?? 'unknown'}`));
   return lines.join('\n');
 }
@@ -51,6 +65,9 @@ function triple(p: Percentiles | null): string {
 }
 function gap(s: TargetSummary): string {
   return s.gapMs ? `${s.gapMs.mean.toFixed(1)} / ${fmtMs(s.gapMs, 'p99')}` : '–';
+}
+function lag(s: TargetSummary): string {
+  return s.dispatchLagMs ? `${fmtMs(s.dispatchLagMs, 'p50')} / ${fmtMs(s.dispatchLagMs, 'p99')}` : '–';
 }
 function cite(s: TargetSummary): string {
   return s.citations.presenceRate === null ? '–' : `${pct(s.citations.presenceRate)} (${s.citations.present}/${s.citations.expected})`;

@@ -1,23 +1,25 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { runContractPhase } from '../contracts/phase.ts';
 import { PreflightError } from '../errors.ts';
-import { runClosed } from '../load/closed.ts';
-import { planIteration } from '../load/plan.ts';
-import type { PairedSample, StreamSample } from '../metrics/sample.ts';
-import { summarize } from '../metrics/summary.ts';
-import { probeStream } from '../probes/stream-probe.ts';
+import { harnessHealth } from '../load/health.ts';
+import { planned } from '../load/model.ts';
+import type { PairedSample } from '../metrics/sample.ts';
+import { SummaryAccumulator } from '../metrics/summary.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
-import { openTarget, type LiveTarget } from '../targets/target.ts';
+import { openTarget } from '../targets/target.ts';
 import { TOOL_VERSION } from '../version.ts';
-import { createLiveStats, recordSample, type LiveStats } from './live-stats.ts';
-import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
+import { createLiveStats, type LiveStats } from './live-stats.ts';
+import { readPairsSync } from './pairs.ts';
+import { RUN_SCHEMA_VERSION, type ContractStepSummary, type HarnessHealth, type PreflightCheckResult, type RunResult } from './result.ts';
+import { createShard, type ShardState } from './shard.ts';
+import { runWorkers } from './workers.ts';
 
 export interface RunOptions {
   /** Output root (default: the config's outDir). The run writes `<outDir>/<runId>/`. */
@@ -27,13 +29,20 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called once the load starts, with the counters a progress display can poll. */
   onStart?: (stats: LiveStats) => void;
+  /** Worker threads sharing the load (default 1: the load runs in this thread). */
+  workers?: number;
+  /** Every measured pair as it completes (without workers). The run itself keeps no samples in memory. */
+  onPair?: (pair: PairedSample) => void;
+  /** Every SSE event as it is classified (without workers); for benchmarks and tracing. */
+  onStreamEvent?: (target: string, ev: EventSourceMessage) => void;
 }
 
 export interface RunOutput {
   result: RunResult;
   dir: string;
   runJson: string;
-  pairs: PairedSample[];
+  /** The measured pairs, read back from samples.ndjson on first access (for tests and small runs; stream the file for big ones). */
+  readonly pairs: PairedSample[];
 }
 
 export function newRunId(now = new Date()): string {
@@ -41,9 +50,10 @@ export function newRunId(now = new Date()): string {
 }
 
 /**
- * One paired run: preflight → closed load of paired iterations → samples (streamed to NDJSON)
- * → summaries → run.json. Whatever happens after the output folder exists (preflight failure,
- * SIGINT, a crash), run.json is written, marked incomplete, with every sample measured so far.
+ * One paired run: preflight → the configured load model, in this thread or spread over worker
+ * threads → samples (streamed to NDJSON) and summaries (fed as pairs complete) → run.json.
+ * Whatever happens after the output folder exists (preflight failure, SIGINT, a crash), run.json
+ * is written, marked incomplete, with every sample measured so far.
  */
 export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Promise<RunOutput> {
   const cfg = loaded.config;
@@ -52,6 +62,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   await mkdir(dir, { recursive: true });
   const runJson = path.join(dir, 'run.json');
   const samplesFile = 'samples.ndjson';
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   // One internal signal every probe listens to (so the listener count is ours to lift), following the caller's.
   const internal = new AbortController();
   setMaxListeners(0, internal.signal);
@@ -60,22 +71,19 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const signal = internal.signal;
   const startedAt = new Date();
   const t0 = performance.now();
-  const pairs: PairedSample[] = [];
+  // Contract-only configs have no load section: nothing is planned and the load phase is skipped.
+  const plan = cfg.load ? planned(cfg.load) : { iterations: null, durationMs: null };
   let preflight: PreflightCheckResult[] = [];
   let contracts: ContractStepSummary[] | undefined;
-  let abandoned = 0;
-  let iterations = 0;
+  let states: () => ShardState[] = () => [];
   let incompleteReason: string | undefined = 'running';
 
   const build = (endedAt: string | null): RunResult => {
-    const scenarios = loaded.scenarios.map((s) => {
-      const mine = pairs.filter((p) => p.scenario === s.name);
-      return {
-        scenario: s.name,
-        baseline: summarize(loaded.baseline.name, 'baseline', s.name, mine.map((p) => p.baseline)),
-        candidate: summarize(loaded.candidate.name, 'candidate', s.name, mine.map((p) => p.candidate)),
-      };
-    });
+    const shards = states();
+    const merged = new Map(loaded.scenarios.map((s) => [s.name, [new SummaryAccumulator(loaded.baseline.name, 'baseline', s.name), new SummaryAccumulator(loaded.candidate.name, 'candidate', s.name)]]));
+    for (const st of shards) for (const acc of st.summaries) merged.get(acc.scenario)![acc.role === 'baseline' ? 0 : 1]!.merge(acc);
+    const sum = (k: 'iterations' | 'warmupIterations' | 'pairs' | 'abandoned' | 'dropped') => shards.reduce((a, s) => a + s[k], 0);
+    const health: HarnessHealth | undefined = shards.length ? harnessHealth(shards) : undefined;
     const r: RunResult = {
       schemaVersion: RUN_SCHEMA_VERSION,
       tool: { name: 'parity', version: TOOL_VERSION },
@@ -90,114 +98,90 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       preflight,
       load: {
         model: cfg.load?.model ?? 'none',
-        plannedIterations: cfg.load?.iterations ?? null,
-        plannedDurationMs: cfg.load?.duration ?? null,
-        iterations,
-        abandoned,
+        plannedIterations: plan.iterations,
+        plannedDurationMs: plan.durationMs,
+        iterations: sum('iterations') - sum('warmupIterations'),
+        abandoned: sum('abandoned'),
         durationMs: Math.round(performance.now() - t0),
+        dropped: sum('dropped'),
+        warmupIterations: sum('warmupIterations'),
+        workers,
       },
-      summaries: scenarios,
-      samples: { file: samplesFile, pairs: pairs.length },
+      summaries: [...merged].map(([scenario, [b, c]]) => ({ scenario, baseline: b!.summary(), candidate: c!.summary() })),
+      samples: { file: samplesFile, pairs: sum('pairs') },
     };
-    if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
+    if (health) r.harness = health;
     if (contracts) r.contracts = contracts;
+    if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };
   const write = async (result: RunResult) => writeFile(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
 
   // Written first, so even a killed process leaves a run.json that says it did not finish.
   await write(build(null));
-  const timeouts = cfg.load?.timeouts ?? loaded.contracts?.timeouts ?? Timeouts.parse({});
-  const baseline = openTarget(loaded.baseline, timeouts);
-  const candidate = openTarget(loaded.candidate, timeouts);
-  const out = createWriteStream(path.join(dir, samplesFile));
   try {
-    preflight = await runPreflight([baseline, candidate], cfg.preflight, signal);
-    if (preflight.some((p) => !p.ok)) {
-      incompleteReason = 'preflight failed';
-      throw new PreflightError(describePreflightFailures(preflight));
-    }
-    if (loaded.contracts) {
-      contracts = await runContractPhase({ ...loaded, contracts: loaded.contracts }, { baseline, candidate, runId, dir, requestIdHeader: cfg.requestIdHeader, secrets: loaded.secrets, signal });
+    const timeouts = cfg.load?.timeouts ?? loaded.contracts?.timeouts ?? Timeouts.parse({});
+    const [baseline, candidate] = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
+    try {
+      preflight = await runPreflight([baseline, candidate], cfg.preflight, signal);
+      if (preflight.some((p) => !p.ok)) {
+        incompleteReason = 'preflight failed';
+        throw new PreflightError(describePreflightFailures(preflight));
+      }
+      if (loaded.contracts) {
+        contracts = await runContractPhase({ ...loaded, contracts: loaded.contracts }, { baseline, candidate, runId, dir, requestIdHeader: cfg.requestIdHeader, secrets: loaded.secrets, signal });
+      }
+    } finally {
+      await Promise.all([baseline.close(), candidate.close()]).catch(() => undefined);
     }
     const load = cfg.load;
     if (!load || loaded.scenarios.length === 0) {
       incompleteReason = signal.aborted ? 'interrupted' : undefined;
-      return { result: await finish(), dir, runJson, pairs };
+      const result = build(new Date().toISOString());
+      await write(result);
+      return { result, dir, runJson, pairs: [] };
     }
-    const stats = createLiveStats(baseline.config.name, candidate.config.name, load);
+    const stats = createLiveStats(loaded.baseline.name, loaded.candidate.name, { iterations: plan.iterations, duration: plan.durationMs });
     opts.onStart?.(stats);
-    const iterate = async (iteration: number, vu: number) => {
-      iterations++;
-      stats.iterations++;
-      const plan = planIteration(loaded.scenarios, iteration, runId);
-      const probe = (t: LiveTarget, i: 0 | 1) => {
-        const { method, path: p } = t.pathFor(plan.scenario.route);
-        const counters = stats.targets[i];
-        counters.inFlight++;
-        return probeStream(
-          t.pool,
-          t.classify,
-          {
-            target: t.config.name,
-            role: t.config.role,
-            scenario: plan.scenario.name,
-            requestId: plan.requestId,
-            iteration,
-            vu,
-            promptIndex: plan.promptIndex,
-            expectsCitations: plan.prompt.expectsCitations,
-            method,
-            path: p,
-            headers: {
-              ...t.config.headers,
-              ...plan.scenario.headers,
-              'content-type': 'application/json',
-              accept: 'text/event-stream',
-              [cfg.requestIdHeader]: plan.requestId,
-            },
-            body: plan.body,
-          },
-          load.timeouts,
-          signal,
-        ).then((s) => {
-          counters.inFlight--;
-          if (!s.aborted) recordSample(counters, s);
-          return s;
-        });
-      };
-      // Both requests leave in the same tick: the pair sees the same moment.
-      const [b, c] = await Promise.all([probe(baseline, 0), probe(candidate, 1)]);
-      if (b.aborted || c.aborted) {
-        abandoned += 2;
-        return;
-      }
-      const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration, baseline: strip(b), candidate: strip(c) };
-      pairs.push(pair);
-      out.write(JSON.stringify(pair) + '\n');
-    };
-    await runClosed(load, iterate, signal);
+    const files = { samplesFile: path.join(dir, samplesFile), warmupFile: path.join(dir, 'warmup.ndjson') };
+    if (workers === 1) {
+      let next = 0;
+      const shard = createShard({
+        loaded,
+        runId,
+        shard: { index: 0, count: 1 },
+        startAt: performance.now(),
+        ...files,
+        signal,
+        claimIteration: () => next++,
+        stats,
+        onPair: opts.onPair,
+        onStreamEvent: opts.onStreamEvent,
+      });
+      states = () => [shard.state()];
+      await shard.run();
+    } else {
+      const run = runWorkers({ loaded, runId, workers, dir, ...files, signal, stats });
+      states = run.states;
+      await run.done;
+    }
     incompleteReason = signal.aborted ? 'interrupted' : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;
-    await finish();
+    await write(build(new Date().toISOString()));
     throw err;
   }
-  const result = await finish();
-  return { result, dir, runJson, pairs };
-
-  async function finish(): Promise<RunResult> {
-    await new Promise<void>((resolve) => out.end(resolve));
-    await Promise.all([baseline.close(), candidate.close()]).catch(() => undefined);
-    const result = build(new Date().toISOString());
-    await write(result);
-    return result;
-  }
-}
-
-function strip(s: StreamSample & { aborted?: boolean }): StreamSample {
-  const { aborted: _a, ...rest } = s;
-  return rest;
+  const result = build(new Date().toISOString());
+  await write(result);
+  let pairs: PairedSample[] | undefined;
+  return {
+    result,
+    dir,
+    runJson,
+    get pairs() {
+      return (pairs ??= readPairsSync(path.join(dir, samplesFile)));
+    },
+  };
 }
 
 function scrub(text: string, secrets: readonly string[]): string {
@@ -205,4 +189,3 @@ function scrub(text: string, secrets: readonly string[]): string {
   for (const s of secrets) out = out.split(s).join('[redacted]');
   return out;
 }
-

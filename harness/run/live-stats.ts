@@ -15,16 +15,19 @@ export interface LiveStats {
   plannedIterations: number | null;
   plannedDurationMs: number | null;
   iterations: number;
+  /** Scheduled starts not made because maxInFlight was reached (the same for both targets: an iteration is a pair). */
+  dropped: number;
   targets: [TargetCounters, TargetCounters];
 }
 
-export function createLiveStats(baseline: string, candidate: string, planned: { iterations?: number | undefined; duration?: number | undefined }): LiveStats {
+export function createLiveStats(baseline: string, candidate: string, planned: { iterations?: number | null | undefined; duration?: number | null | undefined }): LiveStats {
   const t = (name: string, role: 'baseline' | 'candidate'): TargetCounters => ({ name, role, inFlight: 0, completed: 0, errors: 0, interruptions: 0 });
   return {
     startedAt: Date.now(),
     plannedIterations: planned.iterations ?? null,
     plannedDurationMs: planned.duration ?? null,
     iterations: 0,
+    dropped: 0,
     targets: [t(baseline, 'baseline'), t(candidate, 'candidate')],
   };
 }

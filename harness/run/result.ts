@@ -53,6 +53,17 @@ export const TargetSummary = z.object({
   }),
   bytes: z.number(),
   contentChars: z.number(),
+  /**
+   * headersMs/firstEventMs/firstContentMs/completionMs count from the iteration's intended start
+   * (what a user arriving on schedule feels). These count from the actual send: service time.
+   */
+  serviceTime: z
+    .object({ headersMs: Percentiles.nullable(), firstEventMs: Percentiles.nullable(), firstContentMs: Percentiles.nullable(), completionMs: Percentiles.nullable() })
+    .optional(),
+  /** Actual send − intended start, per request (harness lag plus waits for a free connection). */
+  dispatchLagMs: Percentiles.nullable().optional(),
+  /** Scheduled iterations of this scenario that could not start because `maxInFlight` was reached. */
+  dropped: z.number().int().optional(),
 });
 export type TargetSummary = z.infer<typeof TargetSummary>;
 
@@ -188,6 +199,12 @@ export const RunResult = z.object({
     /** Requests in flight when the run was interrupted: not measured, not in the samples. */
     abandoned: z.number().int(),
     durationMs: z.number(),
+    /** Scheduled iterations not started because `maxInFlight` was reached (arrival-rate models). */
+    dropped: z.number().int().optional(),
+    /** Iterations started during the warm-up: in `warmup.ndjson`, not in summaries. */
+    warmupIterations: z.number().int().optional(),
+    /** Worker threads that shared the load. */
+    workers: z.number().int().optional(),
   }),
   /** Per scenario, per target role. */
   summaries: z.array(z.object({ scenario: z.string(), baseline: TargetSummary, candidate: TargetSummary })),

@@ -18,7 +18,7 @@ export function streamConfig(p: {
   promptsFile: string;
   baselineStream?: ConfigInput['targets'][number]['stream'];
   candidateStream?: ConfigInput['targets'][number]['stream'];
-  load?: Partial<ConfigInput['load']>;
+  load?: Partial<Extract<ConfigInput['load'], { model?: 'closed' }>>;
   baselinePath?: string;
   candidatePath?: string;
 }): ConfigInput {

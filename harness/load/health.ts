@@ -1,0 +1,36 @@
+import type { HarnessHealth } from '../run/result.ts';
+import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
+
+/** Above these, the figures describe the harness machine as much as the backends. */
+export const HEALTH_LIMITS = { eventLoopDelayP99Ms: 50, dispatchLagP99Ms: 20 } as const;
+
+export interface ThreadHealth {
+  schedulerLag: HistogramJSON;
+  eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
+}
+
+/**
+ * The harness's own health over a run, from every thread that made load: the worst thread's
+ * event-loop delay (a busy loop delays every timestamp it takes) and how late the scheduler
+ * started arrival-rate iterations. Each over its limit adds a warning, which the summary prints
+ * and the gates read.
+ */
+export function harnessHealth(threads: readonly ThreadHealth[]): HarnessHealth {
+  const lag = new Histogram();
+  for (const t of threads) lag.merge(t.schedulerLag);
+  const delays = threads.map((t) => t.eventLoopDelayMs).filter((d) => d !== null);
+  const eventLoopDelayMs = delays.length ? delays.reduce((a, b) => (b.p99 > a.p99 ? b : a)) : null;
+  const dispatchLagMs = lag.percentiles();
+  const warnings: string[] = [];
+  if (eventLoopDelayMs && eventLoopDelayMs.p99 > HEALTH_LIMITS.eventLoopDelayP99Ms) {
+    warnings.push(
+      `harness event-loop delay p99 ${eventLoopDelayMs.p99} ms (limit ${HEALTH_LIMITS.eventLoopDelayP99Ms} ms): the harness was too busy to take timestamps on time; use --workers, a bigger machine or less load`,
+    );
+  }
+  if (dispatchLagMs && dispatchLagMs.p99 > HEALTH_LIMITS.dispatchLagP99Ms) {
+    warnings.push(
+      `harness dispatch lag p99 ${dispatchLagMs.p99} ms (limit ${HEALTH_LIMITS.dispatchLagP99Ms} ms): iterations started late, so the offered load was below the configured rate`,
+    );
+  }
+  return { eventLoopDelayMs, dispatchLagMs, warnings };
+}

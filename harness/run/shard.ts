@@ -1,0 +1,189 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { EventSourceMessage } from 'eventsource-parser';
+import type { LoadedConfig } from '../config/load.ts';
+import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
+import type { PairedSample, StreamSample } from '../metrics/sample.ts';
+import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
+import { runLoad, shareOf, type Iteration } from '../load/model.ts';
+import { planIteration, scenarioFor } from '../load/plan.ts';
+import { Slots } from '../load/slots.ts';
+import { probeStream } from '../probes/stream-probe.ts';
+import { openTarget, type LiveTarget } from '../targets/target.ts';
+import { recordSample, type LiveStats } from './live-stats.ts';
+import { NdjsonWriter } from './ndjson.ts';
+
+const ELD_RESOLUTION_MS = 10;
+
+export interface ShardInput {
+  loaded: LoadedConfig;
+  runId: string;
+  /** This worker's share of the load (index 0 of 1 without workers). */
+  shard: { index: number; count: number };
+  /** performance.now() in this thread at which the schedule starts. */
+  startAt: number;
+  samplesFile: string;
+  warmupFile: string;
+  signal: AbortSignal;
+  claimIteration(): number;
+  stats: LiveStats;
+  /** Every measured pair, as it completes (tests and API users; the run itself keeps none). */
+  onPair?: (pair: PairedSample) => void;
+  /** Every SSE event as the probe classifies it (benchmarks measure client-side timing with it). */
+  onStreamEvent?: (target: string, ev: EventSourceMessage) => void;
+}
+
+/** What one shard measured, as plain data (it crosses from a worker thread to the run). */
+export interface ShardState {
+  /** Per scenario: baseline then candidate. */
+  summaries: SummaryStateJSON[];
+  iterations: number;
+  warmupIterations: number;
+  pairs: number;
+  abandoned: number;
+  dropped: number;
+  schedulerLag: HistogramJSON;
+  eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
+}
+
+export interface Shard {
+  run(): Promise<void>;
+  /** The state so far (also after a crash): summaries of every pair measured. */
+  state(): ShardState;
+  accumulators: Map<string, [SummaryAccumulator, SummaryAccumulator]>;
+}
+
+/**
+ * One thread's part of a run: its own target pools, its share of the load model, probes for both
+ * targets per iteration, samples streamed to NDJSON, and summaries fed as each pair completes.
+ * The run uses one shard in process, or one per worker thread, and merges their states.
+ */
+export function createShard(input: ShardInput): Shard {
+  const { loaded, shard, stats } = input;
+  const cfg = loaded.config;
+  const load = cfg.load;
+  if (!load) throw new Error('a load shard needs a load section (contract-only runs have no load phase)');
+  const share = (c: number | undefined) => (c === undefined ? undefined : Math.max(1, shareOf(c, shard)));
+  const targets = [loaded.baseline, loaded.candidate].map((t) => openTarget({ ...t, connections: share(t.connections) }, load.timeouts)) as [LiveTarget, LiveTarget];
+  const slots = targets.map((t) => (t.config.connections ? new Slots(t.config.connections) : undefined));
+  const accumulators = new Map(
+    loaded.scenarios.map((s) => [
+      s.name,
+      [new SummaryAccumulator(loaded.baseline.name, 'baseline', s.name), new SummaryAccumulator(loaded.candidate.name, 'candidate', s.name)] as [SummaryAccumulator, SummaryAccumulator],
+    ]),
+  );
+  const schedulerLag = new Histogram();
+  const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  const samples = new NdjsonWriter(input.samplesFile);
+  let warmup: NdjsonWriter | undefined;
+  const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
+  const classifiers = targets.map((t) => (input.onStreamEvent ? (ev: EventSourceMessage) => (input.onStreamEvent!(t.config.name, ev), t.classify(ev)) : t.classify));
+
+  const probe = async (i: 0 | 1, plan: ReturnType<typeof planIteration>, it: Iteration): Promise<StreamSample & { aborted?: boolean }> => {
+    const t = targets[i];
+    const counters = stats.targets[i];
+    counters.inFlight++;
+    const slot = slots[i];
+    const wait = slot?.acquire();
+    if (wait) await wait;
+    const sentAt = performance.now();
+    const { method, path } = t.pathFor(plan.scenario.route);
+    try {
+      const s = await probeStream(
+        t.pool,
+        classifiers[i]!,
+        {
+          target: t.config.name,
+          role: t.config.role,
+          scenario: plan.scenario.name,
+          requestId: plan.requestId,
+          iteration: it.iteration,
+          vu: it.vu,
+          promptIndex: plan.promptIndex,
+          expectsCitations: plan.prompt.expectsCitations,
+          method,
+          path,
+          headers: { ...t.config.headers, ...plan.scenario.headers, 'content-type': 'application/json', accept: 'text/event-stream', [cfg.requestIdHeader]: plan.requestId },
+          body: plan.body,
+        },
+        load.timeouts,
+        input.signal,
+      );
+      s.intendedAt = round(performance.timeOrigin + it.intendedAt);
+      s.dispatchLagMs = round(Math.max(0, sentAt - it.intendedAt));
+      if (!s.aborted) recordSample(counters, s);
+      return s;
+    } finally {
+      counters.inFlight--;
+      slot?.release();
+    }
+  };
+
+  const iterate = async (it: Iteration) => {
+    const isWarmup = it.offsetMs < load.warmup;
+    counts.iterations++;
+    if (isWarmup) counts.warmupIterations++;
+    stats.iterations++;
+    const plan = planIteration(loaded.scenarios, it.iteration, input.runId);
+    // Both requests leave in the same tick (unless one waits for a free connection): the pair sees the same moment.
+    const [b, c] = await Promise.all([probe(0, plan, it), probe(1, plan, it)]);
+    if (b.aborted || c.aborted) {
+      counts.abandoned += 2;
+      return;
+    }
+    const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: strip(b), candidate: strip(c) };
+    const line = JSON.stringify(pair) + '\n';
+    if (isWarmup) {
+      (warmup ??= new NdjsonWriter(input.warmupFile)).write(line);
+      return;
+    }
+    counts.pairs++;
+    samples.write(line);
+    const [ab, ac] = accumulators.get(plan.scenario.name)!;
+    ab.add(pair.baseline);
+    ac.add(pair.candidate);
+    input.onPair?.(pair);
+  };
+
+  return {
+    accumulators,
+    async run() {
+      eld.enable();
+      try {
+        await runLoad(load, iterate, {
+          signal: input.signal,
+          startAt: input.startAt,
+          shard,
+          claimIteration: input.claimIteration,
+          schedulerLag: (ms) => schedulerLag.record(ms),
+          dropped: (iteration, offsetMs) => {
+            counts.dropped++;
+            stats.dropped++;
+            if (offsetMs < load.warmup) return;
+            for (const acc of accumulators.get(scenarioFor(loaded.scenarios, iteration).name)!) acc.addDropped();
+          },
+        });
+      } finally {
+        eld.disable();
+        await Promise.all([samples.end(), warmup?.end()]);
+        await Promise.all(targets.map((t) => t.close())).catch(() => undefined);
+      }
+    },
+    state() {
+      // The monitor records each whole timer interval; the delay is what exceeds the resolution.
+      const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4 - ELD_RESOLUTION_MS * 100) / 100);
+      return {
+        summaries: [...accumulators.values()].flatMap(([b, c]) => [b.toJSON(), c.toJSON()]),
+        ...counts,
+        schedulerLag: schedulerLag.toJSON(),
+        eventLoopDelayMs: eld.count > 0 ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } : null,
+      };
+    },
+  };
+}
+
+function strip(s: StreamSample & { aborted?: boolean }): StreamSample {
+  const { aborted: _a, ...rest } = s;
+  return rest;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;

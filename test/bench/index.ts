@@ -1,0 +1,282 @@
+/**
+ * `npm run bench`: parity's load path against bare clients and standalone tools, every ratio
+ * measured in the same run, repeats alternating the order, medians reported. Starts its own
+ * servers on 127.0.0.1; writes reports/bench/<date>.json and prints a table. Not part of `npm test`.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { createParser } from 'eventsource-parser';
+import { Pool, type Dispatcher } from 'undici';
+import { resolveConfig } from '../../harness/config/load.ts';
+import { StreamProfile, Timeouts } from '../../harness/config/schema.ts';
+import { SummaryAccumulator } from '../../harness/metrics/summary.ts';
+import type { StreamSample } from '../../harness/metrics/sample.ts';
+import { probeStream } from '../../harness/probes/stream-probe.ts';
+import { compileProfile } from '../../harness/probes/stream-profile.ts';
+import { runParity } from '../../harness/run/engine.ts';
+import { STREAM_PRESETS } from '../../harness/targets/stream-presets.ts';
+import { tempWorkspace } from '../helpers/config.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const run = promisify(execFile);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 50;
+const STREAM_SIZES = (process.env.BENCH_STREAMS ?? '100,1000,5000').split(',').map(Number);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function startChild(script: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (c) => reject(new Error(`${script} exited with ${c}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening (\S+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    });
+  });
+  return { url, child };
+}
+
+// ------------------------------------------------------------------------------------------------
+// 1. Throughput: requests/s with 50 connections against the same server.
+
+async function bareUndici(url: string): Promise<number> {
+  const pool = new Pool(url, { connections: CONNECTIONS });
+  let n = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const res = await pool.request({ method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
+      await res.body.text();
+      n++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, loop));
+  const rate = n / ((performance.now() - t0) / 1000);
+  await pool.close();
+  return rate;
+}
+
+async function autocannonRate(url: string): Promise<number> {
+  const r = await autocannon({ url: `${url}/chat-stream`, method: 'POST', body: '{"message":"hi"}', headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: SECONDS });
+  return r.requests.total / (r.duration || SECONDS);
+}
+
+async function wrkRate(url: string, luaFile: string): Promise<number | null> {
+  try {
+    const { stdout } = await run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '-s', luaFile, `${url}/chat-stream`]);
+    return Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** parity's full path: paired iterations (both targets on the same server, 25 connections each), every latency recorded, bodies read, samples written. */
+async function parityRate(url: string, workers: number): Promise<number> {
+  const ws = tempWorkspace();
+  const target = (name: string, role: 'baseline' | 'candidate') => ({ name, role, baseUrl: url, routes: { chat: 'POST /chat-stream' }, stream: 'openai' as const, connections: CONNECTIONS / 2 });
+  const loaded = await resolveConfig(
+    {
+      targets: [target('a', 'baseline'), target('b', 'candidate')],
+      scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile }],
+      load: { vus: CONNECTIONS / 2, duration: SECONDS * 1000 },
+      preflight: { retries: 0, interval: 10 },
+    },
+    ws.configFile,
+  );
+  const out = await runParity(loaded, { outDir: ws.out, workers });
+  const s = out.result.summaries[0]!;
+  if (s.baseline.outcomes.complete !== s.baseline.count) throw new Error('parity throughput run had failed requests');
+  // Requests started within the configured duration (worker start-up is not load time; the drain after the deadline is a few ms).
+  return (s.baseline.count + s.candidate.count) / SECONDS;
+}
+
+// ------------------------------------------------------------------------------------------------
+// 3. Parser path: SSE bytes/s through the stream probe vs eventsource-parser alone, same payload in memory.
+
+function payload(): Buffer[] {
+  const events: string[] = [];
+  for (let i = 0; i < 20_000; i++) events.push(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `token ${i} ` } }] })}\n\n`);
+  events.push('data: [DONE]\n\n');
+  const all = Buffer.from(events.join(''));
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < all.length; i += 1500) chunks.push(all.subarray(i, i + 1500));
+  return chunks;
+}
+
+async function parserBare(chunks: Buffer[]): Promise<number> {
+  const bytes = chunks.reduce((a, c) => a + c.length, 0);
+  const t0 = performance.now();
+  let events = 0;
+  const parser = createParser({ onEvent: (ev) => ev.data !== '[DONE]' && (JSON.parse(ev.data), events++) });
+  const decoder = new TextDecoder();
+  for await (const c of Readable.from(chunks)) parser.feed(decoder.decode(c as Buffer, { stream: true }));
+  if (events !== 20_000) throw new Error(`bare parser saw ${events} events`);
+  return bytes / ((performance.now() - t0) / 1000);
+}
+
+async function parserProbe(chunks: Buffer[]): Promise<number> {
+  const bytes = chunks.reduce((a, c) => a + c.length, 0);
+  const memory = { request: async () => ({ statusCode: 200, body: Readable.from(chunks) }) } as unknown as Dispatcher;
+  const classify = compileProfile(StreamProfile.parse(STREAM_PRESETS.openai));
+  const req = { target: 't', role: 'baseline' as const, scenario: 's', requestId: 'r', iteration: 0, vu: 0, promptIndex: 0, expectsCitations: false, method: 'POST', path: '/', headers: {}, body: undefined };
+  const t0 = performance.now();
+  const s = await probeStream(memory, classify, req, Timeouts.parse({}));
+  if (s.outcome !== 'complete' || s.contentChunks !== 20_000) throw new Error(`probe: ${s.outcome}, ${s.contentChunks} chunks`);
+  return bytes / ((performance.now() - t0) / 1000);
+}
+
+// ------------------------------------------------------------------------------------------------
+// 5. Summaries of 1 M samples.
+
+function summarizeMillion(): number {
+  const acc = new SummaryAccumulator('t', 'baseline', 's');
+  const s: StreamSample = {
+    target: 't', role: 'baseline', scenario: 's', requestId: 'r', iteration: 0, vu: 0, promptIndex: 0, expectsCitations: true, startedAt: 0,
+    outcome: 'complete', status: 200, headersMs: 0, firstEventMs: 0, firstContentMs: 0, completionMs: 0, endMs: 0, gapsMs: [], events: 10, contentChunks: 8,
+    contentChars: 80, bytes: 900, citations: 1, dispatchLagMs: 0,
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < 1_000_000; i++) {
+    s.headersMs = 5 + (i % 97) / 10;
+    s.firstEventMs = 40 + (i % 997) / 10;
+    s.firstContentMs = s.firstEventMs + 1;
+    s.completionMs = 300 + (i % 9973) / 10;
+    s.gapsMs = [10 + (i % 7), 11, 9 + (i % 5), 12, 10, 10, 13, 9];
+    s.dispatchLagMs = (i % 13) / 10;
+    acc.add(s);
+  }
+  acc.summary();
+  return performance.now() - t0;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function streamScale(n: number, mode: 'parity' | 'bare', url: string, outDir: string) {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/stream-client.ts'), mode, String(n), url, outDir], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { streams: number; failures: number; errorP50: number; errorP99: number; peakRssMb: number; events: number };
+}
+
+async function main() {
+  const started = Date.now();
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    settings: { repeats: REPEATS, seconds: SECONDS, connections: CONNECTIONS },
+  };
+  const lua = path.join(mkdtempSync(path.join(os.tmpdir(), 'parity-bench-')), 'post.lua');
+  writeFileSync(lua, 'wrk.method = "POST"\nwrk.body = \'{"message":"hi"}\'\nwrk.headers["Content-Type"] = "application/json"\n');
+  const hasWrk = await run('which', ['wrk']).then(
+    () => true,
+    () => false,
+  );
+
+  log('1. throughput (requests/s, 50 connections, same server)');
+  const json = await startChild('test/bench/json-server.ts', []);
+  const tput: Record<string, number[]> = { parity: [], undici: [], autocannon: [], wrk: [], parityWorkers2: [] };
+  const tools: [string, () => Promise<number | null>][] = [
+    ['parity', () => parityRate(json.url, 1)],
+    ['undici', () => bareUndici(json.url)],
+    ['autocannon', () => autocannonRate(json.url)],
+    ...(hasWrk ? ([['wrk', () => wrkRate(json.url, lua)]] as [string, () => Promise<number | null>][]) : []),
+    ['parityWorkers2', () => parityRate(json.url, 2)],
+  ];
+  for (let r = 0; r < REPEATS; r++) {
+    const order = r % 2 === 0 ? tools : [...tools].reverse();
+    for (const [name, fn] of order) {
+      const v = await fn();
+      if (v !== null) tput[name]!.push(v);
+      log(`  repeat ${r + 1} ${name}: ${v === null ? 'n/a' : Math.round(v)} req/s`);
+    }
+  }
+  json.child.kill('SIGTERM');
+  const m = Object.fromEntries(Object.entries(tput).filter(([, v]) => v.length).map(([k, v]) => [k, median(v)]));
+  results.throughput = {
+    medians: m,
+    runs: tput,
+    parityVsUndici: m.parity! / m.undici!,
+    parityVsAutocannon: m.parity! / m.autocannon!,
+    parityVsWrk: m.wrk ? m.parity! / m.wrk : null,
+    workers2VsWorkers1: m.parityWorkers2! / m.parity!,
+    wrk: hasWrk ? 'wrk 4.1 (Debian package), -t1' : 'not available',
+  };
+
+  log('2. stream scale (timing error = client receive − server stamp, per event)');
+  const fixture = await startChild('fixtures/backends/serve.ts', [JSON.stringify({ framing: 'openai', streamPath: '/chat-stream', tokens: 8, firstContentDelayMs: 200, interEventGapMs: 250, stampEvents: true })]);
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'parity-bench-streams-'));
+  const scale: Record<string, unknown>[] = [];
+  for (const n of STREAM_SIZES) {
+    const runs: Record<'parity' | 'bare', Awaited<ReturnType<typeof streamScale>>[]> = { parity: [], bare: [] };
+    for (let r = 0; r < Math.min(REPEATS, 2); r++) {
+      for (const mode of r % 2 === 0 ? (['parity', 'bare'] as const) : (['bare', 'parity'] as const)) {
+        const res = await streamScale(n, mode, fixture.url, outDir);
+        runs[mode].push(res);
+        log(`  ${n} streams ${mode}: error p50 ${res.errorP50.toFixed(2)} ms p99 ${res.errorP99.toFixed(2)} ms, rss ${res.peakRssMb.toFixed(0)} MB, failures ${res.failures}/${res.streams}`);
+      }
+    }
+    const med = (mode: 'parity' | 'bare', k: 'errorP50' | 'errorP99' | 'peakRssMb') => median(runs[mode].map((x) => x[k]));
+    scale.push({
+      streams: n,
+      parity: { errorP50: med('parity', 'errorP50'), errorP99: med('parity', 'errorP99'), peakRssMb: med('parity', 'peakRssMb'), failures: Math.max(...runs.parity.map((x) => x.failures)) },
+      bare: { errorP50: med('bare', 'errorP50'), errorP99: med('bare', 'errorP99'), peakRssMb: med('bare', 'peakRssMb'), failures: Math.max(...runs.bare.map((x) => x.failures)) },
+      errorP99Ratio: med('parity', 'errorP99') / med('bare', 'errorP99'),
+      rssRatio: med('parity', 'peakRssMb') / med('bare', 'peakRssMb'),
+    });
+  }
+  fixture.child.kill('SIGTERM');
+  results.streamScale = scale;
+
+  log('3. parser path (bytes/s, in memory)');
+  const chunks = payload();
+  const parse: Record<string, number[]> = { probe: [], bare: [] };
+  for (let r = 0; r < REPEATS * 2; r++) {
+    for (const [name, fn] of r % 2 === 0 ? ([['probe', parserProbe], ['bare', parserBare]] as const) : ([['bare', parserBare], ['probe', parserProbe]] as const)) parse[name]!.push(await fn(chunks));
+  }
+  results.parser = { probeBytesPerSec: median(parse.probe!), bareBytesPerSec: median(parse.bare!), overhead: median(parse.bare!) / median(parse.probe!) };
+
+  log('4. summaries of 1 M samples');
+  results.summaries = { millionSamplesMs: median(Array.from({ length: 3 }, summarizeMillion)) };
+  results.totalSeconds = Math.round((Date.now() - started) / 1000);
+
+  const dir = path.join(ROOT, 'reports', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(table(results) + `\n${path.relative(process.cwd(), file)}\n`);
+}
+
+function table(r: Record<string, unknown>): string {
+  const t = r.throughput as { medians: Record<string, number>; parityVsUndici: number; parityVsAutocannon: number; parityVsWrk: number | null; workers2VsWorkers1: number; wrk: string };
+  const s = r.streamScale as { streams: number; parity: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; bare: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; errorP99Ratio: number; rssRatio: number }[];
+  const p = r.parser as { probeBytesPerSec: number; bareBytesPerSec: number; overhead: number };
+  const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
+  const f = (v: number, d = 2) => v.toFixed(d);
+  const lines = [
+    `machine: ${m.cpus} × ${m.model}, ${m.memGb} GB, Node ${m.node}; medians of ${(r.settings as { repeats: number }).repeats} alternating repeats`,
+    '',
+    '| measurement | parity | reference | ratio |',
+    '|---|---|---|---|',
+    `| JSON throughput, 50 conns (req/s) | ${Math.round(t.medians.parity!)} | bare undici Pool ${Math.round(t.medians.undici!)} | ${f(t.parityVsUndici)}× |`,
+    `| | | autocannon ${Math.round(t.medians.autocannon!)} | ${f(t.parityVsAutocannon)}× |`,
+    `| | | ${t.medians.wrk ? `wrk ${Math.round(t.medians.wrk)}` : `wrk: ${t.wrk}`} | ${t.parityVsWrk === null ? '–' : `${f(t.parityVsWrk)}×`} |`,
+    `| --workers 2 vs 1 (req/s) | ${Math.round(t.medians.parityWorkers2!)} | workers 1: ${Math.round(t.medians.parity!)} | ${f(t.workers2VsWorkers1)}× |`,
+    ...s.flatMap((x) => [
+      `| ${x.streams} SSE streams: timing error p50 / p99 (ms) | ${f(x.parity.errorP50)} / ${f(x.parity.errorP99)} | undici + eventsource-parser ${f(x.bare.errorP50)} / ${f(x.bare.errorP99)} | p99 ${f(x.errorP99Ratio)}× |`,
+      `| ${x.streams} SSE streams: peak RSS (MB), failures | ${f(x.parity.peakRssMb, 0)}, ${x.parity.failures} | ${f(x.bare.peakRssMb, 0)}, ${x.bare.failures} | ${f(x.rssRatio)}× |`,
+    ]),
+    `| SSE parser path (MB/s) | ${f(p.probeBytesPerSec / 1e6, 1)} | eventsource-parser alone ${f(p.bareBytesPerSec / 1e6, 1)} | overhead ${f(p.overhead)}× |`,
+    `| summaries of 1 M samples (ms) | ${f((r.summaries as { millionSamplesMs: number }).millionSamplesMs, 0)} | | |`,
+  ];
+  return lines.join('\n');
+}
+
+await main();

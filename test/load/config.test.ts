@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../harness/cli.ts';
+import { resolveConfig } from '../../harness/config/load.ts';
+import { ConfigError } from '../../harness/errors.ts';
+import { startScriptedServer } from '../helpers/chunked-server.ts';
+import { tempWorkspace } from '../helpers/config.ts';
+import { loadConfig } from './helpers.ts';
+
+const ws = tempWorkspace();
+const cfg = (load: unknown) => loadConfig({ baselineUrl: 'http://127.0.0.1:1', candidateUrl: 'http://127.0.0.1:1', promptsFile: ws.promptsFile, load: load as never });
+
+async function issuesOf(load: unknown) {
+  const err = await resolveConfig(cfg(load), ws.configFile).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConfigError);
+  return (err as ConfigError).issues;
+}
+
+describe('bad load configs are rejected, naming the field', () => {
+  it.each([
+    ['a negative rate', { model: 'constant-arrival-rate', rate: -5, duration: '5s' }, 'load.rate', /above 0/],
+    ['stages summing to zero duration', { model: 'ramping-arrival-rate', stages: [{ duration: 0, target: 10 }, { duration: '0s', target: 0 }] }, 'load.stages', /zero duration/],
+    ['maxInFlight < 1', { model: 'constant-arrival-rate', rate: 10, duration: '5s', maxInFlight: 0 }, 'load.maxInFlight', /at least 1/],
+    ['both vus and rate', { vus: 10, rate: 5, duration: '5s' }, 'load.rate', /either "vus".*or a rate/],
+    ['a rate without its model', { rate: 5, duration: '5s' }, 'load.model', /constant-arrival-rate/],
+    ['an unknown model', { model: 'open', rate: 5, duration: '5s' }, 'load.model', /ramping-arrival-rate/],
+    ['a warm-up as long as the load', { model: 'constant-arrival-rate', rate: 10, duration: '2s', warmup: '2s' }, 'load.warmup', /shorter/],
+    ['closed stages with a negative target', { stages: [{ duration: '1s', target: -1 }] }, 'load.stages[0].target', /negative/],
+  ])('%s', async (_name, load, path, message) => {
+    const issues = await issuesOf(load);
+    expect(issues.map((i) => i.path)).toContain(path);
+    expect(issues.find((i) => i.path === path)!.message).toMatch(message);
+  });
+
+  it('keeps the closed model the default when `model` is omitted', async () => {
+    const loaded = await resolveConfig(cfg({ vus: 2, iterations: 4 }), ws.configFile);
+    expect(loaded.config.load!.model).toBe('closed');
+  });
+
+  it('stops the CLI with exit code 3 before any request', async () => {
+    const server = await startScriptedServer(() => [{ write: 'event: done\ndata: {}\n\n' }]);
+    try {
+      const file = `${ws.dir}/bad-load.json`;
+      const c = loadConfig({ baselineUrl: server.url, candidateUrl: server.url, promptsFile: ws.promptsFile, load: { model: 'constant-arrival-rate', rate: 10, duration: '1s', maxInFlight: 0 } });
+      writeFileSync(file, JSON.stringify(c));
+      let stderr = '';
+      const code = await main(['run', file, '--quiet', '--out', ws.out], {
+        stdout: { write: () => true } as unknown as NodeJS.WritableStream,
+        stderr: { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WritableStream,
+        env: process.env,
+      });
+      expect(code).toBe(3);
+      expect(stderr).toContain('load.maxInFlight');
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(server.requests).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
