@@ -1,6 +1,7 @@
 import type { TargetSummary } from '../run/result.ts';
 import { INTERRUPTIONS, OUTCOMES, type Outcome, type Role, type StreamSample } from './sample.ts';
 import { percentiles } from './percentiles.ts';
+import { cdf, histogram } from './distribution.ts';
 
 /** Summarizes one target's samples for one scenario. Pure: the same samples give the same summary. */
 export function summarize(target: string, role: Role, scenario: string, samples: readonly StreamSample[]): TargetSummary {
@@ -64,5 +65,7 @@ export function summarize(target: string, role: Role, scenario: string, samples:
     citations: { expected, present, presenceRate: expected === 0 ? null : present / expected },
     bytes,
     contentChars: chars,
+    cdf: { firstContentMs: cdf(firstContent), completionMs: cdf(completion) },
+    gapHistogram: histogram(gaps),
   };
 }

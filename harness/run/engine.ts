@@ -10,6 +10,7 @@ import { runClosed } from '../load/closed.ts';
 import { planIteration } from '../load/plan.ts';
 import type { PairedSample, StreamSample } from '../metrics/sample.ts';
 import { summarize } from '../metrics/summary.ts';
+import { buildTimeline } from '../metrics/timeline.ts';
 import { probeStream } from '../probes/stream-probe.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
@@ -95,6 +96,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       },
       summaries: scenarios,
       samples: { file: samplesFile, pairs: pairs.length },
+      timeline: buildTimeline([loaded.baseline, loaded.candidate], pairs.flatMap((p) => [p.baseline, p.candidate])),
     };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
