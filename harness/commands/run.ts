@@ -4,12 +4,14 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { runParity, type RunOutput } from '../run/engine.ts';
 import { renderSummary } from '../reporters/terminal.ts';
 import { startProgress } from '../reporters/progress.ts';
+import { renderStoredRun } from './report.ts';
 import type { CliIO, Command } from '../cli.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
   runId?: string | undefined;
   quiet?: boolean | undefined;
+  summaryTo?: string | undefined;
   env?: NodeJS.ProcessEnv;
   onOutput?: (out: RunOutput) => void;
 }
@@ -18,14 +20,15 @@ export const RUN_OPTIONS = {
   out: { type: 'string' },
   'run-id': { type: 'string' },
   quiet: { type: 'boolean', default: false },
+  'summary-to': { type: 'string' },
 } as const;
 
 export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
-  return { outDir: values.out as string | undefined, runId: values['run-id'] as string | undefined, quiet: values.quiet as boolean | undefined };
+  return { outDir: values.out as string | undefined, runId: values['run-id'] as string | undefined, quiet: values.quiet as boolean | undefined, summaryTo: values['summary-to'] as string | undefined };
 }
 
 export const runCommand: Command = {
-  usage: 'run <config> [--out dir] [--run-id id] [--quiet]',
+  usage: 'run <config> [--out dir] [--run-id id] [--quiet] [--summary-to path]',
   summary: "run the config's scenarios against baseline and candidate, paired",
   options: RUN_OPTIONS,
   async execute({ values, positionals }, io) {
@@ -61,6 +64,9 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     opts.onOutput?.(out);
     io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY) })}\n\n`);
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
+    // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
+    const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
+    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
     return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;
   } finally {
     stopProgress?.();
