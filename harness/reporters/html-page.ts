@@ -61,14 +61,14 @@ tr:last-child td{border-bottom:0}td.n{text-align:right;font-variant-numeric:tabu
 .chart .grid{stroke:var(--grid)}.chart .axis{stroke:var(--muted)}
 .chart text{fill:var(--muted);font-size:11px}.chart .label{font-size:11.5px}
 .chart .series{fill:none;stroke-width:2}.chart .dot{stroke:var(--panel);stroke-width:1.5}
-.chart .band rect{fill:var(--band)}.chart .band text{font-size:10.5px}
+.chart .band rect{fill:var(--band)}.chart .band.alt rect{fill:transparent}.chart .band line{stroke:var(--muted);stroke-dasharray:3 3;opacity:.6}.chart .band text{font-size:10.5px}
 .s-baseline{stroke:var(--baseline);fill:var(--baseline);color:var(--baseline)}
 .s-candidate{stroke:var(--candidate);fill:var(--candidate);color:var(--candidate)}
 path.dash{stroke-dasharray:6 4}path.dot2{stroke-dasharray:2 3}
 .chart path.series{fill:none}.chart .none,.none{color:var(--muted);font-style:italic}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;color:var(--muted);margin-top:4px}
 .key i{display:inline-block;width:18px;height:0;border-top:3px solid currentColor;vertical-align:middle;margin-right:5px}
-.key.dash i{border-top-style:dashed}.key.dot2 i{border-top-style:dotted}
+.key.box i{width:11px;height:11px;border:0;background:currentColor;border-radius:2px}.key.dash i{border-top-style:dashed}.key.dot2 i{border-top-style:dotted}
 .note{color:var(--muted);font-size:12px;margin:4px 0 0}
 .meter{display:inline-block;width:90px;height:8px;background:var(--grid);border-radius:4px;vertical-align:middle;margin-right:8px;overflow:hidden}
 .meter b{display:block;height:100%;background:currentColor}

@@ -44,7 +44,7 @@ function banner(run: RunResult): string {
   const word = status === 'none' ? 'NO VERDICT' : status.toUpperCase();
   const reasons = run.verdict?.reasons ?? [];
   const list = reasons.length ? `<ul class="detail">${reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
-  const what = status === 'none' ? `${NO_POLICY}: run with a policy to get a verdict` : verdictLine(run).replace(/^Verdict: \w+ /, '');
+  const what = status === 'none' ? `${NO_POLICY}: run with a policy to get a verdict` : verdictLine(run).replace(/^Verdict: \w+ \((policy [^)]*)\): /, '$1 · ');
   return `<section class="banner ${status}" data-verdict="${status}"><div class="word">${word}</div><div><div class="what">${esc(what)}</div>${list}</div></section>`;
 }
 
@@ -154,7 +154,8 @@ function timeline(run: RunResult): string {
   const t: Timeline | undefined = run.timeline;
   if (!t || t.series.every((s) => s.completed.length === 0)) return `<h2>Timeline</h2>${emptyChart('timeline-throughput', 'Throughput', 'No timeline in this run.json (nothing measured, or written by an older parity).')}`;
   const sec = t.bucketMs / 1000;
-  const pts = (xs: number[]) => xs.map((v, i) => [i * sec, v / sec] as const);
+  // Bucket i covers [i, i+1) seconds: a closing point draws the last bucket's full width.
+  const pts = (xs: number[]) => [...xs.map((v, i) => [i * sec, v / sec] as const), ...(xs.length ? [[xs.length * sec, xs.at(-1)! / sec] as const] : [])];
   const bands = (t.stages ?? []).map((s) => ({ from: s.startMs / 1000, to: s.endMs / 1000, label: s.name }));
   const x = { label: 'seconds since the first request', format: (v: number) => num(v), min: 0, max: Math.max(...t.series.map((s) => s.completed.length)) * sec };
   const through = lineChart({

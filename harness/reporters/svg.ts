@@ -42,7 +42,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.round(v / step) * step);
+  // Outward to whole steps, so the top and bottom of the data sit on a labelled line.
+  for (let v = Math.floor(min / step + 1e-9) * step; v < max + step * (1 - 1e-9); v += step) ticks.push(Math.round(v / step) * step);
   return ticks.map((t) => Number(t.toPrecision(12)));
 }
 
@@ -73,8 +74,8 @@ function scale(axis: Axis, lo: number, hi: number, from: number, to: number): Sc
   return { at: (v) => from + ((v - a) / (b - a)) * (to - from), ticks };
 }
 
-function frame(id: string, title: string, legend: { name: string; cls: string }[], body: string, note?: string): string {
-  const items = legend.map((s) => `<span class="key ${esc(s.cls)}"><i></i>${esc(s.name)}</span>`).join('');
+function frame(id: string, title: string, legend: { name: string; cls: string }[], body: string, note?: string, swatch = 'line'): string {
+  const items = legend.map((s) => `<span class="key ${swatch} ${esc(s.cls)}"><i></i>${esc(s.name)}</span>`).join('');
   return (
     `<figure class="chart" data-chart="${esc(id)}"><figcaption>${esc(title)}</figcaption>` +
     `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${body}</svg>` +
@@ -116,10 +117,14 @@ export function lineChart(o: { id: string; title: string; series: LineSeries[]; 
   const x = scale(o.x, o.x.min ?? Math.min(...xs), o.x.max ?? Math.max(...xs), M.l, W - M.r);
   const y = scale(o.y, o.y.min ?? Math.min(0, ...ys), o.y.max ?? Math.max(...ys, 1e-9), H - M.b, M.t);
   const parts: string[] = [];
-  for (const b of o.bands ?? []) {
+  for (const [i, b] of (o.bands ?? []).entries()) {
     const x0 = r1(x.at(b.from));
     const x1 = r1(x.at(b.to));
-    parts.push(`<g class="band"><rect x="${x0}" y="${M.t}" width="${r1(Math.max(x1 - x0, 1))}" height="${H - M.t - M.b}"/><text x="${r1(x0 + 4)}" y="${M.t + 11}">${esc(b.label)}</text></g>`);
+    // Alternate shading and a line at each start, so adjacent stages read as separate.
+    parts.push(
+      `<g class="band${i % 2 ? ' alt' : ''}"><rect x="${x0}" y="${M.t}" width="${r1(Math.max(x1 - x0, 1))}" height="${H - M.t - M.b}"/>` +
+        `<line x1="${x0}" x2="${x0}" y1="${M.t}" y2="${H - M.b}"/><text x="${r1(x0 + 4)}" y="${M.t + 11}">${esc(b.label)}</text></g>`,
+    );
   }
   parts.push(axes(x, y, o.x, o.y));
   for (const s of o.series) {
@@ -160,5 +165,5 @@ export function barChart(o: { id: string; title: string; categories: string[]; s
       );
     });
   });
-  return frame(o.id, o.title, o.series, parts.join(''), o.note);
+  return frame(o.id, o.title, o.series, parts.join(''), o.note, 'box');
 }

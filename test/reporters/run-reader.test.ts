@@ -1,12 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../harness/cli.ts';
 import { ParityError } from '../../harness/errors.ts';
 import { readRun } from '../../harness/reporters/run-reader.ts';
 import { RUN_SCHEMA_VERSION } from '../../harness/run/result.ts';
+import { runCli as cli } from '../helpers/cli.ts';
 import { failingRun } from './fixtures.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'parity-reader-'));
@@ -14,16 +13,6 @@ const write = (name: string, text: string) => {
   const f = path.join(dir, name);
   writeFileSync(f, text);
   return f;
-};
-const cli = async (args: string[]) => {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(args, { stdout: out, stderr: err, env: {} });
-  return { code, stdout, stderr };
 };
 const codeOf = async (p: Promise<unknown>) => {
   const e = await p.then(() => undefined, (x: unknown) => x);
