@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.ts')).runCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
+  trend: async () => (await import('./commands/trend.ts')).trendCommand,
 };
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
