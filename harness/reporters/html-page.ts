@@ -65,7 +65,7 @@ tr:last-child td{border-bottom:0}td.n{text-align:right;font-variant-numeric:tabu
 .s-baseline{stroke:var(--baseline);fill:var(--baseline);color:var(--baseline)}
 .s-candidate{stroke:var(--candidate);fill:var(--candidate);color:var(--candidate)}
 path.dash{stroke-dasharray:6 4}path.dot2{stroke-dasharray:2 3}
-.chart path.series{fill:none}.chart .none,.none{color:var(--muted);font-style:italic}
+.chart path.series{fill:none}.absent{color:var(--muted);font-style:italic}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;color:var(--muted);margin-top:4px}
 .key i{display:inline-block;width:18px;height:0;border-top:3px solid currentColor;vertical-align:middle;margin-right:5px}
 .key.box i{width:11px;height:11px;border:0;background:currentColor;border-radius:2px}.key.dash i{border-top-style:dashed}.key.dot2 i{border-top-style:dotted}

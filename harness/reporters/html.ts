@@ -57,7 +57,7 @@ function callouts(run: RunResult): string {
 
 function gates(run: RunResult): string {
   const v = run.verdict;
-  if (!v) return `<h2>Gates</h2><p class="none">${NO_POLICY}.</p>`;
+  if (!v) return `<h2>Gates</h2><p class="absent">${NO_POLICY}.</p>`;
   const rows = v.gates.map((g) => {
     const o = gateOutcome(g);
     return (
@@ -186,7 +186,7 @@ function timeline(run: RunResult): string {
 
 function contracts(run: RunResult): string {
   const steps = run.contracts;
-  if (!steps || steps.length === 0) return `<h2>Contract drift</h2><p class="none">${NO_CONTRACTS}.</p>`;
+  if (!steps || steps.length === 0) return `<h2>Contract drift</h2><p class="absent">${NO_CONTRACTS}.</p>`;
   const drifted = steps.filter((s) => s.drifted > 0).length;
   return `<h2>Contract drift <span class="note">${drifted} of ${steps.length} steps drifted</span></h2>${steps.map(contractStep).join('')}`;
 }
@@ -200,7 +200,7 @@ function contractStep(s: ContractStepSummary): string {
   );
   const table = rows.length
     ? `<table><thead><tr><th>Pointer</th><th>Kind</th><th class="n">Pairs</th><th>Baseline</th><th>Candidate</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
-    : '<p class="none">No drift: every pair matched after normalization.</p>';
+    : '<p class="absent">No drift: every pair matched after normalization.</p>';
   const noise = s.noise.length ? `<p class="note">Ignored as noise (differs between two baseline responses): ${s.noise.map((n) => `<code>${esc(n.pointer)}</code> ×${n.count}`).join(', ')}</p>` : '';
   const asserts = s.assertionFailures.baseline + s.assertionFailures.candidate ? `<p class="note">Assertion failures: baseline ${s.assertionFailures.baseline}, candidate ${s.assertionFailures.candidate}</p>` : '';
   const curl = s.curl ? `<h3>Reproduce</h3><pre class="curl">${esc(s.curl)}</pre>` : '';
@@ -213,7 +213,7 @@ function contractStep(s: ContractStepSummary): string {
 
 function hooks(run: RunResult): string {
   const hs: HookResult[] = run.hooks ?? [];
-  if (hs.length === 0) return `<h2>Hooks</h2><p class="none">No hooks fired${run.verdict ? '' : ` (${NO_POLICY})`}.</p>`;
+  if (hs.length === 0) return `<h2>Hooks</h2><p class="absent">No hooks fired${run.verdict ? '' : ` (${NO_POLICY})`}.</p>`;
   const rows = hs.map((h) => {
     const o = h.dryRun ? 'none' : h.ok ? 'pass' : 'fail';
     const label = h.dryRun ? 'dry run' : h.ok ? 'ok' : 'failed';

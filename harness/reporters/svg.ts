@@ -85,7 +85,7 @@ function frame(id: string, title: string, legend: { name: string; cls: string }[
 
 /** A figure that says there is nothing to plot, instead of an empty frame. */
 export function emptyChart(id: string, title: string, why: string): string {
-  return `<figure class="chart chart-empty" data-chart="${esc(id)}"><figcaption>${esc(title)}</figcaption><p class="none">${esc(why)}</p></figure>`;
+  return `<figure class="chart chart-empty" data-chart="${esc(id)}"><figcaption>${esc(title)}</figcaption><p class="absent">${esc(why)}</p></figure>`;
 }
 
 function axes(x: Scale, y: Scale, xa: Axis, ya: Axis, xLabels = true): string {
