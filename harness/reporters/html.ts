@@ -204,7 +204,9 @@ function contractStep(s: ContractStepSummary): string {
   const noise = s.noise.length ? `<p class="note">Ignored as noise (differs between two baseline responses): ${s.noise.map((n) => `<code>${esc(n.pointer)}</code> ×${n.count}`).join(', ')}</p>` : '';
   const asserts = s.assertionFailures.baseline + s.assertionFailures.candidate ? `<p class="note">Assertion failures: baseline ${s.assertionFailures.baseline}, candidate ${s.assertionFailures.candidate}</p>` : '';
   const curl = s.curl ? `<h3>Reproduce</h3><pre class="curl">${esc(s.curl)}</pre>` : '';
-  const artifact = s.artifact ? `<p class="note">Full diff: <a href="${esc(s.artifact)}">${esc(s.artifact)}</a></p>` : '';
+  // Linked only as a plain relative path (beside run.json): a run.json is data, never a source of script URLs.
+  const linkable = s.artifact !== null && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(s.artifact);
+  const artifact = s.artifact ? `<p class="note">Full diff: ${linkable ? `<a href="${esc(s.artifact)}">${esc(s.artifact)}</a>` : `<code>${esc(s.artifact)}</code>`}</p>` : '';
   return (
     `<details class="contract" data-step="${esc(`${s.scenario}/${s.step}`)}"${s.drifted > 0 ? ' open' : ''}><summary>${status} <code>${esc(s.scenario)}</code> / <code>${esc(s.step)}</code> · ` +
     `${s.drifted} of ${s.pairs} pairs drifted · ${s.identical} identical</summary>${table}${noise}${asserts}${curl}${artifact}</details>`

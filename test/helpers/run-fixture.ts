@@ -1,19 +1,8 @@
+import { mulberry32 as rng } from '../../fixtures/backends/chat-backend.ts';
 import { summarize } from '../../harness/metrics/summary.ts';
 import { buildTimeline } from '../../harness/metrics/timeline.ts';
 import type { Outcome, Role, StreamSample } from '../../harness/metrics/sample.ts';
 import { RUN_SCHEMA_VERSION, RunResult, type GateResult, type TargetSummary } from '../../harness/run/result.ts';
-
-/** A seeded PRNG (mulberry32): synthetic runs are the same on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticTarget {
   name: string;
