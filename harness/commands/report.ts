@@ -37,7 +37,7 @@ export function parseFormats(value: string | undefined): ReporterName[] {
 }
 
 export const reportCommand: Command = {
-  usage: 'report <run.json|run-dir> [--format html|md|junit|all] [--out dir] [--summary-to path]',
+  usage: 'report <run.json> [--format html|md|junit|all]',
   summary: 're-render the reports of a stored run from its run.json',
   options: {
     format: { type: 'string', short: 'f', default: 'all' },

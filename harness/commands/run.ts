@@ -28,7 +28,7 @@ export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptio
 }
 
 export const runCommand: Command = {
-  usage: 'run <config> [--out dir] [--run-id id] [--quiet] [--summary-to path]',
+  usage: 'run <config> [--out dir] [--run-id id] [--quiet]',
   summary: "run the config's scenarios against baseline and candidate, paired",
   options: RUN_OPTIONS,
   async execute({ values, positionals }, io) {

@@ -36,8 +36,8 @@ export function trendOptionsFrom(values: Record<string, unknown>): TrendOptions 
  * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it.
  */
 export const trendCommand: Command = {
-  usage: 'trend [reports-dir] [--window N] [--tolerance 10%] [--rate-tolerance 1pp] [--out dir]',
-  summary: 'nightly trend of stored runs: trend.html + trend.json, flags a regression of the latest run',
+  usage: 'trend [reports-dir] [--window N] [--tolerance 10%]',
+  summary: 'nightly trend of stored runs; flags a regression of the latest',
   options: {
     window: { type: 'string' },
     tolerance: { type: 'string' },
