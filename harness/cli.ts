@@ -22,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   snapshot: async () => (await import('./commands/snapshot.ts')).snapshotCommand,
   'serve-fixtures': async () => (await import('./commands/serve-fixtures.ts')).serveFixturesCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  trend: async () => (await import('./commands/trend.ts')).trendCommand,
 };
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };

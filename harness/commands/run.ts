@@ -5,6 +5,7 @@ import { runParity, type RunOutput } from '../run/engine.ts';
 import { renderSummary } from '../reporters/terminal.ts';
 import { renderContracts } from '../reporters/contracts.ts';
 import { startProgress } from '../reporters/progress.ts';
+import { renderStoredRun } from './report.ts';
 import type { CliIO, Command } from '../cli.ts';
 
 export interface RunCommandOptions {
@@ -13,6 +14,7 @@ export interface RunCommandOptions {
   quiet?: boolean | undefined;
   /** Worker threads sharing the load (`--workers N`, default 1). */
   workers?: number | undefined;
+  summaryTo?: string | undefined;
   env?: NodeJS.ProcessEnv;
   onOutput?: (out: RunOutput) => void;
 }
@@ -22,6 +24,7 @@ export const RUN_OPTIONS = {
   'run-id': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   workers: { type: 'string' },
+  'summary-to': { type: 'string' },
 } as const;
 
 export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
@@ -30,6 +33,7 @@ export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptio
     runId: values['run-id'] as string | undefined,
     quiet: values.quiet as boolean | undefined,
     workers: parseWorkers(values.workers as string | undefined),
+    summaryTo: values['summary-to'] as string | undefined,
   };
 }
 
@@ -83,6 +87,9 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
       if (loaded.scenarios.length === 0 && !out.result.complete) io.stdout.write(`INCOMPLETE: ${out.result.incompleteReason ?? 'unknown'}\n`);
     }
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
+    // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
+    const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
+    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
     return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;
   } finally {
     stopProgress?.();

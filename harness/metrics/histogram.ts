@@ -74,6 +74,32 @@ export class Histogram {
     return this.max;
   }
 
+  /** Recorded values as (bucket value, count), ascending: to re-bucket for plots. */
+  *entries(): Generator<[number, number]> {
+    if (!this.counts) return;
+    for (let i = 0; i < BUCKETS; i++) {
+      const n = this.counts[i]!;
+      if (n) yield [Math.min(this.max, Math.max(this.min, midpointOf(i) / SCALE)), n];
+    }
+  }
+
+  /** Quantiles at 0, 1, ..., 100 % (0 % is the minimum) in one pass; null when empty. */
+  cdf(): number[] | null {
+    if (this.count === 0) return null;
+    const out: number[] = [round(this.min)];
+    let seen = 0;
+    let q = 1;
+    for (const [value, n] of this.entries()) {
+      seen += n;
+      while (q <= 100 && seen >= Math.max(1, Math.ceil((q / 100) * this.count))) {
+        out.push(round(value));
+        q++;
+      }
+    }
+    while (out.length < 101) out.push(round(this.max));
+    return out;
+  }
+
   percentiles(): Percentiles | null {
     if (this.count === 0) return null;
     return {

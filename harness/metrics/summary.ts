@@ -1,6 +1,7 @@
 import type { TargetSummary } from '../run/result.ts';
 import { Histogram, type HistogramJSON } from './histogram.ts';
 import { INTERRUPTIONS, OUTCOMES, type Outcome, type Role, type StreamSample } from './sample.ts';
+import { histogramOf } from './distribution.ts';
 
 const LATENCIES = ['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const;
 const HISTOGRAMS = [...LATENCIES, ...LATENCIES.map((k) => `service.${k}` as const), 'gapMs', 'contentCharsPerSec', 'dispatchLagMs'] as const;
@@ -132,6 +133,8 @@ export class SummaryAccumulator {
       },
       dispatchLagMs: p('dispatchLagMs'),
       dropped: this.counters.dropped,
+      cdf: { firstContentMs: this.histograms.firstContentMs.cdf(), completionMs: this.histograms.completionMs.cdf() },
+      gapHistogram: histogramOf(this.histograms.gapMs.entries()),
     };
   }
 }

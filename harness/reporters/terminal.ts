@@ -1,4 +1,5 @@
 import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
+import { gateMessage, gateOutcome, verdictLine } from './format.ts';
 
 export interface TerminalOptions {
   color: boolean;
@@ -54,7 +55,20 @@ export function renderSummary(result: RunResult, opts: TerminalOptions): string 
   lines.push(`${l.iterations} paired iterations (${l.model}) in ${(l.durationMs / 1000).toFixed(1)} s${extra.length ? `, ${extra.join(', ')}` : ''}`);
   for (const w of result.harness?.warnings ?? []) lines.push(bold(`WARNING: ${w}`));
   if (!result.complete) lines.push(bold(`INCOMPLETE: ${result.incompleteReason ?? 'unknown'}`));
+  lines.push(...verdict(result, opts));
   return lines.join('\n');
+}
+
+/** The verdict line (colored by status on a TTY) and one line per gate that did not pass. */
+function verdict(result: RunResult, opts: TerminalOptions): string[] {
+  const paint = (code: number, s: string) => (opts.color ? `\x1b[1;${code}m${s}\x1b[0m` : s);
+  const color = { pass: 32, fail: 31, inconclusive: 33 }[result.verdict?.status ?? 'inconclusive'];
+  const out = [result.verdict ? paint(color, verdictLine(result)) : verdictLine(result)];
+  for (const g of result.verdict?.gates ?? []) {
+    const o = gateOutcome(g);
+    if (o !== 'pass') out.push(`  ${paint(o === 'fail' ? 31 : 33, o.toUpperCase())} ${gateMessage(g)}`);
+  }
+  return out;
 }
 
 function label(k: string): string {

@@ -12,6 +12,7 @@ import { harnessHealth } from '../load/health.ts';
 import { planned } from '../load/model.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { SummaryAccumulator } from '../metrics/summary.ts';
+import { TimelineAccumulator } from '../metrics/timeline.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -82,6 +83,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const shards = states();
     const merged = new Map(loaded.scenarios.map((s) => [s.name, [new SummaryAccumulator(loaded.baseline.name, 'baseline', s.name), new SummaryAccumulator(loaded.candidate.name, 'candidate', s.name)]]));
     for (const st of shards) for (const acc of st.summaries) merged.get(acc.scenario)![acc.role === 'baseline' ? 0 : 1]!.merge(acc);
+    const timeline = new TimelineAccumulator();
+    for (const st of shards) timeline.merge(st.timeline);
     const sum = (k: 'iterations' | 'warmupIterations' | 'pairs' | 'abandoned' | 'dropped') => shards.reduce((a, s) => a + s[k], 0);
     const health: HarnessHealth | undefined = shards.length ? harnessHealth(shards) : undefined;
     const r: RunResult = {
@@ -109,6 +112,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       },
       summaries: [...merged].map(([scenario, [b, c]]) => ({ scenario, baseline: b!.summary(), candidate: c!.summary() })),
       samples: { file: samplesFile, pairs: sum('pairs') },
+      timeline: timeline.timeline([loaded.baseline, loaded.candidate]),
     };
     if (health) r.harness = health;
     if (contracts) r.contracts = contracts;

@@ -19,6 +19,10 @@ export const Percentiles = z.object({
 });
 export type Percentiles = z.infer<typeof Percentiles>;
 
+/** counts[i] values fell in [edges[i], edges[i+1]); edges.length === counts.length + 1. */
+export const Histogram = z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) });
+export type Histogram = z.infer<typeof Histogram>;
+
 const OutcomeCounts = z.object(Object.fromEntries(OUTCOMES.map((o) => [o, z.number().int()])) as Record<(typeof OUTCOMES)[number], z.ZodNumber>);
 
 export const TargetSummary = z.object({
@@ -64,6 +68,10 @@ export const TargetSummary = z.object({
   dispatchLagMs: Percentiles.nullable().optional(),
   /** Scheduled iterations of this scenario that could not start because `maxInFlight` was reached. */
   dropped: z.number().int().optional(),
+  /** Quantiles at 0, 1, ..., 100 % (see metrics/distribution.ts), for the reports' CDF plots; null when no value. */
+  cdf: z.object({ firstContentMs: z.array(z.number()).nullable(), completionMs: z.array(z.number()).nullable() }).optional(),
+  /** Gaps between events, bucketed on shared log-scale edges, for the reports' histogram. */
+  gapHistogram: Histogram.nullable().optional(),
 });
 export type TargetSummary = z.infer<typeof TargetSummary>;
 
@@ -142,8 +150,8 @@ export type HookResult = z.infer<typeof HookResult>;
 export const Difference = z.object({
   pointer: z.string(),
   kind: z.enum(['missing', 'extra', 'type', 'value', 'status', 'header', 'array_length']),
-  baseline: z.unknown(),
-  candidate: z.unknown(),
+  baseline: z.unknown().optional(),
+  candidate: z.unknown().optional(),
 });
 export type Difference = z.infer<typeof Difference>;
 
@@ -175,6 +183,25 @@ export const HarnessHealth = z.object({
   warnings: z.array(z.string()),
 });
 export type HarnessHealth = z.infer<typeof HarnessHealth>;
+
+/** Streams ended per time bucket and target, for the reports' timeline (see metrics/timeline.ts). */
+export const Timeline = z.object({
+  bucketMs: z.number(),
+  /** Epoch ms of the earliest request: the start of bucket 0. Null when nothing was measured. */
+  originMs: z.number().nullable(),
+  series: z.array(
+    z.object({
+      target: z.string(),
+      role: z.enum(['baseline', 'candidate']),
+      completed: z.array(z.number().int()),
+      errors: z.array(z.number().int()),
+      interruptions: z.array(z.number().int()),
+    }),
+  ),
+  /** Load stages (ramp-up, hold, ...) as ms offsets from originMs, when the load model has stages. */
+  stages: z.array(z.object({ name: z.string(), startMs: z.number(), endMs: z.number() })).optional(),
+});
+export type Timeline = z.infer<typeof Timeline>;
 
 export const RunResult = z.object({
   schemaVersion: z.literal(RUN_SCHEMA_VERSION),
@@ -210,6 +237,7 @@ export const RunResult = z.object({
   summaries: z.array(z.object({ scenario: z.string(), baseline: TargetSummary, candidate: TargetSummary })),
   /** Paired samples, one JSON object per line, beside run.json. */
   samples: z.object({ file: z.string(), pairs: z.number().int() }),
+  timeline: Timeline.optional(),
   harness: HarnessHealth.optional(),
   contracts: z.array(ContractStepSummary).optional(),
   verdict: Verdict.optional(),

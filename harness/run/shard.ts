@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
 import type { PairedSample, StreamSample } from '../metrics/sample.ts';
 import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
+import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration } from '../load/model.ts';
 import { planIteration, scenarioFor } from '../load/plan.ts';
 import { Slots } from '../load/slots.ts';
@@ -42,6 +43,8 @@ export interface ShardState {
   abandoned: number;
   dropped: number;
   schedulerLag: HistogramJSON;
+  /** Streams ended per second and target (the reports' timeline). */
+  timeline: TimelineJSON;
   eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
 }
 
@@ -72,6 +75,7 @@ export function createShard(input: ShardInput): Shard {
     ]),
   );
   const schedulerLag = new Histogram();
+  const timeline = new TimelineAccumulator();
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const samples = new NdjsonWriter(input.samplesFile);
   let warmup: NdjsonWriter | undefined;
@@ -141,6 +145,8 @@ export function createShard(input: ShardInput): Shard {
     const [ab, ac] = accumulators.get(plan.scenario.name)!;
     ab.add(pair.baseline);
     ac.add(pair.candidate);
+    timeline.add(pair.baseline);
+    timeline.add(pair.candidate);
     input.onPair?.(pair);
   };
 
@@ -175,6 +181,7 @@ export function createShard(input: ShardInput): Shard {
         summaries: [...accumulators.values()].flatMap(([b, c]) => [b.toJSON(), c.toJSON()]),
         ...counts,
         schedulerLag: schedulerLag.toJSON(),
+        timeline: timeline.toJSON(),
         eventLoopDelayMs: eld.count > 0 ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } : null,
       };
     },

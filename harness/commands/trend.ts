@@ -1,0 +1,72 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CliIO, Command } from '../cli.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { ms, num, pct } from '../reporters/format.ts';
+import { renderTrendHtml } from '../reporters/trend-html.ts';
+import { collectRuns } from '../trend/collect.ts';
+import { buildTrend, TREND_DEFAULTS, type TrendOptions } from '../trend/trend.ts';
+
+/** "10%" or "0.1" → 0.1 */
+function parseRelative(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v.trim());
+  if (!m) throw new UsageError(`--tolerance ${v}: expected a percentage like "10%" (or a fraction like 0.1)`);
+  return m[2] ? Number(m[1]) / 100 : Number(m[1]);
+}
+/** "1pp" or "1" → 1 */
+function parsePp(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(pp)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`--rate-tolerance ${v}: expected percentage points like "1pp"`);
+  return Number(m[1]);
+}
+
+export function trendOptionsFrom(values: Record<string, unknown>): TrendOptions {
+  const w = values.window === undefined ? TREND_DEFAULTS.window : Number(values.window);
+  if (!Number.isInteger(w) || w < 2) throw new UsageError(`--window ${String(values.window)}: expected a whole number of runs, at least 2`);
+  return {
+    window: w,
+    tolerance: values.tolerance === undefined ? TREND_DEFAULTS.tolerance : parseRelative(values.tolerance as string),
+    rateTolerancePp: values['rate-tolerance'] === undefined ? TREND_DEFAULTS.rateTolerancePp : parsePp(values['rate-tolerance'] as string),
+  };
+}
+
+/**
+ * `parity trend [reports-dir]`: one row per stored run, plots over time, and a regression flag
+ * when the latest complete run is worse than the median of the previous N. Writes trend.json
+ * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it.
+ */
+export const trendCommand: Command = {
+  usage: 'trend [reports-dir] [--window N] [--tolerance 10%]',
+  summary: 'nightly trend of stored runs; flags a regression of the latest',
+  options: {
+    window: { type: 'string' },
+    tolerance: { type: 'string' },
+    'rate-tolerance': { type: 'string' },
+    out: { type: 'string' },
+  },
+  async execute({ values, positionals }, io: CliIO) {
+    const dir = positionals[0] ?? 'reports';
+    const opts = trendOptionsFrom(values);
+    const { runs, skipped } = await collectRuns(dir);
+    const trend = buildTrend(runs, opts);
+    const out = (values.out as string | undefined) ?? dir;
+    await mkdir(out, { recursive: true });
+    const json = path.join(out, 'trend.json');
+    const html = path.join(out, 'trend.html');
+    await writeFile(json, JSON.stringify({ ...trend, skipped }, null, 2) + '\n');
+    await writeFile(html, renderTrendHtml(trend, skipped));
+    for (const s of skipped) io.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
+    io.stdout.write(`${trend.rows.length} runs; `);
+    if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
+    else if (trend.regressions.length === 0) io.stdout.write(`latest ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
+    else {
+      io.stdout.write(`latest ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
+      for (const c of trend.regressions) {
+        const f = (v: number) => (c.unit === 'ms' ? ms(v) : pct(v));
+        io.stdout.write(`  ${c.scenario} ${c.target} (${c.role}) ${c.label}: ${f(c.latest)} vs median ${f(c.median)} of ${c.history} (allowed ${c.unit === 'ms' ? ms(c.allowed) : `${num(c.allowed * 100)} pp`}, ${c.why})\n`);
+      }
+    }
+    io.stdout.write(`${path.relative(process.cwd(), html) || html}\n${path.relative(process.cwd(), json) || json}\n`);
+    return trend.regressions.length ? ExitCode.fail : ExitCode.pass;
+  },
+};

@@ -1,0 +1,88 @@
+import type { RunResult } from '../run/result.ts';
+import { esc, gateMessage, gateOutcome, jsonValue, NO_POLICY } from './format.ts';
+
+interface Case {
+  name: string;
+  classname: string;
+  failure?: { message: string; body: string };
+  /** Inconclusive: not a failure of the candidate, but not a pass either. */
+  error?: { message: string; body: string };
+  out?: string;
+}
+interface Suite {
+  name: string;
+  cases: Case[];
+}
+
+/**
+ * junit.xml for CI: one testsuite per policy with one testcase per gate (a failed gate is a
+ * <failure> saying observed vs limit; an inconclusive gate is an <error>; a failed warn-severity
+ * gate passes with a note), and a "contracts" testsuite with one testcase per contract step
+ * (a <failure> per drifted step, with the curl that reproduces it). Pure: run.json in, XML out.
+ */
+export function renderJunit(run: RunResult): string {
+  const suites: Suite[] = [policySuite(run)];
+  if (run.contracts && run.contracts.length > 0) suites.push(contractSuite(run));
+  const count = (f: (c: Case) => boolean) => suites.reduce((n, s) => n + s.cases.filter(f).length, 0);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${esc(`parity: ${run.name}`)}" tests="${count(() => true)}" failures="${count((c) => !!c.failure)}" errors="${count((c) => !!c.error)}" time="${secs(run.load.durationMs)}" timestamp="${esc(run.startedAt)}">`,
+  ];
+  for (const s of suites) {
+    const n = (f: (c: Case) => boolean) => s.cases.filter(f).length;
+    lines.push(`  <testsuite name="${esc(s.name)}" tests="${s.cases.length}" failures="${n((c) => !!c.failure)}" errors="${n((c) => !!c.error)}" skipped="0" timestamp="${esc(run.startedAt)}">`);
+    for (const c of s.cases) {
+      const open = `    <testcase name="${esc(c.name)}" classname="${esc(c.classname)}"`;
+      const inner: string[] = [];
+      if (c.failure) inner.push(`      <failure message="${esc(c.failure.message)}" type="gate">${esc(c.failure.body)}</failure>`);
+      if (c.error) inner.push(`      <error message="${esc(c.error.message)}" type="inconclusive">${esc(c.error.body)}</error>`);
+      if (c.out) inner.push(`      <system-out>${esc(c.out)}</system-out>`);
+      lines.push(inner.length === 0 ? `${open}/>` : `${open}>\n${inner.join('\n')}\n    </testcase>`);
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>');
+  return lines.join('\n') + '\n';
+}
+
+function policySuite(run: RunResult): Suite {
+  const v = run.verdict;
+  if (!v) {
+    // Without a policy there is nothing to gate on; the one thing CI can still check is that the run finished.
+    const c: Case = { name: `run completed (${NO_POLICY})`, classname: 'parity.run' };
+    if (!run.complete) c.error = { message: `run incomplete: ${run.incompleteReason ?? 'unknown'}`, body: 'An incomplete run never promotes.' };
+    return { name: `parity: ${run.name} (${NO_POLICY})`, cases: [c] };
+  }
+  const cases = v.gates.map((g): Case => {
+    const c: Case = { name: `${g.id}: ${g.description}`, classname: `parity.gates.${v.policy}${g.scenario ? `.${g.scenario}` : ''}` };
+    const outcome = gateOutcome(g);
+    const message = gateMessage(g);
+    if (outcome === 'fail') c.failure = { message, body: details(g) };
+    else if (outcome === 'inconclusive') c.error = { message, body: details(g) };
+    else if (outcome === 'warn') c.out = `WARN (severity warn, does not fail the verdict): ${message}`;
+    return c;
+  });
+  return { name: `policy ${v.policy}`, cases };
+}
+
+function details(g: NonNullable<RunResult['verdict']>['gates'][number]): string {
+  const lines = [`metric: ${g.metric}`, `comparison: ${g.comparison}`, `samples: baseline ${g.samples.baseline}, candidate ${g.samples.candidate} (min ${g.samples.min})`];
+  if (g.interval) lines.push(`interval (${g.interval.level * 100}% ${g.interval.method}): ${g.interval.low} … ${g.interval.high}`);
+  lines.push(`reason: ${g.reason}`);
+  return lines.join('\n');
+}
+
+function contractSuite(run: RunResult): Suite {
+  const cases = run.contracts!.map((s): Case => {
+    const c: Case = { name: `${s.scenario} / ${s.step}`, classname: `parity.contracts.${s.scenario}` };
+    if (s.drifted > 0) {
+      const top = s.drift.map((d) => `${d.pointer} ${d.kind} ×${d.count}: baseline ${jsonValue(d.example.baseline)}, candidate ${jsonValue(d.example.candidate)}`);
+      const body = [...top, ...(s.curl ? ['', 'reproduce:', s.curl] : []), ...(s.artifact ? [`diff: ${s.artifact}`] : [])].join('\n');
+      c.failure = { message: `${s.drifted} of ${s.pairs} pairs drifted at ${s.drift.map((d) => d.pointer).join(', ')}`, body };
+    }
+    return c;
+  });
+  return { name: 'contracts', cases };
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(3);

@@ -1,0 +1,115 @@
+import type { RunResult } from '../run/result.ts';
+import {
+  citationCell,
+  duration,
+  failureBreakdown,
+  gateOutcome,
+  gateValue,
+  jsonValue,
+  keyMetrics,
+  NO_CONTRACTS,
+  NO_POLICY,
+  observed,
+  verdictLine,
+  verdictStatus,
+  type GateOutcome,
+} from './format.ts';
+
+/**
+ * summary.md: verdict first, then gates, per-scenario numbers, failures by kind, citation
+ * presence, contract drift and hook outcomes. GitHub-flavoured Markdown, for a PR comment or
+ * $GITHUB_STEP_SUMMARY. Pure: run.json in, text out.
+ */
+export function renderMarkdown(run: RunResult): string {
+  const out: string[] = [];
+  const icon = { pass: '✅', fail: '❌', inconclusive: '⚠️', none: 'ℹ️' }[verdictStatus(run)];
+  out.push(`# ${icon} parity: ${cell(run.name)}`, '', `**${verdictLine(run)}**`, '');
+  for (const r of run.verdict?.reasons ?? []) out.push(`- ${r}`);
+  if (run.verdict?.reasons.length) out.push('');
+  const l = run.load;
+  const targets = run.targets.map((t) => `\`${t.name}\` (${t.role})`).join(' vs ');
+  out.push(`Run \`${run.runId}\` · started ${run.startedAt} · ${targets} · ${l.iterations} paired iterations in ${duration(l.durationMs)}${l.abandoned ? ` · ${l.abandoned} requests abandoned` : ''}`);
+  if (!run.complete) out.push('', `> **Incomplete run:** ${run.incompleteReason ?? 'unknown'}. An incomplete run never promotes.`);
+  for (const w of run.harness?.warnings ?? []) out.push('', `> **Harness warning:** ${w}`);
+  out.push('', ...gates(run), ...scenarios(run), ...contracts(run), ...hooks(run));
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+const MARK: Record<GateOutcome, string> = { pass: '✅ pass', fail: '❌ fail', warn: '⚠️ warn', inconclusive: '❔ inconclusive' };
+
+function gates(run: RunResult): string[] {
+  const v = run.verdict;
+  if (!v) return ['## Gates', '', `_${NO_POLICY}: run with a policy to get a verdict._`, ''];
+  const rows = v.gates.map((g) => [
+    `\`${g.id}\` ${g.description}`,
+    observed(g, g.observed.baseline),
+    observed(g, g.observed.candidate),
+    gateValue(g, g.value),
+    gateValue(g, g.limit),
+    MARK[gateOutcome(g)],
+  ]);
+  return ['## Gates', '', ...table(['Gate', 'Baseline', 'Candidate', 'Value', 'Limit', 'Result'], rows), ''];
+}
+
+function scenarios(run: RunResult): string[] {
+  const out: string[] = [];
+  for (const sc of run.summaries) {
+    const b = sc.baseline;
+    const c = sc.candidate;
+    out.push(`## Scenario \`${sc.scenario}\``, '');
+    out.push(...table(['Metric', `${b.target} (baseline)`, `${c.target} (candidate)`, 'Δ'], keyMetrics(b, c).map((r) => [r.label, r.baseline, r.candidate, r.delta])), '');
+    const kinds = failureBreakdown(b, c);
+    out.push('### Failures by kind', '');
+    if (kinds.length === 0) out.push('_No failed or interrupted streams._', '');
+    else out.push(...table(['Outcome', 'Interruption', b.target, c.target], kinds.map((k) => [k.outcome, k.interruption ? 'yes' : 'no (no stream)', String(k.baseline), String(k.candidate)])), '');
+    out.push('### Citation presence', '', ...table(['Target', 'Present / expected'], [[`${b.target} (baseline)`, citationCell(b)], [`${c.target} (candidate)`, citationCell(c)]]), '');
+  }
+  return out;
+}
+
+function contracts(run: RunResult): string[] {
+  const steps = run.contracts;
+  if (!steps || steps.length === 0) return ['## Contract drift', '', `_${NO_CONTRACTS}._`, ''];
+  const rows = steps.map((s) => [
+    `\`${s.scenario}\` / \`${s.step}\``,
+    String(s.pairs),
+    String(s.drifted),
+    s.drift.length === 0 ? '–' : s.drift.slice(0, 3).map((d) => `\`${d.pointer}\` ${d.kind} ×${d.count}`).join(', ') + (s.drift.length > 3 ? `, +${s.drift.length - 3} more` : ''),
+    s.noise.length === 0 ? '–' : s.noise.map((n) => `\`${n.pointer}\``).join(', '),
+  ]);
+  const out = ['## Contract drift', '', ...table(['Step', 'Pairs', 'Drifted', 'Drift (pointer, kind, count)', 'Noise (ignored)'], rows), ''];
+  for (const s of steps.filter((x) => x.drifted > 0)) {
+    const d = s.drift[0];
+    out.push(`<details><summary>${cell(s.scenario)} / ${cell(s.step)}: ${s.drifted} of ${s.pairs} pairs drifted</summary>`, '');
+    if (d) out.push(`First drift at \`${d.pointer}\` (${d.kind}): baseline \`${jsonValue(d.example.baseline)}\`, candidate \`${jsonValue(d.example.candidate)}\``, '');
+    if (s.curl) out.push('```sh', s.curl, '```', '');
+    if (s.artifact) out.push(`Diff: \`${s.artifact}\``, '');
+    out.push('</details>', '');
+  }
+  return out;
+}
+
+function hooks(run: RunResult): string[] {
+  const hs = run.hooks;
+  if (!hs || hs.length === 0) return ['## Hooks', '', `_No hooks fired${run.verdict ? '' : ` (${NO_POLICY})`}._`, ''];
+  const rows = hs.map((h) => [
+    h.on,
+    h.kind,
+    `\`${h.target}\``,
+    h.dryRun ? 'dry run' : h.ok ? '✅ ok' : '❌ failed',
+    h.exitCode !== null ? `exit ${h.exitCode}` : h.httpStatus !== null ? `HTTP ${h.httpStatus}` : '–',
+    String(h.attempts),
+    duration(h.durationMs),
+    h.timedOut ? 'timed out' : (h.error ?? ''),
+  ]);
+  return ['## Hooks', '', ...table(['On', 'Kind', 'Target', 'Result', 'Status', 'Attempts', 'Duration', 'Error'], rows), ''];
+}
+
+/** Escapes what would break a table cell. */
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.map(cell).join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+}

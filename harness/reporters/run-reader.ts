@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { fromZodIssues } from '../config/issues.ts';
+import { ParityError } from '../errors.ts';
+import { RUN_SCHEMA_VERSION, RunResult } from '../run/result.ts';
+import { TOOL_VERSION } from '../version.ts';
+
+/**
+ * Reads a stored run.json for the reporters and the trend. Every way it can be unusable (missing,
+ * not JSON, written by a newer parity, not a run.json) is a ParityError with a stable code and a
+ * message naming the file and the fix, never a stack trace.
+ */
+export async function readRun(file: string): Promise<RunResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (err as Error).message;
+    throw new ParityError('PARITY_RUN_FILE_INVALID', `${file}: cannot read run.json (${why}). Pass the run.json a run wrote, e.g. reports/<run-id>/run.json.`);
+  }
+  return parseRun(file, text);
+}
+
+/** Parses run.json text; `file` only names it in errors. */
+export function parseRun(file: string, text: string): RunResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ParityError(
+      'PARITY_RUN_FILE_INVALID',
+      `${file}: not valid JSON (${(err as Error).message}). The file is corrupt or was cut short (a run killed while writing it?); restore it or re-run.`,
+    );
+  }
+  const obj = (typeof data === 'object' && data !== null ? data : {}) as { schemaVersion?: unknown; tool?: { version?: unknown } };
+  if (typeof obj.schemaVersion === 'number' && obj.schemaVersion > RUN_SCHEMA_VERSION) {
+    const by = typeof obj.tool?.version === 'string' ? `parity ${obj.tool.version}` : 'a newer parity';
+    throw new ParityError(
+      'PARITY_RUN_SCHEMA_UNSUPPORTED',
+      `${file}: run.json schema version ${obj.schemaVersion}, written by ${by}; this parity (${TOOL_VERSION}) reads schema version ${RUN_SCHEMA_VERSION}. Upgrade parity to render this run.`,
+    );
+  }
+  const parsed = RunResult.safeParse(data);
+  if (!parsed.success) {
+    const issues = fromZodIssues(parsed.error.issues);
+    const shown = issues.slice(0, 8).map((i) => `  ✖ ${i.message}\n    → at ${i.path || '(root)'}`);
+    if (issues.length > shown.length) shown.push(`  … and ${issues.length - shown.length} more`);
+    throw new ParityError('PARITY_RUN_FILE_INVALID', `${file}: not a parity run.json (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${shown.join('\n')}`);
+  }
+  return parsed.data;
+}

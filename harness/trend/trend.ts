@@ -1,0 +1,126 @@
+import { median, medianAbsoluteDeviation } from 'simple-statistics';
+import type { RunResult } from '../run/result.ts';
+import { TREND_METRICS } from './metrics.ts';
+
+export interface TrendOptions {
+  /** How many previous complete runs the latest is compared with (their median). */
+  window: number;
+  /** Relative tolerance for times, e.g. 0.1 = the latest may be 10 % above the median. */
+  tolerance: number;
+  /** Absolute tolerance for rates, in percentage points. */
+  rateTolerancePp: number;
+}
+export const TREND_DEFAULTS: TrendOptions = { window: 7, tolerance: 0.1, rateTolerancePp: 1 };
+
+export interface TrendTarget {
+  scenario: string;
+  role: 'baseline' | 'candidate';
+  target: string;
+  count: number;
+  metrics: Record<string, number | null>;
+  /** Sample counts behind the rate metrics. */
+  n: Record<string, number>;
+}
+export interface TrendRow {
+  runId: string;
+  date: string;
+  name: string;
+  policy: string | null;
+  verdict: 'pass' | 'fail' | 'inconclusive' | 'none';
+  complete: boolean;
+  targets: TrendTarget[];
+}
+export interface TrendCheck {
+  scenario: string;
+  role: 'baseline' | 'candidate';
+  target: string;
+  metric: string;
+  label: string;
+  unit: 'ms' | 'rate';
+  worse: 'higher' | 'lower';
+  latest: number;
+  median: number;
+  /** Previous complete runs the median was taken over. */
+  history: number;
+  /** How far past the median the latest may go before it counts as a regression, in the metric's unit. */
+  allowed: number;
+  regressed: boolean;
+  why: string;
+}
+export interface Trend {
+  options: TrendOptions;
+  rows: TrendRow[];
+  /** The run compared: the latest complete one. */
+  latest: string | null;
+  checks: TrendCheck[];
+  regressions: TrendCheck[];
+  /** Why nothing could be compared, when so. */
+  note: string | null;
+}
+
+/** One row per run: date, policy, verdict, the key metrics per scenario and target. */
+export function trendRow(run: RunResult): TrendRow {
+  return {
+    runId: run.runId,
+    date: run.startedAt,
+    name: run.name,
+    policy: run.verdict?.policy ?? null,
+    verdict: run.verdict?.status ?? 'none',
+    complete: run.complete,
+    targets: run.summaries.flatMap((sc) =>
+      [sc.baseline, sc.candidate].map((s) => ({
+        scenario: sc.scenario,
+        role: s.role,
+        target: s.target,
+        count: s.count,
+        metrics: Object.fromEntries(TREND_METRICS.map((m) => [m.key, m.value(s)])),
+        n: Object.fromEntries(TREND_METRICS.filter((m) => m.n).map((m) => [m.key, m.n!(s)])),
+      })),
+    ),
+  };
+}
+
+/**
+ * Compares the latest complete run with the median of the `window` complete runs before it, per
+ * scenario, role and metric. A time regresses when it is above the median by more than the
+ * tolerance and by more than 3 median absolute deviations of the history (the nights' own
+ * spread); a rate when it is worse by more than the tolerance in pp and by more than 2 standard
+ * errors of a proportion at that sample count (sampling noise). Pure.
+ */
+export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREND_DEFAULTS): Trend {
+  const rows = runs.map(trendRow).sort((a, b) => a.date.localeCompare(b.date) || a.runId.localeCompare(b.runId));
+  const complete = rows.filter((r) => r.complete);
+  const latest = complete.at(-1);
+  const previous = complete.slice(Math.max(0, complete.length - 1 - opts.window), -1);
+  const base = { options: opts, rows, latest: latest?.runId ?? null };
+  if (!latest || previous.length < 2) {
+    return { ...base, checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}` };
+  }
+  const checks: TrendCheck[] = [];
+  for (const t of latest.targets) {
+    for (const m of TREND_METRICS) {
+      const now = t.metrics[m.key];
+      const past = previous.map((r) => r.targets.find((x) => x.scenario === t.scenario && x.role === t.role)?.metrics[m.key]).filter((v): v is number => typeof v === 'number');
+      if (now === null || now === undefined || past.length < 2) continue;
+      const med = median(past);
+      const sign = m.worse === 'higher' ? 1 : -1;
+      const worseBy = sign * (now - med);
+      let allowed: number;
+      let why: string;
+      if (m.unit === 'ms') {
+        const spread = 3 * medianAbsoluteDeviation(past);
+        allowed = Math.max(med * opts.tolerance, spread);
+        why = allowed === spread && spread > med * opts.tolerance ? '3 × the nights’ median absolute deviation' : `tolerance ${Math.round(opts.tolerance * 1000) / 10}%`;
+      } else {
+        const n = Math.max(1, t.n[m.key] ?? 1);
+        const p = Math.min(Math.max(med, 1 / n), 1 - 1 / n);
+        const noise = 2 * Math.sqrt((p * (1 - p)) / n);
+        const tol = opts.rateTolerancePp / 100;
+        allowed = Math.max(tol, noise);
+        why = allowed === noise && noise > tol ? `sampling noise at n=${n}` : `tolerance ${opts.rateTolerancePp} pp`;
+      }
+      checks.push({ scenario: t.scenario, role: t.role, target: t.target, metric: m.key, label: m.label, unit: m.unit, worse: m.worse, latest: now, median: med, history: past.length, allowed, regressed: worseBy > allowed, why });
+    }
+  }
+  return { ...base, checks, regressions: checks.filter((c) => c.regressed), note: null };
+}
