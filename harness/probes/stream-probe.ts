@@ -108,6 +108,9 @@ export async function probeStream(
   };
 
   try {
+    // Yield once before dispatching: when a pair's two probes are started in one tick, both take
+    // their start time before either spends time sending, so the pair shares one moment.
+    await undefined;
     const res = await dispatcher.request({
       method: req.method as Dispatcher.HttpMethod,
       path: req.path,

@@ -129,7 +129,10 @@ export function createShard(input: ShardInput): Shard {
     stats.iterations++;
     const plan = planIteration(loaded.scenarios, it.iteration, input.runId);
     // Both requests leave in the same tick (unless one waits for a free connection): the pair sees the same moment.
-    const [b, c] = await Promise.all([probe(0, plan, it), probe(1, plan, it)]);
+    // Whoever is dispatched first sends first: alternate, so neither side carries that cost in every pair.
+    const [b, c] = it.iteration % 2 === 0
+      ? await Promise.all([probe(0, plan, it), probe(1, plan, it)])
+      : await Promise.all([probe(1, plan, it), probe(0, plan, it)]).then(([c1, b1]) => [b1, c1] as const);
     if (b.aborted || c.aborted) {
       counts.abandoned += 2;
       return;
