@@ -20,6 +20,7 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.ts')).runCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  gate: async () => (await import('./commands/gate.ts')).gateCommand,
 };
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };

@@ -5,12 +5,17 @@ import { runParity, type RunOutput } from '../run/engine.ts';
 import { renderSummary } from '../reporters/terminal.ts';
 import { startProgress } from '../reporters/progress.ts';
 import type { CliIO, Command } from '../cli.ts';
+import { applyPolicy, preparePolicy } from './gate.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
   runId?: string | undefined;
   quiet?: boolean | undefined;
   env?: NodeJS.ProcessEnv;
+  /** Policy file or preset: evaluated at the end of the run (exit code by verdict), hooks fired. */
+  policy?: string | undefined;
+  /** Print the hooks the verdict would fire; run none. */
+  dryRun?: boolean | undefined;
   onOutput?: (out: RunOutput) => void;
 }
 
@@ -18,14 +23,16 @@ export const RUN_OPTIONS = {
   out: { type: 'string' },
   'run-id': { type: 'string' },
   quiet: { type: 'boolean', default: false },
+  policy: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
 } as const;
 
 export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
-  return { outDir: values.out as string | undefined, runId: values['run-id'] as string | undefined, quiet: values.quiet as boolean | undefined };
+  return { outDir: values.out as string | undefined, runId: values['run-id'] as string | undefined, quiet: values.quiet as boolean | undefined, policy: values.policy as string | undefined, dryRun: values['dry-run'] as boolean | undefined };
 }
 
 export const runCommand: Command = {
-  usage: 'run <config> [--out dir] [--run-id id] [--quiet]',
+  usage: 'run <config> [--policy file|preset] [--dry-run] [--out dir] [--run-id id] [--quiet]',
   summary: "run the config's scenarios against baseline and candidate, paired",
   options: RUN_OPTIONS,
   async execute({ values, positionals }, io) {
@@ -38,6 +45,7 @@ export const runCommand: Command = {
 /** config → run → summary on the terminal → exit code. SIGINT/SIGTERM finish run.json as incomplete. */
 export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
   const loaded = await loadConfig(file, opts.env ?? io.env);
+  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
@@ -61,6 +69,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     opts.onOutput?.(out);
     io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY) })}\n\n`);
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
+    if (policy) return await applyPolicy({ run: out.result, pairs: out.pairs, runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io);
     return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;
   } finally {
     stopProgress?.();
