@@ -1,5 +1,3 @@
-import { probit } from 'simple-statistics';
-
 /**
  * Closed-form confidence intervals for rates (proportions), all built on the Wilson score
  * interval, which stays honest near 0% and 100% where the normal approximation does not (0 events
@@ -19,9 +17,33 @@ export interface Interval {
   high: number;
 }
 
-/** Two-sided level → z, e.g. 0.90 → 1.645. */
+/** Two-sided level → z, e.g. 0.90 → 1.6449, 0.95 → 1.9600. */
 export function zFor(level: number): number {
-  return probit(1 - (1 - level) / 2);
+  return normalQuantile(1 - (1 - level) / 2);
+}
+
+/**
+ * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9).
+ * simple-statistics' `probit` is only good to about three digits (1.957 for 0.975), which moves
+ * interval limits in the fourth decimal: enough to flip a gate sitting on its threshold.
+ */
+export function normalQuantile(p: number): number {
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return poly(c, q) / (poly(d, q) * q + 1);
+  }
+  if (p > 1 - low) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (poly(a, r) * q) / (poly(b, r) * r + 1);
 }
 
 export function wilson(events: number, n: number, z: number): Interval {

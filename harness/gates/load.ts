@@ -82,7 +82,8 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
   const insufficient = spec.insufficient ?? parent?.insufficient ?? POLICY_DEFAULTS.insufficient;
   const own = resolveGates(spec, shown, minSamples, insufficient, issues);
   const gates = [...(parent?.gates ?? []), ...own];
-  if (!gates.some((g) => g.severity === 'fail')) {
+  // Only once every gate was read: a misspelt gate must not also be reported as "no fail gate".
+  if (own.length === spec.gates.length && !gates.some((g) => g.severity === 'fail')) {
     issues.push({ path: 'gates', message: 'a policy needs at least one gate with severity "fail"; without one no verdict could rest on data' });
   }
   const secrets: string[] = [];
