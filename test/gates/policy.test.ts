@@ -122,7 +122,7 @@ describe('policy files', () => {
 
   it('a hook env var that is not set is a config error at its path', async () => {
     const file = write('gates:\n  - { metric: error_rate, threshold: "<= 1%" }\nhooks:\n  onFail:\n    webhook: "${PARITY_TEST_UNSET_HOOK_URL}"\n');
-    const err = await loadPolicy(file, {}).catch((e: unknown) => e as ConfigError);
+    const err = (await loadPolicy(file, {}).catch((e: unknown) => e)) as ConfigError;
     expect(err.issues.map((i) => i.path)).toContain('hooks.onFail[0].webhook');
   });
 
@@ -151,7 +151,7 @@ describe('policy files', () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'a.yaml'), 'extends: ./b.yaml\ngates: []\n');
     writeFileSync(path.join(dir, 'b.yaml'), 'extends: ./a.yaml\ngates: []\n');
-    const err = await loadPolicy(path.join(dir, 'a.yaml')).catch((e: unknown) => e as ConfigError);
+    const err = (await loadPolicy(path.join(dir, 'a.yaml')).catch((e: unknown) => e)) as ConfigError;
     expect(err.issues[0]!.message).toMatch(/loop/);
   });
 
