@@ -78,7 +78,7 @@ describe('seed 000 Stage B preset against fixture backends', () => {
     expect(passes(0), show(0)).toBeGreaterThanOrEqual(RUNS - 2);
     expect(passes(2), show(2)).toBeGreaterThanOrEqual(RUNS - 2);
     // 300 streams cannot show a 2% interruption rate is within +0.5pp of another 2%: the honest
-    // answer is inconclusive (about 1000 pairs would be needed), never a pass on too little data.
+    // answer is inconclusive (about 4 500 pairs would be needed), never a pass on too little data.
     expect(verdicts.every((v) => v.gates[1]!.status === 'inconclusive')).toBe(true);
     expect(verdicts.every((v) => v.status === 'inconclusive')).toBe(true);
   });
