@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, pairedBootstrap } from '../../harness/gates/bootstrap.ts';
+import { mulberry32, pairedBootstrap, resampleStat } from '../../harness/gates/bootstrap.ts';
 import { moverRatio, newcombeDiff, normalQuantile, wilson, zFor } from '../../harness/gates/intervals.ts';
+import { quantileSorted } from 'simple-statistics';
 import { percentiles } from '../../harness/metrics/percentiles.ts';
 
 const z95 = zFor(0.95);
@@ -86,6 +87,27 @@ describe('paired bootstrap', () => {
     const rand = mulberry32(seed);
     return Array.from({ length: n }, () => scale * (50 + 30 * -Math.log(1 - rand())));
   };
+
+  it('reads a resample\'s statistic exactly as sorting the expanded resample would (both walk directions, gaps)', () => {
+    const rand = mulberry32(9);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 60);
+      const values = Array.from({ length: n }, () => (rand() < 0.15 ? undefined : Math.round(rand() * 1000) / 10));
+      const counts = new Uint32Array(n);
+      for (let j = 0; j < n; j++) counts[Math.floor(rand() * n)]!++;
+      const expanded: number[] = [];
+      values.forEach((v, i) => {
+        for (let k = 0; k < counts[i]!; k++) if (v !== undefined) expanded.push(v);
+      });
+      expanded.sort((a, b) => a - b);
+      for (const [stat, p] of [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99]] as const) {
+        const got = resampleStat(values, counts, stat);
+        if (expanded.length === 0) expect(got).toBeNaN();
+        else expect(got, `${stat} n=${n}`).toBeCloseTo(quantileSorted(expanded, p), 9);
+      }
+      if (expanded.length) expect(resampleStat(values, counts, 'mean')).toBeCloseTo(expanded.reduce((a, b) => a + b, 0) / expanded.length, 9);
+    }
+  });
 
   it('is reproducible: the same samples and seed give the same interval', () => {
     const b = gen(1, 300, 1);
