@@ -12,8 +12,8 @@ import { RunResult, type HookResult, type Verdict } from '../run/result.ts';
 import type { CliIO, Command } from '../cli.ts';
 
 export const gateCommand: Command = {
-  usage: 'gate <run.json> --policy <file|preset> [--dry-run]',
-  summary: 're-evaluate a stored run against a policy, offline (no traffic); fires its hooks',
+  usage: 'gate <run.json> --policy p [--dry-run]',
+  summary: 're-judge a stored run against a policy (file or preset), offline; fires its hooks',
   options: { policy: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
   async execute({ values, positionals }, io) {
     const file = positionals[0];

@@ -32,7 +32,7 @@ export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptio
 }
 
 export const runCommand: Command = {
-  usage: 'run <config> [--policy file|preset] [--dry-run] [--out dir] [--run-id id] [--quiet]',
+  usage: 'run <config> [--policy p] [--dry-run] [...]',
   summary: "run the config's scenarios against baseline and candidate, paired",
   options: RUN_OPTIONS,
   async execute({ values, positionals }, io) {
