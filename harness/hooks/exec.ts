@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { ExecHook } from './resolve.ts';
 
@@ -23,6 +24,9 @@ export const KILL_GRACE_MS = 1000;
  */
 export function runExec(hook: ExecHook, env: Record<string, string>, stdin: string): Promise<ExecOutcome> {
   const t0 = performance.now();
+  if (!existsSync(hook.cwd)) {
+    return Promise.resolve({ exitCode: null, signal: null, timedOut: false, durationMs: 0, stdout: '', stderr: '', error: `working directory not found: ${hook.cwd}` });
+  }
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';

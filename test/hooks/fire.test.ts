@@ -165,6 +165,8 @@ describe('firing hooks', () => {
     const [missing] = await fireHooks(hooks({ fail: [{ ...node(''), argv: ['/nonexistent/rollback.sh'], display: '/nonexistent/rollback.sh' }] }), ctx(verdict('fail')), { dryRun: false, secrets: [] });
     expect(missing).toMatchObject({ ok: false, exitCode: null });
     expect(missing!.error).toMatch(/command not found: \/nonexistent\/rollback\.sh/);
+    const [noDir] = await fireHooks(hooks({ fail: [node('', { cwd: '/nonexistent-dir' })] }), ctx(verdict('fail')), { dryRun: false, secrets: [] });
+    expect(noDir).toMatchObject({ ok: false, error: 'working directory not found: /nonexistent-dir' });
   });
 
   it('--dry-run prints what would fire and executes nothing', async () => {
