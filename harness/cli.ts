@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'serve-fixtures': async () => (await import('./commands/serve-fixtures.ts')).serveFixturesCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   trend: async () => (await import('./commands/trend.ts')).trendCommand,
+  gate: async () => (await import('./commands/gate.ts')).gateCommand,
 };
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };

@@ -7,3 +7,7 @@ export type { StreamSample, PairedSample, Outcome } from './metrics/sample.ts';
 export { OUTCOMES, INTERRUPTIONS } from './metrics/sample.ts';
 export { STREAM_PRESETS } from './targets/stream-presets.ts';
 export { ParityError, ConfigError, ExitCode } from './errors.ts';
+export { definePolicy, type PolicyInput, type GateInput } from './gates/policy.ts';
+export { loadPolicy, type LoadedPolicy } from './gates/load.ts';
+export { evaluatePolicy } from './gates/evaluate.ts';
+export { METRIC_NAMES } from './gates/metrics.ts';

@@ -14,7 +14,7 @@ export const DEMO_CONFIG = path.join(ROOT, 'scenarios', 'demo.config.ts');
  * `scenarios/demo.config.ts` against them, the URLs passed through ${BASELINE_URL}/${CANDIDATE_URL}.
  */
 export const demoCommand: Command = {
-  usage: 'demo [--out dir] [--quiet]',
+  usage: 'demo [--policy p] [--out dir] [--quiet]',
   summary: 'start the built-in fixture backends and run a real paired check',
   options: RUN_OPTIONS,
   execute: ({ values }, io) => runDemo(runOptionsFrom(values), io),

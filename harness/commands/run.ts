@@ -7,6 +7,7 @@ import { renderContracts } from '../reporters/contracts.ts';
 import { startProgress } from '../reporters/progress.ts';
 import { renderStoredRun } from './report.ts';
 import type { CliIO, Command } from '../cli.ts';
+import { applyPolicy, preparePolicy } from './gate.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -16,6 +17,10 @@ export interface RunCommandOptions {
   workers?: number | undefined;
   summaryTo?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /** Policy file or preset: evaluated at the end of the run (exit code by verdict), hooks fired. */
+  policy?: string | undefined;
+  /** Print the hooks the verdict would fire; run none. */
+  dryRun?: boolean | undefined;
   onOutput?: (out: RunOutput) => void;
 }
 
@@ -25,6 +30,8 @@ export const RUN_OPTIONS = {
   quiet: { type: 'boolean', default: false },
   workers: { type: 'string' },
   'summary-to': { type: 'string' },
+  policy: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
 } as const;
 
 export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
@@ -34,6 +41,8 @@ export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptio
     quiet: values.quiet as boolean | undefined,
     workers: parseWorkers(values.workers as string | undefined),
     summaryTo: values['summary-to'] as string | undefined,
+    policy: values.policy as string | undefined,
+    dryRun: values['dry-run'] as boolean | undefined,
   };
 }
 
@@ -45,7 +54,7 @@ function parseWorkers(v: string | undefined): number | undefined {
 }
 
 export const runCommand: Command = {
-  usage: 'run <config> [--out dir] [--run-id id] [--workers n] [--quiet]',
+  usage: 'run <config> [--policy p] [--dry-run] [--workers n] [...]',
   summary: "run the config's scenarios against baseline and candidate, paired",
   options: RUN_OPTIONS,
   async execute({ values, positionals }, io) {
@@ -58,6 +67,7 @@ export const runCommand: Command = {
 /** config → run → summary on the terminal → exit code. SIGINT/SIGTERM finish run.json as incomplete. */
 export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
   const loaded = await loadConfig(file, opts.env ?? io.env);
+  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
@@ -87,9 +97,12 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
       if (loaded.scenarios.length === 0 && !out.result.complete) io.stdout.write(`INCOMPLETE: ${out.result.incompleteReason ?? 'unknown'}\n`);
     }
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
+    // The verdict and hook results go into run.json first; the reports render the final run.json.
+    const code = policy ? await applyPolicy({ run: out.result, pairs: out.pairs, runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
     // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
     const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
     io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+    if (code !== undefined) return code;
     return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;
   } finally {
     stopProgress?.();

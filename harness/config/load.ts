@@ -44,7 +44,9 @@ export async function readConfigFile(file: string): Promise<unknown> {
       const mod = (ext === '.js' || ext === '.mjs'
         ? await import(url)
         : await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as { default?: unknown };
-      return mod.default;
+      // A .ts file outside an ESM package is compiled as CommonJS: its default export arrives wrapped once more.
+      const value = mod.default as { default?: unknown; __esModule?: boolean } | undefined;
+      return value && typeof value === 'object' && value.__esModule && 'default' in value ? value.default : value;
     } catch (err) {
       throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${(err as Error).message}`, { cause: err });
     }

@@ -1,4 +1,4 @@
-import { quantileSorted } from 'simple-statistics';
+import { nearestRank } from './percentiles.ts';
 import type { Histogram } from '../run/result.ts';
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
@@ -9,8 +9,8 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
  */
 export function cdf(values: readonly number[]): number[] | null {
   if (values.length === 0) return null;
-  const sorted = Array.from(Float64Array.from(values).sort());
-  return Array.from({ length: 101 }, (_, i) => round(quantileSorted(sorted, i / 100)));
+  const sorted = Float64Array.from(values).sort();
+  return Array.from({ length: 101 }, (_, i) => round(nearestRank(sorted, i / 100)));
 }
 
 /**

@@ -1,23 +1,31 @@
-import { quantileSorted } from 'simple-statistics';
 import type { Percentiles } from '../run/result.ts';
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-/** p50/p90/p95/p99 (simple-statistics' quantile of the sorted values), min, max and mean; null when empty. */
+/**
+ * Nearest-rank quantile of sorted values: the smallest value with at least q·n values at or below
+ * it (q = 0 gives the minimum). One definition everywhere — raw samples, the run histograms, the
+ * gates' bootstrap — so a gate's observed p95 is the p95 the summary shows.
+ */
+export function nearestRank(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  return sorted[Math.min(n, Math.max(1, Math.ceil(q * n - 1e-9))) - 1]!;
+}
+
+/** p50/p90/p95/p99 (nearest rank), min, max and mean; null when empty. */
 export function percentiles(values: readonly number[]): Percentiles | null {
   if (values.length === 0) return null;
   const sorted = Float64Array.from(values).sort();
-  const arr = Array.from(sorted);
   let sum = 0;
-  for (const v of arr) sum += v;
+  for (const v of sorted) sum += v;
   return {
-    count: arr.length,
-    min: round(arr[0]!),
-    mean: round(sum / arr.length),
-    p50: round(quantileSorted(arr, 0.5)),
-    p90: round(quantileSorted(arr, 0.9)),
-    p95: round(quantileSorted(arr, 0.95)),
-    p99: round(quantileSorted(arr, 0.99)),
-    max: round(arr[arr.length - 1]!),
+    count: sorted.length,
+    min: round(sorted[0]!),
+    mean: round(sum / sorted.length),
+    p50: round(nearestRank(sorted, 0.5)),
+    p90: round(nearestRank(sorted, 0.9)),
+    p95: round(nearestRank(sorted, 0.95)),
+    p99: round(nearestRank(sorted, 0.99)),
+    max: round(sorted[sorted.length - 1]!),
   };
 }

@@ -101,7 +101,8 @@ export const GateResult = z.object({
   description: z.string(),
   metric: z.string(),
   scenario: z.string().nullable(),
-  comparison: z.enum(['absolute', 'ratio', 'delta_pp']),
+  /** delta: candidate − baseline in the metric's unit (ms); delta_pp: the same for rates, in percentage points. */
+  comparison: z.enum(['absolute', 'ratio', 'delta', 'delta_pp']),
   severity: z.enum(['fail', 'warn']),
   status: z.enum(['pass', 'fail', 'inconclusive']),
   observed: z.object({ baseline: z.number().nullable(), candidate: z.number().nullable() }),
@@ -114,6 +115,22 @@ export const GateResult = z.object({
   interval: z.object({ low: z.number(), high: z.number(), level: z.number(), method: z.string() }).nullable(),
   samples: z.object({ baseline: z.number().int(), candidate: z.number().int(), min: z.number().int() }),
   reason: z.string(),
+  /** Unit of value/limit/margin/interval: ms, rate (a fraction), pp, ratio, count, chars/s. */
+  unit: z.string().optional(),
+  route: z.string().nullable().optional(),
+  /** A ratio gate's floor ("or <= baseline + 50ms"): the delta judged alongside; either passing passes the gate. */
+  floor: z
+    .object({
+      value: z.number().nullable(),
+      limit: z.number(),
+      margin: z.number().nullable(),
+      interval: z.object({ low: z.number(), high: z.number(), level: z.number(), method: z.string() }).nullable(),
+      status: z.enum(['pass', 'fail', 'inconclusive']),
+      unit: z.string(),
+    })
+    .optional(),
+  /** The runbook line the gate encodes. */
+  source: z.string().optional(),
 });
 export type GateResult = z.infer<typeof GateResult>;
 

@@ -1,0 +1,233 @@
+import type { PairedSample } from '../metrics/sample.ts';
+import { percentiles } from '../metrics/percentiles.ts';
+import type { GateResult, RunResult, Verdict } from '../run/result.ts';
+import { pairedBootstrap } from './bootstrap.ts';
+import { formatInterval, formatValue, type ReportUnit } from './format.ts';
+import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
+import type { LoadedPolicy, ResolvedGate } from './load.ts';
+import type { CountMetric, RateMetric, ValueMetric } from './metrics.ts';
+import { upper, type Op } from './threshold.ts';
+
+/**
+ * Policy + run + paired samples → Verdict. Pure: no I/O, no clock unless `now` is left out, and
+ * the bootstrap is seeded, so the same inputs always give the same verdict.
+ *
+ * A gate is judged on the confidence interval of its compared quantity: pass only when the whole
+ * interval is within the limit, fail only when the whole interval is beyond it, otherwise
+ * inconclusive. Exact counts have no interval and are judged as observed. Too few samples, no
+ * data, an incomplete run or harness-health warnings never give a pass.
+ */
+export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: readonly PairedSample[], now: Date = new Date()): Verdict {
+  const z = zFor(policy.confidence);
+  const gates = policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z));
+  const reasons: string[] = [];
+  const blocking = gates.filter((g) => g.severity === 'fail');
+  const failed = blocking.filter((g) => g.status === 'fail');
+  const open = blocking.filter((g) => g.status === 'inconclusive');
+  for (const g of failed) reasons.push(`FAIL ${g.reason}`);
+  for (const g of open) reasons.push(`INCONCLUSIVE ${g.reason}`);
+  const runBlockers: string[] = [];
+  if (!run.complete) runBlockers.push(`run incomplete (${run.incompleteReason ?? 'unknown reason'}): part of a run never passes`);
+  for (const w of run.harness?.warnings ?? []) runBlockers.push(`harness health: ${w}; the harness may have shaped the numbers, so no pass`);
+  for (const r of runBlockers) reasons.push(`${policy.insufficient === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${r}`);
+  for (const g of gates.filter((x) => x.severity === 'warn' && x.status !== 'pass')) reasons.push(`WARN ${g.reason}`);
+
+  let status: Verdict['status'];
+  if (failed.length) status = 'fail';
+  else if (runBlockers.length && policy.insufficient === 'fail') status = 'fail';
+  else if (open.length || runBlockers.length) status = 'inconclusive';
+  else status = 'pass';
+  if (status === 'pass') reasons.unshift(`all ${blocking.length} gate${blocking.length === 1 ? '' : 's'} pass`);
+  return { status, policy: policy.name, gates, reasons, evaluatedAt: now.toISOString() };
+}
+
+type Status = GateResult['status'];
+type Judged = { value: number | null; interval: Interval | null; method: string; exact: boolean };
+
+interface Measured {
+  observed: { baseline: number | null; candidate: number | null };
+  samples: { baseline: number; candidate: number };
+  main: Judged;
+  floor?: Judged;
+  /** Why there is nothing to judge (no data), if so. */
+  noData?: string;
+}
+
+function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly PairedSample[], z: number): GateResult {
+  const scope = scopeOf(g, run);
+  const pairs = scope ? allPairs.filter((p) => scope.has(p.scenario)) : allPairs;
+  const m = g.metric;
+  const measured =
+    m.kind === 'value' ? measureValue(m, g, pairs, policy) : m.kind === 'rate' ? measureRate(m, g, pairs, z) : measureCount(m, run, pairs, scope);
+  const t = g.threshold;
+  const isRate = m.kind === 'rate';
+  const unit: ReportUnit = t.comparison === 'ratio' ? 'ratio' : t.comparison === 'delta' && isRate ? 'pp' : (m.unit as ReportUnit);
+  const scale = unit === 'pp' ? 100 : 1;
+  const limit = t.limit * scale;
+  const needBoth = t.comparison !== 'absolute';
+  const have = needBoth ? Math.min(measured.samples.baseline, measured.samples.candidate) : measured.samples.candidate;
+  const base: Omit<GateResult, 'status' | 'value' | 'margin' | 'interval' | 'reason'> = {
+    id: g.id,
+    description: g.description,
+    metric: m.name,
+    scenario: g.scenario,
+    route: g.route,
+    comparison: t.comparison === 'delta' && isRate ? 'delta_pp' : t.comparison,
+    severity: g.severity,
+    observed: measured.observed,
+    limit,
+    samples: { ...measured.samples, min: g.minSamples },
+    unit,
+    ...(g.source ? { source: g.source } : {}),
+  };
+  const scaled = (j: Judged) => ({
+    value: j.value === null ? null : j.value * scale,
+    interval: j.interval ? { low: j.interval.low * scale, high: j.interval.high * scale, level: policy.confidence, method: j.method } : null,
+  });
+  const main = scaled(measured.main);
+  const insufficient = g.insufficient === 'fail' ? 'fail' : 'inconclusive';
+  if (measured.noData || have < g.minSamples) {
+    const why = measured.noData ?? `${have} ${needBoth ? 'samples on a side' : 'candidate samples'}, fewer than minSamples ${g.minSamples}`;
+    return { ...base, status: insufficient, value: main.value, margin: margin(t.op, limit, main.value), interval: main.interval, reason: `${g.id}: ${why}; not enough to judge ${g.description}` };
+  }
+  const what = t.comparison === 'absolute' ? 'candidate' : t.comparison === 'ratio' ? 'candidate/baseline' : 'candidate − baseline';
+  const mainStatus = judge(t.op, limit, main.value, main.interval, measured.main.exact);
+  let status = mainStatus;
+  let reason = `${g.id}: ${what} ${formatValue(main.value, unit)}${main.interval ? `, ${formatInterval(main.interval, unit)}` : ''} ${verb(mainStatus, measured.main.exact)} ${t.op} ${formatValue(limit, unit)}`;
+  if (measured.main.value === null && t.comparison === 'ratio') reason = `${g.id}: the baseline is 0, so candidate/baseline is undefined`;
+  let floor: GateResult['floor'];
+  if (t.floor && measured.floor) {
+    const floorUnit: ReportUnit = isRate ? 'pp' : (m.unit as ReportUnit);
+    const fs = isRate ? 100 : 1;
+    const f = { value: measured.floor.value === null ? null : measured.floor.value * fs, interval: measured.floor.interval ? { low: measured.floor.interval.low * fs, high: measured.floor.interval.high * fs, level: policy.confidence, method: measured.floor.method } : null };
+    const fLimit = t.floor.limit * fs;
+    const fStatus = judge(t.floor.op, fLimit, f.value, f.interval, false);
+    floor = { value: f.value, limit: fLimit, margin: margin(t.floor.op, fLimit, f.value), interval: f.interval, status: fStatus, unit: floorUnit };
+    status = anyOf(mainStatus, fStatus);
+    reason += `; or candidate − baseline ${formatValue(f.value, floorUnit)}${f.interval ? `, ${formatInterval(f.interval, floorUnit)}` : ''} ${verb(fStatus, false)} ${t.floor.op} ${formatValue(fLimit, floorUnit)}`;
+  }
+  return { ...base, status, value: main.value, margin: margin(t.op, limit, main.value), interval: main.interval, reason, ...(floor ? { floor } : {}) };
+}
+
+/** Scenarios a gate reads (null = all). */
+function scopeOf(g: ResolvedGate, run: RunResult): Set<string> | null {
+  if (g.scenario !== null) return new Set([g.scenario]);
+  if (g.route !== null) return new Set(scenarioRoutes(run).filter((s) => s.route === g.route).map((s) => s.name));
+  return null;
+}
+
+/** Scenario → logical route, from the config recorded in run.json. */
+export function scenarioRoutes(run: RunResult): { name: string; route: string }[] {
+  const scenarios = (run.config as { scenarios?: unknown } | null)?.scenarios;
+  if (!Array.isArray(scenarios)) return [];
+  return scenarios.filter((s): s is { name: string; route: string } => typeof s?.name === 'string' && typeof s?.route === 'string');
+}
+
+function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly PairedSample[], policy: LoadedPolicy): Measured {
+  const b = pairs.map((p) => m.read(p.baseline));
+  const c = pairs.map((p) => m.read(p.candidate));
+  const bv = b.filter((v): v is number => v !== undefined);
+  const cv = c.filter((v): v is number => v !== undefined);
+  const ob = percentiles(bv)?.[m.stat] ?? null;
+  const oc = percentiles(cv)?.[m.stat] ?? null;
+  const opts = { resamples: policy.resamples, seed: policy.seed, level: policy.confidence };
+  const method = `paired bootstrap (${policy.resamples} resamples, seed ${policy.seed})`;
+  const t = g.threshold;
+  const delta = (x: number, y: number) => y - x;
+  const ratio = (x: number, y: number) => (x > 0 ? y / x : NaN);
+  const measured: Measured = { observed: { baseline: ob, candidate: oc }, samples: { baseline: bv.length, candidate: cv.length }, main: { value: null, interval: null, method, exact: false } };
+  if (cv.length === 0 || (t.comparison !== 'absolute' && bv.length === 0)) {
+    measured.noData = `no data: no stream gave a ${m.name.split('.')[0]} value`;
+    return measured;
+  }
+  const fn = t.comparison === 'absolute' ? (_: number, y: number) => y : t.comparison === 'ratio' ? ratio : delta;
+  const value = t.comparison === 'absolute' ? oc : ob === null || oc === null ? null : fn(ob, oc);
+  measured.main = { value: value !== null && Number.isFinite(value) ? value : null, interval: pairedBootstrap(b, c, m.stat, fn, opts), method, exact: false };
+  if (t.floor) measured.floor = { value: ob === null || oc === null ? null : oc - ob, interval: pairedBootstrap(b, c, m.stat, delta, opts), method, exact: false };
+  return measured;
+}
+
+function measureRate(m: RateMetric, g: ResolvedGate, pairs: readonly PairedSample[], z: number): Measured {
+  let kB = 0;
+  let nB = 0;
+  let kC = 0;
+  let nC = 0;
+  for (const p of pairs) {
+    const b = m.read(p.baseline);
+    const c = m.read(p.candidate);
+    if (b.counted) [nB, kB] = [nB + 1, kB + (b.event ? 1 : 0)];
+    if (c.counted) [nC, kC] = [nC + 1, kC + (c.event ? 1 : 0)];
+  }
+  const pB = nB ? kB / nB : null;
+  const pC = nC ? kC / nC : null;
+  const measured: Measured = { observed: { baseline: pB, candidate: pC }, samples: { baseline: nB, candidate: nC }, main: { value: null, interval: null, method: '', exact: false } };
+  const t = g.threshold;
+  if (pC === null || (t.comparison !== 'absolute' && pB === null)) {
+    measured.noData = `no data: no stream counts toward ${m.name} (${m.describe})`;
+    return measured;
+  }
+  if (t.comparison === 'absolute') measured.main = { value: pC, interval: wilson(kC, nC, z), method: 'Wilson score', exact: false };
+  else if (t.comparison === 'delta') measured.main = { value: pC - pB!, interval: newcombeDiff(kB, nB, kC, nC, z), method: 'Newcombe hybrid score', exact: false };
+  else measured.main = { value: pB! > 0 ? pC / pB! : null, interval: moverRatio(kB, nB, kC, nC, z), method: 'MOVER-Wilson ratio', exact: false };
+  if (t.floor) measured.floor = { value: pC - pB!, interval: newcombeDiff(kB, nB, kC, nC, z), method: 'Newcombe hybrid score', exact: false };
+  return measured;
+}
+
+function measureCount(m: CountMetric, run: RunResult, pairs: readonly PairedSample[], scope: Set<string> | null): Measured {
+  if (m.source === 'streams') {
+    const kB = pairs.filter((p) => m.event!(p.baseline)).length;
+    const kC = pairs.filter((p) => m.event!(p.candidate)).length;
+    const measured: Measured = { observed: { baseline: kB, candidate: kC }, samples: { baseline: pairs.length, candidate: pairs.length }, main: { value: kC, interval: null, method: 'exact count', exact: true } };
+    if (pairs.length === 0) measured.noData = 'no data: the run has no paired streams';
+    return measured;
+  }
+  const r = m.fromRun!(run, scope);
+  if (!r) {
+    const where = m.source === 'contracts' ? 'no contract results in this run (run.contracts)' : 'the load section reports no dropped iterations (run.load.dropped)';
+    return { observed: { baseline: null, candidate: null }, samples: { baseline: 0, candidate: 0 }, main: { value: null, interval: null, method: 'exact count', exact: true }, noData: `no data: ${where}` };
+  }
+  return { observed: { baseline: r.baseline, candidate: r.candidate }, samples: { baseline: r.samples, candidate: r.samples }, main: { value: r.candidate, interval: null, method: 'exact count', exact: true } };
+}
+
+function within(op: Op, limit: number, v: number): boolean {
+  // Limits like 1.2 or 0.01 are not exact in binary; a value equal to the limit up to rounding counts as equal.
+  const eps = 1e-9 * Math.max(1, Math.abs(limit));
+  switch (op) {
+    case '<=':
+      return v <= limit + eps;
+    case '<':
+      return v < limit - eps;
+    case '>=':
+      return v >= limit - eps;
+    case '>':
+      return v > limit + eps;
+  }
+}
+
+/** Whole interval within → pass; whole interval beyond → fail; otherwise inconclusive. Exact values are judged as they are. */
+export function judge(op: Op, limit: number, value: number | null, interval: { low: number; high: number } | null, exact: boolean): Status {
+  if (exact) return value === null ? 'inconclusive' : within(op, limit, value) ? 'pass' : 'fail';
+  if (!interval) return 'inconclusive';
+  const [near, far] = upper(op) ? [interval.high, interval.low] : [interval.low, interval.high];
+  if (within(op, limit, near)) return 'pass';
+  if (!within(op, limit, far)) return 'fail';
+  return 'inconclusive';
+}
+
+/** Positive = inside the limit, in the gate's unit. */
+export function margin(op: Op, limit: number, value: number | null): number | null {
+  if (value === null || !Number.isFinite(value)) return null;
+  return upper(op) ? limit - value : value - limit;
+}
+
+/** "Ratio or floor": either passing passes; both failing fails (three-valued OR). */
+function anyOf(a: Status, b: Status): Status {
+  if (a === 'pass' || b === 'pass') return 'pass';
+  if (a === 'fail' && b === 'fail') return 'fail';
+  return 'inconclusive';
+}
+
+function verb(s: Status, exact: boolean): string {
+  if (exact) return s === 'pass' ? 'is within' : 'is beyond';
+  return s === 'pass' ? 'entirely within' : s === 'fail' ? 'entirely beyond' : 'straddles';
+}

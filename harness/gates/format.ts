@@ -1,0 +1,27 @@
+/** Units a gate's numbers are reported in (GateResult.unit), and how they read in words. */
+export type ReportUnit = 'ms' | 'rate' | 'pp' | 'ratio' | 'count' | 'chars/s';
+
+const trim = (v: number, digits: number) => String(Number(v.toFixed(digits)));
+
+export function formatValue(v: number | null, unit: ReportUnit): string {
+  if (v === null) return '–';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  switch (unit) {
+    case 'ms':
+      return `${trim(v, 1)} ms`;
+    case 'rate':
+      return `${trim(v * 100, 2)}%`;
+    case 'pp':
+      return `${v >= 0 ? '+' : ''}${trim(v, 2)} pp`;
+    case 'ratio':
+      return `${trim(v, 3)}x`;
+    case 'count':
+      return String(v);
+    case 'chars/s':
+      return `${trim(v, 1)} chars/s`;
+  }
+}
+
+export function formatInterval(i: { low: number; high: number; level: number } | null, unit: ReportUnit): string {
+  return i ? `${Math.round(i.level * 100)}% CI [${formatValue(i.low, unit)}, ${formatValue(i.high, unit)}]` : 'no interval';
+}

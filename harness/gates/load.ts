@@ -1,0 +1,183 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readConfigFile } from '../config/load.ts';
+import { fromZodIssues } from '../config/issues.ts';
+import { ConfigError, UsageError, type ConfigIssue } from '../errors.ts';
+import { resolveHooks, type ResolvedHooks } from '../hooks/resolve.ts';
+import { closestMetric, METRIC_NAMES, METRICS, type Metric } from './metrics.ts';
+import { POLICY_DEFAULTS, PolicySpec, type PolicyParsed } from './policy.ts';
+import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
+
+export const PRESETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios/policies');
+const EXTS = ['.yaml', '.yml', '.json', '.ts', '.mts', '.js', '.mjs'];
+
+export interface ResolvedGate {
+  id: string;
+  description: string;
+  metric: Metric;
+  threshold: Threshold;
+  scenario: string | null;
+  route: string | null;
+  minSamples: number;
+  severity: 'fail' | 'warn';
+  insufficient: 'inconclusive' | 'fail';
+  source: string | null;
+  /** Where the gate was written, for errors found later (scope checks). */
+  at: { file: string; path: string };
+}
+
+export interface LoadedPolicy {
+  name: string;
+  file: string;
+  description: string | null;
+  confidence: number;
+  /** Policy-level default; each gate carries its own resolved value. */
+  minSamples: number;
+  insufficient: 'inconclusive' | 'fail';
+  resamples: number;
+  seed: number;
+  gates: ResolvedGate[];
+  hooks: ResolvedHooks;
+  /** Values substituted into hooks from the environment: scrubbed from recorded output. */
+  secrets: string[];
+}
+
+/** Preset names in scenarios/policies/ (file base names). */
+export function listPresets(): string[] {
+  if (!existsSync(PRESETS_DIR)) return [];
+  return readdirSync(PRESETS_DIR)
+    .filter((f) => EXTS.includes(path.extname(f)))
+    .map((f) => path.basename(f, path.extname(f)))
+    .sort();
+}
+
+/** `--policy` value → a file: an existing path, else a preset name. */
+export function resolvePolicyRef(ref: string, relativeTo = process.cwd()): string {
+  const asPath = path.resolve(relativeTo, ref);
+  if (existsSync(asPath) && statSync(asPath).isFile()) return asPath;
+  for (const ext of EXTS) {
+    const preset = path.join(PRESETS_DIR, ref + ext);
+    if (existsSync(preset)) return preset;
+  }
+  throw new UsageError(`no policy file or preset named "${ref}"; give a path, or one of the presets: ${listPresets().join(', ')}`);
+}
+
+/** Reads, validates and resolves a policy. Every problem is reported at once, before any traffic. */
+export async function loadPolicy(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedPolicy> {
+  return load(resolvePolicyRef(ref), env, []);
+}
+
+async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Promise<LoadedPolicy> {
+  const shown = path.relative(process.cwd(), file) || file;
+  if (chain.includes(file)) throw new ConfigError(shown, [{ path: 'extends', message: `policies extend each other in a loop: ${[...chain, file].map((f) => path.basename(f)).join(' → ')}` }]);
+  const raw = await readConfigFile(file);
+  const parsed = PolicySpec.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(shown, fromZodIssues(parsed.error.issues));
+  const spec = parsed.data;
+  const parent = spec.extends ? await load(resolvePolicyRef(spec.extends, path.dirname(file)), env, [...chain, file]) : null;
+
+  const issues: ConfigIssue[] = [];
+  const minSamples = spec.minSamples ?? parent?.minSamples ?? POLICY_DEFAULTS.minSamples;
+  const insufficient = spec.insufficient ?? parent?.insufficient ?? POLICY_DEFAULTS.insufficient;
+  const own = resolveGates(spec, shown, minSamples, insufficient, issues);
+  const gates = [...(parent?.gates ?? []), ...own];
+  // Only once every gate was read: a misspelt gate must not also be reported as "no fail gate".
+  if (own.length === spec.gates.length && !gates.some((g) => g.severity === 'fail')) {
+    issues.push({ path: 'gates', message: 'a policy needs at least one gate with severity "fail"; without one no verdict could rest on data' });
+  }
+  const secrets: string[] = [];
+  const hooks = spec.hooks ? resolveHooks(spec.hooks, file, env, issues, secrets) : (parent?.hooks ?? { pass: [], fail: [], inconclusive: [] });
+  if (issues.length) throw new ConfigError(shown, issues);
+  uniqueIds(gates);
+  return {
+    name: spec.name ?? path.basename(file, path.extname(file)),
+    file,
+    description: spec.description ?? parent?.description ?? null,
+    confidence: spec.confidence ?? parent?.confidence ?? POLICY_DEFAULTS.confidence,
+    minSamples,
+    insufficient,
+    resamples: spec.bootstrap?.resamples ?? parent?.resamples ?? POLICY_DEFAULTS.resamples,
+    seed: spec.bootstrap?.seed ?? parent?.seed ?? POLICY_DEFAULTS.seed,
+    gates,
+    hooks,
+    secrets: [...(spec.hooks ? [] : (parent?.secrets ?? [])), ...secrets],
+  };
+}
+
+function resolveGates(spec: PolicyParsed, file: string, minSamples: number, insufficient: 'inconclusive' | 'fail', issues: ConfigIssue[]): ResolvedGate[] {
+  const gates: ResolvedGate[] = [];
+  spec.gates.forEach((g, i) => {
+    const at = `gates[${i}]`;
+    const metric = METRICS.get(g.metric);
+    if (!metric) {
+      const near = closestMetric(g.metric);
+      issues.push({
+        path: `${at}.metric`,
+        message: `unknown metric "${g.metric}"${near ? ` (did you mean "${near}"?)` : ''}; the metrics are: ${METRIC_NAMES.join(', ')}`,
+      });
+      return;
+    }
+    let threshold: Threshold;
+    try {
+      threshold = thresholdFor(g.threshold, metric);
+    } catch (err) {
+      if (!(err instanceof ThresholdError)) throw err;
+      issues.push({ path: `${at}.threshold`, message: err.message });
+      return;
+    }
+    const scope = g.scenario ? ` (scenario ${g.scenario})` : g.route ? ` (route ${g.route})` : '';
+    gates.push({
+      id: g.name ?? `${g.metric}${g.scenario ? `@${g.scenario}` : g.route ? `@route:${g.route}` : ''}`,
+      description: `${g.metric} ${g.threshold.trim()}${scope}`,
+      metric,
+      threshold,
+      scenario: g.scenario ?? null,
+      route: g.route ?? null,
+      minSamples: g.minSamples ?? minSamples,
+      severity: g.severity,
+      insufficient: g.insufficient ?? insufficient,
+      source: g.source ?? null,
+      at: { file, path: at },
+    });
+  });
+  return gates;
+}
+
+function uniqueIds(gates: ResolvedGate[]): void {
+  const seen = new Map<string, number>();
+  for (const g of gates) {
+    const n = seen.get(g.id) ?? 0;
+    seen.set(g.id, n + 1);
+    if (n > 0) g.id = `${g.id}#${n + 1}`;
+  }
+}
+
+/** What a run offers gates to scope to. */
+export interface RunScopes {
+  scenarios: string[];
+  /** Logical route → scenarios on it. */
+  routes: Map<string, string[]>;
+  /** Named in errors: the config file or run.json. */
+  source: string;
+}
+
+/**
+ * A gate scoped to a scenario or route the run does not have would judge nothing: a config error
+ * (before traffic in `parity run`, before evaluation in `parity gate`), never a silent no-op.
+ */
+export function checkScopes(policy: LoadedPolicy, scopes: RunScopes): void {
+  const byFile = new Map<string, ConfigIssue[]>();
+  for (const g of policy.gates) {
+    let issue: ConfigIssue | null = null;
+    if (g.scenario !== null && !scopes.scenarios.includes(g.scenario)) {
+      issue = { path: `${g.at.path}.scenario`, message: `scenario "${g.scenario}" is not in ${scopes.source} (its scenarios: ${scopes.scenarios.join(', ') || 'none'})` };
+    }
+    if (g.route !== null && !scopes.routes.has(g.route)) {
+      issue = { path: `${g.at.path}.route`, message: `no scenario in ${scopes.source} uses route "${g.route}" (its routes: ${[...scopes.routes.keys()].join(', ') || 'none'})` };
+    }
+    if (issue) byFile.set(g.at.file, [...(byFile.get(g.at.file) ?? []), issue]);
+  }
+  const first = [...byFile.entries()][0];
+  if (first) throw new ConfigError(first[0], first[1]);
+}

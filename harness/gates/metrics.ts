@@ -1,0 +1,219 @@
+import { INTERRUPTIONS, type StreamSample } from '../metrics/sample.ts';
+import type { RunResult } from '../run/result.ts';
+
+/**
+ * The metric registry: every name a gate may use, and how to read it. Stream metrics are read
+ * from the paired samples with the same rules `metrics/summary.ts` uses for run.json, so a gate's
+ * observed value equals the summary's; contract and load metrics are read from run.json sections.
+ *
+ *   value  a per-stream number (latency ms, chars/s) reduced by a statistic (p50 ... mean)
+ *   rate   a per-stream event over a per-stream denominator (error, 5xx, interruption, citations)
+ *   count  an exact count (no interval): outcome counts, contract drift, assertion failures, dropped
+ */
+export type Comparison = 'absolute' | 'ratio' | 'delta';
+export const STATS = ['p50', 'p90', 'p95', 'p99', 'mean'] as const;
+export type Stat = (typeof STATS)[number];
+
+export interface ValueMetric {
+  kind: 'value';
+  name: string;
+  unit: 'ms' | 'chars/s';
+  stat: Stat;
+  /** The stream's value, or undefined when the stream has none (e.g. no completion). */
+  read(s: StreamSample): number | undefined;
+  comparisons: readonly Comparison[];
+  describe: string;
+}
+
+export interface RateMetric {
+  kind: 'rate';
+  name: string;
+  unit: 'rate';
+  /** Whether the stream counts in the denominator, and whether it is an event. */
+  read(s: StreamSample): { counted: boolean; event: boolean };
+  comparisons: readonly Comparison[];
+  describe: string;
+}
+
+/** Counts read per side; `samples` is what minSamples is checked against. null when the run has no such data. */
+export interface CountReading {
+  baseline: number | null;
+  candidate: number;
+  samples: number;
+}
+
+export interface CountMetric {
+  kind: 'count';
+  name: string;
+  unit: 'count';
+  source: 'streams' | 'contracts' | 'load';
+  /** Stream counts: a per-stream event. */
+  event?(s: StreamSample): boolean;
+  /** Contract/load counts: read from run.json, scoped to the given scenarios (null = all). */
+  fromRun?(run: RunResult, scenarios: ReadonlySet<string> | null): CountReading | null;
+  comparisons: readonly Comparison[];
+  describe: string;
+}
+
+export type Metric = ValueMetric | RateMetric | CountMetric;
+
+const is2xx = (s: StreamSample) => s.status !== undefined && s.status >= 200 && s.status < 300;
+/** Latencies count from the iteration's intended start, as in the run.json summaries (coordinated omission). */
+const fromIntended = (s: StreamSample, ms: number | undefined) => (ms === undefined ? undefined : ms + (s.dispatchLagMs ?? 0));
+
+const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: StreamSample) => number | undefined; describe: string }[] = [
+  { base: 'headers', unit: 'ms', read: (s) => fromIntended(s, s.headersMs), describe: 'time to response headers' },
+  { base: 'first_event', unit: 'ms', read: (s) => fromIntended(s, s.firstEventMs), describe: 'time to the first SSE event' },
+  { base: 'first_content', unit: 'ms', read: (s) => fromIntended(s, s.firstContentMs), describe: 'time to the first event with content text' },
+  {
+    base: 'completion',
+    unit: 'ms',
+    read: (s) => (s.outcome === 'complete' ? fromIntended(s, s.completionMs) : undefined),
+    describe: 'time to the terminal event, completed streams',
+  },
+  {
+    base: 'content_chars_per_sec',
+    unit: 'chars/s',
+    read: (s) => {
+      if (s.outcome !== 'complete' || s.completionMs === undefined) return undefined;
+      const span = s.completionMs - (s.firstContentMs ?? s.completionMs);
+      return span > 0 ? (s.contentChars / span) * 1000 : undefined;
+    },
+    describe: 'content characters per second from first content to completion',
+  },
+];
+
+const RATE_SOURCES: Omit<RateMetric, 'kind' | 'unit' | 'comparisons'>[] = [
+  { name: 'error_rate', read: (s) => ({ counted: true, event: s.outcome !== 'complete' }), describe: 'streams that did not complete / streams' },
+  { name: 'http_5xx_rate', read: (s) => ({ counted: true, event: s.status !== undefined && s.status >= 500 }), describe: 'HTTP 5xx responses / streams' },
+  {
+    name: 'interruption_rate',
+    read: (s) => ({ counted: is2xx(s), event: is2xx(s) && INTERRUPTIONS.includes(s.outcome) }),
+    describe: 'streams broken after 2xx headers / streams with 2xx headers',
+  },
+  ...INTERRUPTIONS.map((kind) => ({
+    name: `interruption_rate.${kind}`,
+    read: (s: StreamSample) => ({ counted: is2xx(s), event: is2xx(s) && s.outcome === kind }),
+    describe: `streams ended as "${kind}" after 2xx headers / streams with 2xx headers`,
+  })),
+  {
+    name: 'citation_presence',
+    read: (s) => ({ counted: s.expectsCitations && s.outcome === 'complete', event: s.expectsCitations && s.outcome === 'complete' && s.citations > 0 }),
+    describe: 'completed streams with a citation / completed streams whose prompt expects citations',
+  },
+];
+
+function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, pick: 'drift' | 'assertions'): CountReading | null {
+  if (!run.contracts) return null;
+  const steps = run.contracts.filter((c) => !scenarios || scenarios.has(c.scenario));
+  if (steps.length === 0) return null;
+  let pairs = 0;
+  let drifted = 0;
+  let base = 0;
+  let cand = 0;
+  for (const s of steps) {
+    pairs += s.pairs;
+    drifted += s.drifted;
+    base += s.assertionFailures.baseline;
+    cand += s.assertionFailures.candidate;
+  }
+  return pick === 'drift' ? { baseline: null, candidate: drifted, samples: pairs } : { baseline: base, candidate: cand, samples: pairs };
+}
+
+/**
+ * Dropped iterations, if the load section carries them: a number, or counts per role/target.
+ * Reads the raw object, so a run.json written by a newer load model keeps its field.
+ */
+function droppedCounts(run: RunResult): CountReading | null {
+  const dropped = (run.load as Record<string, unknown>).dropped;
+  let total: number | null = null;
+  if (typeof dropped === 'number') total = dropped;
+  else if (dropped && typeof dropped === 'object') {
+    const values = Object.values(dropped).filter((v): v is number => typeof v === 'number');
+    if (values.length) total = values.reduce((a, b) => a + b, 0);
+  }
+  return total === null ? null : { baseline: null, candidate: total, samples: run.load.iterations };
+}
+
+function build(): Map<string, Metric> {
+  const m = new Map<string, Metric>();
+  for (const src of VALUE_SOURCES) {
+    for (const stat of STATS) {
+      const name = `${src.base}.${stat}`;
+      m.set(name, { kind: 'value', name, unit: src.unit, stat, read: src.read, comparisons: ['absolute', 'ratio', 'delta'], describe: `${stat} of ${src.describe}` });
+    }
+  }
+  for (const r of RATE_SOURCES) m.set(r.name, { kind: 'rate', unit: 'rate', comparisons: ['absolute', 'ratio', 'delta'], ...r });
+  const streamCount = (name: string, event: (s: StreamSample) => boolean, describe: string): CountMetric => ({
+    kind: 'count',
+    name,
+    unit: 'count',
+    source: 'streams',
+    event,
+    comparisons: ['absolute'],
+    describe,
+  });
+  for (const c of [
+    streamCount('error_count', (s) => s.outcome !== 'complete', 'streams that did not complete, exact count'),
+    streamCount('http_5xx_count', (s) => s.status !== undefined && s.status >= 500, 'HTTP 5xx responses, exact count'),
+    streamCount('interruption_count', (s) => is2xx(s) && INTERRUPTIONS.includes(s.outcome), 'streams broken after 2xx headers, exact count'),
+    {
+      kind: 'count',
+      name: 'contract_drift',
+      unit: 'count',
+      source: 'contracts',
+      fromRun: (run, sc) => contractCounts(run, sc, 'drift'),
+      comparisons: ['absolute'],
+      describe: 'contract pairs whose responses drifted (run.contracts), exact count; candidate only',
+    },
+    {
+      kind: 'count',
+      name: 'assertion_failures',
+      unit: 'count',
+      source: 'contracts',
+      fromRun: (run, sc) => contractCounts(run, sc, 'assertions'),
+      comparisons: ['absolute'],
+      describe: "contract assertion failures on the candidate (run.contracts), exact count",
+    },
+    {
+      kind: 'count',
+      name: 'dropped_iterations',
+      unit: 'count',
+      source: 'load',
+      fromRun: (run) => droppedCounts(run),
+      comparisons: ['absolute'],
+      describe: 'iterations the load model could not start on time (run.load.dropped), exact count',
+    },
+  ] satisfies CountMetric[]) {
+    m.set(c.name, c);
+  }
+  return m;
+}
+
+export const METRICS: ReadonlyMap<string, Metric> = build();
+export const METRIC_NAMES: readonly string[] = [...METRICS.keys()];
+
+/** The registered name closest to a misspelt one (edit distance), for "did you mean". */
+export function closestMetric(name: string): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const candidate of METRIC_NAMES) {
+    const d = editDistance(name, candidate);
+    if (d < bestD) [best, bestD] = [candidate, d];
+  }
+  return bestD <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

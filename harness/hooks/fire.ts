@@ -1,0 +1,104 @@
+import type { HookResult } from '../run/result.ts';
+import { runExec } from './exec.ts';
+import { hookEnv, hookPayload, type HookContext } from './payload.ts';
+import type { HookEvent, ResolvedHook, ResolvedHooks } from './resolve.ts';
+import { postWebhook } from './webhook.ts';
+
+export interface FireOptions {
+  /** Print what would fire; run nothing. */
+  dryRun: boolean;
+  /** Substituted secrets, scrubbed from recorded output. */
+  secrets: readonly string[];
+  /** One line per hook, as it fires. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Fires the hooks for the verdict, one after another in the order written, and returns what
+ * each did. onPass is fired only for a complete run: the verdict already cannot be `pass` for an
+ * incomplete one, and this check stands behind it so no future path can promote on part of a run.
+ */
+export async function fireHooks(hooks: ResolvedHooks, ctx: Omit<HookContext, 'event'>, opts: FireOptions): Promise<HookResult[]> {
+  const event: HookEvent = ctx.verdict.status;
+  const log = opts.log ?? (() => undefined);
+  if (event === 'pass' && !ctx.run.complete) {
+    log(`onPass not fired: the run is incomplete (${ctx.run.incompleteReason ?? 'unknown reason'})`);
+    return [];
+  }
+  const full: HookContext = { ...ctx, event };
+  const payload = JSON.stringify(hookPayload(full));
+  const env = hookEnv(full);
+  const results: HookResult[] = [];
+  for (const hook of hooks[event]) {
+    const r = opts.dryRun ? dryRunResult(event, hook) : await fire(event, hook, env, payload, opts.secrets);
+    log(describe(event, hook, r));
+    results.push(r);
+  }
+  return results;
+}
+
+async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, secrets: readonly string[]): Promise<HookResult> {
+  const scrub = (s: string) => secrets.reduce((acc, x) => acc.split(x).join('[redacted]'), s);
+  if (hook.kind === 'exec') {
+    const o = await runExec(hook, env, payload);
+    const r: HookResult = {
+      on: event,
+      kind: 'exec',
+      target: hook.display,
+      ok: o.exitCode === 0 && !o.timedOut && !o.error,
+      dryRun: false,
+      exitCode: o.exitCode,
+      httpStatus: null,
+      attempts: 1,
+      timedOut: o.timedOut,
+      durationMs: o.durationMs,
+      stdoutTail: scrub(o.stdout),
+      stderrTail: scrub(o.stderr),
+    };
+    const error = o.error ?? (o.exitCode !== 0 ? (o.signal ? `killed by ${o.signal}` : `exited with ${o.exitCode}`) : undefined);
+    if (error) r.error = scrub(error);
+    return r;
+  }
+  const o = await postWebhook(hook, payload);
+  const r: HookResult = {
+    on: event,
+    kind: 'webhook',
+    target: hook.display,
+    ok: o.httpStatus !== null && o.httpStatus >= 200 && o.httpStatus < 300,
+    dryRun: false,
+    exitCode: null,
+    httpStatus: o.httpStatus,
+    attempts: o.attempts,
+    timedOut: o.timedOut,
+    durationMs: o.durationMs,
+    stdoutTail: scrub(o.body),
+    stderrTail: '',
+  };
+  if (o.error) r.error = scrub(o.error);
+  return r;
+}
+
+function dryRunResult(event: HookEvent, hook: ResolvedHook): HookResult {
+  return {
+    on: event,
+    kind: hook.kind,
+    target: hook.display,
+    ok: true,
+    dryRun: true,
+    exitCode: null,
+    httpStatus: null,
+    attempts: 0,
+    timedOut: false,
+    durationMs: 0,
+    stdoutTail: '',
+    stderrTail: '',
+  };
+}
+
+function describe(event: HookEvent, hook: ResolvedHook, r: HookResult): string {
+  const what = hook.kind === 'exec' ? `${hook.shell ? 'sh -c ' : ''}${hook.argv.map((a) => JSON.stringify(a)).join(' ')}` : `POST ${hook.display}`;
+  const on = `on${event[0]!.toUpperCase()}${event.slice(1)}`;
+  if (r.dryRun) return `${on}: would run ${what} (dry run: nothing executed)`;
+  const how = r.kind === 'exec' ? `exit ${r.exitCode ?? '–'}` : `HTTP ${r.httpStatus ?? '–'} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+  return `${on}: ${what} → ${r.ok ? 'ok' : 'FAILED'} (${how}, ${r.durationMs} ms${r.error ? `; ${r.error}` : ''})`;
+}

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { substituteEnv } from '../config/env.ts';
+import type { ConfigIssue } from '../errors.ts';
+import type { HookSpec, HooksSpec } from './schema.ts';
+
+export type HookEvent = 'pass' | 'fail' | 'inconclusive';
+
+export interface ExecHook {
+  kind: 'exec';
+  /** argv (no shell), or one command string for /bin/sh when `shell` is set. */
+  argv: string[];
+  shell: boolean;
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** What run.json and the audit log name: argv[0] (or the shell command). */
+  display: string;
+}
+
+export interface WebhookHook {
+  kind: 'webhook';
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  /** The URL as written (before `${ENV}` substitution), credentials stripped. */
+  display: string;
+}
+
+export type ResolvedHook = ExecHook | WebhookHook;
+export type ResolvedHooks = Record<HookEvent, ResolvedHook[]>;
+
+const KEYS: Record<HookEvent, keyof HooksSpec> = { pass: 'onPass', fail: 'onFail', inconclusive: 'onInconclusive' };
+
+/**
+ * Substitutes `${ENV}` in webhook URLs/headers and exec env values, checks URLs, and resolves
+ * `cwd` against the policy file. Problems go to `issues` (path under `hooks.`); substituted
+ * values go to `secrets`, scrubbed from everything recorded.
+ */
+export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): ResolvedHooks {
+  const out: ResolvedHooks = { pass: [], fail: [], inconclusive: [] };
+  if (!spec) return out;
+  const sub = (template: string, at: string): string => {
+    const s = substituteEnv(template, env);
+    for (const name of s.missing) issues.push({ path: at, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
+    if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
+    return s.value;
+  };
+  for (const event of Object.keys(KEYS) as HookEvent[]) {
+    spec[KEYS[event]].forEach((h: HookSpec, i) => {
+      const at = `hooks.${KEYS[event]}[${i}]`;
+      if ('exec' in h) {
+        const argv = typeof h.exec === 'string' ? [h.exec] : h.exec;
+        const hookEnv = Object.fromEntries(Object.entries(h.env).map(([k, v]) => [k, sub(v, `${at}.env.${k}`)]));
+        out[event].push({
+          kind: 'exec',
+          argv,
+          shell: h.shell,
+          cwd: h.cwd ? path.resolve(path.dirname(path.resolve(policyFile)), h.cwd) : process.cwd(),
+          env: hookEnv,
+          timeoutMs: h.timeout,
+          display: argv[0]!,
+        });
+      } else {
+        const url = sub(h.webhook, `${at}.webhook`);
+        const parsed = URL.canParse(url) ? new URL(url) : null;
+        if (!parsed || !/^https?:$/.test(parsed.protocol)) issues.push({ path: `${at}.webhook`, message: `"${h.webhook}" is not an http(s) URL; expected e.g. "https://deploy.example/rollback"` });
+        const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), sub(v, `${at}.headers.${k}`)]));
+        out[event].push({ kind: 'webhook', url, headers, timeoutMs: h.timeout, retries: h.retries, backoffMs: h.backoff, display: stripCredentials(h.webhook) });
+      }
+    });
+  }
+  return out;
+}
+
+function stripCredentials(url: string): string {
+  return url.replace(/^(\w+:\/\/)[^/@]*@/, '$1');
+}

@@ -1,0 +1,22 @@
+import type { Verdict } from '../run/result.ts';
+
+export interface VerdictRenderOptions {
+  color: boolean;
+}
+
+const MARK = { pass: 'pass', fail: 'FAIL', inconclusive: '????' } as const;
+
+/** The verdict on the terminal: the decision first, then one line per gate. Pure: text in, text out. */
+export function renderVerdict(v: Verdict, opts: VerdictRenderOptions): string {
+  const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const tone = { pass: 32, fail: 31, inconclusive: 33 } as const;
+  const lines = [paint(1, `verdict: ${paint(tone[v.status], v.status.toUpperCase())} (policy ${v.policy})`)];
+  for (const g of v.gates) {
+    const text = g.reason.startsWith(`${g.id}: `) ? g.reason.slice(g.id.length + 2) : g.reason;
+    const n = g.comparison === 'absolute' ? `n=${g.samples.candidate}` : `n=${g.samples.baseline}/${g.samples.candidate}`;
+    lines.push(`  ${paint(tone[g.status], MARK[g.status])}  ${g.id}${g.severity === 'warn' ? ' (warn)' : ''}: ${text}  [${n}, min ${g.samples.min}]`);
+  }
+  const runLevel = v.reasons.filter((r) => /^(FAIL|INCONCLUSIVE) (run incomplete|harness health)/.test(r));
+  for (const r of runLevel) lines.push(`  ${r}`);
+  return lines.join('\n');
+}
