@@ -2,16 +2,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChatFixture } from '../../fixtures/backends/chat-backend.ts';
 import type { CliIO, Command } from '../cli.ts';
+import { ExitCode } from '../errors.ts';
 import { executeRun, RUN_OPTIONS, runOptionsFrom, type RunCommandOptions } from './run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_CONFIG = path.join(ROOT, 'scenarios', 'demo.config.ts');
+export const DEMO_POLICY = path.join(ROOT, 'scenarios', 'policies', 'examples', 'demo-stage-b.yaml');
 
 /**
  * `parity demo`: starts two fixture backends on ephemeral 127.0.0.1 ports, shaped like seed 000's
  * migration (Python `POST /chat-stream` with named events vs Node `POST /chat/stream` with
  * OpenAI-style chunks, the candidate a little slower and a little less reliable), and runs
- * `scenarios/demo.config.ts` against them, the URLs passed through ${BASELINE_URL}/${CANDIDATE_URL}.
+ * `scenarios/demo.config.ts` against them, the URLs passed through ${BASELINE_URL}/${CANDIDATE_URL},
+ * judged by seed 000's Stage B policy with its hooks as a dry run. The demo shows a verdict; it does
+ * not gate anything, so it exits 0 whatever the verdict and says what a real run would exit with.
  */
 export const demoCommand: Command = {
   usage: 'demo [--policy p] [--out dir] [--quiet]',
@@ -43,7 +47,13 @@ export async function runDemo(opts: RunCommandOptions, io: CliIO): Promise<numbe
   });
   io.stdout.write(`demo: baseline (named events) at ${baseline.url}/chat-stream, candidate (OpenAI chunks) at ${candidate.url}/chat/stream\n`);
   try {
-    return await executeRun(DEMO_CONFIG, { ...opts, env: { ...io.env, BASELINE_URL: baseline.url, CANDIDATE_URL: candidate.url } }, io);
+    const policy = opts.policy ?? DEMO_POLICY;
+    const dryRun = opts.policy ? opts.dryRun : true;
+    const code = await executeRun(DEMO_CONFIG, { ...opts, policy, dryRun, env: { ...io.env, BASELINE_URL: baseline.url, CANDIDATE_URL: candidate.url } }, io);
+    if (code === ExitCode.error) return code;
+    const meaning = { [ExitCode.pass]: 'pass: promote', [ExitCode.fail]: 'fail: roll back', [ExitCode.inconclusive]: 'inconclusive: hold' }[code] ?? String(code);
+    io.stdout.write(`\ndemo: a real \`parity run --policy\` would exit ${code} (${meaning}); open the report.html above in a browser.\n`);
+    return ExitCode.pass;
   } finally {
     await Promise.all([baseline.close(), candidate.close()]);
   }

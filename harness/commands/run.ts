@@ -90,7 +90,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     stopProgress?.();
     stopProgress = undefined;
     opts.onOutput?.(out);
-    if (loaded.scenarios.length > 0 || !out.result.contracts) io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY) })}\n\n`);
+    if (loaded.scenarios.length > 0 || !out.result.contracts) io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY), verdict: !policy })}\n\n`);
     if (out.result.contracts) {
       const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
       io.stdout.write(`\n${renderContracts(out.result.contracts, { color: Boolean(io.stdout.isTTY), ...names })}\n\n`);

@@ -3,6 +3,8 @@ import { gateMessage, gateOutcome, verdictLine } from './format.ts';
 
 export interface TerminalOptions {
   color: boolean;
+  /** Print the verdict lines (default true); off when a policy is about to be evaluated and printed on its own. */
+  verdict?: boolean;
 }
 
 const fmtMs = (p: Percentiles | null, k: keyof Percentiles) => (p ? `${Math.round(p[k])}` : '–');
@@ -55,7 +57,7 @@ export function renderSummary(result: RunResult, opts: TerminalOptions): string 
   lines.push(`${l.iterations} paired iterations (${l.model}) in ${(l.durationMs / 1000).toFixed(1)} s${extra.length ? `, ${extra.join(', ')}` : ''}`);
   for (const w of result.harness?.warnings ?? []) lines.push(bold(`WARNING: ${w}`));
   if (!result.complete) lines.push(bold(`INCOMPLETE: ${result.incompleteReason ?? 'unknown'}`));
-  lines.push(...verdict(result, opts));
+  if (opts.verdict !== false) lines.push(...verdict(result, opts));
   return lines.join('\n');
 }
 

@@ -4,7 +4,7 @@ export interface VerdictRenderOptions {
   color: boolean;
 }
 
-const MARK = { pass: 'pass', fail: 'FAIL', inconclusive: '????' } as const;
+const MARK = { pass: 'pass', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
 
 /** The verdict on the terminal: the decision first, then one line per gate. Pure: text in, text out. */
 export function renderVerdict(v: Verdict, opts: VerdictRenderOptions): string {
@@ -14,7 +14,7 @@ export function renderVerdict(v: Verdict, opts: VerdictRenderOptions): string {
   for (const g of v.gates) {
     const text = g.reason.startsWith(`${g.id}: `) ? g.reason.slice(g.id.length + 2) : g.reason;
     const n = g.comparison === 'absolute' ? `n=${g.samples.candidate}` : `n=${g.samples.baseline}/${g.samples.candidate}`;
-    lines.push(`  ${paint(tone[g.status], MARK[g.status])}  ${g.id}${g.severity === 'warn' ? ' (warn)' : ''}: ${text}  [${n}, min ${g.samples.min}]`);
+    lines.push(`  ${paint(tone[g.status], MARK[g.status].padEnd(12))} ${g.id}${g.severity === 'warn' ? ' (warn)' : ''}: ${text}  [${n}, min ${g.samples.min}]`);
   }
   const runLevel = v.reasons.filter((r) => /^(FAIL|INCONCLUSIVE) (run incomplete|harness health)/.test(r));
   for (const r of runLevel) lines.push(`  ${r}`);
