@@ -95,7 +95,7 @@ describe('parity run --policy and parity gate', () => {
       const g = io();
       expect(await main(['gate', runJson, '--policy', p], g), g.err()).toBe(1);
       expect(g.out()).toMatch(/verdict: FAIL \(policy strict\)/);
-      expect(g.out()).toMatch(/FAIL {2}much-faster: candidate\/baseline/);
+      expect(g.out()).toMatch(/FAIL +much-faster: candidate\/baseline/);
       expect(g.err()).toMatch(/1 hook failed/);
       expect(hits).toBe(2);
       const run = read(runJson);
