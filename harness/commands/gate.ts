@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
-import { ExitCode, ParityError, UsageError } from '../errors.ts';
+import { ExitCode, UsageError } from '../errors.ts';
 import { evaluatePolicy, scenarioRoutes } from '../gates/evaluate.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
 import { appendAudit, auditFileFor } from '../hooks/audit.ts';
@@ -9,6 +9,7 @@ import { fireHooks } from '../hooks/fire.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { renderVerdict } from '../reporters/verdict.ts';
 import { renderStoredRun } from './report.ts';
+import { readRunWithPairs } from '../run/read.ts';
 import { RunResult, type HookResult, type Verdict } from '../run/result.ts';
 import type { CliIO, Command } from '../cli.ts';
 
@@ -20,7 +21,7 @@ export const gateCommand: Command = {
     const file = positionals[0];
     const ref = values.policy as string | undefined;
     if (!file || !ref) throw new UsageError('parity gate needs a run.json and a policy: parity gate reports/<run-id>/run.json --policy seed-000-stage-b');
-    const { run, pairs } = await readStoredRun(file);
+    const { run, pairs } = await readRunWithPairs(file);
     const policy = await loadPolicy(ref, io.env);
     checkScopes(policy, runScopes(run, file));
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);
@@ -79,42 +80,4 @@ async function recordInRunJson(runJson: string, verdict: Verdict, hooks: HookRes
   if (hooks) doc.hooks = hooks;
   else delete doc.hooks;
   await writeFile(runJson, JSON.stringify(doc, null, 2) + '\n');
-}
-
-/** run.json and the samples.ndjson it names, checked against each other. */
-export async function readStoredRun(file: string): Promise<{ run: RunResult; pairs: PairedSample[] }> {
-  const bad = (msg: string) => new ParityError('PARITY_RUN_FILE_INVALID', `${file}: ${msg}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw bad(e.code ? `cannot read (${e.code}); give the path of a run's run.json, e.g. reports/<run-id>/run.json` : `not valid JSON: ${e.message}`);
-  }
-  const parsed = RunResult.safeParse(raw);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!;
-    throw bad(`not a parity run.json this version reads (${first.path.join('.') || '(root)'}: ${first.message})`);
-  }
-  // The raw document, not the parsed one: zod drops keys it does not know, and sections written by newer steps must survive.
-  const run = raw as RunResult;
-  const samplesFile = path.join(path.dirname(file), run.samples.file);
-  let text: string;
-  try {
-    text = await readFile(samplesFile, 'utf8');
-  } catch {
-    throw bad(`its samples file ${samplesFile} is missing; gates need the paired samples for their confidence intervals`);
-  }
-  const pairs = text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as PairedSample;
-      } catch {
-        throw bad(`${run.samples.file} line ${i + 1} is not JSON`);
-      }
-    });
-  if (pairs.length !== run.samples.pairs) throw bad(`${run.samples.file} holds ${pairs.length} pairs but run.json says ${run.samples.pairs}; the files do not belong together`);
-  return { run, pairs };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CliIO, Command } from '../cli.ts';
 import { UsageError } from '../errors.ts';
 import { REPORTER_NAMES, REPORTERS, writeReports, type ReporterName } from '../reporters/index.ts';
-import { readRun } from '../reporters/run-reader.ts';
+import { readRun } from '../run/read.ts';
 
 export interface RenderOptions {
   formats?: readonly ReporterName[];

@@ -1,6 +1,7 @@
 import { quantileSorted } from 'simple-statistics';
 import type { Interval } from './intervals.ts';
 import type { Stat } from './metrics.ts';
+import { mulberry32 } from '../random.ts';
 
 /**
  * Paired percentile bootstrap for statistics of per-stream values (latency percentiles, means,
@@ -21,16 +22,7 @@ export interface BootstrapOptions {
   level: number;
 }
 
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const P: Record<Exclude<Stat, 'mean'>, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ParityError, UsageError } from '../errors.ts';
-import { readRun } from '../reporters/run-reader.ts';
+import { readRun } from '../run/read.ts';
 import type { RunResult } from '../run/result.ts';
 
 export interface Collected {

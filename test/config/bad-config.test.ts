@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli.ts';
 import { ExitCode } from '../../harness/errors.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
-import { captureIO, startCountingServer } from '../helpers/counting-server.ts';
+import { captureIO } from '../helpers/cli.ts';
+import { startCountingServer } from '../helpers/counting-server.ts';
 
 type Mutable = Record<string, unknown> & { targets: Record<string, unknown>[]; scenarios: Record<string, unknown>[]; load: Record<string, unknown> };
 
@@ -24,7 +25,7 @@ describe('a bad config stops before any request, naming file, field and fix (exi
     writeFileSync(ws.configFile, JSON.stringify(cfg, null, 2));
     const cap = captureIO();
     const code = await main(['run', ws.configFile, '--out', ws.out, '--quiet'], cap.io);
-    return { code, stderr: cap.stderr(), file: ws.configFile };
+    return { code, stderr: cap.err, file: ws.configFile };
   }
 
   const cases: [string, (c: Mutable) => void, RegExp[]][] = [
@@ -70,17 +71,17 @@ describe('a bad config stops before any request, naming file, field and fix (exi
     writeFileSync(ws.configFile, JSON.stringify(cfg));
     const cap = captureIO();
     expect(await main(['run', ws.configFile, '--out', ws.out], cap.io)).toBe(ExitCode.error);
-    expect(cap.stderr()).toMatch(/prompts\.jsonl line 2: .*text/);
-    expect(cap.stderr()).toMatch(/prompts\.jsonl line 3 is not JSON/);
+    expect(cap.err).toMatch(/prompts\.jsonl line 2: .*text/);
+    expect(cap.err).toMatch(/prompts\.jsonl line 3 is not JSON/);
   });
 
   it('a missing config file and an unknown format are clear errors', async () => {
     let cap = captureIO();
     expect(await main(['run', '/nonexistent/parity.json'], cap.io)).toBe(ExitCode.error);
-    expect(cap.stderr()).toMatch(/\/nonexistent\/parity\.json: cannot read config file \(ENOENT\)/);
+    expect(cap.err).toMatch(/\/nonexistent\/parity\.json: cannot read config file \(ENOENT\)/);
     cap = captureIO();
     expect(await main(['run', 'parity.toml'], cap.io)).toBe(ExitCode.error);
-    expect(cap.stderr()).toMatch(/unknown config format "\.toml"/);
+    expect(cap.err).toMatch(/unknown config format "\.toml"/);
   });
 
   it('YAML with a syntax error names the file', async () => {
@@ -89,7 +90,7 @@ describe('a bad config stops before any request, naming file, field and fix (exi
     writeFileSync(file, 'targets: [\n  - name: x\n');
     const cap = captureIO();
     expect(await main(['run', file], cap.io)).toBe(ExitCode.error);
-    expect(cap.stderr()).toContain(file);
-    expect(cap.stderr()).toMatch(/not valid YAML/);
+    expect(cap.err).toContain(file);
+    expect(cap.err).toMatch(/not valid YAML/);
   });
 });

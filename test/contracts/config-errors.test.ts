@@ -5,7 +5,8 @@ import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli.ts';
 import type { ConfigInput } from '../../harness/config/schema.ts';
-import { captureIO, startPair, type FixturePair } from '../helpers/contracts.ts';
+import { startPair, type FixturePair } from '../helpers/contracts.ts';
+import { captureIO } from '../helpers/cli.ts';
 
 let pair: FixturePair | undefined;
 afterEach(async () => {

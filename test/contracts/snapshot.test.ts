@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli.ts';
-import { captureIO, packConfig, startPair, type FixturePair } from '../helpers/contracts.ts';
+import { packConfig, startPair, type FixturePair } from '../helpers/contracts.ts';
+import { captureIO } from '../helpers/cli.ts';
 
 let pair: FixturePair | undefined;
 afterEach(async () => {

@@ -2,22 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../../harness/cli.ts';
+import { main } from '../../harness/cli.ts';
+import { captureIO } from '../helpers/cli.ts';
 import type { RunResult } from '../../harness/run/result.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
 import { startFixtureProcess, type FixtureHandle, type FixtureProcess } from '../helpers/fixture-process.ts';
 
-function io(): CliIO & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { stdout, stderr, env: process.env, out: () => o, err: () => e };
-}
 
 /** An exec hook (YAML flow list) that writes a marker file. */
 const marker = (file: string) => `[${JSON.stringify(process.execPath)}, -e, "require('fs').writeFileSync(process.argv[1], process.env.PARITY_VERDICT)", ${JSON.stringify(file)}]`;
@@ -55,14 +46,14 @@ describe('parity run --policy and parity gate', () => {
     const promoted = path.join(ws.dir, 'promoted-1');
     const held = path.join(ws.dir, 'held-1');
     const p = policy('min100', `gates:\n  - { metric: error_rate, threshold: "<= 50%", minSamples: 100 }\nhooks:\n  onPass:\n    exec: ${marker(promoted)}\n  onInconclusive:\n    exec: ${marker(held)}\n`);
-    const c = io();
-    const code = await main(['run', config(10), '--policy', p, '--out', ws.out, '--quiet'], c);
-    expect(code, c.err()).toBe(2);
-    expect(c.out()).toMatch(/verdict: INCONCLUSIVE \(policy min100\)/);
-    expect(c.out()).toMatch(/10 candidate samples, fewer than minSamples 100/);
+    const c = captureIO();
+    const code = await main(['run', config(10), '--policy', p, '--out', ws.out, '--quiet'], c.io);
+    expect(code, c.err).toBe(2);
+    expect(c.out).toMatch(/verdict: INCONCLUSIVE \(policy min100\)/);
+    expect(c.out).toMatch(/10 candidate samples, fewer than minSamples 100/);
     expect(existsSync(promoted)).toBe(false);
     expect(readFileSync(held, 'utf8')).toBe('inconclusive');
-    const run = read(runJsonOf(c.out()));
+    const run = read(runJsonOf(c.out));
     expect(run.verdict).toMatchObject({ status: 'inconclusive', policy: 'min100' });
     expect(run.hooks).toMatchObject([{ on: 'inconclusive', kind: 'exec', ok: true, exitCode: 0, dryRun: false }]);
     const audit = readFileSync(path.join(ws.out, 'audit.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -72,15 +63,15 @@ describe('parity run --policy and parity gate', () => {
   it('enough samples and every gate within: pass (exit 0) fires onPass', async () => {
     const promoted = path.join(ws.dir, 'promoted-2');
     const p = policy('ok', `minSamples: 20\ngates:\n  - { metric: error_rate, threshold: "<= 50%" }\n  - { metric: completion.p50, threshold: "<= 3x baseline" }\nhooks:\n  onPass:\n    exec: ${marker(promoted)}\n`);
-    const c = io();
-    expect(await main(['run', config(40), '--policy', p, '--out', ws.out, '--quiet'], c), c.out()).toBe(0);
+    const c = captureIO();
+    expect(await main(['run', config(40), '--policy', p, '--out', ws.out, '--quiet'], c.io), c.out).toBe(0);
     expect(readFileSync(promoted, 'utf8')).toBe('pass');
   });
 
   it('parity gate re-evaluates a stored run offline: verdict and hooks rewritten into run.json, webhook 500 retried and reported, exit 1', async () => {
-    const c = io();
-    await main(['run', config(20), '--out', ws.out, '--quiet'], c);
-    const runJson = runJsonOf(c.out());
+    const c = captureIO();
+    await main(['run', config(20), '--out', ws.out, '--quiet'], c.io);
+    const runJson = runJsonOf(c.out);
     const served = (await cand.served()).length;
     let hits = 0;
     const hook = http.createServer((req, res) => {
@@ -92,11 +83,11 @@ describe('parity run --policy and parity gate', () => {
     const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/rollback`;
     try {
       const p = policy('strict', `minSamples: 10\ngates:\n  - { name: much-faster, metric: completion.p50, threshold: "<= 0.5x baseline" }\nhooks:\n  onFail:\n    webhook: ${url}\n    retries: 1\n    backoff: 10ms\n`);
-      const g = io();
-      expect(await main(['gate', runJson, '--policy', p], g), g.err()).toBe(1);
-      expect(g.out()).toMatch(/verdict: FAIL \(policy strict\)/);
-      expect(g.out()).toMatch(/FAIL +much-faster: candidate\/baseline/);
-      expect(g.err()).toMatch(/1 hook failed/);
+      const g = captureIO();
+      expect(await main(['gate', runJson, '--policy', p], g.io), g.err).toBe(1);
+      expect(g.out).toMatch(/verdict: FAIL \(policy strict\)/);
+      expect(g.out).toMatch(/FAIL +much-faster: candidate\/baseline/);
+      expect(g.err).toMatch(/1 hook failed/);
       expect(hits).toBe(2);
       const run = read(runJson);
       expect(run.verdict!.gates[0]).toMatchObject({ id: 'much-faster', status: 'fail' });
@@ -104,8 +95,8 @@ describe('parity run --policy and parity gate', () => {
       // Offline: no request reached the backends.
       expect((await cand.served()).length).toBe(served);
       // Re-evaluating with a preset by name works the same way.
-      const b = io();
-      expect([0, 2]).toContain(await main(['gate', runJson, '--policy', 'seed-000-stage-b', '--dry-run'], b));
+      const b = captureIO();
+      expect([0, 2]).toContain(await main(['gate', runJson, '--policy', 'seed-000-stage-b', '--dry-run'], b.io));
       expect(read(runJson).verdict!.policy).toBe('seed-000-stage-b');
     } finally {
       await new Promise<void>((r) => hook.close(() => r()));
@@ -115,39 +106,39 @@ describe('parity run --policy and parity gate', () => {
   it('--dry-run prints the hook and runs nothing', async () => {
     const flag = path.join(ws.dir, 'dry-flag');
     const p = policy('dry', `minSamples: 5\ngates:\n  - { metric: completion.p50, threshold: "<= 0.5x baseline" }\nhooks:\n  onFail:\n    exec: ${marker(flag)}\n`);
-    const c = io();
-    expect(await main(['run', config(10), '--policy', p, '--dry-run', '--out', ws.out, '--quiet'], c)).toBe(1);
-    expect(c.out()).toMatch(/hook onFail: would run .* \(dry run: nothing executed\)/);
+    const c = captureIO();
+    expect(await main(['run', config(10), '--policy', p, '--dry-run', '--out', ws.out, '--quiet'], c.io)).toBe(1);
+    expect(c.out).toMatch(/hook onFail: would run .* \(dry run: nothing executed\)/);
     expect(existsSync(flag)).toBe(false);
-    expect(read(runJsonOf(c.out())).hooks).toMatchObject([{ dryRun: true, on: 'fail' }]);
+    expect(read(runJsonOf(c.out)).hooks).toMatchObject([{ dryRun: true, on: 'fail' }]);
   });
 
   it('a bad policy is exit 3 with file and path, before any traffic', async () => {
     const before = (await base.served()).length;
     const bad = policy('bad', `gates:\n  - { metric: completion.p95, threshold: "<= 1.2x baseline" }\n  - { metric: interruption_rate, threshold: "<= 0.5 points" }\n`);
-    const c = io();
-    expect(await main(['run', config(10), '--policy', bad, '--out', ws.out], c)).toBe(3);
-    expect(c.err()).toMatch(/PARITY_CONFIG_INVALID/);
-    expect(c.err()).toMatch(/bad\.yaml: 1 problem; nothing was sent/);
-    expect(c.err()).toMatch(/→ at gates\[1\]\.threshold/);
+    const c = captureIO();
+    expect(await main(['run', config(10), '--policy', bad, '--out', ws.out], c.io)).toBe(3);
+    expect(c.err).toMatch(/PARITY_CONFIG_INVALID/);
+    expect(c.err).toMatch(/bad\.yaml: 1 problem; nothing was sent/);
+    expect(c.err).toMatch(/→ at gates\[1\]\.threshold/);
     const scoped = policy('scoped', `gates:\n  - { metric: completion.p95, threshold: "<= 1.2x baseline", scenario: chat-enhanced }\n`);
-    const s = io();
-    expect(await main(['run', config(10), '--policy', scoped, '--out', ws.out], s)).toBe(3);
-    expect(s.err()).toMatch(/scenario "chat-enhanced" is not in .* \(its scenarios: s\)\n\s+→ at gates\[0\]\.scenario/);
-    const u = io();
-    expect(await main(['run', config(10), '--policy', 'seed-009-nope', '--out', ws.out], u)).toBe(3);
-    expect(u.err()).toMatch(/no policy file or preset named "seed-009-nope".*seed-000-stage-b/);
+    const s = captureIO();
+    expect(await main(['run', config(10), '--policy', scoped, '--out', ws.out], s.io)).toBe(3);
+    expect(s.err).toMatch(/scenario "chat-enhanced" is not in .* \(its scenarios: s\)\n\s+→ at gates\[0\]\.scenario/);
+    const u = captureIO();
+    expect(await main(['run', config(10), '--policy', 'seed-009-nope', '--out', ws.out], u.io)).toBe(3);
+    expect(u.err).toMatch(/no policy file or preset named "seed-009-nope".*seed-000-stage-b/);
     expect((await base.served()).length).toBe(before);
   });
 
   it('parity gate refuses a run whose samples file does not match run.json (exit 3)', async () => {
-    const c = io();
-    await main(['run', config(10), '--out', ws.out, '--quiet'], c);
-    const runJson = runJsonOf(c.out());
+    const c = captureIO();
+    await main(['run', config(10), '--out', ws.out, '--quiet'], c.io);
+    const runJson = runJsonOf(c.out);
     const samples = path.join(path.dirname(runJson), 'samples.ndjson');
     writeFileSync(samples, readFileSync(samples, 'utf8').split('\n').slice(0, 3).join('\n') + '\n');
-    const g = io();
-    expect(await main(['gate', runJson, '--policy', 'seed-000-stage-b'], g)).toBe(3);
-    expect(g.err()).toMatch(/PARITY_RUN_FILE_INVALID[\s\S]*holds 3 pairs but run.json says 10/);
+    const g = captureIO();
+    expect(await main(['gate', runJson, '--policy', 'seed-000-stage-b'], g.io)).toBe(3);
+    expect(g.err).toMatch(/PARITY_RUN_FILE_INVALID[\s\S]*holds 3 pairs but run.json says 10/);
   });
 });

@@ -38,22 +38,3 @@ export async function startPair(drifts: ContractDrifts = {}): Promise<FixturePai
 export function driftList(steps: readonly { scenario: string; step: string; drift: readonly { pointer: string; kind: string }[] }[]): string[] {
   return steps.flatMap((s) => s.drift.map((d) => `${s.scenario}/${s.step} ${d.pointer} ${d.kind}`)).sort();
 }
-
-/** A stdout/stderr pair that records what the CLI writes. */
-export function captureIO(env: NodeJS.ProcessEnv) {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-      env,
-    },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-  };
-}

@@ -20,18 +20,3 @@ export async function startCountingServer(): Promise<{ url: string; count(): num
       }),
   };
 }
-
-/** Collects what the CLI writes. */
-export function captureIO(env: NodeJS.ProcessEnv = process.env) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (s: string) => (out.push(s), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (s: string) => (err.push(s), true) } as unknown as NodeJS.WritableStream,
-      env,
-    },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}

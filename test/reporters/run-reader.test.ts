@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ParityError } from '../../harness/errors.ts';
-import { readRun } from '../../harness/reporters/run-reader.ts';
+import { readRun } from '../../harness/run/read.ts';
 import { RUN_SCHEMA_VERSION } from '../../harness/run/result.ts';
 import { runCli as cli } from '../helpers/cli.ts';
 import { failingRun } from './fixtures.ts';

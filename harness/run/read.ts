@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { PairedSample } from '../metrics/sample.ts';
 import { fromZodIssues } from '../config/issues.ts';
 import { ParityError } from '../errors.ts';
-import { RUN_SCHEMA_VERSION, RunResult } from '../run/result.ts';
+import { RUN_SCHEMA_VERSION, RunResult } from './result.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 /**
- * Reads a stored run.json for the reporters and the trend. Every way it can be unusable (missing,
+ * Reads a stored run.json for the reporters, the trend and `parity gate`. Every way it can be unusable (missing,
  * not JSON, written by a newer parity, not a run.json) is a ParityError with a stable code and a
  * message naming the file and the fix, never a stack trace.
  */
@@ -48,4 +50,31 @@ export function parseRun(file: string, text: string): RunResult {
     throw new ParityError('PARITY_RUN_FILE_INVALID', `${file}: not a parity run.json (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${shown.join('\n')}`);
   }
   return parsed.data;
+}
+
+/**
+ * A stored run.json and the samples.ndjson it names, checked against each other: what `parity gate`
+ * needs to re-judge a run (the gates' intervals resample the paired samples).
+ */
+export async function readRunWithPairs(file: string): Promise<{ run: RunResult; pairs: PairedSample[] }> {
+  const run = await readRun(file);
+  const bad = (msg: string) => new ParityError('PARITY_RUN_FILE_INVALID', `${file}: ${msg}`);
+  const samplesFile = path.join(path.dirname(file), run.samples.file);
+  let text: string;
+  try {
+    text = await readFile(samplesFile, 'utf8');
+  } catch {
+    throw bad(`its samples file ${samplesFile} is missing; gates need the paired samples for their confidence intervals`);
+  }
+  const pairs: PairedSample[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    try {
+      pairs.push(JSON.parse(line) as PairedSample);
+    } catch {
+      throw bad(`${run.samples.file} line ${i + 1} is not JSON`);
+    }
+  }
+  if (pairs.length !== run.samples.pairs) throw bad(`${run.samples.file} holds ${pairs.length} pairs but run.json says ${run.samples.pairs}; the files do not belong together`);
+  return { run, pairs };
 }
