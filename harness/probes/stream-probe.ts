@@ -3,6 +3,7 @@ import { createParser, type EventSourceMessage, type EventSourceParser } from 'e
 import type { Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/schema.ts';
 import type { Outcome, StreamSample } from '../metrics/sample.ts';
+import { Deadline } from './deadlines.ts';
 import { onInterrupt } from './interrupts.ts';
 import type { EventClassifier } from './stream-profile.ts';
 import { Utf8Chunks } from './utf8-chunks.ts';
@@ -60,8 +61,8 @@ export async function probeStream(
 class StreamProbe implements Dispatcher.DispatchHandler {
   private readonly t0 = performance.now();
   private readonly s: StreamSample;
-  private readonly total: NodeJS.Timeout;
-  private watchdog: NodeJS.Timeout | undefined;
+  private readonly total: Deadline;
+  private watchdog: Deadline | undefined;
   private controller: Dispatcher.DispatchController | undefined;
   private stop: Stop | undefined;
   private settle: ((s: ProbeResult) => void) | undefined;
@@ -79,7 +80,6 @@ class StreamProbe implements Dispatcher.DispatchHandler {
   private chunkAt = 0;
 
   private readonly request: Dispatcher.DispatchOptions;
-  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly classify: EventClassifier,
@@ -107,7 +107,8 @@ class StreamProbe implements Dispatcher.DispatchHandler {
       citations: 0,
     };
     this.textParts = req.collectText ? [] : undefined;
-    this.total = setTimeout(this.onTotal.bind(this), timeouts.total);
+    this.total = new Deadline(this.onTotal.bind(this));
+    this.total.set(timeouts.total);
   }
 
   run(dispatcher: Dispatcher): Promise<ProbeResult> {
@@ -138,8 +139,8 @@ class StreamProbe implements Dispatcher.DispatchHandler {
       return;
     }
     this.parser = createParser({ onEvent: this.onEvent.bind(this) });
-    this.onIdle = this.onWatchdog.bind(this);
-    this.watchdog = setTimeout(this.onIdle, this.timeouts.firstEvent);
+    this.watchdog = new Deadline(this.onWatchdog.bind(this));
+    this.watchdog.set(this.timeouts.firstEvent);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -156,12 +157,8 @@ class StreamProbe implements Dispatcher.DispatchHandler {
     s.bytes += chunk.length;
     const before = s.events;
     this.feed(this.utf8.decode(chunk));
-    if (s.events !== before) {
-      if (before === 0) {
-        clearTimeout(this.watchdog);
-        this.watchdog = setTimeout(this.onIdle!, this.timeouts.idle);
-      } else this.watchdog!.refresh();
-    }
+    // The first event switches the watchdog from the first-event limit to the idle limit; every event restarts it.
+    if (s.events !== before) this.watchdog!.set(this.timeouts.idle);
   }
 
   onResponseEnd(): void {
@@ -262,8 +259,8 @@ class StreamProbe implements Dispatcher.DispatchHandler {
   private finish(err?: Error): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.total);
-    clearTimeout(this.watchdog);
+    this.total.cancel();
+    this.watchdog?.cancel();
     const s = this.s;
     const stop = this.stop;
     if (err && this.errorBody) {

@@ -82,6 +82,8 @@ async function bareDispatch(url: string): Promise<number> {
       pool.dispatch(
         { method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' },
         {
+          // undici takes a handler for the controller API by its onRequestStart.
+          onRequestStart: () => undefined,
           onResponseData: (_c, chunk) => void chunks.push(chunk),
           onResponseEnd: () => (Buffer.concat(chunks).toString(), resolve()),
           onResponseError: (_c, err) => reject(err),
