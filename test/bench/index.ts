@@ -280,7 +280,7 @@ async function main() {
     const scale: Record<string, unknown>[] = [];
     for (const n of STREAM_SIZES) {
       const runs: Record<'parity' | 'bare', Awaited<ReturnType<typeof streamScale>>[]> = { parity: [], bare: [] };
-      for (let r = 0; r < Math.min(REPEATS, 2); r++) {
+      for (let r = 0; r < REPEATS; r++) {
         for (const mode of r % 2 === 0 ? (['parity', 'bare'] as const) : (['bare', 'parity'] as const)) {
           const res = await streamScale(n, mode, fixture.url, outDir);
           runs[mode].push(res);
