@@ -50,14 +50,14 @@ async function startChild(script: string, args: string[]): Promise<{ url: string
 // ------------------------------------------------------------------------------------------------
 // 1. Throughput: requests/s with 50 connections against the same server.
 
-async function bareUndici(url: string): Promise<number> {
+/** Requests/s of `CONNECTIONS` loops each sending one request after another for SECONDS. */
+async function loopRate(url: string, once: (pool: Pool) => Promise<void>): Promise<number> {
   const pool = new Pool(url, { connections: CONNECTIONS });
   let n = 0;
   const end = performance.now() + SECONDS * 1000;
   const loop = async () => {
     while (performance.now() < end) {
-      const res = await pool.request({ method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
-      await res.body.text();
+      await once(pool);
       n++;
     }
   };
@@ -68,39 +68,34 @@ async function bareUndici(url: string): Promise<number> {
   return rate;
 }
 
+const POST = { method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' } as const;
+
+function bareUndici(url: string): Promise<number> {
+  return loopRate(url, async (pool) => {
+    const res = await pool.request(POST);
+    await res.body.text();
+  });
+}
+
 /**
  * The same loop on undici's lower-level dispatch() API (what parity's probe uses): no body stream
  * per response. Not a target, a reference: it shows what the yardstick loop leaves on the table.
  */
-async function bareDispatch(url: string): Promise<number> {
-  const pool = new Pool(url, { connections: CONNECTIONS });
-  let n = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const once = () =>
-    new Promise<void>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      pool.dispatch(
-        { method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' },
-        {
+function bareDispatch(url: string): Promise<number> {
+  return loopRate(
+    url,
+    (pool) =>
+      new Promise<void>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        pool.dispatch(POST, {
           // undici takes a handler for the controller API by its onRequestStart.
           onRequestStart: () => undefined,
           onResponseData: (_c, chunk) => void chunks.push(chunk),
           onResponseEnd: () => (Buffer.concat(chunks).toString(), resolve()),
           onResponseError: (_c, err) => reject(err),
-        },
-      );
-    });
-  const loop = async () => {
-    while (performance.now() < end) {
-      await once();
-      n++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, loop));
-  const rate = n / ((performance.now() - t0) / 1000);
-  await pool.close();
-  return rate;
+        });
+      }),
+  );
 }
 
 async function autocannonRate(url: string): Promise<number> {
