@@ -30,12 +30,18 @@ export async function runClosed(load: ClosedLoadConfig, iterate: IterationFn, ct
   };
   if (!load.stages) {
     const vus = load.vus ?? 1;
-    const vu = async (id: number) => {
-      // VU i starts at (i-1)/vus of the ramp-up, so connections open spread out rather than in one burst.
-      if (load.rampUp > 0 && id > 1) await sleep(((id - 1) * load.rampUp) / vus, undefined, { signal: ctx.signal }).catch(() => undefined);
-      await loop(id, () => true);
-    };
-    await Promise.all(Array.from({ length: vus }, (_, i) => i + 1).filter(mine).map(vu));
+    // VU i starts at (i-1)/vus of the ramp-up, so connections open spread out rather than in one
+    // burst. One sleeper starts them in turn: a sleep per VU would add an abort listener per VU to
+    // the run's signal, and EventTarget checks every listener already there on each add.
+    const rampStart = performance.now();
+    const running: Promise<void>[] = [];
+    for (let id = 1; id <= vus; id++) {
+      if (!mine(id)) continue;
+      const wait = load.rampUp > 0 ? rampStart + ((id - 1) * load.rampUp) / vus - performance.now() : 0;
+      if (wait > 0) await sleep(wait, undefined, { signal: ctx.signal }).catch(() => undefined);
+      running.push(loop(id, () => true));
+    }
+    await Promise.all(running);
     return;
   }
   const stages = load.stages;

@@ -25,7 +25,7 @@ export function planIteration(scenarios: readonly ResolvedScenario[], iteration:
   const vars: Record<string, string> = { iteration: String(iteration), request_id: requestId, prompt: prompt.text };
   const sessionId = render(scenario.sessionId, vars);
   vars.session_id = sessionId;
-  const body = scenario.body === undefined || scenario.body === null ? undefined : JSON.stringify(renderDeep(scenario.body, vars));
+  const body = bodyTemplate(scenario)(vars);
   return { iteration, scenario, promptIndex, prompt, requestId, sessionId, body };
 }
 
@@ -39,9 +39,52 @@ export function render(template: string, vars: Record<string, string>): string {
   return template.replace(PLACEHOLDER, (m, name: string) => vars[name] ?? m);
 }
 
-function renderDeep(value: unknown, vars: Record<string, string>): unknown {
-  if (typeof value === 'string') return render(value, vars);
-  if (Array.isArray(value)) return value.map((v) => renderDeep(v, vars));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderDeep(v, vars)]));
+/** Every string in a JSON-like value passed through `f` (keys are kept as they are). */
+function mapStrings(value: unknown, f: (s: string) => string): unknown {
+  if (typeof value === 'string') return f(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)]));
   return value;
+}
+
+type BodyTemplate = (vars: Record<string, string>) => string | undefined;
+const bodyTemplates = new WeakMap<object, BodyTemplate>();
+
+/** The scenario's body renderer, compiled on first use (a pure function of the scenario's template). */
+function bodyTemplate(scenario: ResolvedScenario): BodyTemplate {
+  let t = bodyTemplates.get(scenario);
+  if (!t) bodyTemplates.set(scenario, (t = compileBody(scenario.body)));
+  return t;
+}
+
+/**
+ * Renders `JSON.stringify(body with placeholders filled)` without walking and re-serializing the
+ * template per iteration: the template is serialized once with a marker in place of each string
+ * that holds a placeholder, and each request joins the fixed JSON around those strings rendered.
+ * Checked once against the direct rendering; any doubt (a marker already in the template) keeps
+ * the direct rendering.
+ */
+function compileBody(template: unknown): BodyTemplate {
+  const direct: BodyTemplate = (vars) => (template === undefined || template === null ? undefined : JSON.stringify(mapStrings(template, (s) => render(s, vars))));
+  if (template === undefined || template === null) return direct;
+  const slots: string[] = [];
+  const marker = (i: number) => `\u0000parity:${i}\u0000`;
+  const skeleton = JSON.stringify(mapStrings(template, (s) => (s.includes('{{') ? marker(slots.push(s) - 1) : s)));
+  const fixed: string[] = [];
+  let at = 0;
+  for (let i = 0; i < slots.length; i++) {
+    const m = JSON.stringify(marker(i));
+    const j = skeleton.indexOf(m, at);
+    if (j < 0) return direct;
+    fixed.push(skeleton.slice(at, j));
+    at = j + m.length;
+  }
+  fixed.push(skeleton.slice(at));
+  const compiled: BodyTemplate = (vars) => {
+    let out = fixed[0]!;
+    for (let i = 0; i < slots.length; i++) out += JSON.stringify(render(slots[i]!, vars)) + fixed[i + 1]!;
+    return out;
+  };
+  const probe = { iteration: '7', request_id: 'r"\\-7', prompt: 'p\n"{{x}}', session_id: 's-7' };
+  return compiled(probe) === direct(probe) ? compiled : direct;
 }

@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/schema.ts';
 import type { Outcome, StreamSample } from '../metrics/sample.ts';
+import { Deadline } from './deadlines.ts';
+import { onInterrupt } from './interrupts.ts';
 import type { EventClassifier } from './stream-profile.ts';
+import { Utf8Chunks } from './utf8-chunks.ts';
 
 /** The sample's identity fields travel with the request, so the probe can fill the sample it returns. */
 export type StreamRequest = Pick<StreamSample, 'target' | 'role' | 'scenario' | 'requestId' | 'iteration' | 'vu' | 'promptIndex' | 'expectsCitations'> & {
@@ -15,11 +18,16 @@ export type StreamRequest = Pick<StreamSample, 'target' | 'role' | 'scenario' | 
   collectText?: boolean;
 };
 
+export type ProbeResult = StreamSample & { aborted?: boolean; text?: string };
+
 interface Stop {
   outcome: Outcome;
   code: string;
   message: string;
 }
+
+/** Bytes of a non-2xx body kept for its error message (the message shows the first 200 characters). */
+const ERROR_BODY_BYTES = 4096;
 
 /**
  * Sends one request and reads its SSE stream as it arrives, classifying each event with the
@@ -32,168 +40,253 @@ export async function probeStream(
   req: StreamRequest,
   timeouts: TimeoutsConfig,
   signal?: AbortSignal,
-): Promise<StreamSample & { aborted?: boolean; text?: string }> {
-  const startedAt = Date.now();
-  const t0 = performance.now();
-  const now = () => performance.now() - t0;
-  const ac = new AbortController();
-  let stop: Stop | undefined;
-  const stopWith = (s: Stop) => {
-    if (!stop) stop = s;
-    ac.abort();
-  };
-  const onOuterAbort = () => stopWith({ outcome: 'timeout', code: 'PARITY_ABORTED', message: 'run interrupted' });
-  if (signal?.aborted) onOuterAbort();
-  signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const total = setTimeout(
-    () => stopWith({ outcome: 'timeout', code: 'PARITY_TOTAL_TIMEOUT', message: `stream exceeded the total limit of ${timeouts.total} ms` }),
-    timeouts.total,
-  );
+): Promise<ProbeResult> {
+  const probe = new StreamProbe(classify, req, timeouts);
+  const unwatch = signal ? onInterrupt(signal, probe) : undefined;
+  try {
+    // Yield once before dispatching: when a pair's two probes are started in one tick, both take
+    // their start time before either spends time sending, so the pair shares one moment.
+    await undefined;
+    return await probe.run(dispatcher);
+  } finally {
+    unwatch?.();
+  }
+}
 
-  const s: StreamSample = {
-    target: req.target,
-    role: req.role,
-    scenario: req.scenario,
-    requestId: req.requestId,
-    iteration: req.iteration,
-    vu: req.vu,
-    promptIndex: req.promptIndex,
-    expectsCitations: req.expectsCitations,
-    startedAt,
-    outcome: 'complete',
-    endMs: 0,
-    gapsMs: [],
-    events: 0,
-    contentChunks: 0,
-    contentChars: 0,
-    bytes: 0,
-    citations: 0,
-  };
-  let terminal = false;
-  let errorEvent = false;
-  let malformed = false;
-  let lastEventAt = -1;
-  let chunkAt = 0;
-  let watchdog: NodeJS.Timeout | undefined;
-  const textParts: string[] | undefined = req.collectText ? [] : undefined;
+/**
+ * One stream, driven by undici's dispatch handler callbacks: bytes are timed and parsed in the
+ * callback that delivers them (no body stream, no async iteration per chunk). The probe enforces
+ * the first-event, idle and total limits itself so it can tell `stalled` from `timeout`.
+ */
+class StreamProbe implements Dispatcher.DispatchHandler {
+  private readonly t0 = performance.now();
+  private readonly s: StreamSample;
+  private readonly total: Deadline;
+  private watchdog: Deadline | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
+  private stop: Stop | undefined;
+  private settle: ((s: ProbeResult) => void) | undefined;
+  private settled = false;
+  private parser: EventSourceParser | undefined;
+  private readonly utf8 = new Utf8Chunks();
+  private errorBody: Buffer[] | undefined;
+  private errorBodyBytes = 0;
+  private readonly textParts: string[] | undefined;
+  private terminal = false;
+  private errorEvent = false;
+  private malformed = false;
+  private pendingCR = false;
+  private lastEventAt = -1;
+  private chunkAt = 0;
 
-  const onEvent = (ev: EventSourceMessage) => {
-    if (terminal) return;
+  private readonly request: Dispatcher.DispatchOptions;
+
+  constructor(
+    private readonly classify: EventClassifier,
+    req: StreamRequest,
+    private readonly timeouts: TimeoutsConfig,
+  ) {
+    this.request = { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body };
+    this.s = {
+      target: req.target,
+      role: req.role,
+      scenario: req.scenario,
+      requestId: req.requestId,
+      iteration: req.iteration,
+      vu: req.vu,
+      promptIndex: req.promptIndex,
+      expectsCitations: req.expectsCitations,
+      startedAt: Date.now(),
+      outcome: 'complete',
+      endMs: 0,
+      gapsMs: [],
+      events: 0,
+      contentChunks: 0,
+      contentChars: 0,
+      bytes: 0,
+      citations: 0,
+    };
+    this.textParts = req.collectText ? [] : undefined;
+    this.total = new Deadline(this.onTotal.bind(this));
+    this.total.set(timeouts.total);
+  }
+
+  run(dispatcher: Dispatcher): Promise<ProbeResult> {
+    return new Promise((resolve) => {
+      this.settle = resolve;
+      if (this.stop) this.finish(new Error(this.stop.message));
+      else dispatcher.dispatch(this.request, this);
+    });
+  }
+
+  /** The run was interrupted (SIGINT): stop now; the result is not a measurement. */
+  interrupt(): void {
+    this.stopWith({ outcome: 'timeout', code: 'PARITY_ABORTED', message: 'run interrupted' });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stop) controller.abort(new Error(this.stop.message));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    if (statusCode < 200) return; // informational (1xx): the response is still to come
+    const s = this.s;
+    s.headersMs = this.now();
+    s.status = statusCode;
+    if (statusCode >= 300) {
+      this.errorBody = [];
+      return;
+    }
+    this.parser = createParser({ onEvent: this.onEvent.bind(this) });
+    this.watchdog = new Deadline(this.onWatchdog.bind(this));
+    this.watchdog.set(this.timeouts.firstEvent);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    if (this.errorBody) {
+      if (this.errorBodyBytes < ERROR_BODY_BYTES) {
+        this.errorBody.push(chunk);
+        this.errorBodyBytes += chunk.length;
+      }
+      return;
+    }
+    const s = this.s;
+    this.chunkAt = this.now();
+    s.bytes += chunk.length;
+    const before = s.events;
+    this.feed(this.utf8.decode(chunk));
+    // The first event switches the watchdog from the first-event limit to the idle limit; every event restarts it.
+    if (s.events !== before) this.watchdog!.set(this.timeouts.idle);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    const s = this.s;
+    if (this.errorBody) {
+      s.error = { code: 'PARITY_HTTP_STATUS', message: `HTTP ${s.status}: ${truncate(Utf8Chunks.decodeBody(this.errorBody))}` };
+      s.outcome = 'http_error';
+    } else if (this.parser) {
+      this.chunkAt = this.now();
+      this.feed(this.utf8.end());
+      if (!this.terminal && !this.errorEvent && !this.malformed) {
+        s.outcome = 'no_terminal';
+        s.error = { code: 'PARITY_NO_TERMINAL', message: 'the body ended without a terminal event' };
+      }
+    }
+    this.finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.finish(err);
+  }
+
+  private now(): number {
+    return performance.now() - this.t0;
+  }
+
+  private stopWith(stop: Stop): void {
+    this.stop ??= stop;
+    if (this.settled) return;
+    if (this.controller) this.controller.abort(new Error(stop.message));
+    // Not yet on a connection: the dispatcher aborts it when it gets one (onRequestStart).
+  }
+
+  private onTotal(): void {
+    this.stopWith({ outcome: 'timeout', code: 'PARITY_TOTAL_TIMEOUT', message: `stream exceeded the total limit of ${this.timeouts.total} ms` });
+  }
+
+  private onWatchdog(): void {
+    if (this.terminal || this.errorEvent) return this.stopWith({ outcome: 'complete', code: 'PARITY_LINGER', message: 'stream kept open after its last event' });
+    const first = this.lastEventAt < 0;
+    this.stopWith({
+      outcome: 'stalled',
+      code: first ? 'PARITY_FIRST_EVENT_TIMEOUT' : 'PARITY_IDLE_TIMEOUT',
+      message: first ? `no event within ${this.timeouts.firstEvent} ms of the headers` : `no event for ${this.timeouts.idle} ms`,
+    });
+  }
+
+  /**
+   * eventsource-parser holds a chunk-final CR until the next byte (it may be half of a CRLF),
+   * which delays every CR-framed event by a chunk and loses the last one. We complete the CR as
+   * CRLF at once and drop the LF if it does arrive: the same line breaks, no delay.
+   */
+  private feed(text: string): void {
+    if (this.pendingCR && text.charCodeAt(0) === 10) text = text.slice(1);
+    this.pendingCR = false;
+    if (!text) return;
+    this.parser!.feed(text);
+    if (text.charCodeAt(text.length - 1) === 13) {
+      this.pendingCR = true;
+      this.parser!.feed('\n');
+    }
+  }
+
+  private onEvent(ev: EventSourceMessage): void {
+    if (this.terminal) return;
+    const s = this.s;
+    const at = this.chunkAt;
     s.events++;
-    if (lastEventAt >= 0) s.gapsMs.push(chunkAt - lastEventAt);
-    else s.firstEventMs = chunkAt;
-    lastEventAt = chunkAt;
-    const c = classify(ev);
+    if (this.lastEventAt >= 0) s.gapsMs.push(at - this.lastEventAt);
+    else s.firstEventMs = at;
+    this.lastEventAt = at;
+    const c = this.classify(ev);
     switch (c.kind) {
       case 'terminal':
-        terminal = true;
-        s.completionMs = chunkAt;
+        this.terminal = true;
+        s.completionMs = at;
         return;
       case 'error':
-        if (!errorEvent) s.error = { code: 'PARITY_ERROR_EVENT', message: truncate(ev.data) };
-        errorEvent = true;
+        if (!this.errorEvent) s.error = { code: 'PARITY_ERROR_EVENT', message: truncate(ev.data) };
+        this.errorEvent = true;
         return;
       case 'malformed':
-        if (!malformed) s.error = { code: 'PARITY_MALFORMED_DATA', message: `event data is not JSON: ${truncate(ev.data)}` };
-        malformed = true;
+        if (!this.malformed) s.error = { code: 'PARITY_MALFORMED_DATA', message: `event data is not JSON: ${truncate(ev.data)}` };
+        this.malformed = true;
         return;
     }
     if (c.citations) s.citations += c.citations;
     if (c.text !== undefined) {
       s.contentChunks++;
       s.contentChars += c.text.length;
-      textParts?.push(c.text);
-      if (s.firstContentMs === undefined) s.firstContentMs = chunkAt;
+      this.textParts?.push(c.text);
+      if (s.firstContentMs === undefined) s.firstContentMs = at;
     }
-  };
+  }
 
-  try {
-    // Yield once before dispatching: when a pair's two probes are started in one tick, both take
-    // their start time before either spends time sending, so the pair shares one moment.
-    await undefined;
-    const res = await dispatcher.request({
-      method: req.method as Dispatcher.HttpMethod,
-      path: req.path,
-      headers: req.headers,
-      body: req.body,
-      signal: ac.signal,
-    });
-    s.headersMs = now();
-    s.status = res.statusCode;
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      s.error = { code: 'PARITY_HTTP_STATUS', message: `HTTP ${res.statusCode}: ${truncate(await res.body.text().catch(() => ''))}` };
+  /** Ends the probe once: the outcome from what was seen, the stop that ended it, or the error. */
+  private finish(err?: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.total.cancel();
+    this.watchdog?.cancel();
+    const s = this.s;
+    const stop = this.stop;
+    if (err && this.errorBody) {
+      // A non-2xx response whose body broke off: still an HTTP error, without the body text.
+      s.error = { code: 'PARITY_HTTP_STATUS', message: `HTTP ${s.status}: ` };
       s.outcome = 'http_error';
-    } else {
-      const parser = createParser({ onEvent });
-      const decoder = new TextDecoder();
-      // eventsource-parser holds a chunk-final CR until the next byte (it may be half of a CRLF),
-      // which delays every CR-framed event by a chunk and loses the last one. We complete the CR as
-      // CRLF at once and drop the LF if it does arrive: the same line breaks, no delay.
-      let pendingCR = false;
-      const feed = (text: string) => {
-        if (pendingCR && text.charCodeAt(0) === 10) text = text.slice(1);
-        pendingCR = false;
-        if (!text) return;
-        parser.feed(text);
-        if (text.charCodeAt(text.length - 1) === 13) {
-          pendingCR = true;
-          parser.feed('\n');
-        }
-      };
-      const onWatchdog = () => {
-        if (terminal || errorEvent) return stopWith({ outcome: 'complete', code: 'PARITY_LINGER', message: 'stream kept open after its last event' });
-        const first = lastEventAt < 0;
-        stopWith({
-          outcome: 'stalled',
-          code: first ? 'PARITY_FIRST_EVENT_TIMEOUT' : 'PARITY_IDLE_TIMEOUT',
-          message: first ? `no event within ${timeouts.firstEvent} ms of the headers` : `no event for ${timeouts.idle} ms`,
-        });
-      };
-      watchdog = setTimeout(onWatchdog, timeouts.firstEvent);
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        chunkAt = now();
-        s.bytes += chunk.length;
-        const before = s.events;
-        feed(decoder.decode(chunk, { stream: true }));
-        if (s.events !== before) {
-          if (before === 0) {
-            clearTimeout(watchdog);
-            watchdog = setTimeout(onWatchdog, timeouts.idle);
-          } else watchdog.refresh();
-        }
-      }
-      chunkAt = now();
-      feed(decoder.decode());
-      if (!terminal && !errorEvent && !malformed) {
-        s.outcome = 'no_terminal';
-        s.error = { code: 'PARITY_NO_TERMINAL', message: 'the body ended without a terminal event' };
-      }
-    }
-  } catch (err) {
-    if (!(terminal || errorEvent || malformed)) {
-      const e = err as NodeJS.ErrnoException;
+    } else if (err && !(this.terminal || this.errorEvent || this.malformed)) {
       if (stop) {
         s.outcome = stop.outcome;
         s.error = { code: stop.code, message: stop.message };
       } else {
+        const e = err as NodeJS.ErrnoException;
         s.outcome = classifyError(e, s.headersMs !== undefined);
         s.error = { code: errorCode(e), message: e.message };
       }
     }
-  } finally {
-    clearTimeout(total);
-    clearTimeout(watchdog);
-    signal?.removeEventListener('abort', onOuterAbort);
+    if (this.errorEvent) s.outcome = 'error_event';
+    else if (this.malformed) s.outcome = 'malformed';
+    else if (this.terminal) {
+      s.outcome = 'complete';
+      delete s.error;
+    }
+    s.endMs = this.now();
+    if (stop?.code === 'PARITY_ABORTED' && !this.terminal) this.settle!({ ...s, aborted: true });
+    else this.settle!(this.textParts ? { ...s, text: this.textParts.join('') } : s);
   }
-  if (errorEvent) s.outcome = 'error_event';
-  else if (malformed) s.outcome = 'malformed';
-  else if (terminal) {
-    s.outcome = 'complete';
-    delete s.error;
-  }
-  s.endMs = now();
-  if (stop?.code === 'PARITY_ABORTED' && !terminal) return { ...s, aborted: true };
-  return textParts ? { ...s, text: textParts.join('') } : s;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);

@@ -45,15 +45,15 @@ export function compileProfile(profile: StreamProfileConfig): EventClassifier {
   const contentPath = compileJsonPath(profile.content.path);
   const citeMatch = profile.citations?.match ? compileMatcher(profile.citations.match) : undefined;
   const citePath = profile.citations ? compileJsonPath(profile.citations.path) : undefined;
-  const sentinels = new Set(
-    [profile.terminal, profile.error, profile.content.match, profile.citations?.match].flatMap((m) => (m?.data !== undefined ? [m.data] : [])),
-  );
+  // A short list, not a Set: Set.has would hash every event's data (a fresh string each time);
+  // comparing strings checks their lengths first.
+  const sentinels = [...new Set([profile.terminal, profile.error, profile.content.match, profile.citations?.match].flatMap((m) => (m?.data !== undefined ? [m.data] : [])))];
 
   return (ev) => {
     const name = ev.event ?? 'message';
     const data = ev.data;
     let json: unknown = NO_JSON;
-    if (profile.json && data !== '' && !sentinels.has(data)) {
+    if (profile.json && data !== '' && !sentinels.includes(data)) {
       try {
         json = JSON.parse(data);
       } catch {

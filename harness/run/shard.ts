@@ -2,13 +2,13 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { LoadedConfig } from '../config/load.ts';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
-import type { PairedSample, StreamSample } from '../metrics/sample.ts';
+import type { PairedSample } from '../metrics/sample.ts';
 import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
 import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration } from '../load/model.ts';
 import { planIteration, scenarioFor } from '../load/plan.ts';
 import { Slots } from '../load/slots.ts';
-import { probeStream } from '../probes/stream-probe.ts';
+import { probeStream, type ProbeResult } from '../probes/stream-probe.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
 import { NdjsonWriter } from './ndjson.ts';
@@ -82,7 +82,18 @@ export function createShard(input: ShardInput): Shard {
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
   const classifiers = targets.map((t) => (input.onStreamEvent ? (ev: EventSourceMessage) => (input.onStreamEvent!(t.config.name, ev), t.classify(ev)) : t.classify));
 
-  const probe = async (i: 0 | 1, plan: ReturnType<typeof planIteration>, it: Iteration): Promise<StreamSample & { aborted?: boolean }> => {
+  // What a request to a target for a scenario always carries, worked out once (the request id is added per request).
+  const fixedParts = new Map(
+    loaded.scenarios.map((sc) => [
+      sc,
+      targets.map((t) => ({
+        ...t.pathFor(sc.route),
+        headers: { ...t.config.headers, ...sc.headers, 'content-type': 'application/json', accept: 'text/event-stream', [cfg.requestIdHeader]: '' } as Record<string, string>,
+      })),
+    ]),
+  );
+
+  const probe = async (i: 0 | 1, plan: ReturnType<typeof planIteration>, it: Iteration): Promise<ProbeResult> => {
     const t = targets[i];
     const counters = stats.targets[i];
     counters.inFlight++;
@@ -90,7 +101,9 @@ export function createShard(input: ShardInput): Shard {
     const wait = slot?.acquire();
     if (wait) await wait;
     const sentAt = performance.now();
-    const { method, path } = t.pathFor(plan.scenario.route);
+    const fixed = fixedParts.get(plan.scenario)![i]!;
+    const headers = { ...fixed.headers };
+    headers[cfg.requestIdHeader] = plan.requestId;
     try {
       const s = await probeStream(
         t.pool,
@@ -104,9 +117,9 @@ export function createShard(input: ShardInput): Shard {
           vu: it.vu,
           promptIndex: plan.promptIndex,
           expectsCitations: plan.prompt.expectsCitations,
-          method,
-          path,
-          headers: { ...t.config.headers, ...plan.scenario.headers, 'content-type': 'application/json', accept: 'text/event-stream', [cfg.requestIdHeader]: plan.requestId },
+          method: fixed.method,
+          path: fixed.path,
+          headers,
           body: plan.body,
         },
         load.timeouts,
@@ -137,7 +150,8 @@ export function createShard(input: ShardInput): Shard {
       counts.abandoned += 2;
       return;
     }
-    const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: strip(b), candidate: strip(c) };
+    // Only an interrupted probe carries `aborted`, and those pairs were abandoned above: b and c are plain samples.
+    const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c };
     const line = JSON.stringify(pair) + '\n';
     if (isWarmup) {
       (warmup ??= new NdjsonWriter(input.warmupFile)).write(line);
@@ -189,11 +203,6 @@ export function createShard(input: ShardInput): Shard {
       };
     },
   };
-}
-
-function strip(s: StreamSample & { aborted?: boolean }): StreamSample {
-  const { aborted: _a, ...rest } = s;
-  return rest;
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;

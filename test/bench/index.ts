@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
@@ -30,6 +29,9 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const STREAM_SIZES = (process.env.BENCH_STREAMS ?? '100,1000,5000').split(',').map(Number);
+/** Sections to run (all by default): throughput, streams, parser, summaries. */
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const wanted = (section: string) => !ONLY || ONLY.includes(section);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -48,14 +50,14 @@ async function startChild(script: string, args: string[]): Promise<{ url: string
 // ------------------------------------------------------------------------------------------------
 // 1. Throughput: requests/s with 50 connections against the same server.
 
-async function bareUndici(url: string): Promise<number> {
+/** Requests/s of `CONNECTIONS` loops each sending one request after another for SECONDS. */
+async function loopRate(url: string, once: (pool: Pool) => Promise<void>): Promise<number> {
   const pool = new Pool(url, { connections: CONNECTIONS });
   let n = 0;
   const end = performance.now() + SECONDS * 1000;
   const loop = async () => {
     while (performance.now() < end) {
-      const res = await pool.request({ method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
-      await res.body.text();
+      await once(pool);
       n++;
     }
   };
@@ -64,6 +66,36 @@ async function bareUndici(url: string): Promise<number> {
   const rate = n / ((performance.now() - t0) / 1000);
   await pool.close();
   return rate;
+}
+
+const POST = { method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' } as const;
+
+function bareUndici(url: string): Promise<number> {
+  return loopRate(url, async (pool) => {
+    const res = await pool.request(POST);
+    await res.body.text();
+  });
+}
+
+/**
+ * The same loop on undici's lower-level dispatch() API (what parity's probe uses): no body stream
+ * per response. Not a target, a reference: it shows what the yardstick loop leaves on the table.
+ */
+function bareDispatch(url: string): Promise<number> {
+  return loopRate(
+    url,
+    (pool) =>
+      new Promise<void>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        pool.dispatch(POST, {
+          // undici takes a handler for the controller API by its onRequestStart.
+          onRequestStart: () => undefined,
+          onResponseData: (_c, chunk) => void chunks.push(chunk),
+          onResponseEnd: () => (Buffer.concat(chunks).toString(), resolve()),
+          onResponseError: (_c, err) => reject(err),
+        });
+      }),
+  );
 }
 
 async function autocannonRate(url: string): Promise<number> {
@@ -113,20 +145,40 @@ function payload(): Buffer[] {
   return chunks;
 }
 
-async function parserBare(chunks: Buffer[]): Promise<number> {
+// Both sides get the same Buffers handed over synchronously, with nothing between them and the
+// parser: eventsource-parser fed in a plain loop (TextDecoder, JSON.parse of every event), and the
+// probe fed by a dispatcher that calls its handler with each chunk (as undici does from the socket).
+
+function parserBare(chunks: Buffer[]): number {
   const bytes = chunks.reduce((a, c) => a + c.length, 0);
   const t0 = performance.now();
   let events = 0;
   const parser = createParser({ onEvent: (ev) => ev.data !== '[DONE]' && (JSON.parse(ev.data), events++) });
   const decoder = new TextDecoder();
-  for await (const c of Readable.from(chunks)) parser.feed(decoder.decode(c as Buffer, { stream: true }));
+  for (const c of chunks) parser.feed(decoder.decode(c, { stream: true }));
+  parser.feed(decoder.decode());
   if (events !== 20_000) throw new Error(`bare parser saw ${events} events`);
   return bytes / ((performance.now() - t0) / 1000);
 }
 
+/** A dispatcher that answers 200 with the chunks, calling the handler as undici's does (the controller API). */
+function memoryDispatcher(chunks: Buffer[]): Dispatcher {
+  const controller = { abort() {}, pause() {}, resume() {}, aborted: false, paused: false, reason: null };
+  return {
+    dispatch(_opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+      const c = controller as unknown as Dispatcher.DispatchController;
+      handler.onRequestStart?.(c, {});
+      handler.onResponseStart?.(c, 200, { 'content-type': 'text/event-stream' }, 'OK');
+      for (const chunk of chunks) handler.onResponseData?.(c, chunk);
+      handler.onResponseEnd?.(c, {});
+      return true;
+    },
+  } as unknown as Dispatcher;
+}
+
 async function parserProbe(chunks: Buffer[]): Promise<number> {
   const bytes = chunks.reduce((a, c) => a + c.length, 0);
-  const memory = { request: async () => ({ statusCode: 200, body: Readable.from(chunks) }) } as unknown as Dispatcher;
+  const memory = memoryDispatcher(chunks);
   const classify = compileProfile(StreamProfile.parse(STREAM_PRESETS.openai));
   const req = { target: 't', role: 'baseline' as const, scenario: 's', requestId: 'r', iteration: 0, vu: 0, promptIndex: 0, expectsCitations: false, method: 'POST', path: '/', headers: {}, body: undefined };
   const t0 = performance.now();
@@ -180,71 +232,90 @@ async function main() {
     () => false,
   );
 
-  log('1. throughput (requests/s, 50 connections, same server)');
-  const json = await startChild('test/bench/json-server.ts', []);
-  const tput: Record<string, number[]> = { parity: [], undici: [], autocannon: [], wrk: [], parityWorkers2: [] };
-  const tools: [string, () => Promise<number | null>][] = [
-    ['parity', () => parityRate(json.url, 1)],
-    ['undici', () => bareUndici(json.url)],
-    ['autocannon', () => autocannonRate(json.url)],
-    ...(hasWrk ? ([['wrk', () => wrkRate(json.url, lua)]] as [string, () => Promise<number | null>][]) : []),
-    ['parityWorkers2', () => parityRate(json.url, 2)],
-  ];
-  for (let r = 0; r < REPEATS; r++) {
-    const order = r % 2 === 0 ? tools : [...tools].reverse();
-    for (const [name, fn] of order) {
-      const v = await fn();
-      if (v !== null) tput[name]!.push(v);
-      log(`  repeat ${r + 1} ${name}: ${v === null ? 'n/a' : Math.round(v)} req/s`);
-    }
-  }
-  json.child.kill('SIGTERM');
-  const m = Object.fromEntries(Object.entries(tput).filter(([, v]) => v.length).map(([k, v]) => [k, median(v)]));
-  results.throughput = {
-    medians: m,
-    runs: tput,
-    parityVsUndici: m.parity! / m.undici!,
-    parityVsAutocannon: m.parity! / m.autocannon!,
-    parityVsWrk: m.wrk ? m.parity! / m.wrk : null,
-    workers2VsWorkers1: m.parityWorkers2! / m.parity!,
-    wrk: hasWrk ? 'wrk 4.1 (Debian package), -t1' : 'not available',
-  };
-
-  log('2. stream scale (timing error = client receive − server stamp, per event)');
-  const fixture = await startChild('fixtures/backends/serve.ts', [JSON.stringify({ framing: 'openai', streamPath: '/chat-stream', tokens: 8, firstContentDelayMs: 200, interEventGapMs: 250, stampEvents: true })]);
-  const outDir = mkdtempSync(path.join(os.tmpdir(), 'parity-bench-streams-'));
-  const scale: Record<string, unknown>[] = [];
-  for (const n of STREAM_SIZES) {
-    const runs: Record<'parity' | 'bare', Awaited<ReturnType<typeof streamScale>>[]> = { parity: [], bare: [] };
-    for (let r = 0; r < Math.min(REPEATS, 2); r++) {
-      for (const mode of r % 2 === 0 ? (['parity', 'bare'] as const) : (['bare', 'parity'] as const)) {
-        const res = await streamScale(n, mode, fixture.url, outDir);
-        runs[mode].push(res);
-        log(`  ${n} streams ${mode}: error p50 ${res.errorP50.toFixed(2)} ms p99 ${res.errorP99.toFixed(2)} ms, rss ${res.peakRssMb.toFixed(0)} MB, failures ${res.failures}/${res.streams}`);
+  if (wanted('throughput')) {
+    log('1. throughput (requests/s, 50 connections, same server)');
+    const json = await startChild('test/bench/json-server.ts', []);
+    const tput: Record<string, number[]> = { parity: [], undici: [], undiciDispatch: [], autocannon: [], wrk: [], parityWorkers2: [] };
+    const tools: [string, () => Promise<number | null>][] = [
+      ['parity', () => parityRate(json.url, 1)],
+      ['undici', () => bareUndici(json.url)],
+      ['undiciDispatch', () => bareDispatch(json.url)],
+      ['autocannon', () => autocannonRate(json.url)],
+      ...(hasWrk ? ([['wrk', () => wrkRate(json.url, lua)]] as [string, () => Promise<number | null>][]) : []),
+      ['parityWorkers2', () => parityRate(json.url, 2)],
+    ];
+    for (let r = 0; r < REPEATS; r++) {
+      const order = r % 2 === 0 ? tools : [...tools].reverse();
+      for (const [name, fn] of order) {
+        const v = await fn();
+        if (v !== null) tput[name]!.push(v);
+        log(`  repeat ${r + 1} ${name}: ${v === null ? 'n/a' : Math.round(v)} req/s`);
       }
     }
-    const med = (mode: 'parity' | 'bare', k: 'errorP50' | 'errorP99' | 'peakRssMb') => median(runs[mode].map((x) => x[k]));
-    scale.push({
-      streams: n,
-      parity: { errorP50: med('parity', 'errorP50'), errorP99: med('parity', 'errorP99'), peakRssMb: med('parity', 'peakRssMb'), failures: Math.max(...runs.parity.map((x) => x.failures)) },
-      bare: { errorP50: med('bare', 'errorP50'), errorP99: med('bare', 'errorP99'), peakRssMb: med('bare', 'peakRssMb'), failures: Math.max(...runs.bare.map((x) => x.failures)) },
-      errorP99Ratio: med('parity', 'errorP99') / med('bare', 'errorP99'),
-      rssRatio: med('parity', 'peakRssMb') / med('bare', 'peakRssMb'),
-    });
-  }
-  fixture.child.kill('SIGTERM');
-  results.streamScale = scale;
+    json.child.kill('SIGTERM');
+    const m = Object.fromEntries(Object.entries(tput).filter(([, v]) => v.length).map(([k, v]) => [k, median(v)]));
+    results.throughput = {
+      medians: m,
+      runs: tput,
+      parityVsUndici: m.parity! / m.undici!,
+      parityVsUndiciDispatch: m.parity! / m.undiciDispatch!,
+      parityVsAutocannon: m.parity! / m.autocannon!,
+      parityVsWrk: m.wrk ? m.parity! / m.wrk : null,
+      workers2VsWorkers1: m.parityWorkers2! / m.parity!,
+      wrk: hasWrk ? 'wrk 4.1 (Debian package), -t1' : 'not available',
+    };
 
-  log('3. parser path (bytes/s, in memory)');
-  const chunks = payload();
-  const parse: Record<string, number[]> = { probe: [], bare: [] };
-  for (let r = 0; r < REPEATS * 2; r++) {
-    for (const [name, fn] of r % 2 === 0 ? ([['probe', parserProbe], ['bare', parserBare]] as const) : ([['bare', parserBare], ['probe', parserProbe]] as const)) parse[name]!.push(await fn(chunks));
+  
   }
-  results.parser = { probeBytesPerSec: median(parse.probe!), bareBytesPerSec: median(parse.bare!), overhead: median(parse.bare!) / median(parse.probe!) };
 
-  log('4. summaries of 1 M samples');
-  results.summaries = { millionSamplesMs: median(Array.from({ length: 3 }, summarizeMillion)) };
+  if (wanted('streams')) {
+    log('2. stream scale (timing error = client receive − server stamp, per event)');
+    const fixture = await startChild('fixtures/backends/serve.ts', [JSON.stringify({ framing: 'openai', streamPath: '/chat-stream', tokens: 8, firstContentDelayMs: 200, interEventGapMs: 250, stampEvents: true })]);
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'parity-bench-streams-'));
+    const scale: Record<string, unknown>[] = [];
+    for (const n of STREAM_SIZES) {
+      const runs: Record<'parity' | 'bare', Awaited<ReturnType<typeof streamScale>>[]> = { parity: [], bare: [] };
+      for (let r = 0; r < REPEATS; r++) {
+        for (const mode of r % 2 === 0 ? (['parity', 'bare'] as const) : (['bare', 'parity'] as const)) {
+          const res = await streamScale(n, mode, fixture.url, outDir);
+          runs[mode].push(res);
+          log(`  ${n} streams ${mode}: error p50 ${res.errorP50.toFixed(2)} ms p99 ${res.errorP99.toFixed(2)} ms, rss ${res.peakRssMb.toFixed(0)} MB, failures ${res.failures}/${res.streams}`);
+        }
+      }
+      const med = (mode: 'parity' | 'bare', k: 'errorP50' | 'errorP99' | 'peakRssMb') => median(runs[mode].map((x) => x[k]));
+      scale.push({
+        streams: n,
+        parity: { errorP50: med('parity', 'errorP50'), errorP99: med('parity', 'errorP99'), peakRssMb: med('parity', 'peakRssMb'), failures: Math.max(...runs.parity.map((x) => x.failures)) },
+        bare: { errorP50: med('bare', 'errorP50'), errorP99: med('bare', 'errorP99'), peakRssMb: med('bare', 'peakRssMb'), failures: Math.max(...runs.bare.map((x) => x.failures)) },
+        errorP99Ratio: med('parity', 'errorP99') / med('bare', 'errorP99'),
+        rssRatio: med('parity', 'peakRssMb') / med('bare', 'peakRssMb'),
+      });
+    }
+    fixture.child.kill('SIGTERM');
+    results.streamScale = scale;
+
+  
+  }
+
+  if (wanted('parser')) {
+    log('3. parser path (bytes/s, in memory)');
+    const chunks = payload();
+    const parse: Record<string, number[]> = { probe: [], bare: [] };
+    for (let r = 0; r < REPEATS * 2; r++) {
+      const order: [string, (c: Buffer[]) => number | Promise<number>][] = [['probe', parserProbe], ['bare', parserBare]];
+      for (const [name, fn] of r % 2 === 0 ? order : order.reverse()) parse[name]!.push(await fn(chunks));
+    }
+    results.parser = { probeBytesPerSec: median(parse.probe!), bareBytesPerSec: median(parse.bare!), overhead: median(parse.bare!) / median(parse.probe!) };
+
+  
+  }
+
+  if (wanted('summaries')) {
+    log('4. summaries of 1 M samples');
+    results.summaries = { millionSamplesMs: median(Array.from({ length: 3 }, summarizeMillion)) };
+  
+  }
+
   results.totalSeconds = Math.round((Date.now() - started) / 1000);
 
   const dir = path.join(ROOT, 'reports', 'bench');
@@ -255,9 +326,10 @@ async function main() {
 }
 
 function table(r: Record<string, unknown>): string {
-  const t = r.throughput as { medians: Record<string, number>; parityVsUndici: number; parityVsAutocannon: number; parityVsWrk: number | null; workers2VsWorkers1: number; wrk: string };
-  const s = r.streamScale as { streams: number; parity: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; bare: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; errorP99Ratio: number; rssRatio: number }[];
-  const p = r.parser as { probeBytesPerSec: number; bareBytesPerSec: number; overhead: number };
+  const t = r.throughput as { medians: Record<string, number>; parityVsUndici: number; parityVsUndiciDispatch: number; parityVsAutocannon: number; parityVsWrk: number | null; workers2VsWorkers1: number; wrk: string } | undefined;
+  const s = (r.streamScale ?? []) as { streams: number; parity: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; bare: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; errorP99Ratio: number; rssRatio: number }[];
+  const p = r.parser as { probeBytesPerSec: number; bareBytesPerSec: number; overhead: number } | undefined;
+  const sum = r.summaries as { millionSamplesMs: number } | undefined;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
   const lines = [
@@ -265,16 +337,21 @@ function table(r: Record<string, unknown>): string {
     '',
     '| measurement | parity | reference | ratio |',
     '|---|---|---|---|',
-    `| JSON throughput, 50 conns (req/s) | ${Math.round(t.medians.parity!)} | bare undici Pool ${Math.round(t.medians.undici!)} | ${f(t.parityVsUndici)}× |`,
-    `| | | autocannon ${Math.round(t.medians.autocannon!)} | ${f(t.parityVsAutocannon)}× |`,
-    `| | | ${t.medians.wrk ? `wrk ${Math.round(t.medians.wrk)}` : `wrk: ${t.wrk}`} | ${t.parityVsWrk === null ? '–' : `${f(t.parityVsWrk)}×`} |`,
-    `| --workers 2 vs 1 (req/s) | ${Math.round(t.medians.parityWorkers2!)} | workers 1: ${Math.round(t.medians.parity!)} | ${f(t.workers2VsWorkers1)}× |`,
+    ...(t
+      ? [
+          `| JSON throughput, 50 conns (req/s) | ${Math.round(t.medians.parity!)} | bare undici Pool loop (request()) ${Math.round(t.medians.undici!)} | ${f(t.parityVsUndici)}× |`,
+          `| | | bare undici dispatch() loop ${Math.round(t.medians.undiciDispatch!)} | ${f(t.parityVsUndiciDispatch)}× |`,
+          `| | | autocannon ${Math.round(t.medians.autocannon!)} | ${f(t.parityVsAutocannon)}× |`,
+          `| | | ${t.medians.wrk ? `wrk ${Math.round(t.medians.wrk)}` : `wrk: ${t.wrk}`} | ${t.parityVsWrk === null ? '–' : `${f(t.parityVsWrk)}×`} |`,
+          `| --workers 2 vs 1 (req/s) | ${Math.round(t.medians.parityWorkers2!)} | workers 1: ${Math.round(t.medians.parity!)} | ${f(t.workers2VsWorkers1)}× |`,
+        ]
+      : []),
     ...s.flatMap((x) => [
       `| ${x.streams} SSE streams: timing error p50 / p99 (ms) | ${f(x.parity.errorP50)} / ${f(x.parity.errorP99)} | undici + eventsource-parser ${f(x.bare.errorP50)} / ${f(x.bare.errorP99)} | p99 ${f(x.errorP99Ratio)}× |`,
       `| ${x.streams} SSE streams: peak RSS (MB), failures | ${f(x.parity.peakRssMb, 0)}, ${x.parity.failures} | ${f(x.bare.peakRssMb, 0)}, ${x.bare.failures} | ${f(x.rssRatio)}× |`,
     ]),
-    `| SSE parser path (MB/s) | ${f(p.probeBytesPerSec / 1e6, 1)} | eventsource-parser alone ${f(p.bareBytesPerSec / 1e6, 1)} | overhead ${f(p.overhead)}× |`,
-    `| summaries of 1 M samples (ms) | ${f((r.summaries as { millionSamplesMs: number }).millionSamplesMs, 0)} | | |`,
+    ...(p ? [`| SSE parser path (MB/s) | ${f(p.probeBytesPerSec / 1e6, 1)} | eventsource-parser alone ${f(p.bareBytesPerSec / 1e6, 1)} | overhead ${f(p.overhead)}× |`] : []),
+    ...(sum ? [`| summaries of 1 M samples (ms) | ${f(sum.millionSamplesMs, 0)} | | |`] : []),
   ];
   return lines.join('\n');
 }
