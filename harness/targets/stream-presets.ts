@@ -1,4 +1,4 @@
-import type { StreamProfileSpec } from '../config/schema.ts';
+import type { PRESET_NAMES, StreamProfileSpec } from '../config/schema.ts';
 
 /**
  * Built-in stream profiles for the SSE framings chat backends actually use. A target names one
@@ -29,7 +29,5 @@ export const STREAM_PRESETS = {
     terminal: { field: 'type', equals: 'done' },
     error: { field: 'type', equals: 'error' },
   },
-} satisfies Record<string, StreamProfileSpec>;
+} satisfies Record<(typeof PRESET_NAMES)[number], StreamProfileSpec>;
 
-export type StreamPresetName = keyof typeof STREAM_PRESETS;
-export const STREAM_PRESET_NAMES = Object.keys(STREAM_PRESETS) as StreamPresetName[];
