@@ -42,10 +42,11 @@ export const snapshotCommand: Command = {
       const ctx = { target, role: role as TargetRole, runId, requestIdHeader: loaded.config.requestIdHeader, signal: ac.signal };
       if (action === 'record') return await record(plan, ctx, io);
       const dir = path.resolve((values.out as string | undefined) ?? loaded.config.outDir, runId);
-      await mkdir(dir, { recursive: true });
       const update = Boolean(values['update-snapshots']);
       const steps = await compareSnapshots(plan, { ...ctx, dir, secrets: loaded.secrets, update });
       const out = path.join(dir, 'contracts.json');
+      // Created only now: a compare that stops before sending anything (no snapshots) leaves no empty run folder.
+      await mkdir(dir, { recursive: true });
       await writeFile(out, JSON.stringify({ runId, mode: 'snapshot-compare', target: target.config.name, snapshots: plan.contracts.snapshots, contracts: steps }, null, 2) + '\n');
       io.stdout.write(`\n${renderContracts(steps, { color: Boolean(io.stdout.isTTY), baseline: 'snapshot', candidate: target.config.name })}\n\n`);
       io.stdout.write(`contracts.json: ${path.relative(process.cwd(), out) || out}\n`);
