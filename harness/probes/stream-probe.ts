@@ -282,7 +282,7 @@ class StreamProbe implements Dispatcher.DispatchHandler {
     else if (this.malformed) s.outcome = 'malformed';
     else if (this.terminal) {
       s.outcome = 'complete';
-      delete s.error;
+      if (s.error) delete s.error;
     }
     s.endMs = this.now();
     if (stop?.code === 'PARITY_ABORTED' && !this.terminal) this.settle!({ ...s, aborted: true });

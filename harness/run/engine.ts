@@ -52,7 +52,8 @@ export function newRunId(now = new Date()): string {
 
 /**
  * One paired run: preflight → the configured load model, in this thread or spread over worker
- * threads → samples (streamed to NDJSON) and summaries (fed as pairs complete) → run.json.
+ * threads → samples (spooled to disk, written as NDJSON at the end) and summaries (fed as pairs
+ * complete) → run.json.
  * Whatever happens after the output folder exists (preflight failure, SIGINT, a crash), run.json
  * is written, marked incomplete, with every sample measured so far.
  */

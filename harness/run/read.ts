@@ -4,6 +4,7 @@ import type { PairedSample } from '../metrics/sample.ts';
 import { fromZodIssues } from '../config/issues.ts';
 import { ParityError } from '../errors.ts';
 import { RUN_SCHEMA_VERSION, RunResult } from './result.ts';
+import { ensureSamples } from './sample-spool.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 /**
@@ -60,6 +61,7 @@ export async function readRunWithPairs(file: string): Promise<{ run: RunResult; 
   const run = await readRun(file);
   const bad = (msg: string) => new ParityError('PARITY_RUN_FILE_INVALID', `${file}: ${msg}`);
   const samplesFile = path.join(path.dirname(file), run.samples.file);
+  await ensureSamples(samplesFile);
   let text: string;
   try {
     text = await readFile(samplesFile, 'utf8');

@@ -11,7 +11,7 @@ import { Slots } from '../load/slots.ts';
 import { probeStream, type ProbeResult } from '../probes/stream-probe.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
-import { NdjsonWriter } from './ndjson.ts';
+import { SampleSpool } from './sample-spool.ts';
 
 const ELD_RESOLUTION_MS = 10;
 
@@ -57,7 +57,7 @@ export interface Shard {
 
 /**
  * One thread's part of a run: its own target pools, its share of the load model, probes for both
- * targets per iteration, samples streamed to NDJSON, and summaries fed as each pair completes.
+ * targets per iteration, samples spooled to disk (NDJSON when the shard ends), and summaries fed as each pair completes.
  * The run uses one shard in process, or one per worker thread, and merges their states.
  */
 export function createShard(input: ShardInput): Shard {
@@ -77,8 +77,8 @@ export function createShard(input: ShardInput): Shard {
   const schedulerLag = new Histogram();
   const timeline = new TimelineAccumulator();
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-  const samples = new NdjsonWriter(input.samplesFile);
-  let warmup: NdjsonWriter | undefined;
+  const samples = new SampleSpool(input.samplesFile);
+  let warmup: SampleSpool | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
   const classifiers = targets.map((t) => (input.onStreamEvent ? (ev: EventSourceMessage) => (input.onStreamEvent!(t.config.name, ev), t.classify(ev)) : t.classify));
 
@@ -152,13 +152,12 @@ export function createShard(input: ShardInput): Shard {
     }
     // Only an interrupted probe carries `aborted`, and those pairs were abandoned above: b and c are plain samples.
     const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c };
-    const line = JSON.stringify(pair) + '\n';
     if (isWarmup) {
-      (warmup ??= new NdjsonWriter(input.warmupFile)).write(line);
+      (warmup ??= new SampleSpool(input.warmupFile)).write(pair);
       return;
     }
     counts.pairs++;
-    samples.write(line);
+    samples.write(pair);
     const [ab, ac] = accumulators.get(plan.scenario.name)!;
     ab.add(pair.baseline);
     ac.add(pair.candidate);

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { spooledPairs } from '../helpers/spool.ts';
 import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -40,7 +41,8 @@ describe('a SIGINT-ed run fires no promote', () => {
     // Interrupt once a good number of pairs is on disk.
     const samples = path.join(ws.out, 'sigint', 'samples.ndjson');
     const deadline = Date.now() + 30_000;
-    while (!(existsSync(samples) && statSync(samples).size > 40 * 1500) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (spooledPairs(samples) < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(spooledPairs(samples)).toBeGreaterThanOrEqual(40);
     child.kill('SIGINT');
     const code = await exited;
 

@@ -49,3 +49,13 @@ describe('planIteration: request bodies', () => {
     expect(bodies).toEqual(['{"m":"plain"}', '{"m":"b plain"}', JSON.stringify({ m: a.prompts[1]!.text }), JSON.stringify({ m: `b ${a.prompts[1]!.text}` })]);
   });
 });
+
+describe('render: compiled templates', () => {
+  it('fills known placeholders, keeps unknown ones as written, and never reads Object.prototype', () => {
+    const vars = { prompt: 'hi $& $1', iteration: '3' };
+    expect(render('{{ prompt }}/{{iteration}}/{{nope}}/{{constructor}}/{{toString}}/{{', vars)).toBe('hi $& $1/3/{{nope}}/{{constructor}}/{{toString}}/{{');
+    expect(render('no placeholders', vars)).toBe('no placeholders');
+    // Compiled once per text: a second call with other values renders those.
+    expect(render('{{ prompt }}/{{iteration}}/{{nope}}/{{constructor}}/{{toString}}/{{', { prompt: 'p', iteration: '4' })).toBe('p/4/{{nope}}/{{constructor}}/{{toString}}/{{');
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { RunResult } from '../../harness/run/result.ts';
 import { PreflightError } from '../../harness/errors.ts';
 import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { spooledPairs } from '../helpers/spool.ts';
 import { startCountingServer } from '../helpers/counting-server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -90,11 +91,12 @@ describe('failures keep what was measured', () => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const ndjson = path.join(ws.out, 'int', 'samples.ndjson');
-    // Wait until some pairs are on disk, then interrupt.
+    // Wait until some pairs are on disk (spooled while the run goes), then interrupt.
     for (let i = 0; i < 200; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      if (existsSync(ndjson) && readFileSync(ndjson, 'utf8').split('\n').filter(Boolean).length >= 8) break;
+      if (spooledPairs(ndjson) >= 8) break;
     }
+    expect(spooledPairs(ndjson)).toBeGreaterThanOrEqual(8);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code, stderr).toBe(2);

@@ -1,0 +1,243 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { OUTCOMES, type Outcome, type PairedSample, type StreamSample } from '../metrics/sample.ts';
+
+/**
+ * The run's measured pairs on disk, in a compact binary form while the load runs, as NDJSON once
+ * it ends. Turning a pair into JSON text (the shortest decimal form of twenty-odd fractional
+ * numbers, key by key) and writing it was a third of the harness's own CPU per request; writing
+ * the same numbers as 8-byte floats costs about a sixth of that (profiled in the throughput
+ * benchmark). So, as Gatling does with its simulation log, the run spools binary records to
+ * `<file>.spool` and writes `<file>` (NDJSON, one pair per line) when it ends, crashed and
+ * interrupted runs included. The spool reaches the disk every second or every megabyte; a process
+ * killed outright leaves it behind, and `ensureSamples` turns it into NDJSON on first read.
+ *
+ * Record: u32 length (bytes, this field included), f64 iteration, str requestId, str scenario,
+ * then the baseline and candidate samples. Sample: u16 flags (which OPTIONAL fields follow, error,
+ * expectsCitations), u8 role, u8 outcome, str target, str scenario, str requestId, ten f64s
+ * (iteration, vu, promptIndex, startedAt, endMs, events, contentChunks, contentChars, bytes,
+ * citations), the OPTIONAL f64s present in that order, the error's code and message, u32 gap
+ * count and the gaps as f64s. str = u32 byte length + UTF-8. Little-endian throughout.
+ */
+export const SPOOL_SUFFIX = '.spool';
+
+const CHUNK = 1 << 20;
+/** Spooled records go to disk at least this often (what a process killed outright can lose). */
+const FLUSH_MS = 1000;
+const OPTIONAL = ['intendedAt', 'dispatchLagMs', 'status', 'headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const;
+const HAS_ERROR = 1 << OPTIONAL.length;
+const EXPECTS_CITATIONS = HAS_ERROR << 1;
+const OUTCOME_INDEX = new Map<Outcome, number>(OUTCOMES.map((o, i) => [o, i]));
+
+export class SampleSpool {
+  private out: WriteStream | undefined;
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private at = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** `file` is the NDJSON file the pairs end up in; the spool is `file` + ".spool". */
+  constructor(private readonly file: string) {}
+
+  write(pair: PairedSample): void {
+    const need = 24 + 3 * (pair.requestId.length + pair.scenario.length) + bound(pair.baseline) + bound(pair.candidate);
+    if (this.at + need > this.buf.length) {
+      this.flush(false);
+      if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need);
+    }
+    if (!this.timer) this.timer = setTimeout(this.tick, FLUSH_MS).unref();
+    const b = this.buf;
+    const start = this.at;
+    let at = start + 4;
+    at = b.writeDoubleLE(pair.iteration, at);
+    at = str(b, at, pair.requestId);
+    at = str(b, at, pair.scenario);
+    at = sample(b, at, pair.baseline);
+    at = sample(b, at, pair.candidate);
+    b.writeUInt32LE(at - start, start);
+    this.at = at;
+  }
+
+  /** Writes what is spooled, then the NDJSON file (also when no pair came), and removes the spool. */
+  async end(): Promise<void> {
+    await this.close();
+    await convertSpool(this.file);
+  }
+
+  /** Writes what is spooled and closes the spool, leaving it as a killed run would. */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.flush(false);
+    const out = (this.out ??= createWriteStream(this.file + SPOOL_SUFFIX));
+    await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(resolve)));
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    this.flush(true);
+  };
+
+  /** A full chunk is handed to the stream as it is; a timed flush writes a copy and keeps the chunk. */
+  private flush(copy: boolean): void {
+    if (this.at === 0) return;
+    const out = (this.out ??= createWriteStream(this.file + SPOOL_SUFFIX));
+    if (copy) out.write(Buffer.from(this.buf.subarray(0, this.at)));
+    else {
+      // The stream holds on to the bytes until they are on disk: carry on in a fresh chunk.
+      out.write(this.buf.subarray(0, this.at));
+      this.buf = Buffer.allocUnsafe(CHUNK);
+    }
+    this.at = 0;
+  }
+}
+
+/**
+ * Turns `<file>.spool` into `<file>` (NDJSON) and removes the spool; returns the pairs written. A
+ * record cut short at the end (the process died while writing it) is left out.
+ */
+export async function convertSpool(file: string): Promise<number> {
+  const out = createWriteStream(file);
+  let pending = '';
+  let count = 0;
+  let carry: Buffer | undefined;
+  for await (const chunk of createReadStream(file + SPOOL_SUFFIX, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+    const b = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let at = 0;
+    while (at + 4 <= b.length) {
+      const len = b.readUInt32LE(at);
+      if (at + len > b.length) break;
+      pending += JSON.stringify(readPair(b, at + 4)) + '\n';
+      count++;
+      at += len;
+    }
+    carry = at < b.length ? b.subarray(at) : undefined;
+    if (pending.length >= CHUNK) {
+      if (!out.write(pending)) await once(out, 'drain');
+      pending = '';
+    }
+  }
+  await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(pending, resolve)));
+  await rm(file + SPOOL_SUFFIX, { force: true });
+  return count;
+}
+
+/** A samples file ready to read: converts the spool a killed run left behind, if that is all there is. */
+export async function ensureSamples(file: string): Promise<void> {
+  if (!existsSync(file) && existsSync(file + SPOOL_SUFFIX)) await convertSpool(file);
+}
+
+/** The most bytes `sample` can write for `s` (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+function bound(s: StreamSample): number {
+  const strings = s.target.length + s.scenario.length + s.requestId.length + (s.error ? s.error.code.length + s.error.message.length : 0);
+  return 4 + 4 * 6 + 3 * strings + 8 * (10 + OPTIONAL.length) + 4 + 8 * s.gapsMs.length;
+}
+
+function str(b: Buffer, at: number, s: string): number {
+  const n = b.write(s, at + 4);
+  b.writeUInt32LE(n, at);
+  return at + 4 + n;
+}
+
+function sample(b: Buffer, at: number, s: StreamSample): number {
+  // Field by field, in the order of OPTIONAL and REQUIRED (a loop over key names costs a keyed lookup per field).
+  const flags =
+    (s.intendedAt !== undefined ? 1 : 0) |
+    (s.dispatchLagMs !== undefined ? 2 : 0) |
+    (s.status !== undefined ? 4 : 0) |
+    (s.headersMs !== undefined ? 8 : 0) |
+    (s.firstEventMs !== undefined ? 16 : 0) |
+    (s.firstContentMs !== undefined ? 32 : 0) |
+    (s.completionMs !== undefined ? 64 : 0) |
+    (s.error ? HAS_ERROR : 0) |
+    (s.expectsCitations ? EXPECTS_CITATIONS : 0);
+  at = b.writeUInt16LE(flags, at);
+  at = b.writeUInt8(s.role === 'baseline' ? 0 : 1, at);
+  at = b.writeUInt8(OUTCOME_INDEX.get(s.outcome)!, at);
+  at = str(b, at, s.target);
+  at = str(b, at, s.scenario);
+  at = str(b, at, s.requestId);
+  at = b.writeDoubleLE(s.iteration, at);
+  at = b.writeDoubleLE(s.vu, at);
+  at = b.writeDoubleLE(s.promptIndex, at);
+  at = b.writeDoubleLE(s.startedAt, at);
+  at = b.writeDoubleLE(s.endMs, at);
+  at = b.writeDoubleLE(s.events, at);
+  at = b.writeDoubleLE(s.contentChunks, at);
+  at = b.writeDoubleLE(s.contentChars, at);
+  at = b.writeDoubleLE(s.bytes, at);
+  at = b.writeDoubleLE(s.citations, at);
+  if (s.intendedAt !== undefined) at = b.writeDoubleLE(s.intendedAt, at);
+  if (s.dispatchLagMs !== undefined) at = b.writeDoubleLE(s.dispatchLagMs, at);
+  if (s.status !== undefined) at = b.writeDoubleLE(s.status, at);
+  if (s.headersMs !== undefined) at = b.writeDoubleLE(s.headersMs, at);
+  if (s.firstEventMs !== undefined) at = b.writeDoubleLE(s.firstEventMs, at);
+  if (s.firstContentMs !== undefined) at = b.writeDoubleLE(s.firstContentMs, at);
+  if (s.completionMs !== undefined) at = b.writeDoubleLE(s.completionMs, at);
+  if (s.error) {
+    at = str(b, at, s.error.code);
+    at = str(b, at, s.error.message);
+  }
+  const gaps = s.gapsMs;
+  at = b.writeUInt32LE(gaps.length, at);
+  for (let i = 0; i < gaps.length; i++) at = b.writeDoubleLE(gaps[i]!, at);
+  return at;
+}
+
+interface Reader {
+  b: Buffer;
+  at: number;
+}
+
+function readStr(r: Reader): string {
+  const n = r.b.readUInt32LE(r.at);
+  const s = r.b.toString('utf8', r.at + 4, r.at + 4 + n);
+  r.at += 4 + n;
+  return s;
+}
+
+function readF64(r: Reader): number {
+  const v = r.b.readDoubleLE(r.at);
+  r.at += 8;
+  return v;
+}
+
+function readPair(b: Buffer, at: number): PairedSample {
+  const r = { b, at };
+  const iteration = readF64(r);
+  const requestId = readStr(r);
+  const scenario = readStr(r);
+  return { requestId, scenario, iteration, baseline: readSample(r), candidate: readSample(r) };
+}
+
+function readSample(r: Reader): StreamSample {
+  const flags = r.b.readUInt16LE(r.at);
+  const role = r.b[r.at + 2] === 0 ? 'baseline' : 'candidate';
+  const outcome = OUTCOMES[r.b[r.at + 3]!]!;
+  r.at += 4;
+  // The key order of the samples the probe makes, so the NDJSON reads as it always has.
+  const s: StreamSample = {
+    target: readStr(r),
+    role,
+    scenario: readStr(r),
+    requestId: readStr(r),
+    iteration: readF64(r),
+    vu: readF64(r),
+    promptIndex: readF64(r),
+    expectsCitations: (flags & EXPECTS_CITATIONS) !== 0,
+    startedAt: readF64(r),
+    outcome,
+    endMs: readF64(r),
+    gapsMs: [],
+    events: readF64(r),
+    contentChunks: readF64(r),
+    contentChars: readF64(r),
+    bytes: readF64(r),
+    citations: readF64(r),
+  };
+  for (let i = 0; i < OPTIONAL.length; i++) if (flags & (1 << i)) s[OPTIONAL[i]!] = readF64(r);
+  if (flags & HAS_ERROR) s.error = { code: readStr(r), message: readStr(r) };
+  const n = r.b.readUInt32LE(r.at);
+  r.at += 4;
+  for (let i = 0; i < n; i++) s.gapsMs.push(readF64(r));
+  return s;
+}

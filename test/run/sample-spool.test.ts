@@ -1,0 +1,133 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { PairedSample, StreamSample } from '../../harness/metrics/sample.ts';
+import { ensureSamples, SampleSpool, SPOOL_SUFFIX } from '../../harness/run/sample-spool.ts';
+import { spooledPairs } from '../helpers/spool.ts';
+
+/** Every field of a sample set, so a field the spool forgot to carry shows up as a difference. */
+const everyField: Required<StreamSample> = {
+  target: 'python-api',
+  role: 'baseline',
+  scenario: 'chat "rag"',
+  requestId: 'run-1-7',
+  iteration: 7,
+  vu: 3,
+  promptIndex: 2,
+  expectsCitations: true,
+  startedAt: 1_763_859_535_123,
+  intendedAt: 1_763_859_535_121.457,
+  dispatchLagMs: 1.543,
+  outcome: 'error_event',
+  status: 200,
+  error: { code: 'PARITY_ERROR_EVENT', message: 'quota "exceeded"\n\tretry later — ünïcödé 🚀 \\ \u0000' },
+  headersMs: 12.345,
+  firstEventMs: 40.001,
+  firstContentMs: 41.5,
+  completionMs: 812.25,
+  endMs: 813,
+  gapsMs: [10.125, 0, 33.3, 1e-3],
+  events: 5,
+  contentChunks: 3,
+  contentChars: 57,
+  bytes: 1234,
+  citations: 2,
+};
+
+const fewFields: StreamSample = {
+  target: 'node-api',
+  role: 'candidate',
+  scenario: 'chat "rag"',
+  requestId: 'run-1-7',
+  iteration: 7,
+  vu: 3,
+  promptIndex: 2,
+  expectsCitations: false,
+  startedAt: 1_763_859_535_124,
+  outcome: 'connect_error',
+  endMs: 0.25,
+  gapsMs: [],
+  events: 0,
+  contentChunks: 0,
+  contentChars: 0,
+  bytes: 0,
+  citations: 0,
+};
+
+const pair = (i: number, b: StreamSample = everyField, c: StreamSample = fewFields): PairedSample => ({
+  requestId: `run-1-${i}`,
+  scenario: 'chat "rag"',
+  iteration: i,
+  baseline: { ...b, iteration: i, requestId: `run-1-${i}` },
+  candidate: { ...c, iteration: i, requestId: `run-1-${i}` },
+});
+
+/** What the file must hold for a pair: what JSON.stringify writes of it (NaN as null, undefined left out). */
+const asJson = (p: PairedSample) => JSON.parse(JSON.stringify(p)) as unknown;
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+const tempFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'parity-spool-')), 'samples.ndjson');
+
+describe('sample spool', () => {
+  it('writes every field of every pair to NDJSON when it ends, and removes the spool', async () => {
+    const file = tempFile();
+    const spool = new SampleSpool(file);
+    const pairs = [pair(0), pair(1, fewFields, everyField), pair(2, { ...everyField, headersMs: NaN, gapsMs: [Infinity] })];
+    for (const p of pairs) spool.write(p);
+    await spool.end();
+    expect(lines(file)).toEqual(pairs.map(asJson));
+    expect((lines(file)[2] as PairedSample).baseline.headersMs).toBeNull();
+    expect(existsSync(file + SPOOL_SUFFIX)).toBe(false);
+  });
+
+  it('keeps order across chunk flushes and a record bigger than a chunk', async () => {
+    const file = tempFile();
+    const spool = new SampleSpool(file);
+    const pairs: PairedSample[] = [];
+    for (let i = 0; i < 6000; i++) pairs.push(pair(i, { ...everyField, gapsMs: Array.from({ length: i % 50 }, (_, g) => g + i / 1000) }));
+    // 2 MB of gaps in one sample: larger than the 1 MB chunk.
+    pairs.splice(3000, 0, pair(3000.5, { ...everyField, gapsMs: Array.from({ length: 250_000 }, (_, g) => g / 7) }));
+    for (const p of pairs) spool.write(p);
+    await spool.end();
+    const got = lines(file);
+    expect(got).toHaveLength(pairs.length);
+    expect(got).toEqual(pairs.map(asJson));
+  });
+
+  it('writes an empty samples file when no pair came', async () => {
+    const file = tempFile();
+    await new SampleSpool(file).end();
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('recovers the pairs a killed run left in its spool, without the record cut short', async () => {
+    const file = tempFile();
+    const spool = new SampleSpool(file);
+    const pairs = [pair(0), pair(1), pair(2)];
+    for (const p of pairs) spool.write(p);
+    await spool.close();
+    expect(existsSync(file)).toBe(false);
+    truncateSync(file + SPOOL_SUFFIX, statSync(file + SPOOL_SUFFIX).size - 5);
+    await ensureSamples(file);
+    expect(lines(file)).toEqual(pairs.slice(0, 2).map(asJson));
+    expect(existsSync(file + SPOOL_SUFFIX)).toBe(false);
+    // A samples file already there is left alone.
+    await ensureSamples(file);
+    expect(lines(file)).toHaveLength(2);
+  });
+});
+
+describe('sample spool on disk while the run goes', () => {
+  it('writes spooled pairs to disk within a second, before its chunk is full', async () => {
+    const file = tempFile();
+    const spool = new SampleSpool(file);
+    spool.write(pair(0));
+    spool.write(pair(1));
+    expect(spooledPairs(file)).toBe(0);
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(spooledPairs(file)).toBe(2);
+    spool.write(pair(2));
+    await spool.end();
+    expect(lines(file)).toEqual([pair(0), pair(1), pair(2)].map(asJson));
+  });
+});
