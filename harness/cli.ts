@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   report: async () => (await import('./commands/report.ts')).reportCommand,
   trend: async () => (await import('./commands/trend.ts')).trendCommand,
   gate: async () => (await import('./commands/gate.ts')).gateCommand,
+  raw: async () => (await import('./commands/raw.ts')).rawCommand,
 };
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };

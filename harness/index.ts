@@ -11,3 +11,6 @@ export { definePolicy, type PolicyInput, type GateInput } from './gates/policy.t
 export { loadPolicy, type LoadedPolicy } from './gates/load.ts';
 export { evaluatePolicy } from './gates/evaluate.ts';
 export { METRIC_NAMES } from './gates/metrics.ts';
+export { rawPlan } from './raw/requests.ts';
+export { runRaw, rawRatios, RawResult, type RawOptions } from './raw/run.ts';
+export { readPairs } from './run/pairs.ts';

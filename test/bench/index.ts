@@ -10,18 +10,16 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import autocannon from 'autocannon';
 import { createParser } from 'eventsource-parser';
-import { Pool, type Dispatcher } from 'undici';
-import { resolveConfig } from '../../harness/config/load.ts';
+import type { Dispatcher } from 'undici';
 import { StreamProfile, Timeouts } from '../../harness/config/schema.ts';
 import { SummaryAccumulator } from '../../harness/metrics/summary.ts';
 import type { StreamSample } from '../../harness/metrics/sample.ts';
 import { probeStream } from '../../harness/probes/stream-probe.ts';
 import { compileProfile } from '../../harness/probes/stream-profile.ts';
-import { runParity } from '../../harness/run/engine.ts';
+import { newRunId } from '../../harness/run/engine.ts';
+import { sameRequest } from './same-request.ts';
 import { STREAM_PRESETS } from '../../harness/targets/stream-presets.ts';
-import { tempWorkspace } from '../helpers/config.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -32,7 +30,10 @@ const STREAM_SIZES = (process.env.BENCH_STREAMS ?? '100,1000,5000').split(',').m
 /** Sections to run (all by default): throughput, streams, parser, summaries. */
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const wanted = (section: string) => !ONLY || ONLY.includes(section);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const median = (xs: number[]) => {
+  const ok = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return ok.length ? ok[ok.length >> 1]! : NaN;
+};
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function startChild(script: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
@@ -50,57 +51,10 @@ async function startChild(script: string, args: string[]): Promise<{ url: string
 // ------------------------------------------------------------------------------------------------
 // 1. Throughput: requests/s with 50 connections against the same server.
 
-/** Requests/s of `CONNECTIONS` loops each sending one request after another for SECONDS. */
-async function loopRate(url: string, once: (pool: Pool) => Promise<void>): Promise<number> {
-  const pool = new Pool(url, { connections: CONNECTIONS });
-  let n = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const loop = async () => {
-    while (performance.now() < end) {
-      await once(pool);
-      n++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, loop));
-  const rate = n / ((performance.now() - t0) / 1000);
-  await pool.close();
-  return rate;
-}
-
-const POST = { method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' } as const;
-
-function bareUndici(url: string): Promise<number> {
-  return loopRate(url, async (pool) => {
-    const res = await pool.request(POST);
-    await res.body.text();
-  });
-}
-
-/**
- * The same loop on undici's lower-level dispatch() API (what parity's probe uses): no body stream
- * per response. Not a target, a reference: it shows what the yardstick loop leaves on the table.
- */
-function bareDispatch(url: string): Promise<number> {
-  return loopRate(
-    url,
-    (pool) =>
-      new Promise<void>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        pool.dispatch(POST, {
-          // undici takes a handler for the controller API by its onRequestStart.
-          onRequestStart: () => undefined,
-          onResponseData: (_c, chunk) => void chunks.push(chunk),
-          onResponseEnd: () => (Buffer.concat(chunks).toString(), resolve()),
-          onResponseError: (_c, err) => reject(err),
-        });
-      }),
-  );
-}
-
-async function autocannonRate(url: string): Promise<number> {
-  const r = await autocannon({ url: `${url}/chat-stream`, method: 'POST', body: '{"message":"hi"}', headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: SECONDS });
-  return r.requests.total / (r.duration || SECONDS);
+/** One client's requests/s, measured in a fresh process (test/bench/throughput-client.ts). */
+async function clientRate(mode: string, url: string): Promise<number> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/throughput-client.ts'), mode, url, String(SECONDS), String(CONNECTIONS)], { maxBuffer: 1 << 20 });
+  return (JSON.parse(stdout.trim().split('\n').pop()!) as { rate: number }).rate;
 }
 
 async function wrkRate(url: string, luaFile: string): Promise<number | null> {
@@ -110,26 +64,6 @@ async function wrkRate(url: string, luaFile: string): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-/** parity's full path: paired iterations (both targets on the same server, 25 connections each), every latency recorded, bodies read, samples written. */
-async function parityRate(url: string, workers: number): Promise<number> {
-  const ws = tempWorkspace();
-  const target = (name: string, role: 'baseline' | 'candidate') => ({ name, role, baseUrl: url, routes: { chat: 'POST /chat-stream' }, stream: 'openai' as const, connections: CONNECTIONS / 2 });
-  const loaded = await resolveConfig(
-    {
-      targets: [target('a', 'baseline'), target('b', 'candidate')],
-      scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile }],
-      load: { vus: CONNECTIONS / 2, duration: SECONDS * 1000 },
-      preflight: { retries: 0, interval: 10 },
-    },
-    ws.configFile,
-  );
-  const out = await runParity(loaded, { outDir: ws.out, workers });
-  const s = out.result.summaries[0]!;
-  if (s.baseline.outcomes.complete !== s.baseline.count) throw new Error('parity throughput run had failed requests');
-  // Requests started within the configured duration (worker start-up is not load time; the drain after the deadline is a few ms).
-  return (s.baseline.count + s.candidate.count) / SECONDS;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -226,7 +160,8 @@ async function main() {
     settings: { repeats: REPEATS, seconds: SECONDS, connections: CONNECTIONS },
   };
   const lua = path.join(mkdtempSync(path.join(os.tmpdir(), 'parity-bench-')), 'post.lua');
-  writeFileSync(lua, 'wrk.method = "POST"\nwrk.body = \'{"message":"hi"}\'\nwrk.headers["Content-Type"] = "application/json"\n');
+  const FIXED = sameRequest(newRunId(), 10_000);
+  writeFileSync(lua, [`wrk.method = "${FIXED.method}"`, `wrk.body = '${FIXED.body}'`, ...Object.entries(FIXED.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`)].join('\n') + '\n');
   const hasWrk = await run('which', ['wrk']).then(
     () => true,
     () => false,
@@ -235,33 +170,48 @@ async function main() {
   if (wanted('throughput')) {
     log('1. throughput (requests/s, 50 connections, same server)');
     const json = await startChild('test/bench/json-server.ts', []);
-    const tput: Record<string, number[]> = { parity: [], undici: [], undiciDispatch: [], autocannon: [], wrk: [], parityWorkers2: [] };
+    const tput: Record<string, number[]> = { parity: [], undici: [], undiciDispatch: [], autocannon: [], wrk: [], parityWorkers2: [], parityRaw: [] };
     const tools: [string, () => Promise<number | null>][] = [
-      ['parity', () => parityRate(json.url, 1)],
-      ['undici', () => bareUndici(json.url)],
-      ['undiciDispatch', () => bareDispatch(json.url)],
-      ['autocannon', () => autocannonRate(json.url)],
+      ['parity', () => clientRate('parity', json.url)],
+      ['undici', () => clientRate('undici', json.url)],
+      ['undiciDispatch', () => clientRate('undiciDispatch', json.url)],
+      ['autocannon', () => clientRate('autocannon', json.url)],
       ...(hasWrk ? ([['wrk', () => wrkRate(json.url, lua)]] as [string, () => Promise<number | null>][]) : []),
-      ['parityWorkers2', () => parityRate(json.url, 2)],
+      ['parityWorkers2', () => clientRate('parityWorkers2', json.url)],
+      ['parityRaw', () => clientRate('parityRaw', json.url)],
     ];
+    const requestBytes: Record<string, number> = {};
     for (let r = 0; r < REPEATS; r++) {
       const order = r % 2 === 0 ? tools : [...tools].reverse();
       for (const [name, fn] of order) {
         const v = await fn();
-        if (v !== null) tput[name]!.push(v);
-        log(`  repeat ${r + 1} ${name}: ${v === null ? 'n/a' : Math.round(v)} req/s`);
+        const served = (await (await fetch(`${json.url}/stats`)).json()) as { requests: number; meanBytes: number };
+        tput[name]!.push(v ?? NaN); // NaN: this tool could not run (wrk missing); medians skip it
+        if (served.requests) requestBytes[name] = Math.round(served.meanBytes);
+        log(`  repeat ${r + 1} ${name}: ${v === null ? 'n/a' : Math.round(v)} req/s (mean request ${served.meanBytes.toFixed(0)} bytes)`);
       }
     }
+    // Every tool must have sent the server the same request (± a few bytes of iteration digits).
+    const sizes = Object.values(requestBytes);
+    if (Math.max(...sizes) - Math.min(...sizes) > 8) throw new Error(`the tools sent requests of different sizes: ${JSON.stringify(requestBytes)}`);
     json.child.kill('SIGTERM');
-    const m = Object.fromEntries(Object.entries(tput).filter(([, v]) => v.length).map(([k, v]) => [k, median(v)]));
+    const m = Object.fromEntries(Object.entries(tput).map(([k, v]) => [k, median(v)]).filter(([, v]) => !Number.isNaN(v)));
+    // The machine's speed drifts between repeats (other jobs on the host): a ratio is the median of
+    // the ratios within each repeat, where both runs saw the same machine, not a ratio of medians.
+    const ratio = (a: string, b: string) => {
+      const r = median(tput[a]!.map((v, i) => v / tput[b]![i]!));
+      return Number.isNaN(r) ? null : r;
+    };
     results.throughput = {
       medians: m,
       runs: tput,
-      parityVsUndici: m.parity! / m.undici!,
-      parityVsUndiciDispatch: m.parity! / m.undiciDispatch!,
-      parityVsAutocannon: m.parity! / m.autocannon!,
-      parityVsWrk: m.wrk ? m.parity! / m.wrk : null,
-      workers2VsWorkers1: m.parityWorkers2! / m.parity!,
+      meanRequestBytes: requestBytes,
+      parityVsUndici: ratio('parity', 'undici'),
+      parityVsUndiciDispatch: ratio('parity', 'undiciDispatch'),
+      parityVsAutocannon: ratio('parity', 'autocannon'),
+      parityVsWrk: ratio('parity', 'wrk'),
+      workers2VsWorkers1: ratio('parityWorkers2', 'parity'),
+      rawVsAutocannon: ratio('parityRaw', 'autocannon'),
       wrk: hasWrk ? 'wrk 4.1 (Debian package), -t1' : 'not available',
     };
 
@@ -326,24 +276,26 @@ async function main() {
 }
 
 function table(r: Record<string, unknown>): string {
-  const t = r.throughput as { medians: Record<string, number>; parityVsUndici: number; parityVsUndiciDispatch: number; parityVsAutocannon: number; parityVsWrk: number | null; workers2VsWorkers1: number; wrk: string } | undefined;
+  const t = r.throughput as { medians: Record<string, number>; parityVsUndici: number | null; parityVsUndiciDispatch: number | null; parityVsAutocannon: number | null; parityVsWrk: number | null; workers2VsWorkers1: number | null; rawVsAutocannon: number | null; wrk: string } | undefined;
   const s = (r.streamScale ?? []) as { streams: number; parity: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; bare: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; errorP99Ratio: number; rssRatio: number }[];
   const p = r.parser as { probeBytesPerSec: number; bareBytesPerSec: number; overhead: number } | undefined;
   const sum = r.summaries as { millionSamplesMs: number } | undefined;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
+  const fr = (v: number | null) => (v === null ? '–' : `${f(v)}×`);
   const lines = [
-    `machine: ${m.cpus} × ${m.model}, ${m.memGb} GB, Node ${m.node}; medians of ${(r.settings as { repeats: number }).repeats} alternating repeats`,
+    `machine: ${m.cpus} × ${m.model}, ${m.memGb} GB, Node ${m.node}; medians of ${(r.settings as { repeats: number }).repeats} alternating repeats (ratios: median of the per-repeat ratios)`,
     '',
     '| measurement | parity | reference | ratio |',
     '|---|---|---|---|',
     ...(t
       ? [
-          `| JSON throughput, 50 conns (req/s) | ${Math.round(t.medians.parity!)} | bare undici Pool loop (request()) ${Math.round(t.medians.undici!)} | ${f(t.parityVsUndici)}× |`,
-          `| | | bare undici dispatch() loop ${Math.round(t.medians.undiciDispatch!)} | ${f(t.parityVsUndiciDispatch)}× |`,
-          `| | | autocannon ${Math.round(t.medians.autocannon!)} | ${f(t.parityVsAutocannon)}× |`,
-          `| | | ${t.medians.wrk ? `wrk ${Math.round(t.medians.wrk)}` : `wrk: ${t.wrk}`} | ${t.parityVsWrk === null ? '–' : `${f(t.parityVsWrk)}×`} |`,
-          `| --workers 2 vs 1 (req/s) | ${Math.round(t.medians.parityWorkers2!)} | workers 1: ${Math.round(t.medians.parity!)} | ${f(t.workers2VsWorkers1)}× |`,
+          `| JSON throughput, 50 conns (req/s) | ${Math.round(t.medians.parity!)} | bare undici Pool loop (request()) ${Math.round(t.medians.undici!)} | ${fr(t.parityVsUndici)} |`,
+          `| | | bare undici dispatch() loop ${Math.round(t.medians.undiciDispatch!)} | ${fr(t.parityVsUndiciDispatch)} |`,
+          `| | | autocannon ${Math.round(t.medians.autocannon!)} | ${fr(t.parityVsAutocannon)} |`,
+          `| | | ${t.medians.wrk ? `wrk ${Math.round(t.medians.wrk)}` : `wrk: ${t.wrk}`} | ${fr(t.parityVsWrk)} |`,
+          `| --workers 2 vs 1 (req/s) | ${Math.round(t.medians.parityWorkers2!)} | workers 1: ${Math.round(t.medians.parity!)} | ${fr(t.workers2VsWorkers1)} |`,
+          `| \`parity raw\` (autocannon underneath), 50 conns (req/s) | ${Math.round(t.medians.parityRaw!)} | standalone autocannon ${Math.round(t.medians.autocannon!)} | ${fr(t.rawVsAutocannon)} |`,
         ]
       : []),
     ...s.flatMap((x) => [

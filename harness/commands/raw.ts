@@ -1,0 +1,91 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import { parseDuration } from '../config/duration.ts';
+import { ExitCode, PreflightError, UsageError } from '../errors.ts';
+import { rawPlan } from '../raw/requests.ts';
+import { RAW_SCHEMA_VERSION, rawRatios, runRaw, type RawResult } from '../raw/run.ts';
+import { renderRaw } from '../reporters/raw.ts';
+import { newRunId } from '../run/engine.ts';
+import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
+import { openTarget } from '../targets/target.ts';
+import { Timeouts } from '../config/schema.ts';
+import type { Command } from '../cli.ts';
+
+/**
+ * `parity raw <config>`: raw-throughput mode. The config's targets and requests, sent by
+ * autocannon as fast as the targets answer; writes <out>/<run-id>/raw.json and prints a table.
+ */
+export const rawCommand: Command = {
+  usage: 'raw <config> [--duration 10s] [--connections n] [--sequential]',
+  summary: 'raw throughput of both targets with autocannon (req/s, latency; no stream parsing)',
+  options: {
+    duration: { type: 'string', default: '10s' },
+    connections: { type: 'string', default: '50' },
+    sequential: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    'run-id': { type: 'string' },
+  },
+  async execute({ values, positionals }, io) {
+    const [file] = positionals;
+    if (!file) throw new UsageError('usage: parity raw <config> [--duration 10s] [--connections 50] [--sequential]');
+    // Flags first: a bad flag stops before the config is even read, and long before any traffic.
+    let durationMs: number;
+    try {
+      durationMs = parseDuration(values.duration as string);
+    } catch (err) {
+      throw new UsageError(`--duration: ${(err as Error).message}`);
+    }
+    if (!(durationMs >= 1000)) throw new UsageError(`--duration must be at least 1s (autocannon counts whole seconds), got "${values.duration as string}"`);
+    const connections = Number(values.connections);
+    if (!Number.isInteger(connections) || connections < 1 || connections > 10_000) throw new UsageError(`--connections takes a whole number of connections per target from 1 to 10000, got "${values.connections as string}"`);
+
+    const loaded = await loadConfig(file, io.env);
+    if (loaded.scenarios.length === 0) throw new UsageError(`${file} has no scenarios: raw mode sends the scenarios' requests`);
+    const timeouts = loaded.config.load?.timeouts ?? Timeouts.parse({});
+    const live = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
+    try {
+      const checks = await runPreflight(live, loaded.config.preflight);
+      if (checks.some((c) => !c.ok)) throw new PreflightError(describePreflightFailures(checks));
+    } finally {
+      await Promise.all(live.map((t) => t.close()));
+    }
+
+    const runId = (values['run-id'] as string | undefined) ?? newRunId();
+    const dir = path.resolve((values.out as string | undefined) ?? loaded.config.outDir, runId);
+    const ac = new AbortController();
+    const onSignal = () => ac.abort();
+    process.once('SIGINT', onSignal);
+    const startedAt = new Date().toISOString();
+    let measured;
+    try {
+      measured = await runRaw(rawPlan(loaded, runId), {
+        connections,
+        durationSec: Math.round(durationMs / 1000),
+        timeoutSec: Math.max(1, Math.ceil(timeouts.total / 1000)),
+        sequential: Boolean(values.sequential),
+        signal: ac.signal,
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+    const result: RawResult = {
+      schemaVersion: RAW_SCHEMA_VERSION,
+      mode: 'raw',
+      runId,
+      configFile: loaded.file,
+      startedAt,
+      concurrent: !values.sequential,
+      connections,
+      durationSec: Math.round(durationMs / 1000),
+      complete: measured.complete,
+      targets: measured.targets,
+      ratios: rawRatios(measured.targets),
+    };
+    await mkdir(dir, { recursive: true });
+    const out = path.join(dir, 'raw.json');
+    await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+    io.stdout.write(`\n${renderRaw(result)}\n\nraw.json: ${path.relative(process.cwd(), out) || out}\n`);
+    return result.complete ? ExitCode.pass : ExitCode.inconclusive;
+  },
+};

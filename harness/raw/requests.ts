@@ -1,0 +1,45 @@
+import type { Request as AutocannonRequest } from 'autocannon';
+import type { LoadedConfig, ResolvedTarget } from '../config/load.ts';
+import { planIteration } from '../load/plan.ts';
+
+/** Distinct requests a raw run cycles through per connection (the first iterations of the plan). */
+export const RAW_REQUESTS = 64;
+
+/** What autocannon needs to hit one target: the origin, and the requests every connection cycles through. */
+export interface RawTargetPlan {
+  name: string;
+  role: 'baseline' | 'candidate';
+  url: string;
+  requests: AutocannonRequest[];
+}
+
+/**
+ * The requests of a raw-throughput run, the same for both targets: the first RAW_REQUESTS
+ * iterations of the config's plan (scenarios and prompts taking turns, bodies rendered as `parity
+ * run` renders them), with each target's own route paths and headers. autocannon builds each
+ * request's bytes once and sends them again and again, which is what makes it fast; the price is
+ * that the request id is the same on every send of a request (`<runId>-raw-<i>`).
+ */
+export function rawPlan(loaded: LoadedConfig, runId: string): [RawTargetPlan, RawTargetPlan] {
+  const n = Math.min(RAW_REQUESTS, Math.max(1, loaded.scenarios.reduce((a, s) => a + s.prompts.length, 0)));
+  const plans = Array.from({ length: n }, (_, i) => planIteration(loaded.scenarios, i, `${runId}-raw`));
+  const forTarget = (t: ResolvedTarget): RawTargetPlan => {
+    const base = new URL(t.baseUrl);
+    const prefix = base.pathname.replace(/\/+$/, '');
+    return {
+      name: t.name,
+      role: t.role,
+      url: base.origin,
+      requests: plans.map((p) => {
+        const route = t.routes[p.scenario.route]!;
+        return {
+          method: route.method as AutocannonRequest['method'],
+          path: prefix + route.path,
+          headers: { ...t.headers, ...p.scenario.headers, 'content-type': 'application/json', accept: 'text/event-stream', [loaded.config.requestIdHeader]: p.requestId },
+          ...(p.body === undefined ? {} : { body: p.body }),
+        };
+      }),
+    };
+  };
+  return [forTarget(loaded.baseline), forTarget(loaded.candidate)];
+}

@@ -1,0 +1,117 @@
+/**
+ * One throughput measurement in a fresh process of its own, so no client runs on code the JIT
+ * shaped for another (undici's call sites, the heap autocannon leaves behind):
+ *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|undici|undiciDispatch|autocannon> <url> <seconds> <connections>
+ * Prints one JSON line: { rate } in requests/s.
+ */
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+import { resolveConfig } from '../../harness/config/load.ts';
+import { rawPlan } from '../../harness/raw/requests.ts';
+import { runRaw } from '../../harness/raw/run.ts';
+import { newRunId, runParity } from '../../harness/run/engine.ts';
+import { tempWorkspace } from '../helpers/config.ts';
+import { sameRequest } from './same-request.ts';
+
+const [mode, url, seconds, connections] = [process.argv[2]!, process.argv[3]!, Number(process.argv[4]), Number(process.argv[5])];
+
+const RUN_ID = newRunId();
+const request = (i: number) => sameRequest(RUN_ID, i);
+let sent = 0;
+
+/** Requests/s of `connections` loops each sending one request after another for `seconds`. */
+async function loopRate(once: (pool: Pool) => Promise<void>): Promise<number> {
+  const pool = new Pool(url, { connections });
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < end) {
+      await once(pool);
+      n++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: connections }, loop));
+  const rate = n / ((performance.now() - t0) / 1000);
+  await pool.close();
+  return rate;
+}
+
+/** The yardstick: a bare undici Pool loop, request() + body.text(). */
+const undici = () =>
+  loopRate(async (pool) => {
+    const res = await pool.request(request(sent++));
+    await res.body.text();
+  });
+
+/**
+ * The same loop on undici's lower-level dispatch() API (what parity's probe uses): no body stream
+ * per response. Not a target, a reference: it shows what the yardstick loop leaves on the table.
+ */
+const undiciDispatch = () =>
+  loopRate(
+    (pool) =>
+      new Promise<void>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        pool.dispatch(request(sent++), {
+          // undici takes a handler for the controller API by its onRequestStart.
+          onRequestStart: () => undefined,
+          onResponseData: (_c, chunk) => void chunks.push(chunk),
+          onResponseEnd: () => (Buffer.concat(chunks).toString(), resolve()),
+          onResponseError: (_c, err) => reject(err),
+        });
+      }),
+  );
+
+async function autocannonRate(): Promise<number> {
+  const req = request(10_000);
+  const r = await autocannon({ url: `${url}${req.path}`, method: req.method, body: req.body, headers: req.headers, connections, duration: seconds });
+  return r.requests.total / (r.duration || seconds);
+}
+
+/** The bench's parity config: both targets on the same server, half the connections each. */
+async function benchConfig() {
+  const ws = tempWorkspace();
+  const target = (name: string, role: 'baseline' | 'candidate') => ({ name, role, baseUrl: url, routes: { chat: 'POST /chat-stream' }, stream: 'openai' as const, connections: connections / 2 });
+  const loaded = await resolveConfig(
+    {
+      targets: [target('a', 'baseline'), target('b', 'candidate')],
+      scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile }],
+      load: { vus: connections / 2, duration: seconds * 1000 },
+      preflight: { retries: 0, interval: 10 },
+    },
+    ws.configFile,
+  );
+  return { ws, loaded };
+}
+
+/** `parity raw` (autocannon underneath): both targets at once, half the connections each; requests/s of the two together. */
+async function parityRawRate(): Promise<number> {
+  const { loaded } = await benchConfig();
+  const r = await runRaw(rawPlan(loaded, RUN_ID), { connections: connections / 2, durationSec: seconds, timeoutSec: 10 });
+  if (r.targets.some((t) => t.non2xx + t.errors > 0)) throw new Error('parity raw run had failed requests');
+  return r.targets[0].requestsPerSec + r.targets[1].requestsPerSec;
+}
+
+/** parity's full path: paired iterations (both targets on the same server, half the connections each), every latency recorded, bodies read, samples written. */
+async function parityRate(workers: number): Promise<number> {
+  const { ws, loaded } = await benchConfig();
+  const out = await runParity(loaded, { outDir: ws.out, workers, runId: RUN_ID });
+  const s = out.result.summaries[0]!;
+  if (s.baseline.outcomes.complete !== s.baseline.count || s.candidate.outcomes.complete !== s.candidate.count) throw new Error('parity throughput run had failed requests');
+  if (out.result.samples.pairs !== s.baseline.count) throw new Error(`samples.ndjson holds ${out.result.samples.pairs} pairs for ${s.baseline.count} requests per target`);
+  // Requests started within the configured duration (worker start-up is not load time; the drain after the deadline is a few ms).
+  return (s.baseline.count + s.candidate.count) / seconds;
+}
+
+const modes: Record<string, () => Promise<number>> = {
+  parity: () => parityRate(1),
+  parityWorkers2: () => parityRate(2),
+  undici,
+  undiciDispatch,
+  autocannon: autocannonRate,
+  parityRaw: parityRawRate,
+};
+if (!modes[mode]) throw new Error(`unknown mode ${mode}; one of ${Object.keys(modes).join(', ')}`);
+process.stdout.write(`${JSON.stringify({ rate: await modes[mode]() })}\n`);
