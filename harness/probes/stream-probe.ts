@@ -41,25 +41,24 @@ export async function probeStream(
   timeouts: TimeoutsConfig,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
-  const probe = new StreamProbe(classify, req, timeouts);
-  const unwatch = signal ? onInterrupt(signal, probe) : undefined;
-  try {
-    // Yield once before dispatching: when a pair's two probes are started in one tick, both take
-    // their start time before either spends time sending, so the pair shares one moment.
-    await undefined;
-    return await probe.run(dispatcher);
-  } finally {
-    unwatch?.();
-  }
+  const probe = new StreamProbe(classify, req, timeouts, signal);
+  // Yield once before dispatching: when a pair's two probes are started in one tick, both take
+  // their start time before either spends time sending, so the pair shares one moment.
+  await undefined;
+  return probe.run(dispatcher);
 }
 
 /**
  * One stream, driven by undici's dispatch handler callbacks: bytes are timed and parsed in the
  * callback that delivers them (no body stream, no async iteration per chunk). The probe enforces
  * the first-event, idle and total limits itself so it can tell `stalled` from `timeout`.
+ *
+ * Its clock starts when it is made; `run` sends the request. A caller that starts several streams
+ * at one moment (a pair) makes all of their probes, then runs them: `probeStream` does both for one.
  */
-class StreamProbe implements Dispatcher.DispatchHandler {
-  private readonly t0 = performance.now();
+export class StreamProbe implements Dispatcher.DispatchHandler {
+  /** performance.now() when the probe was made: its timings count from here. */
+  readonly t0 = performance.now();
   private readonly s: StreamSample;
   private readonly total: Deadline;
   private watchdog: Deadline | undefined;
@@ -80,11 +79,14 @@ class StreamProbe implements Dispatcher.DispatchHandler {
   private chunkAt = 0;
 
   private readonly request: Dispatcher.DispatchOptions;
+  private readonly unwatch: (() => void) | undefined;
 
+  /** `signal` aborts from outside (SIGINT): the result then has `aborted: true` and is not a measurement. */
   constructor(
     private readonly classify: EventClassifier,
     req: StreamRequest,
     private readonly timeouts: TimeoutsConfig,
+    signal?: AbortSignal,
   ) {
     this.request = { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body };
     this.s = {
@@ -109,8 +111,10 @@ class StreamProbe implements Dispatcher.DispatchHandler {
     this.textParts = req.collectText ? [] : undefined;
     this.total = new Deadline(this.onTotal.bind(this));
     this.total.set(timeouts.total);
+    this.unwatch = signal ? onInterrupt(signal, this) : undefined;
   }
 
+  /** Sends the request; resolves when the stream has ended, whatever the outcome (never rejects). */
   run(dispatcher: Dispatcher): Promise<ProbeResult> {
     return new Promise((resolve) => {
       this.settle = resolve;
@@ -262,6 +266,7 @@ class StreamProbe implements Dispatcher.DispatchHandler {
     this.settled = true;
     this.total.cancel();
     this.watchdog?.cancel();
+    this.unwatch?.();
     const s = this.s;
     const stop = this.stop;
     if (err && this.errorBody) {

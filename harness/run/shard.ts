@@ -8,7 +8,7 @@ import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration } from '../load/model.ts';
 import { planIteration, scenarioFor } from '../load/plan.ts';
 import { Slots } from '../load/slots.ts';
-import { probeStream, type ProbeResult } from '../probes/stream-probe.ts';
+import { StreamProbe, type ProbeResult } from '../probes/stream-probe.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
 import { SampleSpool } from './sample-spool.ts';
@@ -93,47 +93,49 @@ export function createShard(input: ShardInput): Shard {
     ]),
   );
 
-  const probe = async (i: 0 | 1, plan: ReturnType<typeof planIteration>, it: Iteration): Promise<ProbeResult> => {
+  type Plan = ReturnType<typeof planIteration>;
+
+  /** A probe for target i with its clock started, once the target has a free connection slot. */
+  const prepare = (i: 0 | 1, plan: Plan, it: Iteration): StreamProbe | Promise<StreamProbe> => {
+    stats.targets[i].inFlight++;
+    const wait = slots[i]?.acquire();
+    return wait ? wait.then(() => newProbe(i, plan, it)) : newProbe(i, plan, it);
+  };
+
+  const newProbe = (i: 0 | 1, plan: Plan, it: Iteration): StreamProbe => {
     const t = targets[i];
-    const counters = stats.targets[i];
-    counters.inFlight++;
-    const slot = slots[i];
-    const wait = slot?.acquire();
-    if (wait) await wait;
-    const sentAt = performance.now();
     const fixed = fixedParts.get(plan.scenario)![i]!;
     const headers = { ...fixed.headers };
     headers[cfg.requestIdHeader] = plan.requestId;
-    try {
-      const s = await probeStream(
-        t.pool,
-        classifiers[i]!,
-        {
-          target: t.config.name,
-          role: t.config.role,
-          scenario: plan.scenario.name,
-          requestId: plan.requestId,
-          iteration: it.iteration,
-          vu: it.vu,
-          promptIndex: plan.promptIndex,
-          expectsCitations: plan.prompt.expectsCitations,
-          method: fixed.method,
-          path: fixed.path,
-          headers,
-          body: plan.body,
-        },
-        load.timeouts,
-        input.signal,
-      );
+    const req = {
+      target: t.config.name,
+      role: t.config.role,
+      scenario: plan.scenario.name,
+      requestId: plan.requestId,
+      iteration: it.iteration,
+      vu: it.vu,
+      promptIndex: plan.promptIndex,
+      expectsCitations: plan.prompt.expectsCitations,
+      method: fixed.method,
+      path: fixed.path,
+      headers,
+      body: plan.body,
+    };
+    return new StreamProbe(classifiers[i]!, req, load.timeouts, input.signal);
+  };
+
+  /** Sends a prepared probe; the sample comes back with its intended start and dispatch lag, the counters and slot released. */
+  const send = (i: 0 | 1, probe: StreamProbe, it: Iteration): Promise<ProbeResult> =>
+    probe.run(targets[i].pool).then((s) => {
+      const counters = stats.targets[i];
+      counters.inFlight--;
+      slots[i]?.release();
       s.intendedAt = round(performance.timeOrigin + it.intendedAt);
-      s.dispatchLagMs = round(Math.max(0, sentAt - it.intendedAt));
+      s.dispatchLagMs = round(Math.max(0, probe.t0 - it.intendedAt));
       if (!s.aborted) recordSample(counters, s);
       return s;
-    } finally {
-      counters.inFlight--;
-      slot?.release();
-    }
-  };
+    });
+  const start = (i: 0 | 1, p: StreamProbe | Promise<StreamProbe>, it: Iteration) => (p instanceof StreamProbe ? send(i, p, it) : p.then((probe) => send(i, probe, it)));
 
   const iterate = async (it: Iteration) => {
     const isWarmup = it.offsetMs < load.warmup;
@@ -141,11 +143,18 @@ export function createShard(input: ShardInput): Shard {
     if (isWarmup) counts.warmupIterations++;
     stats.iterations++;
     const plan = planIteration(loaded.scenarios, it.iteration, input.runId);
-    // Both requests leave in the same tick (unless one waits for a free connection): the pair sees the same moment.
-    // Whoever is dispatched first sends first: alternate, so neither side carries that cost in every pair.
-    const [b, c] = it.iteration % 2 === 0
-      ? await Promise.all([probe(0, plan, it), probe(1, plan, it)])
-      : await Promise.all([probe(1, plan, it), probe(0, plan, it)]).then(([c1, b1]) => [b1, c1] as const);
+    // Both probes take their start before either request is sent (unless one waits for a free
+    // connection): the pair sees the same moment. Whoever is sent first goes out first: alternate,
+    // so neither side carries that cost in every pair.
+    const first = (it.iteration % 2) as 0 | 1;
+    const second = (1 - first) as 0 | 1;
+    const p1 = prepare(first, plan, it);
+    const p2 = prepare(second, plan, it);
+    const r1 = start(first, p1, it);
+    const r2 = start(second, p2, it);
+    const s1 = await r1;
+    const s2 = await r2;
+    const [b, c] = first === 0 ? [s1, s2] : [s2, s1];
     if (b.aborted || c.aborted) {
       counts.abandoned += 2;
       return;
