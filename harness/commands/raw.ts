@@ -37,6 +37,7 @@ export const rawCommand: Command = {
       throw new UsageError(`--duration: ${(err as Error).message}`);
     }
     if (!(durationMs >= 1000)) throw new UsageError(`--duration must be at least 1s (autocannon counts whole seconds), got "${values.duration as string}"`);
+    const durationSec = Math.round(durationMs / 1000);
     const connections = Number(values.connections);
     if (!Number.isInteger(connections) || connections < 1 || connections > 10_000) throw new UsageError(`--connections takes a whole number of connections per target from 1 to 10000, got "${values.connections as string}"`);
 
@@ -61,7 +62,7 @@ export const rawCommand: Command = {
     try {
       measured = await runRaw(rawPlan(loaded, runId), {
         connections,
-        durationSec: Math.round(durationMs / 1000),
+        durationSec,
         timeoutSec: Math.max(1, Math.ceil(timeouts.total / 1000)),
         sequential: Boolean(values.sequential),
         signal: ac.signal,
@@ -77,7 +78,7 @@ export const rawCommand: Command = {
       startedAt,
       concurrent: !values.sequential,
       connections,
-      durationSec: Math.round(durationMs / 1000),
+      durationSec,
       complete: measured.complete,
       targets: measured.targets,
       ratios: rawRatios(measured.targets),

@@ -1,6 +1,7 @@
 import type { Request as AutocannonRequest } from 'autocannon';
 import type { LoadedConfig, ResolvedTarget } from '../config/load.ts';
 import { planIteration } from '../load/plan.ts';
+import { routeOn, streamHeaders } from '../targets/target.ts';
 
 /** Distinct requests a raw run cycles through per connection (the first iterations of the plan). */
 export const RAW_REQUESTS = 64;
@@ -23,23 +24,15 @@ export interface RawTargetPlan {
 export function rawPlan(loaded: LoadedConfig, runId: string): [RawTargetPlan, RawTargetPlan] {
   const n = Math.min(RAW_REQUESTS, Math.max(1, loaded.scenarios.reduce((a, s) => a + s.prompts.length, 0)));
   const plans = Array.from({ length: n }, (_, i) => planIteration(loaded.scenarios, i, `${runId}-raw`));
-  const forTarget = (t: ResolvedTarget): RawTargetPlan => {
-    const base = new URL(t.baseUrl);
-    const prefix = base.pathname.replace(/\/+$/, '');
-    return {
-      name: t.name,
-      role: t.role,
-      url: base.origin,
-      requests: plans.map((p) => {
-        const route = t.routes[p.scenario.route]!;
-        return {
-          method: route.method as AutocannonRequest['method'],
-          path: prefix + route.path,
-          headers: { ...t.headers, ...p.scenario.headers, 'content-type': 'application/json', accept: 'text/event-stream', [loaded.config.requestIdHeader]: p.requestId },
-          ...(p.body === undefined ? {} : { body: p.body }),
-        };
-      }),
-    };
-  };
+  const forTarget = (t: ResolvedTarget): RawTargetPlan => ({
+    name: t.name,
+    role: t.role,
+    url: new URL(t.baseUrl).origin,
+    requests: plans.map((p) => {
+      const { method, path } = routeOn(t, p.scenario.route);
+      const headers = streamHeaders(t, p.scenario.headers, loaded.config.requestIdHeader, p.requestId);
+      return { method: method as AutocannonRequest['method'], path, headers, ...(p.body === undefined ? {} : { body: p.body }) };
+    }),
+  });
   return [forTarget(loaded.baseline), forTarget(loaded.candidate)];
 }

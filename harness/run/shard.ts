@@ -9,7 +9,7 @@ import { runLoad, shareOf, type Iteration } from '../load/model.ts';
 import { planIteration, scenarioFor } from '../load/plan.ts';
 import { Slots } from '../load/slots.ts';
 import { StreamProbe, type ProbeResult } from '../probes/stream-probe.ts';
-import { openTarget, type LiveTarget } from '../targets/target.ts';
+import { openTarget, streamHeaders, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
 import { SampleSpool } from './sample-spool.ts';
 
@@ -88,7 +88,7 @@ export function createShard(input: ShardInput): Shard {
       sc,
       targets.map((t) => ({
         ...t.pathFor(sc.route),
-        headers: { ...t.config.headers, ...sc.headers, 'content-type': 'application/json', accept: 'text/event-stream', [cfg.requestIdHeader]: '' } as Record<string, string>,
+        headers: streamHeaders(t.config, sc.headers, cfg.requestIdHeader, ''),
       })),
     ]),
   );

@@ -13,9 +13,20 @@ export interface LiveTarget {
   close(): Promise<void>;
 }
 
+/** Method and path on a target for a logical route (the base URL's path prefix included). */
+export function routeOn(config: ResolvedTarget, route: string): { method: string; path: string } {
+  const r = config.routes[route];
+  if (!r) throw new Error(`target "${config.name}" has no route "${route}"`);
+  return { method: r.method, path: new URL(config.baseUrl).pathname.replace(/\/+$/, '') + r.path };
+}
+
+/** The headers of a stream request to a target for a scenario: the target's, the scenario's, JSON in, SSE out, the request id. */
+export function streamHeaders(config: ResolvedTarget, scenarioHeaders: Record<string, string> | undefined, requestIdHeader: string, requestId: string): Record<string, string> {
+  return { ...config.headers, ...scenarioHeaders, 'content-type': 'application/json', accept: 'text/event-stream', [requestIdHeader]: requestId };
+}
+
 export function openTarget(config: ResolvedTarget, timeouts: TimeoutsConfig): LiveTarget {
   const url = new URL(config.baseUrl);
-  const prefix = url.pathname.replace(/\/+$/, '');
   const pool = new Pool(url.origin, {
     connections: config.connections ?? null,
     connect: { timeout: timeouts.connect },
@@ -28,11 +39,7 @@ export function openTarget(config: ResolvedTarget, timeouts: TimeoutsConfig): Li
     config,
     pool,
     classify: compileProfile(config.stream),
-    pathFor(route) {
-      const r = config.routes[route];
-      if (!r) throw new Error(`target "${config.name}" has no route "${route}"`);
-      return { method: r.method, path: prefix + r.path };
-    },
+    pathFor: (route) => routeOn(config, route),
     async close() {
       await pool.destroy();
     },
