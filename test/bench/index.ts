@@ -181,14 +181,20 @@ async function main() {
       ['parityRaw', () => clientRate('parityRaw', json.url)],
     ];
     const requestBytes: Record<string, number> = {};
+    const clientReported: Record<string, number[]> = Object.fromEntries(Object.keys(tput).map((k) => [k, []]));
     for (let r = 0; r < REPEATS; r++) {
       const order = r % 2 === 0 ? tools : [...tools].reverse();
       for (const [name, fn] of order) {
         const v = await fn();
-        const served = (await (await fetch(`${json.url}/stats`)).json()) as { requests: number; meanBytes: number };
-        tput[name]!.push(v ?? NaN); // NaN: this tool could not run (wrk missing); medians skip it
+        const served = (await (await fetch(`${json.url}/stats`)).json()) as { requests: number; meanBytes: number; perSecond: number[] };
+        // Every client's rate as the server counted it, the same way for all: the full seconds
+        // between the first (connections opening, JIT warm-up) and the last (winding down).
+        const steady = served.perSecond.slice(1, -1);
+        const rate = v === null || steady.length < 2 ? NaN : steady.reduce((a, b) => a + b, 0) / steady.length;
+        tput[name]!.push(rate); // NaN: this tool could not run (wrk missing); medians skip it
+        clientReported[name]!.push(v ?? NaN);
         if (served.requests) requestBytes[name] = Math.round(served.meanBytes);
-        log(`  repeat ${r + 1} ${name}: ${v === null ? 'n/a' : Math.round(v)} req/s (mean request ${served.meanBytes.toFixed(0)} bytes)`);
+        log(`  repeat ${r + 1} ${name}: ${Number.isNaN(rate) ? 'n/a' : Math.round(rate)} req/s steady (${v === null ? 'n/a' : Math.round(v)} over the whole run; mean request ${served.meanBytes.toFixed(0)} bytes)`);
       }
     }
     // Every tool must have sent the server the same request (± a few bytes of iteration digits).
@@ -205,6 +211,7 @@ async function main() {
     results.throughput = {
       medians: m,
       runs: tput,
+      clientReportedRuns: clientReported,
       meanRequestBytes: requestBytes,
       parityVsUndici: ratio('parity', 'undici'),
       parityVsUndiciDispatch: ratio('parity', 'undiciDispatch'),

@@ -94,6 +94,21 @@ describe('sample spool', () => {
     expect(got).toEqual(pairs.map(asJson));
   });
 
+  it('gives back strings it leaves out as repeats (same target as before, same id and scenario as the pair) as written', async () => {
+    const file = tempFile();
+    const spool = new SampleSpool(file);
+    const pairs: PairedSample[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const p = pair(i, { ...everyField, target: `python-api-${Math.floor(i / 7) % 3}`, gapsMs: Array.from({ length: 40 }, (_, g) => g) });
+      if (i % 5 === 0) p.candidate = { ...p.candidate, requestId: `other-${i}`, target: `node-api-${i % 2}` };
+      if (i % 11 === 0) p.baseline = { ...p.baseline, scenario: `scenario-${i}` };
+      pairs.push(p);
+    }
+    for (const p of pairs) spool.write(p);
+    await spool.end();
+    expect(lines(file)).toEqual(pairs.map(asJson));
+  });
+
   it('writes an empty samples file when no pair came', async () => {
     const file = tempFile();
     await new SampleSpool(file).end();
