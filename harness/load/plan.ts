@@ -84,6 +84,9 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
   return value;
 }
 
+/** Serialized prompt strings kept per body string (beyond this, the rest are serialized per request). */
+const PROMPT_CACHE_SIZE = 10_000;
+
 type BodyTemplate = (vars: Record<string, string>) => string | undefined;
 const bodyTemplates = new WeakMap<object, BodyTemplate>();
 
@@ -117,9 +120,21 @@ function compileBody(template: unknown): BodyTemplate {
     at = j + m.length;
   }
   fixed.push(skeleton.slice(at));
+  const renderers = slots.map(compileTemplate);
+  // A string that holds the prompt and nothing else per request (`{{prompt}}`) is serialized once
+  // per prompt: prompt sets are small and repeat.
+  const byPrompt = slots.map((slot) => ([...slot.matchAll(PLACEHOLDER)].every((m) => m[1] === 'prompt') ? new Map<string, string>() : undefined));
   const compiled: BodyTemplate = (vars) => {
     let out = fixed[0]!;
-    for (let i = 0; i < slots.length; i++) out += JSON.stringify(render(slots[i]!, vars)) + fixed[i + 1]!;
+    for (let i = 0; i < slots.length; i++) {
+      const cache = byPrompt[i];
+      let json = cache?.get(vars.prompt!);
+      if (json === undefined) {
+        json = JSON.stringify(renderers[i]!(vars));
+        if (cache && cache.size < PROMPT_CACHE_SIZE && typeof vars.prompt === 'string') cache.set(vars.prompt, json);
+      }
+      out += json + fixed[i + 1]!;
+    }
     return out;
   };
   const probe = { iteration: '7', request_id: 'r"\\-7', prompt: 'p\n"{{x}}', session_id: 's-7' };

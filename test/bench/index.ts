@@ -34,6 +34,11 @@ const median = (xs: number[]) => {
   const ok = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return ok.length ? ok[ok.length >> 1]! : NaN;
 };
+/** The q-quantile of xs (nearest rank). */
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+};
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function startChild(script: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
@@ -95,16 +100,15 @@ function parserBare(chunks: Buffer[]): number {
   return bytes / ((performance.now() - t0) / 1000);
 }
 
-/** A dispatcher that answers 200 with the chunks, calling the handler as undici's does (the controller API). */
+/** A dispatcher that answers 200 with the chunks, calling the handler as undici's core does (the probe's handler API). */
 function memoryDispatcher(chunks: Buffer[]): Dispatcher {
-  const controller = { abort() {}, pause() {}, resume() {}, aborted: false, paused: false, reason: null };
+  const rawHeaders = [Buffer.from('content-type'), Buffer.from('text/event-stream')];
   return {
     dispatch(_opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
-      const c = controller as unknown as Dispatcher.DispatchController;
-      handler.onRequestStart?.(c, {});
-      handler.onResponseStart?.(c, 200, { 'content-type': 'text/event-stream' }, 'OK');
-      for (const chunk of chunks) handler.onResponseData?.(c, chunk);
-      handler.onResponseEnd?.(c, {});
+      handler.onConnect?.(() => undefined);
+      handler.onHeaders?.(200, rawHeaders, () => undefined, 'OK');
+      for (const chunk of chunks) handler.onData?.(chunk);
+      handler.onComplete?.(null);
       return true;
     },
   } as unknown as Dispatcher;
@@ -182,6 +186,7 @@ async function main() {
     ];
     const requestBytes: Record<string, number> = {};
     const clientReported: Record<string, number[]> = Object.fromEntries(Object.keys(tput).map((k) => [k, []]));
+    const fullSeconds: Record<string, number[]> = Object.fromEntries(Object.keys(tput).map((k) => [k, []]));
     for (let r = 0; r < REPEATS; r++) {
       const order = r % 2 === 0 ? tools : [...tools].reverse();
       for (const [name, fn] of order) {
@@ -192,6 +197,7 @@ async function main() {
         const steady = served.perSecond.slice(1, -1);
         const rate = v === null || steady.length < 2 ? NaN : steady.reduce((a, b) => a + b, 0) / steady.length;
         tput[name]!.push(rate); // NaN: this tool could not run (wrk missing); medians skip it
+        if (v !== null) fullSeconds[name]!.push(...steady);
         clientReported[name]!.push(v ?? NaN);
         if (served.requests) requestBytes[name] = Math.round(served.meanBytes);
         log(`  repeat ${r + 1} ${name}: ${Number.isNaN(rate) ? 'n/a' : Math.round(rate)} req/s steady (${v === null ? 'n/a' : Math.round(v)} over the whole run; mean request ${served.meanBytes.toFixed(0)} bytes)`);
@@ -202,15 +208,23 @@ async function main() {
     if (Math.max(...sizes) - Math.min(...sizes) > 8) throw new Error(`the tools sent requests of different sizes: ${JSON.stringify(requestBytes)}`);
     json.child.kill('SIGTERM');
     const m = Object.fromEntries(Object.entries(tput).map(([k, v]) => [k, median(v)]).filter(([, v]) => !Number.isNaN(v)));
-    // The machine's speed drifts between repeats (other jobs on the host): a ratio is the median of
-    // the ratios within each repeat, where both runs saw the same machine, not a ratio of medians.
+    // The machine's speed drifts between repeats and jumps within them (other jobs on the host:
+    // a client's rate can halve from one second to the next). Two estimates, both reported:
+    // - repeats: the median of the ratios within each repeat, where both runs were neighbours in
+    //   time (not a ratio of medians);
+    // - best: the ratio of the clients' best seconds (the 90th percentile of every full second of
+    //   every repeat). Interference only ever slows a client down, so a client's best seconds are
+    //   its speed on the machine undisturbed (what timeit's minimum is to a timing).
+    const best = Object.fromEntries(Object.entries(fullSeconds).filter(([, v]) => v.length > 0).map(([k, v]) => [k, quantile(v, 0.9)]));
     const ratio = (a: string, b: string) => {
-      const r = median(tput[a]!.map((v, i) => v / tput[b]![i]!));
-      return Number.isNaN(r) ? null : r;
+      const repeats = median(tput[a]!.map((v, i) => v / tput[b]![i]!));
+      return Number.isNaN(repeats) || !best[a] || !best[b] ? null : { repeats, best: best[a] / best[b] };
     };
     results.throughput = {
       medians: m,
+      best,
       runs: tput,
+      fullSeconds,
       clientReportedRuns: clientReported,
       meanRequestBytes: requestBytes,
       parityVsUndici: ratio('parity', 'undici'),
@@ -283,26 +297,31 @@ async function main() {
 }
 
 function table(r: Record<string, unknown>): string {
-  const t = r.throughput as { medians: Record<string, number>; parityVsUndici: number | null; parityVsUndiciDispatch: number | null; parityVsAutocannon: number | null; parityVsWrk: number | null; workers2VsWorkers1: number | null; rawVsAutocannon: number | null; wrk: string } | undefined;
+  type Ratio = { repeats: number; best: number } | null;
+  const t = r.throughput as { medians: Record<string, number>; best: Record<string, number>; parityVsUndici: Ratio; parityVsUndiciDispatch: Ratio; parityVsAutocannon: Ratio; parityVsWrk: Ratio; workers2VsWorkers1: Ratio; rawVsAutocannon: Ratio; wrk: string } | undefined;
   const s = (r.streamScale ?? []) as { streams: number; parity: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; bare: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; errorP99Ratio: number; rssRatio: number }[];
   const p = r.parser as { probeBytesPerSec: number; bareBytesPerSec: number; overhead: number } | undefined;
   const sum = r.summaries as { millionSamplesMs: number } | undefined;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
-  const fr = (v: number | null) => (v === null ? '–' : `${f(v)}×`);
+  const fr = (v: Ratio) => (v === null ? '–' : `${f(v.repeats)}× / ${f(v.best)}×`);
+  /** A throughput: the median of the repeats' steady rates (the best seconds' rate). */
+  const rate = (k: string) => (t!.medians[k] === undefined ? 'n/a' : `${Math.round(t!.medians[k])} (best ${Math.round(t!.best[k]!)})`);
   const lines = [
-    `machine: ${m.cpus} × ${m.model}, ${m.memGb} GB, Node ${m.node}; medians of ${(r.settings as { repeats: number }).repeats} alternating repeats (ratios: median of the per-repeat ratios)`,
+    `machine: ${m.cpus} × ${m.model}, ${m.memGb} GB, Node ${m.node}; medians of ${(r.settings as { repeats: number }).repeats} alternating repeats`,
+    'throughput: req/s counted by the server over the full seconds of each run (not the first or last); median of the repeats (best: 90th percentile of all those seconds);',
+    'throughput ratios: median of the per-repeat ratios / ratio of the best seconds',
     '',
     '| measurement | parity | reference | ratio |',
     '|---|---|---|---|',
     ...(t
       ? [
-          `| JSON throughput, 50 conns (req/s) | ${Math.round(t.medians.parity!)} | bare undici Pool loop (request()) ${Math.round(t.medians.undici!)} | ${fr(t.parityVsUndici)} |`,
-          `| | | bare undici dispatch() loop ${Math.round(t.medians.undiciDispatch!)} | ${fr(t.parityVsUndiciDispatch)} |`,
-          `| | | autocannon ${Math.round(t.medians.autocannon!)} | ${fr(t.parityVsAutocannon)} |`,
-          `| | | ${t.medians.wrk ? `wrk ${Math.round(t.medians.wrk)}` : `wrk: ${t.wrk}`} | ${fr(t.parityVsWrk)} |`,
-          `| --workers 2 vs 1 (req/s) | ${Math.round(t.medians.parityWorkers2!)} | workers 1: ${Math.round(t.medians.parity!)} | ${fr(t.workers2VsWorkers1)} |`,
-          `| \`parity raw\` (autocannon underneath), 50 conns (req/s) | ${Math.round(t.medians.parityRaw!)} | standalone autocannon ${Math.round(t.medians.autocannon!)} | ${fr(t.rawVsAutocannon)} |`,
+          `| JSON throughput, 50 conns (req/s) | ${rate('parity')} | bare undici Pool loop (request()) ${rate('undici')} | ${fr(t.parityVsUndici)} |`,
+          `| | | bare undici dispatch() loop ${rate('undiciDispatch')} | ${fr(t.parityVsUndiciDispatch)} |`,
+          `| | | autocannon ${rate('autocannon')} | ${fr(t.parityVsAutocannon)} |`,
+          `| | | ${t.medians.wrk ? `wrk ${rate('wrk')}` : `wrk: ${t.wrk}`} | ${fr(t.parityVsWrk)} |`,
+          `| --workers 2 vs 1 (req/s) | ${rate('parityWorkers2')} | workers 1: ${rate('parity')} | ${fr(t.workers2VsWorkers1)} |`,
+          `| \`parity raw\` (autocannon underneath), 50 conns (req/s) | ${rate('parityRaw')} | standalone autocannon ${rate('autocannon')} | ${fr(t.rawVsAutocannon)} |`,
         ]
       : []),
     ...s.flatMap((x) => [
