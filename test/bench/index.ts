@@ -23,7 +23,7 @@ import { STREAM_PRESETS } from '../../harness/targets/stream-presets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const STREAM_SIZES = (process.env.BENCH_STREAMS ?? '100,1000,5000').split(',').map(Number);
