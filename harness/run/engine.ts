@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +45,18 @@ export interface RunOutput {
   runJson: string;
   /** The measured pairs, read back from samples.ndjson on first access (for tests and small runs; stream the file for big ones). */
   readonly pairs: PairedSample[];
+}
+
+/** Runs broken off by an error (preflight failed, a crash), by the error thrown: see `brokenRunOf`. */
+const brokenRuns = new WeakMap<object, RunOutput>();
+
+/**
+ * The run an error from `runParity` broke off, if it got as far as writing run.json (marked
+ * incomplete, with everything measured until then): so the caller can still give it a verdict,
+ * fire its hooks and render its reports.
+ */
+export function brokenRunOf(err: unknown): RunOutput | undefined {
+  return typeof err === 'object' && err !== null ? brokenRuns.get(err) : undefined;
 }
 
 export function newRunId(now = new Date()): string {
@@ -121,6 +134,19 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     return r;
   };
   const write = async (result: RunResult) => writeFile(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
+  const output = (result: RunResult): RunOutput => {
+    let pairs: PairedSample[] | undefined;
+    const file = path.join(dir, samplesFile);
+    return {
+      result,
+      dir,
+      runJson,
+      // A run broken off before its load (preflight) has no samples file.
+      get pairs() {
+        return (pairs ??= existsSync(file) ? readPairsSync(file) : []);
+      },
+    };
+  };
 
   // Written first, so even a killed process leaves a run.json that says it did not finish.
   await write(build(null));
@@ -144,7 +170,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       incompleteReason = signal.aborted ? 'interrupted' : undefined;
       const result = build(new Date().toISOString());
       await write(result);
-      return { result, dir, runJson, pairs: [] };
+      return output(result);
     }
     const stats = createLiveStats(loaded.baseline.name, loaded.candidate.name, { iterations: plan.iterations, duration: plan.durationMs });
     opts.onStart?.(stats);
@@ -173,20 +199,14 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     incompleteReason = signal.aborted ? 'interrupted' : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;
-    await write(build(new Date().toISOString()));
+    const result = build(new Date().toISOString());
+    await write(result);
+    if (typeof err === 'object' && err !== null) brokenRuns.set(err, output(result));
     throw err;
   }
   const result = build(new Date().toISOString());
   await write(result);
-  let pairs: PairedSample[] | undefined;
-  return {
-    result,
-    dir,
-    runJson,
-    get pairs() {
-      return (pairs ??= readPairsSync(path.join(dir, samplesFile)));
-    },
-  };
+  return output(result);
 }
 
 function scrub(text: string, secrets: readonly string[]): string {

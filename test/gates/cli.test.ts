@@ -103,6 +103,33 @@ describe('parity run --policy and parity gate', () => {
     }
   });
 
+  it('a run broken off by a failed preflight: exit 3 with the error, yet its verdict (inconclusive), hooks and reports', async () => {
+    const promoted = path.join(ws.dir, 'promoted-broken');
+    const held = path.join(ws.dir, 'held-broken');
+    const p = policy('broken', `gates:\n  - { metric: error_rate, threshold: "<= 50%", minSamples: 1 }\nhooks:\n  onPass:\n    exec: ${marker(promoted)}\n  onInconclusive:\n    exec: ${marker(held)}\n`);
+    const file = path.join(ws.dir, 'parity-down.config.json');
+    // Nothing listens on port 1: the candidate's health check is refused.
+    const cfg = streamConfig({ baselineUrl: base.url, candidateUrl: 'http://127.0.0.1:1', promptsFile: ws.promptsFile, load: { vus: 2, iterations: 10 } });
+    cfg.targets[1]!.health = ['/health'];
+    writeFileSync(file, JSON.stringify(cfg));
+    const c = captureIO();
+    expect(await main(['run', file, '--policy', p, '--out', ws.out, '--quiet'], c.io), c.out).toBe(3);
+    expect(c.err).toMatch(/PARITY_PREFLIGHT_FAILED/);
+    expect(c.out).toMatch(/INCOMPLETE: preflight failed/);
+    expect(c.out).toMatch(/verdict: INCONCLUSIVE \(policy broken\)/);
+    expect(c.out).toMatch(/run incomplete \(preflight failed\)/);
+    expect(existsSync(promoted)).toBe(false);
+    expect(readFileSync(held, 'utf8')).toBe('inconclusive');
+    const runJson = runJsonOf(c.out);
+    const run = read(runJson);
+    expect(run).toMatchObject({ complete: false, incompleteReason: 'preflight failed', samples: { pairs: 0 } });
+    expect(run.verdict).toMatchObject({ status: 'inconclusive', policy: 'broken' });
+    expect(run.hooks).toMatchObject([{ on: 'inconclusive', ok: true }]);
+    const reports = /reports: (.*)/.exec(c.out)![1]!.split(', ');
+    expect(reports.map((f) => path.basename(f)).sort()).toEqual(['junit.xml', 'report.html', 'summary.md']);
+    expect(readFileSync(path.resolve(reports.find((f) => f.endsWith('summary.md'))!), 'utf8')).toMatch(/preflight failed/);
+  });
+
   it('--dry-run prints the hook and runs nothing', async () => {
     const flag = path.join(ws.dir, 'dry-flag');
     const p = policy('dry', `minSamples: 5\ngates:\n  - { metric: completion.p50, threshold: "<= 0.5x baseline" }\nhooks:\n  onFail:\n    exec: ${marker(flag)}\n`);
