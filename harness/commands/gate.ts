@@ -4,9 +4,9 @@ import type { LoadedConfig } from '../config/load.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { evaluatePolicy, scenarioRoutes } from '../gates/evaluate.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
+import { gatePair, type GatePair } from '../gates/metrics.ts';
 import { appendAudit, auditFileFor } from '../hooks/audit.ts';
 import { fireHooks } from '../hooks/fire.ts';
-import type { PairedSample } from '../metrics/sample.ts';
 import { renderVerdict } from '../reporters/verdict.ts';
 import { renderStoredRun } from './report.ts';
 import { readRunWithPairs } from '../run/read.ts';
@@ -21,7 +21,7 @@ export const gateCommand: Command = {
     const file = positionals[0];
     const ref = values.policy as string | undefined;
     if (!file || !ref) throw new UsageError('parity gate needs a run.json and a policy: parity gate reports/<run-id>/run.json --policy seed-000-stage-b');
-    const { run, pairs } = await readRunWithPairs(file);
+    const { run, pairs } = await readRunWithPairs(file, gatePair);
     const policy = await loadPolicy(ref, io.env);
     checkScopes(policy, runScopes(run, file));
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);
@@ -53,7 +53,7 @@ function runScopes(run: RunResult, file: string): RunScopes {
  * (0 pass, 1 fail, 2 inconclusive).
  */
 export async function applyPolicy(
-  input: { run: RunResult; pairs: readonly PairedSample[]; runJson: string; policy: LoadedPolicy; dryRun: boolean },
+  input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean },
   io: CliIO,
 ): Promise<number> {
   const { run, policy, runJson } = input;

@@ -8,6 +8,7 @@ import { startProgress } from '../reporters/progress.ts';
 import { renderStoredRun } from './report.ts';
 import { reportError, type CliIO, type Command } from '../cli.ts';
 import { applyPolicy, preparePolicy } from './gate.ts';
+import { gatePair } from '../gates/metrics.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -86,7 +87,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   const conclude = async (out: RunOutput): Promise<number | undefined> => {
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
     // The verdict and hook results go into run.json first; the reports render the final run.json.
-    const code = policy ? await applyPolicy({ run: out.result, pairs: out.pairs, runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
+    const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
     // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
     const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
     io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);

@@ -1,15 +1,14 @@
-import type { PairedSample } from '../metrics/sample.ts';
 import { percentiles } from '../metrics/percentiles.ts';
 import type { GateResult, RunResult, Verdict } from '../run/result.ts';
 import { pairedBootstrap } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
-import type { CountMetric, RateMetric, ValueMetric } from './metrics.ts';
+import type { CountMetric, GatePair, RateMetric, ValueMetric } from './metrics.ts';
 import { upper, type Op } from './threshold.ts';
 
 /**
- * Policy + run + paired samples → Verdict. Pure: no I/O, no clock unless `now` is left out, and
+ * Policy + run + paired samples (as the gates keep them: `gatePair`) → Verdict. Pure: no I/O, no clock unless `now` is left out, and
  * the bootstrap is seeded, so the same inputs always give the same verdict.
  *
  * A gate is judged on the confidence interval of its compared quantity: pass only when the whole
@@ -17,7 +16,7 @@ import { upper, type Op } from './threshold.ts';
  * inconclusive. Exact counts have no interval and are judged as observed. Too few samples, no
  * data, an incomplete run or harness-health warnings never give a pass.
  */
-export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: readonly PairedSample[], now: Date = new Date()): Verdict {
+export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], now: Date = new Date()): Verdict {
   const z = zFor(policy.confidence);
   const gates = policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z));
   const reasons: string[] = [];
@@ -53,7 +52,7 @@ interface Measured {
   noData?: string;
 }
 
-function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly PairedSample[], z: number): GateResult {
+function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
   const scope = scopeOf(g, run);
   const pairs = scope ? allPairs.filter((p) => scope.has(p.scenario)) : allPairs;
   const m = g.metric;
@@ -123,7 +122,7 @@ export function scenarioRoutes(run: RunResult): { name: string; route: string }[
   return scenarios.filter((s): s is { name: string; route: string } => typeof s?.name === 'string' && typeof s?.route === 'string');
 }
 
-function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly PairedSample[], policy: LoadedPolicy): Measured {
+function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly GatePair[], policy: LoadedPolicy): Measured {
   const b = pairs.map((p) => m.read(p.baseline));
   const c = pairs.map((p) => m.read(p.candidate));
   const bv = b.filter((v): v is number => v !== undefined);
@@ -147,7 +146,7 @@ function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly PairedSam
   return measured;
 }
 
-function measureRate(m: RateMetric, g: ResolvedGate, pairs: readonly PairedSample[], z: number): Measured {
+function measureRate(m: RateMetric, g: ResolvedGate, pairs: readonly GatePair[], z: number): Measured {
   let kB = 0;
   let nB = 0;
   let kC = 0;
@@ -173,7 +172,7 @@ function measureRate(m: RateMetric, g: ResolvedGate, pairs: readonly PairedSampl
   return measured;
 }
 
-function measureCount(m: CountMetric, run: RunResult, pairs: readonly PairedSample[], scope: Set<string> | null): Measured {
+function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[], scope: Set<string> | null): Measured {
   if (m.source === 'streams') {
     const kB = pairs.filter((p) => m.event!(p.baseline)).length;
     const kC = pairs.filter((p) => m.event!(p.candidate)).length;

@@ -1,4 +1,4 @@
-import { INTERRUPTIONS, type StreamSample } from '../metrics/sample.ts';
+import { INTERRUPTIONS, type PairedSample, type StreamSample } from '../metrics/sample.ts';
 import type { RunResult } from '../run/result.ts';
 
 /**
@@ -11,6 +11,40 @@ import type { RunResult } from '../run/result.ts';
  *   count  an exact count (no interval): outcome counts, contract drift, assertion failures, dropped
  */
 export type Comparison = 'absolute' | 'ratio' | 'delta';
+
+/**
+ * What gate metrics read of a stream, and all the gates keep of it: a long run's pairs (millions
+ * of them on a nightly run) fit in memory this way, without ids, names or gaps between events.
+ */
+export type GateSample = Pick<
+  StreamSample,
+  'outcome' | 'status' | 'headersMs' | 'firstEventMs' | 'firstContentMs' | 'completionMs' | 'dispatchLagMs' | 'contentChars' | 'expectsCitations' | 'citations'
+>;
+export interface GatePair {
+  scenario: string;
+  baseline: GateSample;
+  candidate: GateSample;
+}
+
+/** A pair as the gates keep it (every sample is also a GateSample; this drops the rest). */
+export function gatePair(p: PairedSample): GatePair {
+  return { scenario: p.scenario, baseline: gateSample(p.baseline), candidate: gateSample(p.candidate) };
+}
+
+function gateSample(s: StreamSample): GateSample {
+  return {
+    outcome: s.outcome,
+    status: s.status,
+    headersMs: s.headersMs,
+    firstEventMs: s.firstEventMs,
+    firstContentMs: s.firstContentMs,
+    completionMs: s.completionMs,
+    dispatchLagMs: s.dispatchLagMs,
+    contentChars: s.contentChars,
+    expectsCitations: s.expectsCitations,
+    citations: s.citations,
+  };
+}
 export const STATS = ['p50', 'p90', 'p95', 'p99', 'mean'] as const;
 export type Stat = (typeof STATS)[number];
 
@@ -20,7 +54,7 @@ export interface ValueMetric {
   unit: 'ms' | 'chars/s';
   stat: Stat;
   /** The stream's value, or undefined when the stream has none (e.g. no completion). */
-  read(s: StreamSample): number | undefined;
+  read(s: GateSample): number | undefined;
   comparisons: readonly Comparison[];
   describe: string;
 }
@@ -30,7 +64,7 @@ export interface RateMetric {
   name: string;
   unit: 'rate';
   /** Whether the stream counts in the denominator, and whether it is an event. */
-  read(s: StreamSample): { counted: boolean; event: boolean };
+  read(s: GateSample): { counted: boolean; event: boolean };
   comparisons: readonly Comparison[];
   describe: string;
 }
@@ -48,7 +82,7 @@ export interface CountMetric {
   unit: 'count';
   source: 'streams' | 'contracts' | 'load';
   /** Stream counts: a per-stream event. */
-  event?(s: StreamSample): boolean;
+  event?(s: GateSample): boolean;
   /** Contract/load counts: read from run.json, scoped to the given scenarios (null = all). */
   fromRun?(run: RunResult, scenarios: ReadonlySet<string> | null): CountReading | null;
   comparisons: readonly Comparison[];
@@ -57,11 +91,11 @@ export interface CountMetric {
 
 export type Metric = ValueMetric | RateMetric | CountMetric;
 
-const is2xx = (s: StreamSample) => s.status !== undefined && s.status >= 200 && s.status < 300;
+const is2xx = (s: GateSample) => s.status !== undefined && s.status >= 200 && s.status < 300;
 /** Latencies count from the iteration's intended start, as in the run.json summaries (coordinated omission). */
-const fromIntended = (s: StreamSample, ms: number | undefined) => (ms === undefined ? undefined : ms + (s.dispatchLagMs ?? 0));
+const fromIntended = (s: GateSample, ms: number | undefined) => (ms === undefined ? undefined : ms + (s.dispatchLagMs ?? 0));
 
-const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: StreamSample) => number | undefined; describe: string }[] = [
+const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: GateSample) => number | undefined; describe: string }[] = [
   { base: 'headers', unit: 'ms', read: (s) => fromIntended(s, s.headersMs), describe: 'time to response headers' },
   { base: 'first_event', unit: 'ms', read: (s) => fromIntended(s, s.firstEventMs), describe: 'time to the first SSE event' },
   { base: 'first_content', unit: 'ms', read: (s) => fromIntended(s, s.firstContentMs), describe: 'time to the first event with content text' },
@@ -93,7 +127,7 @@ const RATE_SOURCES: Omit<RateMetric, 'kind' | 'unit' | 'comparisons'>[] = [
   },
   ...INTERRUPTIONS.map((kind) => ({
     name: `interruption_rate.${kind}`,
-    read: (s: StreamSample) => ({ counted: is2xx(s), event: is2xx(s) && s.outcome === kind }),
+    read: (s: GateSample) => ({ counted: is2xx(s), event: is2xx(s) && s.outcome === kind }),
     describe: `streams ended as "${kind}" after 2xx headers / streams with 2xx headers`,
   })),
   {
@@ -144,7 +178,7 @@ function build(): Map<string, Metric> {
     }
   }
   for (const r of RATE_SOURCES) m.set(r.name, { kind: 'rate', unit: 'rate', comparisons: ['absolute', 'ratio', 'delta'], ...r });
-  const streamCount = (name: string, event: (s: StreamSample) => boolean, describe: string): CountMetric => ({
+  const streamCount = (name: string, event: (s: GateSample) => boolean, describe: string): CountMetric => ({
     kind: 'count',
     name,
     unit: 'count',

@@ -18,7 +18,8 @@ import { describePreflightFailures, runPreflight } from '../targets/preflight.ts
 import { openTarget } from '../targets/target.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
-import { readPairsSync } from './pairs.ts';
+import { collectPairs, readPairsSync } from './pairs.ts';
+import { SPOOL_SUFFIX } from './sample-spool.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type HarnessHealth, type PreflightCheckResult, type RunResult } from './result.ts';
 import { createShard, type ShardState } from './shard.ts';
 import { runWorkers } from './workers.ts';
@@ -45,6 +46,8 @@ export interface RunOutput {
   runJson: string;
   /** The measured pairs, read back from samples.ndjson on first access (for tests and small runs; stream the file for big ones). */
   readonly pairs: PairedSample[];
+  /** The measured pairs read back line by line, each kept as `view` makes it (any run size: the gates keep a few fields). */
+  collectPairs<T>(view: (p: PairedSample) => T): Promise<T[]>;
 }
 
 /** Runs broken off by an error (preflight failed, a crash), by the error thrown: see `brokenRunOf`. */
@@ -145,6 +148,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       get pairs() {
         return (pairs ??= existsSync(file) ? readPairsSync(file) : []);
       },
+      collectPairs: async (view) => (existsSync(file) || existsSync(file + SPOOL_SUFFIX) ? collectPairs(file, view) : []),
     };
   };
 

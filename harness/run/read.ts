@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PairedSample } from '../metrics/sample.ts';
 import { fromZodIssues } from '../config/issues.ts';
 import { ParityError } from '../errors.ts';
 import { RUN_SCHEMA_VERSION, RunResult } from './result.ts';
+import { collectPairs } from './pairs.ts';
 import { ensureSamples } from './sample-spool.ts';
 import { TOOL_VERSION } from '../version.ts';
 
@@ -55,28 +57,17 @@ export function parseRun(file: string, text: string): RunResult {
 
 /**
  * A stored run.json and the samples.ndjson it names, checked against each other: what `parity gate`
- * needs to re-judge a run (the gates' intervals resample the paired samples).
+ * needs to re-judge a run (the gates' intervals resample the paired samples). The samples are read
+ * line by line (a long run's file is larger than one string can be) and each pair is kept as
+ * `view` makes it (the gates keep a few fields of each).
  */
-export async function readRunWithPairs(file: string): Promise<{ run: RunResult; pairs: PairedSample[] }> {
+export async function readRunWithPairs<T>(file: string, view: (p: PairedSample) => T): Promise<{ run: RunResult; pairs: T[] }> {
   const run = await readRun(file);
   const bad = (msg: string) => new ParityError('PARITY_RUN_FILE_INVALID', `${file}: ${msg}`);
   const samplesFile = path.join(path.dirname(file), run.samples.file);
   await ensureSamples(samplesFile);
-  let text: string;
-  try {
-    text = await readFile(samplesFile, 'utf8');
-  } catch {
-    throw bad(`its samples file ${samplesFile} is missing; gates need the paired samples for their confidence intervals`);
-  }
-  const pairs: PairedSample[] = [];
-  for (const [i, line] of text.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    try {
-      pairs.push(JSON.parse(line) as PairedSample);
-    } catch {
-      throw bad(`${run.samples.file} line ${i + 1} is not JSON`);
-    }
-  }
+  if (!existsSync(samplesFile)) throw bad(`its samples file ${samplesFile} is missing; gates need the paired samples for their confidence intervals`);
+  const pairs = await collectPairs(samplesFile, view, (line) => bad(`${run.samples.file} line ${line} is not JSON`));
   if (pairs.length !== run.samples.pairs) throw bad(`${run.samples.file} holds ${pairs.length} pairs but run.json says ${run.samples.pairs}; the files do not belong together`);
   return { run, pairs };
 }

@@ -167,5 +167,12 @@ describe('parity run --policy and parity gate', () => {
     const g = captureIO();
     expect(await main(['gate', runJson, '--policy', 'seed-000-stage-b'], g.io)).toBe(3);
     expect(g.err).toMatch(/PARITY_RUN_FILE_INVALID[\s\S]*holds 3 pairs but run.json says 10/);
+    // A line that is not JSON is named by its number (the file is read line by line).
+    const lines = readFileSync(samples, 'utf8').split('\n');
+    lines[1] = '{"requestId": "cut';
+    writeFileSync(samples, lines.join('\n'));
+    const j = captureIO();
+    expect(await main(['gate', runJson, '--policy', 'seed-000-stage-b'], j.io)).toBe(3);
+    expect(j.err).toMatch(/PARITY_RUN_FILE_INVALID[\s\S]*samples\.ndjson line 2 is not JSON/);
   });
 });

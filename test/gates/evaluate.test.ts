@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, judge } from '../../harness/gates/evaluate.ts';
+import { gatePair } from '../../harness/gates/metrics.ts';
 import { moverRatio, newcombeDiff, wilson, zFor } from '../../harness/gates/intervals.ts';
 import type { GateInput } from '../../harness/gates/policy.ts';
 import type { StreamSample } from '../../harness/metrics/sample.ts';
@@ -17,6 +18,35 @@ async function one(gate: GateInput, ps = pairs(50, () => ({}), () => ({})), run:
 
 /** 50 pairs with constant completion times: zero variance, so the interval is the value itself. */
 const flat = (b: number, c: number) => pairs(50, () => ({ completionMs: b }), () => ({ completionMs: c }));
+
+describe('what the gates keep of a pair', () => {
+  it('gatePair keeps only the fields gate metrics read, and every kind of gate judges it as the whole pair', async () => {
+    const outcomes = ['complete', 'complete', 'complete', 'reset', 'stalled', 'http_error'] as const;
+    const ps = pairs(
+      240,
+      (i) => ({ headersMs: 5 + (i % 7), firstEventMs: 40 + (i % 11), firstContentMs: 41 + (i % 11), completionMs: 300 + (i % 37), contentChars: 80 + (i % 5), dispatchLagMs: i % 3, expectsCitations: i % 2 === 0, citations: i % 4 === 0 ? 1 : 0 }),
+      (i) => ({ headersMs: 6 + (i % 5), firstEventMs: 45 + (i % 13), firstContentMs: 46 + (i % 13), completionMs: 330 + (i % 41), contentChars: 82 + (i % 3), outcome: outcomes[i % 6]!, status: i % 6 === 5 ? 502 : 200, expectsCitations: i % 2 === 0, citations: i % 3 === 0 ? 1 : 0 }),
+    );
+    const policy = await policyOf([
+      { metric: 'completion.p95', threshold: '<= 1.20x baseline' },
+      { metric: 'first_content.p50', threshold: '<= baseline + 10ms' },
+      { metric: 'headers.p99', threshold: '<= 50ms' },
+      { metric: 'content_chars_per_sec.p50', threshold: '>= 0.9x baseline' },
+      { metric: 'error_rate', threshold: '<= +0.5pp' },
+      { metric: 'http_5xx_rate', threshold: '<= 5%' },
+      { metric: 'interruption_rate', threshold: '<= 2x baseline' },
+      { metric: 'citation_presence', threshold: '>= 95%' },
+      { metric: 'error_count', threshold: '<= 10' },
+    ]);
+    const run = runOf(ps);
+    const kept = ps.map(gatePair);
+    expect(Object.keys(kept[0]!).sort()).toEqual(['baseline', 'candidate', 'scenario']);
+    expect(Object.keys(kept[0]!.candidate).sort()).toEqual(['citations', 'completionMs', 'contentChars', 'dispatchLagMs', 'expectsCitations', 'firstContentMs', 'firstEventMs', 'headersMs', 'outcome', 'status']);
+    const whole = evaluatePolicy(policy, run, ps, NOW);
+    expect(whole.gates.map((g) => g.status)).toContain('fail');
+    expect(evaluatePolicy(policy, run, kept, NOW)).toEqual(whole);
+  });
+});
 
 describe('each comparison kind at, just inside and just outside its threshold', () => {
   it('absolute (latency): <= 1500ms', async () => {
