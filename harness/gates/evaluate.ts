@@ -8,8 +8,9 @@ import type { CountMetric, GatePair, RateMetric, ValueMetric } from './metrics.t
 import { upper, type Op } from './threshold.ts';
 
 /**
- * Policy + run + paired samples (as the gates keep them: `gatePair`) → Verdict. Pure: no I/O, no clock unless `now` is left out, and
- * the bootstrap is seeded, so the same inputs always give the same verdict.
+ * Policy + run + paired samples (as the gates keep them: `gatePair`) → Verdict. Pure: no I/O, no
+ * clock unless `now` is left out, and the bootstrap is seeded, so the same inputs always give the
+ * same verdict.
  *
  * A gate is judged on the confidence interval of its compared quantity: pass only when the whole
  * interval is within the limit, fail only when the whole interval is beyond it, otherwise

@@ -45,6 +45,7 @@ function gateSample(s: StreamSample): GateSample {
     citations: s.citations,
   };
 }
+
 export const STATS = ['p50', 'p90', 'p95', 'p99', 'mean'] as const;
 export type Stat = (typeof STATS)[number];
 
