@@ -1,20 +1,10 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ExitCode, ParityError, UsageError } from './errors.ts';
+import { parseArgs } from 'node:util';
+import { ExitCode, UsageError } from './errors.ts';
+import { reportError, type CliIO } from './io.ts';
+import type { Command } from './commands/command.ts';
 import { TOOL_VERSION } from './version.ts';
 
-export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
-
-/** A subcommand: its own flags, a usage line, and what it does. Resolves to the exit code. */
-export interface Command {
-  usage: string;
-  summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  execute(args: { values: Record<string, unknown>; positionals: string[] }, io: CliIO): Promise<number>;
-}
+export type { CliIO } from './io.ts';
 
 /** Name → loader. Each command lives in commands/<name>.ts and is loaded only when used. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -69,14 +59,4 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   } catch (err) {
     return reportError(err, io);
   }
-}
-
-export function reportError(err: unknown, io: CliIO): number {
-  if (err instanceof ParityError) {
-    io.stderr.write(`parity: ${err.code}\n${err.message}\n`);
-    return err.exitCode;
-  }
-  const e = err as Error;
-  io.stderr.write(`parity: PARITY_HARNESS_ERROR\n${e?.stack ?? String(err)}\n`);
-  return ExitCode.error;
 }

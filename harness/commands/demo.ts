@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChatFixture } from '../../fixtures/backends/chat-backend.ts';
-import type { CliIO, Command } from '../cli.ts';
+import type { CliIO, Command } from './command.ts';
 import { ExitCode } from '../errors.ts';
-import { executeRun, RUN_OPTIONS, runOptionsFrom, type RunCommandOptions } from './run.ts';
+import { executeRun, type RunCommandOptions } from '../pipeline/run.ts';
+import { RUN_OPTIONS, runOptionsFrom } from './run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_CONFIG = path.join(ROOT, 'scenarios', 'demo.config.ts');

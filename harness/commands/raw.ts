@@ -10,7 +10,7 @@ import { newRunId } from '../run/engine.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
 import { Timeouts } from '../config/schema.ts';
-import type { Command } from '../cli.ts';
+import type { Command } from './command.ts';
 
 /**
  * `parity raw <config>`: raw-throughput mode. The config's targets and requests, sent by

@@ -1,30 +1,9 @@
-import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { CliIO, Command } from '../cli.ts';
 import { UsageError } from '../errors.ts';
-import { REPORTER_NAMES, REPORTERS, writeReports, type ReporterName } from '../reporters/index.ts';
-import { readRun } from '../run/read.ts';
-
-export interface RenderOptions {
-  formats?: readonly ReporterName[];
-  /** Folder for the reports; default: beside run.json. */
-  outDir?: string | undefined;
-  /** Append the Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY). */
-  summaryTo?: string | undefined;
-}
-
-/**
- * Renders reports from a stored run.json, and nothing else: `parity run` calls this too once
- * run.json is final, so a report re-rendered later is byte-identical to the one written at run time.
- */
-export async function renderStoredRun(runJson: string, opts: RenderOptions = {}): Promise<string[]> {
-  const run = await readRun(runJson);
-  const dir = opts.outDir ?? path.dirname(runJson);
-  await mkdir(dir, { recursive: true });
-  const files = await writeReports(run, dir, opts.formats);
-  if (opts.summaryTo) await appendFile(opts.summaryTo, REPORTERS.md.render(run) + '\n');
-  return files;
-}
+import { renderStoredRun } from '../pipeline/render.ts';
+import { REPORTER_NAMES, REPORTERS, type ReporterName } from '../reporters/index.ts';
+import type { CliIO, Command } from './command.ts';
 
 export function parseFormats(value: string | undefined): ReporterName[] {
   const asked = (value ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);

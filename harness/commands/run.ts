@@ -1,29 +1,7 @@
-import path from 'node:path';
-import { loadConfig } from '../config/load.ts';
-import { ExitCode, UsageError } from '../errors.ts';
-import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
-import { renderSummary } from '../reporters/terminal.ts';
-import { renderContracts } from '../reporters/contracts.ts';
-import { startProgress } from '../reporters/progress.ts';
-import { renderStoredRun } from './report.ts';
-import { reportError, type CliIO, type Command } from '../cli.ts';
-import { applyPolicy, preparePolicy } from './gate.ts';
-import { gatePair } from '../gates/metrics.ts';
+import { UsageError } from '../errors.ts';
+import { executeRun, type RunCommandOptions } from '../pipeline/run.ts';
+import type { Command } from './command.ts';
 
-export interface RunCommandOptions {
-  outDir?: string | undefined;
-  runId?: string | undefined;
-  quiet?: boolean | undefined;
-  /** Worker threads sharing the load (`--workers N`, default 1). */
-  workers?: number | undefined;
-  summaryTo?: string | undefined;
-  env?: NodeJS.ProcessEnv;
-  /** Policy file or preset: evaluated at the end of the run (exit code by verdict), hooks fired. */
-  policy?: string | undefined;
-  /** Print the hooks the verdict would fire; run none. */
-  dryRun?: boolean | undefined;
-  onOutput?: (out: RunOutput) => void;
-}
 
 export const RUN_OPTIONS = {
   out: { type: 'string' },
@@ -64,69 +42,3 @@ export const runCommand: Command = {
     return executeRun(file, runOptionsFrom(values), io);
   },
 };
-
-/**
- * config → run → summary on the terminal → verdict and hooks (with a policy) → reports → exit code.
- * SIGINT/SIGTERM finish run.json as incomplete. A run broken off by an error after run.json exists
- * (preflight failed, a crash) still gets its verdict (never a pass), its hooks and its reports, then
- * exits 3 with the error.
- */
-export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
-  const loaded = await loadConfig(file, opts.env ?? io.env);
-  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
-  const ac = new AbortController();
-  const onSignal = () => {
-    if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
-    io.stderr.write('\ninterrupted: finishing run.json with what was measured (Ctrl-C again to quit at once)\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let stopProgress: (() => void) | undefined;
-  /** run.json's path, the verdict and hooks (with a policy), the reports: for every run that wrote a run.json. */
-  const conclude = async (out: RunOutput): Promise<number | undefined> => {
-    io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
-    // The verdict and hook results go into run.json first; the reports render the final run.json.
-    const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
-    // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
-    const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
-    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
-    return code;
-  };
-  try {
-    const out = await runParity(loaded, {
-      outDir: opts.outDir,
-      runId: opts.runId,
-      workers: opts.workers,
-      signal: ac.signal,
-      onStart: (stats) => {
-        if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });
-      },
-    });
-    stopProgress?.();
-    stopProgress = undefined;
-    opts.onOutput?.(out);
-    if (loaded.scenarios.length > 0 || !out.result.contracts) io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY), verdict: !policy })}\n\n`);
-    if (out.result.contracts) {
-      const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
-      io.stdout.write(`\n${renderContracts(out.result.contracts, { color: Boolean(io.stdout.isTTY), ...names })}\n\n`);
-      if (loaded.scenarios.length === 0 && !out.result.complete) io.stdout.write(`INCOMPLETE: ${out.result.incompleteReason ?? 'unknown'}\n`);
-    }
-    const code = await conclude(out);
-    if (code !== undefined) return code;
-    return out.result.complete ? ExitCode.pass : ExitCode.inconclusive;
-  } catch (err) {
-    const broken = brokenRunOf(err);
-    if (!broken) throw err;
-    stopProgress?.();
-    stopProgress = undefined;
-    const code = reportError(err, io);
-    io.stdout.write(`\nINCOMPLETE: ${broken.result.incompleteReason ?? 'unknown'}\n`);
-    await conclude(broken);
-    return code;
-  } finally {
-    stopProgress?.();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}

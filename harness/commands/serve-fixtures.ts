@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DRIFT_NAMES, startContractFixture, type ContractDrifts } from '../../fixtures/backends/contract-backend.ts';
 import { UsageError } from '../errors.ts';
-import type { Command } from '../cli.ts';
-import { executeRun, RUN_OPTIONS, runOptionsFrom } from './run.ts';
+import type { Command } from './command.ts';
+import { executeRun } from '../pipeline/run.ts';
+import { RUN_OPTIONS, runOptionsFrom } from './run.ts';
 
 /**
  * `parity serve-fixtures [--drift a,b] [--run <config>]`: starts the contract fixture backends (a

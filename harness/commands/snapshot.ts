@@ -8,7 +8,7 @@ import { renderContracts } from '../reporters/contracts.ts';
 import { newRunId } from '../run/engine.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
-import type { CliIO, Command } from '../cli.ts';
+import type { CliIO, Command } from './command.ts';
 
 /**
  * `parity snapshot record <config>`: store the baseline's responses to every contract step.

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CliIO, Command } from '../cli.ts';
+import type { CliIO, Command } from './command.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { ms, num, pct } from '../reporters/format.ts';
 import { renderTrendHtml } from '../reporters/trend-html.ts';

@@ -3,23 +3,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ParityError, type ConfigIssue } from '../errors.ts';
-import { Config, StreamProfile, type ParsedConfig, type RouteConfig, type ScenarioConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
+import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
-import { readPromptSet, type Prompt } from './prompts.ts';
+import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
 import { compileContracts, type ContractPlan } from '../contracts/compile.ts';
 
-/** A target ready to receive traffic: env substituted, stream profile resolved. */
-export interface ResolvedTarget extends Omit<TargetConfig, 'stream'> {
-  stream: StreamProfileConfig;
-  routes: Record<string, RouteConfig>;
-}
+import type { ResolvedScenario, ResolvedTarget } from './resolved.ts';
 
-export interface ResolvedScenario extends Omit<ScenarioConfig, 'prompts'> {
-  promptsFile: string;
-  prompts: Prompt[];
-}
+export type { ResolvedScenario, ResolvedTarget } from './resolved.ts';
 
 export interface LoadedConfig {
   /** The config file, as given. */

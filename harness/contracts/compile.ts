@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ConfigIssue } from '../errors.ts';
-import type { ResolvedTarget } from '../config/load.ts';
+import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
 import { formatPath } from '../config/issues.ts';
 import type { ContractFlowConfig, ContractsConfig, ContractStepConfig, StandardSchemaLike, TimeoutsConfig } from '../config/schema.ts';

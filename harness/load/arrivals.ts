@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shareOf, type IterationFn, type LoadContext } from './model.ts';
+import { shareOf, type IterationFn, type LoadContext } from './context.ts';
 
 /** An arrival schedule: `count` iterations, iteration i meant to start `at(i)` ms after the schedule starts (non-decreasing). */
 export interface Schedule {

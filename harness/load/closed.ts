@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClosedLoadConfig } from '../config/schema.ts';
-import type { IterationFn, LoadContext } from './model.ts';
+import type { IterationFn, LoadContext } from './context.ts';
 import { stagesDuration, valueAt } from './stages.ts';
 
 /** How often ramping VUs re-read the stage target. */

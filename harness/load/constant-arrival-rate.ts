@@ -1,6 +1,6 @@
 import type { ConstantArrivalRateConfig } from '../config/schema.ts';
 import { runArrivals } from './arrivals.ts';
-import { constantCount, type IterationFn, type LoadContext } from './model.ts';
+import { constantCount, type IterationFn, type LoadContext } from './context.ts';
 
 /**
  * Constant arrival rate: `rate` paired iterations per `timeUnit` for `duration`, iteration i

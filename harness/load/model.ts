@@ -3,35 +3,10 @@ import { runClosed } from './closed.ts';
 import { runConstantArrivalRate } from './constant-arrival-rate.ts';
 import { runRampingArrivalRate } from './ramping-arrival-rate.ts';
 import { stagesDuration } from './stages.ts';
+import { constantCount, type IterationFn, type LoadContext } from './context.ts';
 
-/** One paired iteration the load model wants started now. */
-export interface Iteration {
-  iteration: number;
-  /** The virtual user running it (closed model); 0 in arrival-rate models. */
-  vu: number;
-  /** performance.now() at which the model meant it to start. */
-  intendedAt: number;
-  /** The same, in ms since the schedule started (exact: warm-up is decided on it). */
-  offsetMs: number;
-}
-
-/** Runs one paired iteration; resolves when both streams have ended. */
-export type IterationFn = (it: Iteration) => Promise<void>;
-
-/** What a load model gets from the run. Models only schedule iterations; they never see samples. */
-export interface LoadContext {
-  signal: AbortSignal;
-  /** performance.now() at which the schedule starts (the same instant in every worker). */
-  startAt: number;
-  /** This worker's share: iterations (arrival rate) or VUs (closed) with number mod count = index. */
-  shard: { index: number; count: number };
-  /** Next iteration number, shared by every worker (closed VUs number their iterations as they start). */
-  claimIteration(): number;
-  /** A scheduled start that `maxInFlight` did not allow: counted, never silently skipped. */
-  dropped(iteration: number, offsetMs: number): void;
-  /** How late the scheduler fired a start (ms), for self-diagnosis; arrival-rate models only. */
-  schedulerLag(ms: number): void;
-}
+export type { Iteration, IterationFn, LoadContext } from './context.ts';
+export { constantCount, shareOf } from './context.ts';
 
 /** The registry: model name → the file that runs it. */
 export async function runLoad(load: LoadConfig, iterate: IterationFn, ctx: LoadContext): Promise<void> {
@@ -55,14 +30,4 @@ export function planned(load: LoadConfig): { iterations: number | null; duration
     case 'ramping-arrival-rate':
       return { iterations: null, durationMs: stagesDuration(load.stages) };
   }
-}
-
-/** Iterations i start at i·timeUnit/rate for every start strictly before `duration`. */
-export function constantCount(rate: number, timeUnit: number, duration: number): number {
-  return Math.ceil((duration * rate) / timeUnit - 1e-9);
-}
-
-/** This worker's share of a bound split over `count` workers (they add up to the bound). */
-export function shareOf(total: number, shard: { index: number; count: number }): number {
-  return Math.floor(total / shard.count) + (shard.index < total % shard.count ? 1 : 0);
 }

@@ -1,6 +1,6 @@
 import type { RampingArrivalRateConfig, StageConfig } from '../config/schema.ts';
 import { runArrivals, type Schedule } from './arrivals.ts';
-import type { IterationFn, LoadContext } from './model.ts';
+import type { IterationFn, LoadContext } from './context.ts';
 import { integralTo, stagesDuration } from './stages.ts';
 
 /**

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../harness/config/load.ts';
-import { renderStoredRun } from '../../harness/commands/report.ts';
+import { renderStoredRun } from '../../harness/pipeline/render.ts';
 import { runParity } from '../../harness/run/engine.ts';
 import type { RunResult } from '../../harness/run/result.ts';
 import { launchChromium } from '../helpers/chromium.ts';
