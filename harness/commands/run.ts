@@ -9,6 +9,7 @@ import { renderStoredRun } from './report.ts';
 import { reportError, type CliIO, type Command } from '../cli.ts';
 import { applyPolicy, preparePolicy } from './gate.ts';
 import { gatePair } from '../gates/metrics.ts';
+import { prepareServerMetrics } from '../run/server-metrics.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -74,6 +75,8 @@ export const runCommand: Command = {
 export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
   const loaded = await loadConfig(file, opts.env ?? io.env);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
+  // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
+  const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
@@ -100,11 +103,13 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
       workers: opts.workers,
       signal: ac.signal,
       onStart: (stats) => {
+        server.start();
         if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });
       },
     });
     stopProgress?.();
     stopProgress = undefined;
+    await server.finish(out);
     opts.onOutput?.(out);
     if (loaded.scenarios.length > 0 || !out.result.contracts) io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY), verdict: !policy })}\n\n`);
     if (out.result.contracts) {
@@ -120,6 +125,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     if (!broken) throw err;
     stopProgress?.();
     stopProgress = undefined;
+    await server.finish(broken);
     const code = reportError(err, io);
     io.stdout.write(`\nINCOMPLETE: ${broken.result.incompleteReason ?? 'unknown'}\n`);
     await conclude(broken);
