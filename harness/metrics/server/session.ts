@@ -60,12 +60,14 @@ export function startServerMetrics(loaded: LoadedConfig, window: { now?: () => n
 }
 
 async function poll(group: SeriesPlan[], timeoutMs: number, now: () => number, reads: Map<SeriesPlan, Read[]>): Promise<void> {
-  const t = now();
+  // A read is stamped when the answer arrives: the server computed it just before.
+  let t = now();
   const { endpoint, source } = group[0]!;
   let body: string | undefined;
   let failure: string | undefined;
   try {
     const res = await fetch(endpoint, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: source === 'json' ? 'application/json' : 'text/plain' } });
+    t = now();
     body = await res.text();
     if (!res.ok) failure = `source unreachable: ${endpoint} answered HTTP ${res.status}`;
   } catch (err) {

@@ -85,6 +85,8 @@ describe('server-side metrics when the source fails', () => {
     expect(gate.reason).toMatch(/source unreachable/);
     expect(run.verdict!.gates.find((g) => g.metric === 'error_rate')!.status).toBe('pass');
     expect(run.serverMetrics!.series.every((s) => s.error?.startsWith('source unreachable'))).toBe(true);
+    const junit = readFileSync(path.join(path.dirname(path.resolve(/run\.json: (.*)/.exec(r.stdout)![1]!.trim())), 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testcase name="server.memory" classname="parity.server.prometheus">\s*<error message="baseline base: source unreachable/);
   });
 
   it('Prometheus stopped during the run: inconclusive, "source unreachable", never a pass', async () => {
