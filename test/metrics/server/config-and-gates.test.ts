@@ -123,3 +123,36 @@ describe('server.<series> gates', () => {
     await expect(policyOf([{ metric: 'server.latency.p95', threshold: '<= 500ms' }])).rejects.toThrow(/source's own units/);
   });
 });
+
+describe('runbook presets with server-side criteria', () => {
+  it('each -server preset extends its wire preset and adds server gates quoting the runbook', async () => {
+    const { loadPolicy } = await import('../../../harness/gates/load.ts');
+    for (const [name, parent, metrics] of [
+      ['seed-002-staging-soak-server', 'seed-002-staging-soak', ['server.persistence_error_rate.max', 'server.schema_repair_rate.max', 'server.slo_compliance.last']],
+      ['seed-003-cutover-server', 'seed-003-cutover', ['server.memory_bytes.slope', 'server.http_5xx_ratio.max', 'server.latency_p99_seconds.p95', 'server.db_pool_waiting.max']],
+      ['seed-004-f2-server', 'seed-004-f2', ['server.metrics_up.min', 'server.memory_ratio.max']],
+      ['seed-004-f3-server', 'seed-004-f3', ['server.queue_length.max', 'server.dead_letter_jobs.last', 'server.worker_cpu_ratio.max', 'server.memory_ratio.max']],
+    ] as const) {
+      const p = await loadPolicy(name);
+      const base = await loadPolicy(parent);
+      expect(p.gates.slice(0, base.gates.length).map((g) => g.id)).toEqual(base.gates.map((g) => g.id));
+      const own = p.gates.slice(base.gates.length);
+      expect(own.map((g) => g.metric.name)).toEqual(metrics);
+      for (const g of own) expect(g.source, `${name} ${g.id}`).toBeTruthy();
+    }
+  });
+
+  it('seed-004-f3-server on a run whose candidate queue backed up: the queue gate fails; an unmapped series is inconclusive', async () => {
+    const { loadPolicy } = await import('../../../harness/gates/load.ts');
+    const policy = await loadPolicy('seed-004-f3-server');
+    const ps = pairs(200, () => ({}), () => ({}));
+    const series = [serie('queue_length', 'candidate', [10, 150, 40]), serie('dead_letter_jobs', 'candidate', [0, 0]), serie('worker_cpu_ratio', 'candidate', [0.3, 0.55])];
+    const v = evaluatePolicy(policy, runOf(ps, { serverMetrics: { startedAt: '', endedAt: '', series } }), ps, new Date(0));
+    const status = (id: string) => v.gates.find((g) => g.id === id)!;
+    expect(status('queue-length')).toMatchObject({ status: 'fail', value: 150 });
+    expect(status('dead-letter').status).toBe('pass');
+    expect(status('worker-cpu').status).toBe('pass');
+    expect(status('rollback-memory')).toMatchObject({ status: 'inconclusive', reason: expect.stringMatching(/no server-side series "memory_ratio"/) });
+    expect(v.status).toBe('fail');
+  });
+});
