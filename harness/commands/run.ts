@@ -76,7 +76,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   const loaded = await loadConfig(file, opts.env ?? io.env);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
-  const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
+  const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line), policy);
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);

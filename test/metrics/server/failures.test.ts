@@ -58,7 +58,7 @@ describe('server-side metrics when the source fails', () => {
     const out = path.join(ws.dir, 'bad-promql-out');
     const file = write('bad-promql', {
       prometheus: prom.url,
-      series: [{ name: 'errors', prometheus: 'sum(rate(http_requests_total{instance="{{instance}}"}[5m)' }],
+      series: [{ name: 'memory', prometheus: 'sum(rate(http_requests_total{instance="{{instance}}"}[5m)' }],
     });
     const served = base.served.length + cand.served.length;
     const r = await runCli(['run', file, '--policy', policy, '--out', out, '--quiet'], {});
@@ -68,6 +68,19 @@ describe('server-side metrics when the source fails', () => {
     expect(r.stderr).toMatch(/→ at metrics\.series\[0\]\.prometheus/);
     expect(r.stderr).toMatch(/fix the PromQL/);
     // Before the load, and before anything else: no stream request, no run folder.
+    expect(base.served.length + cand.served.length).toBe(served);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a gate on a server series the config does not read is a config error before traffic, naming the series to add', async () => {
+    const out = path.join(ws.dir, 'unmapped-out');
+    const file = write('unmapped', { prometheus: prom.url, series: [{ name: 'rss', prometheus: 'fixture_memory_bytes{instance="{{instance}}"}' }] });
+    const served = base.served.length + cand.served.length;
+    const r = await runCli(['run', file, '--policy', 'seed-004-f3-server', '--out', out, '--quiet'], {});
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/seed-004-f3-server\.yaml: 4 problems/);
+    expect(r.stderr).toMatch(/gate "queue-length" reads server\.queue_length\.max, but .* has no server-side series "queue_length"; add/);
+    expect(r.stderr).toMatch(/its series: rss/);
     expect(base.served.length + cand.served.length).toBe(served);
     expect(existsSync(out)).toBe(false);
   });
