@@ -23,8 +23,16 @@ const JsonPathText = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** No user:password@ in a source URL: it would be echoed into run.json and every report with the series. */
+const noCredentials = (v: string) => !URL.canParse(v) || (new URL(v).username === '' && new URL(v).password === '');
+const NO_CREDENTIALS = 'credentials in a metrics URL would be written to run.json and the reports; use a URL without user:password@ (authenticated sources are not supported yet)';
+const PromUrl = z.string().url('expected the Prometheus URL, e.g. "http://127.0.0.1:9090"').refine(noCredentials, { message: NO_CREDENTIALS });
+
 /** A path on the target ("/metrics", joined to its baseUrl) or a full http(s) URL. */
-const Endpoint = z.string().refine((v) => v.startsWith('/') || /^https?:\/\//.test(v), { message: 'expected a path on the target like "/metrics" or a URL like "http://10.0.0.5:9100/metrics"' });
+const Endpoint = z
+  .string()
+  .refine((v) => v.startsWith('/') || /^https?:\/\//.test(v), { message: 'expected a path on the target like "/metrics" or a URL like "http://10.0.0.5:9100/metrics"' })
+  .refine(noCredentials, { message: NO_CREDENTIALS });
 
 export const SERIES_STATS = ['max', 'min', 'mean', 'last', 'p95', 'growth', 'slope'] as const;
 
@@ -53,7 +61,7 @@ export type ServerSeriesConfig = z.output<typeof ServerSeries>;
 /** Endpoints and series shared by both targets (top-level `metrics`). */
 export const SharedServerMetrics = z.strictObject({
   /** Prometheus server base URL, e.g. http://prometheus:9090 (a target may override it). */
-  prometheus: z.string().url('expected the Prometheus URL, e.g. "http://127.0.0.1:9090"').optional(),
+  prometheus: PromUrl.optional(),
   /** Range-query resolution. */
   step: Ms.default(5_000).refine((v) => v >= 1, { message: 'step must be at least 1ms' }),
   /** How often /metrics is scraped and the JSON endpoint polled during the run. */
@@ -74,7 +82,7 @@ export type SharedServerMetricsConfig = z.output<typeof SharedServerMetrics>;
 export const TargetServerMetrics = z.strictObject({
   /** Substituted as {{name}} in PromQL: e.g. { job: "chat-node", pod: "chat-node-.*" }. */
   labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a label name uses letters, digits and "_"'), z.string()).default({}),
-  prometheus: z.string().url('expected the Prometheus URL, e.g. "http://127.0.0.1:9090"').optional(),
+  prometheus: PromUrl.optional(),
   scrape: Endpoint.optional(),
   json: Endpoint.optional(),
   series: z.array(ServerSeries).default([]),

@@ -44,6 +44,9 @@ describe('the metrics config section', () => {
     const shape = (await issuesOf(cfg({ series: [{ name: 'b', scrape: 'x', json: 'y' }, { name: 'd', prometheus: 'up', labels: { a: 'b' } }] }))).map((i) => `${i.path}: ${i.message}`).join('\n');
     expect(shape).toMatch(/metrics\.series\[0\]: give exactly one source/);
     expect(shape).toMatch(/metrics\.series\[1\]\.labels: "labels" filters a "scrape" series/);
+    const creds = (await issuesOf(cfg({ prometheus: 'http://admin:hunter2@prom:9090', json: 'http://u:p@10.0.0.1/obs', series: [] }))).map((i) => `${i.path}: ${i.message}`).join('\n');
+    expect(creds).toMatch(/metrics\.prometheus: credentials in a metrics URL/);
+    expect(creds).toMatch(/metrics\.json: credentials in a metrics URL/);
     const cross = (await issuesOf(cfg({ series: [{ name: 'a', prometheus: 'up{pod="{{pod}}"}' }, { name: 'c', json: 'slo' }, { name: 'a', scrape: 'up' }] }))).map((i) => `${i.path}: ${i.message}`).join('\n');
     expect(cross).toMatch(/metrics\.series\[0\]\.prometheus: no Prometheus URL on target "base"/);
     expect(cross).toMatch(/unknown placeholder \{\{pod\}\}.*add it to the target's metrics\.labels/);
