@@ -66,9 +66,15 @@ export async function queryInstant(base: string, query: string, time: number, ti
   return values.length ? values.reduce((a, b) => a + b, 0) : null;
 }
 
-/** Dry evaluation (instant query now): throws QueryRejected for a query the server cannot run. */
+/**
+ * Dry evaluation: a range query over the last minute and an instant query now, as the run will
+ * send them. Throws QueryRejected for a query the server cannot run (bad syntax, an unknown
+ * function, a range vector where the range query needs an instant one).
+ */
 export async function dryEvaluate(base: string, query: string, timeoutMs: number): Promise<void> {
-  await call(base, 'query', { query, time: String(Date.now() / 1000) }, timeoutMs);
+  const now = Date.now() / 1000;
+  await call(base, 'query_range', { query, start: String(now - 60), end: String(now), step: '15s' }, timeoutMs);
+  await call(base, 'query', { query, time: String(now) }, timeoutMs);
 }
 
 function toPoint([t, v]: SampleValue): Point {

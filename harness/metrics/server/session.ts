@@ -32,7 +32,7 @@ export function startServerMetrics(loaded: LoadedConfig, window: { now?: () => n
   for (const s of polled) byEndpoint.set(`${s.source} ${s.endpoint}`, [...(byEndpoint.get(`${s.source} ${s.endpoint}`) ?? []), s]);
   let inFlight: Promise<void> | null = null;
   const pollAll = (): Promise<void> => {
-    inFlight ??= Promise.all([...byEndpoint.values()].map((group) => poll(group, plan.timeoutMs, now, reads))).then(() => {
+    inFlight ??= Promise.allSettled([...byEndpoint.values()].map((group) => poll(group, plan.timeoutMs, now, reads))).then(() => {
       inFlight = null;
     });
     return inFlight;
@@ -98,7 +98,9 @@ async function fromPrometheus(s: SeriesPlan, plan: ServerMetricsPlan, start: num
   const until = end + plan.settleMs;
   const query = fillTemplate(s.query, { window: promDuration(until - start) });
   try {
-    const range = await queryRange(s.endpoint, query, { start, end: until, stepMs: plan.stepMs }, plan.timeoutMs);
+    // Prometheus answers at most 11,000 points per series: a long soak gets a coarser step, not an error.
+    const stepMs = Math.max(plan.stepMs, Math.ceil((until - start) / 10_000));
+    const range = await queryRange(s.endpoint, query, { start, end: until, stepMs }, plan.timeoutMs);
     const value = await queryInstant(s.endpoint, query, until, plan.timeoutMs);
     if (range.points.length === 0 && value === null) return { query, value: null, points: [], stats: null, error: `empty series: Prometheus at ${s.endpoint} returned no data for the window` };
     return { query, value: value ?? range.points[range.points.length - 1]?.[1] ?? null, points: range.points, stats: seriesStats(range.points) };

@@ -72,6 +72,14 @@ describe('server-side metrics when the source fails', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a query that parses but cannot be range-queried (a range vector) is caught at preflight too', async () => {
+    const file = write('range-vector', { prometheus: prom.url, series: [{ name: 'memory', prometheus: 'fixture_memory_bytes{instance="{{instance}}"}[1m]' }] });
+    const r = await runCli(['run', file, '--policy', policy, '--out', path.join(ws.dir, 'range-vector-out'), '--quiet'], {});
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/metrics\.series\[0\]\.prometheus/);
+    expect(r.stderr).toMatch(/range vector/);
+  });
+
   it('a gate on a server series the config does not read is a config error before traffic, naming the series to add', async () => {
     const out = path.join(ws.dir, 'unmapped-out');
     const file = write('unmapped', { prometheus: prom.url, series: [{ name: 'rss', prometheus: 'fixture_memory_bytes{instance="{{instance}}"}' }] });

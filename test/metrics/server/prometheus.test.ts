@@ -53,7 +53,7 @@ describe('server-side metrics from Prometheus, /metrics and JSON, same window as
         metrics: {
           prometheus: prom.url,
           step: '1s',
-          interval: '500ms',
+          interval: '1s',
           settle: '2s',
           json: '/api/metrics/observability',
           series: [
@@ -130,8 +130,13 @@ describe('server-side metrics from Prometheus, /metrics and JSON, same window as
   it('memory read by scraping /metrics equals the gauge at each scrape; the slope is the leak rate', () => {
     const s = series('memory_scraped', 'candidate');
     expect(s.kind).toBe('gauge');
-    // Stamped when the answer arrived: within one scrape interval (500 ms) of the gauge at that time.
-    for (const [t, v] of s.points) expect(Math.abs(v - cand.metrics.memoryAt(t)), `at ${t}`).toBeLessThanOrEqual(LEAK * 0.5);
+    // Every value read is one the fixture served (its own log), and its time stamp is within one scrape interval (1 s) of when it was served.
+    for (const [t, v] of s.points) {
+      const served = cand.metrics.memoryServed.find(([, m]) => m === v);
+      expect(served, `value ${v} read at ${t} was never served`).toBeDefined();
+      expect(Math.abs(t - served![0])).toBeLessThanOrEqual(SCRAPE_MS);
+      expect(Math.abs(v - cand.metrics.memoryAt(t))).toBeLessThanOrEqual(LEAK * (SCRAPE_MS / 1000));
+    }
     expect(s.stats!.slope).toBeGreaterThan(LEAK * 0.9);
     expect(s.stats!.slope).toBeLessThan(LEAK * 1.1);
   });
