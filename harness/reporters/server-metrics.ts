@@ -25,7 +25,13 @@ export function serverRows(run: RunResult): ServerRow[] {
   return [...rows.values()];
 }
 
-const val = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.abs(v) >= 1e6 ? v.toExponential(3) : num(v));
+/** Large values (bytes, counts) with an SI suffix: 114800000 → "114.8M". */
+const val = (v: number | null | undefined): string => {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  for (const [f, u] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e4, 'k']] as const) if (a >= f) return `${num(v / f)}${u}`;
+  return num(v);
+};
 
 /** "12.3 (max 15 · mean 11 · p95 14.8)" or the reason there is no value. */
 export function sideCell(s: ServerSeriesResult | undefined): string {

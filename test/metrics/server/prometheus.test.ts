@@ -193,7 +193,7 @@ describe('server-side metrics from Prometheus, /metrics and JSON, same window as
     const dir = path.dirname(path.resolve(runJson));
     const md = readFileSync(path.join(dir, 'summary.md'), 'utf8');
     expect(md).toMatch(/## Server-side metrics/);
-    expect(md).toMatch(/\| `server\.memory` \| 8\.000e\+7 \(max 8\.000e\+7/);
+    expect(md).toMatch(/\| `server\.memory` \| 80M \(max 80M · mean 80M · p95 80M · Δ 0\) \| 1\d\d(\.\d)?M \(max /);
     expect(md).toMatch(/`server\.queue`[^\n]*[▁▂▃▄▅▆▇█]{3,}/);
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
     expect(html).toMatch(/<h2>Server-side metrics/);
