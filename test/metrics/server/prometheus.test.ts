@@ -7,6 +7,8 @@ import { runCli } from '../../helpers/cli.ts';
 import { tempWorkspace } from '../../helpers/config.ts';
 import { startPrometheus, type PrometheusHandle } from '../../helpers/prometheus.ts';
 import type { RunResult } from '../../../harness/run/result.ts';
+import { evaluatePolicy } from '../../../harness/gates/evaluate.ts';
+import { loadPolicy } from '../../../harness/gates/load.ts';
 import type { ServerSeriesResult } from '../../../harness/metrics/server/result.ts';
 
 /**
@@ -113,6 +115,17 @@ describe('server-side metrics from Prometheus, /metrics and JSON, same window as
     expect(gate.observed.candidate!).toBeGreaterThan(gate.limit);
     const slope = run.verdict!.gates.find((g) => g.id === 'memory-slope')!;
     expect(slope.status, slope.reason).toBe('fail');
+  });
+
+  it('the same gate on the baseline (roles swapped in the stored series) passes', async () => {
+    const swap = (r: 'baseline' | 'candidate') => (r === 'baseline' ? 'candidate' : 'baseline');
+    const swapped: RunResult = { ...run, serverMetrics: { ...run.serverMetrics!, series: run.serverMetrics!.series.map((x) => ({ ...x, role: swap(x.role) })) } };
+    const policy = await loadPolicy(policyFile, {});
+    const v = evaluatePolicy({ ...policy, gates: policy.gates.filter((g) => g.id.startsWith('memory')) }, swapped, [], new Date(0));
+    expect(v.gates.map((g) => [g.id, g.status])).toEqual([
+      ['memory-stable', 'pass'],
+      ['memory-slope', 'pass'],
+    ]);
   });
 
   it('memory read through Prometheus equals the gauge the fixture set, within one scrape interval', () => {
