@@ -10,6 +10,7 @@ import { reportError, type CliIO, type Command } from '../cli.ts';
 import { applyPolicy, preparePolicy } from './gate.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { prepareServerMetrics } from '../run/server-metrics.ts';
+import { checkGateSeries } from '../gates/server.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -76,7 +77,8 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   const loaded = await loadConfig(file, opts.env ?? io.env);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
-  const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line), policy);
+  if (policy) checkGateSeries(policy, loaded);
+  const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);

@@ -1,6 +1,9 @@
+import type { LoadedConfig } from '../config/load.ts';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { planServerMetrics } from '../metrics/server/plan.ts';
 import type { ServerSeriesResult } from '../metrics/server/result.ts';
 import type { GateResult, RunResult } from '../run/result.ts';
-import type { ResolvedGate } from './load.ts';
+import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import type { ServerMetric } from './metrics.ts';
 import type { Op } from './threshold.ts';
 
@@ -81,4 +84,28 @@ export function evaluateServerGate(g: ResolvedGate & { metric: ServerMetric }, r
     reason += `; or candidate − baseline ${fmt(d)} ${fs === 'pass' ? 'is within' : 'is beyond'} ${t.floor.op} ${fmt(t.floor.limit)}`;
   }
   return { ...base, status, value, margin: margin(t.op, t.limit, value), reason, ...(floor ? { floor } : {}) };
+}
+
+/**
+ * A gate on `server.<series>` the config never reads could only ever be inconclusive: a config
+ * error before traffic, naming the series to add (a preset's header shows how to map it).
+ */
+export function checkGateSeries(policy: LoadedPolicy, loaded: LoadedConfig): void {
+  const names = new Set((planServerMetrics(loaded)?.series ?? []).map((s) => s.name));
+  const byFile = new Map<string, ConfigIssue[]>();
+  for (const g of policy.gates) {
+    if (g.metric.kind !== 'server') continue;
+    if (g.scenario !== null || g.route !== null) {
+      const where = g.scenario !== null ? 'scenario' : 'route';
+      byFile.set(g.at.file, [...(byFile.get(g.at.file) ?? []), { path: `${g.at.path}.${where}`, message: `gate "${g.id}": a server-side series covers the whole window, not one ${where}; remove "${where}" (or scope the PromQL itself)` }]);
+    }
+    if (names.has(g.metric.series)) continue;
+    const issue = {
+      path: `${g.at.path}.metric`,
+      message: `gate "${g.id}" reads ${g.metric.name}, but ${loaded.file} has no server-side series "${g.metric.series}"; add { name: ${g.metric.series}, prometheus | scrape | json: ... } to its metrics.series (its series: ${[...names].join(', ') || 'none'})`,
+    };
+    byFile.set(g.at.file, [...(byFile.get(g.at.file) ?? []), issue]);
+  }
+  const first = [...byFile.entries()][0];
+  if (first) throw new ConfigError(first[0], first[1]);
 }

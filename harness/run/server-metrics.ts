@@ -1,8 +1,5 @@
 import { rename, readFile, writeFile } from 'node:fs/promises';
 import type { LoadedConfig } from '../config/load.ts';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
-import type { LoadedPolicy } from '../gates/load.ts';
-import { planServerMetrics } from '../metrics/server/plan.ts';
 import { checkServerMetricQueries } from '../metrics/server/preflight.ts';
 import type { ServerMetricsResult } from '../metrics/server/result.ts';
 import { startServerMetrics, type ServerMetricsSession } from '../metrics/server/session.ts';
@@ -20,8 +17,7 @@ export interface RunServerMetrics {
   finish(out: RunOutput): Promise<ServerMetricsResult | undefined>;
 }
 
-export async function prepareServerMetrics(loaded: LoadedConfig, warn: (line: string) => void = () => undefined, policy?: LoadedPolicy): Promise<RunServerMetrics> {
-  if (policy) checkGateSeries(policy, loaded);
+export async function prepareServerMetrics(loaded: LoadedConfig, warn: (line: string) => void = () => undefined): Promise<RunServerMetrics> {
   for (const w of await checkServerMetricQueries(loaded)) warn(`parity: ${w}\n`);
   let session: ServerMetricsSession | null = null;
   return {
@@ -48,23 +44,4 @@ async function storeInRunJson(runJson: string, result: ServerMetricsResult, secr
   const tmp = `${runJson}.server-metrics.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, runJson);
-}
-
-/**
- * A gate on `server.<series>` the config never reads could only ever be inconclusive: a config
- * error before traffic, naming the series to add (a preset's header shows how to map it).
- */
-export function checkGateSeries(policy: LoadedPolicy, loaded: LoadedConfig): void {
-  const names = new Set((planServerMetrics(loaded)?.series ?? []).map((s) => s.name));
-  const byFile = new Map<string, ConfigIssue[]>();
-  for (const g of policy.gates) {
-    if (g.metric.kind !== 'server' || names.has(g.metric.series)) continue;
-    const issue = {
-      path: `${g.at.path}.metric`,
-      message: `gate "${g.id}" reads ${g.metric.name}, but ${loaded.file} has no server-side series "${g.metric.series}"; add { name: ${g.metric.series}, prometheus | scrape | json: ... } to its metrics.series (its series: ${[...names].join(', ') || 'none'})`,
-    };
-    byFile.set(g.at.file, [...(byFile.get(g.at.file) ?? []), issue]);
-  }
-  const first = [...byFile.entries()][0];
-  if (first) throw new ConfigError(first[0], first[1]);
 }

@@ -159,3 +159,26 @@ describe('runbook presets with server-side criteria', () => {
     expect(v.status).toBe('fail');
   });
 });
+
+describe('policy against config, before traffic', () => {
+  it('a server gate scoped to a scenario, or on a series the config does not read, is a config error naming the fix', async () => {
+    const { checkGateSeries } = await import('../../../harness/gates/server.ts');
+    const loaded = await resolveConfig(cfg({ prometheus: 'http://127.0.0.1:9090', series: [{ name: 'rss', prometheus: 'up' }] }), 'server.json', {});
+    const ok = await policyOf([{ metric: 'server.rss.max', threshold: '<= 1' }]);
+    expect(() => checkGateSeries(ok, loaded)).not.toThrow();
+    const bad = await policyOf([
+      { metric: 'server.rss.max', threshold: '<= 1', scenario: 's' },
+      { metric: 'server.heap', threshold: '<= 1' },
+    ]);
+    const err = (() => {
+      try {
+        checkGateSeries(bad, loaded);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return null;
+    })();
+    expect(err?.issues.map((i) => i.path)).toEqual(['gates[0].scenario', 'gates[1].metric']);
+    expect(err?.issues[1]!.message).toMatch(/no server-side series "heap"; add \{ name: heap, prometheus \| scrape \| json: \.\.\. \}.*its series: rss/);
+  });
+});
