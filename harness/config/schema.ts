@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseJsonPath } from '../json/path.ts';
+import { checkServerMetrics, SharedServerMetrics, TargetServerMetrics } from './server-metrics.ts';
 
 /**
  * The run config, as zod schemas. Every object is strict: an unknown key is an error that names
@@ -101,6 +102,8 @@ export const Target = z.strictObject({
   health: z.array(HealthCheck).default([]),
   /** Max connections in this target's keep-alive pool; unset means one per in-flight request. */
   connections: z.number().int().min(1).optional(),
+  /** Server-side metrics of this target: labels for PromQL templates, endpoints, own series (see config/server-metrics.ts). */
+  metrics: TargetServerMetrics.optional(),
 });
 export type TargetConfig = z.output<typeof Target>;
 
@@ -354,8 +357,11 @@ export const Config = z
     requestIdHeader: z.string().default('x-request-id'),
     /** Where runs write `<run-id>/`; relative to the working directory. */
     outDir: z.string().default('reports'),
+    /** Server-side metrics read for the run's window (Prometheus, /metrics scrapes, JSON endpoints). */
+    metrics: SharedServerMetrics.optional(),
   })
   .superRefine((cfg, ctx) => {
+    for (const issue of checkServerMetrics(cfg.metrics, cfg.targets)) ctx.addIssue({ code: 'custom', ...issue });
     if (!cfg.contracts && cfg.scenarios.length === 0) ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'give at least one stream scenario or a "contracts" section' });
     if (cfg.scenarios.length > 0 && !cfg.load) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required with stream scenarios: e.g. load: { vus: 10, iterations: 200 }' });
     for (const role of ['baseline', 'candidate'] as const) {

@@ -5,6 +5,7 @@ import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import type { CountMetric, GatePair, RateMetric, ValueMetric } from './metrics.ts';
+import { evaluateServerGate } from './server.ts';
 import { upper, type Op } from './threshold.ts';
 
 /**
@@ -54,6 +55,7 @@ interface Measured {
 }
 
 function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
+  if (g.metric.kind === 'server') return evaluateServerGate({ ...g, metric: g.metric }, run, judge, margin);
   const scope = scopeOf(g, run);
   const pairs = scope ? allPairs.filter((p) => scope.has(p.scenario)) : allPairs;
   const m = g.metric;

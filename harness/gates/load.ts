@@ -5,7 +5,7 @@ import { readConfigFile } from '../config/load.ts';
 import { fromZodIssues } from '../config/issues.ts';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.ts';
 import { resolveHooks, type ResolvedHooks } from '../hooks/resolve.ts';
-import { closestMetric, METRIC_NAMES, METRICS, type Metric } from './metrics.ts';
+import { closestMetric, lookupMetric, METRIC_NAMES, SERVER_STATS, type Metric } from './metrics.ts';
 import { POLICY_DEFAULTS, PolicySpec, type PolicyParsed } from './policy.ts';
 import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
 
@@ -109,12 +109,12 @@ function resolveGates(spec: PolicyParsed, file: string, minSamples: number, insu
   const gates: ResolvedGate[] = [];
   spec.gates.forEach((g, i) => {
     const at = `gates[${i}]`;
-    const metric = METRICS.get(g.metric);
+    const metric = lookupMetric(g.metric);
     if (!metric) {
       const near = closestMetric(g.metric);
       issues.push({
         path: `${at}.metric`,
-        message: `unknown metric "${g.metric}"${near ? ` (did you mean "${near}"?)` : ''}; the metrics are: ${METRIC_NAMES.join(', ')}`,
+        message: `unknown metric "${g.metric}"${near ? ` (did you mean "${near}"?)` : ''}; the metrics are: ${METRIC_NAMES.join(', ')}, and server.<series>[.${SERVER_STATS.filter((x) => x !== 'value').join('|')}] for a series of the config's metrics section`,
       });
       return;
     }

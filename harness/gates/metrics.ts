@@ -90,7 +90,25 @@ export interface CountMetric {
   describe: string;
 }
 
-export type Metric = ValueMetric | RateMetric | CountMetric;
+/**
+ * A server-side series (run.serverMetrics): `server.<series>` reads the series' value (see
+ * metrics/server/result.ts), `server.<series>.<stat>` a statistic of its points. Values are in the
+ * source's own units and judged as observed (no interval).
+ */
+export interface ServerMetric {
+  kind: 'server';
+  name: string;
+  unit: 'value';
+  series: string;
+  stat: ServerStat;
+  comparisons: readonly Comparison[];
+  describe: string;
+}
+
+export const SERVER_STATS = ['value', 'max', 'min', 'mean', 'last', 'p95', 'growth', 'slope'] as const;
+export type ServerStat = (typeof SERVER_STATS)[number];
+
+export type Metric = ValueMetric | RateMetric | CountMetric | ServerMetric;
 
 const is2xx = (s: GateSample) => s.status !== undefined && s.status >= 200 && s.status < 300;
 /** Latencies count from the iteration's intended start, as in the run.json summaries (coordinated omission). */
@@ -227,6 +245,21 @@ function build(): Map<string, Metric> {
 
 export const METRICS: ReadonlyMap<string, Metric> = build();
 export const METRIC_NAMES: readonly string[] = [...METRICS.keys()];
+
+/** `server.<series>[.<stat>]` as a metric, or undefined when the name is not of that form. */
+export function serverMetric(name: string): ServerMetric | undefined {
+  const m = /^server\.([A-Za-z][A-Za-z0-9_]*)(?:\.([a-z0-9]+))?$/.exec(name);
+  if (!m) return undefined;
+  const stat = (m[2] ?? 'value') as ServerStat;
+  if (!SERVER_STATS.includes(stat)) return undefined;
+  const what = stat === 'value' ? 'value' : stat === 'growth' ? 'last − first point' : stat === 'slope' ? 'trend per second' : stat;
+  return { kind: 'server', name, unit: 'value', series: m[1]!, stat, comparisons: ['absolute', 'ratio', 'delta'], describe: `${what} of the server-side series "${m[1]}" over the run's window` };
+}
+
+/** Any gate metric: a registered one or a server-side series. */
+export function lookupMetric(name: string): Metric | undefined {
+  return METRICS.get(name) ?? serverMetric(name);
+}
 
 /** The registered name closest to a misspelt one (edit distance), for "did you mean". */
 export function closestMetric(name: string): string | undefined {

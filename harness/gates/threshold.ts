@@ -134,5 +134,9 @@ function toBase(q: Quantity, metric: Metric, kind: Comparison): number {
     case 'chars/s':
       if (q.unit !== '') throw new ThresholdError(`${name} is in characters per second; write a plain number, e.g. ">= 200"`);
       return q.value;
+    case 'value':
+      // Server-side series are in their source's units: plain numbers; "%" and "pp" for fractions (1% = 0.01).
+      if (q.unit === 'ms') throw new ThresholdError(`${name} is in the source's own units; write a plain number (seconds as the server reports them, e.g. "<= 0.5"), not ms`);
+      return q.unit === '%' || q.unit === 'pp' ? q.value / 100 : q.value;
   }
 }

@@ -8,6 +8,8 @@ import { startProgress } from '../reporters/progress.ts';
 import { renderSummary } from '../reporters/terminal.ts';
 import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
 import { applyPolicy, preparePolicy } from './judge.ts';
+import { prepareServerMetrics } from '../run/server-metrics.ts';
+import { checkGateSeries } from '../gates/server.ts';
 import { renderStoredRun } from './render.ts';
 
 export interface RunCommandOptions {
@@ -34,6 +36,9 @@ export interface RunCommandOptions {
 export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
   const loaded = await loadConfig(file, opts.env ?? io.env);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
+  // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
+  if (policy) checkGateSeries(policy, loaded);
+  const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
@@ -60,11 +65,13 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
       workers: opts.workers,
       signal: ac.signal,
       onStart: (stats) => {
+        server.start();
         if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });
       },
     });
     stopProgress?.();
     stopProgress = undefined;
+    await server.finish(out);
     opts.onOutput?.(out);
     if (loaded.scenarios.length > 0 || !out.result.contracts) io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY), verdict: !policy })}\n\n`);
     if (out.result.contracts) {
@@ -80,6 +87,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     if (!broken) throw err;
     stopProgress?.();
     stopProgress = undefined;
+    await server.finish(broken);
     const code = reportError(err, io);
     io.stdout.write(`\nINCOMPLETE: ${broken.result.incompleteReason ?? 'unknown'}\n`);
     await conclude(broken);

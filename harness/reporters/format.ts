@@ -44,6 +44,8 @@ export const pct = (r: number | null | undefined) => (r === null || r === undefi
 
 /** The unit a metric name implies, for observed values of gates whose metric is a free-form name. */
 function metricUnit(metric: string): 'rate' | 'ms' | 'plain' {
+  // Server-side series are in their source's units (seconds, bytes, fractions), never ms.
+  if (metric.startsWith('server.')) return /rate|ratio|share|fraction|compliance/i.test(metric) ? 'rate' : 'plain';
   if (/rate|presence|ratio|share|fraction/i.test(metric)) return 'rate';
   if (/ms\b|Ms\b|latency|completion|first|gap|headers|ttf|duration/i.test(metric)) return 'ms';
   return 'plain';

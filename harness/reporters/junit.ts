@@ -1,5 +1,6 @@
 import type { RunResult } from '../run/result.ts';
 import { esc, gateMessage, gateOutcome, jsonValue, NO_POLICY } from './format.ts';
+import { serverJunitCases } from './server-metrics.ts';
 
 interface Case {
   name: string;
@@ -23,6 +24,7 @@ interface Suite {
 export function renderJunit(run: RunResult): string {
   const suites: Suite[] = [policySuite(run)];
   if (run.contracts && run.contracts.length > 0) suites.push(contractSuite(run));
+  if (run.serverMetrics?.series.length) suites.push({ name: 'server-side metrics', cases: serverJunitCases(run) });
   const count = (f: (c: Case) => boolean) => suites.reduce((n, s) => n + s.cases.filter(f).length, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -1,5 +1,6 @@
 import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
 import { gateMessage, gateOutcome, verdictLine } from './format.ts';
+import { serverTerminal } from './server-metrics.ts';
 
 export interface TerminalOptions {
   color: boolean;
@@ -55,6 +56,7 @@ export function renderSummary(result: RunResult, opts: TerminalOptions): string 
     l.workers && l.workers > 1 ? `${l.workers} workers` : '',
   ].filter(Boolean);
   lines.push(`${l.iterations} paired iterations (${l.model}) in ${(l.durationMs / 1000).toFixed(1)} s${extra.length ? `, ${extra.join(', ')}` : ''}`);
+  lines.push(...serverTerminal(result));
   for (const w of result.harness?.warnings ?? []) lines.push(bold(`WARNING: ${w}`));
   if (!result.complete) lines.push(bold(`INCOMPLETE: ${result.incompleteReason ?? 'unknown'}`));
   if (opts.verdict !== false) lines.push(...verdict(result, opts));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../metrics/sample.ts';
+import { ServerMetricsResult } from '../metrics/server/result.ts';
 
 /**
  * run.json: the versioned result every later step (gates, reports, trend) reads. The schema is
@@ -259,5 +260,7 @@ export const RunResult = z.object({
   contracts: z.array(ContractStepSummary).optional(),
   verdict: Verdict.optional(),
   hooks: z.array(HookResult).optional(),
+  /** Server-side series for the load's window (Prometheus, /metrics scrapes, JSON endpoints). */
+  serverMetrics: ServerMetricsResult.optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;

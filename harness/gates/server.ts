@@ -1,0 +1,111 @@
+import type { LoadedConfig } from '../config/load.ts';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { planServerMetrics } from '../metrics/server/plan.ts';
+import type { ServerSeriesResult } from '../metrics/server/result.ts';
+import type { GateResult, RunResult } from '../run/result.ts';
+import type { LoadedPolicy, ResolvedGate } from './load.ts';
+import type { ServerMetric } from './metrics.ts';
+import type { Op } from './threshold.ts';
+
+/**
+ * A gate on a server-side series (`server.<series>[.<stat>]`), read from run.json
+ * `serverMetrics`: candidate alone (absolute), candidate/baseline (ratio) or candidate − baseline
+ * (delta), judged as observed. Missing data is never a pass: no such series in the run, a source
+ * that was unreachable, a query the server rejected, an empty series, or too few points for the
+ * statistic (growth and slope need two) make the gate inconclusive (or fail, with
+ * `insufficient: fail`), and the reason says which.
+ */
+type Judge = (op: Op, limit: number, value: number | null, interval: null, exact: true) => GateResult['status'];
+type Margin = (op: Op, limit: number, value: number | null) => number | null;
+
+interface SideReading {
+  value: number | null;
+  points: number;
+  why?: string;
+}
+
+function readSide(run: RunResult, m: ServerMetric, role: 'baseline' | 'candidate'): SideReading {
+  const all = run.serverMetrics?.series ?? [];
+  const s: ServerSeriesResult | undefined = all.find((x) => x.name === m.series && x.role === role);
+  if (!run.serverMetrics) return { value: null, points: 0, why: `no server-side metrics in this run (run.serverMetrics): configure the metrics section with a series "${m.series}"` };
+  if (!s) return { value: null, points: 0, why: `no server-side series "${m.series}" for the ${role} (its series: ${[...new Set(all.filter((x) => x.role === role).map((x) => x.name))].join(', ') || 'none'})` };
+  if (s.error) return { value: null, points: s.points.length, why: `${role} ${s.target}: ${s.error}` };
+  const points = s.points.length;
+  const need = m.stat === 'growth' || m.stat === 'slope' ? 2 : 1;
+  if (m.stat !== 'value' && points < need) return { value: null, points, why: `${role} ${s.target}: ${points} point${points === 1 ? '' : 's'} in the series, ${need} needed for ${m.stat}` };
+  const value = m.stat === 'value' ? s.value : (s.stats?.[m.stat] ?? null);
+  if (value === null || !Number.isFinite(value)) return { value: null, points, why: `${role} ${s.target}: empty series` };
+  return { value, points: Math.max(points, 1) };
+}
+
+const fmt = (v: number | null) => (v === null ? '–' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4))));
+
+export function evaluateServerGate(g: ResolvedGate & { metric: ServerMetric }, run: RunResult, judge: Judge, margin: Margin): GateResult {
+  const m = g.metric;
+  const t = g.threshold;
+  const b = readSide(run, m, 'baseline');
+  const c = readSide(run, m, 'candidate');
+  const needBoth = t.comparison !== 'absolute';
+  const base: Omit<GateResult, 'status' | 'value' | 'margin' | 'reason'> = {
+    id: g.id,
+    description: g.description,
+    metric: m.name,
+    scenario: g.scenario,
+    route: g.route,
+    comparison: t.comparison,
+    severity: g.severity,
+    observed: { baseline: b.value, candidate: c.value },
+    limit: t.limit,
+    interval: null,
+    samples: { baseline: b.points, candidate: c.points, min: m.stat === 'growth' || m.stat === 'slope' ? 2 : 1 },
+    unit: t.comparison === 'ratio' ? 'ratio' : 'value',
+    ...(g.source ? { source: g.source } : {}),
+  };
+  const missing = [c.why, needBoth ? b.why : undefined].filter((w): w is string => w !== undefined);
+  if (missing.length) {
+    const status = g.insufficient === 'fail' ? 'fail' : 'inconclusive';
+    return { ...base, status, value: null, margin: null, reason: `${g.id}: ${missing.join('; ')}; not enough to judge ${g.description}` };
+  }
+  const cv = c.value!;
+  const bv = b.value;
+  const value = t.comparison === 'absolute' ? cv : t.comparison === 'ratio' ? (bv! > 0 ? cv / bv! : null) : cv - bv!;
+  const what = t.comparison === 'absolute' ? 'candidate' : t.comparison === 'ratio' ? 'candidate/baseline' : 'candidate − baseline';
+  let status = judge(t.op, t.limit, value, null, true);
+  let reason =
+    value === null
+      ? `${g.id}: the baseline is ${fmt(bv)}, so candidate/baseline is undefined`
+      : `${g.id}: ${what} ${fmt(value)} ${status === 'pass' ? 'is within' : 'is beyond'} ${t.op} ${fmt(t.limit)} (baseline ${fmt(bv)}, candidate ${fmt(cv)})`;
+  let floor: GateResult['floor'];
+  if (t.floor && bv !== null) {
+    const d = cv - bv;
+    const fs = judge(t.floor.op, t.floor.limit, d, null, true);
+    floor = { value: d, limit: t.floor.limit, margin: margin(t.floor.op, t.floor.limit, d), interval: null, status: fs, unit: 'value' };
+    status = status === 'pass' || fs === 'pass' ? 'pass' : status === 'fail' && fs === 'fail' ? 'fail' : 'inconclusive';
+    reason += `; or candidate − baseline ${fmt(d)} ${fs === 'pass' ? 'is within' : 'is beyond'} ${t.floor.op} ${fmt(t.floor.limit)}`;
+  }
+  return { ...base, status, value, margin: margin(t.op, t.limit, value), reason, ...(floor ? { floor } : {}) };
+}
+
+/**
+ * A gate on `server.<series>` the config never reads could only ever be inconclusive: a config
+ * error before traffic, naming the series to add (a preset's header shows how to map it).
+ */
+export function checkGateSeries(policy: LoadedPolicy, loaded: LoadedConfig): void {
+  const names = new Set((planServerMetrics(loaded)?.series ?? []).map((s) => s.name));
+  const byFile = new Map<string, ConfigIssue[]>();
+  for (const g of policy.gates) {
+    if (g.metric.kind !== 'server') continue;
+    if (g.scenario !== null || g.route !== null) {
+      const where = g.scenario !== null ? 'scenario' : 'route';
+      byFile.set(g.at.file, [...(byFile.get(g.at.file) ?? []), { path: `${g.at.path}.${where}`, message: `gate "${g.id}": a server-side series covers the whole window, not one ${where}; remove "${where}" (or scope the PromQL itself)` }]);
+    }
+    if (names.has(g.metric.series)) continue;
+    const issue = {
+      path: `${g.at.path}.metric`,
+      message: `gate "${g.id}" reads ${g.metric.name}, but ${loaded.file} has no server-side series "${g.metric.series}"; add { name: ${g.metric.series}, prometheus | scrape | json: ... } to its metrics.series (its series: ${[...names].join(', ') || 'none'})`,
+    };
+    byFile.set(g.at.file, [...(byFile.get(g.at.file) ?? []), issue]);
+  }
+  const first = [...byFile.entries()][0];
+  if (first) throw new ConfigError(first[0], first[1]);
+}
