@@ -22,7 +22,7 @@ const EXPECTED: Record<string, string[]> = {
     'lots/traceability /lot/lotCode extra',
     'lots/traceability /lot/lot_code missing',
   ],
-  numericId: ['lots/create_lot /id type', 'lots/get_lot /id type', 'lots/qc_decision /lot_id type', 'lots/traceability /lot/id type', 'lots/traceability /qc_decisions/0/lot_id type'],
+  numericId: ['lots/create_lot /id type', 'lots/get_lot /id type', 'lots/qc_decision /lot_id type', 'lots/traceability /lot/id type', 'lots/traceability /qc_decisions/*/lot_id type'],
   enumCase: ['lots/create_lot /status value', 'lots/get_lot /status value', 'lots/traceability /lot/status value'],
   extraField: ['lots/create_lot /warehouse extra', 'lots/get_lot /warehouse extra', 'lots/traceability /lot/warehouse extra'],
   status422: ['lots/missing_field  status'],
@@ -81,7 +81,7 @@ describe('each drift alone is reported exactly, and nothing else', () => {
     expect(out.result.complete).toBe(true);
     // The artifact for PR review: the differences and a curl reproduction with the token redacted.
     const md = await readFile(path.join(out.dir, step.artifact!), 'utf8');
-    expect(md).toContain('| `(root)` | type | 3 |');
+    expect(md).toContain('| `(root)` | breaking | type | 3 |');
     expect(md).toMatch(/curl -sS -i -X GET '.*\/api\/lots\/no-such-lot' -H 'authorization: \[redacted\]'/);
     expect(step.curl).toContain('[redacted]');
     expect(md).not.toMatch(/Bearer [0-9a-f]{32}/);
