@@ -56,7 +56,7 @@ describe('parity snapshot', () => {
       'get_lot /status value',
       'traceability /lot/status value',
     ]);
-    expect(drifted.out).toContain('value        /status  "OPEN" → "open"');
+    expect(drifted.out).toContain('breaking value          /status  "OPEN" → "open"  (3×)');
 
     // --update-snapshots accepts the candidate's answers; the next compare has no drift. It still
     // exits 1: "open" fails the pack's explicit assertion `$.status: OPEN`, which no snapshot changes.
