@@ -14,7 +14,7 @@ export function renderContracts(steps: readonly ContractStepSummary[], opts: Con
   const width = Math.max(...steps.map((s) => `${s.scenario}/${s.step}`.length), 10);
   for (const s of steps) {
     const failed = s.assertionFailures.baseline + s.assertionFailures.candidate > 0;
-    const mark = s.drifted > 0 || failed ? paint(31, '✖') : paint(32, '✔');
+    const mark = s.drifted > 0 || failed || s.skipped ? paint(31, '✖') : paint(32, '✔');
     const noise = s.noise.length ? `, noise ${s.noise.map((n) => showPointer(n.pointer)).join(' ')}` : '';
     const asserts = failed ? `, assertions failed: ${opts.baseline} ${s.assertionFailures.baseline}, ${opts.candidate} ${s.assertionFailures.candidate}` : '';
     const skipped = s.skipped ? `, ${s.skipped} skipped` : '';

@@ -82,6 +82,10 @@ function contractSuite(run: RunResult): Suite {
       const body = [...top, ...(s.curl ? ['', 'reproduce:', s.curl] : []), ...(s.artifact ? [`diff: ${s.artifact}`] : [])].join('\n');
       c.failure = { message: `${s.drifted} of ${s.pairs} pairs drifted${classCounts(s)} at ${s.drift.map((d) => showPointer(d.pointer)).join(', ')}`, body };
     }
+    if (s.skipped) {
+      const why = (s.failures ?? []).filter((f) => f.message.startsWith('skipped:')).map((f) => `${f.role}: ${f.message} (${f.count}×)`);
+      c.error = { message: `not sent in ${s.skipped} flow run${s.skipped === 1 ? '' : 's'}: an earlier capture failed`, body: why.join('\n') };
+    }
     return c;
   });
   return { name: 'contracts', cases };

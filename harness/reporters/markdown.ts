@@ -75,7 +75,7 @@ function contracts(run: RunResult): string[] {
   const rows = steps.map((s) => [
     `\`${s.scenario}\` / \`${s.step}\``,
     String(s.pairs),
-    String(s.drifted),
+    `${s.drifted}${s.skipped ? ` (${s.skipped} flow runs skipped: ${(s.failures ?? []).filter((f) => f.message.startsWith('skipped:')).map((f) => f.message.slice('skipped: '.length)).join('; ')})` : ''}`,
     ...(['breaking', 'additive', 'value'] as const).map((c) => (s.classes ? String(s.classes[c]) : '–')),
     s.drift.length === 0 ? '–' : s.drift.slice(0, 3).map((d) => `\`${showPointer(d.pointer)}\` ${d.class ? `${d.class} ` : ''}${d.kind} ×${d.count}`).join(', ') + (s.drift.length > 3 ? `, +${s.drift.length - 3} more` : ''),
     s.noise.length === 0 ? '–' : s.noise.map((n) => `\`${showPointer(n.pointer)}\``).join(', '),
