@@ -44,7 +44,8 @@ describe('drift classes from fixture drifts', () => {
   it('type change: breaking', async () => {
     const steps = await runPack({ numericId: true });
     expect(rows(steps, 'create_lot')).toEqual(['/id type breaking']);
-    expect(total(steps)).toEqual({ breaking: 12, additive: 0, value: 0 });
+    // The value rows: the id inside get_lot's Link and qc_decision's Location URLs.
+    expect(total(steps)).toEqual({ breaking: 12, additive: 0, value: 6 });
   });
 
   it('extra field: additive only', async () => {

@@ -22,11 +22,26 @@ const EXPECTED: Record<string, string[]> = {
     'lots/traceability /lot/lotCode extra',
     'lots/traceability /lot/lot_code missing',
   ],
-  numericId: ['lots/create_lot /id type', 'lots/get_lot /id type', 'lots/qc_decision /lot_id type', 'lots/traceability /lot/id type', 'lots/traceability /qc_decisions/*/lot_id type'],
+  numericId: [
+    'lots/create_lot /id type',
+    'lots/get_lot /id type',
+    'lots/qc_decision /lot_id type',
+    'lots/traceability /lot/id type',
+    'lots/traceability /qc_decisions/*/lot_id type',
+    // The URLs carry the id too: ".../lots/1/qc" against ".../lots/<uuid>/qc" (a number is mapped
+    // to its placeholder only as a whole value, never inside a string).
+    'lots/get_lot /link header',
+    'lots/qc_decision /location header',
+  ],
   enumCase: ['lots/create_lot /status value', 'lots/get_lot /status value', 'lots/traceability /lot/status value'],
   extraField: ['lots/create_lot /warehouse extra', 'lots/get_lot /warehouse extra', 'lots/traceability /lot/warehouse extra'],
   status422: ['lots/missing_field  status'],
   headerChange: ['lots/get_lot /content-type header'],
+  // Its value is fresh on every call (learned as noise); its absence is drift all the same.
+  dropTraceHeader: ['health', 'login', 'create_lot', 'get_lot', 'qc_decision', 'traceability', 'missing_field', 'duplicate', 'not_found', 'bad_auth'].map(
+    (s) => `lots/${s} /x-trace-id header_missing`,
+  ),
+  messageChange: ['lots/missing_field /error value'],
 };
 
 let pair: FixturePair | undefined;
@@ -74,7 +89,8 @@ describe('each drift alone is reported exactly, and nothing else', () => {
 
   it('a non-JSON answer where JSON was expected is a reported difference, not a crash', async () => {
     const { out, contracts } = await runPack({ htmlNotFound: true });
-    expect(driftList(contracts)).toEqual(['lots/not_found  type', 'lots/not_found /content-type header']);
+    // The HTML page comes from another layer: no JSON, another media type, no trace header.
+    expect(driftList(contracts)).toEqual(['lots/not_found  type', 'lots/not_found /content-type header', 'lots/not_found /x-trace-id header_missing']);
     const step = contracts.find((s) => s.step === 'not_found')!;
     expect(step.assertionFailures).toEqual({ baseline: 0, candidate: 3 });
     expect(step.failures![0]!.message).toMatch(/expected a JSON body, got text\/html/);

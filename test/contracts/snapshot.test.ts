@@ -39,9 +39,9 @@ describe('parity snapshot', () => {
     const login = JSON.parse(readFileSync(path.join(ws.snapshots, 'lots', 'login.json'), 'utf8'));
     expect(login.response.body.token).toBe('[redacted]');
     expect(login.request.body.password).toBe('[redacted]');
-    expect(login.noise.map((n: { pointer: string }) => n.pointer)).toEqual([]);
+    expect(login.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/x-trace-id']);
     const create = JSON.parse(readFileSync(path.join(ws.snapshots, 'lots', 'create_lot.json'), 'utf8'));
-    expect(create.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/id']);
+    expect(create.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/id', '/location', '/x-trace-id']);
 
     // The same backend later: new tokens, ids, timestamps; no drift.
     const clean = captureIO(pair.env);
