@@ -9,7 +9,7 @@ import { renderContracts } from '../../harness/reporters/contracts.ts';
 import { renderJunit } from '../../harness/reporters/junit.ts';
 import { renderMarkdown } from '../../harness/reporters/markdown.ts';
 import { runParity } from '../../harness/run/engine.ts';
-import { startPair, type FixturePair } from '../helpers/contracts.ts';
+import { AUTH, envTargets, startPair, type FixturePair } from '../helpers/contracts.ts';
 
 /**
  * A capture that finds nothing stops the flow run: the steps after it are reported as skipped
@@ -23,12 +23,8 @@ afterEach(async () => {
 });
 
 function config(noise: boolean): ConfigInput {
-  const auth = { authorization: 'Bearer {{token}}' };
   return {
-    targets: [
-      { name: 'old', role: 'baseline', baseUrl: '${BASELINE_URL}', routes: {} },
-      { name: 'new', role: 'candidate', baseUrl: '${CANDIDATE_URL}', routes: {} },
-    ],
+    targets: envTargets('old', 'new'),
     contracts: {
       noise,
       flows: [
@@ -37,9 +33,9 @@ function config(noise: boolean): ConfigInput {
           repeat: 4,
           steps: [
             { name: 'login', route: 'POST /api/login', body: { email: 'a@b.c' }, capture: { token: '$.token' } },
-            { name: 'create', route: 'POST /api/lots', headers: auth, body: { lot_code: 'L-{{unique}}', lot_type: 'RAW' }, capture: { lot_id: '$.id', code: '$.lot_code' } },
-            { name: 'get', route: 'GET /api/lots/{{lot_id}}', headers: auth },
-            { name: 'duplicate', route: 'POST /api/lots', headers: auth, body: { lot_code: '{{code}}', lot_type: 'RAW' }, expect: { status: 409 } },
+            { name: 'create', route: 'POST /api/lots', headers: AUTH, body: { lot_code: 'L-{{unique}}', lot_type: 'RAW' }, capture: { lot_id: '$.id', code: '$.lot_code' } },
+            { name: 'get', route: 'GET /api/lots/{{lot_id}}', headers: AUTH },
+            { name: 'duplicate', route: 'POST /api/lots', headers: AUTH, body: { lot_code: '{{code}}', lot_type: 'RAW' }, expect: { status: 409 } },
           ],
         },
       ],

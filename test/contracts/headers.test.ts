@@ -6,7 +6,7 @@ import { startContractFixture, type ContractFixture, type ContractFixtureOptions
 import { resolveConfig } from '../../harness/config/load.ts';
 import type { ConfigInput, DiffRulesConfig } from '../../harness/config/schema.ts';
 import { runParity } from '../../harness/run/engine.ts';
-import { driftList } from '../helpers/contracts.ts';
+import { AUTH, driftList, envTargets } from '../helpers/contracts.ts';
 
 /**
  * Header rules. The fixture backend answers with absolute `Location` and `Link` URLs built from
@@ -27,12 +27,8 @@ const start = async (o: ContractFixtureOptions = {}) => {
 type HeaderRules = NonNullable<DiffRulesConfig['headers']>;
 
 function config(headers: string[], headerRules: Partial<HeaderRules> | undefined, noise: boolean): ConfigInput {
-  const auth = { authorization: 'Bearer {{token}}' };
   return {
-    targets: [
-      { name: 'a', role: 'baseline', baseUrl: '${BASELINE_URL}', routes: {} },
-      { name: 'a-copy', role: 'candidate', baseUrl: '${CANDIDATE_URL}', routes: {} },
-    ],
+    targets: envTargets('a', 'a-copy'),
     contracts: {
       noise,
       headers,
@@ -48,9 +44,9 @@ function config(headers: string[], headerRules: Partial<HeaderRules> | undefined
           steps: [
             { name: 'health', route: 'GET /api/health' },
             { name: 'login', route: 'POST /api/login', body: { email: 'a@b.c' }, capture: { token: '$.token' } },
-            { name: 'create', route: 'POST /api/lots', headers: auth, body: { lot_code: 'L-{{unique}}', lot_type: 'RAW' }, capture: { lot_id: '$.id' } },
-            { name: 'get', route: 'GET /api/lots/{{lot_id}}', headers: auth },
-            { name: 'qc', route: 'POST /api/lots/{{lot_id}}/qc', headers: auth, body: { decision: 'PASS' } },
+            { name: 'create', route: 'POST /api/lots', headers: AUTH, body: { lot_code: 'L-{{unique}}', lot_type: 'RAW' }, capture: { lot_id: '$.id' } },
+            { name: 'get', route: 'GET /api/lots/{{lot_id}}', headers: AUTH },
+            { name: 'qc', route: 'POST /api/lots/{{lot_id}}/qc', headers: AUTH, body: { decision: 'PASS' } },
           ],
         },
       ],

@@ -6,7 +6,7 @@ import { startContractFixture, type ContractFixture } from '../../fixtures/backe
 import { resolveConfig } from '../../harness/config/load.ts';
 import type { ConfigInput } from '../../harness/config/schema.ts';
 import { runParity } from '../../harness/run/engine.ts';
-import { driftList } from '../helpers/contracts.ts';
+import { AUTH, driftList, envTargets } from '../helpers/contracts.ts';
 
 /**
  * Both backends answer with fresh random tokens, uuids and millisecond timestamps. No rule names
@@ -24,12 +24,8 @@ const start = async () => {
 };
 
 function config(noise: NonNullable<ConfigInput['contracts']>['noise'], repeat: number): ConfigInput {
-  const auth = { authorization: 'Bearer {{token}}' };
   return {
-    targets: [
-      { name: 'old', role: 'baseline', baseUrl: '${BASELINE_URL}', routes: {} },
-      { name: 'new', role: 'candidate', baseUrl: '${CANDIDATE_URL}', routes: {} },
-    ],
+    targets: envTargets('old', 'new'),
     contracts: {
       noise,
       concurrency: 8,
@@ -40,9 +36,9 @@ function config(noise: NonNullable<ConfigInput['contracts']>['noise'], repeat: n
           steps: [
             { name: 'health', route: 'GET /api/health' },
             { name: 'login', route: 'POST /api/login', body: { email: 'a@b.c' }, capture: { token: '$.token' } },
-            { name: 'create', route: 'POST /api/lots', headers: auth, body: { lot_code: 'L-{{unique}}', lot_type: 'RAW' }, capture: { id: '$.id' } },
-            { name: 'qc', route: 'POST /api/lots/{{id}}/qc', headers: auth, body: { decision: 'PASS' } },
-            { name: 'trace', route: 'GET /api/traceability/{{id}}', headers: auth },
+            { name: 'create', route: 'POST /api/lots', headers: AUTH, body: { lot_code: 'L-{{unique}}', lot_type: 'RAW' }, capture: { id: '$.id' } },
+            { name: 'qc', route: 'POST /api/lots/{{id}}/qc', headers: AUTH, body: { decision: 'PASS' } },
+            { name: 'trace', route: 'GET /api/traceability/{{id}}', headers: AUTH },
           ],
         },
       ],
