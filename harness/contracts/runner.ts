@@ -6,6 +6,7 @@ import { checkStep, type Failure } from './assertions.ts';
 import type { CompiledFlow, CompiledStep, ContractPlan, TargetRole } from './compile.ts';
 import { normalizeResponse, type Observed, type RawResponse } from './normalize.ts';
 import type { ReproducibleRequest } from './redact.ts';
+import { capture } from './capture.ts';
 import type { Generated } from './echo.ts';
 import { renderString, renderValue } from './template.ts';
 
@@ -201,22 +202,4 @@ async function send(step: CompiledStep, target: LiveTarget, req: SentRequest, re
   const raw: RawResponse = { status: s.status ?? null, headers: {}, bodyText: '', text: s.text ?? '', durationMs: s.endMs };
   if (s.outcome !== 'complete') raw.error = s.error ?? { code: s.outcome, message: s.outcome };
   return raw;
-}
-
-/** Stores this side's captures; a capture that finds nothing is an assertion failure on this side. */
-function capture(step: CompiledStep, o: Observed, vars: Map<string, unknown>): { failures: (Failure & { capture: string })[]; captured: [string, unknown][] } {
-  const failures: (Failure & { capture: string })[] = [];
-  const captured: [string, unknown][] = [];
-  for (const c of step.captures) {
-    const v = c.header !== undefined ? o.headers[c.header] : o.json ? c.path!.get(o.body) : undefined;
-    if (v === undefined || v === null || v === '') {
-      const what = c.header !== undefined ? `header ${c.header}` : c.path!.source;
-      failures.push({ check: `capture ${c.name}`, capture: c.name, message: `capture ${c.name}: ${what} ${v === undefined ? 'not found in the response' : `is ${JSON.stringify(v)}`}` });
-      continue;
-    }
-    vars.set(c.name, v);
-    vars.set(`${step.name}.${c.name}`, v);
-    captured.push([c.name, v]);
-  }
-  return { failures, captured };
 }
