@@ -7,7 +7,9 @@ import { main } from '../../harness/cli.ts';
 import { resolveConfig } from '../../harness/config/load.ts';
 import { runParity } from '../../harness/run/engine.ts';
 import type { RunResult } from '../../harness/run/result.ts';
+import { evaluatePolicy } from '../../harness/gates/evaluate.ts';
 import { captureIO } from '../helpers/cli.ts';
+import { policyOf, runOf } from '../helpers/gates.ts';
 import { packConfig, PACK, startPair, type FixturePair } from '../helpers/contracts.ts';
 
 /**
@@ -116,5 +118,30 @@ describe('gates on contract_drift.<class>', () => {
     const v = verdictOf(dir);
     expect(v.status).toBe('fail');
     expect(v.gates.find((g) => g.metric === 'contract_drift.breaking')).toMatchObject({ status: 'fail', value: 9 });
+  });
+});
+
+describe('contract_drift.<class> never passes on a run.json without classes', () => {
+  it('drifted steps without classes (written before drift classes existed): no data, inconclusive', async () => {
+    const step = (drifted: number, classes?: { breaking: number; additive: number; value: number }) => ({
+      scenario: 'lots',
+      step: 'get',
+      pairs: 40,
+      identical: 40 - drifted,
+      drifted,
+      drift: [],
+      noise: [],
+      assertionFailures: { baseline: 0, candidate: 0 },
+      artifact: null,
+      curl: null,
+      ...(classes ? { classes } : {}),
+    });
+    const policy = await policyOf([{ metric: 'contract_drift.breaking', threshold: '<= 0' }], { minSamples: 1 });
+    const judge = (contracts: ReturnType<typeof step>[]) => evaluatePolicy(policy, runOf([], { contracts }), []);
+    expect(judge([step(5)]).gates[0]).toMatchObject({ status: 'inconclusive', value: null });
+    expect(judge([step(5)]).status).not.toBe('pass');
+    expect(judge([step(0)]).gates[0]).toMatchObject({ status: 'pass', value: 0 });
+    expect(judge([step(5, { breaking: 0, additive: 5, value: 0 })]).gates[0]).toMatchObject({ status: 'pass', value: 0 });
+    expect(judge([step(5, { breaking: 2, additive: 5, value: 0 })]).gates[0]).toMatchObject({ status: 'fail', value: 2 });
   });
 });
