@@ -105,3 +105,25 @@ describe('equivalence and normalizers in bodies', () => {
     expect(diffJson(a, same, rules()).map((x) => x.pointer)).toEqual(['/code', '/error', '/lot_id']);
   });
 });
+
+describe('default drift classes', () => {
+  const withHeaders = (headers: Record<string, string>) => normalizeResponse({ status: 200, headers: { 'content-type': 'application/json', ...headers }, bodyText: '{}', durationMs: 1 });
+  it('array → object breaking; extra header additive; removed header breaking; header value value; media type breaking', () => {
+    expect(diffJson({ items: [] }, { items: {} }, rules()).map((d) => `${d.pointer} ${d.kind} ${d.class}`)).toEqual(['/items type breaking']);
+    const opts = { headers: ['content-type', 'x-a', 'x-b', 'x-c'], rules: rules(), body: true };
+    const d = compareResponses(withHeaders({ 'x-a': '1', 'x-c': 'v1' }), { ...withHeaders({ 'x-b': '2', 'x-c': 'v2' }), headers: { 'content-type': 'text/plain', 'x-b': '2', 'x-c': 'v2' } }, opts);
+    expect(d.map((x) => `${x.pointer} ${x.kind} ${x.class}`)).toEqual([
+      '/content-type header breaking',
+      '/x-a header_missing breaking',
+      '/x-b header_extra additive',
+      '/x-c header value',
+    ]);
+  });
+
+  it('a rule reclassifies: a whole pointer, or one kind there; headers through the headers block', () => {
+    const r = rules({ classes: { '/status': 'breaking', '/legacy': { missing: 'additive' } }, headers: { ignore: [], formats: {}, classes: { 'x-a': { header_missing: 'value' } } } });
+    expect(diffJson({ status: 'open', legacy: 1 }, { status: 'closed' }, r).map((x) => `${x.pointer} ${x.kind} ${x.class}`)).toEqual(['/status value breaking', '/legacy missing additive']);
+    const d = compareResponses(withHeaders({ 'x-a': '1' }), withHeaders({}), { headers: ['content-type'], rules: r, body: false });
+    expect(d.map((x) => `${x.pointer} ${x.kind} ${x.class}`)).toEqual(['/x-a header_missing value']);
+  });
+});
