@@ -1,8 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ContractPlan, TargetRole } from '../contracts/compile.ts';
+import { scrub } from '../contracts/redact.ts';
+import { snapshotRunResult } from '../contracts/snapshot-run.ts';
 import { compareSnapshots, recordSnapshots } from '../contracts/snapshots.ts';
+import { loadPolicy } from '../gates/load.ts';
+import { applyPolicy } from './gate.ts';
+import { renderStoredRun } from './report.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
 import { renderContracts } from '../reporters/contracts.ts';
 import { newRunId } from '../run/engine.ts';
@@ -13,7 +18,9 @@ import type { CliIO, Command } from './command.ts';
 /**
  * `parity snapshot record <config>`: store the baseline's responses to every contract step.
  * `parity snapshot compare <config>`: run the flows on a target (the candidate by default) and
- * diff every step against its snapshot; exit 1 on drift or failed assertions.
+ * diff every step against its snapshot; writes a run directory (run.json, summary.md,
+ * report.html, junit.xml, the per-step diffs); exit 1 on drift or failed assertions, or by the
+ * verdict with --policy.
  */
 export const snapshotCommand: Command = {
   usage: 'snapshot record|compare <config>',
@@ -23,15 +30,22 @@ export const snapshotCommand: Command = {
     'update-snapshots': { type: 'boolean', default: false },
     out: { type: 'string' },
     'run-id': { type: 'string' },
+    policy: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'summary-to': { type: 'string' },
   },
   async execute({ values, positionals }, io) {
     const [action, file] = positionals;
-    if ((action !== 'record' && action !== 'compare') || !file) throw new UsageError('usage: parity snapshot record <config> | parity snapshot compare <config> [--target baseline|candidate] [--update-snapshots]');
+    if ((action !== 'record' && action !== 'compare') || !file) throw new UsageError('usage: parity snapshot record <config> | parity snapshot compare <config> [--target baseline|candidate] [--update-snapshots] [--policy p]');
     const role = (values.target as string | undefined) ?? (action === 'record' ? 'baseline' : 'candidate');
     if (role !== 'baseline' && role !== 'candidate') throw new UsageError(`--target is "baseline" or "candidate", got "${role}"`);
     const loaded = await loadConfig(file, io.env);
     if (!loaded.contracts) throw new UsageError(`${file} has no "contracts" section: snapshots are taken of contract flows`);
     const plan = { ...loaded, contracts: loaded.contracts };
+    const policyRef = values.policy as string | undefined;
+    if (policyRef && action === 'record') throw new UsageError('--policy applies to snapshot compare, not record');
+    // Loaded before any request: a broken policy is a config error, not a verdict after the traffic.
+    const policy = policyRef ? await loadPolicy(policyRef, io.env) : undefined;
     const target = openTarget(loaded[role], loaded.contracts.timeouts);
     const ac = new AbortController();
     const onSignal = () => ac.abort();
@@ -43,15 +57,32 @@ export const snapshotCommand: Command = {
       if (action === 'record') return await record(plan, ctx, io);
       const dir = path.resolve((values.out as string | undefined) ?? loaded.config.outDir, runId);
       const update = Boolean(values['update-snapshots']);
+      const startedAt = new Date();
+      const t0 = performance.now();
       const steps = await compareSnapshots(plan, { ...ctx, dir, secrets: loaded.secrets, update });
-      const out = path.join(dir, 'contracts.json');
       // Created only now: a compare that stops before sending anything (no snapshots) leaves no empty run folder.
       await mkdir(dir, { recursive: true });
-      await writeFile(out, JSON.stringify({ runId, mode: 'snapshot-compare', target: target.config.name, snapshots: plan.contracts.snapshots, contracts: steps }, null, 2) + '\n');
+      const run = snapshotRunResult({
+        loaded,
+        runId,
+        target,
+        snapshots: plan.contracts.snapshots,
+        startedAt,
+        durationMs: performance.now() - t0,
+        contracts: steps,
+        incompleteReason: ac.signal.aborted ? 'interrupted' : undefined,
+      });
+      const runJson = path.join(dir, 'run.json');
+      await writeFile(`${runJson}.tmp`, scrub(JSON.stringify(run, null, 2), loaded.secrets) + '\n');
+      await rename(`${runJson}.tmp`, runJson);
       io.stdout.write(`\n${renderContracts(steps, { color: Boolean(io.stdout.isTTY), baseline: 'snapshot', candidate: target.config.name })}\n\n`);
-      io.stdout.write(`contracts.json: ${path.relative(process.cwd(), out) || out}\n`);
+      io.stdout.write(`run.json: ${path.relative(process.cwd(), runJson) || runJson}\n`);
       if (update) io.stdout.write(`snapshots rewritten under ${plan.contracts.snapshots}\n`);
+      const code = policy ? await applyPolicy({ run, pairs: [], runJson, policy, dryRun: Boolean(values['dry-run']) }, io) : undefined;
+      const reports = await renderStoredRun(runJson, { summaryTo: values['summary-to'] as string | undefined });
+      io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
       if (ac.signal.aborted) return ExitCode.inconclusive;
+      if (code !== undefined) return code;
       // With --update-snapshots drift is accepted; failed assertions still fail.
       return steps.some((s) => (s.drifted > 0 && !update) || s.assertionFailures.candidate > 0) ? ExitCode.fail : ExitCode.pass;
     } finally {

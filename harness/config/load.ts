@@ -95,7 +95,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
 
   const baseline = targets.find((t) => t.role === 'baseline')!;
   const candidate = targets.find((t) => t.role === 'candidate')!;
-  const contracts = config.contracts ? compileContracts(config.contracts, { baseline, candidate }, env, issues, secrets) : undefined;
+  const contracts = config.contracts ? compileContracts(config.contracts, { baseline, candidate }, env, issues, secrets, baseDir) : undefined;
 
   if (issues.length) throw new ConfigError(file, issues);
   const loaded: LoadedConfig = { file, config, baseline, candidate, scenarios, secrets };

@@ -251,6 +251,32 @@ const VarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name us
 const Pointer = z.string().regex(/^(\/[^/]*)*$/, 'expected a JSON pointer like "/items/*/id" ("" is the whole body)');
 export const CONTRACT_FORMATS = ['type', 'uuid', 'iso-datetime', 'date', 'email', 'uri', 'non-empty'] as const;
 
+const isRegex = (s: string) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** `origin`: each target's own base URL → "{origin}"; `http-date`: an HTTP date → "{http-date}"; or a regex replacement. */
+export const Normalizer = z.union([
+  z.enum(['origin', 'http-date']),
+  z.strictObject({ pattern: z.string().refine(isRegex, 'not a valid regular expression'), replace: z.string().default('') }),
+]);
+export const DRIFT_CLASSES = ['breaking', 'additive', 'value'] as const;
+const DriftClassSetting = z.union([z.enum(DRIFT_CLASSES), z.partialRecord(z.enum(['missing', 'extra', 'type', 'value', 'status', 'header', 'header_missing', 'header_extra', 'array_length']), z.enum(DRIFT_CLASSES))]);
+/** Rules body and header rules share (see harness/contracts/rules.ts). */
+const diffRuleExtras = <K extends z.ZodString>(key: K) => ({
+  /** Values rewritten on both sides before they are compared. */
+  normalize: z.record(key, z.union([Normalizer, z.array(Normalizer).min(1)])).optional(),
+  /** Values of different JSON types accepted as equal: `number-string` (42 ≡ "42"). */
+  equivalent: z.record(key, z.enum(['number-string'])).optional(),
+  /** The drift class of differences here (`breaking`, `additive`, `value`), or per kind: `{ missing: additive }`. */
+  classes: z.record(key, DriftClassSetting).optional(),
+});
+const HeaderName = z.string().regex(/^\/?[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected a header name like "link" (or "/link")');
+
 export const DiffRules = z.strictObject({
   /** Pointers never compared. */
   ignore: z.array(Pointer).default([]),
@@ -260,6 +286,9 @@ export const DiffRules = z.strictObject({
   unordered: z.record(Pointer, JsonPathString).default({}),
   /** Numbers equal within an absolute tolerance (0.01) or a relative one ("1%"). */
   tolerance: z.record(Pointer, z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number or a percentage like "1%"')])).default({}),
+  ...diffRuleExtras(Pointer),
+  /** The same rules for response headers, keyed by header name ("link" or "/link"). */
+  headers: z.strictObject({ ignore: z.array(HeaderName).default([]), formats: z.record(HeaderName, z.enum(CONTRACT_FORMATS)).default({}), ...diffRuleExtras(HeaderName) }).optional(),
 });
 export type DiffRulesConfig = z.output<typeof DiffRules>;
 
@@ -332,7 +361,7 @@ export const Contracts = z.strictObject({
   /** Flow runs in flight at once. */
   concurrency: z.number().int().min(1).default(4),
   timeouts: Timeouts.default(Timeouts.parse({})),
-  /** Where `parity snapshot` keeps baseline responses; relative to the working directory. */
+  /** Where `parity snapshot` keeps baseline responses; relative to the config file. */
   snapshots: z.string().default('fixtures/snapshots'),
 });
 export type ContractsConfig = z.output<typeof Contracts>;

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeBody, type Observed } from './normalize.ts';
+import { showPointer } from './pointer.ts';
 import { curlCommand, redactJson, scrub, sensitivePointer } from './redact.ts';
 import type { StepVerdict } from './tally.ts';
 
@@ -18,8 +19,13 @@ export interface ArtifactLabels {
 export async function writeArtifacts(verdicts: readonly StepVerdict[], runDir: string, secrets: readonly string[], labels: ArtifactLabels): Promise<void> {
   for (const v of verdicts) {
     const s = v.summary;
-    for (const d of s.drift) if (sensitivePointer(d.pointer)) d.example = { ...d.example, baseline: hide(d.example.baseline), candidate: hide(d.example.candidate) };
-    if (s.drifted === 0 && s.assertionFailures.baseline === 0 && s.assertionFailures.candidate === 0) continue;
+    for (const d of s.drift) {
+      if (!sensitivePointer(d.pointer)) continue;
+      const hidden = (e: typeof d.example) => ({ ...e, baseline: hide(e.baseline), candidate: hide(e.candidate) });
+      d.example = hidden(d.example);
+      if (d.examples) d.examples = d.examples.map(hidden);
+    }
+    if (s.drifted === 0 && s.assertionFailures.baseline === 0 && s.assertionFailures.candidate === 0 && !s.skipped) continue;
     const pair = v.example ?? (v.tally.kept.get(0) ? { ...v.tally.kept.get(0)!, index: 0 } : undefined);
     const candReq = pair?.requests.candidate;
     if (candReq) s.curl = curlCommand(candReq, secrets);
@@ -40,13 +46,19 @@ function render(v: StepVerdict, pair: StepVerdict['example'], labels: ArtifactLa
     '',
   ];
   if (s.drift.length) {
-    lines.push('## Differences', '', `| pointer | kind | pairs | ${labels.baseline} | ${labels.candidate} |`, '| --- | --- | --- | --- | --- |');
-    for (const d of s.drift) lines.push(`| \`${d.pointer || '(root)'}\` | ${d.kind} | ${d.count} | ${cell(d.example.baseline)} | ${cell(d.example.candidate)} |`);
+    const c = s.classes;
+    if (c) lines.push(`Pairs with drift by class: breaking ${c.breaking}, additive ${c.additive}, value ${c.value}.`, '');
+    lines.push('## Differences', '', `| pointer | class | kind | pairs | ${labels.baseline} | ${labels.candidate} |`, '| --- | --- | --- | --- | --- | --- |');
+    for (const d of s.drift) {
+      const at = d.examples && d.examples.length > 1 ? ` (${d.occurrences} at ${d.examples.map((e) => `\`${showPointer(e.pointer)}\``).join(', ')}${(d.occurrences ?? 0) > d.examples.length ? ', …' : ''})` : '';
+      lines.push(`| \`${showPointer(d.pointer)}\`${at} | ${d.class ?? 'value'} | ${d.kind} | ${d.count} | ${cell(d.example.baseline)} | ${cell(d.example.candidate)} |`);
+    }
     lines.push('');
   }
   if (s.noise.length) {
     lines.push('## Noise (excluded)', '', 'Pointers that differed between two baseline responses:', '');
-    for (const n of s.noise) lines.push(`- \`${n.pointer || '(root)'}\` in ${n.count} pair${n.count === 1 ? '' : 's'}`);
+    lines.push('Excluded for value differences only: a missing, extra or retyped field or header there is still drift.', '');
+    for (const n of s.noise) lines.push(`- \`${showPointer(n.pointer)}\` in ${n.count} pair${n.count === 1 ? '' : 's'}`);
     lines.push('');
   }
   if (s.failures?.length) {

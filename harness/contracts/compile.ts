@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ConfigIssue } from '../errors.ts';
@@ -80,6 +81,8 @@ export function compileContracts(
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
   secrets: string[],
+  /** The config file's folder: a relative `snapshots` path is resolved against it. */
+  baseDir = '.',
 ): ContractPlan {
   const at = (...p: PropertyKey[]) => formatPath(['contracts', ...p]);
   const env$ = (value: string, where: string): string => {
@@ -122,7 +125,7 @@ export function compileContracts(
       steps: compileSteps(f, fi, cfg, targets, known, issues, at, env$, envDeep),
     };
   });
-  return { flows, headers: cfg.headers.map((h) => h.toLowerCase()), concurrency: cfg.concurrency, timeouts: cfg.timeouts, snapshots: cfg.snapshots };
+  return { flows, headers: cfg.headers.map((h) => h.toLowerCase()), concurrency: cfg.concurrency, timeouts: cfg.timeouts, snapshots: path.resolve(baseDir, cfg.snapshots) };
 }
 
 function compileSteps(

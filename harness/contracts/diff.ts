@@ -1,6 +1,9 @@
 import type { Difference } from '../run/result.ts';
-import { toPointer } from './pointer.ts';
-import { satisfiesFormat, type CompiledRules } from './rules.ts';
+import { defaultClass } from './classify.ts';
+import { echoName, mapEchoString } from './echo.ts';
+import { normalizeValue, type SideContext } from './normalizers.ts';
+import { toPointer, type Segments } from './pointer.ts';
+import { satisfiesFormat, type PointerRules } from './rules.ts';
 
 /**
  * A structural diff of two JSON values under the step's rules, every difference with its JSON
@@ -17,27 +20,68 @@ export function jsonType(v: unknown): JsonType {
   return typeof v as JsonType;
 }
 
-export function diffJson(a: unknown, b: unknown, rules: CompiledRules, at: string[] = [], out: Difference[] = []): Difference[] {
-  if (rules.ignored(at)) return out;
+/** Both sides of a comparison: base URLs (for `origin`) and generated values (echo mapping). */
+export interface DiffSides {
+  a: SideContext;
+  b: SideContext;
+}
+
+const NO_SIDES: DiffSides = { a: {}, b: {} };
+
+/**
+ * Differences between two JSON values. Each carries its class (breaking, additive, value) and,
+ * in `group`, its pointer with array indices as "*" (for grouping in reports).
+ */
+export function diffJson(a: unknown, b: unknown, rules: PointerRules, at: string[] = [], out: GroupedDifference[] = [], sides: DiffSides = NO_SIDES): GroupedDifference[] {
+  walk(a, b, { rules, sides, out }, at, at.slice());
+  return out;
+}
+
+export type GroupedDifference = Difference & { group?: string };
+
+interface Walk {
+  rules: PointerRules;
+  sides: DiffSides;
+  out: GroupedDifference[];
+}
+
+/** A difference with its class (a rule's, else the default) and its grouped pointer. */
+export function difference(rules: PointerRules, at: Segments, group: Segments, kind: Difference['kind'], baseline: unknown, candidate: unknown): GroupedDifference {
+  const pointer = toPointer(at);
+  const cls = rules.classOf(at, kind) ?? defaultClass(kind, baseline, candidate, pointer);
+  const d: GroupedDifference = { pointer, kind, baseline, candidate, class: cls };
+  const g = toPointer(group);
+  if (g !== pointer) d.group = g;
+  return d;
+}
+
+function walk(a0: unknown, b0: unknown, w: Walk, at: string[], group: string[]): void {
+  const { rules, out } = w;
+  if (rules.ignored(at)) return;
+  const push = (kind: Difference['kind']) => out.push(difference(rules, at, group, kind, a0, b0));
+  // Normalizers and equivalences rewrite the compared values; reports show the answers as given.
+  const norm = rules.normalizers(at);
+  let a = normalizeValue(a0, norm, w.sides.a);
+  let b = normalizeValue(b0, norm, w.sides.b);
+  if (rules.equivalent(at) === 'number-string') [a, b] = [numericString(a), numericString(b)];
   const ta = jsonType(a);
   const tb = jsonType(b);
-  const push = (kind: Difference['kind']) => out.push({ pointer: toPointer(at), kind, baseline: a, candidate: b });
 
   const format = rules.format(at);
   if (format === 'type') {
     if (ta !== tb) push('type');
-    return out;
+    return;
   }
   if (format) {
     const fa = satisfiesFormat(format, a);
     const fb = satisfiesFormat(format, b);
-    if (fa && fb) return out;
+    if (fa && fb) return;
     if (fa !== fb || !deepEqual(a, b)) push(ta !== tb ? 'type' : 'value');
-    return out;
+    return;
   }
   if (ta !== tb) {
     push('type');
-    return out;
+    return;
   }
   switch (ta) {
     case 'object': {
@@ -46,32 +90,45 @@ export function diffJson(a: unknown, b: unknown, rules: CompiledRules, at: strin
       for (const k of Object.keys(oa)) {
         const child = [...at, k];
         if (!(k in ob)) {
-          if (!rules.ignored(child)) out.push({ pointer: toPointer(child), kind: 'missing', baseline: oa[k], candidate: undefined });
-        } else diffJson(oa[k], ob[k], rules, child, out);
+          if (!rules.ignored(child)) out.push(difference(rules, child, [...group, k], 'missing', oa[k], undefined));
+        } else walk(oa[k], ob[k], w, child, [...group, k]);
       }
       for (const k of Object.keys(ob)) {
         const child = [...at, k];
-        if (!(k in oa) && !rules.ignored(child)) out.push({ pointer: toPointer(child), kind: 'extra', baseline: undefined, candidate: ob[k] });
+        if (!(k in oa) && !rules.ignored(child)) out.push(difference(rules, child, [...group, k], 'extra', undefined, ob[k]));
       }
-      return out;
+      return;
     }
     case 'array':
-      return diffArray(a as unknown[], b as unknown[], rules, at, out);
-    case 'number':
-      if (!rules.numbersEqual(at, a as number, b as number)) push('value');
-      return out;
+      walkArray(a as unknown[], b as unknown[], w, at, group);
+      return;
+    case 'number': {
+      if (rules.numbersEqual(at, a as number, b as number)) return;
+      const echo = echoName(a, w.sides.a);
+      if (echo === undefined || echo !== echoName(b, w.sides.b)) push('value');
+      return;
+    }
+    case 'string':
+      if (a !== b && mapEchoString(a as string, w.sides.a) !== mapEchoString(b as string, w.sides.b)) push('value');
+      return;
     default:
       if (a !== b) push('value');
-      return out;
   }
 }
 
-function diffArray(a: unknown[], b: unknown[], rules: CompiledRules, at: string[], out: Difference[]): Difference[] {
+/** "42" → 42 (a string that is a JSON number); anything else unchanged. */
+function numericString(v: unknown): unknown {
+  return typeof v === 'string' && /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(v) ? Number(v) : v;
+}
+
+function walkArray(a: unknown[], b: unknown[], w: Walk, at: string[], group: string[]): void {
+  const { rules, out } = w;
   const key = rules.unorderedKey(at);
+  const each = [...group, '*'];
   if (!key) {
-    if (a.length !== b.length) out.push({ pointer: toPointer(at), kind: 'array_length', baseline: a.length, candidate: b.length });
-    for (let i = 0; i < Math.min(a.length, b.length); i++) diffJson(a[i], b[i], rules, [...at, String(i)], out);
-    return out;
+    if (a.length !== b.length) out.push(difference(rules, at, group, 'array_length', a.length, b.length));
+    for (let i = 0; i < Math.min(a.length, b.length); i++) walk(a[i], b[i], w, [...at, String(i)], each);
+    return;
   }
   // Unordered: match elements by key; an unmatched baseline element is missing, an unmatched candidate one extra.
   const byKey = new Map<string, number[]>();
@@ -85,17 +142,16 @@ function diffArray(a: unknown[], b: unknown[], rules: CompiledRules, at: string[
     const j = candidates?.shift();
     const child = [...at, String(i)];
     if (j === undefined) {
-      if (!rules.ignored(child)) out.push({ pointer: toPointer(child), kind: 'missing', baseline: el, candidate: undefined });
+      if (!rules.ignored(child)) out.push(difference(rules, child, each, 'missing', el, undefined));
       return;
     }
     used.add(j);
-    diffJson(el, b[j], rules, child, out);
+    walk(el, b[j], w, child, each);
   });
   b.forEach((el, j) => {
     const child = [...at, String(j)];
-    if (!used.has(j) && !rules.ignored(child)) out.push({ pointer: toPointer(child), kind: 'extra', baseline: undefined, candidate: el });
+    if (!used.has(j) && !rules.ignored(child)) out.push(difference(rules, child, each, 'extra', undefined, el));
   });
-  return out;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

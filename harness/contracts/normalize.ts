@@ -1,6 +1,7 @@
-import type { Difference } from '../run/result.ts';
-import { diffJson } from './diff.ts';
-import type { CompiledRules } from './rules.ts';
+import { difference, diffJson, type DiffSides, type GroupedDifference } from './diff.ts';
+import { mapEchoString } from './echo.ts';
+import { normalizeValue } from './normalizers.ts';
+import { satisfiesFormat, type CompiledRules, type PointerRules } from './rules.ts';
 
 /**
  * One response as the contract diff sees it: status, the compared headers (lower-cased names;
@@ -60,24 +61,49 @@ export interface CompareOptions {
   rules: CompiledRules;
   /** Stream steps compare status and headers only: streamed text is judged by assertions. */
   body: boolean;
+  /** Each side's base URL and generated values (for `origin` and echo mapping). */
+  sides?: DiffSides;
 }
 
-/** Differences between a baseline and a candidate response (or two baseline responses). */
-export function compareResponses(a: Observed, b: Observed, opts: CompareOptions): Difference[] {
-  const out: Difference[] = [];
-  if (a.status !== b.status) out.push({ pointer: '', kind: 'status', baseline: a.status, candidate: b.status });
-  for (const h of opts.headers) {
+/**
+ * Differences between a baseline and a candidate response (or two baseline responses). Headers
+ * compared: the listed ones and every header a rule names; a header on one side only is
+ * `header_missing` / `header_extra`, never hidden by what its value does.
+ */
+export function compareResponses(a: Observed, b: Observed, opts: CompareOptions): GroupedDifference[] {
+  const out: GroupedDifference[] = [];
+  const sides = opts.sides ?? { a: {}, b: {} };
+  if (a.status !== b.status) out.push(difference(opts.rules, [], [], 'status', a.status, b.status));
+  const hr = opts.rules.headers;
+  for (const h of new Set([...opts.headers, ...opts.rules.headerNames].map((x) => x.toLowerCase()))) {
+    const at = [h];
+    if (hr.ignored(at)) continue;
     const va = headerValue(a, h);
     const vb = headerValue(b, h);
-    if (va !== vb) out.push({ pointer: `/${h.toLowerCase()}`, kind: 'header', baseline: va ?? null, candidate: vb ?? null });
+    if (va === vb) continue;
+    if (vb === undefined) out.push(difference(hr, at, at, 'header_missing', va, null));
+    else if (va === undefined) out.push(difference(hr, at, at, 'header_extra', null, vb));
+    else if (!headerValuesEqual(va, vb, at, hr, sides)) out.push(difference(hr, at, at, 'header', va, vb));
   }
   if (!opts.body) return out;
   if (a.body === undefined && b.body === undefined) return out;
-  if (a.body === undefined) out.push({ pointer: '', kind: 'extra', baseline: undefined, candidate: b.body });
-  else if (b.body === undefined) out.push({ pointer: '', kind: 'missing', baseline: a.body, candidate: undefined });
-  else if (a.json !== b.json) out.push({ pointer: '', kind: 'type', baseline: describeBody(a), candidate: describeBody(b) });
-  else diffJson(a.body, b.body, opts.rules, [], out);
+  if (a.body === undefined) out.push(difference(opts.rules, [], [], 'extra', undefined, b.body));
+  else if (b.body === undefined) out.push(difference(opts.rules, [], [], 'missing', a.body, undefined));
+  else if (a.json !== b.json) out.push(difference(opts.rules, [], [], 'type', describeBody(a), describeBody(b)));
+  else diffJson(a.body, b.body, opts.rules, [], out, sides);
   return out;
+}
+
+function headerValuesEqual(va: string, vb: string, at: string[], rules: PointerRules, sides: DiffSides): boolean {
+  const norm = rules.normalizers(at);
+  const na = normalizeValue(va, norm, sides.a) as string;
+  const nb = normalizeValue(vb, norm, sides.b) as string;
+  const format = rules.format(at);
+  if (format && format !== 'type') {
+    const fa = satisfiesFormat(format, na);
+    if (fa && satisfiesFormat(format, nb)) return true;
+  } else if (format === 'type') return true;
+  return na === nb || mapEchoString(na, sides.a) === mapEchoString(nb, sides.b);
 }
 
 /** A body for a report: JSON as is, text marked as not JSON. */

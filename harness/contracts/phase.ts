@@ -4,7 +4,8 @@ import type { LiveTarget } from '../targets/target.ts';
 import { writeArtifacts } from './artifacts.ts';
 import type { CompiledFlow, ContractPlan } from './compile.ts';
 import { compareResponses } from './normalize.ts';
-import { runContractFlows, type ReplicaAt, type Side } from './runner.ts';
+import type { SideContext } from './normalizers.ts';
+import { runContractFlows, type ReplicaAt, type Side, type SideName } from './runner.ts';
 import { ContractTally, summarizeStep, type StepVerdict } from './tally.ts';
 
 export interface ContractPhaseContext {
@@ -33,13 +34,21 @@ export async function runContractPhase(loaded: LoadedConfig & { contracts: Contr
     if (flow.noise) s.push({ name: 'replica', target: flow.noise === 'same' ? ctx.baseline : replicaAt(ctx.baseline, flow.noise.baselineUrl), routes: 'baseline' });
     return s;
   };
-  await runContractFlows(plan, ctx, sides, (obs) => {
-    const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream };
-    const b = obs.responses.baseline!;
-    const diffs = compareResponses(b, obs.responses.candidate!, opts);
-    const noise = obs.responses.replica ? compareResponses(b, obs.responses.replica, opts) : undefined;
-    tally.add(obs, diffs, noise);
-  });
+  const replicaUrl = (flow: CompiledFlow) => (typeof flow.noise === 'object' ? flow.noise.baselineUrl : ctx.baseline.config.baseUrl);
+  await runContractFlows(
+    plan,
+    ctx,
+    sides,
+    (obs) => {
+      const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream };
+      const side = (name: SideName, baseUrl: string): SideContext => ({ baseUrl, generated: obs.generated[name] });
+      const b = side('baseline', ctx.baseline.config.baseUrl);
+      const diffs = compareResponses(obs.responses.baseline!, obs.responses.candidate!, { ...opts, sides: { a: b, b: side('candidate', ctx.candidate.config.baseUrl) } });
+      const noise = obs.responses.replica ? compareResponses(obs.responses.baseline!, obs.responses.replica, { ...opts, sides: { a: b, b: side('replica', replicaUrl(obs.flow)) } }) : undefined;
+      tally.add(obs, diffs, noise);
+    },
+    (skipped) => tally.skip(skipped),
+  );
   const verdicts = orderedVerdicts(plan, tally);
   await writeArtifacts(verdicts, ctx.dir, ctx.secrets, { baseline: ctx.baseline.config.name, candidate: ctx.candidate.config.name });
   return verdicts.map((v) => v.summary);

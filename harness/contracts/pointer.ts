@@ -48,3 +48,24 @@ export function valueAt(value: unknown, segments: Segments): unknown {
   }
   return cur;
 }
+
+/** Pointer order for reports: segment by segment, numbers (array indices) numerically, "*" first. */
+export function comparePointers(a: string, b: string): number {
+  const sa = parsePointer(a);
+  const sb = parsePointer(b);
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    const x = sa[i]!;
+    const y = sb[i]!;
+    if (x === y) continue;
+    const nx = /^\d+$/.test(x);
+    const ny = /^\d+$/.test(y);
+    if (nx && ny) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return sa.length - sb.length;
+}
+
+/** A pointer for display: the root (the empty pointer) as "(root)". */
+export function showPointer(pointer: string): string {
+  return pointer === '' ? '(root)' : pointer;
+}

@@ -6,6 +6,8 @@ import { checkStep, type Failure } from './assertions.ts';
 import type { CompiledFlow, CompiledStep, ContractPlan, TargetRole } from './compile.ts';
 import { normalizeResponse, type Observed, type RawResponse } from './normalize.ts';
 import type { ReproducibleRequest } from './redact.ts';
+import { capture } from './capture.ts';
+import type { Generated } from './echo.ts';
 import { renderString, renderValue } from './template.ts';
 
 /**
@@ -36,6 +38,18 @@ export interface StepObservation {
   requests: Partial<Record<SideName, SentRequest>>;
   responses: Partial<Record<SideName, Observed>>;
   failures: Partial<Record<SideName, Failure[]>>;
+  /** Values generated for each side before this step: `{{unique}}` and earlier captures (see echo.ts). */
+  generated: Partial<Record<SideName, Generated[]>>;
+}
+
+/** A step not sent in one flow run because a side's capture failed at an earlier step. */
+export interface SkippedStep {
+  flow: CompiledFlow;
+  step: CompiledStep;
+  iteration: number;
+  /** The side whose capture failed. */
+  side: SideName;
+  capture: string;
 }
 
 export interface FlowRunOptions {
@@ -46,6 +60,8 @@ export interface FlowRunOptions {
   /** Sides for a flow (noise learning adds the replica per flow). */
   sides(flow: CompiledFlow): Side[];
   onStep(obs: StepObservation): void;
+  /** Each step of a flow run left unsent after a failed capture. */
+  onSkip?(skipped: SkippedStep): void;
 }
 
 export async function runFlows(plan: ContractPlan, opts: FlowRunOptions): Promise<void> {
@@ -75,6 +91,7 @@ export async function runContractFlows(
   ctx: ContractRunContext,
   sides: (flow: CompiledFlow, replicaAt: ReplicaAt) => Side[],
   onStep: (obs: StepObservation) => void,
+  onSkip?: (skipped: SkippedStep) => void,
 ): Promise<void> {
   const replicas = new Map<string, LiveTarget>();
   const replicaAt: ReplicaAt = (of, url) => {
@@ -86,43 +103,63 @@ export async function runContractFlows(
     return t;
   };
   try {
-    await runFlows(plan, { ...ctx, timeouts: plan.timeouts, sides: (flow) => sides(flow, replicaAt), onStep });
+    const opts: FlowRunOptions = { ...ctx, timeouts: plan.timeouts, sides: (flow) => sides(flow, replicaAt), onStep };
+    if (onSkip) opts.onSkip = onSkip;
+    await runFlows(plan, opts);
   } finally {
     await Promise.all([...replicas.values()].map((t) => t.close())).catch(() => undefined);
   }
 }
 
-async function runFlowOnce(flow: CompiledFlow, fi: number, iteration: number, opts: FlowRunOptions): Promise<void> {
+/**
+ * One run of a flow on every side. A capture that finds nothing stops the flow run on every side:
+ * the steps after it are reported through `onSkip` and never sent (a request with an empty id or
+ * token would only measure the harness's mistake).
+ */
+export async function runFlowOnce(flow: CompiledFlow, fi: number, iteration: number, opts: FlowRunOptions): Promise<void> {
   const sides = opts.sides(flow);
   const state = sides.map((side) => {
+    const unique = `${opts.runId}-${fi}-${iteration}-${side.name[0]}`;
     const vars = new Map<string, unknown>([
       ['run_id', opts.runId],
       ['iteration', iteration],
       ['flow', flow.name],
-      ['unique', `${opts.runId}-${fi}-${iteration}-${side.name[0]}`],
+      ['unique', unique],
     ]);
     for (const [k, v] of Object.entries(flow.vars)) vars.set(k, renderValue(v, vars));
-    return { side, vars, seen: new Map<string, Observed>() };
+    return { side, vars, seen: new Map<string, Observed>(), generated: [{ name: 'unique', value: unique }] as Generated[] };
   });
-  for (const step of flow.steps) {
+  for (const [si, step] of flow.steps.entries()) {
     if (opts.signal?.aborted) return;
     const requestId = `${opts.runId}-${flow.name}-${iteration}-${step.name}`;
-    const obs: StepObservation = { flow, step, iteration, requestId, requests: {}, responses: {}, failures: {} };
+    const obs: StepObservation = { flow, step, iteration, requestId, requests: {}, responses: {}, failures: {}, generated: {} };
+    const failedCaptures: { side: SideName; capture: string }[] = [];
     await Promise.all(
-      state.map(async ({ side, vars, seen }) => {
+      state.map(async (st) => {
+        const { side, vars, seen } = st;
+        obs.generated[side.name] = st.generated.slice();
         const req = buildRequest(step, side, vars, opts.requestIdHeader, requestId);
         const raw = await send(step, side.target, req, requestId, opts.timeouts, opts.signal);
         const o = normalizeResponse(raw);
-        const failures = capture(step, o, vars);
-        failures.push(...(await checkStep(step, o, vars, seen)));
+        const { failures, captured } = capture(step, o, vars);
+        for (const f of failures) failedCaptures.push({ side: side.name, capture: f.capture });
+        // From the next step on, a captured value sent back is this side's own (echo mapping).
+        for (const [name, value] of captured) st.generated.push({ name, value });
+        const checks = failures.map(({ check, message }) => ({ check, message }));
+        checks.push(...(await checkStep(step, o, vars, seen)));
         seen.set(step.name, o);
         obs.requests[side.name] = req;
         obs.responses[side.name] = o;
-        obs.failures[side.name] = failures;
+        obs.failures[side.name] = checks;
       }),
     );
     if (opts.signal?.aborted) return;
     opts.onStep(obs);
+    const failed = failedCaptures[0];
+    if (failed) {
+      for (const later of flow.steps.slice(si + 1)) opts.onSkip?.({ flow, step: later, iteration, side: failed.side, capture: failed.capture });
+      return;
+    }
   }
 }
 
@@ -165,19 +202,4 @@ async function send(step: CompiledStep, target: LiveTarget, req: SentRequest, re
   const raw: RawResponse = { status: s.status ?? null, headers: {}, bodyText: '', text: s.text ?? '', durationMs: s.endMs };
   if (s.outcome !== 'complete') raw.error = s.error ?? { code: s.outcome, message: s.outcome };
   return raw;
-}
-
-/** Stores this side's captures; a capture that finds nothing is an assertion failure on this side. */
-function capture(step: CompiledStep, o: Observed, vars: Map<string, unknown>): Failure[] {
-  const fails: Failure[] = [];
-  for (const c of step.captures) {
-    const v = c.header !== undefined ? o.headers[c.header] : o.json ? c.path!.get(o.body) : undefined;
-    if (v === undefined) {
-      fails.push({ check: `capture ${c.name}`, message: `capture ${c.name}: ${c.header !== undefined ? `header ${c.header}` : c.path!.source} not found in the response` });
-      continue;
-    }
-    vars.set(c.name, v);
-    vars.set(`${step.name}.${c.name}`, v);
-  }
-  return fails;
 }

@@ -9,7 +9,8 @@ import type { CompiledFlow, ContractPlan, TargetRole } from './compile.ts';
 import { compareResponses, type Observed } from './normalize.ts';
 import { orderedVerdicts } from './phase.ts';
 import { redactJson } from './redact.ts';
-import { runContractFlows, type ReplicaAt, type Side, type StepObservation } from './runner.ts';
+import type { Generated } from './echo.ts';
+import { runContractFlows, type ReplicaAt, type Side, type SkippedStep, type StepObservation } from './runner.ts';
 import { ContractTally, noiseKey } from './tally.ts';
 
 /**
@@ -29,6 +30,10 @@ export interface SnapshotFile {
   response: { status: number | null; headers: Record<string, string>; body: unknown; json: boolean; text?: string };
   /** Pointers that differed between two baseline responses while recording. */
   noise: { pointer: string; kind: Difference['kind']; count: number }[];
+  /** The recorded target's base URL (for the `origin` normalizer). */
+  baseUrl?: string;
+  /** Values generated for the recording that its response echoes (`{{unique}}`, captures sent), for echo mapping. */
+  generated?: Generated[];
 }
 
 export function snapshotFile(dir: string, flow: string, step: string): string {
@@ -47,33 +52,41 @@ type Plan = LoadedConfig & { contracts: ContractPlan };
 const stepKey = (flow: string, step: string) => `${flow}\u0000${step}`;
 
 /** Runs the flows on the target, the noise replica beside it when learning; the first run of each flow is kept. */
-async function observe(plan: ContractPlan, ctx: SnapshotContext, learnNoise: boolean, onStep: (obs: StepObservation) => void) {
+async function observe(plan: ContractPlan, ctx: SnapshotContext, learnNoise: boolean, onStep: (obs: StepObservation) => void, onSkip?: (s: SkippedStep) => void) {
   const first = new Map<string, StepObservation>();
   const sides = (flow: CompiledFlow, replicaAt: ReplicaAt): Side[] => {
     const s: Side[] = [{ name: 'candidate', target: ctx.target, routes: ctx.role }];
     if (learnNoise && flow.noise) s.push({ name: 'replica', target: flow.noise === 'same' ? ctx.target : replicaAt(ctx.target, flow.noise.baselineUrl), routes: ctx.role });
     return s;
   };
-  await runContractFlows(plan, ctx, sides, (obs) => {
-    if (obs.iteration === 0) first.set(stepKey(obs.flow.name, obs.step.name), obs);
-    onStep(obs);
-  });
+  await runContractFlows(
+    plan,
+    ctx,
+    sides,
+    (obs) => {
+      if (obs.iteration === 0) first.set(stepKey(obs.flow.name, obs.step.name), obs);
+      onStep(obs);
+    },
+    onSkip,
+  );
   return first;
 }
 
 export async function recordSnapshots(loaded: Plan, ctx: SnapshotContext): Promise<string[]> {
   const plan = loaded.contracts;
   const tally = new ContractTally();
+  const url = ctx.target.config.baseUrl;
   const first = await observe(plan, ctx, true, (obs) => {
     const live = redacted(obs.responses.candidate!);
-    const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream };
+    const sides = { a: { baseUrl: url, generated: obs.generated.candidate }, b: { baseUrl: replicaUrl(obs.flow, url), generated: obs.generated.replica } };
+    const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides };
     const noise = obs.responses.replica ? compareResponses(live, redacted(obs.responses.replica), opts) : undefined;
     tally.add({ ...obs, responses: { baseline: live } }, [], noise);
   });
   const written: string[] = [];
   for (const [key, obs] of first) {
     const noise = [...(tally.steps.get(key)?.noise.values() ?? [])];
-    written.push(await writeSnapshot(plan, ctx.target.config.name, obs, noise));
+    written.push(await writeSnapshot(plan, ctx.target.config, obs, noise));
   }
   return written.sort();
 }
@@ -105,18 +118,25 @@ export async function compareSnapshots(loaded: Plan, opts: CompareOptions): Prom
   if (missing.length && !opts.update) {
     throw new UsageError(`no snapshot for ${missing.length} step${missing.length === 1 ? '' : 's'}; nothing was sent:\n${missing.map((m) => `  ${m}`).join('\n')}\nRecord them first: parity snapshot record ${loaded.file}`);
   }
-  const first = await observe(plan, opts, false, (obs) => {
-    const snap = snapshots.get(stepKey(obs.flow.name, obs.step.name));
-    if (!snap) return;
-    const base = fromSnapshot(snap);
-    const live = redacted(obs.responses.candidate!);
-    const diffs = compareResponses(base, live, { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream });
-    tally.add({ ...obs, responses: { baseline: base, candidate: live } }, diffs, undefined);
-  });
+  const first = await observe(
+    plan,
+    opts,
+    false,
+    (obs) => {
+      const snap = snapshots.get(stepKey(obs.flow.name, obs.step.name));
+      if (!snap) return;
+      const base = fromSnapshot(snap);
+      const live = redacted(obs.responses.candidate!);
+      const sides = { a: { baseUrl: snap.baseUrl, generated: snap.generated }, b: { baseUrl: opts.target.config.baseUrl, generated: obs.generated.candidate } };
+      const diffs = compareResponses(base, live, { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides });
+      tally.add({ ...obs, responses: { baseline: base, candidate: live } }, diffs, undefined);
+    },
+    (skipped) => tally.skip(skipped),
+  );
   const verdicts = orderedVerdicts(plan, tally);
   await writeArtifacts(verdicts, opts.dir, opts.secrets, { baseline: 'snapshot', candidate: opts.target.config.name });
   if (opts.update) {
-    for (const [key, obs] of first) await writeSnapshot(plan, opts.target.config.name, obs, snapshots.get(key)?.noise ?? []);
+    for (const [key, obs] of first) await writeSnapshot(plan, opts.target.config, obs, snapshots.get(key)?.noise ?? []);
   }
   return verdicts.map((v) => v.summary);
 }
@@ -131,7 +151,7 @@ function fromSnapshot(s: SnapshotFile): Observed {
   return o;
 }
 
-async function writeSnapshot(plan: ContractPlan, target: string, obs: StepObservation, noise: SnapshotFile['noise']): Promise<string> {
+async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl: string }, obs: StepObservation, noise: SnapshotFile['noise']): Promise<string> {
   const o = redacted(obs.responses.candidate!);
   const req = obs.requests.candidate!;
   let body: unknown = req.body;
@@ -141,16 +161,18 @@ async function writeSnapshot(plan: ContractPlan, target: string, obs: StepObserv
     // kept as text
   }
   const headers: Record<string, string> = {};
-  for (const h of plan.headers) if (o.headers[h] !== undefined) headers[h] = o.headers[h];
+  for (const h of new Set([...plan.headers, ...obs.step.rules.headerNames])) if (o.headers[h] !== undefined) headers[h] = o.headers[h];
   const snap: SnapshotFile = {
     version: 1,
     flow: obs.flow.name,
     step: obs.step.name,
     recordedAt: new Date().toISOString(),
-    target,
+    target: target.name,
     request: { method: req.method, path: req.path, body },
     response: { status: o.status, headers, body: o.body ?? null, json: o.json, ...(o.text !== undefined ? { text: o.text } : {}) },
     noise: [...noise].sort((a, b) => noiseKey(a).localeCompare(noiseKey(b))),
+    baseUrl: target.baseUrl,
+    generated: echoed(obs.generated.candidate ?? [], JSON.stringify(headers) + JSON.stringify(o.body ?? null)),
   };
   const file = snapshotFile(plan.snapshots, obs.flow.name, obs.step.name);
   await mkdir(path.dirname(file), { recursive: true });
@@ -165,4 +187,13 @@ async function readSnapshot(file: string): Promise<SnapshotFile | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UsageError(`${file}: not a readable snapshot (${(err as Error).message}); re-record it with parity snapshot record`);
   }
+}
+
+/** Only generated values the stored response echoes are kept: nothing else of the run is written. */
+function echoed(generated: readonly Generated[], stored: string): Generated[] {
+  return generated.filter((g) => (typeof g.value === 'string' && g.value !== '' && stored.includes(g.value)) || (typeof g.value === 'number' && stored.includes(String(g.value))));
+}
+
+function replicaUrl(flow: CompiledFlow, url: string): string {
+  return typeof flow.noise === 'object' ? flow.noise.baselineUrl : url;
 }

@@ -1,7 +1,10 @@
 import type { ContractStepSummary, Difference } from '../run/result.ts';
+import { DRIFT_CLASS_ORDER, VALUE_KINDS } from './classify.ts';
 import type { CompiledFlow, CompiledStep } from './compile.ts';
+import type { GroupedDifference } from './diff.ts';
 import type { Observed } from './normalize.ts';
-import type { SentRequest, SideName, StepObservation } from './runner.ts';
+import { comparePointers } from './pointer.ts';
+import type { SentRequest, SideName, SkippedStep, StepObservation } from './runner.ts';
 
 /**
  * Counts, per flow step, what the pairs showed: raw differences per pair, noise (differences
@@ -10,7 +13,7 @@ import type { SentRequest, SideName, StepObservation } from './runner.ts';
  * baseline pair is still noise if it differed in another.
  */
 export interface PairRecord {
-  diffs: Difference[];
+  diffs: GroupedDifference[];
   requests: Partial<Record<SideName, SentRequest>>;
   responses: Partial<Record<SideName, Observed>>;
 }
@@ -20,17 +23,21 @@ export interface StepTally {
   step: CompiledStep;
   pairs: number;
   /** Differences of each pair (baseline vs candidate), in pair order. */
-  diffs: Difference[][];
+  diffs: GroupedDifference[][];
   /** Pairs kept whole for the report (the first few that differed, and the first pair). */
   kept: Map<number, PairRecord>;
   /** `pointer kind` → pairs in which the two baseline responses differed there. */
   noise: Map<string, { pointer: string; kind: Difference['kind']; count: number }>;
   failures: { baseline: number; candidate: number };
+  /** Flow runs that never sent this step (an earlier capture failed). */
+  skipped: number;
   failureMessages: Map<string, { role: 'baseline' | 'candidate'; message: string; count: number }>;
 }
 
 const KEEP = 20;
-export const noiseKey = (d: Pick<Difference, 'pointer' | 'kind'>) => `${d.pointer} ${d.kind}`;
+const EXAMPLES = 3;
+/** Drift and noise are keyed by the grouped pointer (array indices as "*") and kind. */
+export const noiseKey = (d: Pick<GroupedDifference, 'pointer' | 'kind' | 'group'>) => `${d.group ?? d.pointer} ${d.kind}`;
 
 export class ContractTally {
   readonly steps = new Map<string, StepTally>();
@@ -39,35 +46,47 @@ export class ContractTally {
     const key = `${flow.name}\u0000${step.name}`;
     let t = this.steps.get(key);
     if (!t) {
-      t = { flow, step, pairs: 0, diffs: [], kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, failureMessages: new Map() };
+      t = { flow, step, pairs: 0, diffs: [], kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, failureMessages: new Map() };
       this.steps.set(key, t);
     }
     return t;
   }
 
   /** Adds one pair: the differences the caller computed, the noise differences (if learned), the observation. */
-  add(obs: StepObservation, diffs: Difference[], noise: Difference[] | undefined): void {
+  add(obs: StepObservation, diffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
     const t = this.get(obs.flow, obs.step);
     const index = t.pairs++;
     t.diffs.push(diffs);
     if ((diffs.length > 0 && t.kept.size < KEEP) || index === 0) t.kept.set(index, { diffs, requests: obs.requests, responses: obs.responses });
-    for (const d of noise ?? []) {
-      const k = noiseKey(d);
+    // Counted once per pair and grouped pointer, however many indices differed.
+    for (const k of new Set((noise ?? []).map(noiseKey))) {
+      const d = noise!.find((x) => noiseKey(x) === k)!;
       const n = t.noise.get(k);
       if (n) n.count++;
-      else t.noise.set(k, { pointer: d.pointer, kind: d.kind, count: 1 });
+      else t.noise.set(k, { pointer: d.group ?? d.pointer, kind: d.kind, count: 1 });
     }
     for (const role of ['baseline', 'candidate'] as const) {
       const f = obs.failures[role];
       if (!f?.length) continue;
       t.failures[role]++;
-      for (const { check, message } of f) {
-        const k = `${role}\u0000${check}`;
-        const m = t.failureMessages.get(k);
-        if (m) m.count++;
-        else t.failureMessages.set(k, { role, message, count: 1 });
-      }
+      for (const { check, message } of f) this.message(t, role, check, message);
     }
+  }
+
+  /** A step not sent in one flow run, because `side`'s capture failed at an earlier step. */
+  skip(skipped: SkippedStep): void {
+    const t = this.get(skipped.flow, skipped.step);
+    t.skipped++;
+    const role = skipped.side === 'candidate' ? 'candidate' : 'baseline';
+    const who = skipped.side === 'replica' ? ' (noise replica)' : '';
+    this.message(t, role, `skipped ${skipped.capture}`, `skipped: capture ${skipped.capture} failed${who}`);
+  }
+
+  private message(t: StepTally, role: 'baseline' | 'candidate', check: string, message: string): void {
+    const k = `${role}\u0000${check}`;
+    const m = t.failureMessages.get(k);
+    if (m) m.count++;
+    else t.failureMessages.set(k, { role, message, count: 1 });
   }
 
   /** Adds noise known beforehand (a snapshot's learned noise). */
@@ -84,22 +103,40 @@ export interface StepVerdict {
   example: (PairRecord & { index: number }) | undefined;
 }
 
-/** Drift per step once noise is known. `artifact` and `curl` are filled by the artifact writer. */
+type DriftRow = ContractStepSummary['drift'][number];
+
+/**
+ * Drift per step once noise is known. Learned noise hides value differences only (`value`,
+ * `header`, `array_length`): a field or header that is missing, extra or of another type is drift
+ * however much its value varied. Array indices are grouped (`/items/*\/id`): a row counts the pairs
+ * it drifted in and every difference behind it, with the first few as examples. `artifact` and
+ * `curl` are filled by the artifact writer.
+ */
 export function summarizeStep(t: StepTally): StepVerdict {
-  const drift = new Map<string, ContractStepSummary['drift'][number]>();
+  const drift = new Map<string, DriftRow>();
+  const classes = { breaking: 0, additive: 0, value: 0 };
   let drifted = 0;
   let example: StepVerdict['example'];
   t.diffs.forEach((diffs, i) => {
-    const real = diffs.filter((d) => !t.noise.has(noiseKey(d)));
+    const real = diffs.filter((d) => !(VALUE_KINDS.has(d.kind) && t.noise.has(noiseKey(d))));
     if (!real.length) return;
     drifted++;
     const kept = t.kept.get(i);
     if (!example && kept) example = { ...kept, index: i };
+    for (const c of new Set(real.map((d) => d.class ?? 'value'))) classes[c]++;
+    const seen = new Set<string>();
     for (const d of real) {
       const k = noiseKey(d);
-      const e = drift.get(k);
-      if (e) e.count++;
-      else drift.set(k, { pointer: d.pointer, kind: d.kind, count: 1, example: d });
+      const { group: _g, ...plain } = d;
+      let e = drift.get(k);
+      if (!e) {
+        e = { pointer: d.group ?? d.pointer, kind: d.kind, class: d.class ?? 'value', count: 0, occurrences: 0, example: plain, examples: [] };
+        drift.set(k, e);
+      }
+      if (!seen.has(k)) e.count++;
+      seen.add(k);
+      e.occurrences!++;
+      if (e.examples!.length < EXAMPLES && !e.examples!.some((x) => x.pointer === d.pointer)) e.examples!.push(plain);
     }
   });
   const noise = new Map<string, number>();
@@ -110,12 +147,16 @@ export function summarizeStep(t: StepTally): StepVerdict {
     pairs: t.pairs,
     identical: t.pairs - drifted,
     drifted,
-    drift: [...drift.values()].sort((a, b) => b.count - a.count || a.pointer.localeCompare(b.pointer)),
-    noise: [...noise.entries()].map(([pointer, count]) => ({ pointer, count })).sort((a, b) => a.pointer.localeCompare(b.pointer)),
+    drift: [...drift.values()].sort(
+      (a, b) => DRIFT_CLASS_ORDER.indexOf(a.class ?? 'value') - DRIFT_CLASS_ORDER.indexOf(b.class ?? 'value') || b.count - a.count || comparePointers(a.pointer, b.pointer) || a.kind.localeCompare(b.kind),
+    ),
+    classes,
+    noise: [...noise.entries()].map(([pointer, count]) => ({ pointer, count })).sort((a, b) => comparePointers(a.pointer, b.pointer)),
     assertionFailures: t.failures,
     failures: [...t.failureMessages.values()].sort((a, b) => b.count - a.count).slice(0, 10),
     artifact: null,
     curl: null,
   };
+  if (t.skipped) summary.skipped = t.skipped;
   return { tally: t, summary, example };
 }

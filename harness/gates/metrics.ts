@@ -156,6 +156,12 @@ const RATE_SOURCES: Omit<RateMetric, 'kind' | 'unit' | 'comparisons'>[] = [
   },
 ];
 
+const CLASS_WHAT = {
+  breaking: 'missing field, type, status or media type change, removed header, renamed enum constant',
+  additive: 'extra field or header',
+  value: 'same shape, another value',
+} as const;
+
 function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, pick: 'drift' | 'assertions'): CountReading | null {
   if (!run.contracts) return null;
   const steps = run.contracts.filter((c) => !scenarios || scenarios.has(c.scenario));
@@ -171,6 +177,23 @@ function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, p
     cand += s.assertionFailures.candidate;
   }
   return pick === 'drift' ? { baseline: null, candidate: drifted, samples: pairs } : { baseline: base, candidate: cand, samples: pairs };
+}
+
+/**
+ * Pairs with drift of one class (run.contracts[].classes). A run.json written before drift classes
+ * existed has drifted steps without them: no data (never a pass), not zero.
+ */
+function contractClassCounts(run: RunResult, scenarios: ReadonlySet<string> | null, cls: 'breaking' | 'additive' | 'value'): CountReading | null {
+  if (!run.contracts) return null;
+  const steps = run.contracts.filter((c) => !scenarios || scenarios.has(c.scenario));
+  if (steps.length === 0 || steps.some((s) => s.drifted > 0 && !s.classes)) return null;
+  let pairs = 0;
+  let n = 0;
+  for (const s of steps) {
+    pairs += s.pairs;
+    n += s.classes?.[cls] ?? 0;
+  }
+  return { baseline: null, candidate: n, samples: pairs };
 }
 
 /**
@@ -219,6 +242,17 @@ function build(): Map<string, Metric> {
       comparisons: ['absolute'],
       describe: 'contract pairs whose responses drifted (run.contracts), exact count; candidate only',
     },
+    ...(['breaking', 'additive', 'value'] as const).map(
+      (cls): CountMetric => ({
+        kind: 'count',
+        name: `contract_drift.${cls}`,
+        unit: 'count',
+        source: 'contracts',
+        fromRun: (run, sc) => contractClassCounts(run, sc, cls),
+        comparisons: ['absolute'],
+        describe: `contract pairs with ${cls} drift (${CLASS_WHAT[cls]}; run.contracts), exact count; candidate only`,
+      }),
+    ),
     {
       kind: 'count',
       name: 'assertion_failures',

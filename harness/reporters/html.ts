@@ -1,3 +1,5 @@
+import { showPointer } from '../contracts/pointer.ts';
+import { classCounts } from './contracts.ts';
 import type { ContractStepSummary, HookResult, RunResult, TargetSummary, Timeline } from '../run/result.ts';
 import {
   citationCell,
@@ -193,16 +195,17 @@ function contracts(run: RunResult): string {
 }
 
 function contractStep(s: ContractStepSummary): string {
-  const status = s.drifted > 0 ? `<span class="pill fail">drift</span>` : `<span class="pill pass">identical</span>`;
+  const status = s.drifted > 0 ? `<span class="pill fail">drift</span>` : s.skipped ? `<span class="pill fail">skipped</span>` : `<span class="pill pass">identical</span>`;
   const rows = s.drift.map(
     (d) =>
-      `<tr data-pointer="${esc(d.pointer)}"><td><code>${esc(d.pointer)}</code></td><td><span class="kind">${esc(d.kind)}</span></td><td class="n">${d.count}</td>` +
+      `<tr data-pointer="${esc(d.pointer)}" data-class="${esc(d.class ?? 'value')}"><td><code>${esc(showPointer(d.pointer))}</code>${examplesOf(d)}</td><td><span class="kind">${esc(d.class ?? 'value')}</span></td><td><span class="kind">${esc(d.kind)}</span></td><td class="n">${d.count}</td>` +
       `<td><pre class="s-baseline">${esc(jsonValue(d.example.baseline, 2000))}</pre></td><td><pre class="s-candidate">${esc(jsonValue(d.example.candidate, 2000))}</pre></td></tr>`,
   );
   const table = rows.length
-    ? `<table><thead><tr><th>Pointer</th><th>Kind</th><th class="n">Pairs</th><th>Baseline</th><th>Candidate</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    ? `<table><thead><tr><th>Pointer</th><th>Class</th><th>Kind</th><th class="n">Pairs</th><th>Baseline</th><th>Candidate</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     : '<p class="absent">No drift: every pair matched after normalization.</p>';
-  const noise = s.noise.length ? `<p class="note">Ignored as noise (differs between two baseline responses): ${s.noise.map((n) => `<code>${esc(n.pointer)}</code> ×${n.count}`).join(', ')}</p>` : '';
+  const noise = s.noise.length ? `<p class="note">Values ignored as noise (differ between two baseline responses; a missing, extra or retyped field is still drift): ${s.noise.map((n) => `<code>${esc(showPointer(n.pointer))}</code> ×${n.count}`).join(', ')}</p>` : '';
+  const skipped = s.skipped ? `<p class="note">Not sent in ${s.skipped} flow run${s.skipped === 1 ? '' : 's'}: ${(s.failures ?? []).filter((f) => f.message.startsWith('skipped:')).map((f) => esc(f.message)).join('; ')}</p>` : '';
   const asserts = s.assertionFailures.baseline + s.assertionFailures.candidate ? `<p class="note">Assertion failures: baseline ${s.assertionFailures.baseline}, candidate ${s.assertionFailures.candidate}</p>` : '';
   const curl = s.curl ? `<h3>Reproduce</h3><pre class="curl">${esc(s.curl)}</pre>` : '';
   // Linked only as a plain relative path (beside run.json): a run.json is data, never a source of script URLs.
@@ -210,8 +213,14 @@ function contractStep(s: ContractStepSummary): string {
   const artifact = s.artifact ? `<p class="note">Full diff: ${linkable ? `<a href="${esc(s.artifact)}">${esc(s.artifact)}</a>` : `<code>${esc(s.artifact)}</code>`}</p>` : '';
   return (
     `<details class="contract" data-step="${esc(`${s.scenario}/${s.step}`)}"${s.drifted > 0 ? ' open' : ''}><summary>${status} <code>${esc(s.scenario)}</code> / <code>${esc(s.step)}</code> · ` +
-    `${s.drifted} of ${s.pairs} pairs drifted · ${s.identical} identical</summary>${table}${noise}${asserts}${curl}${artifact}</details>`
+    `${s.drifted} of ${s.pairs} pairs drifted${esc(classCounts(s))} · ${s.identical} identical</summary>${table}${noise}${skipped}${asserts}${curl}${artifact}</details>`
   );
+}
+
+/** A grouped row (`/items/*\/id`): how many differences, and the first pointers. */
+function examplesOf(d: ContractStepSummary['drift'][number]): string {
+  if (!d.examples || (d.occurrences ?? 0) <= d.count) return '';
+  return `<div class="note">${d.occurrences} differences, first at ${d.examples.map((e) => `<code>${esc(showPointer(e.pointer))}</code>`).join(', ')}</div>`;
 }
 
 function hooks(run: RunResult): string {

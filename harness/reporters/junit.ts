@@ -1,3 +1,5 @@
+import { showPointer } from '../contracts/pointer.ts';
+import { classCounts } from './contracts.ts';
 import type { RunResult } from '../run/result.ts';
 import { esc, gateMessage, gateOutcome, jsonValue, NO_POLICY } from './format.ts';
 import { serverJunitCases } from './server-metrics.ts';
@@ -78,9 +80,13 @@ function contractSuite(run: RunResult): Suite {
   const cases = run.contracts!.map((s): Case => {
     const c: Case = { name: `${s.scenario} / ${s.step}`, classname: `parity.contracts.${s.scenario}` };
     if (s.drifted > 0) {
-      const top = s.drift.map((d) => `${d.pointer} ${d.kind} ×${d.count}: baseline ${jsonValue(d.example.baseline)}, candidate ${jsonValue(d.example.candidate)}`);
+      const top = s.drift.map((d) => `${showPointer(d.pointer)} ${d.class ?? 'value'} ${d.kind} ×${d.count}: baseline ${jsonValue(d.example.baseline)}, candidate ${jsonValue(d.example.candidate)}`);
       const body = [...top, ...(s.curl ? ['', 'reproduce:', s.curl] : []), ...(s.artifact ? [`diff: ${s.artifact}`] : [])].join('\n');
-      c.failure = { message: `${s.drifted} of ${s.pairs} pairs drifted at ${s.drift.map((d) => d.pointer).join(', ')}`, body };
+      c.failure = { message: `${s.drifted} of ${s.pairs} pairs drifted${classCounts(s)} at ${s.drift.map((d) => showPointer(d.pointer)).join(', ')}`, body };
+    }
+    if (s.skipped) {
+      const why = (s.failures ?? []).filter((f) => f.message.startsWith('skipped:')).map((f) => `${f.role}: ${f.message} (${f.count}×)`);
+      c.error = { message: `not sent in ${s.skipped} flow run${s.skipped === 1 ? '' : 's'}: an earlier capture failed`, body: why.join('\n') };
     }
     return c;
   });

@@ -1,3 +1,5 @@
+import { showPointer } from '../contracts/pointer.ts';
+import { classCounts } from './contracts.ts';
 import type { RunResult } from '../run/result.ts';
 import {
   citationCell,
@@ -74,15 +76,16 @@ function contracts(run: RunResult): string[] {
   const rows = steps.map((s) => [
     `\`${s.scenario}\` / \`${s.step}\``,
     String(s.pairs),
-    String(s.drifted),
-    s.drift.length === 0 ? '–' : s.drift.slice(0, 3).map((d) => `\`${d.pointer}\` ${d.kind} ×${d.count}`).join(', ') + (s.drift.length > 3 ? `, +${s.drift.length - 3} more` : ''),
-    s.noise.length === 0 ? '–' : s.noise.map((n) => `\`${n.pointer}\``).join(', '),
+    `${s.drifted}${s.skipped ? ` (${s.skipped} flow runs skipped: ${(s.failures ?? []).filter((f) => f.message.startsWith('skipped:')).map((f) => f.message.slice('skipped: '.length)).join('; ')})` : ''}`,
+    ...(['breaking', 'additive', 'value'] as const).map((c) => (s.classes ? String(s.classes[c]) : '–')),
+    s.drift.length === 0 ? '–' : s.drift.slice(0, 3).map((d) => `\`${showPointer(d.pointer)}\` ${d.class ? `${d.class} ` : ''}${d.kind} ×${d.count}`).join(', ') + (s.drift.length > 3 ? `, +${s.drift.length - 3} more` : ''),
+    s.noise.length === 0 ? '–' : s.noise.map((n) => `\`${showPointer(n.pointer)}\``).join(', '),
   ]);
-  const out = ['## Contract drift', '', ...table(['Step', 'Pairs', 'Drifted', 'Drift (pointer, kind, count)', 'Noise (ignored)'], rows), ''];
+  const out = ['## Contract drift', '', ...table(['Step', 'Pairs', 'Drifted', 'Breaking', 'Additive', 'Value', 'Drift (pointer, class, kind, pairs)', 'Noise (values ignored)'], rows), ''];
   for (const s of steps.filter((x) => x.drifted > 0)) {
     const d = s.drift[0];
-    out.push(`<details><summary>${cell(s.scenario)} / ${cell(s.step)}: ${s.drifted} of ${s.pairs} pairs drifted</summary>`, '');
-    if (d) out.push(`First drift at \`${d.pointer}\` (${d.kind}): baseline \`${jsonValue(d.example.baseline)}\`, candidate \`${jsonValue(d.example.candidate)}\``, '');
+    out.push(`<details><summary>${cell(s.scenario)} / ${cell(s.step)}: ${s.drifted} of ${s.pairs} pairs drifted${classCounts(s)}</summary>`, '');
+    if (d) out.push(`First drift at \`${showPointer(d.pointer)}\` (${d.class ?? 'value'} ${d.kind}): baseline \`${jsonValue(d.example.baseline)}\`, candidate \`${jsonValue(d.example.candidate)}\``, '');
     if (s.curl) out.push('```sh', s.curl, '```', '');
     if (s.artifact) out.push(`Diff: \`${s.artifact}\``, '');
     out.push('</details>', '');

@@ -167,9 +167,11 @@ export type HookResult = z.infer<typeof HookResult>;
 /** One difference between baseline and candidate responses (see harness/contracts/). */
 export const Difference = z.object({
   pointer: z.string(),
-  kind: z.enum(['missing', 'extra', 'type', 'value', 'status', 'header', 'array_length']),
+  kind: z.enum(['missing', 'extra', 'type', 'value', 'status', 'header', 'array_length', 'header_missing', 'header_extra']),
   baseline: z.unknown().optional(),
   candidate: z.unknown().optional(),
+  /** breaking (missing field, type, status, removed header, ...), additive (extra field or header) or value. */
+  class: z.enum(['breaking', 'additive', 'value']).optional(),
 });
 export type Difference = z.infer<typeof Difference>;
 
@@ -180,7 +182,25 @@ export const ContractStepSummary = z.object({
   identical: z.number().int(),
   drifted: z.number().int(),
   /** Drift by pointer and kind, with counts and one example. */
-  drift: z.array(z.object({ pointer: z.string(), kind: Difference.shape.kind, count: z.number().int(), example: Difference })),
+  drift: z.array(
+    z.object({
+      /** Array indices collapsed to "*": `/items/*\/id`. */
+      pointer: z.string(),
+      kind: Difference.shape.kind,
+      class: Difference.shape.class,
+      /** Pairs that drifted here. */
+      count: z.number().int(),
+      /** Differences behind this row (one per pair and array index). */
+      occurrences: z.number().int().optional(),
+      example: Difference,
+      /** The first differences at distinct pointers (up to 3). */
+      examples: z.array(Difference).optional(),
+    }),
+  ),
+  /** Pairs with at least one drift of each class. */
+  classes: z.object({ breaking: z.number().int(), additive: z.number().int(), value: z.number().int() }).optional(),
+  /** Flow runs in which this step was never sent (an earlier capture failed). */
+  skipped: z.number().int().optional(),
   /** Pointers that differed between two baseline responses: noise, excluded from drift. */
   noise: z.array(z.object({ pointer: z.string(), count: z.number().int() })),
   assertionFailures: z.object({ baseline: z.number().int(), candidate: z.number().int() }),

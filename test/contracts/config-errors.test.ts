@@ -97,6 +97,26 @@ describe('bad contract scenario files fail before any request, naming file and p
     expect(r.err).toContain('→ at contracts.flows[0].steps[0].route');
   });
 
+  it('bad diff rules: a regex that does not parse, an unknown normalizer, class or header name', async () => {
+    const r = await runSteps([
+      {
+        ...login,
+        rules: {
+          normalize: { '/a': { pattern: '([a-z' }, '/b': 'host' },
+          classes: { '/c': 'harmless' },
+          headers: { normalize: { 'bad header': 'origin' } },
+        },
+      },
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.sent).toBe(0);
+    expect(r.err).toContain('not a valid regular expression');
+    expect(r.err).toContain('→ at contracts.flows[0].steps[0].rules.normalize./a.pattern');
+    expect(r.err).toContain('→ at contracts.flows[0].steps[0].rules.normalize./b');
+    expect(r.err).toContain('→ at contracts.flows[0].steps[0].rules.classes./c');
+    expect(r.err).toContain('expected a header name like "link"');
+  });
+
   it('a config with only contracts needs no load section; stream scenarios still do', async () => {
     const r = await runSteps([login]);
     expect(r.code).toBe(0);

@@ -66,12 +66,12 @@ describe('compareResponses', () => {
 
   it('status and content-type media type; charset is not a difference', () => {
     const d = compareResponses(json(400, '{}', 'application/json; charset=utf-8'), json(422, '{}', 'application/json'), opts);
-    expect(d).toEqual([{ pointer: '', kind: 'status', baseline: 400, candidate: 422 }]);
+    expect(d).toEqual([{ pointer: '', kind: 'status', baseline: 400, candidate: 422, class: 'breaking' }]);
   });
 
   it('no response at all is a status difference', () => {
     const none = normalizeResponse({ status: null, headers: {}, bodyText: '', error: { code: 'ECONNREFUSED', message: 'refused' }, durationMs: 1 });
-    expect(compareResponses(json(200, '{"a":1}'), none, opts).map((x) => x.kind)).toEqual(['status', 'header', 'missing']);
+    expect(compareResponses(json(200, '{"a":1}'), none, opts).map((x) => x.kind)).toEqual(['status', 'header_missing', 'missing']);
   });
 });
 

@@ -22,11 +22,28 @@ const EXPECTED: Record<string, string[]> = {
     'lots/traceability /lot/lotCode extra',
     'lots/traceability /lot/lot_code missing',
   ],
-  numericId: ['lots/create_lot /id type', 'lots/get_lot /id type', 'lots/qc_decision /lot_id type', 'lots/traceability /lot/id type', 'lots/traceability /qc_decisions/0/lot_id type'],
+  numericId: [
+    'lots/create_lot /id type',
+    'lots/get_lot /id type',
+    'lots/qc_decision /lot_id type',
+    'lots/traceability /lot/id type',
+    'lots/traceability /qc_decisions/*/lot_id type',
+    // The URLs carry the id too: ".../lots/1/qc" against ".../lots/<uuid>/qc" (a number is mapped
+    // to its placeholder only as a whole value, never inside a string).
+    'lots/get_lot /link header',
+    'lots/qc_decision /location header',
+  ],
   enumCase: ['lots/create_lot /status value', 'lots/get_lot /status value', 'lots/traceability /lot/status value'],
   extraField: ['lots/create_lot /warehouse extra', 'lots/get_lot /warehouse extra', 'lots/traceability /lot/warehouse extra'],
   status422: ['lots/missing_field  status'],
   headerChange: ['lots/get_lot /content-type header'],
+  // Its value is fresh on every call (learned as noise); its absence is drift all the same.
+  dropTraceHeader: ['health', 'login', 'create_lot', 'get_lot', 'qc_decision', 'traceability', 'missing_field', 'duplicate', 'not_found', 'bad_auth'].map(
+    (s) => `lots/${s} /x-trace-id header_missing`,
+  ),
+  // The duplicate message names this side's own lot_code ({{unique}}): mapped to one placeholder
+  // on each side, it is compared, not learned as noise, so the rewording shows.
+  messageChange: ['lots/duplicate /error value', 'lots/missing_field /error value'],
 };
 
 let pair: FixturePair | undefined;
@@ -74,14 +91,15 @@ describe('each drift alone is reported exactly, and nothing else', () => {
 
   it('a non-JSON answer where JSON was expected is a reported difference, not a crash', async () => {
     const { out, contracts } = await runPack({ htmlNotFound: true });
-    expect(driftList(contracts)).toEqual(['lots/not_found  type', 'lots/not_found /content-type header']);
+    // The HTML page comes from another layer: no JSON, another media type, no trace header.
+    expect(driftList(contracts)).toEqual(['lots/not_found  type', 'lots/not_found /content-type header', 'lots/not_found /x-trace-id header_missing']);
     const step = contracts.find((s) => s.step === 'not_found')!;
     expect(step.assertionFailures).toEqual({ baseline: 0, candidate: 3 });
     expect(step.failures![0]!.message).toMatch(/expected a JSON body, got text\/html/);
     expect(out.result.complete).toBe(true);
     // The artifact for PR review: the differences and a curl reproduction with the token redacted.
     const md = await readFile(path.join(out.dir, step.artifact!), 'utf8');
-    expect(md).toContain('| `(root)` | type | 3 |');
+    expect(md).toContain('| `(root)` | breaking | type | 3 |');
     expect(md).toMatch(/curl -sS -i -X GET '.*\/api\/lots\/no-such-lot' -H 'authorization: \[redacted\]'/);
     expect(step.curl).toContain('[redacted]');
     expect(md).not.toMatch(/Bearer [0-9a-f]{32}/);

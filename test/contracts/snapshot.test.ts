@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli.ts';
+import { RunResult } from '../../harness/run/result.ts';
 import { packConfig, startPair, type FixturePair } from '../helpers/contracts.ts';
 import { captureIO } from '../helpers/cli.ts';
 
@@ -25,7 +26,7 @@ function workspace() {
 
 const contractsJson = (out: string) => {
   const [run] = readdirSync(out);
-  return JSON.parse(readFileSync(path.join(out, run!, 'contracts.json'), 'utf8')) as { contracts: { step: string; drift: { pointer: string; kind: string }[] }[] };
+  return JSON.parse(readFileSync(path.join(out, run!, 'run.json'), 'utf8')) as { contracts: { step: string; drift: { pointer: string; kind: string }[] }[] };
 };
 
 describe('parity snapshot', () => {
@@ -38,9 +39,9 @@ describe('parity snapshot', () => {
     const login = JSON.parse(readFileSync(path.join(ws.snapshots, 'lots', 'login.json'), 'utf8'));
     expect(login.response.body.token).toBe('[redacted]');
     expect(login.request.body.password).toBe('[redacted]');
-    expect(login.noise.map((n: { pointer: string }) => n.pointer)).toEqual([]);
+    expect(login.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/x-trace-id']);
     const create = JSON.parse(readFileSync(path.join(ws.snapshots, 'lots', 'create_lot.json'), 'utf8'));
-    expect(create.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/id', '/lot_code']);
+    expect(create.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/id', '/location', '/x-trace-id']);
 
     // The same backend later: new tokens, ids, timestamps; no drift.
     const clean = captureIO(pair.env);
@@ -56,7 +57,7 @@ describe('parity snapshot', () => {
       'get_lot /status value',
       'traceability /lot/status value',
     ]);
-    expect(drifted.out).toContain('value        /status  "OPEN" → "open"');
+    expect(drifted.out).toContain('breaking value          /status  "OPEN" → "open"  (3×)');
 
     // --update-snapshots accepts the candidate's answers; the next compare has no drift. It still
     // exits 1: "open" fails the pack's explicit assertion `$.status: OPEN`, which no snapshot changes.
@@ -65,6 +66,48 @@ describe('parity snapshot', () => {
     expect(await main(['snapshot', 'compare', ws.file, '--out', `${ws.out}-after`], after.io)).toBe(1);
     expect(contractsJson(`${ws.out}-after`).contracts.flatMap((s) => s.drift)).toEqual([]);
     expect(after.out).toContain('0 drifted, 2 with assertion failures');
+  });
+
+  it('snapshots live beside the config, wherever the command runs from; compare writes a full run directory', async () => {
+    // The config in one folder, with a relative snapshots path; the command run from another.
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-snap-rel-'));
+    const cfg = packConfig();
+    cfg.contracts.snapshots = 'snaps';
+    cfg.contracts.flows[0]!.repeat = 2;
+    const file = path.join(dir, 'conf', 'lots.config.json');
+    mkdirSync(path.dirname(file));
+    writeFileSync(file, JSON.stringify(cfg));
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'parity-snap-cwd-'));
+    const cwd = process.cwd();
+    pair = await startPair({ extraField: true });
+    try {
+      process.chdir(elsewhere);
+      expect(await main(['snapshot', 'record', file], captureIO(pair.env).io)).toBe(0);
+      expect(readdirSync(path.join(dir, 'conf', 'snaps', 'lots')).sort()).toContain('create_lot.json');
+      expect(readdirSync(elsewhere)).toEqual([]);
+
+      // Fail on breaking drift, warn on additive: an extra field passes the verdict.
+      const policy = path.join(dir, 'policy.yaml');
+      writeFileSync(policy, 'minSamples: 1\ngates:\n  - metric: contract_drift.breaking\n    threshold: <= 0\n  - metric: contract_drift.additive\n    threshold: <= 0\n    severity: warn\n');
+      const out = path.join(dir, 'reports');
+      const io = captureIO(pair.env);
+      expect(await main(['snapshot', 'compare', file, '--out', out, '--policy', policy], io.io)).toBe(0);
+      const [run] = readdirSync(out);
+      expect(readdirSync(path.join(out, run!)).sort()).toEqual(['contracts', 'junit.xml', 'report.html', 'run.json', 'summary.md']);
+      const result = JSON.parse(readFileSync(path.join(out, run!, 'run.json'), 'utf8')) as RunResult;
+      expect(RunResult.safeParse(result).success).toBe(true);
+      expect(result.targets.map((t) => t.name)).toEqual(['snapshot', 'fastapi']);
+      expect(result.verdict!.status).toBe('pass');
+      expect(result.verdict!.gates.map((g) => [g.metric, g.status, g.value])).toEqual([
+        ['contract_drift.breaking', 'pass', 0],
+        ['contract_drift.additive', 'fail', 6],
+      ]);
+      expect(readFileSync(path.join(out, run!, 'summary.md'), 'utf8')).toContain('`/warehouse` additive extra ×2');
+      expect(readFileSync(path.join(out, run!, 'junit.xml'), 'utf8')).toContain('/warehouse additive extra ×2');
+      expect(readFileSync(path.join(out, run!, 'report.html'), 'utf8')).toContain('data-class="additive"');
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('compare without snapshots fails before any request, saying how to record them', async () => {

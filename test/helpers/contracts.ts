@@ -38,3 +38,14 @@ export async function startPair(drifts: ContractDrifts = {}): Promise<FixturePai
 export function driftList(steps: readonly { scenario: string; step: string; drift: readonly { pointer: string; kind: string }[] }[]): string[] {
   return steps.flatMap((s) => s.drift.map((d) => `${s.scenario}/${s.step} ${d.pointer} ${d.kind}`)).sort();
 }
+
+/** A baseline and a candidate at $BASELINE_URL and $CANDIDATE_URL, no routes: for configs written in a test. */
+export function envTargets(baseline = 'old', candidate = 'new'): ConfigInput['targets'] {
+  return [
+    { name: baseline, role: 'baseline', baseUrl: '${BASELINE_URL}', routes: {} },
+    { name: candidate, role: 'candidate', baseUrl: '${CANDIDATE_URL}', routes: {} },
+  ];
+}
+
+/** Authorization with the token captured at login. */
+export const AUTH = { authorization: 'Bearer {{token}}' };
