@@ -1,13 +1,17 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
 import { ExitCode } from '../errors.ts';
 import { evaluatePolicy, scenarioRoutes } from '../gates/evaluate.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
-import type { GatePair } from '../gates/metrics.ts';
+import { gatePair, type GatePair } from '../gates/metrics.ts';
 import { appendAudit, auditFileFor } from '../hooks/audit.ts';
 import { fireHooks } from '../hooks/fire.ts';
+import { writeFileAtomic } from '../output/atomic.ts';
 import type { CliIO } from '../io.ts';
 import { renderVerdict } from '../reporters/verdict.ts';
+import { readRunWithPairs } from '../run/read.ts';
+import { recoverRun } from '../run/recover.ts';
 import type { HookResult, RunResult, Verdict } from '../run/result.ts';
 
 /** Loads the policy for `parity run` and checks its scopes against the config: all before any traffic. */
@@ -23,6 +27,16 @@ export function runScopes(run: RunResult, file: string): RunScopes {
   const routes = new Map<string, string[]>();
   for (const s of scenarioRoutes(run)) routes.set(s.route, [...(routes.get(s.route) ?? []), s.name]);
   return { scenarios: run.summaries.map((s) => s.scenario), routes, source: file };
+}
+
+/**
+ * A stored run and its pairs for `parity gate`: a run killed before it finished is first recovered
+ * from its spool (run/recover.ts), so every measured pair is judged, as an incomplete run.
+ */
+export async function loadStoredRun(file: string, io: CliIO): Promise<{ run: RunResult; pairs: GatePair[] }> {
+  const recovered = await recoverRun(path.resolve(file));
+  if (recovered !== null) io.stderr.write(`parity: ${file} did not finish; ${recovered} measured pairs recovered from its samples spool, judged as an incomplete run\n`);
+  return readRunWithPairs(file, gatePair);
 }
 
 /**
@@ -57,5 +71,5 @@ async function recordInRunJson(runJson: string, verdict: Verdict, hooks: HookRes
   doc.verdict = verdict;
   if (hooks) doc.hooks = hooks;
   else delete doc.hooks;
-  await writeFile(runJson, JSON.stringify(doc, null, 2) + '\n');
+  await writeFileAtomic(runJson, JSON.stringify(doc, null, 2) + '\n');
 }

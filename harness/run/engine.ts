@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { runContractPhase } from '../contracts/phase.ts';
 import { PreflightError } from '../errors.ts';
+import { writeFileAtomic } from '../output/atomic.ts';
 import { harnessHealth } from '../load/health.ts';
 import { planned } from '../load/model.ts';
 import type { PairedSample } from '../metrics/sample.ts';
@@ -136,7 +137,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };
-  const write = async (result: RunResult) => writeFile(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
+  const write = async (result: RunResult) => writeFileAtomic(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
   const output = (result: RunResult): RunOutput => {
     let pairs: PairedSample[] | undefined;
     const file = path.join(dir, samplesFile);
