@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
 import { outputFs } from './fs.ts';
 
 /**
@@ -21,6 +21,13 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await outputFs.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/** The same, synchronously: for the moment parity exits (a second signal), when nothing asynchronous completes. */
+export function writeFileAtomicSync(file: string, text: string): void {
+  const tmp = tempFor(file);
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
 }
 
 /** Streams `chunks` into `file` through a temp file and a rename (for files larger than one string). */

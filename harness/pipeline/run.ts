@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { ExitCode } from '../errors.ts';
 import { gatePair } from '../gates/metrics.ts';
+import { hookPhaseActive } from '../hooks/signals.ts';
 import { reportError, type CliIO } from '../io.ts';
 import { renderContracts } from '../reporters/contracts.ts';
 import { startProgress } from '../reporters/progress.ts';
@@ -36,6 +37,8 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
   const ac = new AbortController();
   const onSignal = () => {
+    // While hooks run, hooks/signals.ts decides (wait for the running hook, or record it abandoned).
+    if (hookPhaseActive()) return;
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
     io.stderr.write('\ninterrupted: finishing run.json with what was measured (Ctrl-C again to quit at once)\n');
     ac.abort();
