@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { outputFs } from '../output/fs.ts';
+import { outputError, outputFs } from '../output/fs.ts';
 import type { HookResult, Verdict } from '../run/result.ts';
 
 /** The audit log sits at the output root, beside the run folders: `<outDir>/audit.ndjson`. */
@@ -34,8 +34,12 @@ export async function auditHook(file: string, type: 'hook-start' | 'hook', e: Au
 
 /** Synchronous, for the moment parity exits while a hook runs (nothing asynchronous completes then). */
 export function auditHookAbandonedSync(file: string, e: AuditRun, hook: HookResult, now = new Date()): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  appendFileSync(file, JSON.stringify({ type: 'hook-abandoned', at: now.toISOString(), runId: e.runId, policy: e.policy, verdict: e.verdict.status, hook }) + '\n');
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    appendFileSync(file, JSON.stringify({ type: 'hook-abandoned', at: now.toISOString(), runId: e.runId, policy: e.policy, verdict: e.verdict.status, hook }) + '\n');
+  } catch (err) {
+    throw outputError(err, file, 'the audit log');
+  }
 }
 
 /** The verdict and its hooks' results in one go (kept for callers that fire hooks themselves). */
@@ -45,6 +49,10 @@ export async function appendAudit(file: string, entry: AuditRun & { hooks: HookR
 }
 
 async function append(file: string, lines: object[]): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await outputFs.appendFile(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await outputFs.appendFile(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  } catch (err) {
+    throw outputError(err, file, 'the audit log');
+  }
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
-import { outputFs } from './fs.ts';
+import { outputError, outputFs } from './fs.ts';
 
 /**
  * Files parity writes are replaced whole or not at all: the text goes to `<file>.tmp-<pid>` in the
@@ -12,26 +12,30 @@ export function tempFor(file: string): string {
   return `${file}.tmp-${process.pid}`;
 }
 
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, text: string, what = 'its output'): Promise<void> {
   const tmp = tempFor(file);
   try {
     await outputFs.writeFile(tmp, text);
     await outputFs.rename(tmp, file);
   } catch (err) {
     await outputFs.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    throw outputError(err, file, what);
   }
 }
 
 /** The same, synchronously: for the moment parity exits (a second signal), when nothing asynchronous completes. */
 export function writeFileAtomicSync(file: string, text: string): void {
   const tmp = tempFor(file);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    throw outputError(err, file, 'run.json');
+  }
 }
 
 /** Streams `chunks` into `file` through a temp file and a rename (for files larger than one string). */
-export async function streamFileAtomic(file: string, chunks: AsyncIterable<string | Buffer>): Promise<void> {
+export async function streamFileAtomic(file: string, chunks: AsyncIterable<string | Buffer>, what = 'its output'): Promise<void> {
   const tmp = tempFor(file);
   const out = createWriteStream(tmp);
   try {
@@ -43,6 +47,6 @@ export async function streamFileAtomic(file: string, chunks: AsyncIterable<strin
   } catch (err) {
     out.destroy();
     await outputFs.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    throw outputError(err, file, what);
   }
 }

@@ -28,7 +28,7 @@ export async function writeReports(run: RunResult, dir: string, names: readonly 
   for (const name of names) {
     const r = REPORTERS[name];
     const file = path.join(dir, r.file);
-    await writeFileAtomic(file, r.render(run));
+    await writeFileAtomic(file, r.render(run), 'a report');
     files.push(file);
   }
   return files;

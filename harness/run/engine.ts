@@ -10,6 +10,7 @@ import { Timeouts } from '../config/schema.ts';
 import { runContractPhase } from '../contracts/phase.ts';
 import { PreflightError } from '../errors.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
+import { outputError } from '../output/fs.ts';
 import { harnessHealth } from '../load/health.ts';
 import { planned } from '../load/model.ts';
 import type { PairedSample } from '../metrics/sample.ts';
@@ -78,7 +79,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const cfg = loaded.config;
   const runId = opts.runId ?? newRunId();
   const dir = path.resolve(opts.outDir ?? cfg.outDir, runId);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw outputError(err, dir, 'the run folder');
+  });
   const runJson = path.join(dir, 'run.json');
   const samplesFile = 'samples.ndjson';
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
@@ -137,7 +140,13 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };
-  const write = async (result: RunResult) => writeFileAtomic(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
+  const write = async (result: RunResult) => writeFileAtomic(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n', 'run.json');
+  /** A write that failed during the load (the spool): it stops the run and is thrown once the load has stopped. */
+  let fatal: unknown;
+  const fail = (err: unknown) => {
+    fatal ??= err;
+    internal.abort();
+  };
   const output = (result: RunResult): RunOutput => {
     let pairs: PairedSample[] | undefined;
     const file = path.join(dir, samplesFile);
@@ -193,9 +202,11 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         stats,
         onPair: opts.onPair,
         onStreamEvent: opts.onStreamEvent,
+        fail,
       });
       states = () => [shard.state()];
       await shard.run();
+      if (fatal) throw fatal;
     } else {
       const run = runWorkers({ loaded, runId, workers, dir, ...files, signal, stats });
       states = run.states;

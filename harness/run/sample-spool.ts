@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { streamFileAtomic } from '../output/atomic.ts';
-import { outputFs } from '../output/fs.ts';
+import { outputError, outputFs } from '../output/fs.ts';
 import { OUTCOMES, type Outcome, type PairedSample, type StreamSample } from '../metrics/sample.ts';
 
 /**
@@ -63,8 +63,12 @@ export class SampleSpool {
     at = sample(b, v, at, pair.baseline, pair, this.targets);
     at = sample(b, v, at, pair.candidate, pair, this.targets);
     v.setUint32(0, at, true);
-    this.fd ??= outputFs.openSync(this.file + SPOOL_SUFFIX, 'a');
-    outputFs.writeSync(this.fd, b, 0, at);
+    try {
+      this.fd ??= outputFs.openSync(this.file + SPOOL_SUFFIX, 'a');
+      outputFs.writeSync(this.fd, b, 0, at);
+    } catch (err) {
+      throw outputError(err, this.file + SPOOL_SUFFIX, 'the samples spool');
+    }
   }
 
   /** Closes the spool, then writes the NDJSON file (also when no pair came) and removes the spool. */
@@ -75,9 +79,13 @@ export class SampleSpool {
 
   /** Closes the spool (creating it when no pair came), leaving it as a killed run would. */
   async close(): Promise<void> {
-    const fd = this.fd ?? outputFs.openSync(this.file + SPOOL_SUFFIX, 'a');
-    this.fd = undefined;
-    outputFs.closeSync(fd);
+    try {
+      const fd = this.fd ?? outputFs.openSync(this.file + SPOOL_SUFFIX, 'a');
+      this.fd = undefined;
+      outputFs.closeSync(fd);
+    } catch (err) {
+      throw outputError(err, this.file + SPOOL_SUFFIX, 'the samples spool');
+    }
   }
 }
 
@@ -112,7 +120,7 @@ export async function convertSpool(file: string): Promise<number> {
     }
     yield pending;
   }
-  await streamFileAtomic(file, lines());
+  await streamFileAtomic(file, lines(), 'the samples file');
   await rm(file + SPOOL_SUFFIX, { force: true });
   return count;
 }
