@@ -30,6 +30,7 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   for (const g of open) reasons.push(`INCONCLUSIVE ${g.reason}`);
   const runBlockers: string[] = [];
   if (!run.complete) runBlockers.push(`run incomplete (${run.incompleteReason ?? 'unknown reason'}): part of a run never passes`);
+  for (const w of run.warnings ?? []) runBlockers.push(`${w}; streams that were not understood cannot pass`);
   for (const w of run.harness?.warnings ?? []) runBlockers.push(`harness health: ${w}; the harness may have shaped the numbers, so no pass`);
   for (const r of runBlockers) reasons.push(`${policy.insufficient === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${r}`);
   for (const g of gates.filter((x) => x.severity === 'warn' && x.status !== 'pass')) reasons.push(`WARN ${g.reason}`);

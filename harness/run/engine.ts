@@ -24,6 +24,7 @@ import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type HarnessHealth, type PreflightCheckResult, type RunResult } from './result.ts';
 import { createShard, type ShardState } from './shard.ts';
+import { profileWarnings } from './profile-sanity.ts';
 import { runWorkers } from './workers.ts';
 
 export interface RunOptions {
@@ -136,6 +137,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       timeline: timeline.timeline([loaded.baseline, loaded.candidate]),
     };
     if (health) r.harness = health;
+    const warnings = profileWarnings(r.summaries);
+    if (warnings.length) r.warnings = warnings;
     if (contracts) r.contracts = contracts;
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;

@@ -5,6 +5,7 @@ import { SummaryAccumulator } from '../metrics/summary.ts';
 import { TimelineAccumulator } from '../metrics/timeline.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
 import { readPairs } from './pairs.ts';
+import { profileWarnings } from './profile-sanity.ts';
 import { parseRun } from './read.ts';
 import type { RunResult } from './result.ts';
 
@@ -54,6 +55,8 @@ export async function recoverRun(runJson: string): Promise<number | null> {
   const doc = JSON.parse(text) as Record<string, unknown> & RunResult;
   doc.summaries = [...scenarios].map(([scenario, [b, c]]) => ({ scenario, baseline: b.summary(), candidate: c.summary() }));
   doc.samples = { ...run.samples, pairs };
+  const warnings = profileWarnings(doc.summaries);
+  if (warnings.length) doc.warnings = warnings;
   doc.timeline = timeline.timeline(targets);
   doc.load = { ...(doc.load as object), iterations: Math.max(run.load.iterations, pairs) } as RunResult['load'];
   doc.complete = false;
