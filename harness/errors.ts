@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'PARITY_RUN_SCHEMA_UNSUPPORTED'
   | 'PARITY_HARNESS_ERROR'
   | 'PARITY_OUTPUT_FAILED'
+  | 'PARITY_PROFILE_MISMATCH'
   | 'PARITY_USAGE';
 
 export class ParityError extends Error {

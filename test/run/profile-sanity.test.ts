@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
@@ -27,8 +27,11 @@ describe('profile sanity', () => {
     await proc?.close();
   });
 
-  async function run(runId: string, candidateStream: Parameters<typeof streamConfig>[0]['candidateStream']) {
-    const config = path.join(ws.dir, `${runId}.config.json`);
+  type Stream = Parameters<typeof streamConfig>[0]['candidateStream'];
+  const wrong: Stream = { preset: 'openai', content: { path: 'choices[0].delta.text' }, citations: { path: 'meta.sources' } };
+
+  function configFor(name: string, candidateStream: Stream): string {
+    const config = path.join(ws.dir, `${name}.config.json`);
     const cfg = streamConfig({
       baselineUrl: proc.fixtures[0]!.url,
       candidateUrl: proc.fixtures[1]!.url,
@@ -40,6 +43,11 @@ describe('profile sanity', () => {
       load: { vus: 4, iterations: 40 },
     });
     writeFileSync(config, JSON.stringify(cfg));
+    return config;
+  }
+
+  async function run(runId: string, candidateStream: Stream) {
+    const config = configFor(runId, candidateStream);
     const r = await runCli(['run', config, '--policy', policy, '--out', ws.out, '--run-id', runId, '--quiet']);
     const dir = path.join(ws.out, runId);
     return { ...r, run: JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunResult, md: readFileSync(path.join(dir, 'summary.md'), 'utf8'), html: readFileSync(path.join(dir, 'report.html'), 'utf8') };
@@ -55,7 +63,7 @@ describe('profile sanity', () => {
   });
 
   it('a profile that reads no content and no citations: warned by target and field everywhere, and no pass', async () => {
-    const r = await run('wrong-profile', { preset: 'openai', content: { path: 'choices[0].delta.text' }, citations: { path: 'meta.sources' } });
+    const r = await run('wrong-profile', wrong);
     // Every stream still "completes": the [DONE] terminal is read, nothing else is.
     expect(r.run.summaries[0]!.candidate.outcomes.complete).toBe(40);
     expect(r.run.warnings).toHaveLength(2);
@@ -69,5 +77,21 @@ describe('profile sanity', () => {
     expect(r.run.verdict!.status).toBe('inconclusive');
     expect(r.run.verdict!.reasons.join('\n')).toMatch(/field: content.*streams that were not understood cannot pass/);
     expect(r.code).toBe(2);
+  });
+
+  it('parity run --check-profile tries each profile against one live stream', async () => {
+    const ok = await runCli(['run', configFor('check-right', 'openai'), '--check-profile']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^cand \(candidate\): complete, HTTP 200; \d+ events, 3 with content \(\d+ chars\), [1-9]\d* citations \(prompt expects citations\)$/m);
+    expect(ok.stdout).toMatch(/profiles read both streams/);
+    const bad = await runCli(['run', configFor('check-wrong', wrong), '--check-profile']);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toMatch(/^base \(baseline\): complete/m);
+    expect(bad.stdout).toMatch(/^cand \(candidate\): complete, HTTP 200; \d+ events, 0 with content \(0 chars\), 0 citations/m);
+    expect(bad.stdout).toMatch(/✖ content: \d+ events, none with content text/);
+    expect(bad.stdout).toMatch(/✖ citations: the prompt expects citations and none were read/);
+    expect(bad.stderr).toMatch(/^parity: PARITY_PROFILE_MISMATCH\n.*target "cand" \(content, citations\) did not read its stream/m);
+    // Nothing was run: no run folder.
+    expect(existsSync(path.join(ws.out, 'check-wrong'))).toBe(false);
   });
 });
