@@ -57,7 +57,9 @@ async function gate(signals: (child: ReturnType<typeof spawn>) => Promise<void>)
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const deadline = Date.now() + 30_000;
-  while (!auditOf(s.audit).some((l) => l.type === 'hook-start') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // The hook runs once both records of its start are written (audit line first, then run.json).
+  const started = () => auditOf(s.audit).some((l) => l.type === 'hook-start') && (JSON.parse(readFileSync(s.runJson, 'utf8')) as RunResult).hooks?.length === 1;
+  while (!started() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const t0 = Date.now();
   await signals(child);
   const code = await exited;
