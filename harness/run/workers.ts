@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
+import { OutputError } from '../errors.ts';
 import type { LiveStats } from './live-stats.ts';
 import { joinParts } from './samples-file.ts';
 import type { ShardState } from './shard.ts';
@@ -54,7 +55,7 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
     const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data });
     workers.push(w);
     return new Promise<void>((resolve, reject) => {
-      w.on('message', (m: { type: string; stats?: LiveStats; state?: ShardState; message?: string }) => {
+      w.on('message', (m: { type: string; stats?: LiveStats; state?: ShardState; message?: string; code?: string; file?: string }) => {
         if (m.stats) {
           live[index] = m.stats;
           sumStats();
@@ -64,7 +65,13 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
           const startAtAbs = performance.timeOrigin + performance.now() + START_DELAY_MS;
           for (const w of workers) w.postMessage({ type: 'start', startAtAbs });
         }
-        if (m.type === 'error') reject(new Error(`worker ${index}: ${m.message}`));
+        if (m.type === 'error') {
+          // A write that failed (disk full, read-only) ends the whole run, with its code.
+          if (m.code === 'PARITY_OUTPUT_FAILED') {
+            for (const other of workers) other.postMessage({ type: 'abort' });
+            reject(new OutputError(m.file ?? input.samplesFile, m.message ?? 'cannot write'));
+          } else reject(new Error(`worker ${index}: ${m.message}`));
+        }
       });
       w.on('error', reject);
       w.on('exit', (code) => (code === 0 || finals[index] ? resolve() : reject(new Error(`worker ${index} exited with code ${code}`))));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { outputFs } from '../../harness/output/fs.ts';
@@ -87,5 +87,20 @@ describe('disk errors while writing', () => {
     // Audit before action: with no audit line possible, no hook ran.
     expect(existsSync(promoted)).toBe(false);
     expect(JSON.parse(readFileSync(runJsonOf('erofs'), 'utf8')).complete).toBe(true);
+  });
+
+  it('on a real file system: a spool path taken by a folder fails the same way, with and without worker threads', async () => {
+    for (const [id, spool, extra] of [
+      ['eisdir', 'samples.ndjson.spool', []],
+      ['eisdir-workers', 'samples.ndjson.1.spool', ['--workers', '2']],
+    ] as const) {
+      mkdirSync(path.join(ws.out, id, spool), { recursive: true });
+      const r = await runCli(['run', config, '--out', ws.out, '--run-id', id, '--quiet', ...extra]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^parity: PARITY_OUTPUT_FAILED\n.*spool: cannot write the samples spool \(EISDIR: .*\); the path is a folder, not a file/m);
+      noStack(r.stderr);
+      const run = JSON.parse(readFileSync(runJsonOf(id), 'utf8')) as RunResult;
+      expect(run.complete).toBe(false);
+    }
   });
 });
