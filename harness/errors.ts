@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'PARITY_RUN_FILE_INVALID'
   | 'PARITY_RUN_SCHEMA_UNSUPPORTED'
   | 'PARITY_HARNESS_ERROR'
+  | 'PARITY_OUTPUT_FAILED'
+  | 'PARITY_PROFILE_MISMATCH'
   | 'PARITY_USAGE';
 
 export class ParityError extends Error {
@@ -47,6 +49,16 @@ export class PreflightError extends ParityError {
   constructor(message: string) {
     super('PARITY_PREFLIGHT_FAILED', message);
     this.name = 'PreflightError';
+  }
+}
+
+/** A file parity writes could not be written (disk full, read-only, no permission): a harness error, exit 3. */
+export class OutputError extends ParityError {
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super('PARITY_OUTPUT_FAILED', message, options);
+    this.name = 'OutputError';
+    this.file = file;
   }
 }
 

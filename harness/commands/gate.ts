@@ -1,10 +1,8 @@
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { checkScopes, loadPolicy } from '../gates/load.ts';
-import { gatePair } from '../gates/metrics.ts';
-import { applyPolicy, runScopes } from '../pipeline/judge.ts';
+import { applyPolicy, loadStoredRun, runScopes } from '../pipeline/judge.ts';
 import { renderStoredRun } from '../pipeline/render.ts';
-import { readRunWithPairs } from '../run/read.ts';
 import type { Command } from './command.ts';
 
 export const gateCommand: Command = {
@@ -15,7 +13,7 @@ export const gateCommand: Command = {
     const file = positionals[0];
     const ref = values.policy as string | undefined;
     if (!file || !ref) throw new UsageError('parity gate needs a run.json and a policy: parity gate reports/<run-id>/run.json --policy seed-000-stage-b');
-    const { run, pairs } = await readRunWithPairs(file, gatePair);
+    const { run, pairs } = await loadStoredRun(file, io);
     const policy = await loadPolicy(ref, io.env);
     checkScopes(policy, runScopes(run, file));
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);

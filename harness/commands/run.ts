@@ -11,6 +11,7 @@ export const RUN_OPTIONS = {
   'summary-to': { type: 'string' },
   policy: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
+  'check-profile': { type: 'boolean', default: false },
 } as const;
 
 export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
@@ -22,6 +23,7 @@ export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptio
     summaryTo: values['summary-to'] as string | undefined,
     policy: values.policy as string | undefined,
     dryRun: values['dry-run'] as boolean | undefined,
+    checkProfile: values['check-profile'] as boolean | undefined,
   };
 }
 

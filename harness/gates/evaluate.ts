@@ -2,6 +2,7 @@ import { percentiles } from '../metrics/percentiles.ts';
 import type { GateResult, RunResult, Verdict } from '../run/result.ts';
 import { pairedBootstrap } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
+import { failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import type { CountMetric, GatePair, RateMetric, ValueMetric } from './metrics.ts';
@@ -20,7 +21,8 @@ import { upper, type Op } from './threshold.ts';
  */
 export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], now: Date = new Date()): Verdict {
   const z = zFor(policy.confidence);
-  const gates = policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z));
+  // The failed-requests guard comes last on every policy (guard.ts): no verdict is blind to failures.
+  const gates = [...policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z)), evaluateGuard(policy, run, pairs, z)];
   const reasons: string[] = [];
   const blocking = gates.filter((g) => g.severity === 'fail');
   const failed = blocking.filter((g) => g.status === 'fail');
@@ -29,6 +31,7 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   for (const g of open) reasons.push(`INCONCLUSIVE ${g.reason}`);
   const runBlockers: string[] = [];
   if (!run.complete) runBlockers.push(`run incomplete (${run.incompleteReason ?? 'unknown reason'}): part of a run never passes`);
+  for (const w of run.warnings ?? []) runBlockers.push(`${w}; streams that were not understood cannot pass`);
   for (const w of run.harness?.warnings ?? []) runBlockers.push(`harness health: ${w}; the harness may have shaped the numbers, so no pass`);
   for (const r of runBlockers) reasons.push(`${policy.insufficient === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${r}`);
   for (const g of gates.filter((x) => x.severity === 'warn' && x.status !== 'pass')) reasons.push(`WARN ${g.reason}`);
@@ -109,6 +112,17 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
     reason += `; or candidate − baseline ${formatValue(f.value, floorUnit)}${f.interval ? `, ${formatInterval(f.interval, floorUnit)}` : ''} ${verb(fStatus, false)} ${t.floor.op} ${formatValue(fLimit, floorUnit)}`;
   }
   return { ...base, status, value: main.value, margin: margin(t.op, limit, main.value), interval: main.interval, reason, ...(floor ? { floor } : {}) };
+}
+
+/**
+ * The guard is a rate gate on error_rate (candidate − baseline), except that a candidate with no
+ * more failed streams than its baseline, over enough pairs, has nothing hidden: it passes.
+ */
+function evaluateGuard(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], z: number): GateResult {
+  const g = evaluateGate(policy.guard, policy, run, pairs, z);
+  const k = failedCounts(pairs);
+  if (g.status === 'pass' || pairs.length < policy.guard.minSamples || k.candidate > k.baseline) return g;
+  return { ...g, status: 'pass', reason: `${g.id}: the candidate failed ${k.candidate} of ${pairs.length} streams, the baseline ${k.baseline}: no more failures than the baseline` };
 }
 
 /** Scenarios a gate reads (null = all). */

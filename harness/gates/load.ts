@@ -5,7 +5,8 @@ import { readConfigFile } from '../config/load.ts';
 import { fromZodIssues } from '../config/issues.ts';
 import { ConfigError, UsageError, type ConfigIssue } from '../errors.ts';
 import { resolveHooks, type ResolvedHooks } from '../hooks/resolve.ts';
-import { closestMetric, lookupMetric, METRIC_NAMES, SERVER_STATS, type Metric } from './metrics.ts';
+import { GUARD_DEFAULT, GUARD_ID, GUARD_SOURCE, guardThreshold } from './guard.ts';
+import { closestMetric, lookupMetric, METRIC_NAMES, METRICS, SERVER_STATS, type Metric } from './metrics.ts';
 import { POLICY_DEFAULTS, PolicySpec, type PolicyParsed } from './policy.ts';
 import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
 
@@ -38,6 +39,8 @@ export interface LoadedPolicy {
   resamples: number;
   seed: number;
   gates: ResolvedGate[];
+  /** The failed-requests guard (guard.ts), judged after `gates` on every policy. */
+  guard: ResolvedGate;
   hooks: ResolvedHooks;
   /** Values substituted into hooks from the environment: scrubbed from recorded output. */
   secrets: string[];
@@ -86,6 +89,8 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
   if (own.length === spec.gates.length && !gates.some((g) => g.severity === 'fail')) {
     issues.push({ path: 'gates', message: 'a policy needs at least one gate with severity "fail"; without one no verdict could rest on data' });
   }
+  const guardText = spec.failedRequests ?? parent?.guard.threshold.text ?? GUARD_DEFAULT;
+  const guardT = guardThreshold(guardText, issues);
   const secrets: string[] = [];
   const hooks = spec.hooks ? resolveHooks(spec.hooks, file, env, issues, secrets) : (parent?.hooks ?? { pass: [], fail: [], inconclusive: [] });
   if (issues.length) throw new ConfigError(shown, issues);
@@ -100,6 +105,19 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
     resamples: spec.bootstrap?.resamples ?? parent?.resamples ?? POLICY_DEFAULTS.resamples,
     seed: spec.bootstrap?.seed ?? parent?.seed ?? POLICY_DEFAULTS.seed,
     gates,
+    guard: {
+      id: GUARD_ID,
+      description: `error_rate ${guardT!.text} (implicit on every policy: streams that did not complete, any way)`,
+      metric: METRICS.get('error_rate')!,
+      threshold: guardT!,
+      scenario: null,
+      route: null,
+      minSamples,
+      severity: 'fail',
+      insufficient,
+      source: GUARD_SOURCE,
+      at: { file: shown, path: 'failedRequests' },
+    },
     hooks,
     secrets: [...(spec.hooks ? [] : (parent?.secrets ?? [])), ...secrets],
   };

@@ -48,6 +48,11 @@ export const PolicySpec = z.strictObject({
     })
     .optional(),
   gates: z.array(GateSpec).default([]),
+  /**
+   * Margin of the implicit failed-requests guard (guard.ts): candidate − baseline error rate, e.g.
+   * "<= +2pp". Default "<= +0.5pp"; it can be changed, never removed.
+   */
+  failedRequests: z.string().min(1).optional(),
   hooks: Hooks.optional(),
 });
 export type PolicyInput = z.input<typeof PolicySpec>;

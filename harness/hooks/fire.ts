@@ -11,6 +11,12 @@ export interface FireOptions {
   secrets: readonly string[];
   /** One line per hook, as it fires. */
   log?: (line: string) => void;
+  /** Before each hook runs, with what run.json and the audit record while it runs (awaited: audit before action). */
+  before?: (started: HookResult) => Promise<void>;
+  /** After each hook, with its result (also for a hook not started: see `proceed`). */
+  after?: (result: HookResult) => Promise<void>;
+  /** Checked before each hook: false (parity was interrupted) records the rest as not run. */
+  proceed?: () => boolean;
 }
 
 /**
@@ -30,12 +36,24 @@ export async function fireHooks(hooks: ResolvedHooks, ctx: Omit<HookContext, 'ev
   const env = hookEnv(full);
   const results: HookResult[] = [];
   for (const hook of hooks[event]) {
-    const r = opts.dryRun ? dryRunResult(event, hook) : await fire(event, hook, env, payload, opts.secrets);
+    let r: HookResult;
+    if (opts.dryRun) r = dryRunResult(event, hook);
+    else if (opts.proceed && !opts.proceed()) r = { ...dryRunResult(event, hook), dryRun: false, ok: false, error: NOT_RUN };
+    else {
+      await opts.before?.({ ...dryRunResult(event, hook), dryRun: false, ok: false, error: STARTED });
+      r = await fire(event, hook, env, payload, opts.secrets);
+    }
     log(describe(event, hook, r));
     results.push(r);
+    await opts.after?.(r);
   }
   return results;
 }
+
+/** What run.json and the audit say of a hook while it runs: if parity dies now, the record shows it started. */
+export const STARTED = 'started; no result recorded (parity stopped while it ran, if this is the final record)';
+export const NOT_RUN = 'not run: parity was interrupted before this hook started';
+export const ABANDONED = 'abandoned: parity was stopped again while this hook ran; the hook may still be running and its outcome is unknown';
 
 async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, secrets: readonly string[]): Promise<HookResult> {
   const scrub = (s: string) => secrets.reduce((acc, x) => acc.split(x).join('[redacted]'), s);
@@ -99,6 +117,7 @@ function describe(event: HookEvent, hook: ResolvedHook, r: HookResult): string {
   const what = hook.kind === 'exec' ? `${hook.shell ? 'sh -c ' : ''}${hook.argv.map((a) => JSON.stringify(a)).join(' ')}` : `POST ${hook.display}`;
   const on = `on${event[0]!.toUpperCase()}${event.slice(1)}`;
   if (r.dryRun) return `${on}: would run ${what} (dry run: nothing executed)`;
+  if (r.error === NOT_RUN) return `${on}: ${what} → ${NOT_RUN}`;
   const how = r.kind === 'exec' ? `exit ${r.exitCode ?? '–'}` : `HTTP ${r.httpStatus ?? '–'} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
   return `${on}: ${what} → ${r.ok ? 'ok' : 'FAILED'} (${how}, ${r.durationMs} ms${r.error ? `; ${r.error}` : ''})`;
 }

@@ -1,13 +1,19 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
 import { ExitCode } from '../errors.ts';
 import { evaluatePolicy, scenarioRoutes } from '../gates/evaluate.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
-import type { GatePair } from '../gates/metrics.ts';
-import { appendAudit, auditFileFor } from '../hooks/audit.ts';
-import { fireHooks } from '../hooks/fire.ts';
+import { gatePair, type GatePair } from '../gates/metrics.ts';
+import { auditFileFor, auditHook, auditHookAbandonedSync, auditVerdict } from '../hooks/audit.ts';
+import { ABANDONED, fireHooks } from '../hooks/fire.ts';
+import { enterHookPhase } from '../hooks/signals.ts';
+import { writeFileAtomic, writeFileAtomicSync } from '../output/atomic.ts';
 import type { CliIO } from '../io.ts';
 import { renderVerdict } from '../reporters/verdict.ts';
+import { readRunWithPairs } from '../run/read.ts';
+import { recoverRun } from '../run/recover.ts';
 import type { HookResult, RunResult, Verdict } from '../run/result.ts';
 
 /** Loads the policy for `parity run` and checks its scopes against the config: all before any traffic. */
@@ -26,9 +32,20 @@ export function runScopes(run: RunResult, file: string): RunScopes {
 }
 
 /**
- * The step after a run: evaluate → record the verdict in run.json → fire the verdict's hooks →
- * record their results in run.json and the audit log → exit code by verdict
- * (0 pass, 1 fail, 2 inconclusive).
+ * A stored run and its pairs for `parity gate`: a run killed before it finished is first recovered
+ * from its spool (run/recover.ts), so every measured pair is judged, as an incomplete run.
+ */
+export async function loadStoredRun(file: string, io: CliIO): Promise<{ run: RunResult; pairs: GatePair[] }> {
+  const recovered = await recoverRun(path.resolve(file));
+  if (recovered !== null) io.stderr.write(`parity: ${file} did not finish; ${recovered} measured pairs recovered from its samples spool, judged as an incomplete run\n`);
+  return readRunWithPairs(file, gatePair);
+}
+
+/**
+ * The step after a run: evaluate → record the verdict in run.json and the audit log → fire the
+ * verdict's hooks, each recorded as started (run.json and audit) before it runs and with its result
+ * after → exit code by verdict (0 pass, 1 fail, 2 inconclusive; 2 also when a signal stopped the
+ * hooks: see hooks/signals.ts).
  */
 export async function applyPolicy(
   input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean },
@@ -37,25 +54,70 @@ export async function applyPolicy(
   const { run, policy, runJson } = input;
   const verdict = evaluatePolicy(policy, run, input.pairs);
   io.stdout.write(`\n${renderVerdict(verdict, { color: Boolean(io.stdout.isTTY) })}\n`);
-  // Hooks may read run.json: the verdict is in it before they fire.
+  const audit = auditFileFor(runJson);
+  const entry = { runId: run.runId, runJson, policy: policy.name, verdict, dryRun: input.dryRun };
+  // Hooks may read run.json: the verdict is in it (and in the audit log) before they fire.
   await recordInRunJson(runJson, verdict, undefined);
-  const hooks = await fireHooks(policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
-    dryRun: input.dryRun,
-    secrets: policy.secrets,
-    log: (line) => io.stdout.write(`hook ${line}\n`),
+  await auditVerdict(audit, entry);
+  const done: HookResult[] = [];
+  let running: HookResult | null = null;
+  const phase = enterHookPhase({
+    log: (line) => io.stderr.write(line),
+    abandon: () => {
+      if (!running) return;
+      const abandoned = { ...running, error: ABANDONED };
+      auditHookAbandonedSync(audit, entry, abandoned);
+      recordInRunJsonSync(runJson, verdict, [...done, abandoned]);
+      io.stderr.write(`parity: ${running.target} abandoned while it ran; recorded in run.json and ${audit}\n`);
+    },
   });
-  await recordInRunJson(runJson, verdict, hooks);
-  await appendAudit(auditFileFor(runJson), { runId: run.runId, runJson, policy: policy.name, verdict, hooks, dryRun: input.dryRun });
+  let hooks: HookResult[];
+  try {
+    hooks = await fireHooks(policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
+      dryRun: input.dryRun,
+      secrets: policy.secrets,
+      log: (line) => io.stdout.write(`hook ${line}\n`),
+      proceed: () => !phase.interrupted,
+      before: async (started) => {
+        await auditHook(audit, 'hook-start', entry, started);
+        await recordInRunJson(runJson, verdict, [...done, started]);
+        running = started;
+      },
+      after: async (result) => {
+        running = null;
+        done.push(result);
+        await auditHook(audit, 'hook', entry, result);
+        await recordInRunJson(runJson, verdict, done);
+      },
+    });
+    // A verdict with no hooks still says so in run.json (hooks: []).
+    if (hooks.length === 0) await recordInRunJson(runJson, verdict, hooks);
+  } finally {
+    phase.dispose();
+  }
   const broken = hooks.filter((h) => !h.ok);
   if (broken.length) io.stderr.write(`parity: ${broken.length} hook${broken.length === 1 ? '' : 's'} failed: ${broken.map((h) => `${h.target} (${h.error ?? 'failed'})`).join('; ')}\n`);
+  if (phase.interrupted) {
+    io.stderr.write('parity: interrupted while hooks ran; exit 2\n');
+    return ExitCode.inconclusive;
+  }
   return ExitCode[verdict.status];
 }
 
 /** Rewrites run.json from its own text (already scrubbed of secrets), keeping every section other steps wrote. */
 async function recordInRunJson(runJson: string, verdict: Verdict, hooks: HookResult[] | undefined): Promise<void> {
   const doc = JSON.parse(await readFile(runJson, 'utf8')) as Record<string, unknown>;
+  await writeFileAtomic(runJson, withHooks(doc, verdict, hooks), 'run.json');
+}
+
+function recordInRunJsonSync(runJson: string, verdict: Verdict, hooks: HookResult[]): void {
+  const doc = JSON.parse(readFileSync(runJson, 'utf8')) as Record<string, unknown>;
+  writeFileAtomicSync(runJson, withHooks(doc, verdict, hooks));
+}
+
+function withHooks(doc: Record<string, unknown>, verdict: Verdict, hooks: HookResult[] | undefined): string {
   doc.verdict = verdict;
   if (hooks) doc.hooks = hooks;
   else delete doc.hooks;
-  await writeFile(runJson, JSON.stringify(doc, null, 2) + '\n');
+  return JSON.stringify(doc, null, 2) + '\n';
 }

@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REPORTERS, writeReports, type ReporterName } from '../reporters/index.ts';
 import { readRun } from '../run/read.ts';
+import { recoverRun } from '../run/recover.ts';
 
 export interface RenderOptions {
   formats?: readonly ReporterName[];
@@ -17,6 +18,8 @@ export interface RenderOptions {
  * at run time.
  */
 export async function renderStoredRun(runJson: string, opts: RenderOptions = {}): Promise<string[]> {
+  // A run killed before it finished is brought up to what its spool holds first (run/recover.ts).
+  await recoverRun(runJson);
   const run = await readRun(runJson);
   const dir = opts.outDir ?? path.dirname(runJson);
   await mkdir(dir, { recursive: true });

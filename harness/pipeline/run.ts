@@ -1,11 +1,13 @@
 import path from 'node:path';
-import { loadConfig } from '../config/load.ts';
-import { ExitCode } from '../errors.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { ExitCode, ParityError, UsageError } from '../errors.ts';
 import { gatePair } from '../gates/metrics.ts';
+import { hookPhaseActive } from '../hooks/signals.ts';
 import { reportError, type CliIO } from '../io.ts';
 import { renderContracts } from '../reporters/contracts.ts';
 import { startProgress } from '../reporters/progress.ts';
 import { renderSummary } from '../reporters/terminal.ts';
+import { checkProfiles } from '../run/check-profile.ts';
 import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
 import { applyPolicy, preparePolicy } from './judge.ts';
 import { prepareServerMetrics } from '../run/server-metrics.ts';
@@ -24,7 +26,26 @@ export interface RunCommandOptions {
   policy?: string | undefined;
   /** Print the hooks the verdict would fire; run none. */
   dryRun?: boolean | undefined;
+  /** Send one stream to each target and show what its profile reads; no run. */
+  checkProfile?: boolean | undefined;
   onOutput?: (out: RunOutput) => void;
+}
+
+/** `parity run --check-profile`: one stream per target, what each profile read; exit 0, or 3 naming each field it missed. */
+async function checkProfileCommand(loaded: LoadedConfig, io: CliIO): Promise<number> {
+  const checks = await checkProfiles(loaded);
+  if (checks.length === 0) throw new UsageError(`${loaded.file} has no stream scenario to check a profile with`);
+  for (const c of checks) {
+    io.stdout.write(`${c.target} (${c.role}): ${c.outcome}${c.status !== null ? `, HTTP ${c.status}` : ''}; ${c.events} events, ${c.contentChunks} with content (${c.contentChars} chars), ${c.citations} citations${c.expectsCitations ? ' (prompt expects citations)' : ''}\n`);
+    io.stdout.write(`  content read: ${JSON.stringify(c.text)}\n`);
+    for (const p of c.problems) io.stdout.write(`  ✖ ${p}\n`);
+  }
+  const bad = checks.filter((c) => c.problems.length);
+  if (!bad.length) {
+    io.stdout.write('profiles read both streams\n');
+    return ExitCode.pass;
+  }
+  throw new ParityError('PARITY_PROFILE_MISMATCH', `${loaded.file}: the stream profile of ${bad.map((c) => `target "${c.target}" (${c.problems.map((p) => p.split(':')[0]).join(', ')})`).join(' and ')} did not read its stream; fix targets[].stream (see "Stream profiles" in the README)`);
 }
 
 /**
@@ -35,12 +56,15 @@ export interface RunCommandOptions {
  */
 export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
   const loaded = await loadConfig(file, opts.env ?? io.env);
+  if (opts.checkProfile) return checkProfileCommand(loaded, io);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);
   const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
   const ac = new AbortController();
   const onSignal = () => {
+    // While hooks run, hooks/signals.ts decides (wait for the running hook, or record it abandoned).
+    if (hookPhaseActive()) return;
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
     io.stderr.write('\ninterrupted: finishing run.json with what was measured (Ctrl-C again to quit at once)\n');
     ac.abort();

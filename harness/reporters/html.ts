@@ -55,6 +55,7 @@ function callouts(run: RunResult): string {
   const out: string[] = [];
   if (!run.complete) out.push(`<div class="callout bad"><b>Incomplete run:</b> ${esc(run.incompleteReason ?? 'unknown')}. An incomplete run never promotes.</div>`);
   for (const w of run.harness?.warnings ?? []) out.push(`<div class="callout"><b>Harness warning:</b> ${esc(w)}</div>`);
+  for (const w of run.warnings ?? []) out.push(`<div class="callout bad"><b>Warning:</b> ${esc(w)}</div>`);
   return out.join('');
 }
 

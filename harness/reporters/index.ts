@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../output/atomic.ts';
 import path from 'node:path';
 import type { RunResult } from '../run/result.ts';
 import { renderHtml } from './html.ts';
@@ -28,7 +28,7 @@ export async function writeReports(run: RunResult, dir: string, names: readonly 
   for (const name of names) {
     const r = REPORTERS[name];
     const file = path.join(dir, r.file);
-    await writeFile(file, r.render(run));
+    await writeFileAtomic(file, r.render(run), 'a report');
     files.push(file);
   }
   return files;

@@ -34,6 +34,7 @@ export function renderMarkdown(run: RunResult): string {
   out.push(`Run \`${run.runId}\` · started ${run.startedAt} · ${targets} · ${l.iterations} paired iterations in ${duration(l.durationMs)}${l.abandoned ? ` · ${l.abandoned} requests abandoned` : ''}`);
   if (!run.complete) out.push('', `> **Incomplete run:** ${run.incompleteReason ?? 'unknown'}. An incomplete run never promotes.`);
   for (const w of run.harness?.warnings ?? []) out.push('', `> **Harness warning:** ${w}`);
+  for (const w of run.warnings ?? []) out.push('', `> **Warning:** ${w}`);
   out.push('', ...gates(run), ...scenarios(run), ...serverMarkdown(run, cell), ...contracts(run), ...hooks(run));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }

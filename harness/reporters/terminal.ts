@@ -58,6 +58,7 @@ export function renderSummary(result: RunResult, opts: TerminalOptions): string 
   lines.push(`${l.iterations} paired iterations (${l.model}) in ${(l.durationMs / 1000).toFixed(1)} s${extra.length ? `, ${extra.join(', ')}` : ''}`);
   lines.push(...serverTerminal(result));
   for (const w of result.harness?.warnings ?? []) lines.push(bold(`WARNING: ${w}`));
+  for (const w of result.warnings ?? []) lines.push(bold(`WARNING: ${w}`));
   if (!result.complete) lines.push(bold(`INCOMPLETE: ${result.incompleteReason ?? 'unknown'}`));
   if (opts.verdict !== false) lines.push(...verdict(result, opts));
   return lines.join('\n');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,8 @@ import { redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { runContractPhase } from '../contracts/phase.ts';
 import { PreflightError } from '../errors.ts';
+import { writeFileAtomic } from '../output/atomic.ts';
+import { outputError } from '../output/fs.ts';
 import { harnessHealth } from '../load/health.ts';
 import { planned } from '../load/model.ts';
 import type { PairedSample } from '../metrics/sample.ts';
@@ -22,6 +24,7 @@ import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type HarnessHealth, type PreflightCheckResult, type RunResult } from './result.ts';
 import { createShard, type ShardState } from './shard.ts';
+import { profileWarnings } from './profile-sanity.ts';
 import { runWorkers } from './workers.ts';
 
 export interface RunOptions {
@@ -77,7 +80,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const cfg = loaded.config;
   const runId = opts.runId ?? newRunId();
   const dir = path.resolve(opts.outDir ?? cfg.outDir, runId);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw outputError(err, dir, 'the run folder');
+  });
   const runJson = path.join(dir, 'run.json');
   const samplesFile = 'samples.ndjson';
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
@@ -132,11 +137,19 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       timeline: timeline.timeline([loaded.baseline, loaded.candidate]),
     };
     if (health) r.harness = health;
+    const warnings = profileWarnings(r.summaries);
+    if (warnings.length) r.warnings = warnings;
     if (contracts) r.contracts = contracts;
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };
-  const write = async (result: RunResult) => writeFile(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
+  const write = async (result: RunResult) => writeFileAtomic(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n', 'run.json');
+  /** A write that failed during the load (the spool): it stops the run and is thrown once the load has stopped. */
+  let fatal: unknown;
+  const fail = (err: unknown) => {
+    fatal ??= err;
+    internal.abort();
+  };
   const output = (result: RunResult): RunOutput => {
     let pairs: PairedSample[] | undefined;
     const file = path.join(dir, samplesFile);
@@ -192,9 +205,11 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         stats,
         onPair: opts.onPair,
         onStreamEvent: opts.onStreamEvent,
+        fail,
       });
       states = () => [shard.state()];
       await shard.run();
+      if (fatal) throw fatal;
     } else {
       const run = runWorkers({ loaded, runId, workers, dir, ...files, signal, stats });
       states = run.states;

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { PairedSample } from '../metrics/sample.ts';
-import { ensureSamples } from './sample-spool.ts';
+import { ensureSamples } from './samples-file.ts';
 
 /**
  * Streams the pairs of a samples.ndjson file, one at a time (bounded memory, any run size: a long

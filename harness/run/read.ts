@@ -6,7 +6,7 @@ import { fromZodIssues } from '../config/issues.ts';
 import { ParityError } from '../errors.ts';
 import { RUN_SCHEMA_VERSION, RunResult } from './result.ts';
 import { collectPairs } from './pairs.ts';
-import { ensureSamples } from './sample-spool.ts';
+import { ensureSamples } from './samples-file.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 /**

@@ -277,6 +277,8 @@ export const RunResult = z.object({
   samples: z.object({ file: z.string(), pairs: z.number().int() }),
   timeline: Timeline.optional(),
   harness: HarnessHealth.optional(),
+  /** Problems with what was measured (e.g. a stream profile that read no content): a run with warnings never passes. */
+  warnings: z.array(z.string()).optional(),
   contracts: z.array(ContractStepSummary).optional(),
   verdict: Verdict.optional(),
   hooks: z.array(HookResult).optional(),

@@ -1,6 +1,7 @@
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { streamFileAtomic } from '../output/atomic.ts';
+import { outputError, outputFs } from '../output/fs.ts';
 import { OUTCOMES, type Outcome, type PairedSample, type StreamSample } from '../metrics/sample.ts';
 
 /**
@@ -10,8 +11,9 @@ import { OUTCOMES, type Outcome, type PairedSample, type StreamSample } from '..
  * the same numbers as 8-byte floats costs about a sixth of that (profiled in the throughput
  * benchmark). So, as Gatling does with its simulation log, the run spools binary records to
  * `<file>.spool` and writes `<file>` (NDJSON, one pair per line) when it ends, crashed and
- * interrupted runs included. The spool reaches the disk every second or every megabyte; a process
- * killed outright leaves it behind, and `ensureSamples` turns it into NDJSON on first read.
+ * interrupted runs included. Each pair reaches the spool (the kernel) as it is measured; a process
+ * killed outright leaves the spool behind, and `ensureSamples` (samples-file.ts) turns it into
+ * NDJSON on first read.
  *
  * Record: u32 length (bytes, this field included), f64 iteration, str requestId, str scenario,
  * then the baseline and candidate samples. Sample: u16 flags (which OPTIONAL fields follow, error,
@@ -25,8 +27,6 @@ import { OUTCOMES, type Outcome, type PairedSample, type StreamSample } from '..
 export const SPOOL_SUFFIX = '.spool';
 
 const CHUNK = 1 << 20;
-/** Spooled records go to disk at least this often (what a process killed outright can lose). */
-const FLUSH_MS = 1000;
 const OPTIONAL = ['intendedAt', 'dispatchLagMs', 'status', 'headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const;
 const HAS_ERROR = 1 << OPTIONAL.length;
 const EXPECTS_CITATIONS = HAS_ERROR << 1;
@@ -37,106 +37,92 @@ const SAME_TARGET = SAME_SCENARIO << 1;
 const OUTCOME_INDEX = new Map<Outcome, number>(OUTCOMES.map((o, i) => [o, i]));
 
 export class SampleSpool {
-  private out: WriteStream | undefined;
+  private fd: number | undefined;
   private buf = Buffer.allocUnsafe(CHUNK);
-  /** The chunk's floats go in through a DataView: a tenth of the cost of Buffer#writeDoubleLE. */
+  /** Floats go in through a DataView: a tenth of the cost of Buffer#writeDoubleLE. */
   private view = viewOf(this.buf);
-  private at = 0;
-  private timer: NodeJS.Timeout | undefined;
   /** The target of the last sample written, by role (0 baseline, 1 candidate). */
   private readonly targets: string[] = ['', ''];
 
   /** `file` is the NDJSON file the pairs end up in; the spool is `file` + ".spool". */
   constructor(private readonly file: string) {}
 
+  /**
+   * Appends the pair's record to the spool at once (one write to the kernel, no buffering in the
+   * process): a pair measured is a pair on disk, whatever kills the process afterwards. A failing
+   * write (disk full, read-only) throws here, to the caller that measured the pair.
+   */
   write(pair: PairedSample): void {
     const need = 24 + 3 * (pair.requestId.length + pair.scenario.length) + bound(pair.baseline) + bound(pair.candidate);
-    if (this.at + need > this.buf.length) {
-      this.flush(false);
-      if (need > this.buf.length) this.view = viewOf((this.buf = Buffer.allocUnsafe(need)));
-    }
-    if (!this.timer) this.timer = setTimeout(this.tick, FLUSH_MS).unref();
+    if (need > this.buf.length) this.view = viewOf((this.buf = Buffer.allocUnsafe(need)));
     const b = this.buf;
     const v = this.view;
-    const start = this.at;
-    let at = f64(v, start + 4, pair.iteration);
+    let at = f64(v, 4, pair.iteration);
     at = str(b, at, pair.requestId);
     at = str(b, at, pair.scenario);
     at = sample(b, v, at, pair.baseline, pair, this.targets);
     at = sample(b, v, at, pair.candidate, pair, this.targets);
-    v.setUint32(start, at - start, true);
-    this.at = at;
+    v.setUint32(0, at, true);
+    try {
+      this.fd ??= outputFs.openSync(this.file + SPOOL_SUFFIX, 'a');
+      outputFs.writeSync(this.fd, b, 0, at);
+    } catch (err) {
+      throw outputError(err, this.file + SPOOL_SUFFIX, 'the samples spool');
+    }
   }
 
-  /** Writes what is spooled, then the NDJSON file (also when no pair came), and removes the spool. */
+  /** Closes the spool, then writes the NDJSON file (also when no pair came) and removes the spool. */
   async end(): Promise<void> {
     await this.close();
     await convertSpool(this.file);
   }
 
-  /** Writes what is spooled and closes the spool, leaving it as a killed run would. */
+  /** Closes the spool (creating it when no pair came), leaving it as a killed run would. */
   async close(): Promise<void> {
-    clearTimeout(this.timer);
-    this.flush(false);
-    const out = (this.out ??= createWriteStream(this.file + SPOOL_SUFFIX));
-    await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(resolve)));
-  }
-
-  private readonly tick = (): void => {
-    this.timer = undefined;
-    this.flush(true);
-  };
-
-  /** A full chunk is handed to the stream as it is; a timed flush writes a copy and keeps the chunk. */
-  private flush(copy: boolean): void {
-    if (this.at === 0) return;
-    const out = (this.out ??= createWriteStream(this.file + SPOOL_SUFFIX));
-    if (copy) out.write(Buffer.from(this.buf.subarray(0, this.at)));
-    else {
-      // The stream holds on to the bytes until they are on disk: carry on in a fresh chunk.
-      out.write(this.buf.subarray(0, this.at));
-      this.buf = Buffer.allocUnsafe(CHUNK);
-      this.view = viewOf(this.buf);
+    try {
+      const fd = this.fd ?? outputFs.openSync(this.file + SPOOL_SUFFIX, 'a');
+      this.fd = undefined;
+      outputFs.closeSync(fd);
+    } catch (err) {
+      throw outputError(err, this.file + SPOOL_SUFFIX, 'the samples spool');
     }
-    this.at = 0;
   }
 }
 
 /**
- * Turns `<file>.spool` into `<file>` (NDJSON) and removes the spool; returns the pairs written. A
- * record cut short at the end (the process died while writing it) is left out.
+ * Turns `<file>.spool` into `<file>` (NDJSON, written to a temp file and renamed, so a samples file
+ * is always complete) and then removes the spool; returns the pairs written. A record cut short at
+ * the end (the process died while writing it) is left out. Until the rename, the spool is the
+ * only source of the samples: a run killed during this conversion converts again on first read.
  */
 export async function convertSpool(file: string): Promise<number> {
-  const out = createWriteStream(file);
-  let pending = '';
   let count = 0;
-  let carry: Buffer | undefined;
-  const targets = ['', ''];
-  for await (const chunk of createReadStream(file + SPOOL_SUFFIX, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
-    const b = carry ? Buffer.concat([carry, chunk]) : chunk;
-    const v = viewOf(b);
-    let at = 0;
-    while (at + 4 <= b.length) {
-      const len = b.readUInt32LE(at);
-      if (at + len > b.length) break;
-      pending += JSON.stringify(readPair({ b, v, at: at + 4 }, targets)) + '\n';
-      count++;
-      at += len;
+  async function* lines(): AsyncGenerator<string> {
+    let pending = '';
+    let carry: Buffer | undefined;
+    const targets = ['', ''];
+    for await (const chunk of createReadStream(file + SPOOL_SUFFIX, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+      const b = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const v = viewOf(b);
+      let at = 0;
+      while (at + 4 <= b.length) {
+        const len = b.readUInt32LE(at);
+        if (at + len > b.length) break;
+        pending += JSON.stringify(readPair({ b, v, at: at + 4 }, targets)) + '\n';
+        count++;
+        at += len;
+      }
+      carry = at < b.length ? b.subarray(at) : undefined;
+      if (pending.length >= CHUNK) {
+        yield pending;
+        pending = '';
+      }
     }
-    carry = at < b.length ? b.subarray(at) : undefined;
-    if (pending.length >= CHUNK) {
-      if (!out.write(pending)) await once(out, 'drain');
-      pending = '';
-    }
+    yield pending;
   }
-  await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(pending, resolve)));
+  await streamFileAtomic(file, lines(), 'the samples file');
   await rm(file + SPOOL_SUFFIX, { force: true });
   return count;
-}
-
-/** A samples file ready to read: converts the spool a killed run left behind, if that is all there is. */
-export async function ensureSamples(file: string): Promise<void> {
-  if (!existsSync(file) && existsSync(file + SPOOL_SUFFIX)) await convertSpool(file);
 }
 
 /** The most bytes `sample` can write for `s` (UTF-8 takes at most 3 bytes per UTF-16 unit). */

@@ -31,6 +31,11 @@ export interface ShardInput {
   onPair?: (pair: PairedSample) => void;
   /** Every SSE event as the probe classifies it (benchmarks measure client-side timing with it). */
   onStreamEvent?: (target: string, ev: EventSourceMessage) => void;
+  /**
+   * A pair could not be written (disk full, read-only): the run must stop, since nothing measured
+   * from now on would be kept. Default: the error is thrown into the load.
+   */
+  fail?: (err: unknown) => void;
 }
 
 /** What one shard measured, as plain data (it crosses from a worker thread to the run). */
@@ -161,12 +166,18 @@ export function createShard(input: ShardInput): Shard {
     }
     // Only an interrupted probe carries `aborted`, and those pairs were abandoned above: b and c are plain samples.
     const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c };
-    if (isWarmup) {
-      (warmup ??= new SampleSpool(input.warmupFile)).write(pair);
+    try {
+      if (isWarmup) {
+        (warmup ??= new SampleSpool(input.warmupFile)).write(pair);
+        return;
+      }
+      samples.write(pair);
+    } catch (err) {
+      if (!input.fail) throw err;
+      input.fail(err);
       return;
     }
     counts.pairs++;
-    samples.write(pair);
     const [ab, ac] = accumulators.get(plan.scenario.name)!;
     ab.add(pair.baseline);
     ac.add(pair.candidate);

@@ -31,6 +31,7 @@ port.postMessage({ type: 'ready' });
 const startAtAbs = await started;
 const counter = new Int32Array(input.counter);
 const stats = createLiveStats(input.loaded.baseline.name, input.loaded.candidate.name, {});
+let failed: unknown;
 const shard = createShard({
   loaded: input.loaded,
   runId: input.runId,
@@ -41,13 +42,20 @@ const shard = createShard({
   signal: ac.signal,
   claimIteration: () => Atomics.add(counter, 0, 1),
   stats,
+  // A pair that cannot be written stops this worker; the run stops all of them (workers.ts).
+  fail: (err) => {
+    failed ??= err;
+    ac.abort();
+  },
 });
 const ticker = setInterval(() => port.postMessage({ type: 'stats', stats }), 200);
 try {
   await shard.run();
+  if (failed) throw failed;
   port.postMessage({ type: 'done', stats, state: shard.state() });
 } catch (err) {
-  port.postMessage({ type: 'error', message: (err as Error).message, state: shard.state() });
+  const e = (failed ?? err) as Error & { code?: string; file?: string };
+  port.postMessage({ type: 'error', message: e.message, code: e.code, file: e.file, state: shard.state() });
 } finally {
   clearInterval(ticker);
   // The listening port would keep this thread alive: close it so the worker exits.

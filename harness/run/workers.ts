@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { existsSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
+import { OutputError } from '../errors.ts';
 import type { LiveStats } from './live-stats.ts';
+import { joinParts } from './samples-file.ts';
 import type { ShardState } from './shard.ts';
 import type { WorkerInput } from './worker.ts';
 
@@ -55,7 +55,7 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
     const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data });
     workers.push(w);
     return new Promise<void>((resolve, reject) => {
-      w.on('message', (m: { type: string; stats?: LiveStats; state?: ShardState; message?: string }) => {
+      w.on('message', (m: { type: string; stats?: LiveStats; state?: ShardState; message?: string; code?: string; file?: string }) => {
         if (m.stats) {
           live[index] = m.stats;
           sumStats();
@@ -65,7 +65,13 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
           const startAtAbs = performance.timeOrigin + performance.now() + START_DELAY_MS;
           for (const w of workers) w.postMessage({ type: 'start', startAtAbs });
         }
-        if (m.type === 'error') reject(new Error(`worker ${index}: ${m.message}`));
+        if (m.type === 'error') {
+          // A write that failed (disk full, read-only) ends the whole run, with its code.
+          if (m.code === 'PARITY_OUTPUT_FAILED') {
+            for (const other of workers) other.postMessage({ type: 'abort' });
+            reject(new OutputError(m.file ?? input.samplesFile, m.message ?? 'cannot write'));
+          } else reject(new Error(`worker ${index}: ${m.message}`));
+        }
       });
       w.on('error', reject);
       w.on('exit', (code) => (code === 0 || finals[index] ? resolve() : reject(new Error(`worker ${index} exited with code ${code}`))));
@@ -74,25 +80,11 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
   });
   const done = (async () => {
     const settled = await Promise.allSettled(threads);
-    await join(parts.map((p) => p.samples), input.samplesFile);
-    await join(parts.map((p) => p.warmup), input.warmupFile, true);
+    await joinParts(parts.map((p) => p.samples), input.samplesFile);
+    const warmups = parts.map((p) => p.warmup);
+    if (warmups.some((w) => existsSync(w))) await joinParts(warmups, input.warmupFile);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
   })();
   return { states: () => finals.filter((s) => s !== undefined), done };
-}
-
-/** Concatenates the workers' NDJSON parts into one file and removes the parts. */
-async function join(parts: string[], into: string, optional = false): Promise<void> {
-  const present: string[] = [];
-  for (const p of parts) {
-    try {
-      await pipeline(createReadStream(p), createWriteStream(into, { flags: present.length ? 'a' : 'w' }));
-      present.push(p);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  if (!present.length && !optional) createWriteStream(into).end();
-  await Promise.all(present.map((p) => rm(p, { force: true })));
 }

@@ -57,7 +57,7 @@ describe('parity run --policy and parity gate', () => {
     expect(run.verdict).toMatchObject({ status: 'inconclusive', policy: 'min100' });
     expect(run.hooks).toMatchObject([{ on: 'inconclusive', kind: 'exec', ok: true, exitCode: 0, dryRun: false }]);
     const audit = readFileSync(path.join(ws.out, 'audit.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(audit.filter((l) => l.runId === run.runId).map((l) => l.type)).toEqual(['verdict', 'hook']);
+    expect(audit.filter((l) => l.runId === run.runId).map((l) => l.type)).toEqual(['verdict', 'hook-start', 'hook']);
   });
 
   it('enough samples and every gate within: pass (exit 0) fires onPass', async () => {

@@ -216,7 +216,7 @@ describe('verdict rules: never pass without evidence', () => {
     const ps = flat(100, 130);
     const policy = await policyOf([passing, { metric: 'completion.p95', threshold: '<= 1.5x baseline', minSamples: 1000 }, { metric: 'completion.p50', threshold: '<= 1.1x baseline', severity: 'warn' }]);
     const v = evaluatePolicy(policy, runOf(ps), ps, NOW);
-    expect(v.gates.map((g) => g.status)).toEqual(['fail', 'inconclusive', 'fail']);
+    expect(v.gates.map((g) => g.status)).toEqual(['fail', 'inconclusive', 'fail', 'pass']);
     expect(v.status).toBe('fail');
     const lenient = await policyOf([{ metric: 'completion.p95', threshold: '<= 1.5x baseline' }, { metric: 'completion.p50', threshold: '<= 1.1x baseline', severity: 'warn' }]);
     const v2 = evaluatePolicy(lenient, runOf(ps), ps, NOW);
@@ -249,6 +249,7 @@ describe('scoping and observed values', () => {
       ['completion.p95@fast', 'pass', 60],
       ['completion.p95@route:route-slow', 'fail', 60],
       ['completion.p90', 'fail', 120],
+      ['failed-requests', 'pass', 120],
     ]);
     expect(v.gates[1]!.route).toBe('route-slow');
   });

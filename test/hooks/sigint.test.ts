@@ -52,8 +52,8 @@ describe('a SIGINT-ed run fires no promote', () => {
     expect(run.complete).toBe(false);
     expect(run.incompleteReason).toBe('interrupted');
     expect(run.samples.pairs).toBeGreaterThanOrEqual(20);
-    // Every gate passes on what was measured; the interruption alone holds the verdict back.
-    expect(run.verdict!.gates.map((g) => g.status)).toEqual(['pass']);
+    // Every gate (and the failed-requests guard) passes on what was measured; the interruption alone holds the verdict back.
+    expect(run.verdict!.gates.map((g) => g.status)).toEqual(['pass', 'pass']);
     expect(run.verdict!.status).toBe('inconclusive');
     expect(run.verdict!.reasons.join('\n')).toMatch(/run incomplete \(interrupted\)/);
     expect(existsSync(promoted)).toBe(false);

@@ -1,0 +1,57 @@
+import type { ConfigIssue } from '../errors.ts';
+import { METRICS, type GatePair } from './metrics.ts';
+import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
+
+/**
+ * The failed-requests guard: the one rule that keeps a failing candidate from passing, whatever a
+ * policy says about latency.
+ *
+ * Latency percentiles read the streams that produced the value (completion: completed streams), so
+ * a candidate failing every second request can look as fast as its baseline. Instead of reshaping
+ * every latency metric, every policy ends with one implicit `fail` gate, `failed-requests`:
+ *
+ *   error_rate (streams that did not complete, in any way: HTTP error, connect error, reset, stall,
+ *   no terminal event, error event, timeout, malformed) candidate − baseline <= +0.5pp
+ *
+ * judged like any rate gate (Newcombe interval over the paired streams, minSamples, inconclusive
+ * when the interval straddles), with one exception: when the candidate failed no more streams than
+ * the baseline in the same pairs there is no hidden failure to find, and the guard passes (the
+ * policy's own gates still decide). A policy may change the margin (`failedRequests: "<= +2pp"`),
+ * inherited through `extends`, but cannot remove the guard: the verdict is never blind to failures.
+ */
+export const GUARD_ID = 'failed-requests';
+export const GUARD_DEFAULT = '<= +0.5pp';
+export const GUARD_SOURCE = 'parity: a failed request is never invisible to the verdict (implicit on every policy)';
+
+/** Parses a policy's `failedRequests` margin: only a delta on error_rate, `<=` or `<`, in pp. */
+export function guardThreshold(text: string, issues: ConfigIssue[]): Threshold | null {
+  const fix = 'write a margin over the baseline\'s error rate such as "<= +0.5pp" (the default) or "<= +2pp"';
+  let t: Threshold;
+  try {
+    t = thresholdFor(text, METRICS.get('error_rate')!);
+  } catch (err) {
+    if (!(err instanceof ThresholdError)) throw err;
+    issues.push({ path: 'failedRequests', message: `${err.message}; ${fix}` });
+    return null;
+  }
+  if (t.comparison !== 'delta' || t.floor || (t.op !== '<=' && t.op !== '<')) {
+    issues.push({ path: 'failedRequests', message: `"${text}" is not a margin over the baseline; the guard cannot be removed or turned around, ${fix}` });
+    return null;
+  }
+  if (t.limit < 0 || t.limit > 1) {
+    issues.push({ path: 'failedRequests', message: `"${text}": the margin must be from 0pp to 100pp; ${fix}` });
+    return null;
+  }
+  return t;
+}
+
+/** Streams that did not complete, per side, over the given pairs. */
+export function failedCounts(pairs: readonly GatePair[]): { baseline: number; candidate: number } {
+  let baseline = 0;
+  let candidate = 0;
+  for (const p of pairs) {
+    if (p.baseline.outcome !== 'complete') baseline++;
+    if (p.candidate.outcome !== 'complete') candidate++;
+  }
+  return { baseline, candidate };
+}

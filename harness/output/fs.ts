@@ -1,0 +1,38 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { OutputError } from '../errors.ts';
+
+/**
+ * The file-system calls parity's outputs go through (run.json, samples, the spool, reports, the
+ * audit log). One object, so a test can make any of them fail the way a full or read-only disk
+ * does (`vi.spyOn(outputFs, 'writeSync')`), without a real small file system.
+ */
+export const outputFs = { writeFile, rename, rm, appendFile, mkdir, mkdirSync, openSync, writeSync, closeSync };
+
+/** Why a write can fail that is about the disk, not about parity: each gets its own fix. */
+const DISK: Record<string, string> = {
+  ENOSPC: 'the disk is full: free space, or point --out at another disk',
+  EDQUOT: 'the disk quota is used up: free space, or point --out at another disk',
+  EROFS: 'the file system is read-only: point --out at a writable folder',
+  EACCES: 'no permission to write there: fix the folder permissions or point --out elsewhere',
+  EPERM: 'the operation is not permitted there: fix the folder permissions or point --out elsewhere',
+  EIO: 'the disk reported an I/O error: check the disk, or point --out elsewhere',
+  ENOTDIR: 'a part of the path is a file, not a folder: point --out at a folder',
+  EISDIR: 'the path is a folder, not a file: remove the folder or choose another path',
+  EMFILE: 'too many open files: raise the limit (ulimit -n)',
+  ENFILE: 'too many open files on the system: raise the limit',
+  EFBIG: 'the file is larger than the file system allows: point --out at another file system',
+};
+
+/**
+ * A write that failed for a reason about the disk becomes an OutputError (PARITY_OUTPUT_FAILED,
+ * exit 3, no stack trace) naming the file, what it was, the system's reason and the fix; anything
+ * else (a bug) is passed on as it is.
+ */
+export function outputError(err: unknown, file: string, what: string): unknown {
+  if (err instanceof OutputError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (!code || !(code in DISK)) return err;
+  const reason = (err as Error).message.replace(/^[A-Z]+: /, '').replace(/, \w+( '.*')?$/, '');
+  return new OutputError(file, `${file}: cannot write ${what} (${code}: ${reason}); ${DISK[code]}. Files already written are complete (the last good run.json is kept); nothing measured after this was recorded.`, { cause: err });
+}
