@@ -78,7 +78,7 @@ export async function recordSnapshots(loaded: Plan, ctx: SnapshotContext): Promi
   const url = ctx.target.config.baseUrl;
   const first = await observe(plan, ctx, true, (obs) => {
     const live = redacted(obs.responses.candidate!);
-    const sides = { a: { baseUrl: url, generated: obs.generated.candidate }, b: { baseUrl: replicaUrl(obs.flow, url), generated: obs.generated.replica } };
+    const sides = { a: { baseUrl: url, generated: obs.generated?.candidate }, b: { baseUrl: replicaUrl(obs.flow, url), generated: obs.generated?.replica } };
     const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides };
     const noise = obs.responses.replica ? compareResponses(live, redacted(obs.responses.replica), opts) : undefined;
     tally.add({ ...obs, responses: { baseline: live } }, [], noise);
@@ -127,7 +127,7 @@ export async function compareSnapshots(loaded: Plan, opts: CompareOptions): Prom
       if (!snap) return;
       const base = fromSnapshot(snap);
       const live = redacted(obs.responses.candidate!);
-      const sides = { a: { baseUrl: snap.baseUrl, generated: snap.generated }, b: { baseUrl: opts.target.config.baseUrl, generated: obs.generated.candidate } };
+      const sides = { a: { baseUrl: snap.baseUrl, generated: snap.generated }, b: { baseUrl: opts.target.config.baseUrl, generated: obs.generated?.candidate } };
       const diffs = compareResponses(base, live, { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides });
       tally.add({ ...obs, responses: { baseline: base, candidate: live } }, diffs, undefined);
     },
@@ -172,7 +172,7 @@ async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl
     response: { status: o.status, headers, body: o.body ?? null, json: o.json, ...(o.text !== undefined ? { text: o.text } : {}) },
     noise: [...noise].sort((a, b) => noiseKey(a).localeCompare(noiseKey(b))),
     baseUrl: target.baseUrl,
-    generated: echoed(obs.generated.candidate ?? [], JSON.stringify(headers) + JSON.stringify(o.body ?? null)),
+    generated: echoed(obs.generated?.candidate ?? [], JSON.stringify(headers) + JSON.stringify(o.body ?? null)),
   };
   const file = snapshotFile(plan.snapshots, obs.flow.name, obs.step.name);
   await mkdir(path.dirname(file), { recursive: true });
