@@ -171,7 +171,7 @@ async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl
     request: { method: req.method, path: req.path, body },
     response: { status: o.status, headers, body: o.body ?? null, json: o.json, ...(o.text !== undefined ? { text: o.text } : {}) },
     noise: [...noise].sort((a, b) => noiseKey(a).localeCompare(noiseKey(b))),
-    baseUrl: target.baseUrl,
+    baseUrl: withoutCredentials(target.baseUrl),
     generated: echoed(obs.generated?.candidate ?? [], JSON.stringify(headers) + JSON.stringify(o.body ?? null)),
   };
   const file = snapshotFile(plan.snapshots, obs.flow.name, obs.step.name);
@@ -192,6 +192,14 @@ async function readSnapshot(file: string): Promise<SnapshotFile | undefined> {
 /** Only generated values the stored response echoes are kept: nothing else of the run is written. */
 function echoed(generated: readonly Generated[], stored: string): Generated[] {
   return generated.filter((g) => (typeof g.value === 'string' && g.value !== '' && stored.includes(g.value)) || (typeof g.value === 'number' && stored.includes(String(g.value))));
+}
+
+/** A base URL as stored in a snapshot: never with the user:password some URLs carry. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.href.replace(/\/+$/, '');
 }
 
 function replicaUrl(flow: CompiledFlow, url: string): string {
