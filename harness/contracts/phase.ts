@@ -41,7 +41,7 @@ export async function runContractPhase(loaded: LoadedConfig & { contracts: Contr
     sides,
     (obs) => {
       const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream };
-      const side = (name: SideName, baseUrl: string): SideContext => ({ baseUrl, generated: obs.generated[name] });
+      const side = (name: SideName, baseUrl: string): SideContext => ({ baseUrl, generated: obs.generated?.[name] });
       const b = side('baseline', ctx.baseline.config.baseUrl);
       const diffs = compareResponses(obs.responses.baseline!, obs.responses.candidate!, { ...opts, sides: { a: b, b: side('candidate', ctx.candidate.config.baseUrl) } });
       const noise = obs.responses.replica ? compareResponses(obs.responses.baseline!, obs.responses.replica, { ...opts, sides: { a: b, b: side('replica', replicaUrl(obs.flow)) } }) : undefined;

@@ -39,7 +39,7 @@ export interface StepObservation {
   responses: Partial<Record<SideName, Observed>>;
   failures: Partial<Record<SideName, Failure[]>>;
   /** Values generated for each side before this step: `{{unique}}` and earlier captures (see echo.ts). */
-  generated: Partial<Record<SideName, Generated[]>>;
+  generated?: Partial<Record<SideName, Generated[]>>;
 }
 
 /** A step not sent in one flow run because a side's capture failed at an earlier step. */
@@ -132,12 +132,13 @@ export async function runFlowOnce(flow: CompiledFlow, fi: number, iteration: num
   for (const [si, step] of flow.steps.entries()) {
     if (opts.signal?.aborted) return;
     const requestId = `${opts.runId}-${flow.name}-${iteration}-${step.name}`;
-    const obs: StepObservation = { flow, step, iteration, requestId, requests: {}, responses: {}, failures: {}, generated: {} };
+    const generated: NonNullable<StepObservation['generated']> = {};
+    const obs: StepObservation = { flow, step, iteration, requestId, requests: {}, responses: {}, failures: {}, generated };
     const failedCaptures: { side: SideName; capture: string }[] = [];
     await Promise.all(
       state.map(async (st) => {
         const { side, vars, seen } = st;
-        obs.generated[side.name] = st.generated.slice();
+        generated[side.name] = st.generated.slice();
         const req = buildRequest(step, side, vars, opts.requestIdHeader, requestId);
         const raw = await send(step, side.target, req, requestId, opts.timeouts, opts.signal);
         const o = normalizeResponse(raw);

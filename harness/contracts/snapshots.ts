@@ -78,7 +78,7 @@ export async function recordSnapshots(loaded: Plan, ctx: SnapshotContext): Promi
   const url = ctx.target.config.baseUrl;
   const first = await observe(plan, ctx, true, (obs) => {
     const live = redacted(obs.responses.candidate!);
-    const sides = { a: { baseUrl: url, generated: obs.generated.candidate }, b: { baseUrl: replicaUrl(obs.flow, url), generated: obs.generated.replica } };
+    const sides = { a: { baseUrl: url, generated: obs.generated?.candidate }, b: { baseUrl: replicaUrl(obs.flow, url), generated: obs.generated?.replica } };
     const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides };
     const noise = obs.responses.replica ? compareResponses(live, redacted(obs.responses.replica), opts) : undefined;
     tally.add({ ...obs, responses: { baseline: live } }, [], noise);
@@ -127,7 +127,7 @@ export async function compareSnapshots(loaded: Plan, opts: CompareOptions): Prom
       if (!snap) return;
       const base = fromSnapshot(snap);
       const live = redacted(obs.responses.candidate!);
-      const sides = { a: { baseUrl: snap.baseUrl, generated: snap.generated }, b: { baseUrl: opts.target.config.baseUrl, generated: obs.generated.candidate } };
+      const sides = { a: { baseUrl: snap.baseUrl, generated: snap.generated }, b: { baseUrl: opts.target.config.baseUrl, generated: obs.generated?.candidate } };
       const diffs = compareResponses(base, live, { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides });
       tally.add({ ...obs, responses: { baseline: base, candidate: live } }, diffs, undefined);
     },
@@ -171,8 +171,8 @@ async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl
     request: { method: req.method, path: req.path, body },
     response: { status: o.status, headers, body: o.body ?? null, json: o.json, ...(o.text !== undefined ? { text: o.text } : {}) },
     noise: [...noise].sort((a, b) => noiseKey(a).localeCompare(noiseKey(b))),
-    baseUrl: target.baseUrl,
-    generated: echoed(obs.generated.candidate ?? [], JSON.stringify(headers) + JSON.stringify(o.body ?? null)),
+    baseUrl: withoutCredentials(target.baseUrl),
+    generated: echoed(obs.generated?.candidate ?? [], JSON.stringify(headers) + JSON.stringify(o.body ?? null)),
   };
   const file = snapshotFile(plan.snapshots, obs.flow.name, obs.step.name);
   await mkdir(path.dirname(file), { recursive: true });
@@ -192,6 +192,14 @@ async function readSnapshot(file: string): Promise<SnapshotFile | undefined> {
 /** Only generated values the stored response echoes are kept: nothing else of the run is written. */
 function echoed(generated: readonly Generated[], stored: string): Generated[] {
   return generated.filter((g) => (typeof g.value === 'string' && g.value !== '' && stored.includes(g.value)) || (typeof g.value === 'number' && stored.includes(String(g.value))));
+}
+
+/** A base URL as stored in a snapshot: never with the user:password some URLs carry. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.href.replace(/\/+$/, '');
 }
 
 function replicaUrl(flow: CompiledFlow, url: string): string {

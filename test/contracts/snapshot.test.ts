@@ -42,6 +42,10 @@ describe('parity snapshot', () => {
     expect(login.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/x-trace-id']);
     const create = JSON.parse(readFileSync(path.join(ws.snapshots, 'lots', 'create_lot.json'), 'utf8'));
     expect(create.noise.map((n: { pointer: string }) => n.pointer)).toEqual(['/id', '/location', '/x-trace-id']);
+    // What the echo-aware diff and the origin normalizer need later, and nothing more of the run.
+    expect(create.baseUrl).toBe(pair.baseline.url);
+    expect(create.generated.map((g: { name: string }) => g.name)).toEqual(['unique']);
+    expect(login.generated).toEqual([]);
 
     // The same backend later: new tokens, ids, timestamps; no drift.
     const clean = captureIO(pair.env);
