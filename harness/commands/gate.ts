@@ -11,6 +11,11 @@ export const gateCommand: Command = {
   usage: 'gate <run.json> --policy p [--dry-run]',
   summary: 're-judge a stored run against a policy (file or preset), offline; fires its hooks',
   options: { policy: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+  help: {
+    policy: { description: 'policy file or preset name to judge the stored run with (required)', default: 'none (required)', example: '--policy seed-000-stage-b' },
+    'dry-run': { description: 'print the hooks the verdict would fire and record them as dry runs; run none', example: '--dry-run' },
+  },
+  examples: ['parity gate reports/<run-id>/run.json --policy seed-000-stage-c --dry-run'],
   async execute({ values, positionals }, io) {
     const file = positionals[0];
     const ref = values.policy as string | undefined;

@@ -26,6 +26,14 @@ export const rawCommand: Command = {
     out: { type: 'string' },
     'run-id': { type: 'string' },
   },
+  help: {
+    duration: { description: 'how long each target is loaded (whole seconds, at least 1s)', example: '--duration 30s' },
+    connections: { description: 'connections per target (1 to 10000)', example: '--connections 100' },
+    sequential: { description: 'load the targets one after the other instead of at the same time', example: '--sequential' },
+    out: { description: 'folder raw writes <run-id>/raw.json into', default: "the config's outDir (reports)", example: '--out /tmp/raw' },
+    'run-id': { description: 'name of the run folder', default: 'a timestamp plus random suffix', example: '--run-id raw-baseline' },
+  },
+  examples: ['parity raw scenarios/python-to-node.config.yaml --duration 30s --connections 100'],
   async execute({ values, positionals }, io) {
     const [file] = positionals;
     if (!file) throw new UsageError('usage: parity raw <config> [--duration 10s] [--connections 50] [--sequential]');

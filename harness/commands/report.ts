@@ -23,6 +23,12 @@ export const reportCommand: Command = {
     out: { type: 'string' },
     'summary-to': { type: 'string' },
   },
+  help: {
+    format: { description: 'which reports: md, html, junit, all, or a comma-separated list', example: '--format md,junit' },
+    out: { description: 'folder to write the reports into', default: 'beside run.json', example: '--out /tmp/r' },
+    'summary-to': { description: 'append the Markdown summary to this file', default: 'none', example: '--summary-to "$GITHUB_STEP_SUMMARY"' },
+  },
+  examples: ['parity report reports/<run-id>/run.json', 'parity report reports/<run-id> --format md --summary-to "$GITHUB_STEP_SUMMARY"'],
   async execute({ values, positionals }, io: CliIO) {
     const arg = positionals[0];
     if (!arg) throw new UsageError('parity report needs a run.json: parity report reports/<run-id>/run.json');

@@ -24,6 +24,13 @@ export const snapshotCommand: Command = {
     out: { type: 'string' },
     'run-id': { type: 'string' },
   },
+  help: {
+    target: { description: 'which target to record or compare: baseline or candidate', default: 'baseline for record, candidate for compare', example: '--target baseline' },
+    'update-snapshots': { description: 'compare, then rewrite the snapshots with what was received (drift accepted)', example: '--update-snapshots' },
+    out: { description: 'folder compare writes <run-id>/contracts.json into', default: "the config's outDir (reports)", example: '--out /tmp/snapshots-run' },
+    'run-id': { description: 'name of the compare run folder', default: 'a timestamp plus random suffix', example: '--run-id nightly-contracts' },
+  },
+  examples: ['parity snapshot record scenarios/contracts/lots.config.yaml', 'parity snapshot compare scenarios/contracts/lots.config.yaml --target candidate'],
   async execute({ values, positionals }, io) {
     const [action, file] = positionals;
     if ((action !== 'record' && action !== 'compare') || !file) throw new UsageError('usage: parity snapshot record <config> | parity snapshot compare <config> [--target baseline|candidate] [--update-snapshots]');

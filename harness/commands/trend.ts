@@ -44,6 +44,13 @@ export const trendCommand: Command = {
     'rate-tolerance': { type: 'string' },
     out: { type: 'string' },
   },
+  help: {
+    window: { description: 'how many previous complete runs the latest is compared against (their median)', default: String(TREND_DEFAULTS.window), example: '--window 14' },
+    tolerance: { description: 'relative slack for times before a regression is flagged', default: `${TREND_DEFAULTS.tolerance * 100}%`, example: '--tolerance 15%' },
+    'rate-tolerance': { description: 'slack for rates, in percentage points', default: `${TREND_DEFAULTS.rateTolerancePp}pp`, example: '--rate-tolerance 0.5pp' },
+    out: { description: 'folder for trend.json and trend.html', default: 'the reports folder', example: '--out /tmp/trend' },
+  },
+  examples: ['parity trend reports --window 7'],
   async execute({ values, positionals }, io: CliIO) {
     const dir = positionals[0] ?? 'reports';
     const opts = trendOptionsFrom(values);

@@ -82,9 +82,10 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
   const insufficient = spec.insufficient ?? parent?.insufficient ?? POLICY_DEFAULTS.insufficient;
   const own = resolveGates(spec, shown, minSamples, insufficient, issues);
   const gates = [...(parent?.gates ?? []), ...own];
-  // Only once every gate was read: a misspelt gate must not also be reported as "no fail gate".
-  if (own.length === spec.gates.length && !gates.some((g) => g.severity === 'fail')) {
-    issues.push({ path: 'gates', message: 'a policy needs at least one gate with severity "fail"; without one no verdict could rest on data' });
+  // Only once every gate was read: a misspelt gate must not also be reported as "no gate".
+  // A policy of warn gates only is allowed (watch before enforcing): see isWarnOnly.
+  if (own.length === spec.gates.length && gates.length === 0) {
+    issues.push({ path: 'gates', message: 'a policy needs at least one gate, e.g. - { metric: error_rate, threshold: "<= 1%" } (severity "warn" only reports; "fail", the default, decides)' });
   }
   const secrets: string[] = [];
   const hooks = spec.hooks ? resolveHooks(spec.hooks, file, env, issues, secrets) : (parent?.hooks ?? { pass: [], fail: [], inconclusive: [] });
@@ -151,6 +152,15 @@ function uniqueIds(gates: ResolvedGate[]): void {
     seen.set(g.id, n + 1);
     if (n > 0) g.id = `${g.id}#${n + 1}`;
   }
+}
+
+/**
+ * A policy whose gates are all `severity: warn` reports and never decides: its verdict is
+ * inconclusive (never a pass, so nothing is promoted on it), no hook fires, and the exit code is
+ * a policy-less run's.
+ */
+export function isWarnOnly(policy: Pick<LoadedPolicy, 'gates'>): boolean {
+  return policy.gates.length > 0 && policy.gates.every((g) => g.severity === 'warn');
 }
 
 /** What a run offers gates to scope to. */

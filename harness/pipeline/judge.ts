@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { LoadedConfig } from '../config/load.ts';
 import { ExitCode } from '../errors.ts';
 import { evaluatePolicy, scenarioRoutes } from '../gates/evaluate.ts';
-import { checkScopes, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
+import { checkScopes, isWarnOnly, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
 import type { GatePair } from '../gates/metrics.ts';
 import { appendAudit, auditFileFor } from '../hooks/audit.ts';
 import { fireHooks } from '../hooks/fire.ts';
@@ -28,7 +28,10 @@ export function runScopes(run: RunResult, file: string): RunScopes {
 /**
  * The step after a run: evaluate → record the verdict in run.json → fire the verdict's hooks →
  * record their results in run.json and the audit log → exit code by verdict
- * (0 pass, 1 fail, 2 inconclusive).
+ * (0 pass, 1 fail, 2 inconclusive), or 4 when the verdict was reached but one of its hooks failed
+ * (a failed rollback must not look like a rollback). A warn-only policy decides nothing: its
+ * verdict is recorded as inconclusive with the reason, no hook fires, and the exit code is a
+ * policy-less run's (0 complete, 2 incomplete).
  */
 export async function applyPolicy(
   input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean },
@@ -39,7 +42,8 @@ export async function applyPolicy(
   io.stdout.write(`\n${renderVerdict(verdict, { color: Boolean(io.stdout.isTTY) })}\n`);
   // Hooks may read run.json: the verdict is in it before they fire.
   await recordInRunJson(runJson, verdict, undefined);
-  const hooks = await fireHooks(policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
+  const advisory = isWarnOnly(policy);
+  const hooks = await fireHooks(advisory ? { pass: [], fail: [], inconclusive: [] } : policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
     dryRun: input.dryRun,
     secrets: policy.secrets,
     log: (line) => io.stdout.write(`hook ${line}\n`),
@@ -47,7 +51,12 @@ export async function applyPolicy(
   await recordInRunJson(runJson, verdict, hooks);
   await appendAudit(auditFileFor(runJson), { runId: run.runId, runJson, policy: policy.name, verdict, hooks, dryRun: input.dryRun });
   const broken = hooks.filter((h) => !h.ok);
-  if (broken.length) io.stderr.write(`parity: ${broken.length} hook${broken.length === 1 ? '' : 's'} failed: ${broken.map((h) => `${h.target} (${h.error ?? 'failed'})`).join('; ')}\n`);
+  if (broken.length) {
+    io.stderr.write(`parity: ${broken.length} hook${broken.length === 1 ? '' : 's'} failed: ${broken.map((h) => `${h.target} (${h.error ?? 'failed'})`).join('; ')}\n`);
+    io.stderr.write(`parity: exit ${ExitCode.hookFailed}: verdict ${verdict.status} reached and recorded, but its hooks failed; check the deployment by hand\n`);
+    return ExitCode.hookFailed;
+  }
+  if (advisory) return run.complete ? ExitCode.pass : ExitCode.inconclusive;
   return ExitCode[verdict.status];
 }
 
