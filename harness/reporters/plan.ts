@@ -33,7 +33,7 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
   if (loaded.scenarios.length === 0) lines.push('  none (contract flows only: no paired load)');
   const share = loaded.scenarios.length ? 100 / loaded.scenarios.length : 0;
   for (const s of loaded.scenarios) {
-    const prompts = s.prompts.length ? `${s.prompts.length} prompt${s.prompts.length === 1 ? '' : 's'} from ${s.promptsFile}` : 'no prompt set';
+    const prompts = s.promptsFile === '(none)' ? 'no prompt set (the body needs none)' : `${s.prompts.length} prompt${s.prompts.length === 1 ? '' : 's'} from ${s.promptsFile}`;
     lines.push(`  ${s.name}: route ${s.route}, weight ${round(share)}% of iterations (round robin), ${prompts}`);
   }
   if (c.load) lines.push('', 'load:', ...loadLines(c.load).map((l) => `  ${l}`));
