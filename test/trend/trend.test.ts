@@ -93,9 +93,10 @@ describe('nightly trend', () => {
     expect(r.stderr).toMatch(/skipped .*broken\/run\.json: PARITY_RUN_FILE_INVALID/);
     const json = JSON.parse(readFileSync(path.join(dir, 'trend.json'), 'utf8'));
     expect(json.options).toEqual({ window: 5, tolerance: 0.15, rateTolerancePp: 2 });
-    expect(json.rows).toHaveLength(6);
-    expect(json.rows[0]).toMatchObject({ date: '2026-11-01T02:00:00.000Z', verdict: 'none', policy: null });
-    expect(json.rows[0].targets.map((t: { target: string }) => t.target)).toEqual(['python', 'node']);
+    expect(json.groups).toHaveLength(1);
+    expect(json.groups[0].rows).toHaveLength(6);
+    expect(json.groups[0].rows[0]).toMatchObject({ date: '2026-11-01T02:00:00.000Z', verdict: 'none', policy: null });
+    expect(json.groups[0].rows[0].targets.map((t: { target: string }) => t.target)).toEqual(['python', 'node']);
     expect(json.skipped).toHaveLength(1);
 
     const browser = await launchChromium();
