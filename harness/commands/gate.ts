@@ -6,6 +6,7 @@ import { applyPolicy, runScopes } from '../pipeline/judge.ts';
 import { renderStoredRun } from '../pipeline/render.ts';
 import { readRunWithPairs } from '../run/read.ts';
 import type { Command } from './command.ts';
+import { displayPath } from '../paths.ts';
 
 export const gateCommand: Command = {
   usage: 'gate <run.json> --policy p [--dry-run]',
@@ -26,7 +27,7 @@ export const gateCommand: Command = {
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);
     // The reports beside run.json follow the new verdict.
     const reports = await renderStoredRun(path.resolve(file));
-    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+    io.stdout.write(`reports: ${reports.map((f) => displayPath(f)).join(', ')}\n`);
     return code;
   },
 };

@@ -11,6 +11,7 @@ import { describePreflightFailures, runPreflight } from '../targets/preflight.ts
 import { openTarget } from '../targets/target.ts';
 import { Timeouts } from '../config/schema.ts';
 import type { Command } from './command.ts';
+import { displayPath } from '../paths.ts';
 
 /**
  * `parity raw <config>`: raw-throughput mode. The config's targets and requests, sent by
@@ -94,7 +95,7 @@ export const rawCommand: Command = {
     await mkdir(dir, { recursive: true });
     const out = path.join(dir, 'raw.json');
     await writeFile(out, JSON.stringify(result, null, 2) + '\n');
-    io.stdout.write(`\n${renderRaw(result)}\n\nraw.json: ${path.relative(process.cwd(), out) || out}\n`);
+    io.stdout.write(`\n${renderRaw(result)}\n\nraw.json: ${displayPath(out)}\n`);
     return result.complete ? ExitCode.pass : ExitCode.inconclusive;
   },
 };

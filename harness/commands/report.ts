@@ -4,6 +4,7 @@ import { UsageError } from '../errors.ts';
 import { renderStoredRun } from '../pipeline/render.ts';
 import { REPORTER_NAMES, REPORTERS, type ReporterName } from '../reporters/index.ts';
 import type { CliIO, Command } from './command.ts';
+import { displayPath } from '../paths.ts';
 
 export function parseFormats(value: string | undefined): ReporterName[] {
   const asked = (value ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
@@ -36,7 +37,7 @@ export const reportCommand: Command = {
     const isDir = await stat(arg).then((s) => s.isDirectory(), () => false);
     const runJson = isDir ? path.join(arg, 'run.json') : arg;
     const files = await renderStoredRun(runJson, { formats, outDir: values.out as string | undefined, summaryTo: values['summary-to'] as string | undefined });
-    for (const f of files) io.stdout.write(`${path.relative(process.cwd(), f) || f}\n`);
+    for (const f of files) io.stdout.write(`${displayPath(f)}\n`);
     return 0;
   },
 };

@@ -9,6 +9,7 @@ import { newRunId } from '../run/engine.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import type { CliIO, Command } from './command.ts';
+import { displayPath } from '../paths.ts';
 
 /**
  * `parity snapshot record <config>`: store the baseline's responses to every contract step.
@@ -56,7 +57,7 @@ export const snapshotCommand: Command = {
       await mkdir(dir, { recursive: true });
       await writeFile(out, JSON.stringify({ runId, mode: 'snapshot-compare', target: target.config.name, snapshots: plan.contracts.snapshots, contracts: steps }, null, 2) + '\n');
       io.stdout.write(`\n${renderContracts(steps, { color: Boolean(io.stdout.isTTY), baseline: 'snapshot', candidate: target.config.name })}\n\n`);
-      io.stdout.write(`contracts.json: ${path.relative(process.cwd(), out) || out}\n`);
+      io.stdout.write(`contracts.json: ${displayPath(out)}\n`);
       if (update) io.stdout.write(`snapshots rewritten under ${plan.contracts.snapshots}\n`);
       if (ac.signal.aborted) return ExitCode.inconclusive;
       // With --update-snapshots drift is accepted; failed assertions still fail.

@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { ms, num, pct } from '../reporters/format.ts';
 import { groupTitle, renderTrendHtml } from '../reporters/trend-html.ts';
 import { collectRuns } from '../trend/collect.ts';
+import { displayPath } from '../paths.ts';
 import { groupRuns } from '../trend/groups.ts';
 import { TREND_DEFAULTS, type TrendOptions } from '../trend/trend.ts';
 
@@ -83,7 +84,7 @@ export const trendCommand: Command = {
         }
       }
     }
-    io.stdout.write(`${html}\n${json}\n`);
+    io.stdout.write(`${displayPath(html)}\n${displayPath(json)}\n`);
     return grouped.groups.some((g) => g.regressions.length > 0) ? ExitCode.fail : ExitCode.pass;
   },
 };

@@ -8,6 +8,7 @@ import { resolveHooks, type ResolvedHooks } from '../hooks/resolve.ts';
 import { closestMetric, METRIC_NAMES, METRICS, type Metric } from './metrics.ts';
 import { POLICY_DEFAULTS, PolicySpec, type PolicyParsed } from './policy.ts';
 import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
+import { displayPath } from '../paths.ts';
 
 export const PRESETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios/policies');
 const EXTS = ['.yaml', '.yml', '.json', '.ts', '.mts', '.js', '.mjs'];
@@ -69,7 +70,7 @@ export async function loadPolicy(ref: string, env: NodeJS.ProcessEnv = process.e
 }
 
 async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Promise<LoadedPolicy> {
-  const shown = path.relative(process.cwd(), file) || file;
+  const shown = displayPath(file);
   if (chain.includes(file)) throw new ConfigError(shown, [{ path: 'extends', message: `policies extend each other in a loop: ${[...chain, file].map((f) => path.basename(f)).join(' → ')}` }]);
   const raw = await readConfigFile(file);
   const parsed = PolicySpec.safeParse(raw);
