@@ -1,11 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { groupRuns, runLabels } from '../../harness/trend/groups.ts';
 import { TREND_DEFAULTS } from '../../harness/trend/trend.ts';
 import { runCli } from '../helpers/cli.ts';
+import { reportsDir } from '../helpers/reports-dir.ts';
 import { syntheticRun } from '../helpers/run-fixture.ts';
 
 const target = (name: string, firstContentMs: number) => ({ name, firstContentMs, gapMs: 9, faults: { reset: 0.01 } });
@@ -23,14 +23,6 @@ function night(config: 'A' | 'B', k: number, regress: boolean): RunResult {
   return { ...run, name: `config ${config}`, configFile: `nightly-${config}.config.ts` };
 }
 
-function write(runs: RunResult[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'parity-trend-groups-'));
-  for (const r of runs) {
-    mkdirSync(path.join(dir, r.runId));
-    writeFileSync(path.join(dir, r.runId, 'run.json'), JSON.stringify(r));
-  }
-  return dir;
-}
 
 describe('trend: one history per config name and policy, each run once', () => {
   const a = Array.from({ length: 5 }, (_, k) => night('A', k, k === 4));
@@ -67,7 +59,7 @@ describe('trend: one history per config name and policy, each run once', () => {
   });
 
   it('parity trend over two configs reports each separately; --name and --config pick one; a copy is counted once', async () => {
-    const dir = write([...a, ...b]);
+    const dir = reportsDir([...a, ...b]);
     cpSync(path.join(dir, a[1]!.runId), path.join(dir, 'copy-of-a1'), { recursive: true });
     const r = await runCli(['trend', dir]);
     expect(r.code).toBe(1);

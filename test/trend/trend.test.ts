@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { RunResult } from '../../harness/run/result.ts';
 import { buildTrend, TREND_DEFAULTS } from '../../harness/trend/trend.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { runCli } from '../helpers/cli.ts';
+import { reportsDir } from '../helpers/reports-dir.ts';
 import { syntheticRun, type SyntheticTarget } from '../helpers/run-fixture.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,14 +32,6 @@ function nights(count: number, regressLast: boolean): RunResult[] {
   );
 }
 
-function reportsDir(runs: RunResult[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'parity-trend-'));
-  for (const r of runs) {
-    mkdirSync(path.join(dir, r.runId));
-    writeFileSync(path.join(dir, r.runId, 'run.json'), JSON.stringify(r));
-  }
-  return dir;
-}
 
 describe('nightly trend', () => {
   it('flags the injected regression: the candidate’s first content, and nothing of the baseline', () => {
