@@ -32,7 +32,7 @@ async function help(): Promise<string> {
   const lines = [`parity ${TOOL_VERSION}: paired load and parity runs for backend migrations`, '', 'Commands:'];
   for (const load of Object.values(COMMANDS)) {
     const c = await load();
-    lines.push(`  ${c.usage.padEnd(44)} ${c.summary}`);
+    lines.push(`  ${c.usage}`, `      ${c.summary}`);
   }
   lines.push('', 'Run "parity <command> --help" for its options.');
   lines.push(`Exit codes: ${EXIT_CODES_LINE}`, '');

@@ -28,6 +28,13 @@ describe('parity <command> --help', () => {
     });
   }
 
+  it('parity --help lists every command with its usage and what it does, and the exit codes', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const name of KNOWN) expect(r.stdout).toMatch(new RegExp(`^  ${name}\\b.*\\n {6}\\S`, 'm'));
+    expect(r.stdout).toMatch(/Exit codes: .*4 verdict reached but a hook failed/);
+  });
+
   it('shows the default given to parseArgs, and the one written in the help', async () => {
     const r = await runCli(['trend', '--help']);
     expect(r.stdout).toMatch(/ {2}--window <value>\n {6}how many previous complete runs.*\n {6}default: 7 {3}example: --window 14/);
