@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,6 +45,8 @@ describe('a packed parity installed outside the repository', () => {
     await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error', tarball], { cwd: project, timeout: 240_000 });
     bin = path.join(project, 'node_modules', '.bin', 'parity');
   }, 300_000);
+  // The install is a full dependency tree: not left behind in the temp folder.
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('the packed files hold what the bin needs and no tests', async () => {
     const listed = readdirSync(path.join(project, 'node_modules', 'parity'));
