@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from './errors.ts';
 import { reportError, type CliIO } from './io.ts';
 import type { Command } from './commands/command.ts';
 import { TOOL_VERSION } from './version.ts';
+import { EXIT_CODES_LINE, renderCommandHelp } from './reporters/help.ts';
 
 export type { CliIO } from './io.ts';
 
@@ -16,7 +17,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   trend: async () => (await import('./commands/trend.ts')).trendCommand,
   gate: async () => (await import('./commands/gate.ts')).gateCommand,
   raw: async () => (await import('./commands/raw.ts')).rawCommand,
+  validate: async () => (await import('./commands/validate.ts')).validateCommand,
 };
+
+/** The registered command names, and each command by name (for help and its tests). */
+export const COMMAND_NAMES = (): string[] => Object.keys(COMMANDS);
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  return COMMANDS[name]?.();
+}
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
@@ -24,17 +32,13 @@ async function help(): Promise<string> {
   const lines = [`parity ${TOOL_VERSION}: paired load and parity runs for backend migrations`, '', 'Commands:'];
   for (const load of Object.values(COMMANDS)) {
     const c = await load();
-    lines.push(`  ${c.usage.padEnd(44)} ${c.summary}`);
+    lines.push(`  ${c.usage}`, `      ${c.summary}`);
   }
   lines.push('', 'Run "parity <command> --help" for its options.');
-  lines.push('Exit codes: 0 pass (or completed, with no policy), 1 fail, 2 inconclusive or interrupted, 3 config or harness error.', '');
+  lines.push(`Exit codes: ${EXIT_CODES_LINE}`, '');
   return lines.join('\n');
 }
 
-function commandHelp(name: string, c: Command): string {
-  const opts = Object.entries(c.options).map(([k, o]) => `  --${k}${o.type === 'string' ? ' <value>' : ''}${o.short ? ` (-${o.short})` : ''}`);
-  return `parity ${c.usage}\n  ${c.summary}\n\nOptions:\n${opts.join('\n') || '  (none)'}\n`;
-}
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit itself. */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
@@ -48,7 +52,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     const load = COMMANDS[name];
     if (!load) throw new UsageError(`unknown command "${name}"; the commands are: ${Object.keys(COMMANDS).join(', ')}`);
     const command = await load();
-    if (rest.includes('--help') || rest.includes('-h')) return void io.stdout.write(commandHelp(name, command)), ExitCode.pass;
+    if (rest.includes('--help') || rest.includes('-h')) return void io.stdout.write(renderCommandHelp(command)), ExitCode.pass;
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });

@@ -2,9 +2,10 @@
  * One error class per failure kind, each with a stable `code` callers branch on (never on message
  * text), and the process exit code it maps to. Exit codes are part of the CLI contract:
  *   0 pass (or a run with no policy that completed), 1 fail, 2 inconclusive (incl. interrupted runs),
- *   3 config or harness error.
+ *   3 config or harness error, 4 verdict reached but one of its hooks failed (the verdict is still
+ *   printed and recorded in run.json; CI can tell "rolled back" from "rollback failed").
  */
-export const ExitCode = { pass: 0, fail: 1, inconclusive: 2, error: 3 } as const;
+export const ExitCode = { pass: 0, fail: 1, inconclusive: 2, error: 3, hookFailed: 4 } as const;
 
 export type ErrorCode =
   | 'PARITY_CONFIG_INVALID'

@@ -1,4 +1,4 @@
-import { defineConfig } from '../harness/index.ts';
+import { defineConfig } from 'parity';
 
 /**
  * The demo run (`npm run demo`), shaped like seed 000: Python `POST /chat-stream` (baseline)

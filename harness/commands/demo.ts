@@ -4,7 +4,7 @@ import { startChatFixture } from '../../fixtures/backends/chat-backend.ts';
 import type { CliIO, Command } from './command.ts';
 import { ExitCode } from '../errors.ts';
 import { executeRun, type RunCommandOptions } from '../pipeline/run.ts';
-import { RUN_OPTIONS, runOptionsFrom } from './run.ts';
+import { RUN_HELP, RUN_OPTIONS, runOptionsFrom } from './run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_CONFIG = path.join(ROOT, 'scenarios', 'demo.config.ts');
@@ -22,6 +22,8 @@ export const demoCommand: Command = {
   usage: 'demo [--policy p] [--out dir] [--quiet]',
   summary: 'start the built-in fixture backends and run a real paired check',
   options: RUN_OPTIONS,
+  help: { ...RUN_HELP, policy: { ...RUN_HELP.policy, default: 'the demo Stage B policy, hooks as a dry run' } },
+  examples: ['parity demo', 'parity demo --out /tmp/parity-demo --quiet'],
   execute: ({ values }, io) => runDemo(runOptionsFrom(values), io),
 };
 

@@ -4,11 +4,17 @@ import { checkScopes, loadPolicy } from '../gates/load.ts';
 import { applyPolicy, loadStoredRun, runScopes } from '../pipeline/judge.ts';
 import { renderStoredRun } from '../pipeline/render.ts';
 import type { Command } from './command.ts';
+import { displayPath } from '../paths.ts';
 
 export const gateCommand: Command = {
   usage: 'gate <run.json> --policy p [--dry-run]',
   summary: 're-judge a stored run against a policy (file or preset), offline; fires its hooks',
   options: { policy: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+  help: {
+    policy: { description: 'policy file or preset name to judge the stored run with (required)', default: 'none (required)', example: '--policy seed-000-stage-b' },
+    'dry-run': { description: 'print the hooks the verdict would fire and record them as dry runs; run none', example: '--dry-run' },
+  },
+  examples: ['parity gate reports/<run-id>/run.json --policy seed-000-stage-c --dry-run'],
   async execute({ values, positionals }, io) {
     const file = positionals[0];
     const ref = values.policy as string | undefined;
@@ -19,7 +25,7 @@ export const gateCommand: Command = {
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);
     // The reports beside run.json follow the new verdict.
     const reports = await renderStoredRun(path.resolve(file));
-    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+    io.stdout.write(`reports: ${reports.map((f) => displayPath(f)).join(', ')}\n`);
     return code;
   },
 };

@@ -11,6 +11,7 @@ import { describePreflightFailures, runPreflight } from '../targets/preflight.ts
 import { openTarget } from '../targets/target.ts';
 import { Timeouts } from '../config/schema.ts';
 import type { Command } from './command.ts';
+import { displayPath } from '../paths.ts';
 
 /**
  * `parity raw <config>`: raw-throughput mode. The config's targets and requests, sent by
@@ -26,6 +27,14 @@ export const rawCommand: Command = {
     out: { type: 'string' },
     'run-id': { type: 'string' },
   },
+  help: {
+    duration: { description: 'how long each target is loaded (whole seconds, at least 1s)', example: '--duration 30s' },
+    connections: { description: 'connections per target (1 to 10000)', example: '--connections 100' },
+    sequential: { description: 'load the targets one after the other instead of at the same time', example: '--sequential' },
+    out: { description: 'folder raw writes <run-id>/raw.json into', default: "the config's outDir (reports)", example: '--out /tmp/raw' },
+    'run-id': { description: 'name of the run folder', default: 'a timestamp plus random suffix', example: '--run-id raw-baseline' },
+  },
+  examples: ['parity raw scenarios/python-to-node.config.yaml --duration 30s --connections 100'],
   async execute({ values, positionals }, io) {
     const [file] = positionals;
     if (!file) throw new UsageError('usage: parity raw <config> [--duration 10s] [--connections 50] [--sequential]');
@@ -86,7 +95,7 @@ export const rawCommand: Command = {
     await mkdir(dir, { recursive: true });
     const out = path.join(dir, 'raw.json');
     await writeFile(out, JSON.stringify(result, null, 2) + '\n');
-    io.stdout.write(`\n${renderRaw(result)}\n\nraw.json: ${path.relative(process.cwd(), out) || out}\n`);
+    io.stdout.write(`\n${renderRaw(result)}\n\nraw.json: ${displayPath(out)}\n`);
     return result.complete ? ExitCode.pass : ExitCode.inconclusive;
   },
 };

@@ -3,7 +3,7 @@ import { DRIFT_NAMES, startContractFixture, type ContractDrifts } from '../../fi
 import { UsageError } from '../errors.ts';
 import type { Command } from './command.ts';
 import { executeRun } from '../pipeline/run.ts';
-import { RUN_OPTIONS, runOptionsFrom } from './run.ts';
+import { RUN_HELP, RUN_OPTIONS, runOptionsFrom } from './run.ts';
 
 /**
  * `parity serve-fixtures [--drift a,b] [--run <config>]`: starts the contract fixture backends (a
@@ -15,6 +15,12 @@ export const serveFixturesCommand: Command = {
   usage: 'serve-fixtures [--drift name,...] [--run config]',
   summary: 'start the contract fixture backends (optionally with drift) and run a config against them',
   options: { ...RUN_OPTIONS, drift: { type: 'string' }, run: { type: 'string' } },
+  help: {
+    ...RUN_HELP,
+    drift: { description: `drifts the candidate fixture carries, comma-separated (${DRIFT_NAMES.join(', ')})`, default: 'none', example: `--drift ${DRIFT_NAMES.slice(0, 2).join(',')}` },
+    run: { description: 'run this config against the fixtures (URLs in ${BASELINE_URL}, ${CANDIDATE_URL}) and exit with its code', default: 'none: print the URLs and serve until Ctrl-C', example: '--run scenarios/contracts/lots.config.yaml' },
+  },
+  examples: ['parity serve-fixtures --run scenarios/contracts/lots.config.yaml'],
   async execute({ values }, io) {
     const drifts: ContractDrifts = {};
     for (const name of ((values.drift as string | undefined) ?? '').split(',').filter(Boolean)) {

@@ -14,6 +14,7 @@ import { newRunId } from '../run/engine.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import type { CliIO, Command } from './command.ts';
+import { displayPath } from '../paths.ts';
 
 /**
  * `parity snapshot record <config>`: store the baseline's responses to every contract step.
@@ -34,6 +35,13 @@ export const snapshotCommand: Command = {
     'dry-run': { type: 'boolean', default: false },
     'summary-to': { type: 'string' },
   },
+  help: {
+    target: { description: 'which target to record or compare: baseline or candidate', default: 'baseline for record, candidate for compare', example: '--target baseline' },
+    'update-snapshots': { description: 'compare, then rewrite the snapshots with what was received (drift accepted)', example: '--update-snapshots' },
+    out: { description: 'folder compare writes <run-id>/contracts.json into', default: "the config's outDir (reports)", example: '--out /tmp/snapshots-run' },
+    'run-id': { description: 'name of the compare run folder', default: 'a timestamp plus random suffix', example: '--run-id nightly-contracts' },
+  },
+  examples: ['parity snapshot record scenarios/contracts/lots.config.yaml', 'parity snapshot compare scenarios/contracts/lots.config.yaml --target candidate'],
   async execute({ values, positionals }, io) {
     const [action, file] = positionals;
     if ((action !== 'record' && action !== 'compare') || !file) throw new UsageError('usage: parity snapshot record <config> | parity snapshot compare <config> [--target baseline|candidate] [--update-snapshots] [--policy p]');
@@ -76,7 +84,7 @@ export const snapshotCommand: Command = {
       await writeFile(`${runJson}.tmp`, scrub(JSON.stringify(run, null, 2), loaded.secrets) + '\n');
       await rename(`${runJson}.tmp`, runJson);
       io.stdout.write(`\n${renderContracts(steps, { color: Boolean(io.stdout.isTTY), baseline: 'snapshot', candidate: target.config.name })}\n\n`);
-      io.stdout.write(`run.json: ${path.relative(process.cwd(), runJson) || runJson}\n`);
+      io.stdout.write(`run.json: ${displayPath(runJson)}\n`);
       if (update) io.stdout.write(`snapshots rewritten under ${plan.contracts.snapshots}\n`);
       const code = policy ? await applyPolicy({ run, pairs: [], runJson, policy, dryRun: Boolean(values['dry-run']) }, io) : undefined;
       const reports = await renderStoredRun(runJson, { summaryTo: values['summary-to'] as string | undefined });

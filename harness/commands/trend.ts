@@ -3,9 +3,11 @@ import path from 'node:path';
 import type { CliIO, Command } from './command.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { ms, num, pct } from '../reporters/format.ts';
-import { renderTrendHtml } from '../reporters/trend-html.ts';
+import { groupTitle, renderTrendHtml } from '../reporters/trend-html.ts';
 import { collectRuns } from '../trend/collect.ts';
-import { buildTrend, TREND_DEFAULTS, type TrendOptions } from '../trend/trend.ts';
+import { displayPath } from '../paths.ts';
+import { groupRuns } from '../trend/groups.ts';
+import { TREND_DEFAULTS, type TrendOptions } from '../trend/trend.ts';
 
 /** "10%" or "0.1" → 0.1 */
 function parseRelative(v: string): number {
@@ -36,37 +38,53 @@ export function trendOptionsFrom(values: Record<string, unknown>): TrendOptions 
  * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it.
  */
 export const trendCommand: Command = {
-  usage: 'trend [reports-dir] [--window N] [--tolerance 10%]',
+  usage: 'trend [reports-dir] [--name n] [--config file] [--window N]',
   summary: 'nightly trend of stored runs; flags a regression of the latest',
   options: {
     window: { type: 'string' },
     tolerance: { type: 'string' },
     'rate-tolerance': { type: 'string' },
     out: { type: 'string' },
+    name: { type: 'string' },
+    config: { type: 'string' },
   },
+  help: {
+    name: { description: 'only runs whose config name is this (each config name and policy is its own history either way)', default: 'all names, one history each', example: '--name "python → node chat stream parity"' },
+    config: { description: 'only runs of this config file (path as given to parity run, or its base name)', default: 'all config files', example: '--config nightly.config.ts' },
+    window: { description: 'how many previous complete runs the latest is compared against (their median)', default: String(TREND_DEFAULTS.window), example: '--window 14' },
+    tolerance: { description: 'relative slack for times before a regression is flagged', default: `${TREND_DEFAULTS.tolerance * 100}%`, example: '--tolerance 15%' },
+    'rate-tolerance': { description: 'slack for rates, in percentage points', default: `${TREND_DEFAULTS.rateTolerancePp}pp`, example: '--rate-tolerance 0.5pp' },
+    out: { description: 'folder for trend.json and trend.html', default: 'the reports folder', example: '--out /tmp/trend' },
+  },
+  examples: ['parity trend reports --window 7'],
   async execute({ values, positionals }, io: CliIO) {
     const dir = positionals[0] ?? 'reports';
     const opts = trendOptionsFrom(values);
     const { runs, skipped } = await collectRuns(dir);
-    const trend = buildTrend(runs, opts);
-    const out = (values.out as string | undefined) ?? dir;
+    const grouped = groupRuns(runs, opts, { name: values.name as string | undefined, config: values.config as string | undefined });
+    const out = path.resolve((values.out as string | undefined) ?? dir);
     await mkdir(out, { recursive: true });
     const json = path.join(out, 'trend.json');
     const html = path.join(out, 'trend.html');
-    await writeFile(json, JSON.stringify({ ...trend, skipped }, null, 2) + '\n');
-    await writeFile(html, renderTrendHtml(trend, skipped));
+    await writeFile(json, JSON.stringify({ options: opts, groups: grouped.groups, excluded: grouped.excluded, skipped }, null, 2) + '\n');
+    await writeFile(html, renderTrendHtml(grouped, opts, skipped));
     for (const s of skipped) io.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
-    io.stdout.write(`${trend.rows.length} runs; `);
-    if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
-    else if (trend.regressions.length === 0) io.stdout.write(`latest ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
-    else {
-      io.stdout.write(`latest ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
-      for (const c of trend.regressions) {
-        const f = (v: number) => (c.unit === 'ms' ? ms(v) : pct(v));
-        io.stdout.write(`  ${c.scenario} ${c.target} (${c.role}) ${c.label}: ${f(c.latest)} vs median ${f(c.median)} of ${c.history} (allowed ${c.unit === 'ms' ? ms(c.allowed) : `${num(c.allowed * 100)} pp`}, ${c.why})\n`);
+    const dropped = grouped.excluded.length;
+    if (dropped) io.stdout.write(`${dropped} run${dropped === 1 ? '' : 's'} left out (contract-only, duplicate run id or filtered; see trend.json "excluded")\n`);
+    if (grouped.groups.length === 0) io.stdout.write('no runs to trend\n');
+    for (const trend of grouped.groups) {
+      io.stdout.write(`${groupTitle(trend)}: ${trend.rows.length} runs; `);
+      if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
+      else if (trend.regressions.length === 0) io.stdout.write(`latest ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
+      else {
+        io.stdout.write(`latest ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
+        for (const c of trend.regressions) {
+          const f = (v: number) => (c.unit === 'ms' ? ms(v) : pct(v));
+          io.stdout.write(`  ${c.scenario} ${c.target} (${c.role}) ${c.label}: ${f(c.latest)} vs median ${f(c.median)} of ${c.history} (allowed ${c.unit === 'ms' ? ms(c.allowed) : `${num(c.allowed * 100)} pp`}, ${c.why})\n`);
+        }
       }
     }
-    io.stdout.write(`${path.relative(process.cwd(), html) || html}\n${path.relative(process.cwd(), json) || json}\n`);
-    return trend.regressions.length ? ExitCode.fail : ExitCode.pass;
+    io.stdout.write(`${displayPath(html)}\n${displayPath(json)}\n`);
+    return grouped.groups.some((g) => g.regressions.length > 0) ? ExitCode.fail : ExitCode.pass;
   },
 };

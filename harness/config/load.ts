@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError, ParityError, type ConfigIssue } from '../errors.ts';
 import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
+import { parseYamlConfig } from './yaml.ts';
+import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.ts';
 import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
 import { compileContracts, type ContractPlan } from '../contracts/compile.ts';
+import { resolveParityForConfigs } from './self-resolve.ts';
 
 import type { ResolvedScenario, ResolvedTarget } from './resolved.ts';
 
@@ -32,6 +34,7 @@ export interface LoadedConfig {
 export async function readConfigFile(file: string): Promise<unknown> {
   const ext = path.extname(file).toLowerCase();
   if (['.ts', '.mts', '.cts', '.js', '.mjs'].includes(ext)) {
+    resolveParityForConfigs();
     try {
       const url = pathToFileURL(path.resolve(file)).href;
       const mod = (ext === '.js' || ext === '.mjs'
@@ -41,7 +44,7 @@ export async function readConfigFile(file: string): Promise<unknown> {
       const value = mod.default as { default?: unknown; __esModule?: boolean } | undefined;
       return value && typeof value === 'object' && value.__esModule && 'default' in value ? value.default : value;
     } catch (err) {
-      throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${(err as Error).message}`, { cause: err });
+      throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${(err as Error).message}${moduleErrorFix(err as Error)}`, { cause: err });
     }
   }
   if (!['.json', '.yaml', '.yml'].includes(ext)) {
@@ -53,11 +56,21 @@ export async function readConfigFile(file: string): Promise<unknown> {
   } catch (err) {
     throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot read config file (${(err as NodeJS.ErrnoException).code}); check the path`);
   }
+  if (ext !== '.json') return parseYamlConfig(text, file);
   try {
-    return ext === '.json' ? JSON.parse(text) : parseYaml(text);
+    return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}` }]);
+    throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
   }
+}
+
+/** What to do about a config module that would not load, for the errors users meet. */
+function moduleErrorFix(err: Error): string {
+  const m = err.message ?? '';
+  if (/Illegal constructor/.test(m)) return "\n  fix: import { defineConfig } from 'parity' rather than parity's harness/index.ts by path (that loads a second copy of the harness and its HTTP client); parity resolves 'parity' for every config it loads";
+  if (/Cannot find (module|package) 'parity'/.test(m)) return "\n  fix: run the config with the parity command (it resolves 'parity' itself); for your editor's types, npm install parity beside the config (or add a paths entry to tsconfig.json)";
+  if (/does not provide an export named|is not a function/.test(m)) return "\n  fix: a config can import defineConfig and definePolicy from 'parity' (and types with import type); import other parts of parity in your own scripts, not in a config";
+  return '';
 }
 
 /** Validates a raw config value; throws ConfigError with every issue at once. No traffic is ever sent before this returns. */
@@ -81,16 +94,28 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
       headers[k.toLowerCase()] = s.value;
     }
-    return { ...t, baseUrl: base.value.replace(/\/+$/, ''), headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
+    const { routes, health } = envInPaths(t, at, env, issues, secrets);
+    for (const s of config.scenarios) {
+      const literal = literalRoute(s.route);
+      if (literal && !(s.route in routes)) routes[s.route] = literal;
+    }
+    return { ...t, routes, health, baseUrl: base.value.replace(/\/+$/, ''), headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
   });
 
   const scenarios: ResolvedScenario[] = [];
   for (const [i, s] of config.scenarios.entries()) {
+    const { prompts: _file, ...rest } = s;
+    const body = scenarioBody(s.body, `scenarios[${i}].body`, env, issues, secrets);
+    if (s.prompts === undefined) {
+      // No prompt set: one empty prompt, allowed only when the body does not ask for {{prompt}}.
+      if (usesPrompt(body)) issues.push({ path: `scenarios[${i}].prompts`, message: 'the body uses {{prompt}} (the default body does): give a prompt set (prompts: prompts.jsonl) or a body without {{prompt}}' });
+      scenarios.push({ ...rest, body, promptsFile: '(none)', prompts: [{ text: '', expectsCitations: false }] });
+      continue;
+    }
     const promptsFile = path.resolve(baseDir, s.prompts);
     const set = await readPromptSet(promptsFile, `scenarios[${i}].prompts`);
     if (!set.ok) issues.push(...set.issues);
-    const { prompts: _file, ...rest } = s;
-    scenarios.push({ ...rest, promptsFile, prompts: set.ok ? set.prompts : [] });
+    scenarios.push({ ...rest, body, promptsFile, prompts: set.ok ? set.prompts : [] });
   }
 
   const baseline = targets.find((t) => t.role === 'baseline')!;

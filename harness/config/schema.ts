@@ -74,18 +74,20 @@ const Method = z.enum(METHODS);
 export const Route = z.union([
   z
     .string()
-    .regex(new RegExp(`^(${METHODS.join('|')}) /\\S*$`), 'expected "METHOD /path", e.g. "POST /chat/stream"')
+    .regex(new RegExp(`^(${METHODS.join('|')}) (/|\\$\\{)\\S*$`), 'expected "METHOD /path", e.g. "POST /chat/stream" (the path may use ${VAR})')
     .transform((s) => {
       const [method, path] = s.split(' ') as [z.infer<typeof Method>, string];
       return { method, path };
     }),
-  z.strictObject({ method: Method, path: z.string().startsWith('/', 'a path starts with "/"') }),
+  z.strictObject({ method: Method, path: z.string().regex(/^(\/|\$\{)/, 'a path starts with "/" (or ${VAR})') }),
 ]);
 export type RouteConfig = z.output<typeof Route>;
 
+const LITERAL_ROUTE = new RegExp(`^(${METHODS.join('|')}) /\\S*$`);
+
 export const HealthCheck = z.union([
-  z.string().startsWith('/', 'a health path starts with "/"').transform((path) => ({ path, status: 200 })),
-  z.strictObject({ path: z.string().startsWith('/'), status: z.number().int().min(100).max(599).default(200) }),
+  z.string().regex(/^(\/|\$\{)/, 'a health path starts with "/" (or ${VAR})').transform((path) => ({ path, status: 200 })),
+  z.strictObject({ path: z.string().regex(/^(\/|\$\{)/, 'a health path starts with "/" (or ${VAR})'), status: z.number().int().min(100).max(599).default(200) }),
 ]);
 
 export const Target = z.strictObject({
@@ -95,8 +97,8 @@ export const Target = z.strictObject({
   baseUrl: z.string().min(1),
   /** Headers sent on every request; values may use `${ENV_VAR}` and are redacted in every output. */
   headers: z.record(z.string(), z.string()).default({}),
-  /** Logical route name → method and path on this target. */
-  routes: z.record(z.string(), Route),
+  /** Logical route name → method and path on this target (paths may use ${VAR}). Optional when every route is written as a literal "METHOD /path". */
+  routes: z.record(z.string(), Route).default({}),
   stream: StreamSetting.default('openai'),
   /** Health routes checked before any load (see `preflight`). */
   health: z.array(HealthCheck).default([]),
@@ -114,8 +116,8 @@ export const Scenario = z.strictObject({
   /** JSON body template; strings may use {{prompt}}, {{session_id}}, {{iteration}}, {{request_id}}. */
   body: z.unknown().default({ message: '{{prompt}}', session_id: '{{session_id}}' }),
   headers: z.record(z.string(), z.string()).default({}),
-  /** Prompt set: a JSONL file (one {"text": "...", "expectsCitations": true} per line), relative to the config file. */
-  prompts: z.string().min(1),
+  /** Prompt set: a JSONL file (one {"text": "...", "expectsCitations": true} per line), relative to the config file. Optional when the body does not use {{prompt}}. */
+  prompts: z.string().min(1).optional(),
   sessionId: z.string().default('parity-{{iteration}}'),
 });
 export type ScenarioConfig = z.output<typeof Scenario>;
@@ -410,7 +412,8 @@ export const Config = z
     });
     cfg.scenarios.forEach((s, si) => {
       cfg.targets.forEach((t) => {
-        if (!(s.route in t.routes)) {
+        // A literal "METHOD /path" is used as written on both targets.
+        if (!(s.route in t.routes) && !LITERAL_ROUTE.test(s.route)) {
           const known = Object.keys(t.routes);
           ctx.addIssue({
             code: 'custom',

@@ -37,6 +37,8 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   for (const g of gates.filter((x) => x.severity === 'warn' && x.status !== 'pass')) reasons.push(`WARN ${g.reason}`);
 
   let status: Verdict['status'];
+  // Warn gates only: the policy reports and never decides (no pass without a deciding gate).
+  if (blocking.length === 0) return { status: 'inconclusive', policy: policy.name, gates, reasons: [WARN_ONLY_REASON, ...reasons], evaluatedAt: now.toISOString() };
   if (failed.length) status = 'fail';
   else if (runBlockers.length && policy.insufficient === 'fail') status = 'fail';
   else if (open.length || runBlockers.length) status = 'inconclusive';
@@ -44,6 +46,8 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   if (status === 'pass') reasons.unshift(`all ${blocking.length} gate${blocking.length === 1 ? '' : 's'} pass`);
   return { status, policy: policy.name, gates, reasons, evaluatedAt: now.toISOString() };
 }
+
+export const WARN_ONLY_REASON = 'warn-only policy: every gate is severity "warn", so the gates are reported and none decides (no hook fires; exit code as without a policy)';
 
 type Status = GateResult['status'];
 type Judged = { value: number | null; interval: Interval | null; method: string; exact: boolean };

@@ -9,6 +9,7 @@ import { GUARD_DEFAULT, GUARD_ID, GUARD_SOURCE, guardThreshold } from './guard.t
 import { closestMetric, lookupMetric, METRIC_NAMES, METRICS, SERVER_STATS, type Metric } from './metrics.ts';
 import { POLICY_DEFAULTS, PolicySpec, type PolicyParsed } from './policy.ts';
 import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
+import { displayPath } from '../paths.ts';
 
 export const PRESETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios/policies');
 const EXTS = ['.yaml', '.yml', '.json', '.ts', '.mts', '.js', '.mjs'];
@@ -72,7 +73,7 @@ export async function loadPolicy(ref: string, env: NodeJS.ProcessEnv = process.e
 }
 
 async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Promise<LoadedPolicy> {
-  const shown = path.relative(process.cwd(), file) || file;
+  const shown = displayPath(file);
   if (chain.includes(file)) throw new ConfigError(shown, [{ path: 'extends', message: `policies extend each other in a loop: ${[...chain, file].map((f) => path.basename(f)).join(' → ')}` }]);
   const raw = await readConfigFile(file);
   const parsed = PolicySpec.safeParse(raw);
@@ -85,9 +86,10 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
   const insufficient = spec.insufficient ?? parent?.insufficient ?? POLICY_DEFAULTS.insufficient;
   const own = resolveGates(spec, shown, minSamples, insufficient, issues);
   const gates = [...(parent?.gates ?? []), ...own];
-  // Only once every gate was read: a misspelt gate must not also be reported as "no fail gate".
-  if (own.length === spec.gates.length && !gates.some((g) => g.severity === 'fail')) {
-    issues.push({ path: 'gates', message: 'a policy needs at least one gate with severity "fail"; without one no verdict could rest on data' });
+  // Only once every gate was read: a misspelt gate must not also be reported as "no gate".
+  // A policy of warn gates only is allowed (watch before enforcing): see isWarnOnly.
+  if (own.length === spec.gates.length && gates.length === 0) {
+    issues.push({ path: 'gates', message: 'a policy needs at least one gate, e.g. - { metric: error_rate, threshold: "<= 1%" } (severity "warn" only reports; "fail", the default, decides)' });
   }
   const guardText = spec.failedRequests ?? parent?.guard.threshold.text ?? GUARD_DEFAULT;
   const guardT = guardThreshold(guardText, issues);
@@ -169,6 +171,15 @@ function uniqueIds(gates: ResolvedGate[]): void {
     seen.set(g.id, n + 1);
     if (n > 0) g.id = `${g.id}#${n + 1}`;
   }
+}
+
+/**
+ * A policy whose gates are all `severity: warn` reports and never decides: its verdict is
+ * inconclusive (never a pass, so nothing is promoted on it), no hook fires, and the exit code is
+ * a policy-less run's.
+ */
+export function isWarnOnly(policy: Pick<LoadedPolicy, 'gates'>): boolean {
+  return policy.gates.length > 0 && policy.gates.every((g) => g.severity === 'warn');
 }
 
 /** What a run offers gates to scope to. */

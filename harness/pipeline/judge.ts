@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
 import { ExitCode } from '../errors.ts';
 import { evaluatePolicy, scenarioRoutes } from '../gates/evaluate.ts';
-import { checkScopes, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
+import { checkScopes, isWarnOnly, loadPolicy, type LoadedPolicy, type RunScopes } from '../gates/load.ts';
 import { gatePair, type GatePair } from '../gates/metrics.ts';
 import { auditFileFor, auditHook, auditHookAbandonedSync, auditVerdict } from '../hooks/audit.ts';
 import { ABANDONED, fireHooks } from '../hooks/fire.ts';
@@ -45,7 +45,10 @@ export async function loadStoredRun(file: string, io: CliIO): Promise<{ run: Run
  * The step after a run: evaluate → record the verdict in run.json and the audit log → fire the
  * verdict's hooks, each recorded as started (run.json and audit) before it runs and with its result
  * after → exit code by verdict (0 pass, 1 fail, 2 inconclusive; 2 also when a signal stopped the
- * hooks: see hooks/signals.ts).
+ * hooks: see hooks/signals.ts), or 4 when the verdict was reached but one of its hooks failed (a
+ * failed rollback must not look like a rollback). A warn-only policy decides nothing: its verdict
+ * is recorded as inconclusive with the reason, no hook fires, and the exit code is a policy-less
+ * run's (0 complete, 2 incomplete).
  */
 export async function applyPolicy(
   input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean },
@@ -58,6 +61,7 @@ export async function applyPolicy(
   const entry = { runId: run.runId, runJson, policy: policy.name, verdict, dryRun: input.dryRun };
   // Hooks may read run.json: the verdict is in it (and in the audit log) before they fire.
   await recordInRunJson(runJson, verdict, undefined);
+  const advisory = isWarnOnly(policy);
   await auditVerdict(audit, entry);
   const done: HookResult[] = [];
   let running: HookResult | null = null;
@@ -73,7 +77,7 @@ export async function applyPolicy(
   });
   let hooks: HookResult[];
   try {
-    hooks = await fireHooks(policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
+    hooks = await fireHooks(advisory ? { pass: [], fail: [], inconclusive: [] } : policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
       dryRun: input.dryRun,
       secrets: policy.secrets,
       log: (line) => io.stdout.write(`hook ${line}\n`),
@@ -101,6 +105,11 @@ export async function applyPolicy(
     io.stderr.write('parity: interrupted while hooks ran; exit 2\n');
     return ExitCode.inconclusive;
   }
+  if (broken.length) {
+    io.stderr.write(`parity: exit ${ExitCode.hookFailed}: verdict ${verdict.status} reached and recorded, but its hooks failed; check the deployment by hand\n`);
+    return ExitCode.hookFailed;
+  }
+  if (advisory) return run.complete ? ExitCode.pass : ExitCode.inconclusive;
   return ExitCode[verdict.status];
 }
 

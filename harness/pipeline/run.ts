@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import { ExitCode, ParityError, UsageError } from '../errors.ts';
 import { gatePair } from '../gates/metrics.ts';
@@ -13,6 +12,7 @@ import { applyPolicy, preparePolicy } from './judge.ts';
 import { prepareServerMetrics } from '../run/server-metrics.ts';
 import { checkGateSeries } from '../gates/server.ts';
 import { renderStoredRun } from './render.ts';
+import { displayPath } from '../paths.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -74,12 +74,12 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   let stopProgress: (() => void) | undefined;
   /** run.json's path, the verdict and hooks (with a policy), the reports: for every run that wrote a run.json. */
   const conclude = async (out: RunOutput): Promise<number | undefined> => {
-    io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
+    io.stdout.write(`run.json: ${displayPath(out.runJson)}\n`);
     // The verdict and hook results go into run.json first; the reports render the final run.json.
     const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
     // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
     const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
-    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+    io.stdout.write(`reports: ${reports.map((f) => displayPath(f)).join(', ')}\n`);
     return code;
   };
   try {

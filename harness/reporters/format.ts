@@ -136,6 +136,18 @@ export function jsonValue(v: unknown, max = 200): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** A run of contract flows only: no paired load, so no iteration count, summaries or timeline to show. */
+export function isContractOnly(run: RunResult): boolean {
+  return run.summaries.length === 0 && (run.contracts?.length ?? 0) > 0;
+}
+
+/** What the run did, for the header line: "400 paired iterations in 8.1 s", or the contract steps compared. */
+export function workLine(run: RunResult, withModel = false): string {
+  const l = run.load;
+  if (isContractOnly(run)) return `contract flows only: ${run.contracts!.length} step${run.contracts!.length === 1 ? '' : 's'} compared in ${duration(l.durationMs)}`;
+  return `${l.iterations} paired iterations${withModel ? ` (${l.model} load)` : ''} in ${duration(l.durationMs)}`;
+}
+
 export function duration(msTotal: number): string {
   return msTotal < 1000 ? `${Math.round(msTotal)} ms` : `${(msTotal / 1000).toFixed(1)} s`;
 }

@@ -8,6 +8,7 @@ import {
   failureBreakdown,
   gateOutcome,
   gateValue,
+  isContractOnly,
   jsonValue,
   keyMetrics,
   NO_CONTRACTS,
@@ -17,6 +18,7 @@ import {
   pct,
   verdictLine,
   verdictStatus,
+  workLine,
 } from './format.ts';
 import { htmlPage } from './html-page.ts';
 import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
@@ -37,7 +39,7 @@ function header(run: RunResult): string {
   const targets = run.targets.map((t) => `<span class="key s-${t.role}"><i></i><b>${esc(t.name)}</b> (${t.role}) <code>${esc(t.baseUrl)}</code></span>`).join(' &nbsp; ');
   return (
     `<h1>${esc(run.name)}</h1>` +
-    `<p class="meta">run <code>${esc(run.runId)}</code> · started ${esc(run.startedAt)} · ${l.iterations} paired iterations (${esc(l.model)} load) in ${duration(l.durationMs)}` +
+    `<p class="meta">run <code>${esc(run.runId)}</code> · started ${esc(run.startedAt)} · ${esc(workLine(run, true))}` +
     `${l.abandoned ? ` · ${l.abandoned} requests abandoned` : ''} · config <code>${esc(run.configFile)}</code></p><p class="meta">${targets}</p>`
   );
 }
@@ -155,6 +157,8 @@ function scenario(name: string, b: TargetSummary, c: TargetSummary): string {
 }
 
 function timeline(run: RunResult): string {
+  // Contract flows have no load timeline: no empty box for them.
+  if (isContractOnly(run)) return '';
   const t: Timeline | undefined = run.timeline;
   if (!t || t.series.every((s) => s.completed.length === 0)) return `<h2>Timeline</h2>${emptyChart('timeline-throughput', 'Throughput', 'No timeline in this run.json (nothing measured, or written by an older parity).')}`;
   const sec = t.bucketMs / 1000;
@@ -177,12 +181,15 @@ function timeline(run: RunResult): string {
     title: 'Errors and interruptions per second',
     step: true,
     bands,
+    // Four lines that are often equal (all 0): each dashed its own way and drawn a little apart.
     series: t.series.flatMap((s) => [
-      { name: `${s.target} interruptions (${total(s.interruptions)})`, cls: `s-${s.role}`, points: pts(s.interruptions) },
+      { name: `${s.target} interruptions (${total(s.interruptions)})`, cls: `s-${s.role}${s.role === 'candidate' ? ' dot2' : ''}`, points: pts(s.interruptions) },
       { name: `${s.target} errors, no stream (${total(s.errors)})`, cls: `s-${s.role} dash`, points: pts(s.errors) },
     ]),
+    spread: 2,
+    note: 'Lines are drawn 2 px apart so that equal counts stay visible side by side.',
     x,
-    y: { label: 'streams / s', min: 0, max: Math.max(1, ...t.series.flatMap((s) => [...s.interruptions, ...s.errors]).map((v) => v / sec)), format: (v) => num(v) },
+    y: { label: 'streams / s', min: 0, max: Math.max(1, ...t.series.flatMap((s) => [...s.interruptions, ...s.errors]).map((v) => v / sec)) * 1.1, format: (v) => num(v) },
   });
   const stageNote = bands.length ? '' : '<p class="note">The load model reported no stages.</p>';
   return `<h2>Timeline</h2><div class="grid2">${through}${fails}</div>${stageNote}`;

@@ -14,6 +14,7 @@ import {
   observed,
   verdictLine,
   verdictStatus,
+  workLine,
   type GateOutcome,
 } from './format.ts';
 import { serverMarkdown } from './server-metrics.ts';
@@ -31,7 +32,7 @@ export function renderMarkdown(run: RunResult): string {
   if (run.verdict?.reasons.length) out.push('');
   const l = run.load;
   const targets = run.targets.map((t) => `\`${t.name}\` (${t.role})`).join(' vs ');
-  out.push(`Run \`${run.runId}\` · started ${run.startedAt} · ${targets} · ${l.iterations} paired iterations in ${duration(l.durationMs)}${l.abandoned ? ` · ${l.abandoned} requests abandoned` : ''}`);
+  out.push(`Run \`${run.runId}\` · started ${run.startedAt} · ${targets} · ${workLine(run)}${l.abandoned ? ` · ${l.abandoned} requests abandoned` : ''}`);
   if (!run.complete) out.push('', `> **Incomplete run:** ${run.incompleteReason ?? 'unknown'}. An incomplete run never promotes.`);
   for (const w of run.harness?.warnings ?? []) out.push('', `> **Harness warning:** ${w}`);
   for (const w of run.warnings ?? []) out.push('', `> **Warning:** ${w}`);

@@ -109,7 +109,7 @@ function axes(x: Scale, y: Scale, xa: Axis, ya: Axis, xLabels = true): string {
 }
 
 /** Lines over a shared x axis; `step` draws a step function (CDFs, per-second counts); `bands` shade x ranges (load stages). */
-export function lineChart(o: { id: string; title: string; series: LineSeries[]; x: Axis; y: Axis; step?: boolean; bands?: Band[]; markers?: boolean; note?: string }): string {
+export function lineChart(o: { id: string; title: string; series: LineSeries[]; x: Axis; y: Axis; step?: boolean; bands?: Band[]; markers?: boolean; note?: string; spread?: number }): string {
   const all = o.series.flatMap((s) => s.points);
   if (all.length === 0) return emptyChart(o.id, o.title, 'No data to plot.');
   const xs = all.map((p) => p[0]).filter((v) => !o.x.log || v > 0);
@@ -127,9 +127,11 @@ export function lineChart(o: { id: string; title: string; series: LineSeries[]; 
     );
   }
   parts.push(axes(x, y, o.x, o.y));
-  for (const s of o.series) {
+  for (const [si, s] of o.series.entries()) {
     if (s.points.length === 0) continue;
-    const pts = s.points.map(([px, py]) => [r1(x.at(px)), r1(y.at(py))] as const);
+    // `spread`: series k drawn k × spread px higher, so lines with equal values lie side by side instead of on top of each other.
+    const lift = (o.spread ?? 0) * si;
+    const pts = s.points.map(([px, py]) => [r1(x.at(px)), r1(y.at(py) - lift)] as const);
     let d = `M${pts[0]![0]},${pts[0]![1]}`;
     for (let i = 1; i < pts.length; i++) d += o.step ? `H${pts[i]![0]}V${pts[i]![1]}` : `L${pts[i]![0]},${pts[i]![1]}`;
     parts.push(`<path class="series ${esc(s.cls)}" d="${d}"><title>${esc(s.name)}</title></path>`);
@@ -147,7 +149,8 @@ export function lineChart(o: { id: string; title: string; series: LineSeries[]; 
 export function barChart(o: { id: string; title: string; categories: string[]; series: BarSeries[]; x: { label: string }; y: Axis; note?: string }): string {
   const max = Math.max(0, ...o.series.flatMap((s) => s.values));
   if (o.categories.length === 0 || max === 0) return emptyChart(o.id, o.title, 'No data to plot.');
-  const y = scale(o.y, 0, max, H - M.b, M.t);
+  // Headroom above the tallest bar: it never touches the top of the chart.
+  const y = scale(o.y, 0, max * 1.08, H - M.b, M.t);
   const band = (W - M.l - M.r) / o.categories.length;
   const inner = band * 0.8;
   const bw = inner / o.series.length;
@@ -155,7 +158,8 @@ export function barChart(o: { id: string; title: string; categories: string[]; s
   const every = Math.ceil(o.categories.length / 14);
   o.categories.forEach((cat, i) => {
     const gx = M.l + band * i + (band - inner) / 2;
-    if (i % every === 0) parts.push(`<text class="tick" x="${r1(M.l + band * (i + 0.5))}" y="${H - M.b + 15}" text-anchor="middle">${esc(cat)}</text>`);
+    // Counted from the last category, so the last bar always sits under a label.
+    if ((o.categories.length - 1 - i) % every === 0) parts.push(`<text class="tick" x="${r1(M.l + band * (i + 0.5))}" y="${H - M.b + 15}" text-anchor="middle">${esc(cat)}</text>`);
     o.series.forEach((s, j) => {
       const v = s.values[i] ?? 0;
       if (v <= 0) return;

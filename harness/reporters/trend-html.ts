@@ -1,4 +1,5 @@
-import type { Trend, TrendCheck, TrendRow } from '../trend/trend.ts';
+import type { Trend, TrendCheck, TrendOptions, TrendRow } from '../trend/trend.ts';
+import { runLabels, type Grouped, type TrendGroup } from '../trend/groups.ts';
 import { TREND_METRICS } from '../trend/metrics.ts';
 import { esc, ms, num, pct } from './format.ts';
 import { htmlPage } from './html-page.ts';
@@ -9,18 +10,24 @@ const PLOTTED = ['firstContentP95', 'completionP95', 'errorRate', 'interruptionR
 
 const fmt = (unit: 'ms' | 'rate', v: number | null | undefined) => (unit === 'ms' ? ms(v) : pct(v));
 
-/** trend.html: regression banner, the latest run's checks, plots over time, one row per run. Pure. */
-export function renderTrendHtml(trend: Trend, skipped: { file: string; reason: string }[] = []): string {
-  const o = trend.options;
+/** The heading of one history: config name and policy. */
+export const groupTitle = (g: Pick<TrendGroup, 'name' | 'policy'>) => `${g.name} · ${g.policy ? `policy ${g.policy}` : 'no policy'}`;
+
+/**
+ * trend.html: per history (config name and policy), its regression banner, the latest run's
+ * checks, plots over time and one row per run; then what was left out and why. Pure.
+ */
+export function renderTrendHtml(grouped: Grouped, o: TrendOptions, skipped: { file: string; reason: string }[] = []): string {
+  const runs = grouped.groups.reduce((a, g) => a + g.rows.length, 0);
+  const regressed = grouped.groups.some((g) => g.regressions.length > 0);
   const body = [
-    `<h1>Nightly parity trend</h1><p class="meta">${trend.rows.length} runs · latest compared with the median of up to ${o.window} previous complete runs · tolerance ${num(o.tolerance * 100)}% for times, ${num(o.rateTolerancePp)} pp for rates</p>`,
-    banner(trend),
+    `<h1>Nightly parity trend</h1><p class="meta">${runs} runs in ${grouped.groups.length} histor${grouped.groups.length === 1 ? 'y' : 'ies'} (one per config name and policy) · latest compared with the median of up to ${o.window} previous complete runs · tolerance ${num(o.tolerance * 100)}% for times, ${num(o.rateTolerancePp)} pp for rates</p>`,
     ...skipped.map((s) => `<div class="callout"><b>Skipped</b> <code>${esc(s.file)}</code>: ${esc(s.reason)}</div>`),
-    checks(trend),
-    plots(trend),
-    rows(trend.rows),
+    grouped.groups.length === 0 ? '<div class="callout"><b>No runs to trend</b>: no run with stream metrics matched.</div>' : '',
+    ...grouped.groups.map((g, gi) => `<section class="trend-group" data-group="${esc(groupTitle(g))}"><h2>${esc(groupTitle(g))}</h2>${banner(g)}${checks(g)}${plots(g, gi)}${rows(g.rows)}</section>`),
+    grouped.excluded.length ? `<h2>Left out</h2><ul class="excluded">${grouped.excluded.map((e) => `<li><code>${esc(e.runId)}</code>: ${esc(e.reason)}</li>`).join('')}</ul>` : '',
   ];
-  return htmlPage(`parity trend · ${trend.regressions.length ? 'REGRESSION' : 'ok'}`, body.join('\n'));
+  return htmlPage(`parity trend · ${regressed ? 'REGRESSION' : 'ok'}`, body.filter(Boolean).join('\n'));
 }
 
 const change = (c: TrendCheck) => (c.unit === 'ms' ? `${c.latest >= c.median ? '+' : ''}${num(((c.latest - c.median) / c.median) * 100)}%` : `${c.latest >= c.median ? '+' : ''}${num((c.latest - c.median) * 100)} pp`);
@@ -44,12 +51,12 @@ function checks(t: Trend): string {
       `<td class="n">${fmt(c.unit, c.latest)}</td><td class="n">${fmt(c.unit, c.median)} <span class="note">of ${c.history}</span></td><td class="n">${change(c)}</td>` +
       `<td class="n">${allowed(c)}<div class="note">${esc(c.why)}</div></td><td><span class="pill ${c.regressed ? 'fail' : 'pass'}">${c.regressed ? 'regressed' : 'ok'}</span></td></tr>`,
   );
-  return `<h2>Latest run vs history</h2><table class="checks"><thead><tr><th>Scenario</th><th>Target</th><th>Metric</th><th class="n">Latest</th><th class="n">Median</th><th class="n">Change</th><th class="n">Allowed worse by</th><th>Result</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<h3>Latest run vs history</h3><table class="checks"><thead><tr><th>Scenario</th><th>Target</th><th>Metric</th><th class="n">Latest</th><th class="n">Median</th><th class="n">Change</th><th class="n">Allowed worse by</th><th>Result</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function plots(t: Trend): string {
+function plots(t: Trend, group: number): string {
   const scenarios = [...new Set(t.rows.flatMap((r) => r.targets.map((x) => x.scenario)))];
-  const labels = t.rows.map((r) => r.date.slice(5, 10));
+  const labels = runLabels(t.rows);
   const latestIdx = t.rows.findIndex((r) => r.runId === t.latest);
   const out: string[] = [];
   for (const sc of scenarios) {
@@ -64,16 +71,16 @@ function plots(t: Trend): string {
       }));
       const history = latestIdx > 0 ? [{ from: Math.max(0, latestIdx - t.options.window) - 0.5, to: latestIdx - 0.5, label: 'history' }] : [];
       return lineChart({
-        id: `trend-${m.key}-${sc.replace(/[^A-Za-z0-9_-]+/g, '-')}`,
+        id: `trend-${group}-${m.key}-${sc.replace(/[^A-Za-z0-9_-]+/g, '-')}`,
         title: m.label,
         series,
         markers: true,
         bands: t.note ? [] : history,
-        x: { label: 'run (date)', min: -0.5, max: Math.max(t.rows.length - 0.5, 0.5), format: (v) => (Number.isInteger(v) ? (labels[v] ?? '') : '') },
+        x: { label: 'run (UTC date and time, or run id)', min: -0.5, max: Math.max(t.rows.length - 0.5, 0.5), format: (v) => (Number.isInteger(v) ? (labels[v] ?? '') : '') },
         y: { label: m.unit === 'ms' ? 'ms' : 'rate', min: 0, format: (v) => (m.unit === 'ms' ? num(v) : pct(v)) },
       });
     });
-    out.push(`<h2>Over time · <code>${esc(sc)}</code></h2><div class="grid2">${charts.join('')}</div>`);
+    out.push(`<h3>Over time · <code>${esc(sc)}</code></h3><div class="grid2">${charts.join('')}</div>`);
   }
   return out.join('');
 }
@@ -86,5 +93,5 @@ function rows(rs: TrendRow[]): string {
       .join('');
     return `<tr data-run="${esc(r.runId)}"><td class="n">${esc(r.date.slice(0, 16).replace('T', ' '))}</td><td><code>${esc(r.runId)}</code>${r.complete ? '' : '<div class="note">incomplete</div>'}</td><td>${esc(r.policy ?? '–')}</td><td><span class="pill ${r.verdict}">${r.verdict}</span></td><td>${targets}</td></tr>`;
   });
-  return `<h2>Runs</h2><table class="runs"><thead><tr><th class="n">Date (UTC)</th><th>Run</th><th>Policy</th><th>Verdict</th><th>Key metrics per target</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+  return `<h3>Runs</h3><table class="runs"><thead><tr><th class="n">Date (UTC)</th><th>Run</th><th>Policy</th><th>Verdict</th><th>Key metrics per target</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
 }

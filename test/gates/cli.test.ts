@@ -68,7 +68,7 @@ describe('parity run --policy and parity gate', () => {
     expect(readFileSync(promoted, 'utf8')).toBe('pass');
   });
 
-  it('parity gate re-evaluates a stored run offline: verdict and hooks rewritten into run.json, webhook 500 retried and reported, exit 1', async () => {
+  it('parity gate re-evaluates a stored run offline: verdict and hooks rewritten into run.json, webhook 500 retried and reported, exit 4 (verdict fail, hook failed)', async () => {
     const c = captureIO();
     await main(['run', config(20), '--out', ws.out, '--quiet'], c.io);
     const runJson = runJsonOf(c.out);
@@ -84,7 +84,7 @@ describe('parity run --policy and parity gate', () => {
     try {
       const p = policy('strict', `minSamples: 10\ngates:\n  - { name: much-faster, metric: completion.p50, threshold: "<= 0.5x baseline" }\nhooks:\n  onFail:\n    webhook: ${url}\n    retries: 1\n    backoff: 10ms\n`);
       const g = captureIO();
-      expect(await main(['gate', runJson, '--policy', p], g.io), g.err).toBe(1);
+      expect(await main(['gate', runJson, '--policy', p], g.io), g.err).toBe(4);
       expect(g.out).toMatch(/verdict: FAIL \(policy strict\)/);
       expect(g.out).toMatch(/FAIL +much-faster: candidate\/baseline/);
       expect(g.err).toMatch(/1 hook failed/);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../../harness/errors.ts';
-import { listPresets, loadPolicy, resolvePolicyRef } from '../../harness/gates/load.ts';
+import { isWarnOnly, listPresets, loadPolicy, resolvePolicyRef } from '../../harness/gates/load.ts';
 import { METRICS } from '../../harness/gates/metrics.ts';
 import { parseThreshold, thresholdFor, ThresholdError } from '../../harness/gates/threshold.ts';
 import { tempDir } from '../helpers/gates.ts';
@@ -112,12 +112,14 @@ describe('policy files', () => {
     expect(err2.issues[1]!.message).toContain('cannot read threshold "p95 <= 1.2 times the baseline"');
   });
 
-  it('unknown keys, a shell string without shell: true, and no fail gate are config errors', async () => {
+  it('unknown keys, a shell string without shell: true, and no gate at all are config errors; a warn-only policy loads', async () => {
     const err = await configError(write('gates:\n  - { metric: error_rate, threshold: "<= 1%", thresold: 2 }\nhooks:\n  onFail:\n    - exec: "./rollback.sh --now"\n'));
     expect(err.issues.map((i) => i.path).sort()).toEqual(['gates[0]', 'hooks.onFail[0].exec']);
     expect(err.issues.find((i) => i.path === 'hooks.onFail[0].exec')!.message).toMatch(/shell: true/);
-    const warnOnly = await configError(write('gates:\n  - { metric: error_rate, threshold: "<= 1%", severity: warn }\n'));
-    expect(warnOnly.issues[0]).toMatchObject({ path: 'gates', message: expect.stringContaining('at least one gate with severity "fail"') });
+    const none = await configError(write('gates: []\n'));
+    expect(none.issues[0]).toMatchObject({ path: 'gates', message: expect.stringContaining('at least one gate') });
+    const warnOnly = await loadPolicy(write('gates:\n  - { metric: error_rate, threshold: "<= 1%", severity: warn }\n'), {});
+    expect(isWarnOnly(warnOnly)).toBe(true);
   });
 
   it('a hook env var that is not set is a config error at its path', async () => {

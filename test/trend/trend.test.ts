@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { RunResult } from '../../harness/run/result.ts';
 import { buildTrend, TREND_DEFAULTS } from '../../harness/trend/trend.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { runCli } from '../helpers/cli.ts';
+import { reportsDir } from '../helpers/reports-dir.ts';
 import { syntheticRun, type SyntheticTarget } from '../helpers/run-fixture.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,14 +32,6 @@ function nights(count: number, regressLast: boolean): RunResult[] {
   );
 }
 
-function reportsDir(runs: RunResult[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'parity-trend-'));
-  for (const r of runs) {
-    mkdirSync(path.join(dir, r.runId));
-    writeFileSync(path.join(dir, r.runId, 'run.json'), JSON.stringify(r));
-  }
-  return dir;
-}
 
 describe('nightly trend', () => {
   it('flags the injected regression: the candidate’s first content, and nothing of the baseline', () => {
@@ -93,9 +85,10 @@ describe('nightly trend', () => {
     expect(r.stderr).toMatch(/skipped .*broken\/run\.json: PARITY_RUN_FILE_INVALID/);
     const json = JSON.parse(readFileSync(path.join(dir, 'trend.json'), 'utf8'));
     expect(json.options).toEqual({ window: 5, tolerance: 0.15, rateTolerancePp: 2 });
-    expect(json.rows).toHaveLength(6);
-    expect(json.rows[0]).toMatchObject({ date: '2026-11-01T02:00:00.000Z', verdict: 'none', policy: null });
-    expect(json.rows[0].targets.map((t: { target: string }) => t.target)).toEqual(['python', 'node']);
+    expect(json.groups).toHaveLength(1);
+    expect(json.groups[0].rows).toHaveLength(6);
+    expect(json.groups[0].rows[0]).toMatchObject({ date: '2026-11-01T02:00:00.000Z', verdict: 'none', policy: null });
+    expect(json.groups[0].rows[0].targets.map((t: { target: string }) => t.target)).toEqual(['python', 'node']);
     expect(json.skipped).toHaveLength(1);
 
     const browser = await launchChromium();

@@ -1,0 +1,61 @@
+import type { ConfigIssue } from '../errors.ts';
+import { substituteEnv } from './env.ts';
+import type { RouteConfig, TargetConfig } from './schema.ts';
+
+const METHODS = 'GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS';
+const LITERAL = new RegExp(`^(${METHODS}) (/\\S*)$`);
+
+/** A scenario route written as "METHOD /path" rather than a logical name: used as is on both targets. */
+export function literalRoute(route: string): RouteConfig | undefined {
+  const m = LITERAL.exec(route);
+  return m ? { method: m[1] as RouteConfig['method'], path: m[2]! } : undefined;
+}
+
+type Sink = { issues: ConfigIssue[]; secrets: string[]; env: NodeJS.ProcessEnv };
+
+/** `${VAR}` in one string, with the rules headers follow: missing → issue at `at`; substituted values of 4+ chars are secrets (scrubbed from outputs). */
+function sub(template: string, at: string, s: Sink): string {
+  if (!template.includes('${')) return template;
+  const r = substituteEnv(template, s.env);
+  for (const name of r.missing) s.issues.push({ path: at, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
+  // Values that came from the environment are secrets (as in headers); a fallback written in the config is not.
+  if (r.usedEnv && r.value.length >= 4 && substituteEnv(template, {}).value !== r.value) s.secrets.push(r.value);
+  return r.value;
+}
+
+/** A target's route paths and health paths with `${VAR}` substituted; each must still be a path. */
+export function envInPaths(t: TargetConfig, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): { routes: Record<string, RouteConfig>; health: TargetConfig['health'] } {
+  const sink = { issues, secrets, env };
+  const routes: Record<string, RouteConfig> = {};
+  for (const [name, r] of Object.entries(t.routes)) {
+    const p = sub(r.path, `${at}.routes.${name}`, sink);
+    if (!p.startsWith('/')) issues.push({ path: `${at}.routes.${name}`, message: `path "${r.path}" gives "${p}", which does not start with "/"; set the variable to a path like /chat/stream` });
+    routes[name] = { method: r.method, path: p };
+  }
+  const health = t.health.map((h, i) => {
+    const p = sub(h.path, `${at}.health[${i}]`, sink);
+    if (!p.startsWith('/')) issues.push({ path: `${at}.health[${i}]`, message: `health path "${h.path}" gives "${p}", which does not start with "/"; set the variable to a path like /health` });
+    return { ...h, path: p };
+  });
+  return { routes, health };
+}
+
+/** Every string of a scenario body with `${VAR}` substituted (`{{...}}` placeholders are left for each request). */
+export function scenarioBody(body: unknown, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): unknown {
+  const sink = { issues, secrets, env };
+  const walk = (v: unknown, where: string): unknown => {
+    if (typeof v === 'string') return sub(v, where, sink);
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${where}[${i}]`));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${where}.${k}`)]));
+    return v;
+  };
+  return walk(body, at);
+}
+
+/** Whether any string in a body template uses {{prompt}}. */
+export function usesPrompt(body: unknown): boolean {
+  if (typeof body === 'string') return /\{\{\s*prompt\s*\}\}/.test(body);
+  if (Array.isArray(body)) return body.some(usesPrompt);
+  if (body && typeof body === 'object') return Object.values(body).some(usesPrompt);
+  return false;
+}
