@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { Scrubber } from '../secrets/scrubber.ts';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ContractPlan, TargetRole } from '../contracts/compile.ts';
@@ -47,7 +48,7 @@ export const snapshotCommand: Command = {
       const out = path.join(dir, 'contracts.json');
       // Created only now: a compare that stops before sending anything (no snapshots) leaves no empty run folder.
       await mkdir(dir, { recursive: true });
-      await writeFile(out, JSON.stringify({ runId, mode: 'snapshot-compare', target: target.config.name, snapshots: plan.contracts.snapshots, contracts: steps }, null, 2) + '\n');
+      await writeFile(out, JSON.stringify(new Scrubber(loaded.secrets).scrubDeep({ runId, mode: 'snapshot-compare', target: target.config.name, snapshots: plan.contracts.snapshots, contracts: steps }), null, 2) + '\n');
       io.stdout.write(`\n${renderContracts(steps, { color: Boolean(io.stdout.isTTY), baseline: 'snapshot', candidate: target.config.name })}\n\n`);
       io.stdout.write(`contracts.json: ${path.relative(process.cwd(), out) || out}\n`);
       if (update) io.stdout.write(`snapshots rewritten under ${plan.contracts.snapshots}\n`);

@@ -6,6 +6,8 @@ import { ConfigError, ParityError, type ConfigIssue } from '../errors.ts';
 import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
+import { resolveBaseUrl } from './base-url.ts';
+import { REDACTED, SENSITIVE_HEADER, redactUserinfo } from '../secrets/scrubber.ts';
 import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
 import { compileContracts, type ContractPlan } from '../contracts/compile.ts';
@@ -71,17 +73,18 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
 
   const targets = config.targets.map((t, i): ResolvedTarget => {
     const at = `targets[${i}]`;
-    const base = substituteEnv(t.baseUrl, env);
-    for (const name of base.missing) issues.push({ path: `${at}.baseUrl`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-    if (!base.missing.length && !URL.canParse(base.value)) issues.push({ path: `${at}.baseUrl`, message: `"${base.value}" is not a URL; expected e.g. "http://127.0.0.1:8000"` });
+    const base = resolveBaseUrl(t.baseUrl, `${at}.baseUrl`, env, Object.keys(t.headers), issues);
+    secrets.push(...base.secrets);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(t.headers)) {
       const s = substituteEnv(v, env);
       for (const name of s.missing) issues.push({ path: `${at}.headers.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-      if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
+      if (s.usedEnv) secrets.push(s.value, ...s.values);
+      else if (SENSITIVE_HEADER.test(k)) secrets.push(s.value);
       headers[k.toLowerCase()] = s.value;
     }
-    return { ...t, baseUrl: base.value.replace(/\/+$/, ''), headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
+    if (base.authorization) headers.authorization = base.authorization;
+    return { ...t, baseUrl: base.url, headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
   });
 
   const scenarios: ResolvedScenario[] = [];
@@ -89,6 +92,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     const promptsFile = path.resolve(baseDir, s.prompts);
     const set = await readPromptSet(promptsFile, `scenarios[${i}].prompts`);
     if (!set.ok) issues.push(...set.issues);
+    for (const [k, v] of Object.entries(s.headers)) if (SENSITIVE_HEADER.test(k)) secrets.push(v);
     const { prompts: _file, ...rest } = s;
     scenarios.push({ ...rest, promptsFile, prompts: set.ok ? set.prompts : [] });
   }
@@ -122,8 +126,6 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   return resolveConfig(await readConfigFile(file), file, env);
 }
 
-const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|password|session/i;
-
 /** The config as written (templates, not values), with literal values of sensitive headers redacted. */
 export function redactedConfig(loaded: LoadedConfig): unknown {
   const c = loaded.config;
@@ -131,8 +133,10 @@ export function redactedConfig(loaded: LoadedConfig): unknown {
     ...c,
     targets: c.targets.map((t) => ({
       ...t,
-      headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, v.includes('${') ? v : SENSITIVE_HEADER.test(k) ? '[redacted]' : v])),
+      baseUrl: redactUserinfo(t.baseUrl),
+      headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, v.includes('${') ? v : SENSITIVE_HEADER.test(k) ? REDACTED : v])),
     })),
+    scenarios: c.scenarios.map((s) => ({ ...s, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? REDACTED : v])) })),
     ...(c.contracts ? { contracts: JSON.parse(JSON.stringify(c.contracts, (_k, v: unknown) => (v && typeof v === 'object' && '~standard' in v ? '[schema object]' : v))) as unknown } : {}),
   };
 }

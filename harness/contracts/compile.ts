@@ -85,7 +85,7 @@ export function compileContracts(
   const env$ = (value: string, where: string): string => {
     const s = substituteEnv(value, env);
     for (const name of s.missing) issues.push({ path: where, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-    if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
+    if (s.usedEnv) secrets.push(s.value, ...s.values);
     return s.value;
   };
   const envDeep = (v: unknown, where: string): unknown => {

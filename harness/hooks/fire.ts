@@ -1,4 +1,5 @@
 import type { HookResult } from '../run/result.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 import { runExec } from './exec.ts';
 import { hookEnv, hookPayload, type HookContext } from './payload.ts';
 import type { HookEvent, ResolvedHook, ResolvedHooks } from './resolve.ts';
@@ -26,19 +27,21 @@ export async function fireHooks(hooks: ResolvedHooks, ctx: Omit<HookContext, 'ev
     return [];
   }
   const full: HookContext = { ...ctx, event };
-  const payload = JSON.stringify(hookPayload(full));
-  const env = hookEnv(full);
+  const scrubber = new Scrubber(opts.secrets);
+  // What parity tells a hook (payload, PARITY_* variables) never carries a secret; the hook's own env and headers are its to send.
+  const payload = JSON.stringify(scrubber.scrubDeep(hookPayload(full)));
+  const env = scrubber.scrubDeep(hookEnv(full));
   const results: HookResult[] = [];
   for (const hook of hooks[event]) {
-    const r = opts.dryRun ? dryRunResult(event, hook) : await fire(event, hook, env, payload, opts.secrets);
-    log(describe(event, hook, r));
+    const r = opts.dryRun ? dryRunResult(event, hook) : await fire(event, hook, env, payload, scrubber);
+    log(scrubber.scrub(describe(event, hook, r)));
     results.push(r);
   }
   return results;
 }
 
-async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, secrets: readonly string[]): Promise<HookResult> {
-  const scrub = (s: string) => secrets.reduce((acc, x) => acc.split(x).join('[redacted]'), s);
+async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, scrubber: Scrubber): Promise<HookResult> {
+  const scrub = (s: string) => scrubber.scrub(s);
   if (hook.kind === 'exec') {
     const o = await runExec(hook, env, payload);
     const r: HookResult = {

@@ -44,7 +44,7 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
   const sub = (template: string, at: string): string => {
     const s = substituteEnv(template, env);
     for (const name of s.missing) issues.push({ path: at, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-    if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
+    if (s.usedEnv) secrets.push(s.value, ...s.values);
     return s.value;
   };
   for (const event of Object.keys(KEYS) as HookEvent[]) {

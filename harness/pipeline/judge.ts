@@ -8,6 +8,7 @@ import { appendAudit, auditFileFor } from '../hooks/audit.ts';
 import { fireHooks } from '../hooks/fire.ts';
 import type { CliIO } from '../io.ts';
 import { renderVerdict } from '../reporters/verdict.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 import type { HookResult, RunResult, Verdict } from '../run/result.ts';
 
 /** Loads the policy for `parity run` and checks its scopes against the config: all before any traffic. */
@@ -31,21 +32,25 @@ export function runScopes(run: RunResult, file: string): RunScopes {
  * (0 pass, 1 fail, 2 inconclusive).
  */
 export async function applyPolicy(
-  input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean },
+  input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean; secrets?: readonly string[] },
   io: CliIO,
 ): Promise<number> {
-  const { run, policy, runJson } = input;
-  const verdict = evaluatePolicy(policy, run, input.pairs);
+  const { policy, runJson } = input;
+  const secrets = [...policy.secrets, ...(input.secrets ?? [])];
+  const scrubber = new Scrubber(secrets);
+  // The run as stored is already scrubbed; scrubbed again here so no caller can hand hooks a raw one.
+  const run = scrubber.scrubDeep(input.run);
+  const verdict = scrubber.scrubDeep(evaluatePolicy(policy, run, input.pairs));
   io.stdout.write(`\n${renderVerdict(verdict, { color: Boolean(io.stdout.isTTY) })}\n`);
   // Hooks may read run.json: the verdict is in it before they fire.
   await recordInRunJson(runJson, verdict, undefined);
   const hooks = await fireHooks(policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
     dryRun: input.dryRun,
-    secrets: policy.secrets,
+    secrets,
     log: (line) => io.stdout.write(`hook ${line}\n`),
   });
   await recordInRunJson(runJson, verdict, hooks);
-  await appendAudit(auditFileFor(runJson), { runId: run.runId, runJson, policy: policy.name, verdict, hooks, dryRun: input.dryRun });
+  await appendAudit(auditFileFor(runJson), scrubber.scrubDeep({ runId: run.runId, runJson, policy: policy.name, verdict, hooks, dryRun: input.dryRun }));
   const broken = hooks.filter((h) => !h.ok);
   if (broken.length) io.stderr.write(`parity: ${broken.length} hook${broken.length === 1 ? '' : 's'} failed: ${broken.map((h) => `${h.target} (${h.error ?? 'failed'})`).join('; ')}\n`);
   return ExitCode[verdict.status];

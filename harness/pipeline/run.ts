@@ -9,6 +9,8 @@ import { renderSummary } from '../reporters/terminal.ts';
 import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
 import { applyPolicy, preparePolicy } from './judge.ts';
 import { renderStoredRun } from './render.ts';
+import { scrubbingIO } from '../secrets/io.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -31,9 +33,11 @@ export interface RunCommandOptions {
  * (preflight failed, a crash) still gets its verdict (never a pass), its hooks and its reports, then
  * exits 3 with the error.
  */
-export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
-  const loaded = await loadConfig(file, opts.env ?? io.env);
-  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
+export async function executeRun(file: string, opts: RunCommandOptions, rawIO: CliIO): Promise<number> {
+  const loaded = await loadConfig(file, opts.env ?? rawIO.env);
+  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? rawIO.env) : undefined;
+  // Everything printed from here on goes through the scrubber: config secrets and the policy's hook secrets.
+  const io = scrubbingIO(rawIO, new Scrubber([...loaded.secrets, ...(policy?.secrets ?? [])]));
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
@@ -47,7 +51,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   const conclude = async (out: RunOutput): Promise<number | undefined> => {
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
     // The verdict and hook results go into run.json first; the reports render the final run.json.
-    const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
+    const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun), secrets: loaded.secrets }, io) : undefined;
     // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
     const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
     io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);

@@ -16,6 +16,7 @@ import { SummaryAccumulator } from '../metrics/summary.ts';
 import { TimelineAccumulator } from '../metrics/timeline.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
@@ -136,7 +137,13 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };
-  const write = async (result: RunResult) => writeFile(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n');
+  const scrubber = new Scrubber(loaded.secrets);
+  /** run.json gets the scrubbed result, and so does every caller (terminal, verdict, hooks): one copy, no secrets. */
+  const write = async (raw: RunResult): Promise<RunResult> => {
+    const result = scrubber.scrubDeep(raw);
+    await writeFile(runJson, JSON.stringify(result, null, 2) + '\n');
+    return result;
+  };
   const output = (result: RunResult): RunOutput => {
     let pairs: PairedSample[] | undefined;
     const file = path.join(dir, samplesFile);
@@ -172,8 +179,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const load = cfg.load;
     if (!load || loaded.scenarios.length === 0) {
       incompleteReason = signal.aborted ? 'interrupted' : undefined;
-      const result = build(new Date().toISOString());
-      await write(result);
+      const result = await write(build(new Date().toISOString()));
       return output(result);
     }
     const stats = createLiveStats(loaded.baseline.name, loaded.candidate.name, { iterations: plan.iterations, duration: plan.durationMs });
@@ -203,18 +209,10 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     incompleteReason = signal.aborted ? 'interrupted' : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;
-    const result = build(new Date().toISOString());
-    await write(result);
+    const result = await write(build(new Date().toISOString()));
     if (typeof err === 'object' && err !== null) brokenRuns.set(err, output(result));
     throw err;
   }
-  const result = build(new Date().toISOString());
-  await write(result);
+  const result = await write(build(new Date().toISOString()));
   return output(result);
-}
-
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out;
 }
