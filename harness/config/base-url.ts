@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../errors.ts';
 import { userinfoSecrets } from '../secrets/scrubber.ts';
 import { substituteEnv } from './env.ts';
+import { checkBaseUrl, truncateForMessage } from './sendable.ts';
 
 export interface ResolvedBaseUrl {
   /** The URL requests go to, without userinfo and without a trailing slash. */
@@ -20,11 +21,19 @@ export function resolveBaseUrl(template: string, at: string, env: NodeJS.Process
   const base = substituteEnv(template, env);
   for (const name of base.missing) issues.push({ path: at, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
   if (base.missing.length) return { url: base.value, secrets: [] };
+  const shown = base.usedEnv ? template : base.value;
+  // The URL parser silently drops tabs and line breaks: a URL carrying them is not what was written.
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  if (/[\x00-\x20\x7f]/.test(base.value)) {
+    issues.push({ path: at, message: `the URL contains a space, line break or control character${base.usedEnv ? ' (after ${ENV} substitution: check the variable)' : ''}; percent-encode it or remove it` });
+    return { url: base.value, secrets: [] };
+  }
   if (!URL.canParse(base.value)) {
-    issues.push({ path: at, message: `"${base.usedEnv ? template : base.value}" is not a URL; expected e.g. "http://127.0.0.1:8000"` });
+    issues.push({ path: at, message: `"${truncateForMessage(shown)}" is not a URL; expected e.g. "http://127.0.0.1:8000"` });
     return { url: base.value, secrets: [] };
   }
   const url = new URL(base.value);
+  checkBaseUrl(url, shown, at, issues);
   const secrets = userinfoSecrets(url);
   // Environment values that land in the query string (`?key=${KEY}`) are credentials too.
   for (const v of base.values) if (url.search.includes(v) || url.search.includes(encodeURIComponent(v))) secrets.push(v);

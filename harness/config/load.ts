@@ -7,6 +7,8 @@ import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, typ
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
 import { resolveBaseUrl } from './base-url.ts';
+import { checkLimits } from './limits.ts';
+import { checkHeaderName, checkHeaderValue, checkHeaders, checkPath, truncateForMessage } from './sendable.ts';
 import { REDACTED, SENSITIVE_HEADER, redactUserinfo } from '../secrets/scrubber.ts';
 import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
@@ -30,20 +32,24 @@ export interface LoadedConfig {
   secrets: string[];
 }
 
+/** How long a TS/JS config module may take to load (its top-level awaits included); `PARITY_CONFIG_LOAD_TIMEOUT` (ms) overrides. */
+export const CONFIG_LOAD_TIMEOUT_MS = 15_000;
+
 /** Reads a config file (.ts/.mts/.js/.mjs via default export, .json, .yaml/.yml). */
-export async function readConfigFile(file: string): Promise<unknown> {
+export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const ext = path.extname(file).toLowerCase();
   if (['.ts', '.mts', '.cts', '.js', '.mjs'].includes(ext)) {
+    const timeoutMs = Number(env.PARITY_CONFIG_LOAD_TIMEOUT) > 0 ? Number(env.PARITY_CONFIG_LOAD_TIMEOUT) : CONFIG_LOAD_TIMEOUT_MS;
     try {
       const url = pathToFileURL(path.resolve(file)).href;
-      const mod = (ext === '.js' || ext === '.mjs'
-        ? await import(url)
-        : await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as { default?: unknown };
+      const loading = ext === '.js' || ext === '.mjs' ? import(url) : import('tsx/esm/api').then((api) => api.tsImport(url, import.meta.url));
+      const mod = (await withTimeout(loading, timeoutMs, file)) as { default?: unknown };
       // A .ts file outside an ESM package is compiled as CommonJS: its default export arrives wrapped once more.
       const value = mod.default as { default?: unknown; __esModule?: boolean } | undefined;
       return value && typeof value === 'object' && value.__esModule && 'default' in value ? value.default : value;
     } catch (err) {
-      throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${(err as Error).message}`, { cause: err });
+      if (err instanceof ParityError) throw err;
+      throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${truncateForMessage(String((err as Error)?.message ?? err), 500)}`, { cause: err });
     }
   }
   if (!['.json', '.yaml', '.yml'].includes(ext)) {
@@ -68,6 +74,8 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
   if (!parsed.success) throw new ConfigError(file, fromZodIssues(parsed.error.issues));
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
+  checkLimits(config, issues);
+  checkHeaderName(config.requestIdHeader, 'requestIdHeader', issues);
   const secrets: string[] = [];
   const baseDir = path.dirname(path.resolve(file));
 
@@ -81,8 +89,12 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       for (const name of s.missing) issues.push({ path: `${at}.headers.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
       if (s.usedEnv) secrets.push(s.value, ...s.values);
       else if (SENSITIVE_HEADER.test(k)) secrets.push(s.value);
+      checkHeaderName(k, `${at}.headers.${k}`, issues);
+      if (!s.missing.length) checkHeaderValue(s.value, `${at}.headers.${k}`, issues, s.usedEnv);
       headers[k.toLowerCase()] = s.value;
     }
+    for (const [name, r] of Object.entries(t.routes)) checkPath(r.path, `${at}.routes.${name}`, issues);
+    t.health.forEach((h, hi) => checkPath(h.path, `${at}.health[${hi}]`, issues));
     if (base.authorization) headers.authorization = base.authorization;
     return { ...t, baseUrl: base.url, headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
   });
@@ -93,6 +105,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     const set = await readPromptSet(promptsFile, `scenarios[${i}].prompts`);
     if (!set.ok) issues.push(...set.issues);
     for (const [k, v] of Object.entries(s.headers)) if (SENSITIVE_HEADER.test(k)) secrets.push(v);
+    checkHeaders(s.headers, `scenarios[${i}].headers`, issues);
     const { prompts: _file, ...rest } = s;
     scenarios.push({ ...rest, promptsFile, prompts: set.ok ? set.prompts : [] });
   }
@@ -123,7 +136,19 @@ function withoutPreset<T extends { preset?: unknown }>(s: T): Omit<T, 'preset'> 
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
-  return resolveConfig(await readConfigFile(file), file, env);
+  return resolveConfig(await readConfigFile(file, env), file, env);
+}
+
+/** A module that never finishes loading (a top-level await on nothing) is an error, not a hang. */
+function withTimeout<T>(p: Promise<T>, ms: number, file: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: the config module did not finish loading within ${ms} ms (a top-level await that never settles?); make its default export a plain object, or raise PARITY_CONFIG_LOAD_TIMEOUT (ms)`)),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** The config as written (templates, not values), with literal values of sensitive headers redacted. */

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ConfigIssue } from '../errors.ts';
 import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
+import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import { formatPath } from '../config/issues.ts';
 import type { ContractFlowConfig, ContractsConfig, ContractStepConfig, StandardSchemaLike, TimeoutsConfig } from '../config/schema.ts';
 import { compileJsonPath, type JsonPath } from '../json/path.ts';
@@ -171,6 +172,8 @@ function compileSteps(
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(s.headers)) {
       headers[k.toLowerCase()] = env$(v, here('headers', k));
+      checkHeaderName(k, here('headers', k), issues);
+      checkHeaderValue(headers[k.toLowerCase()]!, here('headers', k), issues, v.includes('${'));
       checkVars(placeholders(v), here('headers', k));
     }
     const body = s.body === undefined ? undefined : envDeep(s.body, here('body'));
