@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'PARITY_RUN_FILE_INVALID'
   | 'PARITY_RUN_SCHEMA_UNSUPPORTED'
   | 'PARITY_HARNESS_ERROR'
-  | 'PARITY_USAGE';
+  | 'PARITY_USAGE'
+  | 'PARITY_OUTPUT_FAILED';
 
 export class ParityError extends Error {
   readonly code: ErrorCode;
@@ -57,8 +58,12 @@ export class UsageError extends ParityError {
   }
 }
 
+/** No single message or path echoes a huge input whole (a 50 MB value in a config). */
+const MAX_ISSUE_CHARS = 1000;
+const cap = (s: string) => (s.length > MAX_ISSUE_CHARS ? `${s.slice(0, MAX_ISSUE_CHARS)}… (${s.length} characters in all)` : s);
+
 export function formatIssues(file: string, issues: ConfigIssue[]): string {
-  const lines = issues.map((i) => `  ✖ ${i.message}\n    → at ${i.path || '(root)'}`);
+  const lines = issues.map((i) => `  ✖ ${cap(i.message)}\n    → at ${cap(i.path || '(root)')}`);
   const noun = issues.length === 1 ? 'problem' : 'problems';
   return `${file}: ${issues.length} ${noun}; nothing was sent.\n${lines.join('\n')}`;
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.ts';
 import { checkScopes, loadPolicy } from '../gates/load.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { applyPolicy, runScopes } from '../pipeline/judge.ts';
-import { renderStoredRun } from '../pipeline/render.ts';
+import { renderAfterVerdict } from '../pipeline/render.ts';
 import { readRunWithPairs } from '../run/read.ts';
 import type { Command } from './command.ts';
 
@@ -20,8 +20,8 @@ export const gateCommand: Command = {
     checkScopes(policy, runScopes(run, file));
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);
     // The reports beside run.json follow the new verdict.
-    const reports = await renderStoredRun(path.resolve(file));
-    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+    const reports = await renderAfterVerdict(path.resolve(file), {}, io);
+    if (reports) io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
     return code;
   },
 };

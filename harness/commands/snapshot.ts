@@ -6,7 +6,7 @@ import type { ContractPlan, TargetRole } from '../contracts/compile.ts';
 import { compareSnapshots, recordSnapshots } from '../contracts/snapshots.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
 import { renderContracts } from '../reporters/contracts.ts';
-import { newRunId } from '../run/engine.ts';
+import { checkRunId, newRunId } from '../run/engine.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import type { CliIO, Command } from './command.ts';
@@ -40,6 +40,7 @@ export const snapshotCommand: Command = {
     try {
       await preflight(loaded, target);
       const runId = (values['run-id'] as string | undefined) ?? newRunId();
+      checkRunId(runId);
       const ctx = { target, role: role as TargetRole, runId, requestIdHeader: loaded.config.requestIdHeader, signal: ac.signal };
       if (action === 'record') return await record(plan, ctx, io);
       const dir = path.resolve((values.out as string | undefined) ?? loaded.config.outDir, runId);

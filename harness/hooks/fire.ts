@@ -67,7 +67,7 @@ async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, st
     on: event,
     kind: 'webhook',
     target: hook.display,
-    ok: o.httpStatus !== null && o.httpStatus >= 200 && o.httpStatus < 300,
+    ok: o.delivered,
     dryRun: false,
     exitCode: null,
     httpStatus: o.httpStatus,

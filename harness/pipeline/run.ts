@@ -8,7 +8,7 @@ import { startProgress } from '../reporters/progress.ts';
 import { renderSummary } from '../reporters/terminal.ts';
 import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
 import { applyPolicy, preparePolicy } from './judge.ts';
-import { renderStoredRun } from './render.ts';
+import { renderAfterVerdict, renderStoredRun } from './render.ts';
 import { scrubbingIO } from '../secrets/io.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
 
@@ -53,8 +53,9 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
     // The verdict and hook results go into run.json first; the reports render the final run.json.
     const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun), secrets: loaded.secrets }, io) : undefined;
     // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
-    const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
-    io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
+    // Once a verdict exists, a report that cannot be written is reported and the verdict's code stands.
+    const reports = code === undefined ? await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo }) : await renderAfterVerdict(out.runJson, { summaryTo: opts.summaryTo }, io);
+    if (reports) io.stdout.write(`reports: ${reports.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
     return code;
   };
   try {

@@ -8,7 +8,8 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { runContractPhase } from '../contracts/phase.ts';
-import { PreflightError } from '../errors.ts';
+import { PreflightError, UsageError } from '../errors.ts';
+import { outputFailed } from './output-error.ts';
 import { harnessHealth } from '../load/health.ts';
 import { planned } from '../load/model.ts';
 import type { PairedSample } from '../metrics/sample.ts';
@@ -63,6 +64,15 @@ export function brokenRunOf(err: unknown): RunOutput | undefined {
   return typeof err === 'object' && err !== null ? brokenRuns.get(err) : undefined;
 }
 
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A run id names one folder beside the audit log: no separators (`a/b` would nest the run and move its audit log), no `..`. */
+export function checkRunId(runId: string): void {
+  if (!RUN_ID.test(runId) || runId.includes('..')) {
+    throw new UsageError(`--run-id ${JSON.stringify(runId.slice(0, 80))} is not a folder name: use letters, digits, ".", "_" and "-" (up to 128, starting with a letter or digit), e.g. "pr-123"`);
+  }
+}
+
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 }
@@ -77,8 +87,13 @@ export function newRunId(now = new Date()): string {
 export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Promise<RunOutput> {
   const cfg = loaded.config;
   const runId = opts.runId ?? newRunId();
+  checkRunId(runId);
   const dir = path.resolve(opts.outDir ?? cfg.outDir, runId);
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw outputFailed(err, 'the run folder', dir, 'give --out (or outDir) a writable folder');
+  }
   const runJson = path.join(dir, 'run.json');
   const samplesFile = 'samples.ndjson';
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
@@ -160,7 +175,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   };
 
   // Written first, so even a killed process leaves a run.json that says it did not finish.
-  await write(build(null));
+  await write(build(null)).catch((err: unknown) => {
+    throw outputFailed(err, 'run.json in', dir, 'give --out (or outDir) a writable folder');
+  });
   try {
     const timeouts = cfg.load?.timeouts ?? loaded.contracts?.timeouts ?? Timeouts.parse({});
     const [baseline, candidate] = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];

@@ -78,7 +78,7 @@ describe('config that cannot be sent as written is a config error, before any tr
 describe('loading limits', () => {
   it('a TS config that never finishes loading is PARITY_CONFIG_UNREADABLE after the load timeout, not a hang', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-ts-'));
-    const file = path.join(dir, 'never.config.ts');
+    const file = path.join(dir, 'never.config.mts');
     writeFileSync(file, 'await new Promise(() => setInterval(() => {}, 1000));\nexport default {};\n');
     const t0 = Date.now();
     const err = await loadConfig(file, { PARITY_CONFIG_LOAD_TIMEOUT: '1500' }).catch((e: unknown) => e);
