@@ -9,6 +9,7 @@ import { fireHooks } from '../hooks/fire.ts';
 import type { CliIO } from '../io.ts';
 import { renderVerdict } from '../reporters/verdict.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
+import { terminalSafe } from '../text/escape.ts';
 import type { HookResult, RunResult, Verdict } from '../run/result.ts';
 
 /** Loads the policy for `parity run` and checks its scopes against the config: all before any traffic. */
@@ -47,7 +48,7 @@ export async function applyPolicy(
   const hooks = await fireHooks(policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
     dryRun: input.dryRun,
     secrets,
-    log: (line) => io.stdout.write(`hook ${line}\n`),
+    log: (line) => io.stdout.write(`hook ${terminalSafe(line)}\n`),
   });
   await recordInRunJson(runJson, verdict, hooks);
   await appendAudit(auditFileFor(runJson), scrubber.scrubDeep({ runId: run.runId, runJson, policy: policy.name, verdict, hooks, dryRun: input.dryRun }));

@@ -1,3 +1,5 @@
+import { mapStrings } from '../json/map-strings.ts';
+
 /**
  * The one place secrets are taken out of what parity writes: run.json, samples (and the spool they
  * come from), warm-up samples, reports, the audit log, hook payloads and variables, webhook bodies,
@@ -69,28 +71,7 @@ export class Scrubber {
    */
   scrubDeep<T>(value: T): T {
     if (this.needles.length === 0) return value;
-    const root: { v: unknown } = { v: undefined };
-    const stack: Array<[unknown, Record<string, unknown> | unknown[], string | number]> = [[value, root as Record<string, unknown>, 'v']];
-    while (stack.length) {
-      const [v, parent, key] = stack.pop()!;
-      let out: unknown = v;
-      if (typeof v === 'string') out = this.scrub(v);
-      else if (Array.isArray(v)) {
-        const arr: unknown[] = new Array(v.length);
-        v.forEach((x, i) => stack.push([x, arr, i]));
-        out = arr;
-      } else if (v && typeof v === 'object' && (v.constructor === Object || Object.getPrototypeOf(v) === null)) {
-        const obj: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) {
-          const sk = this.scrub(k);
-          obj[sk] = undefined; // keeps the key order
-          stack.push([x, obj, sk]);
-        }
-        out = obj;
-      }
-      (parent as Record<string | number, unknown>)[key] = out;
-    }
-    return root.v as T;
+    return mapStrings(value, (x) => this.scrub(x));
   }
 
   /** A message cut short ("… Bearer abcd…", the probe's 200-character cut) must not keep a secret's first characters. */
