@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { substituteEnv } from '../config/env.ts';
+import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
 import type { HookSpec, HooksSpec } from './schema.ts';
 
@@ -67,6 +68,11 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
         const parsed = URL.canParse(url) ? new URL(url) : null;
         if (!parsed || !/^https?:$/.test(parsed.protocol)) issues.push({ path: `${at}.webhook`, message: `"${h.webhook}" is not an http(s) URL; expected e.g. "https://deploy.example/rollback"` });
         const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), sub(v, `${at}.headers.${k}`)]));
+        // A webhook header that cannot be sent would fail the promotion or rollback only when it fires: refused now.
+        for (const [k, v] of Object.entries(h.headers)) {
+          checkHeaderName(k, `${at}.headers.${k}`, issues);
+          checkHeaderValue(headers[k.toLowerCase()] ?? '', `${at}.headers.${k}`, issues, v.includes('${'));
+        }
         out[event].push({ kind: 'webhook', url, headers, timeoutMs: h.timeout, retries: h.retries, backoffMs: h.backoff, display: stripCredentials(h.webhook) });
       }
     });

@@ -143,3 +143,18 @@ describe('deep JSON in contract responses', () => {
     expect(fails).toEqual([{ check: 'json', message: expect.stringMatching(/nested deeper than 1000 levels/) }]);
   });
 });
+
+describe('policy hooks', () => {
+  it('a webhook header with CR/LF or a bad name is a config error of the policy, before any traffic', async () => {
+    const { loadPolicy } = await import('../../harness/gates/load.ts');
+    const ws = tempWorkspace();
+    const p = path.join(ws.dir, 'hooks.yaml');
+    writeFileSync(p, 'gates:\n  - { metric: error_rate, threshold: "<= 1%" }\nhooks:\n  onPass:\n    webhook: http://127.0.0.1:9/x\n    headers: { "x bad": "1", x-token: "${TOK}" }\n');
+    const err = (await loadPolicy(p, { TOK: 'a\nb' }).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual([
+      { path: 'hooks.onPass[0].headers.x bad', message: expect.stringMatching(/not an HTTP token/) },
+      { path: 'hooks.onPass[0].headers.x-token', message: expect.stringMatching(/CR or LF.*check the variable/) },
+    ]);
+  });
+});
