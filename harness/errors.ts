@@ -70,8 +70,12 @@ export class UsageError extends ParityError {
   }
 }
 
+/** No single message or path echoes a huge input whole (a 50 MB value in a config). */
+const MAX_ISSUE_CHARS = 1000;
+const cap = (s: string) => (s.length > MAX_ISSUE_CHARS ? `${s.slice(0, MAX_ISSUE_CHARS)}… (${s.length} characters in all)` : s);
+
 export function formatIssues(file: string, issues: ConfigIssue[]): string {
-  const lines = issues.map((i) => `  ✖ ${i.message}\n    → at ${i.path || '(root)'}`);
+  const lines = issues.map((i) => `  ✖ ${cap(i.message)}\n    → at ${cap(i.path || '(root)')}`);
   const noun = issues.length === 1 ? 'problem' : 'problems';
   return `${file}: ${issues.length} ${noun}; nothing was sent.\n${lines.join('\n')}`;
 }

@@ -1,4 +1,5 @@
 import { ExitCode, ParityError } from './errors.ts';
+import { terminalSafe } from './text/escape.ts';
 
 /** Where a command writes, and the environment it reads: the process's, or a test's capture. */
 export interface CliIO {
@@ -10,7 +11,7 @@ export interface CliIO {
 /** Prints an error with its stable code (a stack only for a bug: an error that is not a ParityError); returns its exit code. */
 export function reportError(err: unknown, io: CliIO): number {
   if (err instanceof ParityError) {
-    io.stderr.write(`parity: ${err.code}\n${err.message}\n`);
+    io.stderr.write(`parity: ${err.code}\n${terminalSafe(err.message)}\n`);
     return err.exitCode;
   }
   const e = err as Error;

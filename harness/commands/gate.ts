@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { checkScopes, loadPolicy } from '../gates/load.ts';
 import { applyPolicy, loadStoredRun, runScopes } from '../pipeline/judge.ts';
-import { renderStoredRun } from '../pipeline/render.ts';
+import { renderAfterVerdict } from '../pipeline/render.ts';
 import type { Command } from './command.ts';
 import { displayPath } from '../paths.ts';
 
@@ -24,8 +24,8 @@ export const gateCommand: Command = {
     checkScopes(policy, runScopes(run, file));
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);
     // The reports beside run.json follow the new verdict.
-    const reports = await renderStoredRun(path.resolve(file));
-    io.stdout.write(`reports: ${reports.map((f) => displayPath(f)).join(', ')}\n`);
+    const reports = await renderAfterVerdict(path.resolve(file), {}, io);
+    if (reports) io.stdout.write(`reports: ${reports.map((f) => displayPath(f)).join(', ')}\n`);
     return code;
   },
 };

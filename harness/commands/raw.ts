@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { Scrubber } from '../secrets/scrubber.ts';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { parseDuration } from '../config/duration.ts';
@@ -94,7 +95,7 @@ export const rawCommand: Command = {
     };
     await mkdir(dir, { recursive: true });
     const out = path.join(dir, 'raw.json');
-    await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+    await writeFile(out, JSON.stringify(new Scrubber(loaded.secrets).scrubDeep(result), null, 2) + '\n');
     io.stdout.write(`\n${renderRaw(result)}\n\nraw.json: ${displayPath(out)}\n`);
     return result.complete ? ExitCode.pass : ExitCode.inconclusive;
   },

@@ -1,8 +1,8 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { Scrubber } from '../secrets/scrubber.ts';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { ContractPlan, TargetRole } from '../contracts/compile.ts';
-import { scrub } from '../contracts/redact.ts';
 import { snapshotRunResult } from '../contracts/snapshot-run.ts';
 import { compareSnapshots, recordSnapshots } from '../contracts/snapshots.ts';
 import { loadPolicy } from '../gates/load.ts';
@@ -10,7 +10,7 @@ import { applyPolicy } from '../pipeline/judge.ts';
 import { renderStoredRun } from '../pipeline/render.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
 import { renderContracts } from '../reporters/contracts.ts';
-import { newRunId } from '../run/engine.ts';
+import { checkRunId, newRunId } from '../run/engine.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget, type LiveTarget } from '../targets/target.ts';
 import type { CliIO, Command } from './command.ts';
@@ -61,6 +61,7 @@ export const snapshotCommand: Command = {
     try {
       await preflight(loaded, target);
       const runId = (values['run-id'] as string | undefined) ?? newRunId();
+      checkRunId(runId);
       const ctx = { target, role: role as TargetRole, runId, requestIdHeader: loaded.config.requestIdHeader, signal: ac.signal };
       if (action === 'record') return await record(plan, ctx, io);
       const dir = path.resolve((values.out as string | undefined) ?? loaded.config.outDir, runId);
@@ -81,7 +82,7 @@ export const snapshotCommand: Command = {
         incompleteReason: ac.signal.aborted ? 'interrupted' : undefined,
       });
       const runJson = path.join(dir, 'run.json');
-      await writeFile(`${runJson}.tmp`, scrub(JSON.stringify(run, null, 2), loaded.secrets) + '\n');
+      await writeFile(`${runJson}.tmp`, JSON.stringify(new Scrubber(loaded.secrets).scrubDeep(run), null, 2) + '\n');
       await rename(`${runJson}.tmp`, runJson);
       io.stdout.write(`\n${renderContracts(steps, { color: Boolean(io.stdout.isTTY), baseline: 'snapshot', candidate: target.config.name })}\n\n`);
       io.stdout.write(`run.json: ${displayPath(runJson)}\n`);

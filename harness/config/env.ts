@@ -7,18 +7,21 @@ export interface Substituted {
   missing: string[];
   /** The template used at least one variable (its value may be a secret). */
   usedEnv: boolean;
+  /** The values taken from the environment (or fallbacks), in order: each may be a secret on its own. */
+  values: string[];
 }
 
 export function substituteEnv(template: string, env: NodeJS.ProcessEnv = process.env): Substituted {
   const missing: string[] = [];
   let usedEnv = false;
+  const values: string[] = [];
   const value = template.replace(VAR, (_, name: string, fallback: string | undefined) => {
     usedEnv = true;
     const v = env[name];
-    if (v !== undefined && v !== '') return v;
-    if (fallback !== undefined) return fallback;
+    if (v !== undefined && v !== '') return values.push(v), v;
+    if (fallback !== undefined) return values.push(fallback), fallback;
     missing.push(name);
     return '';
   });
-  return { value, missing, usedEnv };
+  return { value, missing, usedEnv, values };
 }

@@ -59,9 +59,12 @@ function describe(issue: ZodIssue): string {
   }
 }
 
-function describeValue(v: unknown): string {
+/** A value in a message: NaN and Infinity by name (JSON would say null), long strings cut to their first 80 characters. */
+export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
+  if (typeof v === 'string') return v.length > 80 ? `string ${JSON.stringify(v.slice(0, 80))}… (${v.length} characters)` : `string ${JSON.stringify(v)}`;
+  return typeof v;
 }

@@ -7,6 +7,10 @@ import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
 import { parseYamlConfig } from './yaml.ts';
 import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.ts';
+import { resolveBaseUrl } from './base-url.ts';
+import { checkLimits } from './limits.ts';
+import { checkHeaderName, checkHeaderValue, checkHeaders, checkPath, truncateForMessage } from './sendable.ts';
+import { REDACTED, SENSITIVE_HEADER, redactUserinfo } from '../secrets/scrubber.ts';
 import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
 import { compileContracts, type ContractPlan } from '../contracts/compile.ts';
@@ -30,21 +34,25 @@ export interface LoadedConfig {
   secrets: string[];
 }
 
+/** How long a TS/JS config module may take to load (its top-level awaits included); `PARITY_CONFIG_LOAD_TIMEOUT` (ms) overrides. */
+export const CONFIG_LOAD_TIMEOUT_MS = 15_000;
+
 /** Reads a config file (.ts/.mts/.js/.mjs via default export, .json, .yaml/.yml). */
-export async function readConfigFile(file: string): Promise<unknown> {
+export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const ext = path.extname(file).toLowerCase();
   if (['.ts', '.mts', '.cts', '.js', '.mjs'].includes(ext)) {
     resolveParityForConfigs();
+    const timeoutMs = Number(env.PARITY_CONFIG_LOAD_TIMEOUT) > 0 ? Number(env.PARITY_CONFIG_LOAD_TIMEOUT) : CONFIG_LOAD_TIMEOUT_MS;
     try {
       const url = pathToFileURL(path.resolve(file)).href;
-      const mod = (ext === '.js' || ext === '.mjs'
-        ? await import(url)
-        : await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as { default?: unknown };
+      const loading = ext === '.js' || ext === '.mjs' ? import(url) : import('tsx/esm/api').then((api) => api.tsImport(url, import.meta.url));
+      const mod = (await withTimeout(loading, timeoutMs, file)) as { default?: unknown };
       // A .ts file outside an ESM package is compiled as CommonJS: its default export arrives wrapped once more.
       const value = mod.default as { default?: unknown; __esModule?: boolean } | undefined;
       return value && typeof value === 'object' && value.__esModule && 'default' in value ? value.default : value;
     } catch (err) {
-      throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${(err as Error).message}${moduleErrorFix(err as Error)}`, { cause: err });
+      if (err instanceof ParityError) throw err;
+      throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${truncateForMessage(String((err as Error)?.message ?? err), 500)}${moduleErrorFix(err as Error)}`, { cause: err });
     }
   }
   if (!['.json', '.yaml', '.yml'].includes(ext)) {
@@ -79,19 +87,23 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
   if (!parsed.success) throw new ConfigError(file, fromZodIssues(parsed.error.issues));
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
+  checkLimits(config, issues);
+  checkHeaderName(config.requestIdHeader, 'requestIdHeader', issues);
   const secrets: string[] = [];
   const baseDir = path.dirname(path.resolve(file));
 
   const targets = config.targets.map((t, i): ResolvedTarget => {
     const at = `targets[${i}]`;
-    const base = substituteEnv(t.baseUrl, env);
-    for (const name of base.missing) issues.push({ path: `${at}.baseUrl`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-    if (!base.missing.length && !URL.canParse(base.value)) issues.push({ path: `${at}.baseUrl`, message: `"${base.value}" is not a URL; expected e.g. "http://127.0.0.1:8000"` });
+    const base = resolveBaseUrl(t.baseUrl, `${at}.baseUrl`, env, Object.keys(t.headers), issues);
+    secrets.push(...base.secrets);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(t.headers)) {
       const s = substituteEnv(v, env);
       for (const name of s.missing) issues.push({ path: `${at}.headers.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-      if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
+      if (s.usedEnv) secrets.push(s.value, ...s.values);
+      else if (SENSITIVE_HEADER.test(k)) secrets.push(s.value);
+      checkHeaderName(k, `${at}.headers.${k}`, issues);
+      if (!s.missing.length) checkHeaderValue(s.value, `${at}.headers.${k}`, issues, s.usedEnv);
       headers[k.toLowerCase()] = s.value;
     }
     const { routes, health } = envInPaths(t, at, env, issues, secrets);
@@ -99,11 +111,17 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       const literal = literalRoute(s.route);
       if (literal && !(s.route in routes)) routes[s.route] = literal;
     }
-    return { ...t, routes, health, baseUrl: base.value.replace(/\/+$/, ''), headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
+    // Checked as they will be sent: after ${VAR} substitution.
+    for (const [name, r] of Object.entries(routes)) checkPath(r.path, `${at}.routes.${name}`, issues);
+    health.forEach((h, hi) => checkPath(h.path, `${at}.health[${hi}]`, issues));
+    if (base.authorization) headers.authorization = base.authorization;
+    return { ...t, routes, health, baseUrl: base.url, headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
   });
 
   const scenarios: ResolvedScenario[] = [];
   for (const [i, s] of config.scenarios.entries()) {
+    for (const [k, v] of Object.entries(s.headers)) if (SENSITIVE_HEADER.test(k)) secrets.push(v);
+    checkHeaders(s.headers, `scenarios[${i}].headers`, issues);
     const { prompts: _file, ...rest } = s;
     const body = scenarioBody(s.body, `scenarios[${i}].body`, env, issues, secrets);
     if (s.prompts === undefined) {
@@ -144,10 +162,20 @@ function withoutPreset<T extends { preset?: unknown }>(s: T): Omit<T, 'preset'> 
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
-  return resolveConfig(await readConfigFile(file), file, env);
+  return resolveConfig(await readConfigFile(file, env), file, env);
 }
 
-const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|password|session/i;
+/** A module that never finishes loading (a top-level await on nothing) is an error, not a hang. */
+function withTimeout<T>(p: Promise<T>, ms: number, file: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: the config module did not finish loading within ${ms} ms (a top-level await that never settles?); make its default export a plain object, or raise PARITY_CONFIG_LOAD_TIMEOUT (ms)`)),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** The config as written (templates, not values), with literal values of sensitive headers redacted. */
 export function redactedConfig(loaded: LoadedConfig): unknown {
@@ -156,8 +184,10 @@ export function redactedConfig(loaded: LoadedConfig): unknown {
     ...c,
     targets: c.targets.map((t) => ({
       ...t,
-      headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, v.includes('${') ? v : SENSITIVE_HEADER.test(k) ? '[redacted]' : v])),
+      baseUrl: redactUserinfo(t.baseUrl),
+      headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, v.includes('${') ? v : SENSITIVE_HEADER.test(k) ? REDACTED : v])),
     })),
+    scenarios: c.scenarios.map((s) => ({ ...s, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? REDACTED : v])) })),
     ...(c.contracts ? { contracts: JSON.parse(JSON.stringify(c.contracts, (_k, v: unknown) => (v && typeof v === 'object' && '~standard' in v ? '[schema object]' : v))) as unknown } : {}),
   };
 }

@@ -4,6 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ConfigIssue } from '../errors.ts';
 import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
+import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import { formatPath } from '../config/issues.ts';
 import type { ContractFlowConfig, ContractsConfig, ContractStepConfig, StandardSchemaLike, TimeoutsConfig } from '../config/schema.ts';
 import { compileJsonPath, type JsonPath } from '../json/path.ts';
@@ -88,7 +89,7 @@ export function compileContracts(
   const env$ = (value: string, where: string): string => {
     const s = substituteEnv(value, env);
     for (const name of s.missing) issues.push({ path: where, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-    if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
+    if (s.usedEnv) secrets.push(s.value, ...s.values);
     return s.value;
   };
   const envDeep = (v: unknown, where: string): unknown => {
@@ -174,6 +175,8 @@ function compileSteps(
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(s.headers)) {
       headers[k.toLowerCase()] = env$(v, here('headers', k));
+      checkHeaderName(k, here('headers', k), issues);
+      checkHeaderValue(headers[k.toLowerCase()]!, here('headers', k), issues, v.includes('${'));
       checkVars(placeholders(v), here('headers', k));
     }
     const body = s.body === undefined ? undefined : envDeep(s.body, here('body'));

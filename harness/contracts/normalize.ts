@@ -2,6 +2,9 @@ import { difference, diffJson, type DiffSides, type GroupedDifference } from './
 import { mapEchoString } from './echo.ts';
 import { normalizeValue } from './normalizers.ts';
 import { satisfiesFormat, type CompiledRules, type PointerRules } from './rules.ts';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../json/depth.ts';
+
+export { MAX_JSON_DEPTH };
 
 /**
  * One response as the contract diff sees it: status, the compared headers (lower-cased names;
@@ -15,6 +18,8 @@ export interface Observed {
   /** Parsed JSON; the raw text when it does not parse; undefined for an empty body. */
   body: unknown;
   json: boolean;
+  /** The body parsed as JSON but nests deeper than MAX_JSON_DEPTH: kept (and compared) as text. */
+  tooDeep?: true;
   /** Streamed content text (stream steps). */
   text?: string;
   /** Transport failure or an incomplete stream. */
@@ -36,15 +41,24 @@ export function normalizeResponse(raw: RawResponse): Observed {
   for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   let body: unknown;
   let json = false;
+  let tooDeep = false;
+  const asText = () => (raw.bodyText.length > 2000 ? `${raw.bodyText.slice(0, 2000)}…` : raw.bodyText);
   if (raw.bodyText.trim() !== '') {
     try {
       body = JSON.parse(raw.bodyText);
       json = true;
     } catch {
-      body = raw.bodyText.length > 2000 ? `${raw.bodyText.slice(0, 2000)}…` : raw.bodyText;
+      body = asText();
+    }
+    // The diff, assertions and reports walk bodies recursively: a pathologically deep one is text.
+    if (json && jsonDepthExceeds(body)) {
+      body = asText();
+      json = false;
+      tooDeep = true;
     }
   }
   const o: Observed = { status: raw.status, headers, body, json, durationMs: raw.durationMs };
+  if (tooDeep) o.tooDeep = true;
   if (raw.text !== undefined) o.text = raw.text;
   if (raw.error) o.error = raw.error;
   return o;

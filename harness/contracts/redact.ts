@@ -1,3 +1,5 @@
+import { Scrubber } from '../secrets/scrubber.ts';
+
 /**
  * What a contract report may show of a request or response: credentials replaced by
  * "[redacted]" in headers and in JSON bodies, and a curl command that reproduces the request.
@@ -23,10 +25,9 @@ export function sensitivePointer(pointer: string): boolean {
   return SENSITIVE_FIELD.test(last);
 }
 
+/** Through the one scrubber every writer uses (token parts, escaped forms, cut tails). */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out;
+  return new Scrubber(secrets).scrub(text);
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

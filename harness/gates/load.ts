@@ -67,6 +67,16 @@ export function resolvePolicyRef(ref: string, relativeTo = process.cwd()): strin
   throw new UsageError(`no policy file or preset named "${ref}"; give a path, or one of the presets: ${listPresets().join(', ')}`);
 }
 
+/** The policy an `extends` names; a missing one is a problem of the policy that names it (file, field, fix). */
+function resolveExtends(ref: string, file: string, shown: string): string {
+  try {
+    return resolvePolicyRef(ref, path.dirname(file));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new ConfigError(shown, [{ path: 'extends', message: `no policy file or preset named "${ref}" (relative to ${path.dirname(shown) || '.'}); give a path, or one of the presets: ${listPresets().join(', ')}` }]);
+  }
+}
+
 /** Reads, validates and resolves a policy. Every problem is reported at once, before any traffic. */
 export async function loadPolicy(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedPolicy> {
   return load(resolvePolicyRef(ref), env, []);
@@ -79,7 +89,7 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
   const parsed = PolicySpec.safeParse(raw);
   if (!parsed.success) throw new ConfigError(shown, fromZodIssues(parsed.error.issues));
   const spec = parsed.data;
-  const parent = spec.extends ? await load(resolvePolicyRef(spec.extends, path.dirname(file)), env, [...chain, file]) : null;
+  const parent = spec.extends ? await load(resolveExtends(spec.extends, file, shown), env, [...chain, file]) : null;
 
   const issues: ConfigIssue[] = [];
   const minSamples = spec.minSamples ?? parent?.minSamples ?? POLICY_DEFAULTS.minSamples;

@@ -16,6 +16,8 @@ export interface ExecOutcome {
 const TAIL = 4000;
 /** After SIGTERM at the timeout, the group gets this long before SIGKILL. */
 export const KILL_GRACE_MS = 1000;
+/** After the hook exits, its output is read this long more (a background child may hold the pipes open forever). */
+export const OUTPUT_DRAIN_MS = 500;
 
 /**
  * Runs one exec hook: argv without a shell (or /bin/sh -c with `shell: true`), `env` added to
@@ -68,7 +70,18 @@ export function runExec(hook: ExecHook, env: Record<string, string>, stdin: stri
       const msg = err.code === 'ENOENT' ? `command not found: ${file} (give a path or a program on PATH)` : err.message;
       done({ exitCode: null, signal: null, error: msg });
     });
-    child.on('close', (code, signal) => done({ exitCode: code, signal, ...(timedOut ? { error: `killed after the ${hook.timeoutMs} ms timeout` } : {}) }));
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => done({ exitCode: code, signal, ...(timedOut ? { error: `killed after the ${hook.timeoutMs} ms timeout` } : {}) });
+    child.on('close', finish);
+    // The exit status decides, not the pipes: a hook that started a background process holding its
+    // stdout has still finished when it exits. Output is read for a short while more, then let go.
+    child.on('exit', (code, signal) => {
+      const drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, OUTPUT_DRAIN_MS);
+      drain.unref();
+    });
     // A hook that never reads stdin must not fail the write.
     child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);

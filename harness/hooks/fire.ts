@@ -1,4 +1,5 @@
 import type { HookResult } from '../run/result.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 import { runExec } from './exec.ts';
 import { hookEnv, hookPayload, type HookContext } from './payload.ts';
 import type { HookEvent, ResolvedHook, ResolvedHooks } from './resolve.ts';
@@ -32,8 +33,10 @@ export async function fireHooks(hooks: ResolvedHooks, ctx: Omit<HookContext, 'ev
     return [];
   }
   const full: HookContext = { ...ctx, event };
-  const payload = JSON.stringify(hookPayload(full));
-  const env = hookEnv(full);
+  const scrubber = new Scrubber(opts.secrets);
+  // What parity tells a hook (payload, PARITY_* variables) never carries a secret; the hook's own env and headers are its to send.
+  const payload = JSON.stringify(scrubber.scrubDeep(hookPayload(full)));
+  const env = scrubber.scrubDeep(hookEnv(full));
   const results: HookResult[] = [];
   for (const hook of hooks[event]) {
     let r: HookResult;
@@ -41,9 +44,9 @@ export async function fireHooks(hooks: ResolvedHooks, ctx: Omit<HookContext, 'ev
     else if (opts.proceed && !opts.proceed()) r = { ...dryRunResult(event, hook), dryRun: false, ok: false, error: NOT_RUN };
     else {
       await opts.before?.({ ...dryRunResult(event, hook), dryRun: false, ok: false, error: STARTED });
-      r = await fire(event, hook, env, payload, opts.secrets);
+      r = await fire(event, hook, env, payload, scrubber);
     }
-    log(describe(event, hook, r));
+    log(scrubber.scrub(describe(event, hook, r)));
     results.push(r);
     await opts.after?.(r);
   }
@@ -55,8 +58,8 @@ export const STARTED = 'started; no result recorded (parity stopped while it ran
 export const NOT_RUN = 'not run: parity was interrupted before this hook started';
 export const ABANDONED = 'abandoned: parity was stopped again while this hook ran; the hook may still be running and its outcome is unknown';
 
-async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, secrets: readonly string[]): Promise<HookResult> {
-  const scrub = (s: string) => secrets.reduce((acc, x) => acc.split(x).join('[redacted]'), s);
+async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, scrubber: Scrubber): Promise<HookResult> {
+  const scrub = (s: string) => scrubber.scrub(s);
   if (hook.kind === 'exec') {
     const o = await runExec(hook, env, payload);
     const r: HookResult = {
@@ -82,7 +85,7 @@ async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, st
     on: event,
     kind: 'webhook',
     target: hook.display,
-    ok: o.httpStatus !== null && o.httpStatus >= 200 && o.httpStatus < 300,
+    ok: o.delivered,
     dryRun: false,
     exitCode: null,
     httpStatus: o.httpStatus,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { substituteEnv } from '../config/env.ts';
+import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
 import type { HookSpec, HooksSpec } from './schema.ts';
 
@@ -44,7 +45,7 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
   const sub = (template: string, at: string): string => {
     const s = substituteEnv(template, env);
     for (const name of s.missing) issues.push({ path: at, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-    if (s.usedEnv && s.value.length >= 4) secrets.push(s.value);
+    if (s.usedEnv) secrets.push(s.value, ...s.values);
     return s.value;
   };
   for (const event of Object.keys(KEYS) as HookEvent[]) {
@@ -67,6 +68,11 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
         const parsed = URL.canParse(url) ? new URL(url) : null;
         if (!parsed || !/^https?:$/.test(parsed.protocol)) issues.push({ path: `${at}.webhook`, message: `"${h.webhook}" is not an http(s) URL; expected e.g. "https://deploy.example/rollback"` });
         const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), sub(v, `${at}.headers.${k}`)]));
+        // A webhook header that cannot be sent would fail the promotion or rollback only when it fires: refused now.
+        for (const [k, v] of Object.entries(h.headers)) {
+          checkHeaderName(k, `${at}.headers.${k}`, issues);
+          checkHeaderValue(headers[k.toLowerCase()] ?? '', `${at}.headers.${k}`, issues, v.includes('${'));
+        }
         out[event].push({ kind: 'webhook', url, headers, timeoutMs: h.timeout, retries: h.retries, backoffMs: h.backoff, display: stripCredentials(h.webhook) });
       }
     });

@@ -9,6 +9,8 @@ export interface WebhookOutcome {
   timedOut: boolean;
   durationMs: number;
   body: string;
+  /** A 2xx answer whose body arrived whole: the only outcome that counts as ok. */
+  delivered: boolean;
   error?: string;
 }
 
@@ -28,11 +30,13 @@ export async function postWebhook(hook: WebhookHook, body: string): Promise<Webh
   let text = '';
   let error: string | undefined;
   let timedOut: boolean;
+  let bodyBroken: boolean;
   for (;;) {
     attempts++;
     status = null;
     error = undefined;
     timedOut = false;
+    bodyBroken = false;
     try {
       const res = await request(hook.url, {
         method: 'POST',
@@ -45,13 +49,16 @@ export async function postWebhook(hook: WebhookHook, body: string): Promise<Webh
       if (status >= 400) error = `HTTP ${status}`;
     } catch (err) {
       const e = err as Error & { code?: string };
-      timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-      error = timedOut ? `no answer within the ${hook.timeoutMs} ms timeout` : `${e.code ?? e.name}: ${e.message}`;
+      timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED';
+      const what = timedOut ? `within the ${hook.timeoutMs} ms timeout` : `(${e.code ?? e.name}: ${e.message})`;
+      // Headers then silence (or a broken body) is no delivery: the receiver may not have acted. Failed, and retried.
+      error = status === null ? (timedOut ? `no answer within the ${hook.timeoutMs} ms timeout` : `${e.code ?? e.name}: ${e.message}`) : `HTTP ${status} headers, then the body did not complete ${what}`;
+      bodyBroken = status !== null;
     }
-    if (!retryable(status) || attempts > hook.retries) break;
+    if (!(retryable(status) || bodyBroken) || attempts > hook.retries) break;
     await sleep(hook.backoffMs * 2 ** (attempts - 1));
   }
-  const out: WebhookOutcome = { httpStatus: status, attempts, timedOut, durationMs: Math.round(performance.now() - t0), body: text };
+  const out: WebhookOutcome = { httpStatus: status, attempts, timedOut, durationMs: Math.round(performance.now() - t0), body: text, delivered: status !== null && status < 300 && status >= 200 && !bodyBroken };
   if (error) out.error = attempts > 1 ? `${error} after ${attempts} attempts` : error;
   return out;
 }

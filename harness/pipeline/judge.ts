@@ -14,6 +14,8 @@ import type { CliIO } from '../io.ts';
 import { renderVerdict } from '../reporters/verdict.ts';
 import { readRunWithPairs } from '../run/read.ts';
 import { recoverRun } from '../run/recover.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
+import { terminalSafe } from '../text/escape.ts';
 import type { HookResult, RunResult, Verdict } from '../run/result.ts';
 
 /** Loads the policy for `parity run` and checks its scopes against the config: all before any traffic. */
@@ -51,11 +53,15 @@ export async function loadStoredRun(file: string, io: CliIO): Promise<{ run: Run
  * run's (0 complete, 2 incomplete).
  */
 export async function applyPolicy(
-  input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean },
+  input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean; secrets?: readonly string[] },
   io: CliIO,
 ): Promise<number> {
-  const { run, policy, runJson } = input;
-  const verdict = evaluatePolicy(policy, run, input.pairs);
+  const { policy, runJson } = input;
+  const secrets = [...policy.secrets, ...(input.secrets ?? [])];
+  const scrubber = new Scrubber(secrets);
+  // The run as stored is already scrubbed; scrubbed again here so no caller can hand hooks a raw one.
+  const run = scrubber.scrubDeep(input.run);
+  const verdict = scrubber.scrubDeep(evaluatePolicy(policy, run, input.pairs));
   io.stdout.write(`\n${renderVerdict(verdict, { color: Boolean(io.stdout.isTTY) })}\n`);
   const audit = auditFileFor(runJson);
   const entry = { runId: run.runId, runJson, policy: policy.name, verdict, dryRun: input.dryRun };
@@ -79,8 +85,8 @@ export async function applyPolicy(
   try {
     hooks = await fireHooks(advisory ? { pass: [], fail: [], inconclusive: [] } : policy.hooks, { verdict, run: { ...run, verdict }, runJson, policy: { name: policy.name, file: policy.file } }, {
       dryRun: input.dryRun,
-      secrets: policy.secrets,
-      log: (line) => io.stdout.write(`hook ${line}\n`),
+      secrets,
+      log: (line) => io.stdout.write(`hook ${terminalSafe(line)}\n`),
       proceed: () => !phase.interrupted,
       before: async (started) => {
         await auditHook(audit, 'hook-start', entry, started);

@@ -11,8 +11,10 @@ import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
 import { applyPolicy, preparePolicy } from './judge.ts';
 import { prepareServerMetrics } from '../run/server-metrics.ts';
 import { checkGateSeries } from '../gates/server.ts';
-import { renderStoredRun } from './render.ts';
+import { renderAfterVerdict, renderStoredRun } from './render.ts';
 import { displayPath } from '../paths.ts';
+import { scrubbingIO } from '../secrets/io.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -54,10 +56,12 @@ async function checkProfileCommand(loaded: LoadedConfig, io: CliIO): Promise<num
  * (preflight failed, a crash) still gets its verdict (never a pass), its hooks and its reports, then
  * exits 3 with the error.
  */
-export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
-  const loaded = await loadConfig(file, opts.env ?? io.env);
-  if (opts.checkProfile) return checkProfileCommand(loaded, io);
-  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
+export async function executeRun(file: string, opts: RunCommandOptions, rawIO: CliIO): Promise<number> {
+  const loaded = await loadConfig(file, opts.env ?? rawIO.env);
+  if (opts.checkProfile) return checkProfileCommand(loaded, rawIO);
+  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? rawIO.env) : undefined;
+  // Everything printed from here on goes through the scrubber: config secrets and the policy's hook secrets.
+  const io = scrubbingIO(rawIO, new Scrubber([...loaded.secrets, ...(policy?.secrets ?? [])]));
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);
   const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
@@ -76,10 +80,11 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   const conclude = async (out: RunOutput): Promise<number | undefined> => {
     io.stdout.write(`run.json: ${displayPath(out.runJson)}\n`);
     // The verdict and hook results go into run.json first; the reports render the final run.json.
-    const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
+    const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun), secrets: loaded.secrets }, io) : undefined;
     // From the stored run.json (final, scrubbed of secrets), exactly as `parity report` renders it.
-    const reports = await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo });
-    io.stdout.write(`reports: ${reports.map((f) => displayPath(f)).join(', ')}\n`);
+    // Once a verdict exists, a report that cannot be written is reported and the verdict's code stands.
+    const reports = code === undefined ? await renderStoredRun(out.runJson, { summaryTo: opts.summaryTo }) : await renderAfterVerdict(out.runJson, { summaryTo: opts.summaryTo }, io);
+    if (reports) io.stdout.write(`reports: ${reports.map((f) => displayPath(f)).join(', ')}\n`);
     return code;
   };
   try {

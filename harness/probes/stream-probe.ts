@@ -140,7 +140,7 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     if (this.stop) abort(new Error(this.stop.message));
   }
 
-  onHeaders(statusCode: number): boolean {
+  onHeaders(statusCode: number, rawHeaders?: Buffer[] | string[] | null): boolean {
     if (statusCode < 200) return true; // informational (1xx): the response is still to come
     const s = this.s;
     s.headersMs = this.now();
@@ -148,6 +148,16 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     if (statusCode >= 300) {
       this.errorBody = [];
       return true;
+    }
+    // parity sends no Accept-Encoding: a compressed stream is the backend's doing, and unreadable as SSE. Say so, by name.
+    const encoding = rawHeaders ? contentEncoding(rawHeaders) : undefined;
+    if (encoding) {
+      this.stopWith({
+        outcome: 'malformed',
+        code: 'PARITY_CONTENT_ENCODING',
+        message: `the stream is compressed (content-encoding: ${encoding}) although parity sent no Accept-Encoding; SSE is read as sent: turn ${encoding} off for text/event-stream responses on this backend`,
+      });
+      return false;
     }
     this.parser = createParser({ onEvent: this.onEvent.bind(this) });
     this.watchdog = new Deadline(this.onWatchdog.bind(this));
@@ -317,6 +327,17 @@ function classifyError(e: NodeJS.ErrnoException, gotHeaders: boolean): Outcome {
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
   if (!gotHeaders && code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') return 'connect_error';
   return 'reset';
+}
+
+/** The response's content-encoding, unless it is absent or identity (raw headers: name, value, name, value, ...). */
+function contentEncoding(raw: readonly (Buffer | string)[]): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 16 || name.toString().toLowerCase() !== 'content-encoding') continue;
+    const v = raw[i + 1]!.toString().trim().toLowerCase();
+    if (v && v !== 'identity') return v.slice(0, 40);
+  }
+  return undefined;
 }
 
 function truncate(s: string, n = 200): string {

@@ -1,4 +1,6 @@
 import { showPointer } from '../contracts/pointer.ts';
+import { mapStrings } from '../json/map-strings.ts';
+import { terminalSafe } from '../text/escape.ts';
 import type { ContractStepSummary } from '../run/result.ts';
 
 export interface ContractRenderOptions {
@@ -8,7 +10,8 @@ export interface ContractRenderOptions {
 }
 
 /** The contract section of the end-of-run summary: one line per step, then its drift. Pure: text in, text out. */
-export function renderContracts(steps: readonly ContractStepSummary[], opts: ContractRenderOptions): string {
+export function renderContracts(raw: readonly ContractStepSummary[], opts: ContractRenderOptions): string {
+  const steps = mapStrings(raw, terminalSafe);
   const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const lines = [paint(1, `contracts (${opts.baseline} vs ${opts.candidate})`)];
   const width = Math.max(...steps.map((s) => `${s.scenario}/${s.step}`.length), 10);

@@ -1,3 +1,4 @@
+import { xmlSafe } from '../text/escape.ts';
 import { INTERRUPTIONS, OUTCOMES, type Outcome } from '../metrics/sample.ts';
 import type { GateResult, Percentiles, RunResult, TargetSummary } from '../run/result.ts';
 
@@ -153,5 +154,5 @@ export function duration(msTotal: number): string {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Escapes text for HTML and XML content and attribute values. */
-export const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+/** Escapes text for HTML and XML content and attribute values (characters XML 1.0 cannot hold shown as \uXXXX). */
+export const esc = (s: string) => xmlSafe(s).replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);

@@ -1,5 +1,7 @@
 import { showPointer } from '../contracts/pointer.ts';
 import { classCounts } from './contracts.ts';
+import { mapStrings } from '../json/map-strings.ts';
+import { controlsVisible, markdownSafe } from '../text/escape.ts';
 import type { RunResult } from '../run/result.ts';
 import {
   citationCell,
@@ -24,7 +26,13 @@ import { serverMarkdown } from './server-metrics.ts';
  * presence, contract drift and hook outcomes. GitHub-flavoured Markdown, for a PR comment or
  * $GITHUB_STEP_SUMMARY. Pure: run.json in, text out.
  */
-export function renderMarkdown(run: RunResult): string {
+export function renderMarkdown(raw: RunResult): string {
+  // Every string from the run (names, reasons, errors, values) as Markdown text: no raw HTML, no control characters.
+  const run = mapStrings(raw, markdownSafe);
+  run.contracts?.forEach((s, i) => {
+    const curl = raw.contracts?.[i]?.curl;
+    if (curl) s.curl = controlsVisible(curl); // shown in a fenced code block, where HTML is not live
+  });
   const out: string[] = [];
   const icon = { pass: '✅', fail: '❌', inconclusive: '⚠️', none: 'ℹ️' }[verdictStatus(run)];
   out.push(`# ${icon} parity: ${cell(run.name)}`, '', `**${verdictLine(run)}**`, '');

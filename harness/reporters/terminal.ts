@@ -1,3 +1,5 @@
+import { mapStrings } from '../json/map-strings.ts';
+import { terminalSafe } from '../text/escape.ts';
 import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
 import { gateMessage, gateOutcome, verdictLine } from './format.ts';
 import { serverTerminal } from './server-metrics.ts';
@@ -12,7 +14,8 @@ const fmtMs = (p: Percentiles | null, k: keyof Percentiles) => (p ? `${Math.roun
 const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toFixed(1)}%`);
 
 /** The end-of-run table: one block per scenario, a column per target. Pure: text in, text out. */
-export function renderSummary(result: RunResult, opts: TerminalOptions): string {
+export function renderSummary(raw: RunResult, opts: TerminalOptions): string {
+  const result = mapStrings(raw, terminalSafe);
   const bold = (s: string) => (opts.color ? `\x1b[1m${s}\x1b[22m` : s);
   const dim = (s: string) => (opts.color ? `\x1b[2m${s}\x1b[22m` : s);
   const lines: string[] = [];

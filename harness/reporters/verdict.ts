@@ -1,3 +1,5 @@
+import { mapStrings } from '../json/map-strings.ts';
+import { terminalSafe } from '../text/escape.ts';
 import type { Verdict } from '../run/result.ts';
 
 export interface VerdictRenderOptions {
@@ -7,7 +9,8 @@ export interface VerdictRenderOptions {
 const MARK = { pass: 'pass', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
 
 /** The verdict on the terminal: the decision first, then one line per gate. Pure: text in, text out. */
-export function renderVerdict(v: Verdict, opts: VerdictRenderOptions): string {
+export function renderVerdict(raw: Verdict, opts: VerdictRenderOptions): string {
+  const v = mapStrings(raw, terminalSafe);
   const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const tone = { pass: 32, fail: 31, inconclusive: 33 } as const;
   const lines = [paint(1, `verdict: ${paint(tone[v.status], v.status.toUpperCase())} (policy ${v.policy})`)];

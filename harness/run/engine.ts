@@ -8,9 +8,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { runContractPhase } from '../contracts/phase.ts';
-import { PreflightError } from '../errors.ts';
+import { PreflightError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
-import { outputError } from '../output/fs.ts';
+import { outputFailed } from './output-error.ts';
 import { harnessHealth } from '../load/health.ts';
 import { planned } from '../load/model.ts';
 import type { PairedSample } from '../metrics/sample.ts';
@@ -18,6 +18,7 @@ import { SummaryAccumulator } from '../metrics/summary.ts';
 import { TimelineAccumulator } from '../metrics/timeline.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
@@ -65,6 +66,15 @@ export function brokenRunOf(err: unknown): RunOutput | undefined {
   return typeof err === 'object' && err !== null ? brokenRuns.get(err) : undefined;
 }
 
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A run id names one folder beside the audit log: no separators (`a/b` would nest the run and move its audit log), no `..`. */
+export function checkRunId(runId: string): void {
+  if (!RUN_ID.test(runId) || runId.includes('..')) {
+    throw new UsageError(`--run-id ${JSON.stringify(runId.slice(0, 80))} is not a folder name: use letters, digits, ".", "_" and "-" (up to 128, starting with a letter or digit), e.g. "pr-123"`);
+  }
+}
+
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 }
@@ -79,10 +89,13 @@ export function newRunId(now = new Date()): string {
 export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Promise<RunOutput> {
   const cfg = loaded.config;
   const runId = opts.runId ?? newRunId();
+  checkRunId(runId);
   const dir = path.resolve(opts.outDir ?? cfg.outDir, runId);
-  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-    throw outputError(err, dir, 'the run folder');
-  });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw outputFailed(err, 'the run folder', dir, 'give --out (or outDir) a writable folder');
+  }
   const runJson = path.join(dir, 'run.json');
   const samplesFile = 'samples.ndjson';
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
@@ -143,7 +156,13 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };
-  const write = async (result: RunResult) => writeFileAtomic(runJson, scrub(JSON.stringify(result, null, 2), loaded.secrets) + '\n', 'run.json');
+  const scrubber = new Scrubber(loaded.secrets);
+  /** run.json gets the scrubbed result, and so does every caller (terminal, verdict, hooks): one copy, no secrets; written whole (temp file + rename). */
+  const write = async (raw: RunResult): Promise<RunResult> => {
+    const result = scrubber.scrubDeep(raw);
+    await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', 'run.json');
+    return result;
+  };
   /** A write that failed during the load (the spool): it stops the run and is thrown once the load has stopped. */
   let fatal: unknown;
   const fail = (err: unknown) => {
@@ -166,7 +185,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   };
 
   // Written first, so even a killed process leaves a run.json that says it did not finish.
-  await write(build(null));
+  await write(build(null)).catch((err: unknown) => {
+    throw outputFailed(err, 'run.json in', dir, 'give --out (or outDir) a writable folder');
+  });
   try {
     const timeouts = cfg.load?.timeouts ?? loaded.contracts?.timeouts ?? Timeouts.parse({});
     const [baseline, candidate] = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
@@ -185,8 +206,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const load = cfg.load;
     if (!load || loaded.scenarios.length === 0) {
       incompleteReason = signal.aborted ? 'interrupted' : undefined;
-      const result = build(new Date().toISOString());
-      await write(result);
+      const result = await write(build(new Date().toISOString()));
       return output(result);
     }
     const stats = createLiveStats(loaded.baseline.name, loaded.candidate.name, { iterations: plan.iterations, duration: plan.durationMs });
@@ -218,18 +238,10 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     incompleteReason = signal.aborted ? 'interrupted' : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;
-    const result = build(new Date().toISOString());
-    await write(result);
+    const result = await write(build(new Date().toISOString()));
     if (typeof err === 'object' && err !== null) brokenRuns.set(err, output(result));
     throw err;
   }
-  const result = build(new Date().toISOString());
-  await write(result);
+  const result = await write(build(new Date().toISOString()));
   return output(result);
-}
-
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out;
 }

@@ -12,6 +12,7 @@ import { StreamProbe, type ProbeResult } from '../probes/stream-probe.ts';
 import { openTarget, streamHeaders, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
 import { SampleSpool } from './sample-spool.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 
 const ELD_RESOLUTION_MS = 10;
 
@@ -83,6 +84,7 @@ export function createShard(input: ShardInput): Shard {
   const timeline = new TimelineAccumulator();
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const samples = new SampleSpool(input.samplesFile);
+  const scrubber = new Scrubber(loaded.secrets);
   let warmup: SampleSpool | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
   const classifiers = targets.map((t) => (input.onStreamEvent ? (ev: EventSourceMessage) => (input.onStreamEvent!(t.config.name, ev), t.classify(ev)) : t.classify));
@@ -137,6 +139,8 @@ export function createShard(input: ShardInput): Shard {
       slots[i]?.release();
       s.intendedAt = round(performance.timeOrigin + it.intendedAt);
       s.dispatchLagMs = round(Math.max(0, probe.t0 - it.intendedAt));
+      // A backend may echo a credential in an error body or error event: scrubbed before the sample is spooled.
+      if (s.error && !scrubber.empty) s.error = { code: s.error.code, message: scrubber.scrub(s.error.message) };
       if (!s.aborted) recordSample(counters, s);
       return s;
     });

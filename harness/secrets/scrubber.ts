@@ -1,0 +1,105 @@
+import { mapStrings } from '../json/map-strings.ts';
+
+/**
+ * The one place secrets are taken out of what parity writes: run.json, samples (and the spool they
+ * come from), warm-up samples, reports, the audit log, hook payloads and variables, webhook bodies,
+ * contract artifacts and the terminal. Every writer scrubs through a `Scrubber`.
+ *
+ * A secret is a value substituted from the environment into a header or a hook, a literal value of
+ * a sensitive header, or the userinfo of a base URL. Each is scrubbed in every form a backend or a
+ * serializer may echo it: as is, its token parts (the TOKEN of `Bearer TOKEN`), JSON-escaped,
+ * percent-encoded and base64 (`user:pass` of Basic auth); and a truncated message that ends in the
+ * first characters of a secret (an error body cut at 200 characters) loses that fragment too.
+ */
+export const REDACTED = '[redacted]';
+
+/** Secrets shorter than this are not scrubbed (replacing "1" everywhere would hide the data, not the secret). */
+export const MIN_SECRET = 4;
+
+/** Auth scheme words are not secret: `Bearer` stays, the token after it goes. */
+const SCHEMES = /^(bearer|basic|token|digest|negotiate|apikey|api-key|key|hmac|aws4-hmac-sha256)$/i;
+
+/** The parts of a credential value worth scrubbing on their own: words of a header value, minus the scheme. */
+export function tokenParts(value: string): string[] {
+  return value.split(/[\s,;]+/).filter((p) => p.length >= MIN_SECRET && !SCHEMES.test(p));
+}
+
+function forms(secret: string): string[] {
+  const out = new Set([secret]);
+  const json = JSON.stringify(secret).slice(1, -1);
+  out.add(json);
+  out.add(encodeURIComponent(secret));
+  return [...out];
+}
+
+export class Scrubber {
+  private readonly needles: string[];
+  /** Empty scrubber: passes text through. */
+  static readonly none = new Scrubber([]);
+
+  constructor(secrets: Iterable<string>) {
+    const all = new Set<string>();
+    for (const s of secrets) {
+      if (typeof s !== 'string' || s.length < MIN_SECRET) continue;
+      for (const f of forms(s)) all.add(f);
+      for (const p of tokenParts(s)) for (const f of forms(p)) all.add(f);
+    }
+    // Longest first: `Bearer abcd1234` goes whole before its part `abcd1234` is looked for.
+    this.needles = [...all].filter((s) => s.length >= MIN_SECRET).sort((a, b) => b.length - a.length);
+  }
+
+  get empty(): boolean {
+    return this.needles.length === 0;
+  }
+
+  /** A new scrubber knowing these secrets too. */
+  with(secrets: Iterable<string>): Scrubber {
+    return new Scrubber([...this.needles, ...secrets]);
+  }
+
+  scrub(text: string): string {
+    if (this.needles.length === 0 || !text) return text;
+    let out = text;
+    for (const s of this.needles) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    return this.scrubCutTail(out);
+  }
+
+  /**
+   * Every string (keys included) in a JSON-like value scrubbed, in a copy; numbers and the shape
+   * are kept (scrubbing the JSON text would turn a secret "5000" inside a number into invalid
+   * JSON). Iterative, so any depth is fine.
+   */
+  scrubDeep<T>(value: T): T {
+    if (this.needles.length === 0) return value;
+    return mapStrings(value, (x) => this.scrub(x));
+  }
+
+  /** A message cut short ("… Bearer abcd…", the probe's 200-character cut) must not keep a secret's first characters. */
+  private scrubCutTail(text: string): string {
+    if (!text.endsWith('…')) return text;
+    const body = text.slice(0, -1);
+    for (const s of this.needles) {
+      for (let k = Math.min(body.length, s.length - 1); k >= MIN_SECRET; k--) {
+        if (body.endsWith(s.slice(0, k))) return `${body.slice(0, body.length - k)}${REDACTED}…`;
+      }
+    }
+    return text;
+  }
+}
+
+/** Secrets of the userinfo of a URL (`http://user:pass@host`): the raw and decoded forms and the Basic credential. */
+export function userinfoSecrets(url: URL): string[] {
+  if (!url.username && !url.password) return [];
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  const pair = `${user}:${pass}`;
+  return [url.username, url.password, user, pass, `${url.username}:${url.password}`, pair, Buffer.from(pair).toString('base64')].filter(Boolean);
+}
+
+/** `http://user:pass@host/x` → `http://[redacted]@host/x` (a template or a value; text that is no URL is returned as is). */
+export function redactUserinfo(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/, `$1${REDACTED}@`);
+}
+
+/** Header names whose values are credentials, literal or not. */
+export const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|password|session|credential|auth/i;
