@@ -134,5 +134,8 @@ function toBase(q: Quantity, metric: Metric, kind: Comparison): number {
     case 'chars/s':
       if (q.unit !== '') throw new ThresholdError(`${name} is in characters per second; write a plain number, e.g. ">= 200"`);
       return q.value;
+    case 'tokens/s':
+      if (q.unit !== '') throw new ThresholdError(`${name} is in tokens per second; write a plain number, e.g. ">= 30"`);
+      return q.value;
   }
 }
