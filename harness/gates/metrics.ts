@@ -84,8 +84,10 @@ export interface CountReading {
 export interface CountMetric {
   kind: 'count';
   name: string;
-  unit: 'count';
-  source: 'streams' | 'contracts' | 'load';
+  /** per_s: a rate per time unit (the sweep's capacity). */
+  unit: 'count' | 'per_s';
+  /** sweep: judged by `parity sweep` on its knees; a single run has no such data. */
+  source: 'streams' | 'contracts' | 'load' | 'sweep';
   /** Stream counts: a per-stream event. */
   event?(s: GateSample): boolean;
   /** Contract/load counts: read from run.json, scoped to the given scenarios (null = all). */
@@ -252,6 +254,15 @@ function build(): Map<string, Metric> {
       fromRun: (run) => droppedCounts(run),
       comparisons: ['absolute'],
       describe: 'iterations the load model could not start on time (run.load.dropped), exact count',
+    },
+    {
+      kind: 'count',
+      name: 'capacity',
+      unit: 'per_s',
+      source: 'sweep',
+      fromRun: () => null,
+      comparisons: ['absolute', 'ratio'],
+      describe: 'the highest arrival rate whose SLO gates pass (the knee), from parity sweep: ">= 1.0x baseline" or ">= <rate>"',
     },
   ] satisfies CountMetric[]) {
     m.set(c.name, c);

@@ -134,6 +134,9 @@ function toBase(q: Quantity, metric: Metric, kind: Comparison): number {
     case 'chars/s':
       if (q.unit !== '') throw new ThresholdError(`${name} is in characters per second; write a plain number, e.g. ">= 200"`);
       return q.value;
+    case 'per_s':
+      if (q.unit !== '' || !(q.value >= 0)) throw new ThresholdError(`${name} is an arrival rate per time unit; write a plain number, e.g. ">= 40", or a ratio, ">= 1.0x baseline"`);
+      return q.value;
     case 'tokens/s':
       if (q.unit !== '') throw new ThresholdError(`${name} is in tokens per second; write a plain number, e.g. ">= 30"`);
       return q.value;
