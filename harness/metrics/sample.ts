@@ -31,7 +31,11 @@ export interface StreamSample {
   vu: number;
   promptIndex: number;
   expectsCitations: boolean;
-  /** Wall-clock start (epoch ms): when the request was sent. */
+  /**
+   * Epoch ms, fractional (µs): when the request was handed to its connection — undici's onConnect,
+   * right before the request is written to the socket (after any connect or wait for a free
+   * connection). Every `*Ms` time of the sample counts from this moment.
+   */
   startedAt: number;
   /**
    * When the load model meant the iteration to start (epoch ms, fractional). The request may

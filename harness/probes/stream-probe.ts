@@ -42,8 +42,7 @@ export async function probeStream(
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
   const probe = new StreamProbe(classify, req, timeouts, signal);
-  // Yield once before dispatching: when a pair's two probes are started in one tick, both take
-  // their start time before either spends time sending, so the pair shares one moment.
+  // Yield once before dispatching, so probes started in one tick are all made before any is sent.
   await undefined;
   return probe.run(dispatcher);
 }
@@ -59,12 +58,15 @@ export async function probeStream(
  * raw response headers into an object, about 0.9 µs per response (2% of a request's client CPU in
  * the throughput benchmark), for headers the probe never reads: it needs the status code only.
  *
- * Its clock starts when it is made; `run` sends the request. A caller that starts several streams
- * at one moment (a pair) makes all of their probes, then runs them: `probeStream` does both for one.
+ * Its clock starts when its request is handed to the connection: undici calls onConnect right
+ * before it serializes and writes the request on the socket (after any TCP connect, or wait for a
+ * free connection, which the caller counts as dispatch lag). So each probe of a pair measures from
+ * its own request's send, not from when the pair was prepared: serializing the first request no
+ * longer counts against the second. `startedAt` is that moment as a fractional epoch time.
  */
 export class StreamProbe implements Dispatcher.DispatchHandler {
-  /** performance.now() when the probe was made: its timings count from here. */
-  readonly t0 = performance.now();
+  /** performance.now() when the request was handed to its connection (until then, when the probe was made): its timings count from here. */
+  t0 = performance.now();
   private readonly s: StreamSample;
   private readonly total: Deadline;
   private watchdog: Deadline | undefined;
@@ -111,7 +113,7 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
       vu: req.vu,
       promptIndex: req.promptIndex,
       expectsCitations: req.expectsCitations,
-      startedAt: Date.now(),
+      startedAt: epochMs(this.t0),
       outcome: 'complete',
       endMs: 0,
       gapsMs: [],
@@ -142,6 +144,9 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    // The clock starts here: the request goes onto the socket next, in this same call from undici.
+    this.t0 = performance.now();
+    this.s.startedAt = epochMs(this.t0);
     this.abort = abort;
     if (this.stop) abort(new Error(this.stop.message));
   }
@@ -353,6 +358,11 @@ export function codePoints(t: string): number {
     }
   }
   return n - pairs;
+}
+
+/** A performance.now() reading as epoch milliseconds, to the microsecond. */
+function epochMs(t: number): number {
+  return Math.round((performance.timeOrigin + t) * 1000) / 1000;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
