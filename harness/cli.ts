@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   gate: async () => (await import('./commands/gate.ts')).gateCommand,
   raw: async () => (await import('./commands/raw.ts')).rawCommand,
   validate: async () => (await import('./commands/validate.ts')).validateCommand,
+  sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
 };
 
 /** The registered command names, and each command by name (for help and its tests). */

@@ -40,6 +40,21 @@ export type EventMatcherSpec = z.input<typeof EventMatcher>;
 
 const Extract = z.strictObject({ match: EventMatcher.optional(), path: JsonPathString });
 
+/**
+ * Where a stream's output token count is: a JSON path to a number or to a usage object
+ * (`completion_tokens` or `output_tokens` read from it). `sum: true` adds every event's count
+ * (per-event counts); otherwise the latest count seen is the stream's total (a usage chunk, a
+ * terminal event's count, cumulative counts).
+ */
+const TokensSpec = z.strictObject({ match: EventMatcher.optional(), path: JsonPathString, sum: z.boolean().default(false) });
+
+/** Where the finish reason is, and the values that count as a normal end (others make the stream `truncated`). */
+const FinishReasonSpec = z.strictObject({
+  match: EventMatcher.optional(),
+  path: JsonPathString,
+  normal: z.array(z.string().min(1)).min(1, 'give at least one normal finish reason, e.g. ["stop"]'),
+});
+
 export const StreamProfile = z.strictObject({
   /** `data` is JSON (apart from a terminal sentinel); data that does not parse makes the stream `malformed`. */
   json: z.boolean().default(true),
@@ -47,6 +62,8 @@ export const StreamProfile = z.strictObject({
   citations: Extract.optional(),
   terminal: EventMatcher,
   error: EventMatcher.optional(),
+  tokens: TokensSpec.optional(),
+  finishReason: FinishReasonSpec.optional(),
 });
 export type StreamProfileSpec = z.input<typeof StreamProfile>;
 export type StreamProfileConfig = z.output<typeof StreamProfile>;
@@ -64,6 +81,8 @@ export const StreamSetting = z.union([
     citations: Extract.optional(),
     terminal: EventMatcher.optional(),
     error: EventMatcher.optional(),
+    tokens: TokensSpec.optional(),
+    finishReason: FinishReasonSpec.optional(),
   }),
 ]);
 

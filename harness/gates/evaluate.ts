@@ -203,7 +203,12 @@ function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[]
   }
   const r = m.fromRun!(run, scope);
   if (!r) {
-    const where = m.source === 'contracts' ? 'no contract results in this run (run.contracts)' : 'the load section reports no dropped iterations (run.load.dropped)';
+    const where =
+      m.source === 'contracts'
+        ? 'no contract results in this run (run.contracts)'
+        : m.source === 'sweep'
+          ? 'capacity is measured by `parity sweep` across arrival rates, not by one run'
+          : 'the load section reports no dropped iterations (run.load.dropped)';
     return { observed: { baseline: null, candidate: null }, samples: { baseline: 0, candidate: 0 }, main: { value: null, interval: null, method: 'exact count', exact: true }, noData: `no data: ${where}` };
   }
   return { observed: { baseline: r.baseline, candidate: r.candidate }, samples: { baseline: r.samples, candidate: r.samples }, main: { value: r.candidate, interval: null, method: 'exact count', exact: true } };

@@ -1,5 +1,5 @@
 /** Units a gate's numbers are reported in (GateResult.unit), and how they read in words. */
-export type ReportUnit = 'ms' | 'rate' | 'pp' | 'ratio' | 'count' | 'chars/s';
+export type ReportUnit = 'ms' | 'rate' | 'pp' | 'ratio' | 'count' | 'chars/s' | 'tokens/s' | 'per_s';
 
 const trim = (v: number, digits: number) => String(Number(v.toFixed(digits)));
 
@@ -19,6 +19,10 @@ export function formatValue(v: number | null, unit: ReportUnit): string {
       return String(v);
     case 'chars/s':
       return `${trim(v, 1)} chars/s`;
+    case 'tokens/s':
+      return `${trim(v, 1)} tokens/s`;
+    case 'per_s':
+      return `${trim(v, 2)}/s`;
   }
 }
 

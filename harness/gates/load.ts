@@ -8,6 +8,7 @@ import { resolveHooks, type ResolvedHooks } from '../hooks/resolve.ts';
 import { GUARD_DEFAULT, GUARD_ID, GUARD_SOURCE, guardThreshold } from './guard.ts';
 import { closestMetric, lookupMetric, METRIC_NAMES, METRICS, SERVER_STATS, type Metric } from './metrics.ts';
 import { POLICY_DEFAULTS, PolicySpec, type PolicyParsed } from './policy.ts';
+import { goodputMetric, parseSlo, SloError } from './slo.ts';
 import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
 import { displayPath } from '../paths.ts';
 
@@ -45,6 +46,8 @@ export interface LoadedPolicy {
   hooks: ResolvedHooks;
   /** Values substituted into hooks from the environment: scrubbed from recorded output. */
   secrets: string[];
+  /** Per-request SLOs of `goodput` (policy `slo`), or null. */
+  slo: string | null;
 }
 
 /** Preset names in scenarios/policies/ (file base names). */
@@ -94,7 +97,18 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
   const issues: ConfigIssue[] = [];
   const minSamples = spec.minSamples ?? parent?.minSamples ?? POLICY_DEFAULTS.minSamples;
   const insufficient = spec.insufficient ?? parent?.insufficient ?? POLICY_DEFAULTS.insufficient;
-  const own = resolveGates(spec, shown, minSamples, insufficient, issues);
+  const slo = spec.slo ?? parent?.slo ?? null;
+  let sloOk = true;
+  if (spec.slo !== undefined) {
+    try {
+      parseSlo(spec.slo);
+    } catch (err) {
+      if (!(err instanceof SloError)) throw err;
+      issues.push({ path: 'slo', message: err.message });
+      sloOk = false;
+    }
+  }
+  const own = resolveGates(spec, shown, minSamples, insufficient, issues, sloOk ? slo : undefined);
   const gates = [...(parent?.gates ?? []), ...own];
   // Only once every gate was read: a misspelt gate must not also be reported as "no gate".
   // A policy of warn gates only is allowed (watch before enforcing): see isWarnOnly.
@@ -131,15 +145,25 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
       at: { file: shown, path: 'failedRequests' },
     },
     hooks,
+    slo,
     secrets: [...(spec.hooks ? [] : (parent?.secrets ?? [])), ...secrets],
   };
 }
 
-function resolveGates(spec: PolicyParsed, file: string, minSamples: number, insufficient: 'inconclusive' | 'fail', issues: ConfigIssue[]): ResolvedGate[] {
+function resolveGates(spec: PolicyParsed, file: string, minSamples: number, insufficient: 'inconclusive' | 'fail', issues: ConfigIssue[], slo: string | null | undefined): ResolvedGate[] {
   const gates: ResolvedGate[] = [];
   spec.gates.forEach((g, i) => {
     const at = `gates[${i}]`;
-    const metric = lookupMetric(g.metric);
+    let metric = lookupMetric(g.metric);
+    if (metric?.name === 'goodput' && metric.kind === 'rate') {
+      // Goodput counts streams meeting the policy's SLO: without one it would judge nothing.
+      if (slo === undefined) return; // the slo itself is reported
+      if (slo === null) {
+        issues.push({ path: `${at}.metric`, message: 'goodput needs the policy\'s per-request SLOs: add e.g. slo: "ttft <= 500ms and tpot <= 50ms" at the top of the policy' });
+        return;
+      }
+      metric = goodputMetric(metric, slo);
+    }
     if (!metric) {
       const near = closestMetric(g.metric);
       issues.push({

@@ -1,4 +1,5 @@
 import { INTERRUPTIONS, type PairedSample, type StreamSample } from '../metrics/sample.ts';
+import { tokensPerSec } from '../metrics/summary.ts';
 import type { RunResult } from '../run/result.ts';
 
 /**
@@ -18,7 +19,7 @@ export type Comparison = 'absolute' | 'ratio' | 'delta';
  */
 export type GateSample = Pick<
   StreamSample,
-  'outcome' | 'status' | 'headersMs' | 'firstEventMs' | 'firstContentMs' | 'completionMs' | 'dispatchLagMs' | 'contentChars' | 'expectsCitations' | 'citations'
+  'outcome' | 'status' | 'headersMs' | 'firstEventMs' | 'firstContentMs' | 'completionMs' | 'dispatchLagMs' | 'contentChars' | 'expectsCitations' | 'citations' | 'itlMs' | 'tpotMs' | 'outputTokens'
 >;
 export interface GatePair {
   scenario: string;
@@ -43,6 +44,9 @@ function gateSample(s: StreamSample): GateSample {
     contentChars: s.contentChars,
     expectsCitations: s.expectsCitations,
     citations: s.citations,
+    itlMs: s.itlMs,
+    tpotMs: s.tpotMs,
+    outputTokens: s.outputTokens,
   };
 }
 
@@ -52,7 +56,7 @@ export type Stat = (typeof STATS)[number];
 export interface ValueMetric {
   kind: 'value';
   name: string;
-  unit: 'ms' | 'chars/s';
+  unit: 'ms' | 'chars/s' | 'tokens/s';
   stat: Stat;
   /** The stream's value, or undefined when the stream has none (e.g. no completion). */
   read(s: GateSample): number | undefined;
@@ -80,8 +84,10 @@ export interface CountReading {
 export interface CountMetric {
   kind: 'count';
   name: string;
-  unit: 'count';
-  source: 'streams' | 'contracts' | 'load';
+  /** per_s: a rate per time unit (the sweep's capacity). */
+  unit: 'count' | 'per_s';
+  /** sweep: judged by `parity sweep` on its knees; a single run has no such data. */
+  source: 'streams' | 'contracts' | 'load' | 'sweep';
   /** Stream counts: a per-stream event. */
   event?(s: GateSample): boolean;
   /** Contract/load counts: read from run.json, scoped to the given scenarios (null = all). */
@@ -134,7 +140,31 @@ const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: GateSa
     },
     describe: 'content characters per second from first content to completion',
   },
+  {
+    base: 'itl',
+    unit: 'ms',
+    read: (s) => (s.outcome === 'complete' ? s.itlMs : undefined),
+    describe: 'inter-token latency (mean gap between content events, first excluded), completed streams',
+  },
+  {
+    base: 'tpot',
+    unit: 'ms',
+    read: (s) => (s.outcome === 'complete' ? s.tpotMs : undefined),
+    describe: 'time per output token, (completion − first content) / (tokens − 1), completed streams',
+  },
+  {
+    base: 'output_tokens_per_sec',
+    unit: 'tokens/s',
+    read: (s) => (s.outcome === 'complete' ? tokensPerSec(s) : undefined),
+    describe: 'output tokens per second from first content to completion, completed streams',
+  },
 ];
+
+/** A stream's value of a value metric's base name (`first_content`, `tpot`, ...), as the gates read it; for SLOs. */
+export function streamValue(base: string): ((s: GateSample) => number | undefined) | undefined {
+  return VALUE_SOURCES.find((v) => v.base === base)?.read;
+}
+export const VALUE_BASES: readonly string[] = VALUE_SOURCES.map((v) => v.base);
 
 const RATE_SOURCES: Omit<RateMetric, 'kind' | 'unit' | 'comparisons'>[] = [
   { name: 'error_rate', read: (s) => ({ counted: true, event: s.outcome !== 'complete' }), describe: 'streams that did not complete / streams' },
@@ -149,6 +179,12 @@ const RATE_SOURCES: Omit<RateMetric, 'kind' | 'unit' | 'comparisons'>[] = [
     read: (s: GateSample) => ({ counted: is2xx(s), event: is2xx(s) && s.outcome === kind }),
     describe: `streams ended as "${kind}" after 2xx headers / streams with 2xx headers`,
   })),
+  {
+    // Bound to the policy's `slo` when a policy uses it (gates/slo.ts); unbound, no stream meets it.
+    name: 'goodput',
+    read: () => ({ counted: true, event: false }),
+    describe: "streams that completed and met every per-request SLO of the policy's `slo` / streams",
+  },
   {
     name: 'citation_presence',
     read: (s) => ({ counted: s.expectsCitations && s.outcome === 'complete', event: s.expectsCitations && s.outcome === 'complete' && s.citations > 0 }),
@@ -270,6 +306,15 @@ function build(): Map<string, Metric> {
       fromRun: (run) => droppedCounts(run),
       comparisons: ['absolute'],
       describe: 'iterations the load model could not start on time (run.load.dropped), exact count',
+    },
+    {
+      kind: 'count',
+      name: 'capacity',
+      unit: 'per_s',
+      source: 'sweep',
+      fromRun: () => null,
+      comparisons: ['absolute', 'ratio'],
+      describe: 'the highest arrival rate whose SLO gates pass (the knee), from parity sweep: ">= 1.0x baseline" or ">= <rate>"',
     },
   ] satisfies CountMetric[]) {
     m.set(c.name, c);

@@ -47,6 +47,8 @@ export const PolicySpec = z.strictObject({
       seed: z.number().int().optional(),
     })
     .optional(),
+  /** Per-request SLOs the `goodput` metric counts, e.g. "ttft <= 500ms and tpot <= 50ms" (inherited through `extends`). */
+  slo: z.string().min(1).optional(),
   gates: z.array(GateSpec).default([]),
   /**
    * Margin of the implicit failed-requests guard (guard.ts): candidate − baseline error rate, e.g.

@@ -138,5 +138,11 @@ function toBase(q: Quantity, metric: Metric, kind: Comparison): number {
       // Server-side series are in their source's units: plain numbers; "%" and "pp" for fractions (1% = 0.01).
       if (q.unit === 'ms') throw new ThresholdError(`${name} is in the source's own units; write a plain number (seconds as the server reports them, e.g. "<= 0.5"), not ms`);
       return q.unit === '%' || q.unit === 'pp' ? q.value / 100 : q.value;
+    case 'per_s':
+      if (q.unit !== '' || !(q.value >= 0)) throw new ThresholdError(`${name} is an arrival rate per time unit; write a plain number, e.g. ">= 40", or a ratio, ">= 1.0x baseline"`);
+      return q.value;
+    case 'tokens/s':
+      if (q.unit !== '') throw new ThresholdError(`${name} is in tokens per second; write a plain number, e.g. ">= 30"`);
+      return q.value;
   }
 }

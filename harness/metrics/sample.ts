@@ -12,11 +12,12 @@ export const OUTCOMES = [
   'error_event',
   'timeout',
   'malformed',
+  'truncated',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Outcomes that end a stream after the backend answered 2xx headers: what users see as a broken answer. */
-export const INTERRUPTIONS: readonly Outcome[] = ['reset', 'stalled', 'no_terminal', 'error_event', 'timeout', 'malformed'];
+export const INTERRUPTIONS: readonly Outcome[] = ['reset', 'stalled', 'no_terminal', 'error_event', 'timeout', 'malformed', 'truncated'];
 
 export type Role = 'baseline' | 'candidate';
 
@@ -30,7 +31,11 @@ export interface StreamSample {
   vu: number;
   promptIndex: number;
   expectsCitations: boolean;
-  /** Wall-clock start (epoch ms): when the request was sent. */
+  /**
+   * Epoch ms, fractional (µs): when the request was handed to its connection — undici's onConnect,
+   * right before the request is written to the socket (after any connect or wait for a free
+   * connection). Every `*Ms` time of the sample counts from this moment.
+   */
   startedAt: number;
   /**
    * When the load model meant the iteration to start (epoch ms, fractional). The request may
@@ -59,6 +64,21 @@ export interface StreamSample {
   contentChars: number;
   bytes: number;
   citations: number;
+  /** Output tokens: the count the stream sent (profile `tokens`), or an estimate (one per content event) marked by `tokensEstimated`. */
+  outputTokens?: number;
+  tokensEstimated?: boolean;
+  /** The finish reason the stream sent (profile `finishReason`); outside the profile's normal set the stream is `truncated`. */
+  finishReason?: string;
+  /** Inter-token latency: mean time between consecutive content events, the first content excluded (≥ 2 content events). */
+  itlMs?: number;
+  /** Time per output token: (completion − first content) / (output tokens − 1) (≥ 2 tokens). */
+  tpotMs?: number;
+}
+
+/** TPOT of a stream, from the fields it is defined on (the probe and the spool reader both use this). */
+export function tpotOf(s: Pick<StreamSample, 'completionMs' | 'firstContentMs' | 'outputTokens'>): number | undefined {
+  if (s.completionMs === undefined || s.firstContentMs === undefined || s.outputTokens === undefined || s.outputTokens < 2) return undefined;
+  return Math.round(((s.completionMs - s.firstContentMs) / (s.outputTokens - 1)) * 1000) / 1000;
 }
 
 export interface PairedSample {

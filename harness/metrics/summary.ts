@@ -4,10 +4,10 @@ import { INTERRUPTIONS, OUTCOMES, type Outcome, type Role, type StreamSample } f
 import { histogramOf } from './distribution.ts';
 
 const LATENCIES = ['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const;
-const HISTOGRAMS = [...LATENCIES, ...LATENCIES.map((k) => `service.${k}` as const), 'gapMs', 'contentCharsPerSec', 'dispatchLagMs'] as const;
+const HISTOGRAMS = [...LATENCIES, ...LATENCIES.map((k) => `service.${k}` as const), 'gapMs', 'contentCharsPerSec', 'dispatchLagMs', 'itlMs', 'tpotMs', 'outputTokensPerSec'] as const;
 type HistogramName = (typeof HISTOGRAMS)[number];
 
-const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped'] as const;
+const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped', 'tokens', 'tokensEstimated'] as const;
 type CounterName = (typeof COUNTERS)[number];
 
 const INTERRUPTING: ReadonlySet<Outcome> = new Set(INTERRUPTIONS);
@@ -69,6 +69,14 @@ export class SummaryAccumulator {
       h['service.completionMs'].record(s.completionMs);
       const span = s.completionMs - (s.firstContentMs ?? s.completionMs);
       if (span > 0) h.contentCharsPerSec.record((s.contentChars / span) * 1000);
+      if (s.itlMs !== undefined) h.itlMs.record(s.itlMs);
+      if (s.tpotMs !== undefined) h.tpotMs.record(s.tpotMs);
+      const tps = tokensPerSec(s);
+      if (tps !== undefined) h.outputTokensPerSec.record(tps);
+    }
+    if (s.outputTokens !== undefined) {
+      c.tokens += s.outputTokens;
+      if (s.tokensEstimated) c.tokensEstimated++;
     }
     for (const g of s.gapsMs) h.gapMs.record(g);
     if (s.dispatchLagMs !== undefined) h.dispatchLagMs.record(s.dispatchLagMs);
@@ -86,8 +94,9 @@ export class SummaryAccumulator {
 
   merge(other: SummaryAccumulator | SummaryStateJSON): void {
     for (const o of OUTCOMES) this.outcomes[o] += other.outcomes[o];
-    for (const c of COUNTERS) this.counters[c] += other.counters[c];
-    for (const h of HISTOGRAMS) this.histograms[h].merge(other.histograms[h]);
+    // `?? 0` / `if`: a state from a shard of an older build may lack the newer counters and histograms.
+    for (const c of COUNTERS) this.counters[c] += other.counters[c] ?? 0;
+    for (const h of HISTOGRAMS) if (other.histograms[h]) this.histograms[h].merge(other.histograms[h]);
   }
 
   toJSON(): SummaryStateJSON {
@@ -133,10 +142,26 @@ export class SummaryAccumulator {
       },
       dispatchLagMs: p('dispatchLagMs'),
       dropped: this.counters.dropped,
-      cdf: { firstContentMs: this.histograms.firstContentMs.cdf(), completionMs: this.histograms.completionMs.cdf() },
+      cdf: {
+        firstContentMs: this.histograms.firstContentMs.cdf(),
+        completionMs: this.histograms.completionMs.cdf(),
+        itlMs: this.histograms.itlMs.cdf(),
+        tpotMs: this.histograms.tpotMs.cdf(),
+      },
+      itlMs: p('itlMs'),
+      tpotMs: p('tpotMs'),
+      outputTokensPerSec: p('outputTokensPerSec'),
+      outputTokens: { total: this.counters.tokens, estimatedStreams: this.counters.tokensEstimated },
       gapHistogram: histogramOf(this.histograms.gapMs.entries()),
     };
   }
+}
+
+/** Output tokens per second of a complete stream, from first content to completion (as content chars/s). */
+export function tokensPerSec(s: Pick<StreamSample, 'completionMs' | 'firstContentMs' | 'outputTokens'>): number | undefined {
+  if (s.completionMs === undefined || s.firstContentMs === undefined || s.outputTokens === undefined) return undefined;
+  const span = s.completionMs - s.firstContentMs;
+  return span > 0 ? (s.outputTokens / span) * 1000 : undefined;
 }
 
 /** Summarizes one target's samples for one scenario. Pure: the same samples give the same summary. */

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/schema.ts';
-import type { Outcome, StreamSample } from '../metrics/sample.ts';
+import { tpotOf, type Outcome, type StreamSample } from '../metrics/sample.ts';
 import { Deadline } from './deadlines.ts';
 import { onInterrupt } from './interrupts.ts';
 import type { EventClassifier } from './stream-profile.ts';
@@ -42,8 +42,7 @@ export async function probeStream(
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
   const probe = new StreamProbe(classify, req, timeouts, signal);
-  // Yield once before dispatching: when a pair's two probes are started in one tick, both take
-  // their start time before either spends time sending, so the pair shares one moment.
+  // Yield once before dispatching, so probes started in one tick are all made before any is sent.
   await undefined;
   return probe.run(dispatcher);
 }
@@ -59,12 +58,15 @@ export async function probeStream(
  * raw response headers into an object, about 0.9 µs per response (2% of a request's client CPU in
  * the throughput benchmark), for headers the probe never reads: it needs the status code only.
  *
- * Its clock starts when it is made; `run` sends the request. A caller that starts several streams
- * at one moment (a pair) makes all of their probes, then runs them: `probeStream` does both for one.
+ * Its clock starts when its request is handed to the connection: undici calls onConnect right
+ * before it serializes and writes the request on the socket (after any TCP connect, or wait for a
+ * free connection, which the caller counts as dispatch lag). So each probe of a pair measures from
+ * its own request's send, not from when the pair was prepared: serializing the first request no
+ * longer counts against the second. `startedAt` is that moment as a fractional epoch time.
  */
 export class StreamProbe implements Dispatcher.DispatchHandler {
-  /** performance.now() when the probe was made: its timings count from here. */
-  readonly t0 = performance.now();
+  /** performance.now() when the request was handed to its connection (until then, when the probe was made): its timings count from here. */
+  t0 = performance.now();
   private readonly s: StreamSample;
   private readonly total: Deadline;
   private watchdog: Deadline | undefined;
@@ -84,6 +86,12 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
   private pendingCR = false;
   private lastEventAt = -1;
   private chunkAt = 0;
+  private lastContentAt = 0;
+  /** Token counts the stream sent: a running sum of per-event counts, or its latest total (-1: none). */
+  private tokenSum = 0;
+  private tokenTotal = -1;
+  private finishReason: string | undefined;
+  private abnormalFinish = false;
 
   private readonly request: Dispatcher.DispatchOptions;
   private readonly unwatch: (() => void) | undefined;
@@ -105,7 +113,7 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
       vu: req.vu,
       promptIndex: req.promptIndex,
       expectsCitations: req.expectsCitations,
-      startedAt: Date.now(),
+      startedAt: epochMs(this.t0),
       outcome: 'complete',
       endMs: 0,
       gapsMs: [],
@@ -136,6 +144,9 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    // The clock starts here: the request goes onto the socket next, in this same call from undici.
+    this.t0 = performance.now();
+    this.s.startedAt = epochMs(this.t0);
     this.abort = abort;
     if (this.stop) abort(new Error(this.stop.message));
   }
@@ -256,6 +267,14 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     else s.firstEventMs = at;
     this.lastEventAt = at;
     const c = this.classify(ev);
+    if (c.tokens !== undefined) {
+      if (c.tokensSum) this.tokenSum += c.tokens;
+      else this.tokenTotal = c.tokens;
+    }
+    if (c.finish !== undefined) {
+      this.finishReason = c.finish;
+      this.abnormalFinish = c.abnormal === true;
+    }
     switch (c.kind) {
       case 'terminal':
         this.terminal = true;
@@ -273,10 +292,25 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     if (c.citations) s.citations += c.citations;
     if (c.text !== undefined) {
       s.contentChunks++;
-      s.contentChars += c.text.length;
+      s.contentChars += codePoints(c.text);
       this.textParts?.push(c.text);
       if (s.firstContentMs === undefined) s.firstContentMs = at;
+      this.lastContentAt = at;
     }
+  }
+
+  /** Output tokens (sent, else estimated from content events), finish reason, ITL and TPOT: once, at the end. */
+  private tokens(s: StreamSample): void {
+    if (this.tokenTotal >= 0) s.outputTokens = this.tokenTotal;
+    else if (this.tokenSum > 0) s.outputTokens = this.tokenSum;
+    else {
+      s.outputTokens = s.contentChunks;
+      s.tokensEstimated = true;
+    }
+    if (this.finishReason !== undefined) s.finishReason = this.finishReason;
+    if (s.contentChunks >= 2) s.itlMs = Math.round(((this.lastContentAt - s.firstContentMs!) / (s.contentChunks - 1)) * 1000) / 1000;
+    const tpot = tpotOf(s);
+    if (tpot !== undefined) s.tpotMs = tpot;
   }
 
   /** Ends the probe once: the outcome from what was seen, the stop that ended it, or the error. */
@@ -307,11 +341,38 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     else if (this.terminal) {
       s.outcome = 'complete';
       if (s.error) delete s.error;
+      if (this.abnormalFinish) {
+        s.outcome = 'truncated';
+        s.error = { code: 'PARITY_TRUNCATED', message: `finish reason "${truncate(this.finishReason!)}" is not a normal end` };
+      }
     }
+    if (this.parser) this.tokens(s);
     s.endMs = this.now();
     if (stop?.code === 'PARITY_ABORTED' && !this.terminal) this.settle!({ ...s, aborted: true });
     else this.settle!(this.textParts ? { ...s, text: this.textParts.join('') } : s);
   }
+}
+
+/** Unicode code points of a string (an emoji is one, not two UTF-16 units), without allocating. */
+export function codePoints(t: string): number {
+  const n = t.length;
+  let pairs = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = t.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        pairs++;
+        i++;
+      }
+    }
+  }
+  return n - pairs;
+}
+
+/** A performance.now() reading as epoch milliseconds, to the microsecond. */
+function epochMs(t: number): number {
+  return Math.round((performance.timeOrigin + t) * 1000) / 1000;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);

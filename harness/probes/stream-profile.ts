@@ -9,6 +9,12 @@ export interface ClassifiedEvent {
   text?: string;
   /** Citations carried by the event (an event may carry content and citations). */
   citations?: number;
+  /** An output token count the event carries (profile `tokens`): added to the stream's (`tokensSum`) or its total. */
+  tokens?: number;
+  tokensSum?: boolean;
+  /** The finish reason the event carries (profile `finishReason`), and whether it is outside the normal set. */
+  finish?: string;
+  abnormal?: boolean;
 }
 
 export type EventClassifier = (event: EventSourceMessage) => ClassifiedEvent;
@@ -47,6 +53,7 @@ export function compileProfile(profile: StreamProfileConfig): EventClassifier {
   const citePath = profile.citations ? compileJsonPath(profile.citations.path) : undefined;
   // A short list, not a Set: Set.has would hash every event's data (a fresh string each time);
   // comparing strings checks their lengths first.
+  const extras = compileExtras(profile);
   const sentinels = [...new Set([profile.terminal, profile.error, profile.content.match, profile.citations?.match].flatMap((m) => (m?.data !== undefined ? [m.data] : [])))];
 
   return (ev) => {
@@ -62,10 +69,11 @@ export function compileProfile(profile: StreamProfileConfig): EventClassifier {
     } else if (!profile.json) {
       json = data;
     }
-    if (terminal(name, data, json)) return { kind: 'terminal' };
+    if (terminal(name, data, json)) return extras && json !== NO_JSON ? extras({ kind: 'terminal' }, name, data, json) : { kind: 'terminal' };
     if (error && error(name, data, json)) return { kind: 'error' };
 
     const result: ClassifiedEvent = { kind: 'other' };
+    if (extras && json !== NO_JSON) extras(result, name, data, json);
     if (citePath && (!citeMatch || citeMatch(name, data, json))) {
       const c = json === NO_JSON ? undefined : citePath.get(json);
       if (Array.isArray(c)) {
@@ -87,4 +95,50 @@ export function compileProfile(profile: StreamProfileConfig): EventClassifier {
     }
     return result;
   };
+}
+
+type Extras = (into: ClassifiedEvent, name: string, data: string, json: unknown) => ClassifiedEvent;
+
+/**
+ * Reads the profile's `tokens` and `finishReason` from an event's JSON into the classified event,
+ * if the profile has them. A finish reason is any string at the path (OpenAI sends `null` on every
+ * chunk but the last); a token count is a number, or a usage object's `completion_tokens` /
+ * `output_tokens`.
+ */
+function compileExtras(profile: StreamProfileConfig): Extras | undefined {
+  const tk = profile.tokens;
+  const fr = profile.finishReason;
+  if (!tk && !fr) return undefined;
+  const tkPath = tk ? compileJsonPath(tk.path) : undefined;
+  const tkMatch = tk?.match ? compileMatcher(tk.match) : undefined;
+  const frPath = fr ? compileJsonPath(fr.path) : undefined;
+  const frMatch = fr?.match ? compileMatcher(fr.match) : undefined;
+  const normal = fr?.normal ?? [];
+  return (into, name, data, json) => {
+    if (tkPath && (!tkMatch || tkMatch(name, data, json))) {
+      const n = tokenCount(tkPath.get(json));
+      if (n !== undefined) {
+        into.tokens = n;
+        if (tk!.sum) into.tokensSum = true;
+      }
+    }
+    if (frPath && (!frMatch || frMatch(name, data, json))) {
+      const f = frPath.get(json);
+      if (typeof f === 'string' && f !== '') {
+        into.finish = f;
+        if (!normal.includes(f)) into.abnormal = true;
+      }
+    }
+    return into;
+  };
+}
+
+function tokenCount(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
+  if (v && typeof v === 'object') {
+    const o = v as { completion_tokens?: unknown; output_tokens?: unknown };
+    const n = typeof o.completion_tokens === 'number' ? o.completion_tokens : o.output_tokens;
+    return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
+  }
+  return undefined;
 }

@@ -81,7 +81,7 @@ function gates(run: RunResult): string {
 
 const msAxis = (label: string, log: boolean) => ({ label, log, format: (v: number) => num(v) });
 
-function cdfChart(id: string, title: string, b: TargetSummary, c: TargetSummary, key: 'firstContentMs' | 'completionMs'): string {
+function cdfChart(id: string, title: string, b: TargetSummary, c: TargetSummary, key: 'firstContentMs' | 'completionMs' | 'itlMs' | 'tpotMs'): string {
   const series: LineSeries[] = [];
   for (const s of [b, c]) {
     const q = s.cdf?.[key];
@@ -150,6 +150,10 @@ function scenario(name: string, b: TargetSummary, c: TargetSummary): string {
     `<section class="scenario" data-scenario="${esc(name)}"><h2>Scenario <code>${esc(name)}</code></h2>` +
     `<table class="metrics"><thead><tr><th>Metric</th><th class="n">${esc(b.target)} (baseline)</th><th class="n">${esc(c.target)} (candidate)</th><th class="n">Δ</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
     `<div class="grid2">${cdfChart(`cdf-first-content-${slug}`, 'Time to first content (CDF)', b, c, 'firstContentMs')}${cdfChart(`cdf-completion-${slug}`, 'Completion time (CDF)', b, c, 'completionMs')}` +
+    // Beside first content: inter-token latency and time per output token (runs written before they were measured have none).
+    (b.cdf?.itlMs !== undefined || c.cdf?.itlMs !== undefined
+      ? `${cdfChart(`cdf-itl-${slug}`, 'Inter-token latency (CDF)', b, c, 'itlMs')}${cdfChart(`cdf-tpot-${slug}`, 'Time per output token (CDF)', b, c, 'tpotMs')}`
+      : '') +
     `${gapChart(`gap-histogram-${slug}`, b, c)}${failuresChart(`failures-${slug}`, b, c)}</div>` +
     (kinds.length ? `<h3>Failures by kind</h3><table><thead><tr><th>Outcome</th><th>Kind</th><th class="n">${esc(b.target)}</th><th class="n">${esc(c.target)}</th></tr></thead><tbody>${kindRows.join('')}</tbody></table>` : '') +
     `<h3>Citation presence</h3><table class="citations"><tbody>${cite(b)}${cite(c)}</tbody></table></section>`

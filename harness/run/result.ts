@@ -70,7 +70,20 @@ export const TargetSummary = z.object({
   /** Scheduled iterations of this scenario that could not start because `maxInFlight` was reached. */
   dropped: z.number().int().optional(),
   /** Quantiles at 0, 1, ..., 100 % (see metrics/distribution.ts), for the reports' CDF plots; null when no value. */
-  cdf: z.object({ firstContentMs: z.array(z.number()).nullable(), completionMs: z.array(z.number()).nullable() }).optional(),
+  cdf: z
+    .object({
+      firstContentMs: z.array(z.number()).nullable(),
+      completionMs: z.array(z.number()).nullable(),
+      itlMs: z.array(z.number()).nullable().optional(),
+      tpotMs: z.array(z.number()).nullable().optional(),
+    })
+    .optional(),
+  /** Per complete stream: inter-token latency (mean gap between content events), time per output token, output tokens/s. */
+  itlMs: Percentiles.nullable().optional(),
+  tpotMs: Percentiles.nullable().optional(),
+  outputTokensPerSec: Percentiles.nullable().optional(),
+  /** Output tokens of every stream (sent or estimated), and how many streams' counts were estimated. */
+  outputTokens: z.object({ total: z.number(), estimatedStreams: z.number().int() }).optional(),
   /** Gaps between events, bucketed on shared log-scale edges, for the reports' histogram. */
   gapHistogram: Histogram.nullable().optional(),
 });

@@ -16,13 +16,14 @@ import { OUTCOMES, type Outcome, type PairedSample, type StreamSample } from '..
  * NDJSON on first read.
  *
  * Record: u32 length (bytes, this field included), f64 iteration, str requestId, str scenario,
- * then the baseline and candidate samples. Sample: u16 flags (which OPTIONAL fields follow, error,
+ * then the baseline and candidate samples. Sample: u32 flags (which OPTIONAL fields follow, error,
  * expectsCitations, and which strings are left out as repeats), u8 role, u8 outcome, str target
  * (left out when it is the target of the spool's previous sample in this role), str scenario and
  * str requestId (each left out when it is the pair's), ten f64s
  * (iteration, vu, promptIndex, startedAt, endMs, events, contentChunks, contentChars, bytes,
  * citations), the OPTIONAL f64s present in that order, the error's code and message, u32 gap
- * count and the gaps as f64s. str = u32 byte length + UTF-8. Little-endian throughout.
+ * count and the gaps as f64s, then the LLM fields present (f64 outputTokens, str finishReason,
+ * f64 itlMs, f64 tpotMs). str = u32 byte length + UTF-8. Little-endian throughout.
  */
 export const SPOOL_SUFFIX = '.spool';
 
@@ -34,6 +35,11 @@ const EXPECTS_CITATIONS = HAS_ERROR << 1;
 const SAME_REQUEST_ID = EXPECTS_CITATIONS << 1;
 const SAME_SCENARIO = SAME_REQUEST_ID << 1;
 const SAME_TARGET = SAME_SCENARIO << 1;
+const HAS_TOKENS = SAME_TARGET << 1;
+const TOKENS_ESTIMATED = HAS_TOKENS << 1;
+const HAS_FINISH = TOKENS_ESTIMATED << 1;
+const HAS_ITL = HAS_FINISH << 1;
+const HAS_TPOT = HAS_ITL << 1;
 const OUTCOME_INDEX = new Map<Outcome, number>(OUTCOMES.map((o, i) => [o, i]));
 
 export class SampleSpool {
@@ -127,8 +133,8 @@ export async function convertSpool(file: string): Promise<number> {
 
 /** The most bytes `sample` can write for `s` (UTF-8 takes at most 3 bytes per UTF-16 unit). */
 function bound(s: StreamSample): number {
-  const strings = s.target.length + s.scenario.length + s.requestId.length + (s.error ? s.error.code.length + s.error.message.length : 0);
-  return 4 + 4 * 6 + 3 * strings + 8 * (10 + OPTIONAL.length) + 4 + 8 * s.gapsMs.length;
+  const strings = s.target.length + s.scenario.length + s.requestId.length + (s.error ? s.error.code.length + s.error.message.length : 0) + (s.finishReason?.length ?? 0);
+  return 6 + 4 * 7 + 3 * strings + 8 * (13 + OPTIONAL.length) + 4 + 8 * s.gapsMs.length;
 }
 
 const viewOf = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.length);
@@ -171,8 +177,13 @@ function sample(b: Buffer, v: DataView, at: number, s: StreamSample, pair: Paire
     (s.expectsCitations ? EXPECTS_CITATIONS : 0) |
     (s.requestId === pair.requestId ? SAME_REQUEST_ID : 0) |
     (s.scenario === pair.scenario ? SAME_SCENARIO : 0) |
-    (sameTarget ? SAME_TARGET : 0);
-  at = b.writeUInt16LE(flags, at);
+    (sameTarget ? SAME_TARGET : 0) |
+    (s.outputTokens !== undefined ? HAS_TOKENS : 0) |
+    (s.tokensEstimated ? TOKENS_ESTIMATED : 0) |
+    (s.finishReason !== undefined ? HAS_FINISH : 0) |
+    (s.itlMs !== undefined ? HAS_ITL : 0) |
+    (s.tpotMs !== undefined ? HAS_TPOT : 0);
+  at = b.writeUInt32LE(flags, at);
   at = b.writeUInt8(roleIndex, at);
   at = b.writeUInt8(OUTCOME_INDEX.get(s.outcome)!, at);
   if (!sameTarget) at = str(b, at, s.target);
@@ -202,6 +213,10 @@ function sample(b: Buffer, v: DataView, at: number, s: StreamSample, pair: Paire
   const gaps = s.gapsMs;
   at = b.writeUInt32LE(gaps.length, at);
   for (let i = 0; i < gaps.length; i++) at = f64(v, at, gaps[i]!);
+  if (s.outputTokens !== undefined) at = f64(v, at, s.outputTokens);
+  if (s.finishReason !== undefined) at = str(b, at, s.finishReason);
+  if (s.itlMs !== undefined) at = f64(v, at, s.itlMs);
+  if (s.tpotMs !== undefined) at = f64(v, at, s.tpotMs);
   return at;
 }
 
@@ -233,10 +248,10 @@ function readPair(r: Reader, targets: string[]): PairedSample {
 }
 
 function readSample(r: Reader, requestId: string, scenario: string, targets: string[]): StreamSample {
-  const flags = r.b.readUInt16LE(r.at);
-  const roleIndex = r.b[r.at + 2]!;
-  const outcome = OUTCOMES[r.b[r.at + 3]!]!;
-  r.at += 4;
+  const flags = r.b.readUInt32LE(r.at);
+  const roleIndex = r.b[r.at + 4]!;
+  const outcome = OUTCOMES[r.b[r.at + 5]!]!;
+  r.at += 6;
   if (!(flags & SAME_TARGET)) targets[roleIndex] = readStr(r);
   // The key order of the samples the probe makes, so the NDJSON reads as it always has.
   const s: StreamSample = {
@@ -263,5 +278,10 @@ function readSample(r: Reader, requestId: string, scenario: string, targets: str
   const n = r.b.readUInt32LE(r.at);
   r.at += 4;
   for (let i = 0; i < n; i++) s.gapsMs.push(readF64(r));
+  if (flags & HAS_TOKENS) s.outputTokens = readF64(r);
+  if (flags & TOKENS_ESTIMATED) s.tokensEstimated = true;
+  if (flags & HAS_FINISH) s.finishReason = readStr(r);
+  if (flags & HAS_ITL) s.itlMs = readF64(r);
+  if (flags & HAS_TPOT) s.tpotMs = readF64(r);
   return s;
 }

@@ -152,9 +152,9 @@ export function createShard(input: ShardInput): Shard {
     if (isWarmup) counts.warmupIterations++;
     stats.iterations++;
     const plan = planIteration(loaded.scenarios, it.iteration, input.runId);
-    // Both probes take their start before either request is sent (unless one waits for a free
-    // connection): the pair sees the same moment. Whoever is sent first goes out first: alternate,
-    // so neither side carries that cost in every pair.
+    // Both requests are dispatched in this tick (unless one waits for a free connection); each
+    // probe's clock starts when its own request is handed to its connection. Whoever is sent first
+    // goes out first: alternate, so neither side carries that order in every pair.
     const first = (it.iteration % 2) as 0 | 1;
     const second = (1 - first) as 0 | 1;
     const p1 = prepare(first, plan, it);

@@ -12,6 +12,9 @@ export const STREAM_PRESETS = {
     citations: { path: 'citations' },
     terminal: { data: '[DONE]' },
     error: { field: 'error' },
+    // `usage` arrives in a last chunk (choices: []) when the request asks for it (stream_options.include_usage).
+    tokens: { path: 'usage.completion_tokens' },
+    finishReason: { path: 'choices[0].finish_reason', normal: ['stop', 'tool_calls', 'function_call'] },
   },
   /** Named events: `event: token|citations|done|error` with JSON data. */
   'named-events': {
@@ -20,6 +23,9 @@ export const STREAM_PRESETS = {
     citations: { match: { event: 'citations' }, path: 'citations' },
     terminal: { event: 'done' },
     error: { event: 'error' },
+    // The terminal event carries them: `event: done` `data: {"finish_reason":"stop","tokens":40}`.
+    tokens: { path: 'tokens' },
+    finishReason: { path: 'finish_reason', normal: ['stop'] },
   },
   /** Unnamed events whose JSON data carries a `type`: token, citations, done, error. */
   'typed-json': {
@@ -28,6 +34,9 @@ export const STREAM_PRESETS = {
     citations: { match: { field: 'type', equals: 'citations' }, path: 'citations' },
     terminal: { field: 'type', equals: 'done' },
     error: { field: 'type', equals: 'error' },
+    // `{"type":"done","finish_reason":"stop","tokens":40}`.
+    tokens: { path: 'tokens' },
+    finishReason: { path: 'finish_reason', normal: ['stop'] },
   },
 } satisfies Record<(typeof PRESET_NAMES)[number], StreamProfileSpec>;
 

@@ -28,7 +28,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const STREAM_SIZES = (process.env.BENCH_STREAMS ?? '100,1000,5000').split(',').map(Number);
-/** Sections to run (all by default): throughput, streams, parser, summaries. */
+/** Sections to run (all by default): throughput, streams, parser, clock, summaries. */
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const wanted = (section: string) => !ONLY || ONLY.includes(section);
 const median = (xs: number[]) => {
@@ -37,8 +37,16 @@ const median = (xs: number[]) => {
 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-async function startChild(script: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `taskset -c <cpu>` when taskset is installed and the machine has a core to spare for each side. */
+let TASKSET: boolean | undefined;
+async function pinned(cpu: number | undefined, argv: string[]): Promise<string[]> {
+  TASKSET ??= os.cpus().length >= 2 && (await run('which', ['taskset']).then(() => true, () => false));
+  return cpu !== undefined && TASKSET ? ['taskset', '-c', String(cpu), ...argv] : argv;
+}
+
+async function startChild(script: string, args: string[], cpu?: number): Promise<{ url: string; child: ChildProcess }> {
+  const [cmd, ...rest] = await pinned(cpu, [process.execPath, '--import', 'tsx', path.join(ROOT, script), ...args]);
+  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`${script} exited with ${c}`)));
     child.stdout!.on('data', (d: Buffer) => {
@@ -122,7 +130,61 @@ async function parserProbe(chunks: Buffer[]): Promise<number> {
 }
 
 // ------------------------------------------------------------------------------------------------
-// 5. Summaries of 1 M samples.
+// 5. Clock truth: first content and completion against a stamping server's own times, parity vs a
+// reference client written here (test/bench/clock-client.ts), at 20 and 200 concurrent streams.
+
+type ClockRun = { streams: number; firstP50: number; firstP99: number; doneP50: number; doneP99: number };
+const CLOCK_LEVELS = [
+  { conc: 20, each: 10 },
+  { conc: 200, each: 2 },
+];
+
+async function clockRun(mode: 'parity' | 'reference', conc: number, each: number, url: string, outDir: string): Promise<ClockRun> {
+  const [cmd, ...args] = await pinned(1, [process.execPath, '--import', 'tsx', path.join(ROOT, 'test/bench/clock-client.ts'), mode, String(conc), String(each), url, outDir]);
+  const { stdout } = await run(cmd!, args, { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ClockRun;
+}
+
+async function clockTruth(): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'parity-bench-clock-'));
+  // The server on core 0, each client on core 1 (when taskset is there): neither steals the other's core.
+  const server = await startChild('test/bench/stamp-server.ts', ['4', '5'], 0);
+  try {
+    for (const { conc, each } of CLOCK_LEVELS) {
+      const runs: Record<'parity' | 'reference', ClockRun[]> = { parity: [], reference: [] };
+      for (let r = 0; r < REPEATS; r++) {
+        for (const mode of r % 2 === 0 ? (['parity', 'reference'] as const) : (['reference', 'parity'] as const)) {
+          const x = await clockRun(mode, conc, each, server.url, outDir);
+          runs[mode].push(x);
+          log(`  ${conc} streams ${mode}: first content +${x.firstP50.toFixed(3)} ms p50, ${x.firstP99.toFixed(3)} ms p99; completion +${x.doneP50.toFixed(3)} / ${x.doneP99.toFixed(3)} ms`);
+        }
+      }
+      // Per repeat, parity against the reference run next to it in time; the spread shows how far repeats disagree.
+      const per = (k: keyof ClockRun, f: (p: number, ref: number) => number) => runs.parity.map((p, i) => f(p[k], runs.reference[i]![k]));
+      const spread = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+      const addedFirst = spread(per('firstP50', (p, ref) => p - ref));
+      const addedDone = spread(per('doneP50', (p, ref) => p - ref));
+      const p99First = spread(per('firstP99', (p, ref) => p / ref));
+      const p99Done = spread(per('doneP99', (p, ref) => p / ref));
+      out.push({
+        concurrentStreams: conc,
+        pinned: TASKSET ?? false,
+        runs,
+        addedLatencyP50Ms: { firstContent: addedFirst, completion: addedDone },
+        p99ErrorRatio: { firstContent: p99First, completion: p99Done },
+        // Targets: ≤ 0.1 ms added at p50, p99 error ≤ 1.25× the reference's (medians of the per-repeat figures).
+        meets: Math.max(addedFirst.median, addedDone.median) <= 0.1 && Math.max(p99First.median, p99Done.median) <= 1.25,
+      });
+    }
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// 6. Summaries of 1 M samples.
 
 function summarizeMillion(): number {
   const acc = new SummaryAccumulator('t', 'baseline', 's');
@@ -283,6 +345,11 @@ async function main() {
   
   }
 
+  if (wanted('clock')) {
+    log('5. clock truth (client − server-stamped first content / completion, per stream)');
+    results.clock = await clockTruth();
+  }
+
   if (wanted('summaries')) {
     log('4. summaries of 1 M samples');
     results.summaries = { millionSamplesMs: median(Array.from({ length: 3 }, summarizeMillion)) };
@@ -304,6 +371,9 @@ function table(r: Record<string, unknown>): string {
   const s = (r.streamScale ?? []) as { streams: number; parity: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; bare: { errorP50: number; errorP99: number; peakRssMb: number; failures: number }; errorP99Ratio: number; rssRatio: number }[];
   const p = r.parser as { probeBytesPerSec: number; bareBytesPerSec: number; overhead: number } | undefined;
   const sum = r.summaries as { millionSamplesMs: number } | undefined;
+  type Spread = { median: number; min: number; max: number };
+  const clock = (r.clock ?? []) as { concurrentStreams: number; pinned: boolean; addedLatencyP50Ms: Record<'firstContent' | 'completion', Spread>; p99ErrorRatio: Record<'firstContent' | 'completion', Spread>; meets: boolean }[];
+  const sp = (x: Spread, d = 3, unit = '') => `${x.median.toFixed(d)}${unit} (${x.min.toFixed(d)}..${x.max.toFixed(d)})`;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
   const fr = (v: Ratio) => (v === null ? '–' : `${f(v.repeats)}× / ${f(v.best)}×`);
@@ -329,6 +399,10 @@ function table(r: Record<string, unknown>): string {
     ...s.flatMap((x) => [
       `| ${x.streams} SSE streams: timing error p50 / p99 (ms) | ${f(x.parity.errorP50)} / ${f(x.parity.errorP99)} | undici + eventsource-parser ${f(x.bare.errorP50)} / ${f(x.bare.errorP99)} | p99 ${f(x.errorP99Ratio)}× |`,
       `| ${x.streams} SSE streams: peak RSS (MB), failures | ${f(x.parity.peakRssMb, 0)}, ${x.parity.failures} | ${f(x.bare.peakRssMb, 0)}, ${x.bare.failures} | ${f(x.rssRatio)}× |`,
+    ]),
+    ...clock.flatMap((c) => [
+      `| clock, ${c.concurrentStreams} streams${c.pinned ? ' (pinned)' : ''}: added p50 first content / completion (ms, vs reference; spread) | ${sp(c.addedLatencyP50Ms.firstContent)} / ${sp(c.addedLatencyP50Ms.completion)} | node:http + plain SSE split | target ≤ 0.1 ms${c.meets ? '' : ' (missed)'} |`,
+      `| clock, ${c.concurrentStreams} streams: p99 timing error ratio first content / completion (spread) | ${sp(c.p99ErrorRatio.firstContent, 2, '×')} / ${sp(c.p99ErrorRatio.completion, 2, '×')} | | target ≤ 1.25× |`,
     ]),
     ...(p ? [`| SSE parser path (MB/s) | ${f(p.probeBytesPerSec / 1e6, 1)} | eventsource-parser alone ${f(p.bareBytesPerSec / 1e6, 1)} | overhead ${f(p.overhead)}× |`] : []),
     ...(sum ? [`| summaries of 1 M samples (ms) | ${f(sum.millionSamplesMs, 0)} | | |`] : []),

@@ -41,7 +41,7 @@ describe('what the gates keep of a pair', () => {
     const run = runOf(ps);
     const kept = ps.map(gatePair);
     expect(Object.keys(kept[0]!).sort()).toEqual(['baseline', 'candidate', 'scenario']);
-    expect(Object.keys(kept[0]!.candidate).sort()).toEqual(['citations', 'completionMs', 'contentChars', 'dispatchLagMs', 'expectsCitations', 'firstContentMs', 'firstEventMs', 'headersMs', 'outcome', 'status']);
+    expect(Object.keys(kept[0]!.candidate).sort()).toEqual(['citations', 'completionMs', 'contentChars', 'dispatchLagMs', 'expectsCitations', 'firstContentMs', 'firstEventMs', 'headersMs', 'itlMs', 'outcome', 'outputTokens', 'status', 'tpotMs']);
     const whole = evaluatePolicy(policy, run, ps, NOW);
     expect(whole.gates.map((g) => g.status)).toContain('fail');
     expect(evaluatePolicy(policy, run, kept, NOW)).toEqual(whole);

@@ -55,8 +55,10 @@ describe('coordinated omission: a 1 s freeze inside a 10 s run at 50/s', () => {
       // ...but only on the two streams in flight, so its p99 hides it.
       expect(c.completionMs!.p99).toBeLessThan(300);
       expect(o.completionMs!.p99 - c.completionMs!.p99).toBeGreaterThanOrEqual(600);
-      // By definition a closed model starts when it means to: no lag to reveal the queueing.
-      expect(c.dispatchLagMs!.max).toBeLessThan(50);
+      // By definition a closed model starts when it means to: no lag to reveal the queueing. (Its lag
+      // holds only the waits for a connection, a connect or the previous response releasing it:
+      // far below the 1 s freeze.)
+      expect(c.dispatchLagMs!.max).toBeLessThan(300);
     }
   });
 });

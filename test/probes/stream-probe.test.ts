@@ -82,7 +82,7 @@ describe('stream probe: SSE framing does not change what is measured', () => {
     outcome: 'complete',
     events: 5,
     contentChunks: 3,
-    contentChars: 'café ☕ '.length + '你好 🚀'.length + 'end'.length,
+    contentChars: [...'café ☕ '].length + [...'你好 🚀'].length + 'end'.length, // code points: the rocket is one
     citations: 2,
     bytes: payload.length,
     gaps: 4,

@@ -80,7 +80,9 @@ describe('report.html of a fixture run, in headless Chromium', () => {
     expect(await marks('timeline-throughput', 'g.band')).toBe(2);
     // The SVG is laid out, not just present: each chart has a real size on the page.
     const sizes = await page.$$eval('figure.chart svg', (svgs) => svgs.map((s) => s.getBoundingClientRect().width * s.getBoundingClientRect().height));
-    expect(sizes.length).toBe(6);
+    // Six plots, plus the ITL and TPOT CDFs beside first content (empty here: the synthetic streams carry no ITL).
+    expect(await page.$$eval(`figure.chart[data-chart^="cdf-itl-"], figure.chart[data-chart^="cdf-tpot-"]`, (f) => f.length)).toBe(2);
+    expect(sizes.length).toBe(8);
     for (const s of sizes) expect(s).toBeGreaterThan(50_000);
   });
 

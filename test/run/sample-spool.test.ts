@@ -34,6 +34,11 @@ const everyField: Required<StreamSample> = {
   contentChars: 57,
   bytes: 1234,
   citations: 2,
+  outputTokens: 40,
+  tokensEstimated: true,
+  finishReason: 'length',
+  itlMs: 19.875,
+  tpotMs: 20.125,
 };
 
 const fewFields: StreamSample = {

@@ -1,0 +1,58 @@
+import { parseDuration } from '../config/duration.ts';
+import { UsageError } from '../errors.ts';
+import { executeSweep } from '../pipeline/sweep.ts';
+import type { Command } from './command.ts';
+
+function positive(name: string, v: unknown, integer = false): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} takes a ${integer ? 'whole number' : 'number'} above 0, got "${String(v)}"`);
+  return n;
+}
+
+function duration(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseDuration(String(v));
+  } catch {
+    throw new UsageError(`--${name} takes a duration such as "30s" or "500ms", got "${String(v)}"`);
+  }
+}
+
+export const sweepCommand: Command = {
+  usage: 'sweep <config> --from r1 --to r2 --steps k [--policy p]',
+  summary: 'paired capacity sweep over arrival rates: knees, capacity gate',
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    steps: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    policy: { type: 'string' },
+    out: { type: 'string' },
+    'sweep-id': { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+  async execute({ values, positionals }, io) {
+    const file = positionals[0];
+    if (!file) throw new UsageError('parity sweep needs a config file: parity sweep <config> --from 10 --to 80 --steps 8');
+    const from = positive('from', values.from);
+    const to = positive('to', values.to);
+    const steps = positive('steps', values.steps, true);
+    if (to < from) throw new UsageError(`--to (${to}) must not be below --from (${from})`);
+    return executeSweep(
+      file,
+      {
+        from,
+        to,
+        steps,
+        durationMs: duration('duration', values.duration),
+        warmupMs: duration('warmup', values.warmup),
+        policy: values.policy as string | undefined,
+        outDir: values.out as string | undefined,
+        sweepId: values['sweep-id'] as string | undefined,
+        quiet: values.quiet as boolean | undefined,
+      },
+      io,
+    );
+  },
+};

@@ -1,0 +1,201 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import type { LoadConfig } from '../config/schema.ts';
+import { ConfigError, ExitCode, UsageError } from '../errors.ts';
+import { evaluatePolicy } from '../gates/evaluate.ts';
+import type { LoadedPolicy } from '../gates/load.ts';
+import { gatePair, streamValue, type GatePair, type GateSample } from '../gates/metrics.ts';
+import { meetsSlo, parseSlo } from '../gates/slo.ts';
+import type { CliIO } from '../io.ts';
+import { percentiles } from '../metrics/percentiles.ts';
+import { renderSweepHtml, renderSweepMarkdown } from '../reporters/sweep.ts';
+import { newRunId, runParity } from '../run/engine.ts';
+import { bothPast, judgeCapacity, kneeOf, sweepRates, type StepStatus } from '../sweep/capacity.ts';
+import type { SweepResult, SweepSide, SweepStep } from '../sweep/result.ts';
+import { preparePolicy } from './judge.ts';
+import { renderStoredRun } from './render.ts';
+
+export interface SweepOptions {
+  from: number;
+  to: number;
+  steps: number;
+  /** Each step's duration and warm-up (default: the config's constant-arrival-rate load, else 30 s and 0). */
+  durationMs?: number | undefined;
+  warmupMs?: number | undefined;
+  policy?: string | undefined;
+  outDir?: string | undefined;
+  sweepId?: string | undefined;
+  quiet?: boolean | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * config + policy → one constant-arrival-rate run per rate (each a normal run folder) → each
+ * target's SLO gates per step → knees → capacity gates → sweep.json, sweep.html, sweep.md → exit
+ * code by the capacity gates (0 pass, 1 fail, 2 inconclusive; 0 without capacity gates once every
+ * step completed). Stops after a step both targets failed: both are past their knee.
+ */
+export async function executeSweep(file: string, opts: SweepOptions, io: CliIO): Promise<number> {
+  const env = opts.env ?? io.env;
+  const loaded = await loadConfig(file, env);
+  if (!loaded.config.load || loaded.scenarios.length === 0) throw new UsageError(`parity sweep needs stream scenarios and a load section in ${file}`);
+  const policy = opts.policy ? await preparePolicy(opts.policy, loaded, env) : undefined;
+  const split = policy ? splitGates(policy) : undefined;
+  const base = loaded.config.load;
+  const arrival = base.model === 'constant-arrival-rate' ? base : undefined;
+  const timeUnit = arrival?.timeUnit ?? 1000;
+  const duration = opts.durationMs ?? arrival?.duration ?? 30_000;
+  const warmup = opts.warmupMs ?? base.warmup ?? 0;
+  if (warmup >= duration) throw new UsageError(`--warmup (${warmup} ms) must be shorter than each step (${duration} ms)`);
+  const rates = sweepRates(opts.from, opts.to, opts.steps);
+  const sweepId = opts.sweepId ?? `sweep-${newRunId()}`;
+  const dir = path.resolve(opts.outDir ?? loaded.config.outDir, sweepId);
+  await mkdir(dir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const measuredSec = (duration - warmup) / 1000;
+  const slo = policy?.slo ? parseSlo(policy.slo) : undefined;
+
+  const ac = new AbortController();
+  const onSignal = () => ac.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const steps: SweepStep[] = [];
+  let stoppedEarly: string | null = null;
+  try {
+    for (const [k, rate] of rates.entries()) {
+      const load: LoadConfig = { model: 'constant-arrival-rate', rate, timeUnit, duration, warmup, maxInFlight: arrival?.maxInFlight ?? 1000, timeouts: base.timeouts };
+      const stepLoaded: LoadedConfig = { ...loaded, config: { ...loaded.config, load } };
+      const runId = `step-${String(k + 1).padStart(2, '0')}-rate-${rate}`;
+      const out = await runParity(stepLoaded, { outDir: dir, runId, signal: ac.signal });
+      const pairs = await out.collectPairs(gatePair);
+      const side = (role: 'baseline' | 'candidate'): SweepSide => {
+        const samples = pairs.map((p) => p[role]);
+        const judged = split ? judgeSide(split.slo, out.result, pairs, role, rate * (1000 / timeUnit), measuredSec) : { status: null, reasons: [] };
+        return { ...judged, ...sideFigures(samples, measuredSec, slo) };
+      };
+      const step: SweepStep = { rate, run: runId, complete: out.result.complete, baseline: side('baseline'), candidate: side('candidate') };
+      steps.push(step);
+      await renderStoredRun(out.runJson, {});
+      if (!opts.quiet) io.stdout.write(`step ${k + 1}/${rates.length} rate ${rate}/${timeUnit / 1000}s: baseline ${describe(step.baseline)} · candidate ${describe(step.candidate)}\n`);
+      if (ac.signal.aborted) {
+        stoppedEarly = 'interrupted';
+        break;
+      }
+      if (split && k < rates.length - 1 && bothPast({ baseline: step.baseline.status!, candidate: step.candidate.status! })) {
+        stoppedEarly = `both targets failed their SLO gates at rate ${rate}: past their knees, the higher rates were not run`;
+        break;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const kneeFor = (role: 'baseline' | 'candidate') => kneeOf(steps.map((s) => ({ rate: s.rate, status: s[role].status ?? 'inconclusive' })));
+  const knees = { baseline: kneeFor('baseline'), candidate: kneeFor('candidate') };
+  const ratio = knees.baseline.rate && knees.candidate.rate !== null ? knees.candidate.rate / knees.baseline.rate : null;
+  const gates = (split?.capacity ?? []).map((g) => {
+    const j = judgeCapacity(g.threshold.op, g.threshold.limit, g.threshold.comparison === 'ratio' ? 'ratio' : 'absolute', knees.baseline, knees.candidate);
+    // An interrupted sweep never passes: its knees may only look high because the steps above were not run.
+    const status: StepStatus = stoppedEarly === 'interrupted' && j.status === 'pass' ? 'inconclusive' : j.status;
+    return { id: g.id, description: g.description, ...j, status };
+  });
+  const verdict: StepStatus | null = gates.length === 0 ? null : gates.some((g) => g.status === 'fail') ? 'fail' : gates.some((g) => g.status === 'inconclusive') ? 'inconclusive' : 'pass';
+  const result: SweepResult = {
+    sweepId,
+    name: loaded.config.name,
+    configFile: loaded.file,
+    policy: policy?.name ?? null,
+    slo: policy?.slo ?? null,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    timeUnitMs: timeUnit,
+    stepDurationMs: duration,
+    warmupMs: warmup,
+    planned: rates,
+    steps,
+    stoppedEarly,
+    knees: { ...knees, ratio },
+    gates,
+    verdict,
+  };
+  await writeFile(path.join(dir, 'sweep.json'), JSON.stringify(result, null, 2) + '\n');
+  await writeFile(path.join(dir, 'sweep.html'), renderSweepHtml(result));
+  const md = renderSweepMarkdown(result);
+  await writeFile(path.join(dir, 'sweep.md'), md);
+  io.stdout.write(`\n${md}\nsweep: ${path.relative(process.cwd(), dir) || dir}/sweep.json, sweep.html, sweep.md\n`);
+  if (verdict === 'fail') return ExitCode.fail;
+  if (verdict === 'inconclusive' || stoppedEarly === 'interrupted' || steps.some((s) => !s.complete)) return ExitCode.inconclusive;
+  return ExitCode.pass;
+}
+
+/** The policy's capacity gates, and the SLO gates a target is judged on alone (absolute, severity fail). */
+function splitGates(policy: LoadedPolicy): { capacity: LoadedPolicy['gates']; slo: LoadedPolicy } {
+  const capacity = policy.gates.filter((g) => g.metric.name === 'capacity');
+  const slo = policy.gates.filter((g) => g.metric.name !== 'capacity' && g.threshold.comparison === 'absolute' && g.severity === 'fail');
+  if (slo.length === 0) {
+    throw new ConfigError(policy.file, [
+      { path: 'gates', message: "a sweep finds each target's knee with SLO gates: absolute gates of severity fail, e.g. first_content.p95 <= 500ms or goodput >= 95%; this policy has none" },
+    ]);
+  }
+  return { capacity, slo: { ...policy, gates: slo } };
+}
+
+/**
+ * One target's SLO gates at one step: the gates read the candidate side, so the baseline is judged
+ * with the pair turned round. A step proves its rate only if that rate was offered: fewer measured
+ * iterations than 90% of the rate × the measured time (the harness fell behind, or dropped starts)
+ * leaves a passing step inconclusive. The run's harness-health warnings (event-loop delay, dispatch
+ * lag percentiles) are replaced by this check and kept in the reasons: the latencies count from
+ * the intended start, so a late start counts against the target, on both sides of each pair.
+ */
+function judgeSide(
+  policy: LoadedPolicy,
+  run: Parameters<typeof evaluatePolicy>[1],
+  pairs: GatePair[],
+  role: 'baseline' | 'candidate',
+  perSecond: number,
+  seconds: number,
+): { status: StepStatus; reasons: string[] } {
+  const view = role === 'candidate' ? pairs : pairs.map((p) => ({ scenario: p.scenario, baseline: p.candidate, candidate: p.baseline }));
+  const warnings = run.harness?.warnings ?? [];
+  const v = evaluatePolicy(policy, run.harness ? { ...run, harness: { ...run.harness, warnings: [] } } : run, view);
+  let status: StepStatus = v.status;
+  const reasons = status === 'pass' ? [] : [...v.reasons];
+  const offered = run.load.iterations / seconds;
+  const dropped = run.load.dropped ?? 0;
+  if (offered < 0.9 * perSecond || dropped > 0) {
+    if (status === 'pass') status = 'inconclusive';
+    reasons.push(`INCONCLUSIVE the step offered ${Math.round(offered * 100) / 100}/s of the planned ${perSecond}/s${dropped ? ` (${dropped} starts dropped)` : ''}: the rate was not proven`);
+  }
+  for (const w of warnings) reasons.push(`NOTE harness health: ${w}`);
+  return { status, reasons };
+}
+
+function sideFigures(samples: GateSample[], seconds: number, slo: ReturnType<typeof parseSlo> | undefined): Omit<SweepSide, 'status' | 'reasons'> {
+  const values = (base: string) => {
+    const read = streamValue(base)!;
+    return samples.map(read).filter((v): v is number => v !== undefined);
+  };
+  const first = percentiles(values('first_content'));
+  const good = slo ? samples.filter((s) => meetsSlo(slo, s)).length : null;
+  const complete = samples.filter((s) => s.outcome === 'complete').length;
+  return {
+    streams: samples.length,
+    throughput: complete / seconds,
+    goodputPerSec: good === null ? null : good / seconds,
+    goodput: good === null || samples.length === 0 ? null : good / samples.length,
+    outputTokensPerSec: samples.reduce((a, s) => a + (s.outputTokens ?? 0), 0) / seconds,
+    errorRate: samples.length ? 1 - complete / samples.length : 0,
+    firstContentP50: first?.p50 ?? null,
+    firstContentP95: first?.p95 ?? null,
+    completionP95: percentiles(values('completion'))?.p95 ?? null,
+    tpotP50: percentiles(values('tpot'))?.p50 ?? null,
+  };
+}
+
+function describe(s: SweepSide): string {
+  const f = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
+  return `${s.status ?? 'no policy'} (${f(s.throughput)} completed/s, first content p95 ${f(s.firstContentP95)} ms${s.goodput !== null ? `, goodput ${f(s.goodput * 100)}%` : ''})`;
+}

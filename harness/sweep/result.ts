@@ -1,0 +1,62 @@
+import type { Knee, StepStatus } from './capacity.ts';
+
+/** What one target did at one step of a sweep (read from the step's run). */
+export interface SweepSide {
+  /** The SLO gates (the policy's absolute fail gates) judged on this target alone; null without a policy. */
+  status: StepStatus | null;
+  /** The gates that did not pass, and run-level reasons (incomplete run, harness health). */
+  reasons: string[];
+  streams: number;
+  /** Completed streams per second of the measured part (warm-up excluded). */
+  throughput: number;
+  /** Streams meeting the policy's `slo` per second, and as a share of streams; null without an slo. */
+  goodputPerSec: number | null;
+  goodput: number | null;
+  /** Output tokens (sent or estimated) per second of the measured part. */
+  outputTokensPerSec: number;
+  errorRate: number;
+  firstContentP50: number | null;
+  firstContentP95: number | null;
+  completionP95: number | null;
+  tpotP50: number | null;
+}
+
+export interface SweepStep {
+  rate: number;
+  /** The step's run folder (a normal run: run.json, samples, reports), relative to the sweep folder. */
+  run: string;
+  complete: boolean;
+  baseline: SweepSide;
+  candidate: SweepSide;
+}
+
+export interface CapacityGateResult {
+  id: string;
+  description: string;
+  status: StepStatus;
+  value: number | null;
+  interval: { low: number; high: number };
+  reason: string;
+}
+
+/** sweep.json: the steps, each target's knee, the capacity gates and the sweep's verdict. */
+export interface SweepResult {
+  sweepId: string;
+  name: string;
+  configFile: string;
+  policy: string | null;
+  slo: string | null;
+  startedAt: string;
+  endedAt: string;
+  /** Rates are per `timeUnitMs`. */
+  timeUnitMs: number;
+  stepDurationMs: number;
+  warmupMs: number;
+  planned: number[];
+  steps: SweepStep[];
+  /** Set when the sweep stopped before its last planned rate (both targets past their knee, or interrupted). */
+  stoppedEarly: string | null;
+  knees: { baseline: Knee; candidate: Knee; ratio: number | null };
+  gates: CapacityGateResult[];
+  verdict: StepStatus | null;
+}

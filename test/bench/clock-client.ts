@@ -1,0 +1,95 @@
+/**
+ * One clock-truth measurement in a process of its own:
+ *   tsx test/bench/clock-client.ts <parity|reference> <concurrentStreams> <streamsEach> <url> <outDir>
+ * Runs `concurrentStreams` streams at once against the stamping server (test/bench/stamp-server.ts),
+ * then prints one JSON line: per stream, the client's first-content and completion times minus the
+ * server's own (first write − request arrival, terminal write − request arrival); p50 is the
+ * latency the client adds, p99 its timing error.
+ *
+ * The reference client is the minimum that measures the same thing: node:http with a keep-alive
+ * agent, its clock started on the request's 'socket' event (the request is flushed to the socket
+ * right after), and a plain split on blank lines of the body text.
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { quantile } from 'simple-statistics';
+import { resolveConfig } from '../../harness/config/load.ts';
+import { runParity } from '../../harness/run/engine.ts';
+import { tempWorkspace } from '../helpers/config.ts';
+
+const [mode, conc, each, url, outDir] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4]), process.argv[5]!, process.argv[6]!];
+type Measured = { key: string; first: number; done: number };
+const measured: Measured[] = [];
+
+if (mode === 'parity') {
+  const ws = tempWorkspace();
+  const loaded = await resolveConfig(
+    {
+      targets: [
+        { name: 'a', role: 'baseline', baseUrl: url, routes: { chat: 'POST /a' }, stream: 'openai' },
+        { name: 'b', role: 'candidate', baseUrl: url, routes: { chat: 'POST /b' }, stream: 'openai' },
+      ],
+      scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile }],
+      // Paired: conc/2 VUs keep conc streams open at once.
+      load: { vus: conc / 2, iterations: (conc / 2) * each, timeouts: { firstEvent: '30s', idle: '30s', total: '60s' } },
+      preflight: { retries: 0, interval: 10 },
+    },
+    ws.configFile,
+  );
+  const out = await runParity(loaded, { outDir });
+  for (const p of out.pairs) {
+    for (const [s, path] of [[p.baseline, '/a'], [p.candidate, '/b']] as const) {
+      if (s.outcome === 'complete') measured.push({ key: `${path}|${s.requestId}`, first: s.firstContentMs!, done: s.completionMs! });
+    }
+  }
+} else {
+  const u = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: conc });
+  const body = '{"message":"hi"}';
+  const one = (id: string) =>
+    new Promise<void>((resolve) => {
+      let t0 = 0;
+      let first = -1;
+      const req = http.request({ agent, host: u.hostname, port: u.port, method: 'POST', path: '/a', headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-request-id': id } });
+      req.once('socket', () => (t0 = performance.now()));
+      req.on('response', (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          const now = performance.now();
+          buf += text;
+          let k: number;
+          while ((k = buf.indexOf('\n\n')) >= 0) {
+            const ev = buf.slice(0, k);
+            buf = buf.slice(k + 2);
+            if (ev === 'data: [DONE]') measured.push({ key: `/a|${id}`, first: first - t0, done: now - t0 });
+            else if (first < 0 && ev.startsWith('data: ')) {
+              JSON.parse(ev.slice(6));
+              first = now;
+            }
+          }
+        });
+        res.on('end', resolve);
+      });
+      req.on('error', () => resolve());
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: conc }, async (_, w) => {
+      for (let i = 0; i < each; i++) await one(`ref-${w}-${i}`);
+    }),
+  );
+  agent.destroy();
+}
+
+const stamps = (await (await fetch(`${url}/stamps`)).json()) as Record<string, { recv: number; first: number; done: number }>;
+const first: number[] = [];
+const done: number[] = [];
+for (const m of measured) {
+  const s = stamps[m.key];
+  if (!s) continue;
+  first.push(m.first - (s.first - s.recv) / 1e6);
+  done.push(m.done - (s.done - s.recv) / 1e6);
+}
+const q = (xs: number[], p: number) => (xs.length ? quantile(xs, p) : NaN);
+process.stdout.write(JSON.stringify({ mode, conc, streams: first.length, firstP50: q(first, 0.5), firstP99: q(first, 0.99), doneP50: q(done, 0.5), doneP99: q(done, 0.99) }) + '\n');
