@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.ts';
+import { parseStartAt, resolveSegment, SegmentSpecError } from '../load/segment.ts';
 import { executeRun, type RunCommandOptions } from '../pipeline/run.ts';
 import type { Command } from './command.ts';
 
@@ -11,10 +12,14 @@ export const RUN_OPTIONS = {
   'summary-to': { type: 'string' },
   policy: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
+  segment: { type: 'string' },
+  segments: { type: 'string' },
+  'start-at': { type: 'string' },
 } as const;
 
-export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptions {
+export function runOptionsFrom(values: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): RunCommandOptions {
   return {
+    segment: parseSegment(values, env),
     outDir: values.out as string | undefined,
     runId: values['run-id'] as string | undefined,
     quiet: values.quiet as boolean | undefined,
@@ -25,6 +30,22 @@ export function runOptionsFrom(values: Record<string, unknown>): RunCommandOptio
   };
 }
 
+/** `--segment K/N | auto [--segments N] [--start-at ISO]`; see load/segment.ts. */
+function parseSegment(values: Record<string, unknown>, env: NodeJS.ProcessEnv): RunCommandOptions['segment'] {
+  const flag = values.segment as string | undefined;
+  const startAt = values['start-at'] as string | undefined;
+  try {
+    if (flag === undefined) {
+      if (values.segments !== undefined || startAt !== undefined) throw new SegmentSpecError('--segments and --start-at go with --segment K/N or --segment auto');
+      return undefined;
+    }
+    return { ...resolveSegment(flag, values.segments as string | undefined, env), startAtMs: startAt === undefined ? undefined : parseStartAt(startAt) };
+  } catch (err) {
+    if (err instanceof SegmentSpecError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 function parseWorkers(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -33,12 +54,12 @@ function parseWorkers(v: string | undefined): number | undefined {
 }
 
 export const runCommand: Command = {
-  usage: 'run <config> [--policy p] [--dry-run] [--workers n] [...]',
+  usage: 'run <config> [--policy p] [--dry-run] [--workers n] [--segment K/N|auto] [...]',
   summary: "run the config's scenarios against baseline and candidate, paired",
   options: RUN_OPTIONS,
   async execute({ values, positionals }, io) {
     const file = positionals[0];
     if (!file) throw new UsageError('parity run needs a config file: parity run <config>');
-    return executeRun(file, runOptionsFrom(values), io);
+    return executeRun(file, runOptionsFrom(values, io.env), io);
   },
 };

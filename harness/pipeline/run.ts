@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig } from '../config/load.ts';
-import { ExitCode } from '../errors.ts';
+import { loadConfig, redactedConfig } from '../config/load.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { segmentLabel, segmentPlanProblem, segmentRunId } from '../load/segment.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { reportError, type CliIO } from '../io.ts';
 import { renderContracts } from '../reporters/contracts.ts';
 import { startProgress } from '../reporters/progress.ts';
 import { renderSummary } from '../reporters/terminal.ts';
 import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
+import type { SegmentRun } from '../run/segment-run.ts';
 import { applyPolicy, preparePolicy } from './judge.ts';
 import { renderStoredRun } from './render.ts';
 
@@ -22,6 +25,8 @@ export interface RunCommandOptions {
   policy?: string | undefined;
   /** Print the hooks the verdict would fire; run none. */
   dryRun?: boolean | undefined;
+  /** Run one execution segment of the plan (`--segment K/N`, `--start-at`). */
+  segment?: SegmentRun | undefined;
   onOutput?: (out: RunOutput) => void;
 }
 
@@ -34,6 +39,7 @@ export interface RunCommandOptions {
 export async function executeRun(file: string, opts: RunCommandOptions, io: CliIO): Promise<number> {
   const loaded = await loadConfig(file, opts.env ?? io.env);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? io.env) : undefined;
+  const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded) : opts.runId;
   const ac = new AbortController();
   const onSignal = () => {
     if (ac.signal.aborted) process.exit(ExitCode.inconclusive);
@@ -45,6 +51,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   let stopProgress: (() => void) | undefined;
   /** run.json's path, the verdict and hooks (with a policy), the reports: for every run that wrote a run.json. */
   const conclude = async (out: RunOutput): Promise<number | undefined> => {
+    if (opts.segment) io.stdout.write(`segment ${segmentLabel(opts.segment)} of run ${out.result.runId}${out.result.segment?.startOffsetMs ? `, started ${out.result.segment.startOffsetMs} ms after --start-at` : ''}\n`);
     io.stdout.write(`run.json: ${path.relative(process.cwd(), out.runJson) || out.runJson}\n`);
     // The verdict and hook results go into run.json first; the reports render the final run.json.
     const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun) }, io) : undefined;
@@ -56,8 +63,9 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
   try {
     const out = await runParity(loaded, {
       outDir: opts.outDir,
-      runId: opts.runId,
+      runId,
       workers: opts.workers,
+      segment: opts.segment,
       signal: ac.signal,
       onStart: (stats) => {
         if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });
@@ -89,4 +97,19 @@ export async function executeRun(file: string, opts: RunCommandOptions, io: CliI
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Segments of one plan share a run id (request ids carry it): `--run-id`, or one derived alike on
+ * every machine from `--start-at` and the config. A plan that cannot be cut as asked stops here,
+ * before any traffic.
+ */
+function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>): string {
+  const problem = segmentPlanProblem(loaded.config.load, segment);
+  if (problem) throw new UsageError(`${loaded.file}: ${problem}`);
+  if (runId) return runId;
+  if (segment.startAtMs === undefined) {
+    throw new UsageError('segments of one plan must share a run id: pass --start-at <ISO time> (the run id is derived from it and the config) or the same --run-id to every segment');
+  }
+  return segmentRunId(segment.startAtMs, createHash('sha256').update(JSON.stringify(redactedConfig(loaded))).digest('hex'));
 }

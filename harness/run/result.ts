@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../metrics/sample.ts';
+import { MergedSegments, SegmentRecord } from './segment-result.ts';
 
 /**
  * run.json: the versioned result every later step (gates, reports, trend) reads. The schema is
@@ -259,5 +260,9 @@ export const RunResult = z.object({
   contracts: z.array(ContractStepSummary).optional(),
   verdict: Verdict.optional(),
   hooks: z.array(HookResult).optional(),
+  /** This run is one execution segment of a plan (`parity run --segment K/N`). */
+  segment: SegmentRecord.optional(),
+  /** This run was merged from execution segments (`parity merge`). */
+  segments: MergedSegments.optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;
