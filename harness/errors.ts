@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'PARITY_RUN_FILE_INVALID'
   | 'PARITY_RUN_SCHEMA_UNSUPPORTED'
   | 'PARITY_HARNESS_ERROR'
+  | 'PARITY_SEGMENT_MISMATCH'
   | 'PARITY_USAGE';
 
 export class ParityError extends Error {

@@ -184,9 +184,11 @@ export function createShard(input: ShardInput): Shard {
     async run() {
       eld.enable();
       try {
-        // The schedule starts at startAt in every thread and segment (closed VUs too), not when this shard is ready.
-        const wait = input.startAt - performance.now();
-        if (wait > 0) await sleep(wait, undefined, { signal: input.signal }).catch(() => undefined);
+        // The schedule starts at startAt in every thread and segment (closed VUs too), not when this
+        // shard is ready. Timers may fire a fraction of a millisecond early: wait until it has come.
+        while (performance.now() < input.startAt && !input.signal.aborted) {
+          await sleep(Math.max(1, input.startAt - performance.now()), undefined, { signal: input.signal }).catch(() => undefined);
+        }
         await runLoad(load, iterate, {
           signal: input.signal,
           startAt: input.startAt,

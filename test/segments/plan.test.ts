@@ -7,7 +7,9 @@ import { constantCount } from '../../harness/load/context.ts';
 import { planIteration } from '../../harness/load/plan.ts';
 import { rampSchedule } from '../../harness/load/ramping-arrival-rate.ts';
 import type { PairedSample } from '../../harness/metrics/sample.ts';
+import { readPairsSync } from '../../harness/run/pairs.ts';
 import { RunResult } from '../../harness/run/result.ts';
+import { runCli } from '../helpers/cli.ts';
 import type { ServedStream } from '../../fixtures/backends/chat-backend.ts';
 import { tempWorkspace } from '../helpers/config.ts';
 import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
@@ -25,6 +27,8 @@ interface Segmented {
   runs: RunResult[];
   /** Per segment (index 0..N-1), its pairs. */
   pairs: PairedSample[][];
+  /** The pairs of the run `parity merge` made of them. */
+  merged: PairedSample[];
 }
 
 function readSegments(out: string, startAtMs: number): Segmented {
@@ -37,7 +41,8 @@ function readSegments(out: string, startAtMs: number): Segmented {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as PairedSample),
   );
-  return { runId: runId!, startAtMs, runs, pairs };
+  const merged = readPairsSync(path.join(out, runId!, 'samples.ndjson'));
+  return { runId: runId!, startAtMs, runs, pairs, merged };
 }
 
 describe('execution segments: 4 processes, one --start-at', () => {
@@ -57,7 +62,12 @@ describe('execution segments: 4 processes, one --start-at', () => {
     const out = path.join(ws.dir, name);
     const { startAtMs, results } = await runSegments(file, out, N);
     for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const [runId] = readdirSync(out);
+    const m = await runCli(['merge', ...Array.from({ length: N }, (_, k) => path.join(out, runId!, 'segments', `${k + 1}-of-${N}`))]);
     const seg = readSegments(out, startAtMs);
+    // Merged (every segment there and complete: exit 0), the run holds exactly the segments' pairs.
+    expect(m.code, m.stderr).toBe(0);
+    expect(seg.merged.map((p) => p.requestId).sort()).toEqual(seg.pairs.flat().map((p) => p.requestId).sort());
     for (const [k, r] of seg.runs.entries()) {
       expect(r.complete).toBe(true);
       expect(r.runId).toBe(seg.runId);
@@ -92,7 +102,7 @@ describe('execution segments: 4 processes, one --start-at', () => {
   const expectRate = (seg: Segmented, at: (i: number) => number, count: number) => {
     const perSecond = (times: number[]) => times.reduce((m, t) => m.set(Math.floor(t / 1000), (m.get(Math.floor(t / 1000)) ?? 0) + 1), new Map<number, number>());
     const planned = perSecond(Array.from({ length: count }, (_, i) => at(i)));
-    const all = seg.pairs.flat();
+    const all = seg.merged;
     expect(perSecond(all.map((p) => p.baseline.intendedAt! - seg.startAtMs))).toEqual(planned);
     const sent = perSecond(all.map((p) => Math.min(p.baseline.startedAt, p.candidate.startedAt) - seg.startAtMs));
     for (const [k, r] of seg.runs.entries()) {
@@ -108,7 +118,7 @@ describe('execution segments: 4 processes, one --start-at', () => {
     const load = { model: 'constant-arrival-rate', rate: 100, duration: '2s', timeouts } as const;
     const { seg, loaded, served } = await run('constant', [0, 1], load);
     const count = constantCount(100, 1000, 2000);
-    const all = seg.pairs.flat();
+    const all = seg.merged;
     expect(all.map((p) => p.iteration).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
     for (const [k, pairs] of seg.pairs.entries()) for (const p of pairs) expect(p.iteration % N).toBe(k);
     // Intended starts are the plan's: iteration i at start-at + i·10 ms, whichever machine sent it
@@ -123,7 +133,7 @@ describe('execution segments: 4 processes, one --start-at', () => {
     const load: ConfigInput['load'] = { model: 'ramping-arrival-rate', startRate: 50, stages: [{ duration: '1s', target: 150 }, { duration: '1s', target: 150 }], timeouts };
     const { seg, loaded, served } = await run('ramping', [2, 3], load);
     const schedule = rampSchedule(50 / 1000, [{ duration: 1000, target: 150 / 1000 }, { duration: 1000, target: 150 / 1000 }]);
-    const all = seg.pairs.flat();
+    const all = seg.merged;
     expect(all.map((p) => p.iteration).sort((a, b) => a - b)).toEqual(Array.from({ length: schedule.count }, (_, i) => i));
     for (const p of all.sort((a, b) => a.iteration - b.iteration)) expect(p.baseline.intendedAt! - seg.startAtMs).toBeCloseTo(schedule.at(p.iteration), 0);
     expectPlanned(all, loaded, seg.runId, served);
@@ -133,7 +143,7 @@ describe('execution segments: 4 processes, one --start-at', () => {
   it('closed model with stages: each segment runs its VUs and numbers its stripe of the plan', async () => {
     const load: ConfigInput['load'] = { model: 'closed', stages: [{ duration: '1s', target: 8 }, { duration: '1s', target: 8 }], timeouts };
     const { seg, loaded, served } = await run('closed', [4, 5], load);
-    const all = seg.pairs.flat();
+    const all = seg.merged;
     // The VUs of the plan (1..8 at the peak), each on one segment only: VU v on segment (v−1) mod N.
     expect([...new Set(all.map((p) => p.baseline.vu))].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const [k, pairs] of seg.pairs.entries()) {
