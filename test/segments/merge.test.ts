@@ -37,9 +37,9 @@ describe('parity merge', () => {
       `hooks:\n  onPass:\n    exec: ${mark(promoted)}\n  onInconclusive:\n    exec: ${mark(held)}\n`,
   );
   /** Runs segments in this process (cheap: one event loop), all with one start signal and run id. */
-  const segmentsInProcess = async (loaded: LoadedConfig, out: string, runId: string, segs: { index: number; count: number; delayMs?: number }[]) => {
-    const startAtMs = Date.now() + 300;
-    const outs = await Promise.all(segs.map((s) => runParity(loaded, { outDir: out, runId, segment: { index: s.index, count: s.count, source: 'test', startAtMs: startAtMs + (s.delayMs ?? 0) } })));
+  const segmentsInProcess = async (loaded: LoadedConfig, out: string, runId: string, segs: { index: number; count: number; delayMs?: number }[], workers = 1) => {
+    const startAtMs = Date.now() + (workers > 1 ? 1500 : 300);
+    const outs = await Promise.all(segs.map((s) => runParity(loaded, { outDir: out, runId, workers, segment: { index: s.index, count: s.count, source: 'test', startAtMs: startAtMs + (s.delayMs ?? 0) } })));
     return outs.map((o) => o.dir);
   };
 
@@ -78,6 +78,26 @@ describe('parity merge', () => {
       expect(rounded(s.candidate)).toEqual(rounded(summarize('cand', 'candidate', s.scenario, mine.map((p) => p.candidate))));
     }
     expect(merged.summaries.reduce((a, s) => a + s.candidate.outcomes.reset, 0)).toBe(joined.filter((p) => p.candidate.outcome === 'reset').length);
+  });
+
+  it('segment K/N on W worker threads composes: 2 segments × 2 workers send the plan, closed and arrival-rate', async () => {
+    for (const [name, load, count] of [
+      ['wclosed', { vus: 4, iterations: 24, timeouts }, 24],
+      ['warrival', { model: 'constant-arrival-rate', rate: 40, duration: '1s', timeouts }, 40],
+    ] as const) {
+      const c = cfg(load);
+      const d = await segmentsInProcess(await resolveConfig(c, writeConfig(path.join(ws.dir, `${name}.json`), c)), path.join(ws.dir, name), name, [
+        { index: 0, count: 2 },
+        { index: 1, count: 2 },
+      ], 2);
+      const r = await runCli(['merge', path.join(ws.dir, name, name)]);
+      expect(r.code, r.stderr).toBe(0);
+      const merged = readRunJson(path.join(ws.dir, name, name, 'run.json'));
+      expect(merged.load.workers).toBe(4);
+      const joined = readPairsSync(path.join(ws.dir, name, name, 'samples.ndjson'));
+      expect(joined.map((p) => p.iteration).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
+      for (const [k, dir] of d.entries()) for (const p of readPairsSync(path.join(dir, 'samples.ndjson'))) expect(p.iteration % 2).toBe(k);
+    }
   });
 
   it('merge --policy gives the verdict `parity gate` gives on the merged run', async () => {
