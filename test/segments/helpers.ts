@@ -1,11 +1,10 @@
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConfigInput } from '../../harness/config/schema.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const PARITY = path.join(ROOT, 'bin/parity.mjs');
 
 /** Three prompts and two scenarios, so iteration i's scenario and prompt rotate as the plan says. */
 export const PROMPTS = [{ text: 'alpha', expectsCitations: true }, { text: 'beta' }, { text: 'gamma', expectsCitations: true }];
@@ -34,23 +33,6 @@ export interface ProcessResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-}
-
-/** `parity <args>` in a process of its own. `killAfterMs` sends SIGKILL (a node lost mid-run). */
-export function parityProcess(args: string[], opts: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PARITY, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
 }
 
 /**
