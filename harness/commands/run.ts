@@ -39,6 +39,8 @@ function parseSegment(values: Record<string, unknown>, env: NodeJS.ProcessEnv): 
       if (values.segments !== undefined || startAt !== undefined) throw new SegmentSpecError('--segments and --start-at go with --segment K/N or --segment auto');
       return undefined;
     }
+    // A segment holds 1/N of the plan's evidence: judging it alone could promote on part of a run.
+    if (values.policy !== undefined) throw new SegmentSpecError('--policy judges a whole run, and a segment is part of one: run the segments without it and judge the merged run (parity merge <run-dir> --policy p)');
     return { ...resolveSegment(flag, values.segments as string | undefined, env), startAtMs: startAt === undefined ? undefined : parseStartAt(startAt) };
   } catch (err) {
     if (err instanceof SegmentSpecError) throw new UsageError(err.message);

@@ -61,5 +61,9 @@ describe('--segment K/N and --segment auto', () => {
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/found no segment index/);
     expect((await runCli(['run', file, '--start-at', '2030-01-01T00:00:00Z'])).stderr).toMatch(/go with --segment/);
+    // A segment is part of a run: it is never judged alone (it could pass on 1/N of the evidence).
+    const judged = await runCli(['run', file, '--segment', '1/2', '--run-id', 'x', '--policy', 'seed-000-stage-b', '--out', ws.out]);
+    expect(judged.code).toBe(3);
+    expect(judged.stderr).toMatch(/a segment is part of one: run the segments without it and judge the merged run/);
   });
 });
