@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   raw: async () => (await import('./commands/raw.ts')).rawCommand,
   validate: async () => (await import('./commands/validate.ts')).validateCommand,
   sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
+  merge: async () => (await import('./commands/merge.ts')).mergeCommand,
 };
 
 /** The registered command names, and each command by name (for help and its tests). */

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PARITY_HARNESS_ERROR'
   | 'PARITY_OUTPUT_FAILED'
   | 'PARITY_PROFILE_MISMATCH'
+  | 'PARITY_SEGMENT_MISMATCH'
   | 'PARITY_USAGE';
 
 export class ParityError extends Error {

@@ -20,6 +20,9 @@ export const gateCommand: Command = {
     const ref = values.policy as string | undefined;
     if (!file || !ref) throw new UsageError('parity gate needs a run.json and a policy: parity gate reports/<run-id>/run.json --policy seed-000-stage-b');
     const { run, pairs } = await loadStoredRun(file, io);
+    if (run.segment) {
+      throw new UsageError(`${file} is segment ${run.segment.index}/${run.segment.count} of a plan, part of a run: merge the segments and gate the merged run (parity merge <run-dir> --policy p)`);
+    }
     const policy = await loadPolicy(ref, io.env);
     checkScopes(policy, runScopes(run, file));
     const code = await applyPolicy({ run, pairs, runJson: path.resolve(file), policy, dryRun: Boolean(values['dry-run']) }, io);

@@ -33,7 +33,7 @@ export async function runClosed(load: ClosedLoadConfig, iterate: IterationFn, ct
     // VU i starts at (i-1)/vus of the ramp-up, so connections open spread out rather than in one
     // burst. One sleeper starts them in turn: a sleep per VU would add an abort listener per VU to
     // the run's signal, and EventTarget checks every listener already there on each add.
-    const rampStart = performance.now();
+    const rampStart = ctx.startAt;
     const running: Promise<void>[] = [];
     for (let id = 1; id <= vus; id++) {
       if (!mine(id)) continue;

@@ -1,5 +1,7 @@
-import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import { createHash } from 'node:crypto';
+import { loadConfig, redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { ExitCode, ParityError, UsageError } from '../errors.ts';
+import { segmentLabel, segmentPlanProblem, segmentRunId } from '../load/segment.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { hookPhaseActive } from '../hooks/signals.ts';
 import { reportError, type CliIO } from '../io.ts';
@@ -8,6 +10,7 @@ import { startProgress } from '../reporters/progress.ts';
 import { renderSummary } from '../reporters/terminal.ts';
 import { checkProfiles } from '../run/check-profile.ts';
 import { brokenRunOf, runParity, type RunOutput } from '../run/engine.ts';
+import type { SegmentRun } from '../run/segment-run.ts';
 import { applyPolicy, preparePolicy } from './judge.ts';
 import { prepareServerMetrics } from '../run/server-metrics.ts';
 import { checkGateSeries } from '../gates/server.ts';
@@ -30,6 +33,8 @@ export interface RunCommandOptions {
   dryRun?: boolean | undefined;
   /** Send one stream to each target and show what its profile reads; no run. */
   checkProfile?: boolean | undefined;
+  /** Run one execution segment of the plan (`--segment K/N`, `--start-at`). */
+  segment?: SegmentRun | undefined;
   onOutput?: (out: RunOutput) => void;
 }
 
@@ -65,6 +70,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);
   const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
+  const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded) : opts.runId;
   const ac = new AbortController();
   const onSignal = () => {
     // While hooks run, hooks/signals.ts decides (wait for the running hook, or record it abandoned).
@@ -78,6 +84,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   let stopProgress: (() => void) | undefined;
   /** run.json's path, the verdict and hooks (with a policy), the reports: for every run that wrote a run.json. */
   const conclude = async (out: RunOutput): Promise<number | undefined> => {
+    if (opts.segment) io.stdout.write(`segment ${segmentLabel(opts.segment)} of run ${out.result.runId}${out.result.segment?.startOffsetMs ? `, started ${out.result.segment.startOffsetMs} ms after --start-at` : ''}\n`);
     io.stdout.write(`run.json: ${displayPath(out.runJson)}\n`);
     // The verdict and hook results go into run.json first; the reports render the final run.json.
     const code = policy ? await applyPolicy({ run: out.result, pairs: await out.collectPairs(gatePair), runJson: out.runJson, policy, dryRun: Boolean(opts.dryRun), secrets: loaded.secrets }, io) : undefined;
@@ -90,8 +97,9 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   try {
     const out = await runParity(loaded, {
       outDir: opts.outDir,
-      runId: opts.runId,
+      runId,
       workers: opts.workers,
+      segment: opts.segment,
       signal: ac.signal,
       onStart: (stats) => {
         server.start();
@@ -126,4 +134,19 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Segments of one plan share a run id (request ids carry it): `--run-id`, or one derived alike on
+ * every machine from `--start-at` and the config. A plan that cannot be cut as asked stops here,
+ * before any traffic.
+ */
+function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>): string {
+  const problem = segmentPlanProblem(loaded.config.load, segment);
+  if (problem) throw new UsageError(`${loaded.file}: ${problem}`);
+  if (runId) return runId;
+  if (segment.startAtMs === undefined) {
+    throw new UsageError('segments of one plan must share a run id: pass --start-at <ISO time> (the run id is derived from it and the config) or the same --run-id to every segment');
+  }
+  return segmentRunId(segment.startAtMs, createHash('sha256').update(JSON.stringify(redactedConfig(loaded))).digest('hex'));
 }

@@ -11,11 +11,9 @@ import { runContractPhase } from '../contracts/phase.ts';
 import { PreflightError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
 import { outputFailed } from './output-error.ts';
-import { harnessHealth } from '../load/health.ts';
 import { planned } from '../load/model.ts';
+import { segmentIteration, segmentShare, threadShard } from '../load/segment.ts';
 import type { PairedSample } from '../metrics/sample.ts';
-import { SummaryAccumulator } from '../metrics/summary.ts';
-import { TimelineAccumulator } from '../metrics/timeline.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
@@ -23,7 +21,9 @@ import { TOOL_VERSION } from '../version.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
-import { RUN_SCHEMA_VERSION, type ContractStepSummary, type HarnessHealth, type PreflightCheckResult, type RunResult } from './result.ts';
+import { mergeShardStates } from './merge-states.ts';
+import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
+import { promptsDigest, segmentClock, segmentDir, writeSegmentState, type SegmentRun } from './segment-run.ts';
 import { createShard, type ShardState } from './shard.ts';
 import { profileWarnings } from './profile-sanity.ts';
 import { runWorkers } from './workers.ts';
@@ -42,6 +42,12 @@ export interface RunOptions {
   onPair?: (pair: PairedSample) => void;
   /** Every SSE event as it is classified (without workers); for benchmarks and tracing. */
   onStreamEvent?: (target: string, ev: EventSourceMessage) => void;
+  /**
+   * Run one execution segment of the plan (see load/segment.ts): its share of iterations, VUs and
+   * arrival slots, aligned to the start signal; written to `<outDir>/<runId>/segments/<K>-of-<N>/`.
+   * All segments of a plan need the same `runId` (request ids carry it).
+   */
+  segment?: SegmentRun;
 }
 
 export interface RunOutput {
@@ -90,7 +96,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const cfg = loaded.config;
   const runId = opts.runId ?? newRunId();
   checkRunId(runId);
-  const dir = path.resolve(opts.outDir ?? cfg.outDir, runId);
+  const segment = opts.segment;
+  const dir = segment ? segmentDir(opts.outDir ?? cfg.outDir, runId, segment) : path.resolve(opts.outDir ?? cfg.outDir, runId);
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
@@ -108,7 +115,10 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const startedAt = new Date();
   const t0 = performance.now();
   // Contract-only configs have no load section: nothing is planned and the load phase is skipped.
-  const plan = cfg.load ? planned(cfg.load) : { iterations: null, durationMs: null };
+  const fullPlan = cfg.load ? planned(cfg.load) : { iterations: null, durationMs: null };
+  const plan = { ...fullPlan, iterations: fullPlan.iterations === null ? null : segmentShare(fullPlan.iterations, segment) };
+  const clock = segmentClock(segment);
+  const prompts = segment ? promptsDigest(loaded) : '';
   let preflight: PreflightCheckResult[] = [];
   let contracts: ContractStepSummary[] | undefined;
   let states: () => ShardState[] = () => [];
@@ -116,12 +126,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
 
   const build = (endedAt: string | null): RunResult => {
     const shards = states();
-    const merged = new Map(loaded.scenarios.map((s) => [s.name, [new SummaryAccumulator(loaded.baseline.name, 'baseline', s.name), new SummaryAccumulator(loaded.candidate.name, 'candidate', s.name)]]));
-    for (const st of shards) for (const acc of st.summaries) merged.get(acc.scenario)![acc.role === 'baseline' ? 0 : 1]!.merge(acc);
-    const timeline = new TimelineAccumulator();
-    for (const st of shards) timeline.merge(st.timeline);
-    const sum = (k: 'iterations' | 'warmupIterations' | 'pairs' | 'abandoned' | 'dropped') => shards.reduce((a, s) => a + s[k], 0);
-    const health: HarnessHealth | undefined = shards.length ? harnessHealth(shards) : undefined;
+    const m = mergeShardStates({ baseline: loaded.baseline.name, candidate: loaded.candidate.name, scenarios: loaded.scenarios.map((s) => s.name) }, shards);
+    const sum = (k: keyof typeof m.counts) => m.counts[k];
+    const health = m.health;
     const r: RunResult = {
       schemaVersion: RUN_SCHEMA_VERSION,
       tool: { name: 'parity', version: TOOL_VERSION },
@@ -145,10 +152,11 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         warmupIterations: sum('warmupIterations'),
         workers,
       },
-      summaries: [...merged].map(([scenario, [b, c]]) => ({ scenario, baseline: b!.summary(), candidate: c!.summary() })),
+      summaries: m.summaries,
       samples: { file: samplesFile, pairs: sum('pairs') },
-      timeline: timeline.timeline([loaded.baseline, loaded.candidate]),
+      timeline: m.timeline,
     };
+    if (segment) r.segment = clock.record(segment, fullPlan.iterations, prompts, endedAt !== null);
     if (health) r.harness = health;
     const warnings = profileWarnings(r.summaries);
     if (warnings.length) r.warnings = warnings;
@@ -160,6 +168,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   /** run.json gets the scrubbed result, and so does every caller (terminal, verdict, hooks): one copy, no secrets; written whole (temp file + rename). */
   const write = async (raw: RunResult): Promise<RunResult> => {
     const result = scrubber.scrubDeep(raw);
+    // A segment's shard states go first: merge reads them once run.json says the segment ended.
+    if (segment && result.endedAt !== null) await writeSegmentState(dir, states());
     await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', 'run.json');
     return result;
   };
@@ -197,7 +207,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         incompleteReason = 'preflight failed';
         throw new PreflightError(describePreflightFailures(preflight));
       }
-      if (loaded.contracts) {
+      // Contract flows are not load: one segment (the first) runs them, as one machine would once.
+      if (loaded.contracts && (!segment || segment.index === 0)) {
         contracts = await runContractPhase({ ...loaded, contracts: loaded.contracts }, { baseline, candidate, runId, dir, requestIdHeader: cfg.requestIdHeader, secrets: loaded.secrets, signal });
       }
     } finally {
@@ -214,14 +225,17 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const files = { samplesFile: path.join(dir, samplesFile), warmupFile: path.join(dir, 'warmup.ndjson') };
     if (workers === 1) {
       let next = 0;
+      const startAt = clock.startAt();
+      clock.started(Math.max(startAt, performance.now()));
       const shard = createShard({
         loaded,
         runId,
-        shard: { index: 0, count: 1 },
-        startAt: performance.now(),
+        shard: threadShard(segment, 0, 1),
+        startAt,
+        wallClockOffsetMs: clock.wallClockOffsetMs,
         ...files,
         signal,
-        claimIteration: () => next++,
+        claimIteration: () => segmentIteration(segment, next++),
         stats,
         onPair: opts.onPair,
         onStreamEvent: opts.onStreamEvent,
@@ -231,7 +245,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       await shard.run();
       if (fatal) throw fatal;
     } else {
-      const run = runWorkers({ loaded, runId, workers, dir, ...files, signal, stats });
+      const run = runWorkers({ loaded, runId, workers, dir, ...files, signal, stats, segment, startAt: clock.startAt(), wallClockOffsetMs: clock.wallClockOffsetMs });
+      run.started.then((at) => clock.started(at), () => undefined);
       states = run.states;
       await run.done;
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../metrics/sample.ts';
 import { ServerMetricsResult } from '../metrics/server/result.ts';
+import { MergedSegments, SegmentRecord } from './segment-result.ts';
 
 /**
  * run.json: the versioned result every later step (gates, reports, trend) reads. The schema is
@@ -297,5 +298,9 @@ export const RunResult = z.object({
   hooks: z.array(HookResult).optional(),
   /** Server-side series for the load's window (Prometheus, /metrics scrapes, JSON endpoints). */
   serverMetrics: ServerMetricsResult.optional(),
+  /** This run is one execution segment of a plan (`parity run --segment K/N`). */
+  segment: SegmentRecord.optional(),
+  /** This run was merged from execution segments (`parity merge`). */
+  segments: MergedSegments.optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;

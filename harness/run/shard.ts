@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { LoadedConfig } from '../config/load.ts';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
@@ -23,6 +24,8 @@ export interface ShardInput {
   shard: { index: number; count: number };
   /** performance.now() in this thread at which the schedule starts. */
   startAt: number;
+  /** Wall clock − (performance.timeOrigin + performance.now()), for a segment: intended starts are stamped start signal + plan offset. */
+  wallClockOffsetMs?: number | undefined;
   samplesFile: string;
   warmupFile: string;
   signal: AbortSignal;
@@ -68,6 +71,7 @@ export interface Shard {
  */
 export function createShard(input: ShardInput): Shard {
   const { loaded, shard, stats } = input;
+  const wallOffset = input.wallClockOffsetMs ?? 0;
   const cfg = loaded.config;
   const load = cfg.load;
   if (!load) throw new Error('a load shard needs a load section (contract-only runs have no load phase)');
@@ -137,7 +141,7 @@ export function createShard(input: ShardInput): Shard {
       const counters = stats.targets[i];
       counters.inFlight--;
       slots[i]?.release();
-      s.intendedAt = round(performance.timeOrigin + it.intendedAt);
+      s.intendedAt = round(performance.timeOrigin + it.intendedAt + wallOffset);
       s.dispatchLagMs = round(Math.max(0, probe.t0 - it.intendedAt));
       // A backend may echo a credential in an error body or error event: scrubbed before the sample is spooled.
       if (s.error && !scrubber.empty) s.error = { code: s.error.code, message: scrubber.scrub(s.error.message) };
@@ -195,6 +199,11 @@ export function createShard(input: ShardInput): Shard {
     async run() {
       eld.enable();
       try {
+        // The schedule starts at startAt in every thread and segment (closed VUs too), not when this
+        // shard is ready. Timers may fire a fraction of a millisecond early: wait until it has come.
+        while (performance.now() < input.startAt && !input.signal.aborted) {
+          await sleep(Math.max(1, input.startAt - performance.now()), undefined, { signal: input.signal }).catch(() => undefined);
+        }
         await runLoad(load, iterate, {
           signal: input.signal,
           startAt: input.startAt,

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { LoadedConfig } from '../config/load.ts';
+import { segmentIteration, type Segment } from '../load/segment.ts';
 import { createLiveStats } from './live-stats.ts';
 import { createShard } from './shard.ts';
 
@@ -10,6 +11,9 @@ export interface WorkerInput {
   loaded: LoadedConfig;
   runId: string;
   shard: { index: number; count: number };
+  /** The execution segment this run is (closed-model iteration numbers are its stripe). */
+  segment?: Segment | undefined;
+  wallClockOffsetMs?: number | undefined;
   samplesFile: string;
   warmupFile: string;
   /** Int32Array[0]: the next iteration number, shared by every worker. */
@@ -37,10 +41,11 @@ const shard = createShard({
   runId: input.runId,
   shard: input.shard,
   startAt: startAtAbs - performance.timeOrigin,
+  wallClockOffsetMs: input.wallClockOffsetMs,
   samplesFile: input.samplesFile,
   warmupFile: input.warmupFile,
   signal: ac.signal,
-  claimIteration: () => Atomics.add(counter, 0, 1),
+  claimIteration: () => segmentIteration(input.segment, Atomics.add(counter, 0, 1)),
   stats,
   // A pair that cannot be written stops this worker; the run stops all of them (workers.ts).
   fail: (err) => {

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
 import { OutputError } from '../errors.ts';
+import { threadShard, type Segment } from '../load/segment.ts';
 import type { LiveStats } from './live-stats.ts';
 import { joinParts } from './samples-file.ts';
 import type { ShardState } from './shard.ts';
@@ -20,6 +21,11 @@ export interface WorkersInput {
   warmupFile: string;
   signal: AbortSignal;
   stats: LiveStats;
+  /** The execution segment these workers share (its iteration numbers and slots are striped over them). */
+  segment?: Segment | undefined;
+  /** performance.now() at which the schedule starts (a segment's start signal); never earlier than all workers are ready. */
+  startAt?: number | undefined;
+  wallClockOffsetMs?: number | undefined;
 }
 
 /**
@@ -29,7 +35,9 @@ export interface WorkersInput {
  * the same worker). Live counters are summed from the workers' reports; at the end their states
  * (histograms and counts) merge, and their sample files are joined into one samples.ndjson.
  */
-export function runWorkers(input: WorkersInput): { states: () => ShardState[]; done: Promise<void> } {
+export function runWorkers(input: WorkersInput): { states: () => ShardState[]; done: Promise<void>; started: Promise<number> } {
+  let resolveStarted!: (at: number) => void;
+  const started = new Promise<number>((r) => (resolveStarted = r));
   const counter = new SharedArrayBuffer(4);
   let ready = 0;
   const parts = Array.from({ length: input.workers }, (_, i) => ({ samples: `${input.samplesFile}.${i}`, warmup: `${input.warmupFile}.${i}` }));
@@ -47,7 +55,9 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
     const data: WorkerInput = {
       loaded: input.loaded,
       runId: input.runId,
-      shard: { index, count: input.workers },
+      shard: threadShard(input.segment, index, input.workers),
+      segment: input.segment,
+      wallClockOffsetMs: input.wallClockOffsetMs,
       samplesFile: p.samples,
       warmupFile: p.warmup,
       counter,
@@ -62,7 +72,8 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
         }
         if (m.state) finals[index] = m.state;
         if (m.type === 'ready' && ++ready === input.workers) {
-          const startAtAbs = performance.timeOrigin + performance.now() + START_DELAY_MS;
+          const startAtAbs = Math.max(performance.timeOrigin + performance.now() + START_DELAY_MS, input.startAt === undefined ? 0 : performance.timeOrigin + input.startAt);
+          resolveStarted(startAtAbs - performance.timeOrigin);
           for (const w of workers) w.postMessage({ type: 'start', startAtAbs });
         }
         if (m.type === 'error') {
@@ -86,5 +97,5 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
   })();
-  return { states: () => finals.filter((s) => s !== undefined), done };
+  return { states: () => finals.filter((s) => s !== undefined), done, started };
 }

@@ -1,0 +1,188 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { UsageError } from '../errors.ts';
+import { segmentLabel } from '../load/segment.ts';
+import { Histogram } from '../metrics/histogram.ts';
+import { SummaryAccumulator } from '../metrics/summary.ts';
+import { TimelineAccumulator } from '../metrics/timeline.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { mergeShardStates } from './merge-states.ts';
+import { readPairs } from './pairs.ts';
+import { readRun } from './read.ts';
+import { RUN_SCHEMA_VERSION, type RunResult } from './result.ts';
+import { checkSegmentsAlike, type SegmentInput } from './segment-check.ts';
+import type { MergedSegment } from './segment-result.ts';
+import { readSegmentState } from './segment-run.ts';
+import { ensureSamples } from './samples-file.ts';
+import type { ShardState } from './shard.ts';
+
+export interface MergeSegmentsInput {
+  /** Segment run folders (or their run.json files). */
+  dirs: readonly string[];
+  /** Where the merged run goes; default `<out>/<run-id>/` above `<out>/<run-id>/segments/<K>-of-<N>/`. */
+  outDir?: string | undefined;
+  /** Segments whose schedules started further apart than this give a harness warning. */
+  maxSkewMs: number;
+}
+
+/**
+ * N segment runs → one run folder, as if one machine had run the plan: the segments' histogram
+ * states merge exactly (as worker threads' do), samples are joined, counts summed, each segment's
+ * harness health kept. A missing or incomplete segment makes the merged run incomplete (never a
+ * pass); segments that started further apart than `maxSkewMs` add a harness warning (the gates go
+ * inconclusive). Segments of another plan are refused before anything is written.
+ */
+export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result: RunResult; dir: string; runJson: string }> {
+  const inputs: SegmentInput[] = [];
+  for (const dir of await segmentDirs(input.dirs)) inputs.push({ dir, run: await readRun(path.join(dir, 'run.json')) });
+  checkSegmentsAlike(inputs);
+  inputs.sort((a, b) => a.run.segment!.index - b.run.segment!.index);
+  const ref = inputs[0]!.run;
+  const count = ref.segment!.count;
+  const dir = path.resolve(input.outDir ?? defaultOut(inputs[0]!.dir, ref.runId));
+  if (inputs.some((i) => i.dir === dir)) throw new UsageError(`the merged run would overwrite segment folder ${dir}; pass --out`);
+  await mkdir(dir, { recursive: true });
+
+  const states: ShardState[] = [];
+  const segments: MergedSegment[] = [];
+  for (const { dir: segDir, run } of inputs) {
+    await ensureSamples(path.join(segDir, run.samples.file));
+    // A segment killed before its end left no state: its summaries are rebuilt from the samples it spooled.
+    const own = run.endedAt !== null ? await readSegmentState(segDir) : undefined;
+    states.push(...(own ?? [await stateFromSamples(segDir, run)]));
+    segments.push({
+      ...run.segment!,
+      dir: segDir,
+      complete: run.complete,
+      ...(run.incompleteReason !== undefined ? { incompleteReason: run.incompleteReason } : {}),
+      iterations: run.load.iterations,
+      pairs: run.samples.pairs,
+      harness: run.harness ?? null,
+    });
+  }
+  const present = new Set(segments.map((s) => s.index));
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((k) => !present.has(k));
+  const [baseline, candidate] = [ref.targets.find((t) => t.role === 'baseline')!, ref.targets.find((t) => t.role === 'candidate')!];
+  const m = mergeShardStates({ baseline: baseline.name, candidate: candidate.name, scenarios: ref.summaries.map((s) => s.scenario) }, states);
+
+  const starts = segments.map((s) => Date.parse(s.scheduleStartedAt));
+  const skewMs = starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0;
+  const warnings = segments.flatMap((s) => (s.harness?.warnings ?? []).map((w) => `segment ${segmentLabel({ index: s.index - 1, count })}: ${w}`));
+  if (skewMs > input.maxSkewMs) {
+    warnings.push(
+      `segments started their schedules ${skewMs} ms apart (limit ${input.maxSkewMs} ms; ${segments.map((s) => `${s.index}/${count} at ${s.scheduleStartedAt}`).join(', ')}): ` +
+        'the combined load was not the planned one; start every segment with one --start-at, ahead of the slowest pod start, on NTP-synced clocks',
+    );
+  }
+  const reasons = [
+    ...missing.map((k) => `segment ${k}/${count} missing`),
+    ...segments.filter((s) => !s.complete).map((s) => `segment ${s.index}/${count} incomplete (${s.incompleteReason ?? 'unknown'})`),
+  ];
+  const ended = segments.map((s, i) => inputs[i]!.run.endedAt);
+  const result: RunResult = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    tool: { name: 'parity', version: TOOL_VERSION },
+    runId: ref.runId,
+    name: ref.name,
+    configFile: ref.configFile,
+    startedAt: inputs.map((i) => i.run.startedAt).sort()[0]!,
+    endedAt: ended.includes(null) ? null : (ended as string[]).sort().at(-1)!,
+    complete: reasons.length === 0,
+    config: ref.config,
+    targets: ref.targets,
+    preflight: inputs.flatMap((i) => i.run.preflight),
+    load: {
+      model: ref.load.model,
+      plannedIterations: ref.segment!.plannedIterations,
+      plannedDurationMs: ref.load.plannedDurationMs,
+      iterations: m.counts.iterations - m.counts.warmupIterations,
+      abandoned: m.counts.abandoned,
+      durationMs: Math.max(...inputs.map((i) => i.run.load.durationMs)),
+      dropped: m.counts.dropped,
+      warmupIterations: m.counts.warmupIterations,
+      workers: inputs.reduce((a, i) => a + (i.run.load.workers ?? 1), 0),
+    },
+    summaries: m.summaries,
+    samples: { file: 'samples.ndjson', pairs: m.counts.pairs },
+    timeline: m.timeline,
+    harness: { eventLoopDelayMs: m.health?.eventLoopDelayMs ?? null, dispatchLagMs: m.health?.dispatchLagMs ?? null, warnings },
+    segments: { count, missing, skewMs, maxSkewMs: input.maxSkewMs, segments },
+  };
+  const contracts = inputs.find((i) => i.run.segment!.index === 1)?.run.contracts;
+  if (contracts) result.contracts = contracts;
+  if (reasons.length) result.incompleteReason = reasons.join('; ');
+
+  await join(inputs.map((i) => path.join(i.dir, i.run.samples.file)), path.join(dir, 'samples.ndjson'));
+  const warmups = inputs.map((i) => path.join(i.dir, 'warmup.ndjson')).filter((f) => existsSync(f));
+  if (warmups.length) await join(warmups, path.join(dir, 'warmup.ndjson'));
+  const runJson = path.join(dir, 'run.json');
+  await writeFile(runJson + '.tmp', JSON.stringify(result, null, 2) + '\n');
+  await rename(runJson + '.tmp', runJson);
+  return { result, dir, runJson };
+}
+
+/**
+ * The segment folders given: each a segment's folder (or its run.json), or a run folder whose
+ * `segments/` holds them (`parity merge reports/<run-id>`, also once merged: a segment that never
+ * started has no folder there, and is then missing from the merge, not an error).
+ */
+async function segmentDirs(given: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of given) {
+    const dir = path.resolve(d.endsWith('run.json') ? path.dirname(d) : d);
+    const sub = path.join(dir, 'segments');
+    if (existsSync(sub)) {
+      for (const e of (await readdir(sub, { withFileTypes: true })).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) out.push(path.join(sub, e.name));
+    } else out.push(dir);
+  }
+  return out;
+}
+
+/** `<out>/<run-id>/` when the segment folder is `<out>/<run-id>/segments/<K>-of-<N>/`. */
+function defaultOut(segDir: string, runId: string): string {
+  const parent = path.dirname(path.dirname(segDir));
+  if (path.basename(path.dirname(segDir)) === 'segments' && path.basename(parent) === runId) return parent;
+  throw new UsageError(`cannot tell where the merged run goes (${segDir} is not <out>/${runId}/segments/<K>-of-<N>); pass --out`);
+}
+
+/** A segment's state rebuilt from its samples (no scheduler lag or event-loop figures: it did not live to write them). */
+async function stateFromSamples(dir: string, run: RunResult): Promise<ShardState> {
+  const accs = new Map<string, [SummaryAccumulator, SummaryAccumulator]>();
+  const names = Object.fromEntries(run.targets.map((t) => [t.role, t.name])) as Record<'baseline' | 'candidate', string>;
+  for (const s of run.summaries) accs.set(s.scenario, [new SummaryAccumulator(names.baseline, 'baseline', s.scenario), new SummaryAccumulator(names.candidate, 'candidate', s.scenario)]);
+  const timeline = new TimelineAccumulator();
+  let pairs = 0;
+  const file = path.join(dir, run.samples.file);
+  if (existsSync(file)) {
+    for await (const p of readPairs(file)) {
+      pairs++;
+      const [b, c] = accs.get(p.scenario)!;
+      b.add(p.baseline);
+      c.add(p.candidate);
+      timeline.add(p.baseline);
+      timeline.add(p.candidate);
+    }
+  }
+  return {
+    summaries: [...accs.values()].flatMap(([b, c]) => [b.toJSON(), c.toJSON()]),
+    iterations: pairs,
+    warmupIterations: 0,
+    pairs,
+    abandoned: 0,
+    dropped: run.load.dropped ?? 0,
+    schedulerLag: new Histogram().toJSON(),
+    timeline: timeline.toJSON(),
+    eventLoopDelayMs: null,
+  };
+}
+
+/** Concatenates NDJSON files into one, written beside and renamed into place. */
+async function join(files: readonly string[], into: string): Promise<void> {
+  const out = createWriteStream(into + '.tmp');
+  for (const f of files) if (existsSync(f)) await pipeline(createReadStream(f), out, { end: false });
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await rename(into + '.tmp', into);
+}
