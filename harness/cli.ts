@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   trend: async () => (await import('./commands/trend.ts')).trendCommand,
   gate: async () => (await import('./commands/gate.ts')).gateCommand,
   raw: async () => (await import('./commands/raw.ts')).rawCommand,
+  shadow: async () => (await import('./commands/shadow.ts')).shadowCommand,
 };
 
 const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };

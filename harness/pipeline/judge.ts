@@ -52,7 +52,7 @@ export async function applyPolicy(
 }
 
 /** Rewrites run.json from its own text (already scrubbed of secrets), keeping every section other steps wrote. */
-async function recordInRunJson(runJson: string, verdict: Verdict, hooks: HookResult[] | undefined): Promise<void> {
+export async function recordInRunJson(runJson: string, verdict: Verdict, hooks: HookResult[] | undefined): Promise<void> {
   const doc = JSON.parse(await readFile(runJson, 'utf8')) as Record<string, unknown>;
   doc.verdict = verdict;
   if (hooks) doc.hooks = hooks;

@@ -259,5 +259,19 @@ export const RunResult = z.object({
   contracts: z.array(ContractStepSummary).optional(),
   verdict: Verdict.optional(),
   hooks: z.array(HookResult).optional(),
+  /** A `parity shadow` window: what happened to the live requests besides the compared pairs. */
+  shadow: z
+    .object({
+      mode: z.enum(['inline', 'mirror']),
+      window: z.number().int(),
+      requests: z.number().int(),
+      unmatched: z.number().int(),
+      unsafe: z.number().int(),
+      sampledOut: z.number().int(),
+      dropped: z.number().int(),
+      abandoned: z.number().int(),
+      rewriteMissed: z.number().int(),
+    })
+    .optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;
