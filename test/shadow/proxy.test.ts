@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -148,6 +149,29 @@ describe('inline shadow proxy', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(baselineSeen).toEqual(['POST /chat {"session_id":"abc","message":"m"}']);
     expect(candidateSeen).toEqual(['POST /v2/chat {"session_id":"shadow-abc","message":"m"} shadow-sess-1']);
+  });
+});
+
+describe('capture', () => {
+  it('--capture writes each copied request, after header drops and rewrites, one JSON line each', async () => {
+    const baseline = await listen(baselineHandler([]));
+    const candidate = await listen(candidateHandler(() => 'ok', []));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'parity-capture-')), 'capture.ndjson');
+    const s = await startShadow(config(baseline.url, candidate.url), { capture: file });
+    try {
+      await fetchAll(`${s.url}/chat`, 'POST', '{"session_id":"abc","message":"m"}');
+      await request(`${s.url}/items?page=3`, { headers: { cookie: 'sid=1', 'x-request-id': 'r-1' } }).then((r) => r.body.dump());
+      await request(`${s.url}/unknown`).then((r) => r.body.dump());
+    } finally {
+      await s.stop();
+      await Promise.all([baseline.close(), candidate.close()]);
+    }
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ route: 'chat', method: 'POST', path: '/chat', body: '{"session_id":"shadow-abc","message":"m"}' });
+    expect(lines[1]).toMatchObject({ route: 'items', method: 'GET', path: '/items?page=3', requestId: 'r-1' });
+    expect(lines[1].headers.cookie).toBeUndefined();
+    expect(typeof lines[1].t).toBe('number');
   });
 });
 

@@ -22,6 +22,9 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
+/** The admin port's endpoints (deploy/shadow/ examples point at these). */
+export const ADMIN_ENDPOINTS = ['/verdict', '/metrics', '/pre-rollout', '/rollout', '/rollback', '/confirm-promotion'] as const;
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const WINDOW_CODE: Record<WindowStatus, number> = { pass: 1, inconclusive: 0, fail: -1 };
 
