@@ -109,7 +109,6 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       ...(capture ? { capture: (c) => void capture!.write(scrub(JSON.stringify(c)) + '\n') } : {}),
       onPair: (p) => {
         gatePairs.push(gatePair(p));
-        cumulative.add(p);
         admin?.observe(p);
       },
       onDropped: () => admin?.observeDropped(),
@@ -146,6 +145,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       gatePairs = [];
     }
     const { runJson, result } = await w.close(incompleteReason);
+    cumulative.absorb(w);
     let line = `window ${w.index}: ${w.pairs} pairs, ${w.counts.dropped} copies dropped, ${w.counts.unsafe} writes not copied, ${w.counts.unmatched} unmatched`;
     if (policy) {
       const verdict = evaluatePolicy(policy, result, pairs);

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -47,6 +48,8 @@ export class ShadowWindow {
   private readonly spool: SampleSpool;
   private readonly eld = monitorEventLoopDelay({ resolution: 10 });
   private readonly t0 = Date.now();
+  /** Closed windows' samples files, appended to this one's at close (the cumulative view). */
+  private readonly sampleFiles: string[] = [];
 
   constructor(
     readonly index: number,
@@ -77,6 +80,23 @@ export class ShadowWindow {
       this.acc.set(route, a);
     }
     return a;
+  }
+
+  /**
+   * Takes in a closed window (the cumulative view): its summaries, timeline and counts merged
+   * exactly (the histograms merge as worker threads' do), its samples appended to this one's file
+   * when this one closes. Each pair is handled once, in its own window.
+   */
+  absorb(w: ShadowWindow): void {
+    this.pairs += w.pairs;
+    for (const k of Object.keys(this.counts) as (keyof WindowCounts)[]) this.counts[k] += w.counts[k];
+    for (const [route, [b, c]] of w.acc) {
+      const [mb, mc] = this.accumulators(route);
+      mb.merge(b);
+      mc.merge(c);
+    }
+    this.timeline.merge(w.timeline.toJSON());
+    this.sampleFiles.push(path.join(w.dir, 'samples.ndjson'));
   }
 
   /** run.json as it stands (also for the live /verdict and the early-abort check). */
@@ -126,6 +146,11 @@ export class ShadowWindow {
   async close(incompleteReason?: string): Promise<{ runJson: string; result: RunResult }> {
     this.eld.disable();
     await this.spool.end();
+    if (this.sampleFiles.length) {
+      const out = createWriteStream(path.join(this.dir, 'samples.ndjson'), { flags: 'a' });
+      for (const f of this.sampleFiles) await pipeline(createReadStream(f), out, { end: false });
+      await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(resolve)));
+    }
     const result = this.result(new Date().toISOString(), incompleteReason);
     const runJson = path.join(this.dir, 'run.json');
     await writeAtomic(runJson, scrub(JSON.stringify(result, null, 2), this.loaded.secrets) + '\n');
