@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./commands/validate.ts')).validateCommand,
   sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
   merge: async () => (await import('./commands/merge.ts')).mergeCommand,
+  shadow: async () => (await import('./commands/shadow.ts')).shadowCommand,
 };
 
 /** The registered command names, and each command by name (for help and its tests). */

@@ -38,8 +38,11 @@ export const snapshotCommand: Command = {
   help: {
     target: { description: 'which target to record or compare: baseline or candidate', default: 'baseline for record, candidate for compare', example: '--target baseline' },
     'update-snapshots': { description: 'compare, then rewrite the snapshots with what was received (drift accepted)', example: '--update-snapshots' },
-    out: { description: 'folder compare writes <run-id>/contracts.json into', default: "the config's outDir (reports)", example: '--out /tmp/snapshots-run' },
+    out: { description: 'folder compare writes its run directory <run-id>/ into (run.json, summary.md, report.html, junit.xml)', default: "the config's outDir (reports)", example: '--out /tmp/snapshots-run' },
     'run-id': { description: 'name of the compare run folder', default: 'a timestamp plus random suffix', example: '--run-id nightly-contracts' },
+    policy: { description: 'compare: policy judged on the compare run (e.g. contract_drift.breaking <= 0); its hooks fire', default: 'none: no verdict', example: '--policy contracts-policy.yaml' },
+    'dry-run': { description: 'print the hooks the verdict would fire; run none', example: '--dry-run' },
+    'summary-to': { description: 'append the Markdown summary to this file', default: 'none', example: '--summary-to "$GITHUB_STEP_SUMMARY"' },
   },
   examples: ['parity snapshot record scenarios/contracts/lots.config.yaml', 'parity snapshot compare scenarios/contracts/lots.config.yaml --target candidate'],
   async execute({ values, positionals }, io) {

@@ -32,6 +32,18 @@ export const sweepCommand: Command = {
     'sweep-id': { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
+  help: {
+    from: { description: 'lowest arrival rate to try, iterations per second', example: '--from 10' },
+    to: { description: 'highest arrival rate to try, iterations per second', example: '--to 80' },
+    steps: { description: 'number of rates from --from to --to (evenly spaced), each a normal run', example: '--steps 8' },
+    duration: { description: 'length of each step', default: "the config's load duration", example: '--duration 30s' },
+    warmup: { description: 'start of each step left out of its figures', default: "the config's load warm-up", example: '--warmup 5s' },
+    policy: { description: "policy whose absolute fail gates decide each target's knee, and whose capacity gates judge the sweep", default: 'none: knees are not judged', example: '--policy seed-004-f3' },
+    out: { description: 'folder the sweep writes <sweep-id>/ into (one run folder per step, sweep.json, sweep.html)', default: "the config's outDir (reports)", example: '--out /tmp/sweeps' },
+    'sweep-id': { description: 'name of the sweep folder', default: 'sweep- plus a timestamp', example: '--sweep-id nightly-capacity' },
+    quiet: { description: 'no progress line per step', example: '--quiet' },
+  },
+  examples: ['parity sweep scenarios/python-to-node.config.yaml --from 10 --to 80 --steps 8 --policy my-slo-policy.yaml'],
   async execute({ values, positionals }, io) {
     const file = positionals[0];
     if (!file) throw new UsageError('parity sweep needs a config file: parity sweep <config> --from 10 --to 80 --steps 8');

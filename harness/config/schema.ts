@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseJsonPath } from '../json/path.ts';
 import { checkServerMetrics, SharedServerMetrics, TargetServerMetrics } from './server-metrics.ts';
+import { Shadow } from './shadow-schema.ts';
 
 /**
  * The run config, as zod schemas. Every object is strict: an unknown key is an error that names
@@ -402,6 +403,8 @@ export const Config = z
     /** Required with stream scenarios. */
     load: Load.optional(),
     contracts: Contracts.optional(),
+    /** Live traffic compared by `parity shadow` (see shadow-schema.ts). */
+    shadow: Shadow.optional(),
     preflight: Preflight.default(Preflight.parse({})),
     /** Header carrying the pair's shared request id. */
     requestIdHeader: z.string().default('x-request-id'),
@@ -412,7 +415,12 @@ export const Config = z
   })
   .superRefine((cfg, ctx) => {
     for (const issue of checkServerMetrics(cfg.metrics, cfg.targets)) ctx.addIssue({ code: 'custom', ...issue });
-    if (!cfg.contracts && cfg.scenarios.length === 0) ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'give at least one stream scenario or a "contracts" section' });
+    if (!cfg.contracts && !cfg.shadow && cfg.scenarios.length === 0) ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'give at least one stream scenario, a "contracts" section or a "shadow" section' });
+    for (const route of Object.keys(cfg.shadow?.routes ?? {})) {
+      for (const [i, t] of cfg.targets.entries()) {
+        if (!(route in t.routes)) ctx.addIssue({ code: 'custom', path: ['shadow', 'routes', route], message: `route "${route}" is not in the route map of target "${t.name}"; add it to targets[${i}].routes or remove it here` });
+      }
+    }
     if (cfg.scenarios.length > 0 && !cfg.load) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required with stream scenarios: e.g. load: { vus: 10, iterations: 200 }' });
     for (const role of ['baseline', 'candidate'] as const) {
       const n = cfg.targets.filter((t) => t.role === role).length;

@@ -120,7 +120,7 @@ export async function applyPolicy(
 }
 
 /** Rewrites run.json from its own text (already scrubbed of secrets), keeping every section other steps wrote. */
-async function recordInRunJson(runJson: string, verdict: Verdict, hooks: HookResult[] | undefined): Promise<void> {
+export async function recordInRunJson(runJson: string, verdict: Verdict, hooks: HookResult[] | undefined): Promise<void> {
   const doc = JSON.parse(await readFile(runJson, 'utf8')) as Record<string, unknown>;
   await writeFileAtomic(runJson, withHooks(doc, verdict, hooks), 'run.json');
 }

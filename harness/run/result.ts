@@ -302,5 +302,19 @@ export const RunResult = z.object({
   segment: SegmentRecord.optional(),
   /** This run was merged from execution segments (`parity merge`). */
   segments: MergedSegments.optional(),
+  /** A `parity shadow` window: what happened to the live requests besides the compared pairs. */
+  shadow: z
+    .object({
+      mode: z.enum(['inline', 'mirror']),
+      window: z.number().int(),
+      requests: z.number().int(),
+      unmatched: z.number().int(),
+      unsafe: z.number().int(),
+      sampledOut: z.number().int(),
+      dropped: z.number().int(),
+      abandoned: z.number().int(),
+      rewriteMissed: z.number().int(),
+    })
+    .optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;

@@ -20,6 +20,7 @@ import { probeStream } from '../../harness/probes/stream-probe.ts';
 import { compileProfile } from '../../harness/probes/stream-profile.ts';
 import { newRunId } from '../../harness/run/engine.ts';
 import { sameRequest } from './same-request.ts';
+import { benchShadow } from './shadow.ts';
 import { STREAM_PRESETS } from '../../harness/targets/stream-presets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -355,6 +356,8 @@ async function main() {
     results.summaries = { millionSamplesMs: median(Array.from({ length: 3 }, summarizeMillion)) };
   
   }
+
+  if (wanted('shadow')) results.shadow = await benchShadow();
 
   results.totalSeconds = Math.round((Date.now() - started) / 1000);
 

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
+
+/**
+ * `shadow`: how `parity shadow` treats live traffic (see harness/sources/shadow/). Which logical
+ * routes are compared, what may be copied to the candidate (write safety), how the copy is
+ * rewritten, how many copies may be in flight, and how windows are judged into a rollout decision.
+ */
+
+const Duration = z
+  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "5m" or a number of milliseconds')])
+  .transform((v) => parseDuration(v));
+
+const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)');
+
+/** A rewrite of the candidate's copy: a JSON body field (pointer) or a header gets a prefix. */
+export const ShadowRewrite = z
+  .strictObject({
+    /** JSON pointer into a JSON request body, e.g. "/session_id". */
+    body: z.string().regex(/^(\/[^/]*)+$/, 'expected a JSON pointer like "/session_id"').optional(),
+    header: HeaderName.optional(),
+    prefix: z.string().min(1),
+  })
+  .refine((r) => (r.body === undefined) !== (r.header === undefined), { message: 'give exactly one of "body" (a JSON pointer) or "header"' });
+
+export const ShadowRoute = z.strictObject({
+  /** Copy requests of this route although its method is not GET/HEAD (the chat stream POST): opt-in, per route. */
+  allowWrites: z.boolean().default(false),
+});
+
+export const Shadow = z.strictObject({
+  /** Logical routes compared (keys of targets[].routes); default: every route both targets map. */
+  routes: z.record(z.string().min(1), ShadowRoute).optional(),
+  /** Percent of matching requests copied (0–100). */
+  sample: z.number().min(0).max(100).default(100),
+  /** Request headers never copied to the candidate (nor, in mirror mode, to the baseline). */
+  dropHeaders: z.array(HeaderName).default(['cookie', 'authorization', 'proxy-authorization']),
+  /** Headers from dropHeaders that are copied after all. */
+  allowHeaders: z.array(HeaderName).default([]),
+  /** Rewrites of the candidate's copy, so its stores never mix with real ones. */
+  rewrite: z.array(ShadowRewrite).default([]),
+  candidate: z
+    .strictObject({
+      /** Copies in flight to the candidate at most. */
+      concurrency: z.number().int().min(1).max(10_000).default(50),
+      /** Copies waiting for a slot at most; beyond it a copy is dropped and counted. */
+      queue: z.number().int().min(0).max(100_000).default(100),
+    })
+    .default({ concurrency: 50, queue: 100 }),
+  /** Tumbling window length: each window is a run judged by the policy. */
+  window: Duration.default(300_000),
+  /** Roll back after this many consecutive failing windows. */
+  failureLimit: z.number().int().min(1).default(2),
+  /** Promote after this many consecutive passing windows ... */
+  passWindows: z.number().int().min(1).default(3),
+  /** ... and not before this much shadowing (e.g. "24h"). */
+  minSoak: Duration.default(0),
+  /** How often the current window is judged so far, to end it early when it already fails. 0: never. */
+  abortCheck: Duration.default(10_000),
+});
+export type ShadowInput = z.input<typeof Shadow>;
+export type ShadowConfig = z.output<typeof Shadow>;

@@ -1,0 +1,233 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import { Timeouts } from '../config/schema.ts';
+import { Shadow } from '../config/shadow-schema.ts';
+import { ExitCode, PreflightError, UsageError } from '../errors.ts';
+import { evaluatePolicy } from '../gates/evaluate.ts';
+import { checkScopes, loadPolicy, type LoadedPolicy } from '../gates/load.ts';
+import { gatePair, type GatePair } from '../gates/metrics.ts';
+import type { CliIO } from '../io.ts';
+import { collectPairs } from '../run/pairs.ts';
+import { newRunId } from '../run/engine.ts';
+import { startAdmin, type AdminServer } from '../sources/shadow/admin.ts';
+import { initialRollout, nextRollout, type RolloutState, type WindowStatus } from '../sources/shadow/rollout.ts';
+import { startShadowServer, type ShadowMode } from '../sources/shadow/server.ts';
+import { ShadowWindow } from '../sources/shadow/window.ts';
+import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
+import { openTarget } from '../targets/target.ts';
+import { applyPolicy, recordInRunJson } from './judge.ts';
+import { renderStoredRun } from './render.ts';
+
+export interface ShadowOptions {
+  listen: { host: string; port: number };
+  /** Controller endpoints (/verdict, /metrics, Flagger webhooks); none when left out. */
+  admin?: { host: string; port: number } | undefined;
+  mode: ShadowMode;
+  policy?: string | undefined;
+  /** Overrides shadow.window. */
+  windowMs?: number | undefined;
+  /** Stop after this many windows. */
+  windows?: number | undefined;
+  /** Stop after this long (the last window, if cut short, is incomplete). */
+  durationMs?: number | undefined;
+  /** Write every copied request here (NDJSON) for `parity replay`. */
+  capture?: string | undefined;
+  outDir?: string | undefined;
+  shadowId?: string | undefined;
+  dryRun?: boolean | undefined;
+  quiet?: boolean | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Stops the shadow as Ctrl-C does (tests, API). */
+  signal?: AbortSignal;
+  onListening?: (info: { url: string; adminUrl: string | undefined; dir: string }) => void;
+}
+
+/**
+ * `parity shadow`: live traffic (inline proxy or mirrored copies) → pairs → tumbling windows,
+ * each written as a run (run.json, samples, reports) and judged by the policy → rollout decision
+ * (roll back after `failureLimit` failing windows in a row, promote after `passWindows` passing
+ * windows and `minSoak`) → that window's hooks → exit code (0 promoted, 1 rolled back, 2 no
+ * decision or interrupted, 3 config/preflight error). A cumulative run over every window is
+ * written beside them. A window is also judged as it fills (every `abortCheck`): once it already
+ * fails, it ends there (k6's abortOnFail).
+ */
+export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO): Promise<number> {
+  const env = opts.env ?? io.env;
+  const loaded = await loadConfig(file, env);
+  const cfg = loaded.config;
+  const shadow = cfg.shadow ?? Shadow.parse({});
+  const windowMs = opts.windowMs ?? shadow.window;
+  if (!(windowMs > 0)) throw new UsageError(`the shadow window must be longer than 0 ms (shadow.window or --window), got ${windowMs}`);
+  const compared = Object.keys(shadow.routes ?? loaded.baseline.routes).filter((r) => r in loaded.candidate.routes);
+  let policy: LoadedPolicy | undefined;
+  if (opts.policy) {
+    policy = await loadPolicy(opts.policy, env);
+    checkScopes(policy, { scenarios: compared, routes: new Map(compared.map((r) => [r, [r]])), source: file });
+  }
+  const timeouts = cfg.load?.timeouts ?? Timeouts.parse({});
+  const targets = { baseline: openTarget(loaded.baseline, timeouts), candidate: openTarget(loaded.candidate, timeouts) };
+  const closeTargets = () => Promise.all([targets.baseline.close(), targets.candidate.close()]).catch(() => undefined);
+  const preflight = await runPreflight([targets.baseline, targets.candidate], cfg.preflight, opts.signal);
+  if (preflight.some((p) => !p.ok)) {
+    await closeTargets();
+    throw new PreflightError(describePreflightFailures(preflight));
+  }
+
+  const id = opts.shadowId ?? `shadow-${newRunId()}`;
+  const dir = path.resolve(opts.outDir ?? cfg.outDir, id);
+  await mkdir(dir, { recursive: true });
+  const windowDir = (n: number) => path.join(dir, 'windows', String(n));
+  let current = new ShadowWindow(1, windowDir(1), loaded, opts.mode, windowMs);
+  let gatePairs: GatePair[] = [];
+  const cumulative = new ShadowWindow(0, path.join(dir, 'cumulative'), loaded, opts.mode, windowMs);
+  let rollout: RolloutState = initialRollout();
+  let lastWindow: { index: number; status: WindowStatus; reasons: string[]; runJson: string } | null = null;
+  const t0 = Date.now();
+  let capture: WriteStream | undefined;
+  if (opts.capture) {
+    await mkdir(path.dirname(path.resolve(opts.capture)), { recursive: true });
+    capture = createWriteStream(opts.capture, { flags: 'a' });
+  }
+  const secrets = loaded.secrets;
+  const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
+
+  let admin: AdminServer | undefined;
+  if (opts.admin) {
+    admin = await startAdmin(() => ({ rollout, lastWindow, current: { index: current.index, pairs: current.pairs, startedAt: current.startedAt.toISOString() } }), opts.admin);
+  }
+  const server = await startShadowServer(
+    {
+      loaded,
+      shadow,
+      mode: opts.mode,
+      targets,
+      timeouts,
+      window: () => current,
+      copying: () => rollout.decision === 'continue',
+      ...(capture ? { capture: (c) => void capture!.write(scrub(JSON.stringify(c)) + '\n') } : {}),
+      onPair: (p) => {
+        gatePairs.push(gatePair(p));
+        admin?.observe(p);
+      },
+      onDropped: () => admin?.observeDropped(),
+    },
+    opts.listen,
+  );
+  const say = (line: string) => {
+    if (!opts.quiet) io.stdout.write(`${line}\n`);
+  };
+  io.stdout.write(
+    `shadow (${opts.mode}) listening on ${server.url} → baseline ${loaded.baseline.baseUrl}, candidate ${loaded.candidate.baseUrl}; ` +
+      `routes compared: ${compared.join(', ') || 'none'}; windows of ${windowMs} ms under ${dir}${admin ? `; admin ${admin.url}` : ''}\n`,
+  );
+  opts.onListening?.({ url: server.url, adminUrl: admin?.url, dir });
+
+  const stop = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(ExitCode.inconclusive);
+    io.stderr.write('\ninterrupted: finishing the current window as incomplete (Ctrl-C again to quit at once)\n');
+    interrupted = true;
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  opts.signal?.addEventListener('abort', () => ((interrupted = true), stop.abort()), { once: true });
+
+  /** Closes the current window (a new one takes its place unless `last`), judges it, moves the rollout on. */
+  const closeWindow = async (last: boolean, incompleteReason?: string) => {
+    const w = current;
+    const pairs = gatePairs;
+    if (!last) {
+      current = new ShadowWindow(w.index + 1, windowDir(w.index + 1), loaded, opts.mode, windowMs);
+      gatePairs = [];
+    }
+    const { runJson, result } = await w.close(incompleteReason);
+    cumulative.absorb(w);
+    let line = `window ${w.index}: ${w.pairs} pairs, ${w.counts.dropped} copies dropped, ${w.counts.unsafe} writes not copied, ${w.counts.unmatched} unmatched`;
+    if (policy) {
+      const verdict = evaluatePolicy(policy, result, pairs);
+      const was = rollout.decision;
+      rollout = nextRollout(rollout, verdict.status, { failureLimit: shadow.failureLimit, passWindows: shadow.passWindows, minSoakMs: shadow.minSoak, elapsedMs: Date.now() - t0 });
+      lastWindow = { index: w.index, status: verdict.status, reasons: verdict.reasons, runJson };
+      admin?.observeWindow(verdict.status, rollout.consecutiveFailures);
+      line += ` → ${verdict.status.toUpperCase()} (${rollout.consecutiveFailures} failing in a row, ${rollout.consecutivePasses} passing in a row)`;
+      if (was === 'continue' && rollout.decision !== 'continue') {
+        say(line);
+        say(`decision after window ${w.index}: ${rollout.decision.toUpperCase()}; firing the ${verdict.status} hooks`);
+        // The deciding window goes through the same step as any run: verdict recorded, hooks fired and audited.
+        await applyPolicy({ run: result, pairs, runJson, policy, dryRun: Boolean(opts.dryRun) }, io);
+        await renderStoredRun(runJson);
+        return;
+      }
+      await recordInRunJson(runJson, verdict, undefined);
+    }
+    await renderStoredRun(runJson);
+    say(line);
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, ms));
+      stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+
+  let windowEnds = Date.now() + windowMs;
+  const endAt = opts.durationMs !== undefined ? t0 + opts.durationMs : Infinity;
+  const check = policy && shadow.abortCheck > 0 ? shadow.abortCheck : Infinity;
+  let nextCheck = Date.now() + check;
+  let closedWindows = 0;
+  /** The loop ended at a window's end (--windows reached): that window is complete. */
+  let atBoundary = false;
+  try {
+    while (!stop.signal.aborted) {
+      const now = Date.now();
+      if (now >= endAt) break;
+      if (now >= windowEnds) {
+        if (opts.windows !== undefined && closedWindows + 1 >= opts.windows) {
+          // The last window closes once the listener has stopped and the pairs in flight are in.
+          atBoundary = true;
+          break;
+        }
+        await closeWindow(false);
+        closedWindows++;
+        if (rollout.decision !== 'continue' && opts.mode === 'mirror') break;
+        windowEnds = Date.now() + windowMs;
+        nextCheck = Date.now() + check;
+        continue;
+      }
+      if (now >= nextCheck) {
+        nextCheck = now + check;
+        if (policy && rollout.decision === 'continue' && evaluatePolicy(policy, current.result(null), gatePairs).status === 'fail') {
+          say(`window ${current.index} already fails after ${current.pairs} pairs: ending it early`);
+          windowEnds = now;
+          continue;
+        }
+      }
+      await sleep(Math.min(windowEnds, nextCheck, endAt) - now);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const abandoned = await server.close(interrupted ? 2_000 : Math.max(timeouts.total, 5_000));
+  current.counts.abandoned += abandoned;
+  await closeWindow(true, atBoundary ? undefined : interrupted ? 'interrupted' : 'shadow ended before the window did');
+  closedWindows++;
+  await admin?.close();
+  await closeTargets();
+  await new Promise<void>((resolve) => (capture ? capture.end(resolve) : resolve()));
+  const cum = await cumulative.close(interrupted ? 'interrupted' : undefined);
+  if (policy) {
+    const verdict = evaluatePolicy(policy, cum.result, await collectPairs(path.join(path.dirname(cum.runJson), 'samples.ndjson'), gatePair));
+    await recordInRunJson(cum.runJson, verdict, undefined);
+  }
+  await renderStoredRun(cum.runJson);
+  io.stdout.write(`shadow: ${closedWindows} window(s), ${cum.result.samples.pairs} pairs; cumulative run.json: ${cum.runJson}\n`);
+  if (rollout.decision === 'promote') return ExitCode.pass;
+  if (rollout.decision === 'rollback') return ExitCode.fail;
+  if (!policy && !interrupted) return ExitCode.pass;
+  return ExitCode.inconclusive;
+}

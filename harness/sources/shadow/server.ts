@@ -1,0 +1,238 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Dispatcher } from 'undici';
+import type { LoadedConfig } from '../../config/load.ts';
+import type { TimeoutsConfig } from '../../config/schema.ts';
+import type { ShadowConfig } from '../../config/shadow-schema.ts';
+import type { PairedSample, Role, StreamSample } from '../../metrics/sample.ts';
+import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
+import type { LiveTarget } from '../../targets/target.ts';
+import { buildCopy, forwardHeaders } from './copy.ts';
+import { compileMatcher } from './match.ts';
+import { TeeHandler, teeDispatcher } from './tee.ts';
+import type { ShadowWindow } from './window.ts';
+
+export type ShadowMode = 'inline' | 'mirror';
+
+/** One copied request, as `--capture` writes it (after header drops and rewrites): what `parity replay` reads. */
+export interface CapturedRequest {
+  /** Epoch ms when the live request arrived. */
+  t: number;
+  requestId: string;
+  route: string;
+  method: string;
+  /** The path as the baseline sees it (query included). */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface ShadowServerInput {
+  loaded: LoadedConfig;
+  shadow: ShadowConfig;
+  mode: ShadowMode;
+  targets: { baseline: LiveTarget; candidate: LiveTarget };
+  timeouts: TimeoutsConfig;
+  /** The window pairs go to (the current one when the pair completes). */
+  window(): ShadowWindow;
+  /** False once the rollout is decided: requests still pass through (inline), nothing is copied. */
+  copying(): boolean;
+  capture?: (c: CapturedRequest) => void;
+  /** Every measured pair (metrics endpoint, tests). */
+  onPair?: (pair: PairedSample) => void;
+  onDropped?: () => void;
+}
+
+export interface ShadowServer {
+  url: string;
+  port: number;
+  /** Pairs in flight (copies sent, not yet both measured). */
+  inFlight(): number;
+  /** Stops accepting; waits for the pairs in flight up to `graceMs`; returns how many were abandoned. */
+  close(graceMs: number): Promise<number>;
+}
+
+/** Request bodies up to this size are copied; a bigger one passes through (inline) and is counted as not copied. */
+const MAX_COPY_BODY = 1 << 20;
+
+/**
+ * The shadow listener. Inline: the reverse proxy in front of the baseline — each request goes to
+ * the baseline and its response streams back to the client byte for byte as it arrives while a
+ * probe reads it; a copy goes to the candidate at the same moment, probed and discarded. Mirror:
+ * receives copies a proxy already mirrors (nginx `mirror`, Envoy/Istio), answers 202 at once, and
+ * sends the copy paired to both targets. Either way a compared request becomes a pair of samples
+ * in the current window (the same sinks as `parity run`).
+ *
+ * The client's path never waits on the candidate: the candidate's copies run under their own
+ * concurrency cap and queue, and a copy that finds both full is dropped and counted.
+ */
+export async function startShadowServer(input: ShadowServerInput, listen: { host: string; port: number }): Promise<ShadowServer> {
+  const { loaded, shadow, mode, targets, timeouts } = input;
+  const match = compileMatcher(loaded.baseline, loaded.candidate, shadow);
+  const idHeader = loaded.config.requestIdHeader.toLowerCase();
+  const classify = { baseline: targets.baseline.classify, candidate: targets.candidate.classify };
+  let seq = 0;
+  let sampleAcc = 0;
+  let pairsInFlight = 0;
+  let idle: (() => void) | undefined;
+  const limiter = new CopyLimiter(shadow.candidate.concurrency, shadow.candidate.queue);
+  const sockets = new Set<import('node:net').Socket>();
+
+  const probeFor = (role: Role, route: string, requestId: string, iteration: number, req: { method: string; path: string; headers: Record<string, string>; body: string | undefined }) =>
+    new StreamProbe(classify[role], {
+      target: role === 'baseline' ? loaded.baseline.name : loaded.candidate.name,
+      role,
+      scenario: route,
+      requestId,
+      iteration,
+      vu: 0,
+      promptIndex: 0,
+      expectsCitations: false,
+      ...req,
+    }, timeouts);
+
+  /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
+  const finishPair = (route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>) => {
+    pairsInFlight++;
+    void both.then((r) => {
+      pairsInFlight--;
+      if (r?.[1]) {
+        const pair: PairedSample = { requestId, scenario: route, iteration, baseline: plain(r[0]), candidate: plain(r[1]) };
+        input.window().add(pair);
+        input.onPair?.(pair);
+      }
+      if (pairsInFlight === 0) idle?.();
+    });
+  };
+  const dropped = (w: ShadowWindow) => () => {
+    w.counts.dropped++;
+    input.onDropped?.();
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const arrived = Date.now();
+    const w = input.window();
+    w.counts.requests++;
+    const method = req.method ?? 'GET';
+    const rawPath = req.url ?? '/';
+    const headers = forwardHeaders(req.headers);
+    const iteration = seq++;
+    const requestId = headers[idHeader] ?? `shadow-${arrived.toString(36)}-${iteration}`;
+    headers[idHeader] = requestId;
+    const bodyText = body.length ? body.toString('utf8') : undefined;
+    const decision = match(method, rawPath);
+    let copy = false;
+    if (decision.kind === 'unmatched') w.counts.unmatched++;
+    else if (decision.kind === 'unsafe') w.counts.unsafe++;
+    else if (!input.copying() || body.length > MAX_COPY_BODY) w.counts.sampledOut++;
+    else if ((sampleAcc += shadow.sample) >= 100) {
+      sampleAcc -= 100;
+      copy = true;
+    } else w.counts.sampledOut++;
+
+    if (mode === 'mirror') {
+      res.writeHead(202, { 'content-length': '0' });
+      res.end();
+      if (!copy || decision.kind !== 'compare') return;
+    }
+    const copied = copy && decision.kind === 'compare' ? buildCopy(headers, bodyText, shadow) : undefined;
+    if (copied) w.counts.rewriteMissed += copied.rewriteMissed;
+
+    if (mode === 'inline') {
+      const forwarded = { method, path: rawPath, headers, body: bodyText };
+      if (!copied || decision.kind !== 'compare') {
+        targets.baseline.pool.dispatch({ ...forwarded, method: method as Dispatcher.HttpMethod }, new TeeHandler({}, res));
+        return;
+      }
+      const bProbe = probeFor('baseline', decision.route, requestId, iteration, forwarded);
+      const b = bProbe.run(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
+      const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
+      const c = limiter.run(() => probeFor('candidate', decision.route, requestId, iteration, cReq).run(targets.candidate.pool), dropped(w));
+      input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
+      finishPair(decision.route, requestId, iteration, Promise.all([b, c]));
+      return;
+    }
+    // Mirror: both sides get the copy (dropped headers, rewrites), paired, under the copy limiter.
+    if (!copied || decision.kind !== 'compare') return;
+    const bReq = { method, path: rawPath, headers: copied.headers, body: copied.body };
+    const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
+    input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
+    const both = limiter.run(() => Promise.all([probeFor('baseline', decision.route, requestId, iteration, bReq).run(targets.baseline.pool), probeFor('candidate', decision.route, requestId, iteration, cReq).run(targets.candidate.pool)] as const), dropped(w));
+    finishPair(decision.route, requestId, iteration, both);
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
+    req.on('error', () => res.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`,
+    port,
+    inFlight: () => pairsInFlight,
+    async close(graceMs) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      limiter.clear();
+      if (pairsInFlight > 0) {
+        await Promise.race([new Promise<void>((resolve) => (idle = resolve)), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      }
+      const abandoned = pairsInFlight;
+      for (const s of sockets) s.destroy();
+      await closed;
+      return abandoned;
+    },
+  };
+}
+
+/** A sample as stored: the probe's extras (`aborted`, `text`) left out. */
+function plain(s: ProbeResult): StreamSample {
+  const { aborted: _a, text: _t, ...rest } = s;
+  return rest;
+}
+
+/**
+ * At most `concurrency` copies in flight and `queue` waiting; a copy that finds both full is
+ * dropped (its `onDrop` called) and resolves to undefined. Never blocks the caller.
+ */
+export class CopyLimiter {
+  private active = 0;
+  private readonly waiting: { start: () => void; drop: () => void }[] = [];
+  constructor(
+    private readonly concurrency: number,
+    private readonly queue: number,
+  ) {}
+
+  run<T>(task: () => Promise<T>, onDrop: () => void): Promise<T | undefined> {
+    if (this.active < this.concurrency) return this.start(task);
+    if (this.waiting.length >= this.queue) {
+      onDrop();
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => this.waiting.push({ start: () => void this.start(task).then(resolve), drop: () => resolve(undefined) }));
+  }
+
+  /** Waiting copies are dropped without being sent (shutdown): each resolves to undefined. */
+  clear(): void {
+    for (const w of this.waiting.splice(0)) w.drop();
+  }
+
+  private start<T>(task: () => Promise<T>): Promise<T> {
+    this.active++;
+    return task().finally(() => {
+      this.active--;
+      this.waiting.shift()?.start();
+    });
+  }
+}

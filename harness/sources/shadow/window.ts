@@ -1,0 +1,171 @@
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { redactedConfig, type LoadedConfig } from '../../config/load.ts';
+import { harnessHealth } from '../../load/health.ts';
+import { Histogram } from '../../metrics/histogram.ts';
+import type { PairedSample } from '../../metrics/sample.ts';
+import { SummaryAccumulator } from '../../metrics/summary.ts';
+import { TimelineAccumulator } from '../../metrics/timeline.ts';
+import { RUN_SCHEMA_VERSION, type RunResult } from '../../run/result.ts';
+import { SampleSpool } from '../../run/sample-spool.ts';
+import { TOOL_VERSION } from '../../version.ts';
+
+/** Copies the candidate could not take, as a share of the copies made, beyond which a window is not judged on a fair sample. */
+export const DROP_WARNING_SHARE = 0.05;
+
+export interface WindowCounts {
+  /** Live requests seen (all of them, compared or not). */
+  requests: number;
+  /** Requests with no compared route (passed through, never copied). */
+  unmatched: number;
+  /** Requests of a write route without `allowWrites` (never copied). */
+  unsafe: number;
+  /** Requests left out by `sample`. */
+  sampledOut: number;
+  /** Copies the candidate's concurrency and queue could not take: dropped, counted. */
+  dropped: number;
+  /** Pairs still in flight when the window closed early (interrupted): not measured. */
+  abandoned: number;
+  /** Body rewrites that found no field to prefix. */
+  rewriteMissed: number;
+}
+
+/**
+ * One shadow window: the same sinks as a load run (summaries per route and target, timeline,
+ * samples spooled to disk), closed into a run directory with its run.json, so `parity gate`,
+ * `parity report` and `parity trend` read a window like any run. Memory stays flat: histograms
+ * are bounded and samples go to disk.
+ */
+export class ShadowWindow {
+  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0 };
+  pairs = 0;
+  readonly startedAt = new Date();
+  private readonly acc = new Map<string, [SummaryAccumulator, SummaryAccumulator]>();
+  private readonly timeline = new TimelineAccumulator();
+  private readonly spool: SampleSpool;
+  private readonly eld = monitorEventLoopDelay({ resolution: 10 });
+  private readonly t0 = Date.now();
+  /** Closed windows' samples files, appended to this one's at close (the cumulative view). */
+  private readonly sampleFiles: string[] = [];
+
+  constructor(
+    readonly index: number,
+    readonly dir: string,
+    private readonly loaded: LoadedConfig,
+    private readonly mode: 'inline' | 'mirror',
+    private readonly windowMs: number,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.spool = new SampleSpool(path.join(dir, 'samples.ndjson'));
+    this.eld.enable();
+  }
+
+  add(pair: PairedSample): void {
+    this.pairs++;
+    this.spool.write(pair);
+    const [b, c] = this.accumulators(pair.scenario);
+    b.add(pair.baseline);
+    c.add(pair.candidate);
+    this.timeline.add(pair.baseline);
+    this.timeline.add(pair.candidate);
+  }
+
+  private accumulators(route: string): [SummaryAccumulator, SummaryAccumulator] {
+    let a = this.acc.get(route);
+    if (!a) {
+      a = [new SummaryAccumulator(this.loaded.baseline.name, 'baseline', route), new SummaryAccumulator(this.loaded.candidate.name, 'candidate', route)];
+      this.acc.set(route, a);
+    }
+    return a;
+  }
+
+  /**
+   * Takes in a closed window (the cumulative view): its summaries, timeline and counts merged
+   * exactly (the histograms merge as worker threads' do), its samples appended to this one's file
+   * when this one closes. Each pair is handled once, in its own window.
+   */
+  absorb(w: ShadowWindow): void {
+    this.pairs += w.pairs;
+    for (const k of Object.keys(this.counts) as (keyof WindowCounts)[]) this.counts[k] += w.counts[k];
+    for (const [route, [b, c]] of w.acc) {
+      const [mb, mc] = this.accumulators(route);
+      mb.merge(b);
+      mc.merge(c);
+    }
+    this.timeline.merge(w.timeline.toJSON());
+    this.sampleFiles.push(path.join(w.dir, 'samples.ndjson'));
+  }
+
+  /** run.json as it stands (also for the live /verdict and the early-abort check). */
+  result(endedAt: string | null, incompleteReason?: string): RunResult {
+    const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4 - 1000) / 100);
+    const health = harnessHealth([{ schedulerLag: new Histogram().toJSON(), eventLoopDelayMs: this.eld.count > 0 ? { p50: ms(this.eld.percentile(50)), p99: ms(this.eld.percentile(99)), max: ms(this.eld.max) } : null }]);
+    const copies = this.pairs + this.counts.dropped + this.counts.abandoned;
+    if (copies > 0 && this.counts.dropped / copies > DROP_WARNING_SHARE) {
+      health.warnings.push(
+        `${this.counts.dropped} of ${copies} copies (${((100 * this.counts.dropped) / copies).toFixed(1)}%) dropped at the candidate's concurrency cap (shadow.candidate): the compared pairs are not a fair sample; raise shadow.candidate.concurrency/queue or lower shadow.sample`,
+      );
+    }
+    const config = redactedConfig(this.loaded) as Record<string, unknown>;
+    const r: RunResult = {
+      schemaVersion: RUN_SCHEMA_VERSION,
+      tool: { name: 'parity', version: TOOL_VERSION },
+      runId: path.basename(path.dirname(path.dirname(this.dir))) + `-w${this.index}`,
+      name: `${this.loaded.config.name} (shadow window ${this.index})`,
+      configFile: this.loaded.file,
+      startedAt: this.startedAt.toISOString(),
+      endedAt,
+      complete: incompleteReason === undefined,
+      // The routes compared play the scenarios' part: route-scoped gates read them.
+      config: { ...config, scenarios: [...this.acc.keys()].map((route) => ({ name: route, route })) },
+      targets: [this.loaded.baseline, this.loaded.candidate].map((t) => ({ name: t.name, role: t.role, baseUrl: t.baseUrl })),
+      preflight: [],
+      load: {
+        model: `shadow-${this.mode}`,
+        plannedIterations: null,
+        plannedDurationMs: this.windowMs,
+        iterations: this.pairs,
+        abandoned: this.counts.abandoned,
+        durationMs: Date.now() - this.t0,
+        dropped: this.counts.dropped,
+      },
+      summaries: [...this.acc].map(([scenario, [b, c]]) => ({ scenario, baseline: b.summary(), candidate: c.summary() })),
+      samples: { file: 'samples.ndjson', pairs: this.pairs },
+      timeline: this.timeline.timeline([this.loaded.baseline, this.loaded.candidate]),
+      harness: health,
+      shadow: { mode: this.mode, window: this.index, ...this.counts },
+    };
+    if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
+    return r;
+  }
+
+  /** Ends the window: samples to NDJSON, run.json written (temp file + rename). Returns run.json's path and the result. */
+  async close(incompleteReason?: string): Promise<{ runJson: string; result: RunResult }> {
+    this.eld.disable();
+    await this.spool.end();
+    if (this.sampleFiles.length) {
+      const out = createWriteStream(path.join(this.dir, 'samples.ndjson'), { flags: 'a' });
+      for (const f of this.sampleFiles) await pipeline(createReadStream(f), out, { end: false });
+      await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(resolve)));
+    }
+    const result = this.result(new Date().toISOString(), incompleteReason);
+    const runJson = path.join(this.dir, 'run.json');
+    await writeAtomic(runJson, scrub(JSON.stringify(result, null, 2), this.loaded.secrets) + '\n');
+    return { runJson, result };
+  }
+}
+
+export async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out;
+}

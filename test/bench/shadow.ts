@@ -1,0 +1,163 @@
+/**
+ * `npm run bench` section "shadow" (BENCH_ONLY=shadow): what parity's inline proxy adds on the
+ * baseline path, against a direct connection and against nginx `proxy_pass` (proxy_buffering off)
+ * to the same backend, all on loopback, every figure from the same run:
+ * - time to first SSE event at 200 concurrent streams (p50/p99), direct vs through nginx vs
+ *   through parity (candidate healthy, down, 10× slower): added time = via − direct;
+ * - JSON throughput (autocannon, 50 connections) through parity vs through nginx;
+ * - parity's RSS over a mirrored run with windows rotating (BENCH_SHADOW_SOAK_SECONDS, default 60;
+ *   the issue's 10 minutes is BENCH_SHADOW_SOAK_SECONDS=600).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { quantile } from 'simple-statistics';
+import { Pool } from 'undici';
+import { freePort, startNginx } from '../helpers/nginx.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const STREAMS = 200;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SOAK_SECONDS = Number(process.env.BENCH_SHADOW_SOAK_SECONDS ?? 60);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function spawnListening(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (c) => reject(new Error(`${args.join(' ')} exited with ${c}`)));
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+  });
+}
+
+const fixture = (opts: object) => spawnListening(['--import', 'tsx', 'fixtures/backends/serve.ts', JSON.stringify(opts)], /listening (\S+)/);
+
+async function shadowProcess(baseline: string, candidate: string, extra: string[] = [], shadow: object = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'parity-bench-shadow-'));
+  const file = path.join(dir, 'shadow.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'bench shadow',
+      targets: [
+        { name: 'b', role: 'baseline', baseUrl: baseline, routes: { chat: 'POST /chat-stream', items: 'GET /items' }, stream: 'openai' },
+        { name: 'c', role: 'candidate', baseUrl: candidate, routes: { chat: 'POST /chat-stream', items: 'GET /items' }, stream: 'openai' },
+      ],
+      shadow: { routes: { chat: { allowWrites: true } }, candidate: { concurrency: 400, queue: 1000 }, ...shadow },
+      outDir: path.join(dir, 'reports'),
+      preflight: { retries: 0, interval: 10 },
+    }),
+  );
+  const port = await freePort();
+  return spawnListening(['bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/);
+}
+
+/** 200 streams at a time for SECONDS: time from send to the first body byte (the first SSE event), ms. */
+async function firstEvent(url: string): Promise<{ p50: number; p99: number; streams: number }> {
+  const pool = new Pool(url, { connections: STREAMS });
+  const times: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      const r = await pool.request({ method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
+      let first = true;
+      for await (const _chunk of r.body) {
+        if (first) times.push(performance.now() - t0);
+        first = false;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: STREAMS }, loop));
+  await pool.close();
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), streams: times.length };
+}
+
+async function jsonRate(url: string): Promise<number> {
+  const r = await autocannon({ url: `${url}/items`, connections: 50, duration: SECONDS });
+  return r.requests.average;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export async function benchShadow(): Promise<Record<string, unknown>> {
+  log('5. shadow inline proxy (added time to first event at 200 streams; JSON throughput vs nginx; RSS over a mirrored run)');
+  const gap = { framing: 'openai', streamPath: '/chat-stream', tokens: 8, firstContentDelayMs: 20, interEventGapMs: 20 };
+  const base = await fixture(gap);
+  const cand = await fixture(gap);
+  const slow = await fixture({ ...gap, firstContentDelayMs: 200, interEventGapMs: 200 });
+  const kill: ChildProcess[] = [base.child, cand.child, slow.child];
+  try {
+    const nginxPort = await freePort();
+    const nginx = await startNginx(
+      () => `  server {\n    listen 127.0.0.1:${nginxPort};\n    location / { proxy_pass http://keep; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }\n  }\n  upstream keep { server ${base.url.replace('http://', '')}; keepalive 256; }`,
+      nginxPort,
+    );
+    const nginxUrl = `http://127.0.0.1:${nginxPort}`;
+    const healthy = await shadowProcess(base.url, cand.url);
+    const down = await shadowProcess(base.url, 'http://127.0.0.1:9');
+    const slower = await shadowProcess(base.url, slow.url);
+    kill.push(healthy.child, down.child, slower.child);
+    const direct = await firstEvent(base.url);
+    const viaNginx = await firstEvent(nginxUrl);
+    const viaParity = await firstEvent(healthy.url);
+    const viaParityDown = await firstEvent(down.url);
+    const viaParitySlow = await firstEvent(slower.url);
+    const added = (v: { p50: number; p99: number }) => ({ p50: v.p50 - direct.p50, p99: v.p99 - direct.p99 });
+    const jsonNginx = await jsonRate(nginxUrl);
+    const jsonParity = await jsonRate(healthy.url);
+    await nginx.close();
+    for (const c of [healthy.child, down.child, slower.child]) c.kill('SIGTERM');
+
+    // Memory over a mirrored run: windows rotate every 5 s; RSS sampled each second.
+    const soak = await shadowProcess(base.url, cand.url, ['--mode', 'mirror', '--window', '5s'], {});
+    kill.push(soak.child);
+    const rss: number[] = [];
+    const sampler = setInterval(() => rss.push(rssMb(soak.child.pid!)), 1000);
+    const soakEnd = Date.now() + SOAK_SECONDS * 1000;
+    const pool = new Pool(soak.url, { connections: 20 });
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (Date.now() < soakEnd) await pool.request({ method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' }).then((r) => r.body.dump());
+      }),
+    );
+    clearInterval(sampler);
+    await pool.close();
+    soak.child.kill('SIGTERM');
+    const third = Math.max(1, Math.floor(rss.length / 3));
+    const early = quantile(rss.slice(third, 2 * third), 0.5);
+    const late = quantile(rss.slice(-third), 0.5);
+
+    const result = {
+      streams: STREAMS,
+      firstEventMs: { direct, nginx: viaNginx, parity: viaParity, parityCandidateDown: viaParityDown, parityCandidate10xSlower: viaParitySlow },
+      addedFirstEventMs: { nginx: added(viaNginx), parity: added(viaParity) },
+      // Targets: parity's added p50/p99 ≤ 1.5× nginx's; candidate down or slow: ≤ 1.1× the healthy figure.
+      addedRatioVsNginx: { p50: added(viaParity).p50 / added(viaNginx).p50, p99: added(viaParity).p99 / added(viaNginx).p99 },
+      candidateDownVsHealthy: { p50: viaParityDown.p50 / viaParity.p50, p99: viaParityDown.p99 / viaParity.p99 },
+      candidate10xSlowerVsHealthy: { p50: viaParitySlow.p50 / viaParity.p50, p99: viaParitySlow.p99 / viaParity.p99 },
+      jsonRate: { nginx: jsonNginx, parity: jsonParity, ratio: jsonParity / jsonNginx },
+      soak: { seconds: SOAK_SECONDS, rssMb: rss, middleThirdMedianMb: early, lastThirdMedianMb: late, growth: late / early },
+    };
+    log(`  first event p50/p99 ms: direct ${direct.p50.toFixed(2)}/${direct.p99.toFixed(2)}, nginx ${viaNginx.p50.toFixed(2)}/${viaNginx.p99.toFixed(2)}, parity ${viaParity.p50.toFixed(2)}/${viaParity.p99.toFixed(2)}`);
+    log(`  JSON req/s: nginx ${jsonNginx.toFixed(0)}, parity ${jsonParity.toFixed(0)}; RSS ${early.toFixed(0)} → ${late.toFixed(0)} MB`);
+    return result;
+  } finally {
+    for (const c of kill) if (c.exitCode === null) c.kill('SIGTERM');
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.stdout.write(JSON.stringify(await benchShadow(), null, 2) + '\n');
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ADMIN_ENDPOINTS } from '../../harness/sources/shadow/admin.ts';
+
+const DEPLOY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../deploy/shadow');
+const endpoint = (url: string) => new URL(url).pathname;
+
+describe('shadow controller examples', () => {
+  it('the Flagger Canary is a Canary whose webhooks are parity endpoints of the types Flagger knows', () => {
+    const doc = parse(readFileSync(path.join(DEPLOY, 'flagger-canary.yaml'), 'utf8'));
+    expect(doc).toMatchObject({ apiVersion: 'flagger.app/v1beta1', kind: 'Canary', spec: { targetRef: { kind: 'Deployment' }, analysis: { interval: expect.any(String), threshold: expect.any(Number) } } });
+    const hooks = doc.spec.analysis.webhooks as { name: string; type: string; url: string }[];
+    expect(hooks.map((h) => h.type).sort()).toEqual(['confirm-promotion', 'rollback', 'rollout']);
+    for (const h of hooks) {
+      expect(h.name).toBeTruthy();
+      expect(ADMIN_ENDPOINTS).toContain(endpoint(h.url));
+      expect(endpoint(h.url)).toBe(`/${h.type}`);
+    }
+  });
+
+  it('the Argo Rollouts AnalysisTemplate reads /verdict with the web provider and fails on a failing window', () => {
+    const doc = parse(readFileSync(path.join(DEPLOY, 'argo-analysis-template.yaml'), 'utf8'));
+    expect(doc).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate' });
+    const [metric] = doc.spec.metrics;
+    expect(metric).toMatchObject({ name: expect.any(String), successCondition: 'result != "fail"', failureCondition: 'result == "fail"', provider: { web: { jsonPath: '{$.status}' } } });
+    expect(endpoint(metric.provider.web.url)).toBe('/verdict');
+  });
+});
+
+describe('shipped shadow config', () => {
+  it('scenarios/python-to-node.shadow.yaml loads (routes opted in, rewrite, windows)', async () => {
+    const { loadConfig } = await import('../../harness/config/load.ts');
+    const loaded = await loadConfig(path.resolve(DEPLOY, '../../scenarios/python-to-node.shadow.yaml'), {});
+    expect(loaded.config.shadow).toMatchObject({ routes: { 'chat.stream': { allowWrites: true } }, window: 300_000, failureLimit: 2, passWindows: 12, minSoak: 86_400_000 });
+  });
+
+  it('a shadow route missing from a target is a config error naming the fix', async () => {
+    const { resolveConfig } = await import('../../harness/config/load.ts');
+    const cfg = { targets: [{ name: 'a', role: 'baseline', baseUrl: 'http://127.0.0.1:1', routes: { chat: 'POST /c' } }, { name: 'b', role: 'candidate', baseUrl: 'http://127.0.0.1:2', routes: {} }], shadow: { routes: { chat: {} } } };
+    await expect(resolveConfig(cfg, 'x.yaml', {})).rejects.toThrow(/not in the route map of target "b"[\s\S]*at shadow\.routes\.chat/);
+  });
+});
