@@ -1,6 +1,6 @@
 import type { HookResult } from '../run/result.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
-import { runExec } from './exec.ts';
+import { runExec, TAIL } from './exec.ts';
 import { hookEnv, hookPayload, type HookContext } from './payload.ts';
 import type { HookEvent, ResolvedHook, ResolvedHooks } from './resolve.ts';
 import { postWebhook } from './webhook.ts';
@@ -42,6 +42,8 @@ export async function fireHooks(hooks: ResolvedHooks, ctx: Omit<HookContext, 'ev
 
 async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, scrubber: Scrubber): Promise<HookResult> {
   const scrub = (s: string) => scrubber.scrub(s);
+  // Scrubbed before the cut to the tail: a secret straddling the cut would otherwise leave its end behind.
+  const tail = (s: string) => scrub(s).slice(-TAIL);
   if (hook.kind === 'exec') {
     const o = await runExec(hook, env, payload);
     const r: HookResult = {
@@ -55,8 +57,8 @@ async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, st
       attempts: 1,
       timedOut: o.timedOut,
       durationMs: o.durationMs,
-      stdoutTail: scrub(o.stdout),
-      stderrTail: scrub(o.stderr),
+      stdoutTail: tail(o.stdout),
+      stderrTail: tail(o.stderr),
     };
     const error = o.error ?? (o.exitCode !== 0 ? (o.signal ? `killed by ${o.signal}` : `exited with ${o.exitCode}`) : undefined);
     if (error) r.error = scrub(error);
@@ -74,7 +76,7 @@ async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, st
     attempts: o.attempts,
     timedOut: o.timedOut,
     durationMs: o.durationMs,
-    stdoutTail: scrub(o.body),
+    stdoutTail: tail(o.body),
     stderrTail: '',
   };
   if (o.error) r.error = scrub(o.error);

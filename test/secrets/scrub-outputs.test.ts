@@ -149,3 +149,21 @@ describe('Scrubber', () => {
     expect(out).toBe('[redacted]');
   });
 });
+
+describe('hook output tails', () => {
+  it('a secret straddling the start of the kept tail is scrubbed whole, not cut in half', async () => {
+    const { fireHooks } = await import('../../harness/hooks/fire.ts');
+    const { runOf, pairs } = await import('../helpers/gates.ts');
+    const secret = 'SECRETVALUE-0123456789abcdef';
+    // The secret ends 3,990 characters before the end: the 4,000-character tail would start inside it.
+    const code = `process.stdout.write(${JSON.stringify(secret)} + 'x'.repeat(3990))`;
+    const run = runOf(pairs(1, () => ({}), () => ({})));
+    const verdict = { status: 'fail' as const, policy: 'p', gates: [], reasons: [], evaluatedAt: new Date().toISOString() };
+    const hooks = { pass: [], inconclusive: [], fail: [{ kind: 'exec' as const, argv: [process.execPath, '-e', code], shell: false, cwd: process.cwd(), env: {}, timeoutMs: 10_000, display: 'node' }] };
+    const [r] = await fireHooks(hooks, { verdict, run, runJson: '/tmp/run.json', policy: { name: 'p', file: 'p.yaml' } }, { dryRun: false, secrets: [secret] });
+    expect(r!.ok).toBe(true);
+    expect(r!.stdoutTail.length).toBeLessThanOrEqual(4000);
+    expect(r!.stdoutTail).not.toContain('0123456789abcdef'.slice(-10));
+    expect(r!.stdoutTail).toContain('[redacted]');
+  });
+});
