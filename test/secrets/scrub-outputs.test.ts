@@ -167,3 +167,26 @@ describe('hook output tails', () => {
     expect(r!.stdoutTail).toContain('[redacted]');
   });
 });
+
+describe('secrets the config declares', () => {
+  it('literal credential headers of targets, scenarios and contract steps are secrets; the run.json echo carries none of them', async () => {
+    const { resolveConfig, redactedConfig } = await import('../../harness/config/load.ts');
+    const ws = tempWorkspace([{ text: 'q' }]);
+    const loaded = await resolveConfig(
+      {
+        targets: [
+          { name: 'b', role: 'baseline', baseUrl: 'http://127.0.0.1:9', headers: { 'x-api-key': 'literal-key-abcdef' }, routes: { chat: 'POST /c', get: 'GET /g' } },
+          { name: 'c', role: 'candidate', baseUrl: 'http://svc:lit-pass-999@127.0.0.1:9', routes: { chat: 'POST /c', get: 'GET /g' } },
+        ],
+        scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile, headers: { cookie: 'session=literal-cookie-77' } }],
+        load: { vus: 1, iterations: 1 },
+        contracts: { flows: [{ name: 'f', steps: [{ name: 's', route: 'get', headers: { authorization: 'Bearer literal-step-token' } }] }] },
+      },
+      'c.json',
+      {},
+    );
+    const echo = JSON.stringify(new Scrubber(loaded.secrets).scrubDeep(redactedConfig(loaded)));
+    for (const leak of ['literal-key-abcdef', 'literal-cookie-77', 'literal-step-token', 'lit-pass-999']) expect(echo).not.toContain(leak);
+    expect(loaded.candidate.headers.authorization).toBe(`Basic ${Buffer.from('svc:lit-pass-999').toString('base64')}`);
+  });
+});
