@@ -5,6 +5,7 @@ import type { ConfigIssue } from '../errors.ts';
 import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
 import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
+import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
 import { formatPath } from '../config/issues.ts';
 import type { ContractFlowConfig, ContractsConfig, ContractStepConfig, StandardSchemaLike, TimeoutsConfig } from '../config/schema.ts';
 import { compileJsonPath, type JsonPath } from '../json/path.ts';
@@ -126,6 +127,8 @@ export function compileContracts(
       steps: compileSteps(f, fi, cfg, targets, known, issues, at, env$, envDeep),
     };
   });
+  // Literal values of credential headers in steps are secrets too (env-substituted ones already are).
+  for (const f of flows) for (const st of f.steps) for (const [k, v] of Object.entries(st.headers)) if (SENSITIVE_HEADER.test(k)) secrets.push(v);
   return { flows, headers: cfg.headers.map((h) => h.toLowerCase()), concurrency: cfg.concurrency, timeouts: cfg.timeouts, snapshots: path.resolve(baseDir, cfg.snapshots) };
 }
 

@@ -13,7 +13,8 @@ export interface ExecOutcome {
   error?: string;
 }
 
-const TAIL = 4000;
+/** Output kept for the record (run.json, audit): the last TAIL characters, after scrubbing. */
+export const TAIL = 4000;
 /** After SIGTERM at the timeout, the group gets this long before SIGKILL. */
 export const KILL_GRACE_MS = 1000;
 /** After the hook exits, its output is read this long more (a background child may hold the pipes open forever). */
@@ -62,7 +63,8 @@ export function runExec(hook: ExecHook, env: Record<string, string>, stdin: stri
       clearTimeout(graceTimer);
       // Anything the hook left behind in its group goes with it.
       if (timedOut) killGroup('SIGKILL');
-      resolve({ ...o, timedOut, durationMs: Math.round(performance.now() - t0), stdout: stdout.slice(-TAIL), stderr: stderr.slice(-TAIL) });
+      // Up to twice the tail: the caller scrubs secrets first, then keeps the tail, so no secret is cut in half at the tail's start.
+      resolve({ ...o, timedOut, durationMs: Math.round(performance.now() - t0), stdout, stderr });
     };
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-TAIL * 2)));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-TAIL * 2)));

@@ -1,6 +1,6 @@
 import type { HookResult } from '../run/result.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
-import { runExec } from './exec.ts';
+import { runExec, TAIL } from './exec.ts';
 import { hookEnv, hookPayload, type HookContext } from './payload.ts';
 import type { HookEvent, ResolvedHook, ResolvedHooks } from './resolve.ts';
 import { postWebhook } from './webhook.ts';
@@ -60,6 +60,8 @@ export const ABANDONED = 'abandoned: parity was stopped again while this hook ra
 
 async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, scrubber: Scrubber): Promise<HookResult> {
   const scrub = (s: string) => scrubber.scrub(s);
+  // Scrubbed before the cut to the tail: a secret straddling the cut would otherwise leave its end behind.
+  const tail = (s: string) => scrub(s).slice(-TAIL);
   if (hook.kind === 'exec') {
     const o = await runExec(hook, env, payload);
     const r: HookResult = {
@@ -73,8 +75,8 @@ async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, st
       attempts: 1,
       timedOut: o.timedOut,
       durationMs: o.durationMs,
-      stdoutTail: scrub(o.stdout),
-      stderrTail: scrub(o.stderr),
+      stdoutTail: tail(o.stdout),
+      stderrTail: tail(o.stderr),
     };
     const error = o.error ?? (o.exitCode !== 0 ? (o.signal ? `killed by ${o.signal}` : `exited with ${o.exitCode}`) : undefined);
     if (error) r.error = scrub(error);
@@ -92,7 +94,7 @@ async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, st
     attempts: o.attempts,
     timedOut: o.timedOut,
     durationMs: o.durationMs,
-    stdoutTail: scrub(o.body),
+    stdoutTail: tail(o.body),
     stderrTail: '',
   };
   if (o.error) r.error = scrub(o.error);

@@ -45,7 +45,7 @@ export async function postWebhook(hook: WebhookHook, body: string): Promise<Webh
         signal: AbortSignal.timeout(hook.timeoutMs),
       });
       status = res.statusCode;
-      text = (await res.body.text()).slice(-TAIL);
+      text = (await res.body.text()).slice(-TAIL * 2); // scrubbed, then cut to TAIL, by the caller
       if (status >= 400) error = `HTTP ${status}`;
     } catch (err) {
       const e = err as Error & { code?: string };

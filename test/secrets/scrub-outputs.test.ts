@@ -149,3 +149,44 @@ describe('Scrubber', () => {
     expect(out).toBe('[redacted]');
   });
 });
+
+describe('hook output tails', () => {
+  it('a secret straddling the start of the kept tail is scrubbed whole, not cut in half', async () => {
+    const { fireHooks } = await import('../../harness/hooks/fire.ts');
+    const { runOf, pairs } = await import('../helpers/gates.ts');
+    const secret = 'SECRETVALUE-0123456789abcdef';
+    // The secret ends 3,990 characters before the end: the 4,000-character tail would start inside it.
+    const code = `process.stdout.write(${JSON.stringify(secret)} + 'x'.repeat(3990))`;
+    const run = runOf(pairs(1, () => ({}), () => ({})));
+    const verdict = { status: 'fail' as const, policy: 'p', gates: [], reasons: [], evaluatedAt: new Date().toISOString() };
+    const hooks = { pass: [], inconclusive: [], fail: [{ kind: 'exec' as const, argv: [process.execPath, '-e', code], shell: false, cwd: process.cwd(), env: {}, timeoutMs: 10_000, display: 'node' }] };
+    const [r] = await fireHooks(hooks, { verdict, run, runJson: '/tmp/run.json', policy: { name: 'p', file: 'p.yaml' } }, { dryRun: false, secrets: [secret] });
+    expect(r!.ok).toBe(true);
+    expect(r!.stdoutTail.length).toBeLessThanOrEqual(4000);
+    expect(r!.stdoutTail).not.toContain('0123456789abcdef'.slice(-10));
+    expect(r!.stdoutTail).toContain('[redacted]');
+  });
+});
+
+describe('secrets the config declares', () => {
+  it('literal credential headers of targets, scenarios and contract steps are secrets; the run.json echo carries none of them', async () => {
+    const { resolveConfig, redactedConfig } = await import('../../harness/config/load.ts');
+    const ws = tempWorkspace([{ text: 'q' }]);
+    const loaded = await resolveConfig(
+      {
+        targets: [
+          { name: 'b', role: 'baseline', baseUrl: 'http://127.0.0.1:9', headers: { 'x-api-key': 'literal-key-abcdef' }, routes: { chat: 'POST /c', get: 'GET /g' } },
+          { name: 'c', role: 'candidate', baseUrl: 'http://svc:lit-pass-999@127.0.0.1:9', routes: { chat: 'POST /c', get: 'GET /g' } },
+        ],
+        scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile, headers: { cookie: 'session=literal-cookie-77' } }],
+        load: { vus: 1, iterations: 1 },
+        contracts: { flows: [{ name: 'f', steps: [{ name: 's', route: 'get', headers: { authorization: 'Bearer literal-step-token' } }] }] },
+      },
+      'c.json',
+      {},
+    );
+    const echo = JSON.stringify(new Scrubber(loaded.secrets).scrubDeep(redactedConfig(loaded)));
+    for (const leak of ['literal-key-abcdef', 'literal-cookie-77', 'literal-step-token', 'lit-pass-999']) expect(echo).not.toContain(leak);
+    expect(loaded.candidate.headers.authorization).toBe(`Basic ${Buffer.from('svc:lit-pass-999').toString('base64')}`);
+  });
+});
