@@ -31,7 +31,12 @@ export function parseYamlConfig(text: string, file: string): unknown {
     });
   }
   if (issues.length) throw new ConfigError(file, issues);
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // What only resolving the document finds (an alias whose anchor is missing, alias loops).
+    throw new ConfigError(file, [{ path: '', message: `not valid YAML: ${(err as Error).message}; define each &anchor before its *alias, or quote a value that starts with * or &` }]);
+  }
 }
 
 function lineAt(text: string, offset: number): string {

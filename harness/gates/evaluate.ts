@@ -37,8 +37,9 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   for (const g of gates.filter((x) => x.severity === 'warn' && x.status !== 'pass')) reasons.push(`WARN ${g.reason}`);
 
   let status: Verdict['status'];
-  // Warn gates only: the policy reports and never decides (no pass without a deciding gate).
-  if (blocking.length === 0) return { status: 'inconclusive', policy: policy.name, gates, reasons: [WARN_ONLY_REASON, ...reasons], evaluatedAt: now.toISOString() };
+  // Warn gates only: the policy reports and never decides (no pass without a deciding gate; the
+  // implicit guard is reported with the rest but decides nothing either).
+  if (blocking.length === 0 || (policy.gates.length > 0 && policy.gates.every((g) => g.severity === 'warn'))) return { status: 'inconclusive', policy: policy.name, gates, reasons: [WARN_ONLY_REASON, ...reasons], evaluatedAt: now.toISOString() };
   if (failed.length) status = 'fail';
   else if (runBlockers.length && policy.insufficient === 'fail') status = 'fail';
   else if (open.length || runBlockers.length) status = 'inconclusive';
@@ -124,6 +125,9 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
  */
 function evaluateGuard(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], z: number): GateResult {
   const g = evaluateGate(policy.guard, policy, run, pairs, z);
+  // A contract-only run (no load phase) sends no paired streams: there is nothing for the guard to
+  // count, and its own gates (contract drift, assertion failures) are the evidence.
+  if ((run.load.model === 'none' || run.load.model === 'snapshot-compare') && pairs.length === 0) return { ...g, status: 'pass', reason: `${g.id}: no load phase (contract flows only): the guard counts paired load requests, of which there are none` };
   const k = failedCounts(pairs);
   if (g.status === 'pass' || pairs.length < policy.guard.minSamples || k.candidate > k.baseline) return g;
   return { ...g, status: 'pass', reason: `${g.id}: the candidate failed ${k.candidate} of ${pairs.length} streams, the baseline ${k.baseline}: no more failures than the baseline` };

@@ -168,7 +168,7 @@ function resolveGates(spec: PolicyParsed, file: string, minSamples: number, insu
       const near = closestMetric(g.metric);
       issues.push({
         path: `${at}.metric`,
-        message: `unknown metric "${g.metric}"${near ? ` (did you mean "${near}"?)` : ''}; the metrics are: ${METRIC_NAMES.join(', ')}, and server.<series>[.${SERVER_STATS.filter((x) => x !== 'value').join('|')}] for a series of the config's metrics section`,
+        message: `unknown metric "${g.metric}"${near ? ` (did you mean "${near}"?)` : ''}; server.<series>[.${SERVER_STATS.filter((x) => x !== 'value').join('|')}] reads a series of the config's metrics section, and the wire metrics are: ${METRIC_NAMES.join(', ')}`,
       });
       return;
     }

@@ -105,6 +105,7 @@ describe('parity snapshot', () => {
       expect(result.verdict!.gates.map((g) => [g.metric, g.status, g.value])).toEqual([
         ['contract_drift.breaking', 'pass', 0],
         ['contract_drift.additive', 'fail', 6],
+        ['error_rate', 'pass', null],
       ]);
       expect(readFileSync(path.join(out, run!, 'summary.md'), 'utf8')).toContain('`/warehouse` additive extra ×2');
       expect(readFileSync(path.join(out, run!, 'junit.xml'), 'utf8')).toContain('/warehouse additive extra ×2');

@@ -108,7 +108,8 @@ describe('stream probe properties', () => {
           // Comments and field-only blocks (id/retry without data) dispatch no event.
           expect(s.events).toBe(events.filter((e) => e.kind === 'token' || e.kind === 'citations').length + 1);
           expect(s.contentChunks).toBe(tokens.length);
-          expect(s.contentChars).toBe(tokens.reduce((a, t) => a + t.text.length, 0));
+          // Characters are Unicode code points (an emoji is one), not UTF-16 units.
+          expect(s.contentChars).toBe(tokens.reduce((a, t) => a + [...t.text].length, 0));
           expect(s.citations).toBe(events.reduce((a, e) => a + (e.kind === 'citations' ? e.n : 0), 0));
           expect(s.bytes).toBe(plain.length);
         },
