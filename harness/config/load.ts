@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ParityError, type ConfigIssue } from '../errors.ts';
 import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
+import { compileFlowScenarios, type AnyResolvedScenario, type ResolvedFlowScenario } from './flow-scenarios.ts';
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
 import { readPromptSet } from './prompts.ts';
@@ -13,6 +14,7 @@ import { compileContracts, type ContractPlan } from '../contracts/compile.ts';
 import type { ResolvedScenario, ResolvedTarget } from './resolved.ts';
 
 export type { ResolvedScenario, ResolvedTarget } from './resolved.ts';
+export type { AnyResolvedScenario, ResolvedFlowScenario } from './flow-scenarios.ts';
 
 export interface LoadedConfig {
   /** The config file, as given. */
@@ -21,7 +23,8 @@ export interface LoadedConfig {
   config: ParsedConfig;
   baseline: ResolvedTarget;
   candidate: ResolvedTarget;
-  scenarios: ResolvedScenario[];
+  /** Stream, request and flow scenarios, in config order. */
+  scenarios: AnyResolvedScenario[];
   /** Contract flows, checked and compiled (when the config has a `contracts` section). */
   contracts?: ContractPlan;
   /** Substituted values that may be secret; every output scrubs them. */
@@ -84,8 +87,15 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     return { ...t, baseUrl: base.value.replace(/\/+$/, ''), headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
   });
 
-  const scenarios: ResolvedScenario[] = [];
+  const baseline = targets.find((t) => t.role === 'baseline')!;
+  const candidate = targets.find((t) => t.role === 'candidate')!;
+  const flows = compileFlowScenarios(config, { baseline, candidate }, env, issues, secrets);
+  const scenarios: AnyResolvedScenario[] = [];
   for (const [i, s] of config.scenarios.entries()) {
+    if (s.type !== 'stream') {
+      scenarios.push(flows.get(i)!);
+      continue;
+    }
     const promptsFile = path.resolve(baseDir, s.prompts);
     const set = await readPromptSet(promptsFile, `scenarios[${i}].prompts`);
     if (!set.ok) issues.push(...set.issues);
@@ -93,8 +103,6 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     scenarios.push({ ...rest, promptsFile, prompts: set.ok ? set.prompts : [] });
   }
 
-  const baseline = targets.find((t) => t.role === 'baseline')!;
-  const candidate = targets.find((t) => t.role === 'candidate')!;
   const contracts = config.contracts ? compileContracts(config.contracts, { baseline, candidate }, env, issues, secrets) : undefined;
 
   if (issues.length) throw new ConfigError(file, issues);
@@ -116,6 +124,16 @@ function resolveStream(setting: TargetConfig['stream'], at: string, issues: Conf
 function withoutPreset<T extends { preset?: unknown }>(s: T): Omit<T, 'preset'> {
   const { preset: _p, ...rest } = s;
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<T, 'preset'>;
+}
+
+/** The stream scenarios of a config (raw mode and the stream planner read these). */
+export function streamScenarios(loaded: Pick<LoadedConfig, 'scenarios'>): ResolvedScenario[] {
+  return loaded.scenarios.filter((s): s is ResolvedScenario => s.type === 'stream');
+}
+
+/** The request and flow scenarios of a config. */
+export function flowScenarios(loaded: Pick<LoadedConfig, 'scenarios'>): ResolvedFlowScenario[] {
+  return loaded.scenarios.filter((s): s is ResolvedFlowScenario => s.type !== 'stream');
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {

@@ -21,6 +21,7 @@ import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type HarnessHealth, type PreflightCheckResult, type RunResult } from './result.ts';
+import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
 import { createShard, type ShardState } from './shard.ts';
 import { runWorkers } from './workers.ts';
 
@@ -132,7 +133,10 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       timeline: timeline.timeline([loaded.baseline, loaded.candidate]),
     };
     if (health) r.harness = health;
-    if (contracts) r.contracts = contracts;
+    const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
+    if (shards.some((st) => st.endpoints)) r.endpoints = mergeEndpoints(shards.map((st) => st.endpoints ?? []), names);
+    const underLoad = mergeLoadContracts(shards.map((st) => st.loadContracts ?? []));
+    if (contracts || underLoad.length) r.contracts = [...(contracts ?? []), ...underLoad];
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };

@@ -6,8 +6,8 @@ import type { PairedSample, StreamSample } from '../../harness/metrics/sample.ts
 import { ensureSamples, SampleSpool, SPOOL_SUFFIX } from '../../harness/run/sample-spool.ts';
 import { spooledPairs } from '../helpers/spool.ts';
 
-/** Every field of a sample set, so a field the spool forgot to carry shows up as a difference. */
-const everyField: Required<StreamSample> = {
+/** Every field of a stream sample set, so a field the spool forgot to carry shows up as a difference (request fields: test/probes/request-spool.test.ts). */
+const everyField: Required<Omit<StreamSample, 'step' | 'route'>> = {
   target: 'python-api',
   role: 'baseline',
   scenario: 'chat "rag"',
