@@ -18,6 +18,7 @@ import {
 } from './format.ts';
 import { htmlPage } from './html-page.ts';
 import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
+import { endpointsHtml } from './endpoints-html.ts';
 
 /**
  * report.html: verdict banner, gates, per-scenario numbers and plots (CDFs of first content and
@@ -25,7 +26,7 @@ import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
  * diffs with curl reproductions, hook results. One self-contained file, no script. Pure.
  */
 export function renderHtml(run: RunResult): string {
-  const body = [header(run), banner(run), callouts(run), gates(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), contracts(run), hooks(run), footer(run)];
+  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), contracts(run), hooks(run), footer(run)];
   return htmlPage(`parity · ${run.name} · ${verdictStatus(run).toUpperCase()}`, body.join('\n'));
 }
 

@@ -14,6 +14,7 @@ import {
   verdictStatus,
   type GateOutcome,
 } from './format.ts';
+import { endpointsMarkdown } from './endpoints.ts';
 
 /**
  * summary.md: verdict first, then gates, per-scenario numbers, failures by kind, citation
@@ -31,7 +32,7 @@ export function renderMarkdown(run: RunResult): string {
   out.push(`Run \`${run.runId}\` · started ${run.startedAt} · ${targets} · ${l.iterations} paired iterations in ${duration(l.durationMs)}${l.abandoned ? ` · ${l.abandoned} requests abandoned` : ''}`);
   if (!run.complete) out.push('', `> **Incomplete run:** ${run.incompleteReason ?? 'unknown'}. An incomplete run never promotes.`);
   for (const w of run.harness?.warnings ?? []) out.push('', `> **Harness warning:** ${w}`);
-  out.push('', ...gates(run), ...scenarios(run), ...contracts(run), ...hooks(run));
+  out.push('', ...gates(run), ...endpointsMarkdown(run, table), ...scenarios(run), ...contracts(run), ...hooks(run));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 

@@ -1,4 +1,5 @@
 import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
+import { endpointsTerminal } from './endpoints.ts';
 import { gateMessage, gateOutcome, verdictLine } from './format.ts';
 
 export interface TerminalOptions {
@@ -47,6 +48,7 @@ export function renderSummary(result: RunResult, opts: TerminalOptions): string 
       lines.push(i === 0 ? dim(line) : line);
     }
   }
+  lines.push(...endpointsTerminal(result, bold));
   const l = result.load;
   const extra = [
     l.dropped ? `${l.dropped} dropped (maxInFlight reached)` : '',

@@ -27,7 +27,8 @@ const targets = (b: ContractFixture, c: ContractFixture): ConfigInput['targets']
   { name: 'fastapi', role: 'candidate', baseUrl: c.url, routes: {} },
 ];
 
-const lotsFlow = (over: Record<string, unknown> = {}) => ({
+type FlowInput = Extract<NonNullable<ConfigInput['scenarios']>[number], { type: 'flow' }>;
+const lotsFlow = (over: Partial<FlowInput> = {}): FlowInput => ({
   type: 'flow' as const,
   name: 'lots',
   vars: { code: 'LOT-{{unique}}' },
