@@ -117,8 +117,8 @@ const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: GateSa
   {
     base: 'completion',
     unit: 'ms',
-    read: (s) => (s.outcome === 'complete' ? fromIntended(s, s.completionMs) : undefined),
-    describe: 'time to the terminal event, completed streams',
+    read: (s) => (isSuccess(s.outcome) ? fromIntended(s, s.completionMs) : undefined),
+    describe: 'time to the terminal event of completed streams, and to the last byte of answered requests',
   },
   {
     base: 'content_chars_per_sec',
