@@ -53,7 +53,8 @@ export function compileFlowScenarios(
         vars: s.vars,
         repeat: 1,
         rules: s.rules,
-        steps: [{ name: s.name, route: s.route, stream: false, headers: s.headers, body: s.body, capture: {}, expect: s.expect }],
+        // A request scenario reads any body (JSON or not) unless it asks for JSON (`expect.json: true`).
+        steps: [{ name: s.name, route: s.route, stream: false, headers: s.headers, body: s.body, capture: {}, expect: { ...s.expect, json: s.expect.json ?? false } }],
       });
     }
   });

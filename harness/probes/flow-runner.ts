@@ -56,7 +56,7 @@ export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
     for (const [k, v] of Object.entries(flow.vars)) vars.set(k, renderValue(v, vars));
     return { vars, seen: new Map<string, Observed>() };
   });
-  const bodyFor = readBackSources(flow.steps);
+  const bodyFor = readBackSources(flow);
   for (const step of flow.steps) {
     if (f.signal?.aborted) return false;
     const requestId = flow.steps.length === 1 ? `${f.runId}-${iteration}` : `${f.runId}-${iteration}-${step.name}`;
@@ -153,17 +153,29 @@ function capture(step: CompiledStep, o: Observed, vars: Map<string, unknown>): F
 
 function needsBody(step: CompiledStep): boolean {
   const e = step.expect;
-  return step.captures.length > 0 || step.readBack !== undefined || e.schema !== undefined || e.values.length > 0 || e.contains.length > 0 || e.matches.length > 0;
+  // Every check runs on every iteration, compared or not: a body a check reads is always kept.
+  return step.captures.length > 0 || step.readBack !== undefined || e.json || e.schema !== undefined || e.values.length > 0 || e.contains.length > 0 || e.matches.length > 0;
 }
 
-/** Steps a later step reads back: their bodies are kept. */
-function readBackSources(steps: readonly CompiledStep[]): Set<string> {
-  return new Set(steps.flatMap((s) => (s.readBack ? [s.readBack.step] : [])));
+const readBacks = new WeakMap<object, Set<string>>();
+/** Steps a later step reads back: their bodies are kept. Worked out once per flow. */
+function readBackSources(flow: { steps: readonly CompiledStep[] }): Set<string> {
+  let set = readBacks.get(flow);
+  if (!set) readBacks.set(flow, (set = new Set(flow.steps.flatMap((s) => (s.readBack ? [s.readBack.step] : [])))));
+  return set;
+}
+
+const prefixes = new WeakMap<object, string>();
+/** The base URL's path prefix of a target ("" or "/api"), parsed once per target. */
+function prefixOf(target: LiveTarget): string {
+  let p = prefixes.get(target);
+  if (p === undefined) prefixes.set(target, (p = new URL(target.config.baseUrl).pathname.replace(/\/+$/, '')));
+  return p;
 }
 
 function buildRequest(step: CompiledStep, target: LiveTarget, routes: 'baseline' | 'candidate', vars: Map<string, unknown>, requestIdHeader: string, requestId: string): HttpRequest {
   const route = step.routes[routes];
-  const prefix = new URL(target.config.baseUrl).pathname.replace(/\/+$/, '');
+  const prefix = prefixOf(target);
   const headers: Record<string, string> = { ...target.config.headers };
   for (const [k, v] of Object.entries(step.headers)) headers[k] = renderString(v, vars);
   let body: string | undefined;
