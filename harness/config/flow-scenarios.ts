@@ -101,3 +101,20 @@ export function compileFlowScenarios(
 export function routeTemplate(r: { method: string; path: string }): string {
   return `${r.method} ${r.path.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g, (_m, name: string) => `:${name.slice(name.lastIndexOf('.') + 1)}`)}`;
 }
+
+/**
+ * Compiled flows hold functions (JSON paths, diff rules, schema validators) that cannot cross to
+ * a worker thread: a worker gets the loaded config without them and compiles them again from the
+ * parsed config, with the same targets and environment (config order is kept, so scenario k is
+ * still scenario k).
+ */
+export function withoutCompiledFlows<T extends { scenarios: AnyResolvedScenario[]; contracts?: unknown }>(loaded: T): T {
+  const { contracts: _c, ...rest } = loaded;
+  return { ...rest, scenarios: loaded.scenarios.map((s) => (s.type === 'stream' ? s : { type: s.type, name: s.name, weight: s.weight, compare: s.compare, noise: s.noise, routes: s.routes })) } as T;
+}
+
+export function recompileFlows<T extends { config: ParsedConfig; baseline: ResolvedTarget; candidate: ResolvedTarget; scenarios: AnyResolvedScenario[]; env?: NodeJS.ProcessEnv | undefined }>(loaded: T): T {
+  if (loaded.scenarios.every((s) => s.type === 'stream')) return loaded;
+  const flows = compileFlowScenarios(loaded.config, { baseline: loaded.baseline, candidate: loaded.candidate }, loaded.env ?? process.env, [], []);
+  return { ...loaded, scenarios: loaded.scenarios.map((s, k) => (s.type === 'stream' ? s : flows.get(k)!)) };
+}

@@ -29,6 +29,8 @@ export interface LoadedConfig {
   contracts?: ContractPlan;
   /** Substituted values that may be secret; every output scrubs them. */
   secrets: string[];
+  /** The environment the config was resolved with (worker threads compile request and flow scenarios again with it). Never written out. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Reads a config file (.ts/.mts/.js/.mjs via default export, .json, .yaml/.yml). */
@@ -107,6 +109,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
 
   if (issues.length) throw new ConfigError(file, issues);
   const loaded: LoadedConfig = { file, config, baseline, candidate, scenarios, secrets };
+  if (flows.size) loaded.env = { ...env };
   if (contracts) loaded.contracts = contracts;
   return loaded;
 }

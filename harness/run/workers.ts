@@ -1,3 +1,4 @@
+import { withoutCompiledFlows } from '../config/flow-scenarios.ts';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -45,7 +46,7 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
   const workers: Worker[] = [];
   const threads = parts.map((p, index) => {
     const data: WorkerInput = {
-      loaded: input.loaded,
+      loaded: withoutCompiledFlows(input.loaded),
       runId: input.runId,
       shard: { index, count: input.workers },
       samplesFile: p.samples,

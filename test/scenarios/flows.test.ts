@@ -118,6 +118,28 @@ describe('flow scenarios under load', () => {
     for (const f of [b, c]) expect(f.served.filter((s) => s.route === 'GET /api/lots/:id')).toHaveLength(0);
   }, 60_000);
 
+  it('runs on worker threads too: flows compiled again in each worker, endpoints and drift merged', async () => {
+    const { b, c } = await pair({ lostWrites: 0.05 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-flow-w-'));
+    const loaded = await resolveConfig(
+      { targets: targets(b, c), scenarios: [lotsFlow({ compare: 'all', noise: true, rules: { formats: { '/**/created_at': 'iso-datetime' } } })], load: { vus: 4, iterations: 60 }, preflight: { retries: 0, interval: 10 } },
+      path.join(dir, 'inline.json'),
+    );
+    const out = await runParity(loaded, { outDir: dir, workers: 2 });
+    expect(out.result.complete).toBe(true);
+    const get = out.result.endpoints!.find((e) => e.step === 'get_lot')!;
+    // Every measured iteration ran every step on both targets (with workers a few first iterations can count as warm-up: run.load says how many).
+    const n = out.result.load.iterations;
+    expect(n + (out.result.load.warmupIterations ?? 0)).toBe(60);
+    expect(get.baseline.count).toBe(n);
+    // 5% of the candidate's 60 creates lost (3), counted where they were measured, as a failed read-back and as drift.
+    const lost = get.candidate.count - get.candidate.outcomes.ok;
+    expect(lost).toBeLessThanOrEqual(3);
+    expect(out.result.contracts!.find((x) => x.step === 'get_lot')!.drifted).toBe(lost);
+    expect(out.pairs.filter((p) => p.step === 'get_lot' && p.candidate.outcome === 'http_error')).toHaveLength(lost);
+    expect(c.receivedTokens.every((t) => c.issuedTokens.has(t))).toBe(true);
+  }, 60_000);
+
   it('mixed stream + request + flow scenarios with weights 60/30/10 run their shares within ±2 points over 2,000 iterations', async () => {
     const { b, c } = await pair();
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-mix-'));
