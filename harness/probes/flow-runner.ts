@@ -80,6 +80,12 @@ export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
     let stop = false;
     const observed: Observed[] = [];
     const failures: Failure[][] = [];
+    if (!keepBody) {
+      // Nothing reads the response but its status: no parsing, no checks to run (the fast path of a plain request scenario).
+      for (let i = 0; i < 2; i++) judgeStatus(results[i]!.sample, step);
+      f.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route));
+      continue;
+    }
     for (let i = 0; i < sides.length; i++) {
       const r = results[i]!;
       const o = normalizeResponse({ status: r.sample.status ?? null, headers: r.headers, bodyText: r.bodyText, durationMs: r.sample.endMs, ...(r.sample.error && r.sample.outcome !== 'http_error' ? { error: r.sample.error } : {}) });
@@ -92,9 +98,7 @@ export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
       if (missing.length) stop = true;
       if (i < 2) judgeOutcome(r.sample, step, missing, fails);
     }
-    const [b, c] = [results[0]!.sample, results[1]!.sample];
-    const pair: PairedSample = { requestId, scenario: scenario.name, iteration, ...(b.step !== undefined ? { step: b.step } : {}), route, baseline: b, candidate: c };
-    f.onPair(pair);
+    f.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route));
     if (f.compared && f.onCompared) {
       const opts = { headers: f.comparedHeaders, rules: step.rules, body: true };
       const diffs = compareResponses(observed[0]!, observed[1]!, opts);
@@ -113,6 +117,26 @@ export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
     if (stop) return true;
   }
   return true;
+}
+
+function pairOf(b: StreamSample, c: StreamSample, requestId: string, scenario: string, iteration: number, route: string): PairedSample {
+  return b.step !== undefined ? { requestId, scenario, iteration, step: b.step, route, baseline: b, candidate: c } : { requestId, scenario, iteration, route, baseline: b, candidate: c };
+}
+
+/** A step whose body nobody reads: only the expected status is checked. */
+function judgeStatus(s: StreamSample, step: CompiledStep): void {
+  const expected = step.expect.status;
+  if (!expected || s.status === undefined) return;
+  if (expected.includes(s.status)) {
+    if (s.outcome === 'http_error') {
+      s.outcome = 'ok';
+      delete s.error;
+      s.completionMs = s.endMs;
+    }
+  } else if (s.outcome === 'ok') {
+    s.outcome = 'assertion_failed';
+    s.error = { code: 'PARITY_ASSERTION_FAILED', message: `status ${s.status}, expected ${expected.join(' or ')}` };
+  }
 }
 
 /**
