@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Scrubber } from '../secrets/scrubber.ts';
 import path from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, streamScenarios } from '../config/load.ts';
 import { parseDuration } from '../config/duration.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
 import { rawPlan } from '../raw/requests.ts';
@@ -52,7 +52,7 @@ export const rawCommand: Command = {
     if (!Number.isInteger(connections) || connections < 1 || connections > 10_000) throw new UsageError(`--connections takes a whole number of connections per target from 1 to 10000, got "${values.connections as string}"`);
 
     const loaded = await loadConfig(file, io.env);
-    if (loaded.scenarios.length === 0) throw new UsageError(`${file} has no scenarios: raw mode sends the scenarios' requests`);
+    if (streamScenarios(loaded).length === 0) throw new UsageError(`${file} has no stream scenarios: raw mode sends the stream scenarios' requests`);
     const timeouts = loaded.config.load?.timeouts ?? Timeouts.parse({});
     const live = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
     try {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, ParityError, type ConfigIssue } from '../errors.ts';
 import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
+import { compileFlowScenarios, type AnyResolvedScenario, type ResolvedFlowScenario } from './flow-scenarios.ts';
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
 import { parseYamlConfig } from './yaml.ts';
@@ -19,6 +20,7 @@ import { resolveParityForConfigs } from './self-resolve.ts';
 import type { ResolvedScenario, ResolvedTarget } from './resolved.ts';
 
 export type { ResolvedScenario, ResolvedTarget } from './resolved.ts';
+export type { AnyResolvedScenario, ResolvedFlowScenario } from './flow-scenarios.ts';
 
 export interface LoadedConfig {
   /** The config file, as given. */
@@ -27,11 +29,14 @@ export interface LoadedConfig {
   config: ParsedConfig;
   baseline: ResolvedTarget;
   candidate: ResolvedTarget;
-  scenarios: ResolvedScenario[];
+  /** Stream, request and flow scenarios, in config order. */
+  scenarios: AnyResolvedScenario[];
   /** Contract flows, checked and compiled (when the config has a `contracts` section). */
   contracts?: ContractPlan;
   /** Substituted values that may be secret; every output scrubs them. */
   secrets: string[];
+  /** The environment the config was resolved with (worker threads compile request and flow scenarios again with it). Never written out. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** How long a TS/JS config module may take to load (its top-level awaits included); `PARITY_CONFIG_LOAD_TIMEOUT` (ms) overrides. */
@@ -108,6 +113,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     }
     const { routes, health } = envInPaths(t, at, env, issues, secrets);
     for (const s of config.scenarios) {
+      if (s.type !== 'stream') continue; // request and flow routes are resolved by their own compiler
       const literal = literalRoute(s.route);
       if (literal && !(s.route in routes)) routes[s.route] = literal;
     }
@@ -118,8 +124,15 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     return { ...t, routes, health, baseUrl: base.url, headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
   });
 
-  const scenarios: ResolvedScenario[] = [];
+  const baseline = targets.find((t) => t.role === 'baseline')!;
+  const candidate = targets.find((t) => t.role === 'candidate')!;
+  const flows = compileFlowScenarios(config, { baseline, candidate }, env, issues, secrets);
+  const scenarios: AnyResolvedScenario[] = [];
   for (const [i, s] of config.scenarios.entries()) {
+    if (s.type !== 'stream') {
+      scenarios.push(flows.get(i)!);
+      continue;
+    }
     for (const [k, v] of Object.entries(s.headers)) if (SENSITIVE_HEADER.test(k)) secrets.push(v);
     checkHeaders(s.headers, `scenarios[${i}].headers`, issues);
     const { prompts: _file, ...rest } = s;
@@ -136,12 +149,11 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     scenarios.push({ ...rest, body, promptsFile, prompts: set.ok ? set.prompts : [] });
   }
 
-  const baseline = targets.find((t) => t.role === 'baseline')!;
-  const candidate = targets.find((t) => t.role === 'candidate')!;
   const contracts = config.contracts ? compileContracts(config.contracts, { baseline, candidate }, env, issues, secrets, baseDir) : undefined;
 
   if (issues.length) throw new ConfigError(file, issues);
   const loaded: LoadedConfig = { file, config, baseline, candidate, scenarios, secrets };
+  if (flows.size) loaded.env = { ...env };
   if (contracts) loaded.contracts = contracts;
   return loaded;
 }
@@ -159,6 +171,16 @@ function resolveStream(setting: TargetConfig['stream'], at: string, issues: Conf
 function withoutPreset<T extends { preset?: unknown }>(s: T): Omit<T, 'preset'> {
   const { preset: _p, ...rest } = s;
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<T, 'preset'>;
+}
+
+/** The stream scenarios of a config (raw mode and the stream planner read these). */
+export function streamScenarios(loaded: Pick<LoadedConfig, 'scenarios'>): ResolvedScenario[] {
+  return loaded.scenarios.filter((s): s is ResolvedScenario => s.type === 'stream');
+}
+
+/** The request and flow scenarios of a config. */
+export function flowScenarios(loaded: Pick<LoadedConfig, 'scenarios'>): ResolvedFlowScenario[] {
+  return loaded.scenarios.filter((s): s is ResolvedFlowScenario => s.type !== 'stream');
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
@@ -187,7 +209,7 @@ export function redactedConfig(loaded: LoadedConfig): unknown {
       baseUrl: redactUserinfo(t.baseUrl),
       headers: Object.fromEntries(Object.entries(t.headers).map(([k, v]) => [k, v.includes('${') ? v : SENSITIVE_HEADER.test(k) ? REDACTED : v])),
     })),
-    scenarios: c.scenarios.map((s) => ({ ...s, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? REDACTED : v])) })),
+    scenarios: c.scenarios.map((s) => ('headers' in s ? { ...s, headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? REDACTED : v])) } : s)),
     ...(c.contracts ? { contracts: JSON.parse(JSON.stringify(c.contracts, (_k, v: unknown) => (v && typeof v === 'object' && '~standard' in v ? '[schema object]' : v))) as unknown } : {}),
   };
 }

@@ -103,7 +103,6 @@ export const Route = z.union([
 ]);
 export type RouteConfig = z.output<typeof Route>;
 
-const LITERAL_ROUTE = new RegExp(`^(${METHODS.join('|')}) /\\S*$`);
 
 export const HealthCheck = z.union([
   z.string().regex(/^(\/|\$\{)/, 'a health path starts with "/" (or ${VAR})').transform((path) => ({ path, status: 200 })),
@@ -129,7 +128,13 @@ export const Target = z.strictObject({
 });
 export type TargetConfig = z.output<typeof Target>;
 
+/** A scenario's share of the iterations when scenarios are mixed (default 1 each when any scenario has a weight). */
+const Weight = z.number().positive('weight must be above 0: it is this scenario\'s share of the iterations, e.g. 60');
+
 export const Scenario = z.strictObject({
+  /** A stream scenario (the default when `type` is left out). */
+  type: z.literal('stream').default('stream'),
+  weight: Weight.optional(),
   name: z.string().min(1),
   /** A logical route every target maps in `routes`. */
   route: z.string().min(1),
@@ -388,6 +393,75 @@ export const Contracts = z.strictObject({
 });
 export type ContractsConfig = z.output<typeof Contracts>;
 
+// ---------------------------------------------------------------------------------------------
+// Request and flow scenarios under load (probes/request-probe.ts, probes/flow-runner.ts): the step
+// syntax of contract flows, each iteration paired on both targets and measured like a stream.
+
+/** Share of the pairs diffed under the contract rules: "5%", "all", "none", or a fraction 0..1. */
+const Compare = z
+  .union([z.enum(['all', 'none']), z.string().regex(/^\d+(\.\d+)?%$/, 'expected "all", "none", a percentage like "5%" or a fraction 0..1'), z.number().min(0).max(1)])
+  .transform((v) => (v === 'all' ? 1 : v === 'none' ? 0 : typeof v === 'number' ? v : Math.min(1, Number(v.slice(0, -1)) / 100)));
+
+const FlowVars = z.record(VarName, z.union([z.string(), z.number(), z.boolean()])).default({});
+
+export const RequestScenario = z.strictObject({
+  type: z.literal('request'),
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a request scenario name uses letters, digits, ".", "_" or "-"'),
+  weight: Weight.optional(),
+  /** A logical route every target maps, or a literal "METHOD /path" used on both; the path may use {{vars}}. */
+  route: z.string().min(1),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** JSON body template (a string is sent as written, with its own content-type header). */
+  body: z.unknown().optional(),
+  /** Constants usable as {{name}}; may use {{run_id}}, {{iteration}}, {{unique}}. */
+  vars: FlowVars,
+  /** Checks on every response (a failed one makes the request `assertion_failed`). */
+  expect: ContractExpect.default({ values: {}, contains: [], matches: [] }),
+  rules: DiffRules.optional(),
+  compare: Compare.default(0),
+  /** Noise learning for compared pairs: the iteration also runs on the baseline a second time (own variables); what differs there is noise, not drift. */
+  noise: z.boolean().default(false),
+});
+export type RequestScenarioConfig = z.output<typeof RequestScenario>;
+
+export const FlowScenario = z.strictObject({
+  type: z.literal('flow'),
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a flow scenario name uses letters, digits, ".", "_" or "-"'),
+  weight: Weight.optional(),
+  vars: FlowVars,
+  rules: DiffRules.optional(),
+  compare: Compare.default(0),
+  noise: z.boolean().default(false),
+  steps: z.array(ContractStep).min(1),
+});
+export type FlowScenarioConfig = z.output<typeof FlowScenario>;
+
+/** Fields only a stream scenario reads: on a request or flow scenario they would be silently ignored, so they are errors. */
+const STREAM_ONLY: Record<string, string> = {
+  prompts: 'a request sends its "body" as written; prompt sets drive stream scenarios',
+  sessionId: 'use a flow var, e.g. vars: { session: "s-{{unique}}" }',
+};
+
+export const AnyScenario = z.preprocess(
+  (raw, ctx) => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+    const v = raw as Record<string, unknown>;
+    if (v.type === undefined) return { ...v, type: 'stream' };
+    if (v.type === 'request' || v.type === 'flow') {
+      for (const [k, fix] of Object.entries(STREAM_ONLY)) {
+        if (k in v) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" is a stream-scenario field; a ${v.type} scenario cannot use it: remove it (${fix}), or set type: stream`, input: v });
+      }
+      if (v.type === 'request' && 'stream' in v) ctx.addIssue({ code: 'custom', path: ['stream'], message: 'a request scenario reads the whole response; for a stream use type: stream (or a flow step with stream: true in contracts)', input: v });
+    }
+    return raw;
+  },
+  z.discriminatedUnion('type', [Scenario, RequestScenario, FlowScenario], { error: () => 'expected type "stream" (default), "request" or "flow"' }),
+) as unknown as z.ZodType<z.output<typeof Scenario> | RequestScenarioConfig | FlowScenarioConfig, z.input<typeof Scenario> | z.input<typeof RequestScenario> | z.input<typeof FlowScenario>>;
+export type AnyScenarioConfig = z.output<typeof AnyScenario>;
+
+/** A route written as "METHOD /path" rather than a logical route name. */
+export const LITERAL_ROUTE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*)$/;
+
 export const Preflight = z.strictObject({
   retries: z.number().int().min(0).default(5),
   interval: Duration.default(2_000),
@@ -398,8 +472,8 @@ export const Config = z
   .strictObject({
     name: z.string().default('parity run'),
     targets: z.array(Target).min(2, 'a run needs two targets: one baseline and one candidate'),
-    /** Stream scenarios (optional when the config has contract flows). */
-    scenarios: z.array(Scenario).default([]),
+    /** Stream, request and flow scenarios (optional when the config has contract flows). */
+    scenarios: z.array(AnyScenario).default([]),
     /** Required with stream scenarios. */
     load: Load.optional(),
     contracts: Contracts.optional(),
@@ -438,6 +512,8 @@ export const Config = z
       names.add(t.name);
     });
     cfg.scenarios.forEach((s, si) => {
+      // Flow steps' routes are checked with the contract compiler; a request may name a literal "METHOD /path".
+      if (s.type === 'flow' || (s.type === 'request' && LITERAL_ROUTE.test(s.route))) return;
       cfg.targets.forEach((t) => {
         // A literal "METHOD /path" is used as written on both targets.
         if (!(s.route in t.routes) && !LITERAL_ROUTE.test(s.route)) {

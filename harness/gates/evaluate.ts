@@ -1,5 +1,5 @@
 import { percentiles } from '../metrics/percentiles.ts';
-import type { GateResult, RunResult, Verdict } from '../run/result.ts';
+import type { ContractStepSummary, GateResult, RunResult, Verdict } from '../run/result.ts';
 import { pairedBootstrap } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { failedCounts } from './guard.ts';
@@ -65,10 +65,11 @@ interface Measured {
 function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
   if (g.metric.kind === 'server') return evaluateServerGate({ ...g, metric: g.metric }, run, judge, margin);
   const scope = scopeOf(g, run);
-  const pairs = scope ? allPairs.filter((p) => scope.has(p.scenario)) : allPairs;
+  const endpoint = endpointOf(g);
+  const pairs = allPairs.filter((p) => (!scope || scope.has(p.scenario)) && (!endpoint || endpoint(p)));
   const m = g.metric;
   const measured =
-    m.kind === 'value' ? measureValue(m, g, pairs, policy) : m.kind === 'rate' ? measureRate(m, g, pairs, z) : measureCount(m, run, pairs, scope);
+    m.kind === 'value' ? measureValue(m, g, pairs, policy) : m.kind === 'rate' ? measureRate(m, g, pairs, z) : measureCount(m, run, pairs, scope, contractScope(g, run));
   const t = g.threshold;
   const isRate = m.kind === 'rate';
   const unit: ReportUnit = t.comparison === 'ratio' ? 'ratio' : t.comparison === 'delta' && isRate ? 'pp' : (m.unit as ReportUnit);
@@ -82,6 +83,7 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
     metric: m.name,
     scenario: g.scenario,
     route: g.route,
+    ...(g.step !== null ? { step: g.step } : {}),
     comparison: t.comparison === 'delta' && isRate ? 'delta_pp' : t.comparison,
     severity: g.severity,
     observed: measured.observed,
@@ -96,7 +98,9 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
   });
   const main = scaled(measured.main);
   const insufficient = g.insufficient === 'fail' ? 'fail' : 'inconclusive';
-  if (measured.noData || have < g.minSamples) {
+  // An exact count only grows with more samples: one already beyond an upper limit fails, however few the samples.
+  const countFailsAnyway = measured.main.exact && !measured.noData && main.value !== null && upper(t.op) && judge(t.op, limit, main.value, null, true) === 'fail';
+  if (!countFailsAnyway && (measured.noData || have < g.minSamples)) {
     const why = measured.noData ?? `${have} ${needBoth ? 'samples on a side' : 'candidate samples'}, fewer than minSamples ${g.minSamples}`;
     return { ...base, status: insufficient, value: main.value, margin: margin(t.op, limit, main.value), interval: main.interval, reason: `${g.id}: ${why}; not enough to judge ${g.description}` };
   }
@@ -136,8 +140,32 @@ function evaluateGuard(policy: LoadedPolicy, run: RunResult, pairs: readonly Gat
 /** Scenarios a gate reads (null = all). */
 function scopeOf(g: ResolvedGate, run: RunResult): Set<string> | null {
   if (g.scenario !== null) return new Set([g.scenario]);
-  if (g.route !== null) return new Set(scenarioRoutes(run).filter((s) => s.route === g.route).map((s) => s.name));
+  if (g.route !== null) {
+    const names = new Set(scenarioRoutes(run).filter((s) => s.route === g.route).map((s) => s.name));
+    for (const e of run.endpoints ?? []) if (e.route === g.route) names.add(e.scenario);
+    return names;
+  }
   return null;
+}
+
+/** A route template ("POST /api/lots") rather than a logical route name. */
+const ROUTE_TEMPLATE = /^[A-Z]+ \//;
+
+/** Pairs of one endpoint: a flow step (with its scenario), or a route template of request/flow scenarios. */
+function endpointOf(g: ResolvedGate): ((p: GatePair) => boolean) | null {
+  if (g.step !== null) return (p) => p.step === g.step;
+  if (g.route !== null && ROUTE_TEMPLATE.test(g.route)) return (p) => p.route === g.route;
+  return null;
+}
+
+/** The contract step summaries of a per-endpoint gate (steps whose endpoint is the gate's route, or the gate's step). */
+function contractScope(g: ResolvedGate, run: RunResult): ((c: ContractStepSummary) => boolean) | undefined {
+  if (g.step !== null) return (c) => c.step === g.step;
+  if (g.route !== null && ROUTE_TEMPLATE.test(g.route)) {
+    const keys = new Set((run.endpoints ?? []).filter((e) => e.route === g.route).map((e) => `${e.scenario}\u0000${e.step ?? e.scenario}`));
+    return (c) => keys.has(`${c.scenario}\u0000${c.step}`);
+  }
+  return undefined;
 }
 
 /** Scenario → logical route, from the config recorded in run.json. */
@@ -197,7 +225,7 @@ function measureRate(m: RateMetric, g: ResolvedGate, pairs: readonly GatePair[],
   return measured;
 }
 
-function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[], scope: Set<string> | null): Measured {
+function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[], scope: Set<string> | null, steps?: (c: ContractStepSummary) => boolean): Measured {
   if (m.source === 'streams') {
     const kB = pairs.filter((p) => m.event!(p.baseline)).length;
     const kC = pairs.filter((p) => m.event!(p.candidate)).length;
@@ -205,7 +233,7 @@ function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[]
     if (pairs.length === 0) measured.noData = 'no data: the run has no paired streams';
     return measured;
   }
-  const r = m.fromRun!(run, scope);
+  const r = m.fromRun!(run, scope, steps);
   if (!r) {
     const where =
       m.source === 'contracts'

@@ -8,7 +8,8 @@ export function formatValue(v: number | null, unit: ReportUnit): string {
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   switch (unit) {
     case 'ms':
-      return `${trim(v, 1)} ms`;
+      // FAILED_MS (gates/metrics.ts): a percentile that fell on failed requests.
+      return v >= 1e9 ? 'failed' : `${trim(v, 1)} ms`;
     case 'rate':
       return `${trim(v * 100, 2)}%`;
     case 'pp':

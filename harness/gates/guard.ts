@@ -1,4 +1,5 @@
 import type { ConfigIssue } from '../errors.ts';
+import { isSuccess } from '../metrics/sample.ts';
 import { METRICS, type GatePair } from './metrics.ts';
 import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
 
@@ -45,13 +46,13 @@ export function guardThreshold(text: string, issues: ConfigIssue[]): Threshold |
   return t;
 }
 
-/** Streams that did not complete, per side, over the given pairs. */
+/** Streams that did not complete and requests that were not answered `ok`, per side, over the given pairs. */
 export function failedCounts(pairs: readonly GatePair[]): { baseline: number; candidate: number } {
   let baseline = 0;
   let candidate = 0;
   for (const p of pairs) {
-    if (p.baseline.outcome !== 'complete') baseline++;
-    if (p.candidate.outcome !== 'complete') candidate++;
+    if (!isSuccess(p.baseline.outcome)) baseline++;
+    if (!isSuccess(p.candidate.outcome)) candidate++;
   }
   return { baseline, candidate };
 }

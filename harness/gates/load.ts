@@ -22,6 +22,8 @@ export interface ResolvedGate {
   threshold: Threshold;
   scenario: string | null;
   route: string | null;
+  /** A flow step (with `scenario`). */
+  step: string | null;
   minSamples: number;
   severity: 'fail' | 'warn';
   insufficient: 'inconclusive' | 'fail';
@@ -136,6 +138,7 @@ async function load(file: string, env: NodeJS.ProcessEnv, chain: string[]): Prom
       description: `error_rate ${guardT!.text} (implicit on every policy: streams that did not complete, any way)`,
       metric: METRICS.get('error_rate')!,
       threshold: guardT!,
+      step: null,
       scenario: null,
       route: null,
       minSamples,
@@ -180,14 +183,15 @@ function resolveGates(spec: PolicyParsed, file: string, minSamples: number, insu
       issues.push({ path: `${at}.threshold`, message: err.message });
       return;
     }
-    const scope = g.scenario ? ` (scenario ${g.scenario})` : g.route ? ` (route ${g.route})` : '';
+    const scope = g.scenario ? ` (scenario ${g.scenario}${g.step ? `, step ${g.step}` : ''})` : g.route ? ` (route ${g.route})` : '';
     gates.push({
-      id: g.name ?? `${g.metric}${g.scenario ? `@${g.scenario}` : g.route ? `@route:${g.route}` : ''}`,
+      id: g.name ?? `${g.metric}${g.scenario ? `@${g.scenario}${g.step ? `/${g.step}` : ''}` : g.route ? `@route:${g.route}` : ''}`,
       description: `${g.metric} ${g.threshold.trim()}${scope}`,
       metric,
       threshold,
       scenario: g.scenario ?? null,
       route: g.route ?? null,
+      step: g.step ?? null,
       minSamples: g.minSamples ?? minSamples,
       severity: g.severity,
       insufficient: g.insufficient ?? insufficient,
@@ -219,8 +223,10 @@ export function isWarnOnly(policy: Pick<LoadedPolicy, 'gates'>): boolean {
 /** What a run offers gates to scope to. */
 export interface RunScopes {
   scenarios: string[];
-  /** Logical route → scenarios on it. */
+  /** Logical route (or a request/flow endpoint's route template) → scenarios on it. */
   routes: Map<string, string[]>;
+  /** Flow scenario → its step names (request and stream scenarios have none). */
+  steps?: Map<string, string[]>;
   /** Named in errors: the config file or run.json. */
   source: string;
 }
@@ -238,6 +244,10 @@ export function checkScopes(policy: LoadedPolicy, scopes: RunScopes): void {
     }
     if (g.route !== null && !scopes.routes.has(g.route)) {
       issue = { path: `${g.at.path}.route`, message: `no scenario in ${scopes.source} uses route "${g.route}" (its routes: ${[...scopes.routes.keys()].join(', ') || 'none'})` };
+    }
+    if (g.step !== null && g.scenario !== null && scopes.steps && scopes.scenarios.includes(g.scenario)) {
+      const steps = scopes.steps.get(g.scenario) ?? [];
+      if (!steps.includes(g.step)) issue = { path: `${g.at.path}.step`, message: `scenario "${g.scenario}" has no step "${g.step}" (its steps: ${steps.join(', ') || 'none: only a flow scenario has steps'})` };
     }
     if (issue) byFile.set(g.at.file, [...(byFile.get(g.at.file) ?? []), issue]);
   }

@@ -1,6 +1,6 @@
-import { INTERRUPTIONS, type PairedSample, type StreamSample } from '../metrics/sample.ts';
+import { INTERRUPTIONS, isSuccess, type PairedSample, type StreamSample } from '../metrics/sample.ts';
 import { tokensPerSec } from '../metrics/summary.ts';
-import type { RunResult } from '../run/result.ts';
+import type { ContractStepSummary, RunResult } from '../run/result.ts';
 
 /**
  * The metric registry: every name a gate may use, and how to read it. Stream metrics are read
@@ -23,14 +23,28 @@ export type GateSample = Pick<
 >;
 export interface GatePair {
   scenario: string;
+  /** Request and flow scenarios: the flow step and the route template, for per-endpoint gates. */
+  step?: string | undefined;
+  route?: string | undefined;
   baseline: GateSample;
   candidate: GateSample;
 }
 
 /** A pair as the gates keep it (every sample is also a GateSample; this drops the rest). */
 export function gatePair(p: PairedSample): GatePair {
-  return { scenario: p.scenario, baseline: gateSample(p.baseline), candidate: gateSample(p.candidate) };
+  const g: GatePair = { scenario: p.scenario, baseline: gateSample(p.baseline), candidate: gateSample(p.candidate) };
+  if (p.step !== undefined) g.step = p.step;
+  if (p.route !== undefined) g.route = p.route;
+  return g;
 }
+
+/**
+ * What `latency.*` and `ttfb.*` read for a request or stream that failed: a time beyond any
+ * timeout (10⁹ ms), so a failure is never left out of a percentile over the survivors. A p95 over
+ * requests of which more than 5% failed is "failed" and fails any limit; a ratio over two sides
+ * that both failed that often is 1.
+ */
+export const FAILED_MS = 1e9;
 
 function gateSample(s: StreamSample): GateSample {
   return {
@@ -90,8 +104,8 @@ export interface CountMetric {
   source: 'streams' | 'contracts' | 'load' | 'sweep';
   /** Stream counts: a per-stream event. */
   event?(s: GateSample): boolean;
-  /** Contract/load counts: read from run.json, scoped to the given scenarios (null = all). */
-  fromRun?(run: RunResult, scenarios: ReadonlySet<string> | null): CountReading | null;
+  /** Contract/load counts: read from run.json, scoped to the given scenarios (null = all) and, for per-endpoint gates, contract steps. */
+  fromRun?(run: RunResult, scenarios: ReadonlySet<string> | null, steps?: (s: ContractStepSummary) => boolean): CountReading | null;
   comparisons: readonly Comparison[];
   describe: string;
 }
@@ -127,8 +141,8 @@ const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: GateSa
   {
     base: 'completion',
     unit: 'ms',
-    read: (s) => (s.outcome === 'complete' ? fromIntended(s, s.completionMs) : undefined),
-    describe: 'time to the terminal event, completed streams',
+    read: (s) => (isSuccess(s.outcome) ? fromIntended(s, s.completionMs) : undefined),
+    describe: 'time to the terminal event of completed streams, and to the last byte of answered requests',
   },
   {
     base: 'content_chars_per_sec',
@@ -158,6 +172,19 @@ const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: GateSa
     read: (s) => (s.outcome === 'complete' ? tokensPerSec(s) : undefined),
     describe: 'output tokens per second from first content to completion, completed streams',
   },
+  // Whole-response metrics for request and flow scenarios (and streams): failures read as FAILED_MS, never dropped.
+  {
+    base: 'latency',
+    unit: 'ms',
+    read: (s) => (isSuccess(s.outcome) && s.completionMs !== undefined ? fromIntended(s, s.completionMs) : FAILED_MS),
+    describe: 'time to the whole response (last byte of a request, terminal event of a stream); a failed one counts as slower than any answer',
+  },
+  {
+    base: 'ttfb',
+    unit: 'ms',
+    read: (s) => (isSuccess(s.outcome) && s.headersMs !== undefined ? fromIntended(s, s.headersMs) : FAILED_MS),
+    describe: 'time to response headers; a failed request counts as slower than any answer',
+  },
 ];
 
 /** A stream's value of a value metric's base name (`first_content`, `tpot`, ...), as the gates read it; for SLOs. */
@@ -166,9 +193,12 @@ export function streamValue(base: string): ((s: GateSample) => number | undefine
 }
 export const VALUE_BASES: readonly string[] = VALUE_SOURCES.map((v) => v.base);
 
+const is5xx = (s: GateSample) => s.status !== undefined && s.status >= 500;
+
 const RATE_SOURCES: Omit<RateMetric, 'kind' | 'unit' | 'comparisons'>[] = [
-  { name: 'error_rate', read: (s) => ({ counted: true, event: s.outcome !== 'complete' }), describe: 'streams that did not complete / streams' },
-  { name: 'http_5xx_rate', read: (s) => ({ counted: true, event: s.status !== undefined && s.status >= 500 }), describe: 'HTTP 5xx responses / streams' },
+  { name: 'error_rate', read: (s) => ({ counted: true, event: !isSuccess(s.outcome) }), describe: 'streams that did not complete and requests that were not ok (HTTP error, connection, timeout, failed check or capture) / all' },
+  { name: 'http_5xx_rate', read: (s) => ({ counted: true, event: is5xx(s) }), describe: 'HTTP 5xx responses / streams and requests' },
+  { name: 'status_5xx_rate', read: (s) => ({ counted: true, event: is5xx(s) }), describe: 'HTTP 5xx responses / requests (same as http_5xx_rate)' },
   {
     name: 'interruption_rate',
     read: (s) => ({ counted: is2xx(s), event: is2xx(s) && INTERRUPTIONS.includes(s.outcome) }),
@@ -198,9 +228,9 @@ const CLASS_WHAT = {
   value: 'same shape, another value',
 } as const;
 
-function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, pick: 'drift' | 'assertions'): CountReading | null {
+function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, pick: 'drift' | 'assertions', only?: (s: ContractStepSummary) => boolean): CountReading | null {
   if (!run.contracts) return null;
-  const steps = run.contracts.filter((c) => !scenarios || scenarios.has(c.scenario));
+  const steps = run.contracts.filter((c) => (!scenarios || scenarios.has(c.scenario)) && (!only || only(c)));
   if (steps.length === 0) return null;
   let pairs = 0;
   let drifted = 0;
@@ -266,7 +296,7 @@ function build(): Map<string, Metric> {
     describe,
   });
   for (const c of [
-    streamCount('error_count', (s) => s.outcome !== 'complete', 'streams that did not complete, exact count'),
+    streamCount('error_count', (s) => !isSuccess(s.outcome), 'streams that did not complete and requests that were not ok, exact count'),
     streamCount('http_5xx_count', (s) => s.status !== undefined && s.status >= 500, 'HTTP 5xx responses, exact count'),
     streamCount('interruption_count', (s) => is2xx(s) && INTERRUPTIONS.includes(s.outcome), 'streams broken after 2xx headers, exact count'),
     {
@@ -274,9 +304,9 @@ function build(): Map<string, Metric> {
       name: 'contract_drift',
       unit: 'count',
       source: 'contracts',
-      fromRun: (run, sc) => contractCounts(run, sc, 'drift'),
+      fromRun: (run, sc, only) => contractCounts(run, sc, 'drift', only),
       comparisons: ['absolute'],
-      describe: 'contract pairs whose responses drifted (run.contracts), exact count; candidate only',
+      describe: 'contract pairs whose responses drifted (run.contracts: contract flows and pairs diffed under load), exact count; candidate only',
     },
     ...(['breaking', 'additive', 'value'] as const).map(
       (cls): CountMetric => ({
@@ -294,7 +324,7 @@ function build(): Map<string, Metric> {
       name: 'assertion_failures',
       unit: 'count',
       source: 'contracts',
-      fromRun: (run, sc) => contractCounts(run, sc, 'assertions'),
+      fromRun: (run, sc, only) => contractCounts(run, sc, 'assertions', only),
       comparisons: ['absolute'],
       describe: "contract assertion failures on the candidate (run.contracts), exact count",
     },

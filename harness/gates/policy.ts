@@ -15,8 +15,10 @@ export const GateSpec = z
     threshold: z.string().min(1),
     /** Only this scenario's samples (default: all scenarios together). */
     scenario: z.string().min(1).optional(),
-    /** Only the scenarios on this logical route. */
+    /** Only the scenarios on this logical route, or the requests to this endpoint ("POST /api/lots", a route template of a request or flow scenario). */
     route: z.string().min(1).optional(),
+    /** With `scenario` (a flow): only this step's requests. */
+    step: z.string().min(1).optional(),
     /** Fewer samples than this on a compared side: never pass. Default: the policy's. */
     minSamples: z.number().int().min(1).optional(),
     /** `warn`: reported, but does not decide the verdict. */
@@ -26,7 +28,8 @@ export const GateSpec = z
     /** The runbook line this gate encodes (shown in reports). */
     source: z.string().optional(),
   })
-  .refine((g) => g.scenario === undefined || g.route === undefined, { message: 'give "scenario" or "route", not both', path: ['route'] });
+  .refine((g) => g.scenario === undefined || g.route === undefined, { message: 'give "scenario" or "route", not both', path: ['route'] })
+  .refine((g) => g.step === undefined || g.scenario !== undefined, { message: '"step" needs "scenario": the flow the step belongs to', path: ['step'] });
 export type GateInput = z.input<typeof GateSpec>;
 
 export const PolicySpec = z.strictObject({

@@ -1,5 +1,6 @@
 import type { ResolvedScenario } from '../config/load.ts';
 import type { Prompt } from '../config/prompts.ts';
+import { pickScenario, type Picked } from './mix.ts';
 
 /** What one paired iteration sends: the same body and request id to both targets. */
 export interface PlannedIteration {
@@ -13,12 +14,16 @@ export interface PlannedIteration {
 }
 
 /**
- * Iteration i takes scenario i mod S and, within it, prompt (i div S) mod P: every scenario and
+ * Iteration i takes scenario i mod S (or by weight: load/mix.ts) and, within it, prompt (i div S) mod P: every scenario and
  * prompt gets its turn in order, and a rerun with the same config sends the same sequence.
  */
 export function planIteration(scenarios: readonly ResolvedScenario[], iteration: number, runId: string): PlannedIteration {
-  const scenario = scenarioFor(scenarios, iteration);
-  const round = Math.floor(iteration / scenarios.length);
+  return planStream(pickScenario(scenarios, iteration), iteration, runId);
+}
+
+/** The stream iteration for a scenario already picked (mixed configs pick among every kind of scenario). */
+export function planStream(picked: Picked<ResolvedScenario>, iteration: number, runId: string): PlannedIteration {
+  const { scenario, round } = picked;
   const promptIndex = round % scenario.prompts.length;
   const prompt = scenario.prompts[promptIndex]!;
   const requestId = `${runId}-${iteration}`;
@@ -29,8 +34,8 @@ export function planIteration(scenarios: readonly ResolvedScenario[], iteration:
   return { iteration, scenario, promptIndex, prompt, requestId, sessionId, body };
 }
 
-export function scenarioFor(scenarios: readonly ResolvedScenario[], iteration: number): ResolvedScenario {
-  return scenarios[iteration % scenarios.length]!;
+export function scenarioFor<T extends { weight?: number | undefined }>(scenarios: readonly T[], iteration: number): T {
+  return pickScenario(scenarios, iteration).scenario;
 }
 
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;

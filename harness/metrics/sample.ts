@@ -13,11 +13,21 @@ export const OUTCOMES = [
   'timeout',
   'malformed',
   'truncated',
+  // Request and flow scenarios (probes/request-probe.ts, probes/flow-runner.ts): a whole response
+  // read (`ok`), a step's assertion that failed, a capture a later step needs that found nothing.
+  'ok',
+  'assertion_failed',
+  'capture_failed',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Outcomes that end a stream after the backend answered 2xx headers: what users see as a broken answer. */
 export const INTERRUPTIONS: readonly Outcome[] = ['reset', 'stalled', 'no_terminal', 'error_event', 'timeout', 'malformed', 'truncated'];
+
+/** What counts as a success: a stream that completed, a request answered and every check held. Every other outcome is an error (error_rate). */
+export function isSuccess(outcome: Outcome): boolean {
+  return outcome === 'complete' || outcome === 'ok';
+}
 
 export type Role = 'baseline' | 'candidate';
 
@@ -73,6 +83,10 @@ export interface StreamSample {
   itlMs?: number;
   /** Time per output token: (completion − first content) / (output tokens − 1) (≥ 2 tokens). */
   tpotMs?: number;
+  /** Request and flow scenarios: the flow step (absent for a one-request scenario). */
+  step?: string;
+  /** Request and flow scenarios: the endpoint as "METHOD /path/:var" (the baseline's route template), for per-endpoint summaries and gates. */
+  route?: string;
 }
 
 /** TPOT of a stream, from the fields it is defined on (the probe and the spool reader both use this). */
@@ -85,6 +99,9 @@ export interface PairedSample {
   requestId: string;
   scenario: string;
   iteration: number;
+  /** Request and flow scenarios: as on the samples. */
+  step?: string;
+  route?: string;
   baseline: StreamSample;
   candidate: StreamSample;
 }

@@ -1,13 +1,13 @@
 import type { TargetSummary } from '../run/result.ts';
 import { Histogram, type HistogramJSON } from './histogram.ts';
-import { INTERRUPTIONS, OUTCOMES, type Outcome, type Role, type StreamSample } from './sample.ts';
+import { INTERRUPTIONS, isSuccess, OUTCOMES, type Outcome, type Role, type StreamSample } from './sample.ts';
 import { histogramOf } from './distribution.ts';
 
 const LATENCIES = ['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const;
 const HISTOGRAMS = [...LATENCIES, ...LATENCIES.map((k) => `service.${k}` as const), 'gapMs', 'contentCharsPerSec', 'dispatchLagMs', 'itlMs', 'tpotMs', 'outputTokensPerSec'] as const;
 type HistogramName = (typeof HISTOGRAMS)[number];
 
-const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped', 'tokens', 'tokensEstimated'] as const;
+const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped', 'tokens', 'tokensEstimated', 'http2xx', 'http3xx', 'http4xx'] as const;
 type CounterName = (typeof COUNTERS)[number];
 
 const INTERRUPTING: ReadonlySet<Outcome> = new Set(INTERRUPTIONS);
@@ -47,7 +47,12 @@ export class SummaryAccumulator {
     c.count++;
     c.bytes += s.bytes;
     c.chars += s.contentChars;
-    if (s.status !== undefined && s.status >= 500) c.http5xx++;
+    if (s.status !== undefined) {
+      if (s.status >= 500) c.http5xx++;
+      else if (s.status >= 400) c.http4xx++;
+      else if (s.status >= 300) c.http3xx++;
+      else if (s.status >= 200) c.http2xx++;
+    }
     if (s.status !== undefined && s.status >= 200 && s.status < 300) {
       c.withHeaders++;
       if (INTERRUPTING.has(s.outcome)) c.interrupted++;
@@ -64,7 +69,8 @@ export class SummaryAccumulator {
       h.firstContentMs.record(s.firstContentMs + lag);
       h['service.firstContentMs'].record(s.firstContentMs);
     }
-    if (s.outcome === 'complete' && s.completionMs !== undefined) {
+    // A stream's terminal event, or a request's last byte (outcome `ok`): the whole answer.
+    if (isSuccess(s.outcome) && s.completionMs !== undefined) {
       h.completionMs.record(s.completionMs + lag);
       h['service.completionMs'].record(s.completionMs);
       const span = s.completionMs - (s.firstContentMs ?? s.completionMs);
@@ -93,7 +99,7 @@ export class SummaryAccumulator {
   }
 
   merge(other: SummaryAccumulator | SummaryStateJSON): void {
-    for (const o of OUTCOMES) this.outcomes[o] += other.outcomes[o];
+    for (const o of OUTCOMES) this.outcomes[o] += other.outcomes[o] ?? 0;
     // `?? 0` / `if`: a state from a shard of an older build may lack the newer counters and histograms.
     for (const c of COUNTERS) this.counters[c] += other.counters[c] ?? 0;
     for (const h of HISTOGRAMS) if (other.histograms[h]) this.histograms[h].merge(other.histograms[h]);
@@ -121,7 +127,7 @@ export class SummaryAccumulator {
       count: n,
       outcomes: { ...this.outcomes },
       outcomeRates: Object.fromEntries(OUTCOMES.map((o) => [o, rate(this.outcomes[o], n)])),
-      errorRate: rate(n - this.outcomes.complete, n),
+      errorRate: rate(n - this.outcomes.complete - this.outcomes.ok, n),
       http5xxRate: rate(http5xx, n),
       interruptionRate: rate(interrupted, withHeaders),
       streamsWithHeaders: withHeaders,
@@ -153,6 +159,7 @@ export class SummaryAccumulator {
       outputTokensPerSec: p('outputTokensPerSec'),
       outputTokens: { total: this.counters.tokens, estimatedStreams: this.counters.tokensEstimated },
       gapHistogram: histogramOf(this.histograms.gapMs.entries()),
+      statusClasses: { '2xx': this.counters.http2xx, '3xx': this.counters.http3xx, '4xx': this.counters.http4xx, '5xx': http5xx },
     };
   }
 }

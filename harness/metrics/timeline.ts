@@ -1,5 +1,5 @@
 import type { Timeline } from '../run/result.ts';
-import { INTERRUPTIONS, type Role, type StreamSample } from './sample.ts';
+import { INTERRUPTIONS, isSuccess, type Role, type StreamSample } from './sample.ts';
 
 /** A timeline's state as plain data (crosses from a worker thread to the run). */
 export interface TimelineJSON {
@@ -29,7 +29,7 @@ export class TimelineAccumulator {
     if (!byBucket) this.rows.set(s.target, (byBucket = new Map()));
     let row = byBucket.get(bucket);
     if (!row) byBucket.set(bucket, (row = [0, 0, 0]));
-    row[s.outcome === 'complete' ? 0 : isInterruption(s) ? 2 : 1]++;
+    row[isSuccess(s.outcome) ? 0 : isInterruption(s) ? 2 : 1]++;
   }
 
   merge(other: TimelineJSON): void {

@@ -22,15 +22,25 @@ import type { HookResult, RunResult, Verdict } from '../run/result.ts';
 export async function preparePolicy(ref: string, loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<LoadedPolicy> {
   const policy = await loadPolicy(ref, env);
   const routes = new Map<string, string[]>();
-  for (const s of loaded.scenarios) routes.set(s.route, [...(routes.get(s.route) ?? []), s.name]);
-  checkScopes(policy, { scenarios: loaded.scenarios.map((s) => s.name), routes, source: loaded.file });
+  const add = (route: string, name: string) => routes.set(route, [...new Set([...(routes.get(route) ?? []), name])]);
+  for (const s of loaded.scenarios) {
+    if (s.type === 'stream') add(s.route, s.name);
+    else s.routes.forEach((r) => add(r, s.name));
+  }
+  const steps = new Map(loaded.scenarios.map((s) => [s.name, s.type === 'flow' ? s.flow.steps.map((st) => st.name) : []]));
+  checkScopes(policy, { scenarios: loaded.scenarios.map((s) => s.name), routes, steps, source: loaded.file });
   return policy;
 }
 
 export function runScopes(run: RunResult, file: string): RunScopes {
   const routes = new Map<string, string[]>();
   for (const s of scenarioRoutes(run)) routes.set(s.route, [...(routes.get(s.route) ?? []), s.name]);
-  return { scenarios: run.summaries.map((s) => s.scenario), routes, source: file };
+  const steps = new Map<string, string[]>(run.summaries.map((s) => [s.scenario, []]));
+  for (const e of run.endpoints ?? []) {
+    routes.set(e.route, [...new Set([...(routes.get(e.route) ?? []), e.scenario])]);
+    if (e.step !== null) steps.set(e.scenario, [...(steps.get(e.scenario) ?? []), e.step]);
+  }
+  return { scenarios: run.summaries.map((s) => s.scenario), routes, steps, source: file };
 }
 
 /**

@@ -377,12 +377,12 @@ function epochMs(t: number): number {
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
 
-function errorCode(e: NodeJS.ErrnoException): string {
+export function errorCode(e: NodeJS.ErrnoException): string {
   const cause = e.cause as NodeJS.ErrnoException | undefined;
   return e.code ?? cause?.code ?? e.name ?? 'ERROR';
 }
 
-function classifyError(e: NodeJS.ErrnoException, gotHeaders: boolean): Outcome {
+export function classifyError(e: NodeJS.ErrnoException, gotHeaders: boolean): Outcome {
   const code = errorCode(e);
   if (CONNECT_CODES.has(code) || CONNECT_CODES.has((e.cause as NodeJS.ErrnoException | undefined)?.code ?? '')) return 'connect_error';
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';

@@ -1,5 +1,5 @@
 import type { Request as AutocannonRequest } from 'autocannon';
-import type { LoadedConfig, ResolvedTarget } from '../config/load.ts';
+import { streamScenarios, type LoadedConfig, type ResolvedTarget } from '../config/load.ts';
 import { planIteration } from '../load/plan.ts';
 import { routeOn, streamHeaders } from '../targets/target.ts';
 
@@ -22,8 +22,8 @@ export interface RawTargetPlan {
  * that the request id is the same on every send of a request (`<runId>-raw-<i>`).
  */
 export function rawPlan(loaded: LoadedConfig, runId: string): [RawTargetPlan, RawTargetPlan] {
-  const n = Math.min(RAW_REQUESTS, Math.max(1, loaded.scenarios.reduce((a, s) => a + s.prompts.length, 0)));
-  const plans = Array.from({ length: n }, (_, i) => planIteration(loaded.scenarios, i, `${runId}-raw`));
+  const n = Math.min(RAW_REQUESTS, Math.max(1, streamScenarios(loaded).reduce((a, s) => a + s.prompts.length, 0)));
+  const plans = Array.from({ length: n }, (_, i) => planIteration(streamScenarios(loaded), i, `${runId}-raw`));
   const forTarget = (t: ResolvedTarget): RawTargetPlan => ({
     name: t.name,
     role: t.role,

@@ -115,7 +115,7 @@ export function keyMetrics(b: TargetSummary, c: TargetSummary): MetricRow[] {
 }
 
 /** Outcomes other than complete, in a fixed order, with whether each is an interruption (a broken 2xx stream). */
-export const FAILURE_KINDS: readonly { outcome: Outcome; interruption: boolean }[] = OUTCOMES.filter((o) => o !== 'complete').map((o) => ({
+export const FAILURE_KINDS: readonly { outcome: Outcome; interruption: boolean }[] = OUTCOMES.filter((o) => o !== 'complete' && o !== 'ok').map((o) => ({
   outcome: o,
   interruption: INTERRUPTIONS.includes(o),
 }));

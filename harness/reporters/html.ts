@@ -23,6 +23,7 @@ import {
 import { htmlPage } from './html-page.ts';
 import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
 import { serverHtml } from './server-metrics.ts';
+import { endpointsHtml } from './endpoints-html.ts';
 
 /**
  * report.html: verdict banner, gates, per-scenario numbers and plots (CDFs of first content and
@@ -30,7 +31,7 @@ import { serverHtml } from './server-metrics.ts';
  * diffs with curl reproductions, hook results. One self-contained file, no script. Pure.
  */
 export function renderHtml(run: RunResult): string {
-  const body = [header(run), banner(run), callouts(run), gates(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
+  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
   return htmlPage(`parity · ${run.name} · ${verdictStatus(run).toUpperCase()}`, body.join('\n'));
 }
 

@@ -20,6 +20,7 @@ import {
   type GateOutcome,
 } from './format.ts';
 import { serverMarkdown } from './server-metrics.ts';
+import { endpointsMarkdown } from './endpoints.ts';
 
 /**
  * summary.md: verdict first, then gates, per-scenario numbers, failures by kind, citation
@@ -44,7 +45,7 @@ export function renderMarkdown(raw: RunResult): string {
   if (!run.complete) out.push('', `> **Incomplete run:** ${run.incompleteReason ?? 'unknown'}. An incomplete run never promotes.`);
   for (const w of run.harness?.warnings ?? []) out.push('', `> **Harness warning:** ${w}`);
   for (const w of run.warnings ?? []) out.push('', `> **Warning:** ${w}`);
-  out.push('', ...gates(run), ...scenarios(run), ...serverMarkdown(run, cell), ...contracts(run), ...hooks(run));
+  out.push('', ...gates(run), ...endpointsMarkdown(run, table), ...scenarios(run), ...serverMarkdown(run, cell), ...contracts(run), ...hooks(run));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 

@@ -31,10 +31,17 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
 
   lines.push('', 'scenarios:');
   if (loaded.scenarios.length === 0) lines.push('  none (contract flows only: no paired load)');
-  const share = loaded.scenarios.length ? 100 / loaded.scenarios.length : 0;
+  const weighted = loaded.scenarios.some((s) => s.weight !== undefined);
+  const total = loaded.scenarios.reduce((a, s) => a + (s.weight ?? 1), 0);
   for (const s of loaded.scenarios) {
-    const prompts = s.promptsFile === '(none)' ? 'no prompt set (the body needs none)' : `${s.prompts.length} prompt${s.prompts.length === 1 ? '' : 's'} from ${s.promptsFile}`;
-    lines.push(`  ${s.name}: route ${s.route}, weight ${round(share)}% of iterations (round robin), ${prompts}`);
+    const share = total ? (100 * (s.weight ?? 1)) / total : 0;
+    const mix = `${round(share)}% of iterations (${weighted ? 'by weight' : 'round robin'})`;
+    if (s.type === 'stream') {
+      const prompts = s.promptsFile === '(none)' ? 'no prompt set (the body needs none)' : `${s.prompts.length} prompt${s.prompts.length === 1 ? '' : 's'} from ${s.promptsFile}`;
+      lines.push(`  ${s.name}: stream, route ${s.route}, ${mix}, ${prompts}`);
+    } else {
+      lines.push(`  ${s.name}: ${s.type}, ${s.routes.join(' → ')}, ${mix}${s.compare > 0 ? `, ${round(100 * s.compare)}% of pairs diffed` : ''}`);
+    }
   }
   if (c.load) lines.push('', 'load:', ...loadLines(c.load).map((l) => `  ${l}`));
 

@@ -1,6 +1,7 @@
 import { mapStrings } from '../json/map-strings.ts';
 import { terminalSafe } from '../text/escape.ts';
 import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
+import { endpointsTerminal } from './endpoints.ts';
 import { gateMessage, gateOutcome, verdictLine } from './format.ts';
 import { serverTerminal } from './server-metrics.ts';
 
@@ -51,6 +52,7 @@ export function renderSummary(raw: RunResult, opts: TerminalOptions): string {
       lines.push(i === 0 ? dim(line) : line);
     }
   }
+  lines.push(...endpointsTerminal(result, bold));
   const l = result.load;
   const extra = [
     l.dropped ? `${l.dropped} dropped (maxInFlight reached)` : '',

@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '../config/load.ts';
+import { streamScenarios, type LoadedConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { planIteration } from '../load/plan.ts';
 import { probeStream } from '../probes/stream-probe.ts';
@@ -27,11 +27,12 @@ export interface ProfileCheck {
  * is reported by field, before a whole run judges streams that were never understood.
  */
 export async function checkProfiles(loaded: LoadedConfig, signal?: AbortSignal): Promise<ProfileCheck[]> {
-  const scenario = loaded.scenarios[0];
+  const streams = streamScenarios(loaded);
+  const scenario = streams[0];
   if (!scenario) return [];
   const cfg = loaded.config;
   const timeouts = cfg.load?.timeouts ?? Timeouts.parse({});
-  const plan = planIteration(loaded.scenarios, 0, `check-profile-${Date.now()}`);
+  const plan = planIteration(streams, 0, `check-profile-${Date.now()}`);
   const out: ProfileCheck[] = [];
   for (const t of [loaded.baseline, loaded.candidate]) {
     const live = openTarget(t, timeouts);

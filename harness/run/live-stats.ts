@@ -1,4 +1,4 @@
-import { INTERRUPTIONS, type StreamSample } from '../metrics/sample.ts';
+import { INTERRUPTIONS, isSuccess, type StreamSample } from '../metrics/sample.ts';
 
 /** Counters the progress display reads while a run is going; the engine is the only writer. */
 export interface TargetCounters {
@@ -34,6 +34,6 @@ export function createLiveStats(baseline: string, candidate: string, planned: { 
 
 export function recordSample(c: TargetCounters, s: StreamSample): void {
   c.completed++;
-  if (s.outcome !== 'complete') c.errors++;
+  if (!isSuccess(s.outcome)) c.errors++;
   if (INTERRUPTIONS.includes(s.outcome)) c.interruptions++;
 }

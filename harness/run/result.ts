@@ -25,7 +25,11 @@ export type Percentiles = z.infer<typeof Percentiles>;
 export const Histogram = z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) });
 export type Histogram = z.infer<typeof Histogram>;
 
-const OutcomeCounts = z.object(Object.fromEntries(OUTCOMES.map((o) => [o, z.number().int()])) as Record<(typeof OUTCOMES)[number], z.ZodNumber>);
+/** Outcomes added with request and flow scenarios: a run.json written before them has none. */
+const LATER_OUTCOMES: readonly string[] = ['ok', 'assertion_failed', 'capture_failed'];
+const OutcomeCounts = z.object(
+  Object.fromEntries(OUTCOMES.map((o) => [o, LATER_OUTCOMES.includes(o) ? z.number().int().default(0) : z.number().int()])) as Record<(typeof OUTCOMES)[number], z.ZodNumber>,
+);
 
 export const TargetSummary = z.object({
   target: z.string(),
@@ -87,6 +91,8 @@ export const TargetSummary = z.object({
   outputTokens: z.object({ total: z.number(), estimatedStreams: z.number().int() }).optional(),
   /** Gaps between events, bucketed on shared log-scale edges, for the reports' histogram. */
   gapHistogram: Histogram.nullable().optional(),
+  /** Responses by status class (request and flow scenarios; streams too). */
+  statusClasses: z.object({ '2xx': z.number().int(), '3xx': z.number().int(), '4xx': z.number().int(), '5xx': z.number().int() }).optional(),
 });
 export type TargetSummary = z.infer<typeof TargetSummary>;
 
@@ -133,6 +139,8 @@ export const GateResult = z.object({
   /** Unit of value/limit/margin/interval: ms, rate (a fraction), pp, ratio, count, chars/s. */
   unit: z.string().optional(),
   route: z.string().nullable().optional(),
+  /** A flow step the gate is scoped to. */
+  step: z.string().nullable().optional(),
   /** A ratio gate's floor ("or <= baseline + 50ms"): the delta judged alongside; either passing passes the gate. */
   floor: z
     .object({
@@ -224,6 +232,8 @@ export const ContractStepSummary = z.object({
   artifact: z.string().nullable(),
   /** curl command reproducing the request (secrets redacted). */
   curl: z.string().nullable(),
+  /** Sampled from the paired load (`compare` on a request or flow scenario), not from the contract phase. */
+  underLoad: z.boolean().optional(),
 });
 export type ContractStepSummary = z.infer<typeof ContractStepSummary>;
 
@@ -287,6 +297,8 @@ export const RunResult = z.object({
   }),
   /** Per scenario, per target role. */
   summaries: z.array(z.object({ scenario: z.string(), baseline: TargetSummary, candidate: TargetSummary })),
+  /** Request and flow scenarios: per endpoint (scenario, flow step, route template), both targets. */
+  endpoints: z.array(z.object({ scenario: z.string(), step: z.string().nullable(), route: z.string(), baseline: TargetSummary, candidate: TargetSummary })).optional(),
   /** Paired samples, one JSON object per line, beside run.json. */
   samples: z.object({ file: z.string(), pairs: z.number().int() }),
   timeline: Timeline.optional(),

@@ -40,6 +40,9 @@ const TOKENS_ESTIMATED = HAS_TOKENS << 1;
 const HAS_FINISH = TOKENS_ESTIMATED << 1;
 const HAS_ITL = HAS_FINISH << 1;
 const HAS_TPOT = HAS_ITL << 1;
+/** Request and flow samples: a flow step name and a route template follow the error. */
+const HAS_STEP = HAS_TPOT << 1;
+const HAS_ROUTE = HAS_STEP << 1;
 const OUTCOME_INDEX = new Map<Outcome, number>(OUTCOMES.map((o, i) => [o, i]));
 
 export class SampleSpool {
@@ -133,8 +136,8 @@ export async function convertSpool(file: string): Promise<number> {
 
 /** The most bytes `sample` can write for `s` (UTF-8 takes at most 3 bytes per UTF-16 unit). */
 function bound(s: StreamSample): number {
-  const strings = s.target.length + s.scenario.length + s.requestId.length + (s.error ? s.error.code.length + s.error.message.length : 0) + (s.finishReason?.length ?? 0);
-  return 6 + 4 * 7 + 3 * strings + 8 * (13 + OPTIONAL.length) + 4 + 8 * s.gapsMs.length;
+  const strings = s.target.length + s.scenario.length + s.requestId.length + (s.error ? s.error.code.length + s.error.message.length : 0) + (s.finishReason?.length ?? 0) + (s.step?.length ?? 0) + (s.route?.length ?? 0);
+  return 6 + 4 * 9 + 3 * strings + 8 * (13 + OPTIONAL.length) + 4 + 8 * s.gapsMs.length;
 }
 
 const viewOf = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.length);
@@ -182,7 +185,9 @@ function sample(b: Buffer, v: DataView, at: number, s: StreamSample, pair: Paire
     (s.tokensEstimated ? TOKENS_ESTIMATED : 0) |
     (s.finishReason !== undefined ? HAS_FINISH : 0) |
     (s.itlMs !== undefined ? HAS_ITL : 0) |
-    (s.tpotMs !== undefined ? HAS_TPOT : 0);
+    (s.tpotMs !== undefined ? HAS_TPOT : 0) |
+    (s.step !== undefined ? HAS_STEP : 0) |
+    (s.route !== undefined ? HAS_ROUTE : 0);
   at = b.writeUInt32LE(flags, at);
   at = b.writeUInt8(roleIndex, at);
   at = b.writeUInt8(OUTCOME_INDEX.get(s.outcome)!, at);
@@ -210,6 +215,8 @@ function sample(b: Buffer, v: DataView, at: number, s: StreamSample, pair: Paire
     at = str(b, at, s.error.code);
     at = str(b, at, s.error.message);
   }
+  if (s.step !== undefined) at = str(b, at, s.step);
+  if (s.route !== undefined) at = str(b, at, s.route);
   const gaps = s.gapsMs;
   at = b.writeUInt32LE(gaps.length, at);
   for (let i = 0; i < gaps.length; i++) at = f64(v, at, gaps[i]!);
@@ -244,7 +251,14 @@ function readPair(r: Reader, targets: string[]): PairedSample {
   const iteration = readF64(r);
   const requestId = readStr(r);
   const scenario = readStr(r);
-  return { requestId, scenario, iteration, baseline: readSample(r, requestId, scenario, targets), candidate: readSample(r, requestId, scenario, targets) };
+  const baseline = readSample(r, requestId, scenario, targets);
+  const candidate = readSample(r, requestId, scenario, targets);
+  const pair: PairedSample = { requestId, scenario, iteration, baseline, candidate };
+  if (baseline.step !== undefined) pair.step = baseline.step;
+  if (baseline.route !== undefined) pair.route = baseline.route;
+  if (pair.step === undefined && pair.route === undefined) return pair;
+  // Key order as a request pair is written: identity, step and route, then the samples.
+  return { requestId, scenario, iteration, ...(pair.step !== undefined ? { step: pair.step } : {}), ...(pair.route !== undefined ? { route: pair.route } : {}), baseline, candidate };
 }
 
 function readSample(r: Reader, requestId: string, scenario: string, targets: string[]): StreamSample {
@@ -275,6 +289,8 @@ function readSample(r: Reader, requestId: string, scenario: string, targets: str
   };
   for (let i = 0; i < OPTIONAL.length; i++) if (flags & (1 << i)) s[OPTIONAL[i]!] = readF64(r);
   if (flags & HAS_ERROR) s.error = { code: readStr(r), message: readStr(r) };
+  if (flags & HAS_STEP) s.step = readStr(r);
+  if (flags & HAS_ROUTE) s.route = readStr(r);
   const n = r.b.readUInt32LE(r.at);
   r.at += 4;
   for (let i = 0; i < n; i++) s.gapsMs.push(readF64(r));

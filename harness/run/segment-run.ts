@@ -40,7 +40,7 @@ export async function readSegmentState(dir: string): Promise<ShardState[] | unde
 /** sha256 of the prompt sets the scenarios read: two segments with the same config echo but other prompt files are other plans. */
 export function promptsDigest(loaded: LoadedConfig): string {
   const h = createHash('sha256');
-  for (const s of loaded.scenarios) h.update(JSON.stringify([s.name, s.prompts.map((p) => [p.text, p.expectsCitations])]));
+  for (const s of loaded.scenarios) h.update(JSON.stringify([s.name, s.type === 'stream' ? s.prompts.map((p) => [p.text, p.expectsCitations]) : s.routes]));
   return h.digest('hex');
 }
 

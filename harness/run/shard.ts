@@ -1,13 +1,17 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { LoadedConfig } from '../config/load.ts';
+import type { LoadedConfig, ResolvedFlowScenario, ResolvedScenario } from '../config/load.ts';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
 import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration } from '../load/model.ts';
-import { planIteration, scenarioFor } from '../load/plan.ts';
+import { pickScenario } from '../load/mix.ts';
+import { planStream, scenarioFor } from '../load/plan.ts';
+import { runFlowIteration } from '../probes/flow-runner.ts';
+import type { ContractStepSummary } from './result.ts';
+import { EndpointSinks, type EndpointStateJSON } from './endpoints.ts';
 import { Slots } from '../load/slots.ts';
 import { StreamProbe, type ProbeResult } from '../probes/stream-probe.ts';
 import { openTarget, streamHeaders, type LiveTarget } from '../targets/target.ts';
@@ -55,6 +59,9 @@ export interface ShardState {
   /** Streams ended per second and target (the reports' timeline). */
   timeline: TimelineJSON;
   eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
+  /** Request and flow scenarios: per endpoint, and the contract diffs sampled under load. */
+  endpoints?: EndpointStateJSON[];
+  loadContracts?: ContractStepSummary[];
 }
 
 export interface Shard {
@@ -95,7 +102,7 @@ export function createShard(input: ShardInput): Shard {
 
   // What a request to a target for a scenario always carries, worked out once (the request id is added per request).
   const fixedParts = new Map(
-    loaded.scenarios.map((sc) => [
+    loaded.scenarios.filter((sc): sc is ResolvedScenario => sc.type === 'stream').map((sc) => [
       sc,
       targets.map((t) => ({
         ...t.pathFor(sc.route),
@@ -104,7 +111,78 @@ export function createShard(input: ShardInput): Shard {
     ]),
   );
 
-  type Plan = ReturnType<typeof planIteration>;
+  type Plan = ReturnType<typeof planStream>;
+  const endpoints = new EndpointSinks({ baseline: loaded.baseline.name, candidate: loaded.candidate.name });
+  const hasFlows = loaded.scenarios.some((sc) => sc.type !== 'stream');
+  // The noise replica of compared flow iterations: the baseline again, on its own pool.
+  const replica = loaded.scenarios.some((sc) => sc.type !== 'stream' && sc.noise && sc.compare > 0)
+    ? openTarget({ ...loaded.baseline, name: `${loaded.baseline.name}#2`, connections: share(loaded.baseline.connections) }, load.timeouts)
+    : undefined;
+  const comparedHeaders = loaded.contracts?.headers ?? ['content-type'];
+
+  /** A measured pair into every sink: spool (or warm-up file), summaries per scenario and endpoint, timeline, live counters. */
+  const record = (pair: PairedSample, isWarmup: boolean) => {
+    try {
+      if (isWarmup) {
+        (warmup ??= new SampleSpool(input.warmupFile)).write(pair);
+        return;
+      }
+      samples.write(pair);
+    } catch (err) {
+      // A spool that cannot be written (disk full): the run stops with a harness error, nothing counted twice.
+      if (!input.fail) throw err;
+      input.fail(err);
+      return;
+    }
+    counts.pairs++;
+    const [ab, ac] = accumulators.get(pair.scenario)!;
+    ab.add(pair.baseline);
+    ac.add(pair.candidate);
+    if (pair.route !== undefined) endpoints.add(pair);
+    timeline.add(pair.baseline);
+    timeline.add(pair.candidate);
+    input.onPair?.(pair);
+  };
+
+  /** One paired iteration of a request or flow scenario: step pairs into the same sinks as streams. */
+  const iterateFlow = async (sc: ResolvedFlowScenario, it: Iteration, isWarmup: boolean) => {
+    const compared = !isWarmup && sc.compare > 0 && isCompared(it.iteration, sc.compare);
+    let firstStep = true;
+    let firstProbes: readonly { t0: number }[] | undefined;
+    for (const c of stats.targets) c.inFlight++;
+    const ok = await runFlowIteration({
+      scenario: sc,
+      targets,
+      replica,
+      runId: input.runId,
+      iteration: it.iteration,
+      vu: it.vu,
+      requestIdHeader: cfg.requestIdHeader,
+      timeouts: load.timeouts,
+      compared,
+      comparedHeaders,
+      signal: input.signal,
+      onFirstStep: (probes) => {
+        firstProbes = probes;
+      },
+      onPair: (pair) => {
+        if (firstStep && firstProbes) {
+          // Coordinated omission: the first step counts from the iteration's intended start.
+          for (const [s, p] of [[pair.baseline, firstProbes[0]!], [pair.candidate, firstProbes[1]!]] as const) {
+            s.intendedAt = round(performance.timeOrigin + it.intendedAt);
+            s.dispatchLagMs = round(Math.max(0, p.t0 - it.intendedAt));
+          }
+        }
+        firstStep = false;
+        recordSample(stats.targets[0], pair.baseline);
+        recordSample(stats.targets[1], pair.candidate);
+        record(pair, isWarmup);
+      },
+      onCompared: (obs, diffs, noise) => endpoints.compared(obs, diffs, noise),
+    });
+    for (const c of stats.targets) c.inFlight--;
+    if (!ok) counts.abandoned += 2;
+  };
 
   /** A probe for target i with its clock started, once the target has a free connection slot. */
   const prepare = (i: 0 | 1, plan: Plan, it: Iteration): StreamProbe | Promise<StreamProbe> => {
@@ -155,7 +233,9 @@ export function createShard(input: ShardInput): Shard {
     counts.iterations++;
     if (isWarmup) counts.warmupIterations++;
     stats.iterations++;
-    const plan = planIteration(loaded.scenarios, it.iteration, input.runId);
+    const picked = pickScenario(loaded.scenarios, it.iteration);
+    if (picked.scenario.type !== 'stream') return iterateFlow(picked.scenario, it, isWarmup);
+    const plan = planStream(picked as { scenario: ResolvedScenario; round: number }, it.iteration, input.runId);
     // Both requests are dispatched in this tick (unless one waits for a free connection); each
     // probe's clock starts when its own request is handed to its connection. Whoever is sent first
     // goes out first: alternate, so neither side carries that order in every pair.
@@ -173,25 +253,7 @@ export function createShard(input: ShardInput): Shard {
       return;
     }
     // Only an interrupted probe carries `aborted`, and those pairs were abandoned above: b and c are plain samples.
-    const pair: PairedSample = { requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c };
-    try {
-      if (isWarmup) {
-        (warmup ??= new SampleSpool(input.warmupFile)).write(pair);
-        return;
-      }
-      samples.write(pair);
-    } catch (err) {
-      if (!input.fail) throw err;
-      input.fail(err);
-      return;
-    }
-    counts.pairs++;
-    const [ab, ac] = accumulators.get(plan.scenario.name)!;
-    ab.add(pair.baseline);
-    ac.add(pair.candidate);
-    timeline.add(pair.baseline);
-    timeline.add(pair.candidate);
-    input.onPair?.(pair);
+    record({ requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c }, isWarmup);
   };
 
   return {
@@ -220,7 +282,7 @@ export function createShard(input: ShardInput): Shard {
       } finally {
         eld.disable();
         await Promise.all([samples.end(), warmup?.end()]);
-        await Promise.all(targets.map((t) => t.close())).catch(() => undefined);
+        await Promise.all([...targets, ...(replica ? [replica] : [])].map((t) => t.close())).catch(() => undefined);
       }
     },
     state() {
@@ -232,9 +294,24 @@ export function createShard(input: ShardInput): Shard {
         schedulerLag: schedulerLag.toJSON(),
         timeline: timeline.toJSON(),
         eventLoopDelayMs: eld.count > 0 ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } : null,
+        ...(hasFlows ? (({ endpoints: e, contracts: c }) => ({ endpoints: e, loadContracts: c }))(endpoints.toJSON()) : {}),
       };
     },
   };
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/**
+ * Whether iteration i is one of the `share` of iterations diffed (0..1): a hash of the iteration
+ * number (murmur3's finalizer) below share × 2³², so reruns diff the same iterations, every part
+ * of the run is sampled, and the choice is independent of which scenario the mix picked.
+ */
+export function isCompared(iteration: number, share: number): boolean {
+  if (share >= 1) return true;
+  let h = iteration >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h < share * 2 ** 32;
+}

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { recompileFlows } from '../config/flow-scenarios.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { segmentIteration, type Segment } from '../load/segment.ts';
 import { createLiveStats } from './live-stats.ts';
@@ -21,6 +22,7 @@ export interface WorkerInput {
 }
 
 const input = workerData as WorkerInput;
+input.loaded = recompileFlows(input.loaded);
 const port = parentPort!;
 const ac = new AbortController();
 setMaxListeners(0, ac.signal);

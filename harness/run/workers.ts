@@ -1,3 +1,4 @@
+import { withoutCompiledFlows } from '../config/flow-scenarios.ts';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -53,7 +54,7 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
   const workers: Worker[] = [];
   const threads = parts.map((p, index) => {
     const data: WorkerInput = {
-      loaded: input.loaded,
+      loaded: withoutCompiledFlows(input.loaded),
       runId: input.runId,
       shard: threadShard(input.segment, index, input.workers),
       segment: input.segment,

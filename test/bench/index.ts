@@ -29,7 +29,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 50;
 const STREAM_SIZES = (process.env.BENCH_STREAMS ?? '100,1000,5000').split(',').map(Number);
-/** Sections to run (all by default): throughput, streams, parser, clock, summaries. */
+/** Sections to run (all by default): throughput, requests, streams, parser, clock, summaries, shadow. */
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const wanted = (section: string) => !ONLY || ONLY.includes(section);
 const median = (xs: number[]) => {
@@ -215,6 +215,47 @@ async function streamScale(n: number, mode: 'parity' | 'bare', url: string, outD
   return JSON.parse(stdout.trim().split('\n').pop()!) as { streams: number; failures: number; errorP50: number; errorP99: number; peakRssMb: number; events: number };
 }
 
+/**
+ * Every tool run REPEATS times in alternating order against the bench's JSON server; each run's
+ * rate as the server counted it over its full seconds (see json-server.ts). Stops if the tools
+ * sent the server requests of different sizes.
+ */
+async function serverRates(url: string, tools: [string, () => Promise<number | null>][]) {
+  const tput: Record<string, number[]> = Object.fromEntries(tools.map(([k]) => [k, []]));
+  if (!tools.some(([k]) => k === 'wrk')) tput.wrk = [];
+  const requestBytes: Record<string, number> = {};
+  const clientReported: Record<string, number[]> = Object.fromEntries(Object.keys(tput).map((k) => [k, []]));
+  const fullSeconds: Record<string, number[]> = Object.fromEntries(Object.keys(tput).map((k) => [k, []]));
+  for (let r = 0; r < REPEATS; r++) {
+    const order = r % 2 === 0 ? tools : [...tools].reverse();
+    for (const [name, fn] of order) {
+      const v = await fn();
+      const served = (await (await fetch(`${url}/stats`)).json()) as { requests: number; meanBytes: number; perSecond: number[] };
+      // Every client's rate as the server counted it, the same way for all: the full seconds
+      // between the first (connections opening, JIT warm-up) and the last (winding down).
+      const steady = served.perSecond.slice(1, -1);
+      const rate = v === null || steady.length < 2 ? NaN : steady.reduce((a, b) => a + b, 0) / steady.length;
+      tput[name]!.push(rate); // NaN: this tool could not run (wrk missing); medians skip it
+      if (v !== null) fullSeconds[name]!.push(...steady);
+      clientReported[name]!.push(v ?? NaN);
+      if (served.requests) requestBytes[name] = Math.round(served.meanBytes);
+      log(`  repeat ${r + 1} ${name}: ${Number.isNaN(rate) ? 'n/a' : Math.round(rate)} req/s steady (${v === null ? 'n/a' : Math.round(v)} over the whole run; mean request ${served.meanBytes.toFixed(0)} bytes)`);
+    }
+  }
+  // Every tool must have sent the server the same request (± a few bytes of iteration digits).
+  const sizes = Object.values(requestBytes);
+  if (Math.max(...sizes) - Math.min(...sizes) > 8) throw new Error(`the tools sent requests of different sizes: ${JSON.stringify(requestBytes)}`);
+  return { tput, fullSeconds, clientReported, requestBytes };
+}
+
+/** Two estimates of a ratio of rates: the median of the per-repeat ratios, and the ratio of the best seconds. */
+function ratioOf(tput: Record<string, number[]>, best: Record<string, number>) {
+  return (a: string, b: string) => {
+    const repeats = median(tput[a]!.map((v, i) => v / tput[b]![i]!));
+    return Number.isNaN(repeats) || !best[a] || !best[b] ? null : { repeats, best: best[a] / best[b] };
+  };
+}
+
 async function main() {
   const started = Date.now();
   const results: Record<string, unknown> = {
@@ -233,7 +274,6 @@ async function main() {
   if (wanted('throughput')) {
     log('1. throughput (requests/s, 50 connections, same server)');
     const json = await startChild('test/bench/json-server.ts', []);
-    const tput: Record<string, number[]> = { parity: [], undici: [], undiciDispatch: [], autocannon: [], wrk: [], parityWorkers2: [], parityRaw: [] };
     const tools: [string, () => Promise<number | null>][] = [
       ['parity', () => clientRate('parity', json.url)],
       ['undici', () => clientRate('undici', json.url)],
@@ -243,28 +283,7 @@ async function main() {
       ['parityWorkers2', () => clientRate('parityWorkers2', json.url)],
       ['parityRaw', () => clientRate('parityRaw', json.url)],
     ];
-    const requestBytes: Record<string, number> = {};
-    const clientReported: Record<string, number[]> = Object.fromEntries(Object.keys(tput).map((k) => [k, []]));
-    const fullSeconds: Record<string, number[]> = Object.fromEntries(Object.keys(tput).map((k) => [k, []]));
-    for (let r = 0; r < REPEATS; r++) {
-      const order = r % 2 === 0 ? tools : [...tools].reverse();
-      for (const [name, fn] of order) {
-        const v = await fn();
-        const served = (await (await fetch(`${json.url}/stats`)).json()) as { requests: number; meanBytes: number; perSecond: number[] };
-        // Every client's rate as the server counted it, the same way for all: the full seconds
-        // between the first (connections opening, JIT warm-up) and the last (winding down).
-        const steady = served.perSecond.slice(1, -1);
-        const rate = v === null || steady.length < 2 ? NaN : steady.reduce((a, b) => a + b, 0) / steady.length;
-        tput[name]!.push(rate); // NaN: this tool could not run (wrk missing); medians skip it
-        if (v !== null) fullSeconds[name]!.push(...steady);
-        clientReported[name]!.push(v ?? NaN);
-        if (served.requests) requestBytes[name] = Math.round(served.meanBytes);
-        log(`  repeat ${r + 1} ${name}: ${Number.isNaN(rate) ? 'n/a' : Math.round(rate)} req/s steady (${v === null ? 'n/a' : Math.round(v)} over the whole run; mean request ${served.meanBytes.toFixed(0)} bytes)`);
-      }
-    }
-    // Every tool must have sent the server the same request (± a few bytes of iteration digits).
-    const sizes = Object.values(requestBytes);
-    if (Math.max(...sizes) - Math.min(...sizes) > 8) throw new Error(`the tools sent requests of different sizes: ${JSON.stringify(requestBytes)}`);
+    const { tput, fullSeconds, clientReported, requestBytes } = await serverRates(json.url, tools);
     json.child.kill('SIGTERM');
     const m = Object.fromEntries(Object.entries(tput).map(([k, v]) => [k, median(v)]).filter(([, v]) => !Number.isNaN(v)));
     // The machine's speed drifts between repeats and jumps within them (other jobs on the host:
@@ -275,10 +294,7 @@ async function main() {
     //   every repeat). Interference only ever slows a client down, so a client's best seconds are
     //   its speed on the machine undisturbed (what timeit's minimum is to a timing).
     const best = Object.fromEntries(Object.entries(fullSeconds).filter(([, v]) => v.length > 0).map(([k, v]) => [k, quantile(v, 0.9)]));
-    const ratio = (a: string, b: string) => {
-      const repeats = median(tput[a]!.map((v, i) => v / tput[b]![i]!));
-      return Number.isNaN(repeats) || !best[a] || !best[b] ? null : { repeats, best: best[a] / best[b] };
-    };
+    const ratio = ratioOf(tput, best);
     results.throughput = {
       medians: m,
       best,
@@ -296,6 +312,34 @@ async function main() {
     };
 
   
+  }
+
+  if (wanted('requests')) {
+    log('5. JSON request scenario (req/s, 50 connections, same server): parity paired, latency per endpoint, 5% of pairs diffed');
+    const json = await startChild('test/bench/json-server.ts', []);
+    const tools: [string, () => Promise<number | null>][] = [
+      ['parityRequest', () => clientRate('parityRequest', json.url)],
+      ['undici', () => clientRate('undici', json.url)],
+      ['autocannon', () => clientRate('autocannon', json.url)],
+    ];
+    const { tput, fullSeconds } = await serverRates(json.url, tools);
+    const best = Object.fromEntries(Object.entries(fullSeconds).filter(([, v]) => v.length > 0).map(([k, v]) => [k, quantile(v, 0.9)]));
+    const ratio = ratioOf(tput, best);
+    // Memory over a long run: RSS once a second; flat means the last quarter's is no higher than the second quarter's.
+    const memSeconds = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/throughput-client.ts'), 'parityRequestMemory', json.url, String(memSeconds), String(CONNECTIONS)], { maxBuffer: 1 << 22 });
+    const mem = JSON.parse(stdout.trim().split('\n').pop()!) as { rate: number; requests: number; rssMb: number[] };
+    const q = (from: number, to: number) => median(mem.rssMb.slice(Math.floor(mem.rssMb.length * from), Math.ceil(mem.rssMb.length * to)));
+    json.child.kill('SIGTERM');
+    log(`  memory: ${mem.requests} requests in ${memSeconds} s, RSS ${mem.rssMb.join(' ')} MB`);
+    results.requests = {
+      medians: Object.fromEntries(Object.entries(tput).map(([k, v]) => [k, median(v)]).filter(([, v]) => !Number.isNaN(v))),
+      best,
+      runs: tput,
+      parityVsUndici: ratio('parityRequest', 'undici'),
+      parityVsAutocannon: ratio('parityRequest', 'autocannon'),
+      memory: { seconds: memSeconds, requests: mem.requests, rssMb: mem.rssMb, secondQuarterMb: q(0.25, 0.5), lastQuarterMb: q(0.75, 1), growth: q(0.75, 1) / q(0.25, 0.5) },
+    };
   }
 
   if (wanted('streams')) {
@@ -377,6 +421,7 @@ function table(r: Record<string, unknown>): string {
   type Spread = { median: number; min: number; max: number };
   const clock = (r.clock ?? []) as { concurrentStreams: number; pinned: boolean; addedLatencyP50Ms: Record<'firstContent' | 'completion', Spread>; p99ErrorRatio: Record<'firstContent' | 'completion', Spread>; meets: boolean }[];
   const sp = (x: Spread, d = 3, unit = '') => `${x.median.toFixed(d)}${unit} (${x.min.toFixed(d)}..${x.max.toFixed(d)})`;
+  const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndici: Ratio; parityVsAutocannon: Ratio; memory: { seconds: number; requests: number; secondQuarterMb: number; lastQuarterMb: number; growth: number } } | undefined;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
   const fr = (v: Ratio) => (v === null ? '–' : `${f(v.repeats)}× / ${f(v.best)}×`);
@@ -407,6 +452,13 @@ function table(r: Record<string, unknown>): string {
       `| clock, ${c.concurrentStreams} streams${c.pinned ? ' (pinned)' : ''}: added p50 first content / completion (ms, vs reference; spread) | ${sp(c.addedLatencyP50Ms.firstContent)} / ${sp(c.addedLatencyP50Ms.completion)} | node:http + plain SSE split | target ≤ 0.1 ms${c.meets ? '' : ' (missed)'} |`,
       `| clock, ${c.concurrentStreams} streams: p99 timing error ratio first content / completion (spread) | ${sp(c.p99ErrorRatio.firstContent, 2, '×')} / ${sp(c.p99ErrorRatio.completion, 2, '×')} | | target ≤ 1.25× |`,
     ]),
+    ...(rq
+      ? [
+          `| JSON request scenario, 50 conns (req/s; paired, 5% diffed) | ${Math.round(rq.medians.parityRequest ?? NaN)} (best ${Math.round(rq.best.parityRequest ?? NaN)}) | bare undici Pool loop ${Math.round(rq.medians.undici ?? NaN)} (best ${Math.round(rq.best.undici ?? NaN)}) | ${fr(rq.parityVsUndici)} |`,
+          `| | | autocannon ${Math.round(rq.medians.autocannon ?? NaN)} (best ${Math.round(rq.best.autocannon ?? NaN)}) | ${fr(rq.parityVsAutocannon)} |`,
+          `| JSON request scenario, ${rq.memory.requests} requests in ${rq.memory.seconds} s: RSS (MB) 2nd → last quarter | ${f(rq.memory.secondQuarterMb, 0)} → ${f(rq.memory.lastQuarterMb, 0)} | | growth ${f(rq.memory.growth)}× |`,
+        ]
+      : []),
     ...(p ? [`| SSE parser path (MB/s) | ${f(p.probeBytesPerSec / 1e6, 1)} | eventsource-parser alone ${f(p.bareBytesPerSec / 1e6, 1)} | overhead ${f(p.overhead)}× |`] : []),
     ...(sum ? [`| summaries of 1 M samples (ms) | ${f(sum.millionSamplesMs, 0)} | | |`] : []),
   ];

@@ -1,8 +1,8 @@
 /**
  * One throughput measurement in a fresh process of its own, so no client runs on code the JIT
  * shaped for another (undici's call sites, the heap autocannon leaves behind):
- *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|undici|undiciDispatch|autocannon> <url> <seconds> <connections>
- * Prints one JSON line: { rate } in requests/s.
+ *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciDispatch|autocannon> <url> <seconds> <connections>
+ * Prints one JSON line: { rate } in requests/s (parityRequestMemory adds the process's RSS, MB, once a second, and the requests sent).
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -106,6 +106,41 @@ async function parityRate(workers: number): Promise<number> {
   return (s.baseline.count + s.candidate.count) / seconds;
 }
 
+/**
+ * parity's full path on a JSON request scenario: paired (both targets on the same server, half
+ * the connections each), whole responses read, latency recorded per endpoint, samples spooled,
+ * 5% of the pairs diffed under the contract rules. The request is the one every yardstick sends.
+ */
+async function parityRequestRun(secs: number): Promise<{ rate: number; requests: number }> {
+  const ws = tempWorkspace();
+  const target = (name: string, role: 'baseline' | 'candidate') => ({ name, role, baseUrl: url, routes: { chat: 'POST /chat-stream' }, connections: connections / 2 });
+  const loaded = await resolveConfig(
+    {
+      targets: [target('a', 'baseline'), target('b', 'candidate')],
+      scenarios: [{ type: 'request', name: 'json', route: 'chat', headers: { accept: 'text/event-stream' }, body: { message: 'hello', session_id: 'parity-{{iteration}}' }, compare: '5%' }],
+      load: { vus: connections / 2, duration: secs * 1000 },
+      preflight: { retries: 0, interval: 10 },
+    },
+    ws.configFile,
+  );
+  const out = await runParity(loaded, { outDir: ws.out, runId: RUN_ID });
+  const s = out.result.summaries[0]!;
+  if (s.baseline.outcomes.ok !== s.baseline.count || s.candidate.outcomes.ok !== s.candidate.count) throw new Error(`parity request run had failed requests: ${JSON.stringify(s.candidate.outcomes)} ${JSON.stringify(out.pairs.find((p) => p.candidate.outcome !== 'ok')?.candidate)}`);
+  if (!out.result.contracts?.some((c) => c.underLoad && c.pairs > 0)) throw new Error('parity request run diffed no pairs');
+  return { rate: (s.baseline.count + s.candidate.count) / secs, requests: s.baseline.count + s.candidate.count };
+}
+
+/** The same run, long, with the process's RSS once a second: memory must stay flat (histograms bounded, samples on disk). */
+async function parityRequestMemory(): Promise<{ rate: number; requests: number; rssMb: number[] }> {
+  const rssMb: number[] = [];
+  const timer = setInterval(() => rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20)), 1000);
+  try {
+    return { ...(await parityRequestRun(seconds)), rssMb };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 const modes: Record<string, () => Promise<number>> = {
   parity: () => parityRate(1),
   parityWorkers2: () => parityRate(2),
@@ -113,6 +148,8 @@ const modes: Record<string, () => Promise<number>> = {
   undiciDispatch,
   autocannon: autocannonRate,
   parityRaw: parityRawRate,
+  parityRequest: async () => (await parityRequestRun(seconds)).rate,
 };
-if (!modes[mode]) throw new Error(`unknown mode ${mode}; one of ${Object.keys(modes).join(', ')}`);
-process.stdout.write(`${JSON.stringify({ rate: await modes[mode]() })}\n`);
+if (mode === 'parityRequestMemory') process.stdout.write(`${JSON.stringify(await parityRequestMemory())}\n`);
+else if (!modes[mode]) throw new Error(`unknown mode ${mode}; one of ${[...Object.keys(modes), 'parityRequestMemory'].join(', ')}`);
+else process.stdout.write(`${JSON.stringify({ rate: await modes[mode]() })}\n`);

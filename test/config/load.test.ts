@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../harness/config/load.ts';
+import { loadConfig, streamScenarios } from '../../harness/config/load.ts';
 import { compileJsonPath, parseJsonPath } from '../../harness/json/path.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -13,7 +13,7 @@ describe('loading configs', () => {
     expect(c.candidate.baseUrl).toBe('http://127.0.0.1:2222');
     expect(c.baseline.routes['chat.stream']).toEqual({ method: 'POST', path: '/chat-stream' });
     expect(c.candidate.routes['chat.stream']).toEqual({ method: 'POST', path: '/chat/stream' });
-    expect(c.scenarios[0]!.prompts.length).toBeGreaterThan(3);
+    expect(streamScenarios(c)[0]!.prompts.length).toBeGreaterThan(3);
     expect(c.config.load!.timeouts.idle).toBe(500);
   });
 

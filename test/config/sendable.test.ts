@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, ftruncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, resolveConfig } from '../../harness/config/load.ts';
+import { loadConfig, resolveConfig, streamScenarios } from '../../harness/config/load.ts';
 import { ConfigError, ParityError } from '../../harness/errors.ts';
 import { checkStep } from '../../harness/contracts/assertions.ts';
 import { compareResponses, normalizeResponse } from '../../harness/contracts/normalize.ts';
@@ -112,7 +112,7 @@ describe('loading limits', () => {
     writeFileSync(f, '{"text":"a"}\r\n\r\n{"text":"b","expectsCitations":true}');
     const cfg = streamConfig({ baselineUrl: 'http://127.0.0.1:9', candidateUrl: 'http://127.0.0.1:9', promptsFile: f });
     const loaded = await resolveConfig(cfg, 'ok.json', {});
-    expect(loaded.scenarios[0]!.prompts.map((p) => p.text)).toEqual(['a', 'b']);
+    expect(streamScenarios(loaded)[0]!.prompts.map((p) => p.text)).toEqual(['a', 'b']);
   });
 });
 

@@ -20,7 +20,13 @@ export interface FixtureProcess {
  * machine two processes (harness + fixtures) do not fight over the cores the way three would.
  */
 export async function startFixtureProcess(opts: ChatFixtureOptions[]): Promise<FixtureProcess> {
-  const child: ChildProcess = fork(path.join(ROOT, 'fixtures/backends/serve.ts'), [JSON.stringify(opts)], {
+  const p = await forkFixtures<ServedStream>('fixtures/backends/serve.ts', opts);
+  return { fixtures: p.urls.map((url, i) => ({ url, served: () => p.served(i) })), close: p.close };
+}
+
+/** Fixture servers from `script` (a fixtures/backends entry point speaking ipc.ts) in a child process. */
+export async function forkFixtures<T>(script: string, opts: unknown[]): Promise<{ urls: string[]; served(i: number): Promise<T[]>; close(): Promise<void> }> {
+  const child: ChildProcess = fork(path.join(ROOT, script), [JSON.stringify(opts)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -32,8 +38,8 @@ export async function startFixtureProcess(opts: ChatFixtureOptions[]): Promise<F
     });
   });
   const served = (i: number) =>
-    new Promise<ServedStream[]>((resolve) => {
-      const on = (m: { type: string; i?: number; served?: ServedStream[] }) => {
+    new Promise<T[]>((resolve) => {
+      const on = (m: { type: string; i?: number; served?: T[] }) => {
         if (m.type === 'served' && m.i === i) {
           child.off('message', on);
           resolve(m.served!);
@@ -43,7 +49,8 @@ export async function startFixtureProcess(opts: ChatFixtureOptions[]): Promise<F
       child.send({ type: 'served', i });
     });
   return {
-    fixtures: urls.map((url, i) => ({ url, served: () => served(i) })),
+    urls,
+    served,
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

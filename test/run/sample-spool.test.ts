@@ -7,8 +7,8 @@ import { SampleSpool, SPOOL_SUFFIX } from '../../harness/run/sample-spool.ts';
 import { ensureSamples } from '../../harness/run/samples-file.ts';
 import { spooledPairs } from '../helpers/spool.ts';
 
-/** Every field of a sample set, so a field the spool forgot to carry shows up as a difference. */
-const everyField: Required<StreamSample> = {
+/** Every field of a stream sample set, so a field the spool forgot to carry shows up as a difference (request fields: test/probes/request-spool.test.ts). */
+const everyField: Required<Omit<StreamSample, 'step' | 'route'>> = {
   target: 'python-api',
   role: 'baseline',
   scenario: 'chat "rag"',

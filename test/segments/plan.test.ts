@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../harness/config/load.ts';
+import { resolveConfig, streamScenarios } from '../../harness/config/load.ts';
 import type { ConfigInput } from '../../harness/config/schema.ts';
 import { constantCount } from '../../harness/load/context.ts';
 import { planIteration } from '../../harness/load/plan.ts';
@@ -84,7 +84,7 @@ describe('execution segments: 4 processes, one --start-at', () => {
   /** Every pair is the plan's iteration: id, scenario, prompt; and both backends got its body with the plan's prompt and session id. */
   const expectPlanned = (pairs: PairedSample[], loaded: Awaited<ReturnType<typeof resolveConfig>>, runId: string, served: Map<string, ServedStream>[]) => {
     for (const p of pairs) {
-      const plan = planIteration(loaded.scenarios, p.iteration, runId);
+      const plan = planIteration(streamScenarios(loaded), p.iteration, runId);
       expect([p.requestId, p.scenario, p.baseline.promptIndex, p.candidate.promptIndex]).toEqual([plan.requestId, plan.scenario.name, plan.promptIndex, plan.promptIndex]);
       for (const log of served) expect(log.get(p.requestId)?.body).toEqual({ message: plan.prompt.text, session_id: plan.sessionId });
     }

@@ -1,0 +1,192 @@
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { TimeoutsConfig } from '../config/schema.ts';
+import type { StreamSample } from '../metrics/sample.ts';
+import { Deadline } from './deadlines.ts';
+import { onInterrupt } from './interrupts.ts';
+import { classifyError, errorCode } from './stream-probe.ts';
+
+/** The sample's identity travels with the request, so the probe can fill the sample it returns. */
+export type RequestIdentity = Pick<StreamSample, 'target' | 'role' | 'scenario' | 'requestId' | 'iteration' | 'vu'> & { step?: string; route: string };
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** A measured request: the sample, and what checks and diffs read of the response. */
+export interface RequestResult {
+  sample: StreamSample;
+  /** Response headers (lower-case names); empty without a response. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as text, when asked for (`keepBody`): captures, checks and contract diffs need it. */
+  bodyText: string;
+  /** Interrupted from outside (SIGINT): not a measurement. */
+  aborted: boolean;
+}
+
+/** Largest body kept for checks and diffs; past it the text is cut (the byte count stays exact). */
+const MAX_BODY = 4 * 1024 * 1024;
+
+/**
+ * One request read as a whole response: time to headers (`headersMs`), time to the last byte
+ * (`completionMs`, on `ok` only), status, bytes, and exactly one outcome: `ok` (2xx or 3xx, whole
+ * body read), `http_error` (4xx/5xx, body read), `connect_error`, `reset` (the connection broke
+ * after connecting), `timeout` (headers or the whole response over its limit). The flow runner
+ * turns `ok` into `assertion_failed` / `capture_failed` when its checks say so. Never throws for
+ * anything the backend does. The clock starts when the probe is made (a pair makes both first).
+ */
+export class RequestProbe implements Dispatcher.DispatchHandler {
+  readonly t0 = performance.now();
+  private readonly s: StreamSample;
+  private readonly total: Deadline;
+  private readonly unwatch: (() => void) | undefined;
+  private abort: ((err?: Error) => void) | undefined;
+  private settle: ((r: RequestResult) => void) | undefined;
+  private settled = false;
+  private stop: 'timeout' | 'aborted' | undefined;
+  private rawHeaders: Buffer[] | undefined;
+  private parts: Buffer[] | undefined;
+  private kept = 0;
+
+  /**
+   * Driven by undici's dispatch handler callbacks (as the stream probe is): no body stream and no
+   * async iteration per response, and response headers turned into an object only when a check
+   * or a diff reads them (`keepBody`).
+   */
+  constructor(
+    id: RequestIdentity,
+    private readonly req: HttpRequest,
+    private readonly timeouts: TimeoutsConfig,
+    private readonly keepBody: boolean,
+    signal?: AbortSignal,
+  ) {
+    this.s = {
+      target: id.target,
+      role: id.role,
+      scenario: id.scenario,
+      requestId: id.requestId,
+      iteration: id.iteration,
+      vu: id.vu,
+      promptIndex: 0,
+      expectsCitations: false,
+      startedAt: Date.now(),
+      outcome: 'ok',
+      endMs: 0,
+      gapsMs: [],
+      events: 0,
+      contentChunks: 0,
+      contentChars: 0,
+      bytes: 0,
+      citations: 0,
+      ...(id.step !== undefined ? { step: id.step } : {}),
+      route: id.route,
+    };
+    this.total = new Deadline(() => this.halt('timeout'));
+    this.total.set(timeouts.total);
+    this.unwatch = signal ? onInterrupt(signal, this) : undefined;
+  }
+
+  /** Sends the request; resolves when the whole response is read, whatever the outcome (never rejects). */
+  run(dispatcher: Dispatcher): Promise<RequestResult> {
+    return new Promise((resolve) => {
+      this.settle = resolve;
+      if (this.stop) this.finish(new Error(this.stop));
+      else dispatcher.dispatch({ method: this.req.method as Dispatcher.HttpMethod, path: this.req.path, headers: this.req.headers, body: this.req.body }, this);
+    });
+  }
+
+  interrupt(): void {
+    this.halt('aborted');
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.stop) abort(new Error(this.stop));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // informational (1xx): the response is still to come
+    this.s.headersMs = this.now();
+    this.s.status = statusCode;
+    if (this.keepBody || statusCode >= 400) {
+      this.rawHeaders = rawHeaders;
+      this.parts = [];
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.s.bytes += chunk.length;
+    if (this.parts && this.kept < MAX_BODY) {
+      this.parts.push(chunk);
+      this.kept += chunk.length;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish();
+  }
+
+  onError(err: Error): void {
+    this.finish(err);
+  }
+
+  private halt(why: 'timeout' | 'aborted'): void {
+    if (this.settled || this.stop) return;
+    this.stop = why;
+    // Not yet on a connection: the dispatcher aborts it when it gets one (onConnect).
+    this.abort?.(new Error(why));
+  }
+
+  private finish(err?: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.total.cancel();
+    this.unwatch?.();
+    const s = this.s;
+    s.endMs = this.now();
+    const bodyText = this.parts ? Buffer.concat(this.parts).toString('utf8') : '';
+    const headers = this.rawHeaders ? headersOf(this.rawHeaders) : {};
+    if (this.stop === 'aborted') {
+      this.settle!({ sample: { ...s, outcome: 'timeout', error: { code: 'PARITY_ABORTED', message: 'run interrupted' } }, headers, bodyText, aborted: true });
+      return;
+    }
+    if (this.stop === 'timeout') {
+      s.outcome = 'timeout';
+      s.error = { code: 'PARITY_TOTAL_TIMEOUT', message: `no complete response within ${this.timeouts.total} ms` };
+    } else if (err) {
+      const e = err as NodeJS.ErrnoException;
+      const outcome = classifyError(e, s.headersMs !== undefined);
+      s.outcome = outcome === 'connect_error' || outcome === 'timeout' ? outcome : 'reset';
+      s.error = { code: errorCode(e), message: e.message };
+    } else if (s.status !== undefined && s.status >= 400) {
+      s.outcome = 'http_error';
+      s.error = { code: 'PARITY_HTTP_STATUS', message: `HTTP ${s.status}: ${truncate(bodyText)}` };
+    } else s.completionMs = s.endMs;
+    this.settle!({ sample: s, headers, bodyText, aborted: false });
+  }
+
+  private now(): number {
+    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+  }
+}
+
+/** undici's raw header list as an object (lower-case names; repeated headers joined into an array). */
+function headersOf(raw: Buffer[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!.toString('latin1').toLowerCase();
+    const v = raw[i + 1]!.toString('latin1');
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function truncate(s: string, n = 200): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}

@@ -1,0 +1,101 @@
+import type { StepObservation } from '../contracts/runner.ts';
+import { ContractTally, summarizeStep } from '../contracts/tally.ts';
+import type { PairedSample } from '../metrics/sample.ts';
+import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
+import type { ContractStepSummary, Difference, RunResult } from './result.ts';
+
+/**
+ * The per-endpoint sinks of request and flow scenarios: one summary accumulator pair per
+ * (scenario, flow step, route template), fed the same samples as the per-scenario ones, and the
+ * contract tally of the pairs sampled for a diff under load. Plain data crosses from workers.
+ */
+export interface EndpointStateJSON {
+  scenario: string;
+  step: string | null;
+  route: string;
+  summaries: [SummaryStateJSON, SummaryStateJSON];
+}
+
+export class EndpointSinks {
+  private readonly byKey = new Map<string, { scenario: string; step: string | null; route: string; acc: [SummaryAccumulator, SummaryAccumulator] }>();
+  private readonly tally = new ContractTally();
+
+  constructor(private readonly names: { baseline: string; candidate: string }) {}
+
+  add(pair: PairedSample): void {
+    const route = pair.route!;
+    const step = pair.step ?? null;
+    const key = `${pair.scenario}\u0000${step ?? ''}\u0000${route}`;
+    let e = this.byKey.get(key);
+    if (!e) {
+      e = { scenario: pair.scenario, step, route, acc: [new SummaryAccumulator(this.names.baseline, 'baseline', pair.scenario), new SummaryAccumulator(this.names.candidate, 'candidate', pair.scenario)] };
+      this.byKey.set(key, e);
+    }
+    e.acc[0].add(pair.baseline);
+    e.acc[1].add(pair.candidate);
+  }
+
+  compared(obs: StepObservation, diffs: Difference[], noise: Difference[] | undefined): void {
+    this.tally.add(obs, diffs, noise);
+  }
+
+  toJSON(): { endpoints: EndpointStateJSON[]; contracts: ContractStepSummary[] } {
+    return {
+      endpoints: [...this.byKey.values()].map((e) => ({ scenario: e.scenario, step: e.step, route: e.route, summaries: [e.acc[0].toJSON(), e.acc[1].toJSON()] })),
+      contracts: [...this.tally.steps.values()].map((t) => ({ ...summarizeStep(t).summary, underLoad: true })),
+    };
+  }
+}
+
+/** Endpoints of every shard merged, in the order of first appearance. */
+export function mergeEndpoints(states: readonly EndpointStateJSON[][], names: { baseline: string; candidate: string }): NonNullable<RunResult['endpoints']> {
+  const merged = new Map<string, { scenario: string; step: string | null; route: string; acc: [SummaryAccumulator, SummaryAccumulator] }>();
+  for (const list of states) {
+    for (const e of list) {
+      const key = `${e.scenario}\u0000${e.step ?? ''}\u0000${e.route}`;
+      let m = merged.get(key);
+      if (!m) {
+        m = { ...e, acc: [new SummaryAccumulator(names.baseline, 'baseline', e.scenario), new SummaryAccumulator(names.candidate, 'candidate', e.scenario)] };
+        merged.set(key, m);
+      }
+      m.acc[0].merge(e.summaries[0]);
+      m.acc[1].merge(e.summaries[1]);
+    }
+  }
+  return [...merged.values()].map((m) => ({ scenario: m.scenario, step: m.step, route: m.route, baseline: m.acc[0].summary(), candidate: m.acc[1].summary() }));
+}
+
+/**
+ * Contract summaries under load from every shard, one per (scenario, step): counts added; drift
+ * entries merged by pointer and kind. Each shard decided noise on its own pairs (with one worker,
+ * the usual case, that is all of them).
+ */
+export function mergeLoadContracts(states: readonly ContractStepSummary[][]): ContractStepSummary[] {
+  const out = new Map<string, ContractStepSummary>();
+  for (const list of states) {
+    for (const s of list) {
+      const key = `${s.scenario}\u0000${s.step}`;
+      const m = out.get(key);
+      if (!m) {
+        out.set(key, structuredClone(s));
+        continue;
+      }
+      m.pairs += s.pairs;
+      m.identical += s.identical;
+      m.drifted += s.drifted;
+      m.assertionFailures.baseline += s.assertionFailures.baseline;
+      m.assertionFailures.candidate += s.assertionFailures.candidate;
+      for (const d of s.drift) {
+        const e = m.drift.find((x) => x.pointer === d.pointer && x.kind === d.kind);
+        if (e) e.count += d.count;
+        else m.drift.push(d);
+      }
+      for (const n of s.noise) {
+        const e = m.noise.find((x) => x.pointer === n.pointer);
+        if (e) e.count += n.count;
+        else m.noise.push(n);
+      }
+    }
+  }
+  return [...out.values()];
+}
