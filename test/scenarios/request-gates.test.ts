@@ -38,7 +38,7 @@ describe('request scenarios under load, gated per route', () => {
         { type: 'request', name: 'login', route: 'login', weight: 3, body: { email: 'qa@example.test', password: 'x' } },
       ],
       // The first second (connections opening, both processes' code warming up) is left out, as a real run's warm-up would be.
-      load: { vus: 16, iterations: 2400, warmup: '1s' },
+      load: { vus: 16, iterations: 3000, warmup: '1s' },
       preflight: { retries: 0, interval: 10 },
     };
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-req-'));
@@ -109,7 +109,8 @@ describe('request scenarios under load, gated per route', () => {
     const ep = out.result.endpoints!.find((e) => e.route === 'POST /api/login')!;
     const n = ep.candidate.count;
     const k = ep.candidate.statusClasses!['5xx'];
-    expect(n).toBeGreaterThan(1500);
+    // Enough requests for a 1% rate to be told from 0.5% (the warm-up second takes a varying share of the 3,000 iterations).
+    expect(n).toBeGreaterThan(1000);
     const ci = wilson(k, n, zFor(0.95));
     expect(ci.low).toBeLessThanOrEqual(0.01);
     expect(ci.high).toBeGreaterThanOrEqual(0.01);
