@@ -26,6 +26,12 @@ export const ShadowRewrite = z
 export const ShadowRoute = z.strictObject({
   /** Copy requests of this route although its method is not GET/HEAD (the chat stream POST): opt-in, per route. */
   allowWrites: z.boolean().default(false),
+  /**
+   * How a response is read: `stream` (SSE, the stream probe), `request` (a whole response, the
+   * request probe), or `auto`: a stream when a stream scenario of the config uses the route or the
+   * request accepts text/event-stream, a whole response otherwise.
+   */
+  kind: z.enum(['auto', 'stream', 'request']).default('auto'),
 });
 
 export const Shadow = z.strictObject({

@@ -99,5 +99,7 @@ describe('parity shadow --mode mirror behind nginx mirror', () => {
     expect(run.shadow).toMatchObject({ mode: 'mirror', requests: 11, unsafe: 1 });
     const pairs = readFileSync(path.join(s.dir, 'windows', '1', 'samples.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(pairs.map((p) => p.requestId).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `req-${i}`).sort());
+    // JSON routes are read whole by the request probe (not as broken streams), per endpoint template.
+    expect(pairs.map((p) => [p.baseline.outcome, p.candidate.outcome, p.candidate.status, p.candidate.route])).toEqual(Array.from({ length: 10 }, () => ['ok', 'ok', 200, 'GET /items/:id']));
   });
 });

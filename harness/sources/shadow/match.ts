@@ -4,7 +4,7 @@ import { routeOn } from '../../targets/target.ts';
 
 /** What shadow does with one live request. */
 export type Decision =
-  | { kind: 'compare'; route: string; candidatePath: string; baselinePath: string }
+  | { kind: 'compare'; route: string; candidatePath: string; baselinePath: string; probe: 'auto' | 'stream' | 'request'; endpoint: string }
   /** A known route whose method is not GET/HEAD and whose copy was not opted in: never copied. */
   | { kind: 'unsafe'; route: string }
   /** No logical route (or one not compared): passed through (inline), never copied. */
@@ -18,6 +18,7 @@ interface CompiledRoute {
   candidate: { method: string; path: string };
   baselinePath: string;
   safe: boolean;
+  probe: 'auto' | 'stream' | 'request';
 }
 
 const SAFE = new Set(['GET', 'HEAD']);
@@ -60,7 +61,7 @@ export function compileMatcher(baseline: ResolvedTarget, candidate: ResolvedTarg
   const routes: CompiledRoute[] = names.map((route) => {
     const b = routeOn(baseline, route);
     const { pattern, params } = compilePath(b.path);
-    return { route, method: b.method, pattern, params, candidate: routeOn(candidate, route), baselinePath: b.path, safe: SAFE.has(b.method) || Boolean(listed?.[route]?.allowWrites) };
+    return { route, method: b.method, pattern, params, candidate: routeOn(candidate, route), baselinePath: b.path, safe: SAFE.has(b.method) || Boolean(listed?.[route]?.allowWrites), probe: listed?.[route]?.kind ?? 'auto' };
   });
   return (method, rawPath) => {
     const q = rawPath.indexOf('?');
@@ -72,7 +73,7 @@ export function compileMatcher(baseline: ResolvedTarget, candidate: ResolvedTarg
       if (!m) continue;
       if (!r.safe) return { kind: 'unsafe', route: r.route };
       const values = Object.fromEntries(r.params.map((p, i) => [p, m[i + 1]!]));
-      return { kind: 'compare', route: r.route, baselinePath: rawPath, candidatePath: fill(r.candidate.path, values) + query };
+      return { kind: 'compare', route: r.route, baselinePath: rawPath, candidatePath: fill(r.candidate.path, values) + query, probe: r.probe, endpoint: `${r.method} ${r.baselinePath}` };
     }
     return { kind: 'unmatched' };
   };

@@ -1,10 +1,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
-import type { LoadedConfig } from '../../config/load.ts';
+import { streamScenarios, type LoadedConfig } from '../../config/load.ts';
 import type { TimeoutsConfig } from '../../config/schema.ts';
 import type { ShadowConfig } from '../../config/shadow-schema.ts';
 import type { PairedSample, Role, StreamSample } from '../../metrics/sample.ts';
+import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
@@ -52,6 +53,9 @@ export interface ShadowServer {
   close(graceMs: number): Promise<number>;
 }
 
+/** A probe of either kind, as a dispatch handler the tee can wrap, measuring to one sample. */
+type ShadowProbe = Dispatcher.DispatchHandler & { measure(dispatcher: Dispatcher): Promise<ProbeResult> };
+
 /** Request bodies up to this size are copied; a bigger one passes through (inline) and is counted as not copied. */
 const MAX_COPY_BODY = 1 << 20;
 
@@ -78,18 +82,21 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   const limiter = new CopyLimiter(shadow.candidate.concurrency, shadow.candidate.queue);
   const sockets = new Set<import('node:net').Socket>();
 
-  const probeFor = (role: Role, route: string, requestId: string, iteration: number, req: { method: string; path: string; headers: Record<string, string>; body: string | undefined }) =>
-    new StreamProbe(classify[role], {
-      target: role === 'baseline' ? loaded.baseline.name : loaded.candidate.name,
-      role,
-      scenario: route,
-      requestId,
-      iteration,
-      vu: 0,
-      promptIndex: 0,
-      expectsCitations: false,
-      ...req,
-    }, timeouts);
+  // Routes a stream scenario of the config uses are streams when their shadow kind is `auto`.
+  const streamRoutes = new Set(streamScenarios(loaded).map((sc) => sc.route));
+  const isStream = (d: { route: string; probe: 'auto' | 'stream' | 'request' }, accept: string | undefined) =>
+    d.probe === 'stream' || (d.probe === 'auto' && (streamRoutes.has(d.route) || (accept ?? '').includes('text/event-stream')));
+  type Req = { method: string; path: string; headers: Record<string, string>; body: string | undefined };
+  /** The probe for one side: the stream probe (SSE) or the request probe (a whole response); both are dispatch handlers. */
+  const probeFor = (stream: boolean, role: Role, d: { route: string; endpoint: string }, requestId: string, iteration: number, req: Req): ShadowProbe => {
+    const target = role === 'baseline' ? loaded.baseline.name : loaded.candidate.name;
+    if (stream) {
+      const p = new StreamProbe(classify[role], { target, role, scenario: d.route, requestId, iteration, vu: 0, promptIndex: 0, expectsCitations: false, ...req }, timeouts);
+      return Object.assign(p, { measure: (dispatcher: Dispatcher) => p.run(dispatcher) });
+    }
+    const p = new RequestProbe({ target, role, scenario: d.route, requestId, iteration, vu: 0, route: d.endpoint }, req, timeouts, false);
+    return Object.assign(p, { measure: (dispatcher: Dispatcher) => p.run(dispatcher).then((r): ProbeResult => (r.aborted ? { ...r.sample, aborted: true } : r.sample)) });
+  };
 
   /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
   const finishPair = (route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>) => {
@@ -144,10 +151,11 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
         targets.baseline.pool.dispatch({ ...forwarded, method: method as Dispatcher.HttpMethod }, new TeeHandler({}, res));
         return;
       }
-      const bProbe = probeFor('baseline', decision.route, requestId, iteration, forwarded);
-      const b = bProbe.run(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
+      const stream = isStream(decision, headers.accept);
+      const bProbe = probeFor(stream, 'baseline', decision, requestId, iteration, forwarded);
+      const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
       const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
-      const c = limiter.run(() => probeFor('candidate', decision.route, requestId, iteration, cReq).run(targets.candidate.pool), dropped(w));
+      const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped(w));
       input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
       finishPair(decision.route, requestId, iteration, Promise.all([b, c]));
       return;
@@ -157,7 +165,8 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     const bReq = { method, path: rawPath, headers: copied.headers, body: copied.body };
     const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
     input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
-    const both = limiter.run(() => Promise.all([probeFor('baseline', decision.route, requestId, iteration, bReq).run(targets.baseline.pool), probeFor('candidate', decision.route, requestId, iteration, cReq).run(targets.candidate.pool)] as const), dropped(w));
+    const stream = isStream(decision, headers.accept);
+    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped(w));
     finishPair(decision.route, requestId, iteration, both);
   };
 
