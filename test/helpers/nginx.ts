@@ -6,14 +6,7 @@ import path from 'node:path';
 
 export const NGINX = '/usr/sbin/nginx';
 
-/** A free loopback port (nginx takes a fixed port in its config). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+export { freePort } from './prometheus.ts';
 
 /**
  * Starts Debian's nginx in the foreground with `http` as its http block (temp paths, logs and pid
