@@ -1,3 +1,4 @@
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json/depth.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { substituteEnv } from './env.ts';
 import type { RouteConfig, TargetConfig } from './schema.ts';
@@ -42,6 +43,11 @@ export function envInPaths(t: TargetConfig, at: string, env: NodeJS.ProcessEnv, 
 
 /** Every string of a scenario body with `${VAR}` substituted (`{{...}}` placeholders are left for each request). */
 export function scenarioBody(body: unknown, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): unknown {
+  // Walked recursively below: a template nested past any real body's depth is refused, not a stack overflow.
+  if (jsonDepthExceeds(body)) {
+    issues.push({ path: at, message: `the body template nests deeper than ${MAX_JSON_DEPTH} levels; flatten it` });
+    return body;
+  }
   const sink = { issues, secrets, env };
   const walk = (v: unknown, where: string): unknown => {
     if (typeof v === 'string') return sub(v, where, sink);
@@ -54,8 +60,13 @@ export function scenarioBody(body: unknown, at: string, env: NodeJS.ProcessEnv, 
 
 /** Whether any string in a body template uses {{prompt}}. */
 export function usesPrompt(body: unknown): boolean {
+  if (jsonDepthExceeds(body)) return false;
+  return usesPromptWalk(body);
+}
+
+function usesPromptWalk(body: unknown): boolean {
   if (typeof body === 'string') return /\{\{\s*prompt\s*\}\}/.test(body);
-  if (Array.isArray(body)) return body.some(usesPrompt);
-  if (body && typeof body === 'object') return Object.values(body).some(usesPrompt);
+  if (Array.isArray(body)) return body.some(usesPromptWalk);
+  if (body && typeof body === 'object') return Object.values(body).some(usesPromptWalk);
   return false;
 }

@@ -6,6 +6,7 @@ import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
 import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json/depth.ts';
 import { formatPath } from '../config/issues.ts';
 import type { ContractFlowConfig, ContractsConfig, ContractStepConfig, StandardSchemaLike, TimeoutsConfig } from '../config/schema.ts';
 import { compileJsonPath, type JsonPath } from '../json/path.ts';
@@ -182,8 +183,11 @@ function compileSteps(
       checkHeaderValue(headers[k.toLowerCase()]!, here('headers', k), issues, v.includes('${'));
       checkVars(placeholders(v), here('headers', k));
     }
-    const body = s.body === undefined ? undefined : envDeep(s.body, here('body'));
-    checkVars(placeholders(s.body), here('body'));
+    // Walked recursively: a template nested past any real body's depth is refused, not a stack overflow.
+    const tooDeep = s.body !== undefined && jsonDepthExceeds(s.body);
+    if (tooDeep) issues.push({ path: here('body'), message: `the body template nests deeper than ${MAX_JSON_DEPTH} levels; flatten it` });
+    const body = s.body === undefined || tooDeep ? undefined : envDeep(s.body, here('body'));
+    if (!tooDeep) checkVars(placeholders(s.body), here('body'));
 
     const captures = Object.entries(s.capture).map(([name, spec]) =>
       typeof spec === 'string' ? { name, path: compileJsonPath(spec) } : { name, header: spec.header.toLowerCase() },

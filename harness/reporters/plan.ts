@@ -63,6 +63,7 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
       const scope = g.scenario ? `scenario ${g.scenario}` : g.route ? `route ${g.route}` : 'all scenarios';
       lines.push(`  ${g.severity === 'warn' ? 'warn' : 'fail'} ${g.id}: ${g.metric.name} ${g.threshold.text} (${scope}, minSamples ${g.minSamples})`);
     }
+    lines.push(`  fail ${policy.guard.id}: error_rate ${policy.guard.threshold.text} candidate − baseline (implicit on every policy; change the margin with failedRequests)`);
     lines.push('hooks that could fire:');
     const events = [['pass', 'onPass'], ['fail', 'onFail'], ['inconclusive', 'onInconclusive']] as const;
     let any = false;

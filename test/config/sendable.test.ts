@@ -158,3 +158,24 @@ describe('policy hooks', () => {
     ]);
   });
 });
+
+describe('body templates nested past any real body', () => {
+  it('a 10,000-deep body in a stream, request or contract step is a config error at its path, not a stack overflow', async () => {
+    const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000)) as unknown;
+    const ws = tempWorkspace();
+    const targets = [
+      { name: 'a', role: 'baseline' as const, baseUrl: 'http://127.0.0.1:9', routes: { c: 'POST /c' } },
+      { name: 'b', role: 'candidate' as const, baseUrl: 'http://127.0.0.1:9', routes: { c: 'POST /c' } },
+    ];
+    const cases: [unknown, string][] = [
+      [{ targets, scenarios: [{ name: 's', route: 'c', prompts: ws.promptsFile, body: deep }], load: { vus: 1, iterations: 1 } }, 'scenarios[0].body'],
+      [{ targets, scenarios: [{ type: 'request', name: 'r', route: 'c', body: deep }], load: { vus: 1, iterations: 1 } }, 'scenarios[0].body'],
+      [{ targets, contracts: { flows: [{ name: 'f', steps: [{ name: 's', route: 'c', body: deep }] }] } }, 'contracts.flows[0].steps[0].body'],
+    ];
+    for (const [cfg, at] of cases) {
+      const err = await resolveConfig(cfg, 'deep.json', {}).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues).toEqual([{ path: at, message: expect.stringMatching(/nests deeper than 1000 levels/) }]);
+    }
+  });
+});
