@@ -1,6 +1,4 @@
-import { checkRequest, headerRecord, pathOf, splitRecords, type CaptureEntry } from './capture.ts';
-
-const NL = Buffer.from('\n');
+import { entryOf, headerRecord, jsonLines, pathOf, type CaptureEntry } from './capture.ts';
 
 const pick = (doc: Record<string, unknown>, keys: string[]): unknown => {
   for (const k of keys) if (doc[k] !== undefined && doc[k] !== null && doc[k] !== '' && doc[k] !== '-') return doc[k];
@@ -23,35 +21,25 @@ function timeOf(v: unknown): number {
  * `content_type`, `accept`, `user_agent` when logged.
  */
 export async function* readAccessLog(file: string): AsyncGenerator<CaptureEntry> {
-  let line = 0;
-  for await (const raw of splitRecords(file, NL)) {
-    line++;
-    const text = raw.toString('utf8').trim();
-    if (!text) continue;
-    const at = `line ${line}`;
-    let doc: Record<string, unknown>;
-    try {
-      doc = JSON.parse(text) as Record<string, unknown>;
-      if (!doc || typeof doc !== 'object') throw new Error('not an object');
-    } catch {
-      yield { ok: false, bad: { at, reason: 'not a JSON object (corrupt or truncated line)' } };
+  for await (const rec of jsonLines(file)) {
+    if ('bad' in rec) {
+      yield { ok: false, bad: { at: rec.at, reason: rec.bad } };
       continue;
     }
+    const { doc, at } = rec;
     const headers = headerRecord(doc.headers);
     for (const [k, h] of [['content_type', 'content-type'], ['accept', 'accept'], ['user_agent', 'user-agent']] as const) {
       const v = pick(doc, [k]);
       if (v !== undefined) headers[h] ??= String(v);
     }
     const body = pick(doc, ['body', 'request_body']);
-    const req = {
+    yield entryOf({
       t: timeOf(pick(doc, ['msec', 'time', 'start_time', 'timestamp'])),
       method: String(pick(doc, ['method', 'request_method']) ?? '').toUpperCase(),
       path: pathOf(String(pick(doc, ['uri', 'request_uri', 'path']) ?? '')),
       headers,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       at,
-    };
-    const problem = checkRequest(req);
-    yield problem ? { ok: false, bad: { at, reason: problem } } : { ok: true, req };
+    });
   }
 }

@@ -79,3 +79,31 @@ export async function* splitRecords(file: string, sep: Buffer): AsyncGenerator<B
   }
   if (rest.length) yield rest;
 }
+
+/** NDJSON records with their line numbers: an object, or the reason a line is not one. Blank lines are skipped. */
+export async function* jsonLines(file: string): AsyncGenerator<{ at: string; doc: Record<string, unknown> } | { at: string; bad: string }> {
+  let line = 0;
+  for await (const raw of splitRecords(file, NL)) {
+    line++;
+    const text = raw.toString('utf8').trim();
+    if (!text) continue;
+    const at = `line ${line}`;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      yield { at, bad: 'not a JSON object (corrupt or truncated line)' };
+      continue;
+    }
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown> };
+    else yield { at, bad: 'not a JSON object' };
+  }
+}
+
+const NL = Buffer.from('\n');
+
+/** The entry a reader yields for a request read whole: checked, or bad with the reason. */
+export function entryOf(req: CapturedRequest): CaptureEntry {
+  const problem = checkRequest(req);
+  return problem ? { ok: false, bad: { at: req.at, reason: problem } } : { ok: true, req };
+}
