@@ -91,11 +91,11 @@ export const replayCommand: Command = {
     };
     const opened = await openCapture(capture, values.format as string | undefined);
     const feed = new ReplayFeed(opened.entries, capture, opened.format, speed, loop, filters);
-    await feed.check();
+    const endpoints = await feed.check(values.policy !== undefined);
     return executeRun(config, {
       ...runOptionsFrom(values, io.env),
       replay: async (loaded) => {
-        const r = replayLoaded(loaded, maxInFlight);
+        const r = replayLoaded(loaded, maxInFlight, endpoints);
         return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight } };
       },
     }, io);

@@ -195,3 +195,43 @@ describe('parity replay: write safety, filters and bad input', () => {
     }
   }, 30_000);
 });
+
+describe('parity replay --policy: a bad candidate does not pass', () => {
+  it('a candidate answering 5xx to a third of the replayed requests fails the 5xx gate (exit 1), endpoint-scoped gates included', async () => {
+    const http = await import('node:http');
+    let n = 0;
+    const servers = [0, 1].map((k) =>
+      http.createServer((req, res) => {
+        req.resume();
+        const fail = k === 1 && n++ % 3 === 0;
+        res.writeHead(fail ? 503 : 200, { 'content-type': 'application/json' }).end(fail ? '{"error":"down"}' : '{"ok":true}');
+      }),
+    );
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    const url = (s: (typeof servers)[number]) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+    try {
+      const config = writeConfig('policy', url(servers[0]!), url(servers[1]!));
+      const file = path.join(dir, 'policy.ndjson');
+      const T = Date.now();
+      writeFileSync(file, parityLines(Array.from({ length: 200 }, (_, i) => ({ t: T + i, method: 'GET', path: `/api/items/${i % 2 ? 'a' : 'b'}`, headers: { accept: 'application/json' } }))));
+      const policy = path.join(dir, 'policy.yaml');
+      writeFileSync(policy, ['gates:', '  - { name: 5xx, metric: status_5xx_rate, threshold: "<= 1%" }', '  - { name: 5xx-a, metric: status_5xx_rate, threshold: "<= 1%", route: "GET /api/items/a" }'].join('\n'));
+      const r = await runCli(['replay', file, '--config', config, '--quiet', '--speed', 'max', '--policy', policy], {});
+      expect(r.code, r.stderr + r.stdout).toBe(1);
+      const run = readRun(r.stdout);
+      expect(run.verdict?.status).toBe('fail');
+      expect(run.verdict?.gates.find((g) => g.id === '5xx')?.status).toBe('fail');
+      expect(run.endpoints?.map((e) => e.route).sort()).toEqual(['GET /api/items/a', 'GET /api/items/b']);
+      expect(run.verdict?.gates.find((g) => g.id === '5xx-a')?.status).toBe('fail');
+      // A gate on an endpoint the capture does not have is a policy error before any traffic, naming those it has.
+      const before = n;
+      writeFileSync(policy, 'gates:\n  - { name: x, metric: status_5xx_rate, threshold: "<= 1%", route: "GET /nope" }\n');
+      const bad = await runCli(['replay', file, '--config', config, '--quiet', '--policy', policy], {});
+      expect(bad.code).toBe(3);
+      expect(bad.stderr).toMatch(/route "GET \/nope".*GET \/api\/items\/b/);
+      expect(n).toBe(before);
+    } finally {
+      for (const s of servers) s.close();
+    }
+  }, 60_000);
+});

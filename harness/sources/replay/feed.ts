@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.ts';
 import type { BadEntry, CaptureEntry, CaptureFormat, CapturedRequest } from './capture.ts';
-import { compileFilters, type FilterReason, type ReplayFilters } from './filter.ts';
+import { compileFilters, endpointOf, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
 
 /** What the replay read and left out: written to run.json (`replay`) and printed. */
 export interface ReplayReport {
@@ -46,9 +46,14 @@ export class ReplayFeed {
     this.report = { file, format, speed, loop, read: 0, scheduled: 0, skipped: { writes: 0, filtered: 0, window: 0 }, bad: 0, badEntries: [] };
   }
 
-  /** Before any traffic: reads until one request is kept; a capture with none is exit 3 with the reason. */
-  async check(): Promise<void> {
+  /**
+   * Before any traffic: reads until one request is kept (the whole capture with `endpoints`, to
+   * return the endpoints it replays, up to 10,000, for a policy's route scopes); a capture with
+   * none is exit 3 with the reason.
+   */
+  async check(endpoints = false): Promise<string[]> {
     const seen = { entries: 0, bad: 0, writes: 0, filtered: 0, window: 0 };
+    const found = new Set<string>();
     for await (const e of this.entries()) {
       seen.entries++;
       if (!e.ok) {
@@ -56,9 +61,14 @@ export class ReplayFeed {
         continue;
       }
       const why = this.keep(e.req);
-      if (why === undefined) return;
+      if (why === undefined) {
+        if (!endpoints) return [];
+        if (found.size < 10_000) found.add(endpointOf(e.req, rewriteRequest(e.req, this.filters).path));
+        continue;
+      }
       seen[why === 'write' ? 'writes' : why]++;
     }
+    if (found.size) return [...found];
     const parts = [
       seen.bad && `${seen.bad} corrupt or truncated`,
       seen.writes && `${seen.writes} writes (POST/PUT/PATCH/DELETE; replay them with --allow-writes)`,

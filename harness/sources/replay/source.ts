@@ -18,7 +18,7 @@ export interface ReplaySource {
  * (per-endpoint summaries and gates), and the config's timeouts and maxInFlight (default 1000) on
  * an open schedule that the capture drives; no warm-up (every recorded request counts).
  */
-export function replayLoaded(loaded: LoadedConfig, maxInFlight?: number): { loaded: LoadedConfig; maxInFlight: number } {
+export function replayLoaded(loaded: LoadedConfig, maxInFlight?: number, endpoints: string[] = []): { loaded: LoadedConfig; maxInFlight: number } {
   const l = loaded.config.load as (LoadConfig & { maxInFlight?: number }) | undefined;
   const bound = maxInFlight ?? l?.maxInFlight ?? 1000;
   const load = Load.parse({ model: 'constant-arrival-rate', rate: 1, duration: 1000, maxInFlight: bound, warmup: 0, ...(l ? { timeouts: l.timeouts } : {}) });
@@ -28,7 +28,8 @@ export function replayLoaded(loaded: LoadedConfig, maxInFlight?: number): { load
     compare: 0,
     noise: false,
     flow: { name: REPLAY_SCENARIO, vars: {}, repeat: 1, noise: false, steps: [] },
-    routes: [],
+    // The capture's endpoints, when read ahead for a policy: its route-scoped gates are checked against them.
+    routes: endpoints,
   };
   return { loaded: { ...loaded, config: { ...loaded.config, load }, scenarios: [scenario] }, maxInFlight: bound };
 }
