@@ -96,6 +96,8 @@ export const replayCommand: Command = {
       ...runOptionsFrom(values, io.env),
       replay: async (loaded) => {
         const r = replayLoaded(loaded, maxInFlight, endpoints);
+        // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies.
+        feed.filters.copy = loaded.config.shadow;
         return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight } };
       },
     }, io);

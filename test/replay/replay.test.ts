@@ -235,3 +235,41 @@ describe('parity replay --policy: a bad candidate does not pass', () => {
     }
   }, 60_000);
 });
+
+describe("parity replay with the config's shadow section", () => {
+  it('header drops and session-id rewrites apply to every replayed request, on both targets', async () => {
+    const http = await import('node:http');
+    const got: { headers: import('node:http').IncomingHttpHeaders; body: string }[][] = [[], []];
+    const servers = [0, 1].map((k) =>
+      http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          got[k]!.push({ headers: req.headers, body });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
+      }),
+    );
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    const url = (s: (typeof servers)[number]) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+    try {
+      const config = writeConfig('shadowed', url(servers[0]!), url(servers[1]!));
+      const cfg = JSON.parse(readFileSync(config, 'utf8'));
+      cfg.shadow = { routes: { chat: { allowWrites: true } }, rewrite: [{ header: 'x-session-id', prefix: 'replay-' }, { body: '/session', prefix: 'replay-' }] };
+      writeFileSync(config, JSON.stringify(cfg));
+      const file = path.join(dir, 'sessions.ndjson');
+      writeFileSync(file, parityLines([{ t: Date.now(), method: 'POST', path: '/chat', headers: { cookie: 'sid=real', authorization: 'Bearer real-user', 'x-session-id': 's-1', 'content-type': 'application/json' }, body: '{"session":"s-1","q":"hi"}' }]));
+      const r = await runCli(['replay', file, '--config', config, '--quiet', '--allow-writes'], {});
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      for (const side of got) {
+        expect(side).toHaveLength(1);
+        expect(side[0]!.headers).toMatchObject({ 'x-session-id': 'replay-s-1' });
+        expect(side[0]!.headers.cookie).toBeUndefined();
+        expect(side[0]!.headers.authorization).toBeUndefined();
+        expect(JSON.parse(side[0]!.body)).toEqual({ session: 'replay-s-1', q: 'hi' });
+      }
+    } finally {
+      for (const s of servers) s.close();
+    }
+  }, 60_000);
+});

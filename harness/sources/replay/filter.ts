@@ -1,3 +1,4 @@
+import type { ShadowConfig } from '../../config/shadow-schema.ts';
 import type { CapturedRequest } from './capture.ts';
 
 /** Methods that change state: replayed only with --allow-writes (a replay must not write twice into production-like stores). */
@@ -15,6 +16,8 @@ export interface ReplayFilters {
   dropHeaders: string[];
   /** Path rewrites applied in order: a captured prefix mapped onto the targets' routes. */
   rewrites: { from: string; to: string }[];
+  /** The config's `shadow` header drops and rewrites (session ids, tenant prefixes), applied to every replayed request as shadow applies them to a mirrored copy. */
+  copy?: Pick<ShadowConfig, 'dropHeaders' | 'allowHeaders' | 'rewrite'> | undefined;
 }
 
 export type FilterReason = 'write' | 'filtered' | 'window';

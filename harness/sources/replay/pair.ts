@@ -3,6 +3,7 @@ import type { PairedSample, StreamSample } from '../../metrics/sample.ts';
 import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
+import { buildCopy } from '../shadow/copy.ts';
 import type { CapturedRequest } from './capture.ts';
 import { endpointOf, rewriteRequest, type ReplayFilters } from './filter.ts';
 
@@ -14,7 +15,7 @@ export interface ReplayPairInput {
   iteration: number;
   requestIdHeader: string;
   timeouts: TimeoutsConfig;
-  filters: Pick<ReplayFilters, 'dropHeaders' | 'rewrites'>;
+  filters: Pick<ReplayFilters, 'dropHeaders' | 'rewrites' | 'copy'>;
   /** Paths (globs) replayed as SSE streams, besides requests that accept text/event-stream. */
   isStream: (path: string) => boolean;
   signal: AbortSignal;
@@ -36,11 +37,12 @@ const prefixOf = (t: LiveTarget) => {
  */
 export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSample; t0: [number, number] } | undefined> {
   const { req } = f;
-  const { path, headers: captured } = rewriteRequest(req, f.filters);
+  const { path, headers: kept } = rewriteRequest(req, f.filters);
+  const { headers: captured, body } = f.filters.copy ? buildCopy(kept, req.body, f.filters.copy) : { headers: kept, body: req.body };
   const requestId = `${f.runId}-${f.iteration}`;
   const route = endpointOf(req, path);
   const stream = (req.headers.accept ?? '').includes('text/event-stream') || f.isStream(path.split('?', 1)[0]!);
-  const requests = f.targets.map((t) => ({ method: req.method, path: prefixOf(t) + path, headers: { ...captured, ...t.config.headers, [f.requestIdHeader]: requestId }, body: req.body }));
+  const requests = f.targets.map((t) => ({ method: req.method, path: prefixOf(t) + path, headers: { ...captured, ...t.config.headers, [f.requestIdHeader]: requestId }, body }));
   const ids = f.targets.map((t) => ({ target: t.config.name, role: t.config.role, scenario: REPLAY_SCENARIO, requestId, iteration: f.iteration, vu: 0 }));
   let samples: (StreamSample & { aborted?: boolean })[];
   let t0: [number, number];
