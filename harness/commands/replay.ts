@@ -1,7 +1,9 @@
 import { UsageError } from '../errors.ts';
 import { executeRun } from '../pipeline/run.ts';
 import { openCapture } from '../sources/replay/detect.ts';
+import { ReplayComparer } from '../sources/replay/compare.ts';
 import { parseSpeed, ReplayFeed } from '../sources/replay/feed.ts';
+import { REPLAY_SCENARIO } from '../sources/replay/pair.ts';
 import { replayLoaded, streamPaths } from '../sources/replay/source.ts';
 import type { Command } from './command.ts';
 import { RUN_HELP, RUN_OPTIONS, runOptionsFrom } from './run.ts';
@@ -30,6 +32,15 @@ function rewrites(v: unknown): { from: string; to: string }[] {
   });
 }
 
+/** `5%`, `0.05`, `all` or `none`. */
+function compareShare(v: string | undefined): number {
+  if (v === undefined || v === 'none') return 0;
+  if (v === 'all') return 1;
+  const n = v.endsWith('%') ? Number(v.slice(0, -1)) / 100 : Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--compare takes a share of pairs: "5%", 0.05, "all" or "none"; got "${v}"`);
+  return n;
+}
+
 const { workers: _workers, segment: _segment, segments: _segments, 'start-at': _startAt, 'check-profile': _check, ...SHARED } = RUN_OPTIONS;
 const { workers: _w, segment: _s, segments: _n, 'start-at': _a, 'check-profile': _c, ...SHARED_HELP } = RUN_HELP;
 
@@ -50,6 +61,7 @@ export const replayCommand: Command = {
     'drop-header': { type: 'string', multiple: true },
     stream: { type: 'string', multiple: true },
     'max-in-flight': { type: 'string' },
+    compare: { type: 'string' },
     ...SHARED,
   },
   help: {
@@ -66,6 +78,7 @@ export const replayCommand: Command = {
     'drop-header': { description: 'header never replayed (repeatable), e.g. cookies or session ids of real users', default: 'none (hop-by-hop headers always)', example: '--drop-header cookie' },
     stream: { description: 'path glob replayed as an SSE stream (stream probe) besides requests that accept text/event-stream (repeatable)', default: 'by the accept header only', example: "--stream '/chat-stream*'" },
     'max-in-flight': { description: 'paired requests in flight at once; a recorded start past it is dropped and counted', default: "the config's load.maxInFlight, else 1000", example: '--max-in-flight 200' },
+    compare: { description: "share of request pairs diffed under the config's contracts.rules (status, headers, JSON body), tallied per endpoint in run.json contracts: a percentage, a fraction, all or none", default: 'none', example: '--compare 5%' },
     ...SHARED_HELP,
   },
   examples: [
@@ -80,6 +93,7 @@ export const replayCommand: Command = {
     const speed = parseSpeed(values.speed as string | undefined);
     const loop = count('--loop', values.loop, 1_000_000) ?? 1;
     const maxInFlight = count('--max-in-flight', values['max-in-flight'], 1_000_000);
+    const share = compareShare(values.compare as string | undefined);
     const filters = {
       include: list(values.include),
       exclude: list(values.exclude),
@@ -98,7 +112,8 @@ export const replayCommand: Command = {
         const r = replayLoaded(loaded, maxInFlight, endpoints);
         // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies.
         feed.filters.copy = loaded.config.shadow;
-        return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight } };
+        const comparer = share > 0 ? { share, comparer: new ReplayComparer(REPLAY_SCENARIO, loaded.config.contracts?.rules, loaded.config.contracts?.headers ?? ['content-type']) } : undefined;
+        return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer } };
       },
     }, io);
   },

@@ -267,7 +267,9 @@ export function createShard(input: ShardInput): Shard {
     counts.iterations++;
     stats.iterations++;
     for (const c of stats.targets) c.inFlight++;
-    const r = await replayPair({ targets, runId: input.runId, iteration: it.iteration, requestIdHeader: cfg.requestIdHeader, timeouts: load.timeouts, filters: input.replay!.feed.filters, isStream: input.replay!.isStream, signal: input.signal, req });
+    const replay = input.replay!;
+    const comparer = replay.compare && isCompared(it.iteration, replay.compare.share) ? replay.compare.comparer : undefined;
+    const r = await replayPair({ targets, runId: input.runId, iteration: it.iteration, requestIdHeader: cfg.requestIdHeader, timeouts: load.timeouts, filters: replay.feed.filters, isStream: replay.isStream, signal: input.signal, req, comparer });
     for (const c of stats.targets) c.inFlight--;
     if (!r) {
       counts.abandoned += 2;
@@ -281,6 +283,7 @@ export function createShard(input: ShardInput): Shard {
     recordSample(stats.targets[0], r.pair.baseline);
     recordSample(stats.targets[1], r.pair.candidate);
     record(r.pair, false);
+    if (r.compared) endpoints.compared(r.compared.obs, r.compared.diffs, undefined);
   };
 
   return {

@@ -276,3 +276,34 @@ describe("parity replay with the config's shadow section", () => {
     }
   }, 60_000);
 });
+
+describe('parity replay --compare', () => {
+  it('diffs the sampled pairs under the contract rules, per endpoint: a renamed field on the candidate is drift', async () => {
+    const http = await import('node:http');
+    const servers = [0, 1].map((k) =>
+      http.createServer((req, res) => {
+        req.resume();
+        const item = k === 0 ? { id: 7, name: 'a' } : { id: 7, title: 'a' };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.url?.startsWith('/api/items') ? item : { ok: true }));
+      }),
+    );
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    const url = (s: (typeof servers)[number]) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+    try {
+      const config = writeConfig('compare', url(servers[0]!), url(servers[1]!));
+      const file = path.join(dir, 'compare.ndjson');
+      const T = Date.now();
+      writeFileSync(file, parityLines(Array.from({ length: 20 }, (_, i) => ({ t: T + i, method: 'GET', path: i % 2 ? '/api/items/7' : '/api/health', headers: { accept: 'application/json' } }))));
+      const r = await runCli(['replay', file, '--config', config, '--quiet', '--speed', 'max', '--compare', 'all'], {});
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const run = readRun(r.stdout);
+      const byRoute = new Map((run.contracts ?? []).map((c) => [c.step, c]));
+      expect([...byRoute.keys()].sort()).toEqual(['GET /api/health', 'GET /api/items/7']);
+      expect(byRoute.get('GET /api/items/7')).toMatchObject({ underLoad: true, pairs: 10 });
+      expect(byRoute.get('GET /api/items/7')!.drift.length).toBeGreaterThan(0);
+      expect(byRoute.get('GET /api/health')!.drift).toEqual([]);
+    } finally {
+      for (const s of servers) s.close();
+    }
+  }, 60_000);
+});

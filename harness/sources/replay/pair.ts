@@ -5,6 +5,7 @@ import { StreamProbe } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
 import { buildCopy } from '../shadow/copy.ts';
 import type { CapturedRequest } from './capture.ts';
+import type { ReplayComparer } from './compare.ts';
 import { endpointOf, rewriteRequest, type ReplayFilters } from './filter.ts';
 
 export const REPLAY_SCENARIO = 'replay';
@@ -20,6 +21,8 @@ export interface ReplayPairInput {
   isStream: (path: string) => boolean;
   signal: AbortSignal;
   req: CapturedRequest;
+  /** Diff this pair under the contract rules (a sampled iteration; request probe pairs only). */
+  comparer?: ReplayComparer | undefined;
 }
 
 const prefixes = new WeakMap<object, string>();
@@ -35,7 +38,7 @@ const prefixOf = (t: LiveTarget) => {
  * or the request probe (anything else), exactly as `parity run` measures its scenarios.
  * Returns the pair and each probe's start, or undefined when interrupted (not a measurement).
  */
-export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSample; t0: [number, number] } | undefined> {
+export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSample; t0: [number, number]; compared?: ReturnType<ReplayComparer['observe']> } | undefined> {
   const { req } = f;
   const { path, headers: kept } = rewriteRequest(req, f.filters);
   const { headers: captured, body } = f.filters.copy ? buildCopy(kept, req.body, f.filters.copy) : { headers: kept, body: req.body };
@@ -46,6 +49,7 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   const ids = f.targets.map((t) => ({ target: t.config.name, role: t.config.role, scenario: REPLAY_SCENARIO, requestId, iteration: f.iteration, vu: 0 }));
   let samples: (StreamSample & { aborted?: boolean })[];
   let t0: [number, number];
+  let compared: ReturnType<ReplayComparer['observe']> | undefined;
   if (stream) {
     const probes = f.targets.map((t, i) => new StreamProbe(t.classify, { ...ids[i]!, promptIndex: 0, expectsCitations: false, ...requests[i]! }, f.timeouts, f.signal));
     samples = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
@@ -53,12 +57,14 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
     t0 = [probes[0]!.t0, probes[1]!.t0];
     for (const s of samples) s.route = route;
   } else {
-    const probes = f.targets.map((t, i) => new RequestProbe({ ...ids[i]!, route }, requests[i]!, f.timeouts, false, f.signal));
+    const probes = f.targets.map((t, i) => new RequestProbe({ ...ids[i]!, route }, requests[i]!, f.timeouts, f.comparer !== undefined, f.signal));
     t0 = [probes[0]!.t0, probes[1]!.t0];
     const results = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
     if (results.some((r) => r.aborted)) return undefined;
     samples = results.map((r) => r.sample);
+    if (f.comparer) compared = f.comparer.observe({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
   }
   if (samples.some((s) => s.aborted)) return undefined;
-  return { pair: { requestId, scenario: REPLAY_SCENARIO, iteration: f.iteration, route, baseline: samples[0]!, candidate: samples[1]! }, t0 };
+  const pair: PairedSample = { requestId, scenario: REPLAY_SCENARIO, iteration: f.iteration, route, baseline: samples[0]!, candidate: samples[1]! };
+  return compared ? { pair, t0, compared } : { pair, t0 };
 }

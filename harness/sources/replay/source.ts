@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../../config/load.ts';
 import type { ResolvedFlowScenario } from '../../config/flow-scenarios.ts';
 import { Load, type LoadConfig } from '../../config/schema.ts';
+import type { ReplayComparer } from './compare.ts';
 import type { ReplayFeed } from './feed.ts';
 import { REPLAY_SCENARIO } from './pair.ts';
 
@@ -11,6 +12,8 @@ export interface ReplaySource {
   isStream: (path: string) => boolean;
   /** Starts allowed in flight at once. */
   maxInFlight: number;
+  /** Share of request pairs diffed under the config's contract rules (0..1), and the comparer. */
+  compare?: { share: number; comparer: ReplayComparer } | undefined;
 }
 
 /**
