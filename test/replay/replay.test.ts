@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +31,27 @@ function writeConfig(name: string, baseUrl: string, candUrl: string): string {
   };
   writeFileSync(file, JSON.stringify(cfg));
   return file;
+}
+
+/** Baseline (k = 0) and candidate (k = 1) servers answering with `handle`, and a config naming them; closed after `fn`. */
+async function withServers(name: string, handle: (k: number, req: IncomingMessage, res: ServerResponse, body: string) => void, fn: (config: string) => Promise<void>): Promise<void> {
+  const servers = [0, 1].map((k) =>
+    createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => handle(k, req, res, body));
+    }),
+  );
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+  const url = (k: number) => `http://127.0.0.1:${(servers[k]!.address() as AddressInfo).port}`;
+  try {
+    await fn(writeConfig(name, url(0), url(1)));
+  } finally {
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
+  }
 }
 
 const readRun = (stdout: string): RunResult => JSON.parse(readFileSync(/run\.json: (.+)/.exec(stdout)![1]!.trim(), 'utf8')) as RunResult;
@@ -201,19 +224,12 @@ describe('parity replay: write safety, filters and bad input', () => {
 
 describe('parity replay --policy: a bad candidate does not pass', () => {
   it('a candidate answering 5xx to a third of the replayed requests fails the 5xx gate (exit 1), endpoint-scoped gates included', async () => {
-    const http = await import('node:http');
     let n = 0;
-    const servers = [0, 1].map((k) =>
-      http.createServer((req, res) => {
-        req.resume();
-        const fail = k === 1 && n++ % 3 === 0;
-        res.writeHead(fail ? 503 : 200, { 'content-type': 'application/json' }).end(fail ? '{"error":"down"}' : '{"ok":true}');
-      }),
-    );
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
-    const url = (s: (typeof servers)[number]) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
-    try {
-      const config = writeConfig('policy', url(servers[0]!), url(servers[1]!));
+    const handle = (k: number, _req: IncomingMessage, res: ServerResponse) => {
+      const fail = k === 1 && n++ % 3 === 0;
+      res.writeHead(fail ? 503 : 200, { 'content-type': 'application/json' }).end(fail ? '{"error":"down"}' : '{"ok":true}');
+    };
+    await withServers('policy', handle, async (config) => {
       const file = path.join(dir, 'policy.ndjson');
       const T = Date.now();
       writeFileSync(file, parityLines(Array.from({ length: 200 }, (_, i) => ({ t: T + i, method: 'GET', path: `/api/items/${i % 2 ? 'a' : 'b'}`, headers: { accept: 'application/json' } }))));
@@ -233,30 +249,18 @@ describe('parity replay --policy: a bad candidate does not pass', () => {
       expect(bad.code).toBe(3);
       expect(bad.stderr).toMatch(/route "GET \/nope".*GET \/api\/items\/b/);
       expect(n).toBe(before);
-    } finally {
-      for (const s of servers) s.close();
-    }
+    });
   }, 60_000);
 });
 
 describe("parity replay with the config's shadow section", () => {
   it('header drops and session-id rewrites apply to every replayed request, on both targets', async () => {
-    const http = await import('node:http');
-    const got: { headers: import('node:http').IncomingHttpHeaders; body: string }[][] = [[], []];
-    const servers = [0, 1].map((k) =>
-      http.createServer((req, res) => {
-        let body = '';
-        req.on('data', (d: Buffer) => (body += d.toString()));
-        req.on('end', () => {
-          got[k]!.push({ headers: req.headers, body });
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        });
-      }),
-    );
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
-    const url = (s: (typeof servers)[number]) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
-    try {
-      const config = writeConfig('shadowed', url(servers[0]!), url(servers[1]!));
+    const got: { headers: IncomingMessage['headers']; body: string }[][] = [[], []];
+    const handle = (k: number, req: IncomingMessage, res: ServerResponse, body: string) => {
+      got[k]!.push({ headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    };
+    await withServers('shadowed', handle, async (config) => {
       const cfg = JSON.parse(readFileSync(config, 'utf8'));
       cfg.shadow = { routes: { chat: { allowWrites: true } }, rewrite: [{ header: 'x-session-id', prefix: 'replay-' }, { body: '/session', prefix: 'replay-' }] };
       writeFileSync(config, JSON.stringify(cfg));
@@ -271,26 +275,17 @@ describe("parity replay with the config's shadow section", () => {
         expect(side[0]!.headers.authorization).toBeUndefined();
         expect(JSON.parse(side[0]!.body)).toEqual({ session: 'replay-s-1', q: 'hi' });
       }
-    } finally {
-      for (const s of servers) s.close();
-    }
+    });
   }, 60_000);
 });
 
 describe('parity replay --compare', () => {
   it('diffs the sampled pairs under the contract rules, per endpoint: a renamed field on the candidate is drift', async () => {
-    const http = await import('node:http');
-    const servers = [0, 1].map((k) =>
-      http.createServer((req, res) => {
-        req.resume();
-        const item = k === 0 ? { id: 7, name: 'a' } : { id: 7, title: 'a' };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.url?.startsWith('/api/items') ? item : { ok: true }));
-      }),
-    );
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
-    const url = (s: (typeof servers)[number]) => `http://127.0.0.1:${(s.address() as { port: number }).port}`;
-    try {
-      const config = writeConfig('compare', url(servers[0]!), url(servers[1]!));
+    const handle = (k: number, req: IncomingMessage, res: ServerResponse) => {
+      const item = k === 0 ? { id: 7, name: 'a' } : { id: 7, title: 'a' };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.url?.startsWith('/api/items') ? item : { ok: true }));
+    };
+    await withServers('compare', handle, async (config) => {
       const file = path.join(dir, 'compare.ndjson');
       const T = Date.now();
       writeFileSync(file, parityLines(Array.from({ length: 20 }, (_, i) => ({ t: T + i, method: 'GET', path: i % 2 ? '/api/items/7' : '/api/health', headers: { accept: 'application/json' } }))));
@@ -302,8 +297,6 @@ describe('parity replay --compare', () => {
       expect(byRoute.get('GET /api/items/7')).toMatchObject({ underLoad: true, pairs: 10 });
       expect(byRoute.get('GET /api/items/7')!.drift.length).toBeGreaterThan(0);
       expect(byRoute.get('GET /api/health')!.drift).toEqual([]);
-    } finally {
-      for (const s of servers) s.close();
-    }
+    });
   }, 60_000);
 });
