@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sweep: async () => (await import('./commands/sweep.ts')).sweepCommand,
   merge: async () => (await import('./commands/merge.ts')).mergeCommand,
   shadow: async () => (await import('./commands/shadow.ts')).shadowCommand,
+  replay: async () => (await import('./commands/replay.ts')).replayCommand,
 };
 
 /** The registered command names, and each command by name (for help and its tests). */

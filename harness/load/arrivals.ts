@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shareOf, type IterationFn, type LoadContext } from './context.ts';
+import { shareOf, type Iteration, type IterationFn, type LoadContext } from './context.ts';
 
 /** An arrival schedule: `count` iterations, iteration i meant to start `at(i)` ms after the schedule starts (non-decreasing). */
 export interface Schedule {
@@ -20,27 +20,52 @@ const BURST = 64;
  */
 export async function runArrivals(schedule: Schedule, maxInFlight: number, iterate: IterationFn, ctx: LoadContext): Promise<void> {
   const bound = shareOf(maxInFlight, ctx.shard);
-  const running = new Set<Promise<void>>();
-  let burst = 0;
+  const pacer = new Pacer(ctx);
   for (let i = ctx.shard.index; i < schedule.count && !ctx.signal.aborted; i += ctx.shard.count) {
     const offsetMs = schedule.at(i);
-    const intendedAt = ctx.startAt + offsetMs;
+    if (!(await pacer.until(ctx.startAt + offsetMs))) break;
+    pacer.start(bound, { iteration: i, vu: 0, intendedAt: ctx.startAt + offsetMs, offsetMs }, iterate);
+  }
+  await pacer.drain();
+}
+
+/**
+ * The open model's pacing, shared by the arrival-rate models and `parity replay`: wait for a
+ * start's moment (or, when behind, fire at once, yielding to I/O after a burst), record the lag,
+ * then start it unless `bound` iterations are running (dropped and counted).
+ */
+export class Pacer {
+  readonly running = new Set<Promise<void>>();
+  private burst = 0;
+
+  constructor(private readonly ctx: LoadContext) {}
+
+  /** Waits until `intendedAt`; false when the run was aborted meanwhile. */
+  async until(intendedAt: number): Promise<boolean> {
     const wait = intendedAt - performance.now();
     if (wait > 0) {
-      burst = 0;
-      await sleep(wait, undefined, { signal: ctx.signal }).catch(() => undefined);
-      if (ctx.signal.aborted) break;
-    } else if (++burst >= BURST) {
-      burst = 0;
+      this.burst = 0;
+      await sleep(wait, undefined, { signal: this.ctx.signal }).catch(() => undefined);
+      if (this.ctx.signal.aborted) return false;
+    } else if (++this.burst >= BURST) {
+      this.burst = 0;
       await new Promise<void>((r) => setImmediate(r));
     }
-    ctx.schedulerLag(Math.max(0, performance.now() - intendedAt));
-    if (running.size >= bound) {
-      ctx.dropped(i, offsetMs);
-      continue;
-    }
-    const p: Promise<void> = iterate({ iteration: i, vu: 0, intendedAt, offsetMs }).finally(() => running.delete(p));
-    running.add(p);
+    this.ctx.schedulerLag(Math.max(0, performance.now() - intendedAt));
+    return true;
   }
-  await Promise.all(running);
+
+  /** Starts the iteration, or counts it dropped when `bound` are in flight. */
+  start(bound: number, it: Iteration, iterate: IterationFn): void {
+    if (this.running.size >= bound) {
+      this.ctx.dropped(it.iteration, it.offsetMs);
+      return;
+    }
+    const p: Promise<void> = iterate(it).finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  drain(): Promise<unknown> {
+    return Promise.all(this.running);
+  }
 }

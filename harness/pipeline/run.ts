@@ -18,6 +18,8 @@ import { renderAfterVerdict, renderStoredRun } from './render.ts';
 import { displayPath } from '../paths.ts';
 import { scrubbingIO } from '../secrets/io.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
+import { describeReplay } from '../sources/replay/feed.ts';
+import type { ReplaySource } from '../sources/replay/source.ts';
 
 export interface RunCommandOptions {
   outDir?: string | undefined;
@@ -36,6 +38,8 @@ export interface RunCommandOptions {
   /** Run one execution segment of the plan (`--segment K/N`, `--start-at`). */
   segment?: SegmentRun | undefined;
   onOutput?: (out: RunOutput) => void;
+  /** `parity replay`: turns the loaded config into a replay of a capture (checked before any traffic). */
+  replay?: (loaded: LoadedConfig) => Promise<{ loaded: LoadedConfig; source: ReplaySource }>;
 }
 
 /** `parity run --check-profile`: one stream per target, what each profile read; exit 0, or 3 naming each field it missed. */
@@ -62,7 +66,9 @@ async function checkProfileCommand(loaded: LoadedConfig, io: CliIO): Promise<num
  * exits 3 with the error.
  */
 export async function executeRun(file: string, opts: RunCommandOptions, rawIO: CliIO): Promise<number> {
-  const loaded = await loadConfig(file, opts.env ?? rawIO.env);
+  const configured = await loadConfig(file, opts.env ?? rawIO.env);
+  const replay = opts.replay ? await opts.replay(configured) : undefined;
+  const loaded = replay?.loaded ?? configured;
   if (opts.checkProfile) return checkProfileCommand(loaded, rawIO);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? rawIO.env) : undefined;
   // Everything printed from here on goes through the scrubber: config secrets and the policy's hook secrets.
@@ -101,6 +107,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
       workers: opts.workers,
       segment: opts.segment,
       signal: ac.signal,
+      replay: replay?.source,
       onStart: (stats) => {
         server.start();
         if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });
@@ -111,6 +118,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
     await server.finish(out);
     opts.onOutput?.(out);
     if (loaded.scenarios.length > 0 || !out.result.contracts) io.stdout.write(`\n${renderSummary(out.result, { color: Boolean(io.stdout.isTTY), verdict: !policy })}\n\n`);
+    if (out.result.replay) io.stdout.write(describeReplay(out.result.replay));
     if (out.result.contracts) {
       const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
       io.stdout.write(`\n${renderContracts(out.result.contracts, { color: Boolean(io.stdout.isTTY), ...names })}\n\n`);

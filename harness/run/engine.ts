@@ -28,6 +28,7 @@ import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
 import { createShard, type ShardState } from './shard.ts';
 import { profileWarnings } from './profile-sanity.ts';
 import { runWorkers } from './workers.ts';
+import type { ReplaySource } from '../sources/replay/source.ts';
 
 export interface RunOptions {
   /** Output root (default: the config's outDir). The run writes `<outDir>/<runId>/`. */
@@ -49,6 +50,8 @@ export interface RunOptions {
    * All segments of a plan need the same `runId` (request ids carry it).
    */
   segment?: SegmentRun;
+  /** `parity replay`: a capture drives the schedule (one thread; the config's load model is not used). */
+  replay?: ReplaySource;
 }
 
 export interface RunOutput {
@@ -106,7 +109,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   }
   const runJson = path.join(dir, 'run.json');
   const samplesFile = 'samples.ndjson';
-  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workers = opts.replay ? 1 : Math.max(1, Math.floor(opts.workers ?? 1));
   // One internal signal every probe listens to (so the listener count is ours to lift), following the caller's.
   const internal = new AbortController();
   setMaxListeners(0, internal.signal);
@@ -116,7 +119,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const startedAt = new Date();
   const t0 = performance.now();
   // Contract-only configs have no load section: nothing is planned and the load phase is skipped.
-  const fullPlan = cfg.load ? planned(cfg.load) : { iterations: null, durationMs: null };
+  const fullPlan = cfg.load && !opts.replay ? planned(cfg.load) : { iterations: null, durationMs: null };
   const plan = { ...fullPlan, iterations: fullPlan.iterations === null ? null : segmentShare(fullPlan.iterations, segment) };
   const clock = segmentClock(segment);
   const prompts = segment ? promptsDigest(loaded) : '';
@@ -143,7 +146,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       targets: [loaded.baseline, loaded.candidate].map((t) => ({ name: t.name, role: t.role, baseUrl: t.baseUrl })),
       preflight,
       load: {
-        model: cfg.load?.model ?? 'none',
+        model: opts.replay ? 'replay' : (cfg.load?.model ?? 'none'),
         plannedIterations: plan.iterations,
         plannedDurationMs: plan.durationMs,
         iterations: sum('iterations') - sum('warmupIterations'),
@@ -165,6 +168,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (shards.some((st) => st.endpoints)) r.endpoints = mergeEndpoints(shards.map((st) => st.endpoints ?? []), names);
     const underLoad = mergeLoadContracts(shards.map((st) => st.loadContracts ?? []));
     if (contracts || underLoad.length) r.contracts = [...(contracts ?? []), ...underLoad];
+    if (opts.replay) r.replay = { ...opts.replay.feed.report, badEntries: [...opts.replay.feed.report.badEntries] };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
     return r;
   };
@@ -244,6 +248,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         onPair: opts.onPair,
         onStreamEvent: opts.onStreamEvent,
         fail,
+        replay: opts.replay,
       });
       states = () => [shard.state()];
       await shard.run();

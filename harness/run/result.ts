@@ -328,5 +328,19 @@ export const RunResult = z.object({
       rewriteMissed: z.number().int(),
     })
     .optional(),
+  /** A `parity replay`: the capture read, what was scheduled, and what was left out (writes, filters, window, bad entries listed). */
+  replay: z
+    .object({
+      file: z.string(),
+      format: z.string(),
+      speed: z.union([z.number(), z.literal('max')]),
+      loop: z.number().int(),
+      read: z.number().int(),
+      scheduled: z.number().int(),
+      skipped: z.object({ writes: z.number().int(), filtered: z.number().int(), window: z.number().int() }),
+      bad: z.number().int(),
+      badEntries: z.array(z.object({ at: z.string(), reason: z.string() })),
+    })
+    .optional(),
 });
 export type RunResult = z.infer<typeof RunResult>;

@@ -6,7 +6,7 @@ import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
 import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
-import { runLoad, shareOf, type Iteration } from '../load/model.ts';
+import { runLoad, shareOf, type Iteration, type LoadContext } from '../load/model.ts';
 import { pickScenario } from '../load/mix.ts';
 import { planStream, scenarioFor } from '../load/plan.ts';
 import { runFlowIteration } from '../probes/flow-runner.ts';
@@ -18,6 +18,10 @@ import { openTarget, streamHeaders, type LiveTarget } from '../targets/target.ts
 import { recordSample, type LiveStats } from './live-stats.ts';
 import { SampleSpool } from './sample-spool.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
+import type { CapturedRequest } from '../sources/replay/capture.ts';
+import { replayPair } from '../sources/replay/pair.ts';
+import { runReplay } from '../sources/replay/schedule.ts';
+import type { ReplaySource } from '../sources/replay/source.ts';
 
 const ELD_RESOLUTION_MS = 10;
 
@@ -44,6 +48,8 @@ export interface ShardInput {
    * from now on would be kept. Default: the error is thrown into the load.
    */
   fail?: (err: unknown) => void;
+  /** `parity replay`: the capture drives the schedule and gives each iteration's request (in place of the load model and scenarios). */
+  replay?: ReplaySource | undefined;
 }
 
 /** What one shard measured, as plain data (it crosses from a worker thread to the run). */
@@ -256,6 +262,30 @@ export function createShard(input: ShardInput): Shard {
     record({ requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c }, isWarmup);
   };
 
+  /** One captured request as a paired iteration (sources/replay/pair.ts), into the same sinks. */
+  const iterateReplay = async (it: Iteration, req: CapturedRequest) => {
+    counts.iterations++;
+    stats.iterations++;
+    for (const c of stats.targets) c.inFlight++;
+    const replay = input.replay!;
+    const comparer = replay.compare && isCompared(it.iteration, replay.compare.share) ? replay.compare.comparer : undefined;
+    const r = await replayPair({ targets, runId: input.runId, iteration: it.iteration, requestIdHeader: cfg.requestIdHeader, timeouts: load.timeouts, filters: replay.feed.filters, isStream: replay.isStream, signal: input.signal, req, comparer });
+    for (const c of stats.targets) c.inFlight--;
+    if (!r) {
+      counts.abandoned += 2;
+      return;
+    }
+    // Coordinated omission: latencies count from the recorded (scaled) moment, not from when the harness got to it.
+    for (const [s, t0] of [[r.pair.baseline, r.t0[0]], [r.pair.candidate, r.t0[1]]] as const) {
+      s.intendedAt = round(performance.timeOrigin + it.intendedAt + wallOffset);
+      s.dispatchLagMs = round(Math.max(0, t0 - it.intendedAt));
+    }
+    recordSample(stats.targets[0], r.pair.baseline);
+    recordSample(stats.targets[1], r.pair.candidate);
+    record(r.pair, false);
+    if (r.compared) endpoints.compared(r.compared.obs, r.compared.diffs, undefined);
+  };
+
   return {
     accumulators,
     async run() {
@@ -266,7 +296,7 @@ export function createShard(input: ShardInput): Shard {
         while (performance.now() < input.startAt && !input.signal.aborted) {
           await sleep(Math.max(1, input.startAt - performance.now()), undefined, { signal: input.signal }).catch(() => undefined);
         }
-        await runLoad(load, iterate, {
+        const ctx: LoadContext = {
           signal: input.signal,
           startAt: input.startAt,
           shard,
@@ -278,7 +308,10 @@ export function createShard(input: ShardInput): Shard {
             if (offsetMs < load.warmup) return;
             for (const acc of accumulators.get(scenarioFor(loaded.scenarios, iteration).name)!) acc.addDropped();
           },
-        });
+        };
+        const replay = input.replay;
+        if (replay) await runReplay(replay.feed.items(input.signal), replay.maxInFlight, replay.feed.speed === 'max', iterateReplay, ctx);
+        else await runLoad(load, iterate, ctx);
       } finally {
         eld.disable();
         await Promise.all([samples.end(), warmup?.end()]);

@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.ts';
  * The commands this branch knows. A command added elsewhere is checked once it is listed here
  * (its help is optional in the Command type, so it still compiles without).
  */
-const KNOWN = ['run', 'demo', 'snapshot', 'serve-fixtures', 'report', 'trend', 'gate', 'raw', 'validate', 'sweep', 'merge', 'shadow'];
+const KNOWN = ['run', 'demo', 'snapshot', 'serve-fixtures', 'report', 'trend', 'gate', 'raw', 'validate', 'sweep', 'merge', 'shadow', 'replay'];
 
 describe('parity <command> --help', () => {
   it('every known command is registered', () => {

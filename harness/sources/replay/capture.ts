@@ -1,0 +1,109 @@
+import { createReadStream } from 'node:fs';
+
+/** One request read from a capture, whatever the format: what is replayed to both targets. */
+export interface CapturedRequest {
+  /** Epoch ms at which it was recorded (offsets are taken from the first request). */
+  t: number;
+  method: string;
+  /** Path and query, as the client sent it. */
+  path: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: string | undefined;
+  /** The route name the capture gave it (parity captures), else none. */
+  route?: string | undefined;
+  /** Where it was read: "line 12" or "entry 3". */
+  at: string;
+}
+
+/** A corrupt or truncated entry: counted and listed, the rest replays. */
+export interface BadEntry {
+  at: string;
+  reason: string;
+}
+
+export type CaptureEntry = { ok: true; req: CapturedRequest } | { ok: false; bad: BadEntry };
+
+export type CaptureFormat = 'parity' | 'har' | 'gor' | 'access-log';
+export const CAPTURE_FORMATS: readonly CaptureFormat[] = ['parity', 'har', 'gor', 'access-log'];
+
+/** Headers as a plain lower-case record, from an object or a list of { name, value }. */
+export function headerRecord(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(raw)) {
+    for (const h of raw as { name?: unknown; value?: unknown }[]) {
+      if (typeof h?.name === 'string' && !h.name.startsWith(':')) out[h.name.toLowerCase()] = String(h.value ?? '');
+    }
+  } else if (raw && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
+const METHOD = /^[A-Z]{3,10}$/;
+
+/** Checks the fields every reader must produce; the reason when one is missing. */
+export function checkRequest(r: { t: number; method: string; path: string }): string | undefined {
+  if (!Number.isFinite(r.t)) return 'no usable timestamp';
+  if (!METHOD.test(r.method)) return `method ${JSON.stringify(r.method.slice(0, 20))} is not an HTTP method`;
+  if (!r.path.startsWith('/')) return `path ${JSON.stringify(r.path.slice(0, 60))} does not start with "/"`;
+  return undefined;
+}
+
+/** The path and query of an absolute or relative URL. */
+export function pathOf(url: string): string {
+  if (url.startsWith('/')) return url;
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The records of a file split on `sep`, read in chunks (64 KiB): never more than one record and
+ * one chunk in memory, whatever the file's size. The last record may lack its separator.
+ */
+export async function* splitRecords(file: string, sep: Buffer): AsyncGenerator<Buffer> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    let from = 0;
+    for (let i = buf.indexOf(sep, from); i !== -1; i = buf.indexOf(sep, from)) {
+      yield buf.subarray(from, i);
+      from = i + sep.length;
+    }
+    buf = buf.subarray(from);
+    rest = Buffer.from(buf);
+  }
+  if (rest.length) yield rest;
+}
+
+/** NDJSON records with their line numbers: an object, or the reason a line is not one. Blank lines are skipped. */
+export async function* jsonLines(file: string): AsyncGenerator<{ at: string; doc: Record<string, unknown> } | { at: string; bad: string }> {
+  let line = 0;
+  for await (const raw of splitRecords(file, NL)) {
+    line++;
+    const text = raw.toString('utf8').trim();
+    if (!text) continue;
+    const at = `line ${line}`;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      yield { at, bad: 'not a JSON object (corrupt or truncated line)' };
+      continue;
+    }
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown> };
+    else yield { at, bad: 'not a JSON object' };
+  }
+}
+
+const NL = Buffer.from('\n');
+
+/** The entry a reader yields for a request read whole: checked, or bad with the reason. */
+export function entryOf(req: CapturedRequest): CaptureEntry {
+  const problem = checkRequest(req);
+  return problem ? { ok: false, bad: { at: req.at, reason: problem } } : { ok: true, req };
+}

@@ -1,0 +1,62 @@
+import type { DiffRulesConfig } from '../../config/schema.ts';
+import type { CompiledFlow, CompiledStep } from '../../contracts/compile.ts';
+import { compareResponses, normalizeResponse } from '../../contracts/normalize.ts';
+import { compileRules, type CompiledRules } from '../../contracts/rules.ts';
+import type { StepObservation } from '../../contracts/runner.ts';
+import type { HttpRequest, RequestResult } from '../../probes/request-probe.ts';
+import type { Difference } from '../../run/result.ts';
+import type { LiveTarget } from '../../targets/target.ts';
+
+/**
+ * Contract comparison of a sample of replayed pairs, under the config's `contracts.rules`: each
+ * endpoint is one step of the flow "replay", so its drift is tallied and reported as a request
+ * scenario's is under load (run.json `contracts`, `underLoad: true`).
+ */
+export class ReplayComparer {
+  private readonly flow: CompiledFlow;
+  private readonly steps = new Map<string, CompiledStep>();
+  private readonly rules: CompiledRules;
+
+  constructor(
+    scenario: string,
+    rules: DiffRulesConfig | undefined,
+    /** Response headers compared. */
+    private readonly headers: readonly string[],
+  ) {
+    this.rules = compileRules([rules]);
+    this.flow = { name: scenario, vars: {}, repeat: 1, noise: false, steps: [] };
+  }
+
+  private step(route: string, method: string, path: string): CompiledStep {
+    let s = this.steps.get(route);
+    if (!s) {
+      const r = { method, path };
+      s = { index: 0, name: route, stream: false, routes: { baseline: r, candidate: r }, headers: {}, body: undefined, captures: [], expect: { values: [], contains: [], matches: [], json: false }, rules: this.rules };
+      this.steps.set(route, s);
+    }
+    return s;
+  }
+
+  /** The observation of one compared pair and its differences. */
+  observe(p: { route: string; iteration: number; requestId: string; targets: readonly [LiveTarget, LiveTarget]; requests: readonly HttpRequest[]; results: readonly RequestResult[] }): { obs: StepObservation; diffs: Difference[] } {
+    const observed = p.results.map((r) =>
+      normalizeResponse({ status: r.sample.status ?? null, headers: r.headers, bodyText: r.bodyText, durationMs: r.sample.endMs, ...(r.sample.error && r.sample.outcome !== 'http_error' ? { error: r.sample.error } : {}) }),
+    );
+    const diffs = compareResponses(observed[0]!, observed[1]!, { headers: this.headers, rules: this.rules, body: true });
+    const sent = (i: 0 | 1) => {
+      const q = p.requests[i]!;
+      return { method: q.method, url: new URL(p.targets[i].config.baseUrl).origin + q.path, path: q.path, headers: q.headers, body: q.body };
+    };
+    const req = p.requests[0]!;
+    const obs: StepObservation = {
+      flow: this.flow,
+      step: this.step(p.route, req.method, req.path),
+      iteration: p.iteration,
+      requestId: p.requestId,
+      requests: { baseline: sent(0), candidate: sent(1) },
+      responses: { baseline: observed[0]!, candidate: observed[1]! },
+      failures: { baseline: [], candidate: [] },
+    };
+    return { obs, diffs };
+  }
+}

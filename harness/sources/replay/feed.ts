@@ -1,0 +1,133 @@
+import { UsageError } from '../../errors.ts';
+import type { BadEntry, CaptureEntry, CaptureFormat, CapturedRequest } from './capture.ts';
+import { compileFilters, endpointOf, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
+
+/** What the replay read and left out: written to run.json (`replay`) and printed. */
+export interface ReplayReport {
+  file: string;
+  format: CaptureFormat | string;
+  speed: number | 'max';
+  loop: number;
+  /** Entries read (one pass), requests scheduled (all passes). */
+  read: number;
+  scheduled: number;
+  skipped: { writes: number; filtered: number; window: number };
+  bad: number;
+  /** The first 100 bad entries with where they are. */
+  badEntries: BadEntry[];
+}
+
+export interface ReplayItem {
+  req: CapturedRequest;
+  /** Intended start, ms after the schedule starts (0 at --speed max: as fast as maxInFlight allows). */
+  offsetMs: number;
+}
+
+const MAX_LISTED = 100;
+
+/**
+ * A capture as a stream of requests to replay at their recorded offsets: filtered, scaled by
+ * `speed`, repeated `loop` times (each pass after the last, one mean gap later). Read entry by
+ * entry on every pass: nothing of the capture is held.
+ */
+export class ReplayFeed {
+  readonly report: ReplayReport;
+  private readonly keep: (r: CapturedRequest) => FilterReason | undefined;
+
+  constructor(
+    private readonly entries: () => AsyncGenerator<CaptureEntry>,
+    file: string,
+    format: CaptureFormat,
+    readonly speed: number | 'max',
+    readonly loop: number,
+    readonly filters: ReplayFilters,
+  ) {
+    this.keep = compileFilters(filters);
+    this.report = { file, format, speed, loop, read: 0, scheduled: 0, skipped: { writes: 0, filtered: 0, window: 0 }, bad: 0, badEntries: [] };
+  }
+
+  /**
+   * Before any traffic: reads until one request is kept (the whole capture with `endpoints`, to
+   * return the endpoints it replays, up to 10,000, for a policy's route scopes); a capture with
+   * none is exit 3 with the reason.
+   */
+  async check(endpoints = false): Promise<string[]> {
+    const seen = { entries: 0, bad: 0, writes: 0, filtered: 0, window: 0 };
+    const found = new Set<string>();
+    for await (const e of this.entries()) {
+      seen.entries++;
+      if (!e.ok) {
+        seen.bad++;
+        continue;
+      }
+      const why = this.keep(e.req);
+      if (why === undefined) {
+        if (!endpoints) return [];
+        if (found.size < 10_000) found.add(endpointOf(e.req, rewriteRequest(e.req, this.filters).path));
+        continue;
+      }
+      seen[why === 'write' ? 'writes' : why]++;
+    }
+    if (found.size) return [...found];
+    const parts = [
+      seen.bad && `${seen.bad} corrupt or truncated`,
+      seen.writes && `${seen.writes} writes (POST/PUT/PATCH/DELETE; replay them with --allow-writes)`,
+      seen.filtered && `${seen.filtered} left out by --include/--exclude`,
+      seen.window && `${seen.window} outside --from/--to`,
+    ].filter(Boolean);
+    throw new UsageError(`${this.report.file}: no request left to replay after filters (${seen.entries} entries read${parts.length ? `: ${parts.join(', ')}` : ''})`);
+  }
+
+  async *items(signal: AbortSignal): AsyncGenerator<ReplayItem> {
+    let base = 0;
+    for (let pass = 0; pass < this.loop && !signal.aborted; pass++) {
+      let first: number | undefined;
+      let last = 0;
+      let count = 0;
+      for await (const e of this.entries()) {
+        if (signal.aborted) return;
+        if (pass === 0) this.report.read++;
+        if (!e.ok) {
+          if (pass === 0) {
+            this.report.bad++;
+            if (this.report.badEntries.length < MAX_LISTED) this.report.badEntries.push(e.bad);
+          }
+          continue;
+        }
+        const why = this.keep(e.req);
+        if (why !== undefined) {
+          if (pass === 0) this.report.skipped[why === 'write' ? 'writes' : why]++;
+          continue;
+        }
+        first ??= e.req.t;
+        last = Math.max(last, e.req.t);
+        count++;
+        this.report.scheduled++;
+        yield { req: e.req, offsetMs: this.speed === 'max' ? 0 : base + Math.max(0, e.req.t - first) / this.speed };
+      }
+      if (this.speed !== 'max' && first !== undefined) {
+        const span = (last - first) / this.speed;
+        base += span + (count > 1 ? span / (count - 1) : 0);
+      }
+    }
+  }
+}
+
+/** `2x`, `0.5x`, `2` or `max`. */
+export function parseSpeed(v: string | undefined): number | 'max' {
+  if (v === undefined) return 1;
+  if (v === 'max') return 'max';
+  const n = Number(v.replace(/x$/i, ''));
+  if (!Number.isFinite(n) || n <= 0 || n > 1000) throw new UsageError(`--speed takes a factor such as 2x or 0.5x (up to 1000x), or max; got "${v}"`);
+  return n;
+}
+
+/** The replay's counts for the terminal, with every bad entry listed (up to the first 100). */
+export function describeReplay(r: ReplayReport): string {
+  const lines = [
+    `replay of ${r.file} (${r.format}, speed ${r.speed === 'max' ? 'max' : `${r.speed}x`}, ${r.loop} pass${r.loop > 1 ? 'es' : ''}): ${r.read} entries read, ${r.scheduled} requests scheduled; left out: ${r.skipped.writes} writes (replay them with --allow-writes), ${r.skipped.filtered} by --include/--exclude, ${r.skipped.window} outside --from/--to; ${r.bad} corrupt or truncated`,
+    ...r.badEntries.map((b) => `  bad ${b.at}: ${b.reason}`),
+  ];
+  if (r.bad > r.badEntries.length) lines.push(`  ... and ${r.bad - r.badEntries.length} more`);
+  return lines.join('\n') + '\n';
+}

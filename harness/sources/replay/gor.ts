@@ -1,0 +1,51 @@
+import { checkRequest, splitRecords, type CaptureEntry } from './capture.ts';
+
+/** GoReplay's separator between payloads, on its own line. */
+export const GOR_SEPARATOR = '\n🐵🙈🙉\n';
+
+/**
+ * GoReplay's `.gor` file (https://github.com/buger/goreplay/wiki/Saving-and-Replaying-from-file):
+ * each payload is a header line `<type> <id> <timestamp ns> <latency>`, the raw HTTP message, then
+ * the separator line `🐵🙈🙉`. Type 1 is a request; responses (2, original; 3, replayed) are skipped.
+ */
+export async function* readGor(file: string): AsyncGenerator<CaptureEntry> {
+  let n = 0;
+  for await (const raw of splitRecords(file, Buffer.from(GOR_SEPARATOR))) {
+    const payload = raw.toString('utf8').replace(/^\n+/, '');
+    if (!payload.trim()) continue;
+    n++;
+    const at = `entry ${n}`;
+    const nl = payload.indexOf('\n');
+    const header = (nl === -1 ? payload : payload.slice(0, nl)).trim().split(' ');
+    if (header.length < 3 || !/^[123]$/.test(header[0]!) || !/^\d+$/.test(header[2]!)) {
+      yield { ok: false, bad: { at, reason: 'no GoReplay header line "<type> <id> <timestamp ns> <latency>" (corrupt entry)' } };
+      continue;
+    }
+    if (header[0] !== '1') continue;
+    const http = payload.slice(nl + 1);
+    const end = http.indexOf('\r\n\r\n') !== -1 ? http.indexOf('\r\n\r\n') : http.indexOf('\n\n');
+    const sepLen = http.startsWith('\r\n\r\n', end) ? 4 : 2;
+    if (end === -1) {
+      yield { ok: false, bad: { at, reason: 'the HTTP request has no end of headers (truncated entry)' } };
+      continue;
+    }
+    const lines = http.slice(0, end).split(/\r?\n/);
+    const [method = '', target = ''] = lines[0]!.split(' ');
+    const headers: Record<string, string> = {};
+    for (const l of lines.slice(1)) {
+      const c = l.indexOf(':');
+      if (c > 0) headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+    }
+    const rawBody = http.slice(end + sepLen);
+    const req = {
+      t: Number(BigInt(header[2]!) / 1000n) / 1000,
+      method: method.toUpperCase(),
+      path: target,
+      headers,
+      body: rawBody.length ? rawBody : undefined,
+      at,
+    };
+    const problem = checkRequest(req) ?? (headers['content-length'] !== undefined && Buffer.byteLength(rawBody) < Number(headers['content-length']) ? `body shorter than its content-length ${headers['content-length']} (truncated entry)` : undefined);
+    yield problem ? { ok: false, bad: { at, reason: problem } } : { ok: true, req };
+  }
+}

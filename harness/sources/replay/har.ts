@@ -1,0 +1,93 @@
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { checkRequest, headerRecord, pathOf, type CaptureEntry } from './capture.ts';
+
+/**
+ * The texts of `log.entries[*]` in a HAR document, one at a time, without holding the document:
+ * a scanner tracks nesting and strings only, and keeps the characters of the entry it is in. (A
+ * HAR is one JSON object, so JSON.parse would need it whole; this is the one place a tokenizer is
+ * needed, and it is small enough not to be worth a dependency.) A file cut short yields the
+ * entry it was in as `truncated`.
+ */
+export async function* harEntryTexts(file: string): AsyncGenerator<{ text: string; truncated: boolean }> {
+  const decoder = new StringDecoder('utf8');
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let str = '';
+  let lastKey = '';
+  let entriesDepth = -1;
+  let entry: string[] | undefined;
+  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
+    const s = decoder.write(chunk);
+    let from = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 92) escaped = true;
+        else if (c === 34) inString = false;
+        else if (!entry && str.length < 16) str += s[i];
+        continue;
+      }
+      if (c === 34) {
+        inString = true;
+        str = '';
+      } else if (c === 58) {
+        lastKey = str;
+      } else if (c === 123 || c === 91) {
+        depth++;
+        if (c === 91 && depth === 3 && lastKey === 'entries' && entriesDepth === -1) entriesDepth = depth;
+        else if (c === 123 && depth === entriesDepth + 1 && entriesDepth !== -1 && !entry) {
+          entry = [];
+          from = i;
+        }
+      } else if (c === 125 || c === 93) {
+        if (entry && depth === entriesDepth + 1 && c === 125) {
+          entry.push(s.slice(from, i + 1));
+          yield { text: entry.join(''), truncated: false };
+          entry = undefined;
+        } else if (depth === entriesDepth && c === 93) entriesDepth = -2;
+        depth--;
+      }
+    }
+    if (entry) entry.push(s.slice(from));
+  }
+  if (entry) yield { text: entry.join(''), truncated: true };
+}
+
+/** HAR 1.2 (browser devtools, mitmproxy, Charles): each entry's request, timed by `startedDateTime`. */
+export async function* readHar(file: string): AsyncGenerator<CaptureEntry> {
+  let n = 0;
+  for await (const { text, truncated } of harEntryTexts(file)) {
+    n++;
+    const at = `entry ${n}`;
+    if (truncated) {
+      yield { ok: false, bad: { at, reason: 'the file ends inside this entry (truncated)' } };
+      continue;
+    }
+    let e: { startedDateTime?: unknown; request?: { method?: unknown; url?: unknown; headers?: unknown; postData?: { text?: unknown } } };
+    try {
+      e = JSON.parse(text) as typeof e;
+    } catch {
+      yield { ok: false, bad: { at, reason: 'not valid JSON (corrupt entry)' } };
+      continue;
+    }
+    const r = e.request;
+    if (!r || typeof r !== 'object') {
+      yield { ok: false, bad: { at, reason: 'no request object' } };
+      continue;
+    }
+    const headers = headerRecord(r.headers);
+    const req = {
+      t: typeof e.startedDateTime === 'string' ? Date.parse(e.startedDateTime) : Number.NaN,
+      method: String(r.method ?? '').toUpperCase(),
+      path: pathOf(String(r.url ?? '')),
+      headers,
+      body: typeof r.postData?.text === 'string' && r.postData.text !== '' ? r.postData.text : undefined,
+      at,
+    };
+    const problem = checkRequest(req);
+    yield problem ? { ok: false, bad: { at, reason: problem } } : { ok: true, req };
+  }
+}

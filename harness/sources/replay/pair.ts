@@ -1,0 +1,70 @@
+import type { TimeoutsConfig } from '../../config/schema.ts';
+import type { PairedSample, StreamSample } from '../../metrics/sample.ts';
+import { RequestProbe } from '../../probes/request-probe.ts';
+import { StreamProbe } from '../../probes/stream-probe.ts';
+import type { LiveTarget } from '../../targets/target.ts';
+import { buildCopy } from '../shadow/copy.ts';
+import type { CapturedRequest } from './capture.ts';
+import type { ReplayComparer } from './compare.ts';
+import { endpointOf, rewriteRequest, type ReplayFilters } from './filter.ts';
+
+export const REPLAY_SCENARIO = 'replay';
+
+export interface ReplayPairInput {
+  targets: readonly [LiveTarget, LiveTarget];
+  runId: string;
+  iteration: number;
+  requestIdHeader: string;
+  timeouts: TimeoutsConfig;
+  filters: Pick<ReplayFilters, 'dropHeaders' | 'rewrites' | 'copy'>;
+  /** Paths (globs) replayed as SSE streams, besides requests that accept text/event-stream. */
+  isStream: (path: string) => boolean;
+  signal: AbortSignal;
+  req: CapturedRequest;
+  /** Diff this pair under the contract rules (a sampled iteration; request probe pairs only). */
+  comparer?: ReplayComparer | undefined;
+}
+
+const prefixes = new WeakMap<object, string>();
+const prefixOf = (t: LiveTarget) => {
+  let p = prefixes.get(t);
+  if (p === undefined) prefixes.set(t, (p = new URL(t.config.baseUrl).pathname.replace(/\/+$/, '')));
+  return p;
+};
+
+/**
+ * One captured request as a paired iteration: the same request (same id) to both targets at the
+ * same moment, measured by the stream probe (SSE: accepts text/event-stream, or a --stream path)
+ * or the request probe (anything else), exactly as `parity run` measures its scenarios.
+ * Returns the pair and each probe's start, or undefined when interrupted (not a measurement).
+ */
+export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSample; t0: [number, number]; compared?: ReturnType<ReplayComparer['observe']> } | undefined> {
+  const { req } = f;
+  const { path, headers: kept } = rewriteRequest(req, f.filters);
+  const { headers: captured, body } = f.filters.copy ? buildCopy(kept, req.body, f.filters.copy) : { headers: kept, body: req.body };
+  const requestId = `${f.runId}-${f.iteration}`;
+  const route = endpointOf(req, path);
+  const stream = (req.headers.accept ?? '').includes('text/event-stream') || f.isStream(path.split('?', 1)[0]!);
+  const requests = f.targets.map((t) => ({ method: req.method, path: prefixOf(t) + path, headers: { ...captured, ...t.config.headers, [f.requestIdHeader]: requestId }, body }));
+  const ids = f.targets.map((t) => ({ target: t.config.name, role: t.config.role, scenario: REPLAY_SCENARIO, requestId, iteration: f.iteration, vu: 0 }));
+  let samples: (StreamSample & { aborted?: boolean })[];
+  let t0: [number, number];
+  let compared: ReturnType<ReplayComparer['observe']> | undefined;
+  if (stream) {
+    const probes = f.targets.map((t, i) => new StreamProbe(t.classify, { ...ids[i]!, promptIndex: 0, expectsCitations: false, ...requests[i]! }, f.timeouts, f.signal));
+    samples = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
+    // A stream probe's clock starts when it is run.
+    t0 = [probes[0]!.t0, probes[1]!.t0];
+    for (const s of samples) s.route = route;
+  } else {
+    const probes = f.targets.map((t, i) => new RequestProbe({ ...ids[i]!, route }, requests[i]!, f.timeouts, f.comparer !== undefined, f.signal));
+    t0 = [probes[0]!.t0, probes[1]!.t0];
+    const results = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
+    if (results.some((r) => r.aborted)) return undefined;
+    samples = results.map((r) => r.sample);
+    if (f.comparer) compared = f.comparer.observe({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
+  }
+  if (samples.some((s) => s.aborted)) return undefined;
+  const pair: PairedSample = { requestId, scenario: REPLAY_SCENARIO, iteration: f.iteration, route, baseline: samples[0]!, candidate: samples[1]! };
+  return compared ? { pair, t0, compared } : { pair, t0 };
+}

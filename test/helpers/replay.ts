@@ -1,0 +1,56 @@
+import { writeFileSync } from 'node:fs';
+
+/** A request as the tests record it: what a capture format must give back. */
+export interface Recorded {
+  t: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+}
+
+/** HAR 1.2 as devtools export it: the document, pretty-printed over many lines (as exports are). */
+export function writeHar(file: string, reqs: Recorded[], origin = 'http://example.test'): void {
+  const entries = reqs.map((r) => ({
+    startedDateTime: new Date(r.t).toISOString(),
+    time: 12,
+    request: {
+      method: r.method,
+      url: origin + r.path,
+      httpVersion: 'HTTP/1.1',
+      headers: Object.entries(r.headers).map(([name, value]) => ({ name, value })),
+      queryString: [],
+      cookies: [],
+      headersSize: -1,
+      bodySize: r.body ? Buffer.byteLength(r.body) : 0,
+      ...(r.body !== undefined ? { postData: { mimeType: r.headers['content-type'] ?? 'application/json', text: r.body } } : {}),
+    },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 2, mimeType: 'application/json', text: '{"entries": [1]}' }, redirectURL: '', headersSize: -1, bodySize: 2 },
+    cache: {},
+    timings: { send: 0, wait: 10, receive: 2 },
+  }));
+  writeFileSync(file, JSON.stringify({ log: { version: '1.2', creator: { name: 'parity-test "entries"', version: '1' }, pages: [], entries } }, null, 2));
+}
+
+/** GoReplay's file format: `1 <id> <ts ns> <latency>` + raw HTTP request, separator line; a response (type 2) after each. */
+export function gorText(reqs: Recorded[]): string {
+  return reqs
+    .map((r, i) => {
+      const id = (0xabc000 + i).toString(16);
+      const head = [`${r.method} ${r.path} HTTP/1.1`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), ...(r.body !== undefined ? [`content-length: ${Buffer.byteLength(r.body)}`] : [])].join('\r\n');
+      const request = `1 ${id} ${BigInt(r.t) * 1_000_000n} 0\n${head}\r\n\r\n${r.body ?? ''}`;
+      const response = `2 ${id} ${BigInt(r.t + 5) * 1_000_000n} 5000000\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}`;
+      return `${request}\n🐵🙈🙉\n${response}\n🐵🙈🙉\n`;
+    })
+    .join('');
+}
+
+/** parity's own capture (`parity shadow --capture`). */
+export function parityLines(reqs: Recorded[]): string {
+  return reqs.map((r, i) => JSON.stringify({ t: r.t, requestId: `r-${i}`, route: undefined, method: r.method, path: r.path, headers: r.headers, body: r.body })).join('\n') + '\n';
+}
+
+/** nginx `log_format parity escape=json` lines (README "Replay real traffic"). */
+export function nginxLines(reqs: Recorded[]): string {
+  return reqs.map((r) => JSON.stringify({ msec: (r.t / 1000).toFixed(3), request_method: r.method, request_uri: r.path, content_type: r.headers['content-type'] ?? '', accept: r.headers.accept ?? '', request_body: r.body ?? '', status: '200' })).join('\n') + '\n';
+}

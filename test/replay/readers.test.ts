@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CaptureEntry, CapturedRequest } from '../../harness/sources/replay/capture.ts';
+import { detectFormat, openCapture } from '../../harness/sources/replay/detect.ts';
+import { gorText, nginxLines, parityLines, writeHar, type Recorded } from '../helpers/replay.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'parity-replay-readers-'));
+const T = Date.parse('2026-11-29T14:00:00.000Z');
+
+const REQS: Recorded[] = [
+  { t: T, method: 'GET', path: '/api/items?page=2&q=a%20b', headers: { accept: 'application/json', 'user-agent': 'ua/1' } },
+  { t: T + 37, method: 'POST', path: '/chat-stream', headers: { accept: 'text/event-stream', 'content-type': 'application/json' }, body: '{"messages":[{"role":"user","content":"héllo\\nworld 🐵"}]}' },
+  { t: T + 120, method: 'DELETE', path: '/api/items/7', headers: { accept: 'application/json' } },
+  { t: T + 121, method: 'PUT', path: '/api/items/8', headers: { 'content-type': 'text/plain' }, body: 'line one\r\nline two\n' },
+];
+
+async function collect(file: string): Promise<{ format: string; reqs: CapturedRequest[]; bad: { at: string; reason: string }[] }> {
+  const c = await openCapture(file);
+  const reqs: CapturedRequest[] = [];
+  const bad: { at: string; reason: string }[] = [];
+  for await (const e of c.entries() as AsyncGenerator<CaptureEntry>) {
+    if (e.ok) reqs.push(e.req);
+    else bad.push(e.bad);
+  }
+  return { format: c.format, reqs, bad };
+}
+
+const essentials = (rs: CapturedRequest[]) => rs.map((r) => ({ t: r.t, method: r.method, path: r.path, body: r.body, accept: r.headers.accept, contentType: r.headers['content-type'] }));
+const expected = REQS.map((r) => ({ t: r.t, method: r.method, path: r.path, body: r.body, accept: r.headers.accept, contentType: r.headers['content-type'] }));
+
+describe('capture readers', () => {
+  it('a HAR (one pretty-printed JSON document) streams its entries, in order, with method, path, headers, body and time', async () => {
+    const file = path.join(dir, 'a.har');
+    writeHar(file, REQS);
+    const r = await collect(file);
+    expect(r.format).toBe('har');
+    expect(r.bad).toEqual([]);
+    expect(essentials(r.reqs)).toEqual(expected);
+    expect(r.reqs[0]!.headers['user-agent']).toBe('ua/1');
+  });
+
+  it('a .gor file in GoReplay format parses to the same requests as the equivalent HAR; responses are skipped', async () => {
+    const har = path.join(dir, 'same.har');
+    const gor = path.join(dir, 'same.gor');
+    writeHar(har, REQS);
+    writeFileSync(gor, gorText(REQS));
+    const a = await collect(har);
+    const b = await collect(gor);
+    expect(b.format).toBe('gor');
+    expect(b.bad).toEqual([]);
+    expect(essentials(b.reqs)).toEqual(essentials(a.reqs));
+    for (let i = 0; i < REQS.length; i++) expect(b.reqs[i]!.headers).toMatchObject(a.reqs[i]!.headers);
+  });
+
+  it("parity's own capture NDJSON and nginx escape=json logs give the same requests", async () => {
+    const p = path.join(dir, 'cap.ndjson');
+    const n = path.join(dir, 'access.log');
+    writeFileSync(p, parityLines(REQS));
+    writeFileSync(n, nginxLines(REQS));
+    const a = await collect(p);
+    const b = await collect(n);
+    expect([a.format, b.format]).toEqual(['parity', 'access-log']);
+    expect(essentials(a.reqs)).toEqual(expected);
+    // nginx logs an empty body as "" and the header fields it was told to log.
+    expect(essentials(b.reqs)).toEqual(expected.map((e) => ({ ...e, contentType: e.contentType, accept: e.accept })));
+  });
+
+  it('corrupt and truncated entries are listed with their line or entry numbers; the rest is read', async () => {
+    const p = path.join(dir, 'bad.ndjson');
+    const lines = parityLines(REQS).trim().split('\n');
+    lines.splice(1, 0, '{"t": 1, "method": "GET", "pa');
+    lines.splice(3, 0, '{"t": 5, "method": "G E T", "path": "/x", "headers": {}}');
+    writeFileSync(p, lines.join('\n') + '\n');
+    const a = await collect(p);
+    expect(a.reqs).toHaveLength(4);
+    expect(a.bad).toEqual([
+      { at: 'line 2', reason: expect.stringMatching(/corrupt or truncated/) },
+      { at: 'line 4', reason: expect.stringMatching(/not an HTTP method/) },
+    ]);
+
+    const har = path.join(dir, 'cut.har');
+    writeHar(har, REQS);
+    const text = (await import('node:fs')).readFileSync(har, 'utf8');
+    writeFileSync(har, text.slice(0, text.indexOf('"DELETE"') + 20));
+    const h = await collect(har);
+    expect(essentials(h.reqs)).toEqual(expected.slice(0, 2));
+    expect(h.bad).toEqual([{ at: 'entry 3', reason: expect.stringMatching(/truncated/) }]);
+
+    const gor = path.join(dir, 'bad.gor');
+    const g = gorText(REQS).split('\n🐵🙈🙉\n');
+    g[2] = 'garbage without a header';
+    writeFileSync(gor, g.join('\n🐵🙈🙉\n'));
+    const gr = await collect(gor);
+    expect(gr.reqs.map((r) => r.method)).toEqual(['GET', 'DELETE', 'PUT']);
+    expect(gr.bad).toEqual([{ at: 'entry 3', reason: expect.stringMatching(/GoReplay header/) }]);
+  });
+
+  it('an unknown format is exit 3 naming the formats understood', async () => {
+    const f = path.join(dir, 'x.csv');
+    writeFileSync(f, 'a,b,c\n1,2,3\n');
+    await expect(openCapture(f)).rejects.toMatchObject({ code: 'PARITY_USAGE', message: expect.stringMatching(/parity capture NDJSON.*HAR 1\.2.*GoReplay \.gor.*nginx\/Envoy JSON access logs/) });
+    expect(detectFormat('{"foo": 1}')).toBeUndefined();
+    expect(detectFormat('1 a1b2 1700000000000000000 0\nGET / HTTP/1.1')).toBe('gor');
+  });
+});
