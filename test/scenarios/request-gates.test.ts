@@ -119,7 +119,13 @@ describe('request scenarios under load, gated per route', () => {
     expect(served.filter((s) => s.route === 'POST /api/login' && s.status === 503 && ids.has(s.requestId)).length).toBe(k);
     expect(ep.candidate.outcomes.http_error).toBe(k);
     expect(gate('5xx-login').status).toBe('fail');
-    expect(gate('5xx-health').status).toBe('pass');
+    // The healthy route: no 5xx at all. Whether 0 of n is shown to be under 0.5% depends on n (about
+    // 540 requests at 90%), and the time-based warm-up takes a varying share of them on a busy machine:
+    // it passes, or is inconclusive for want of samples, never fails.
+    const health = gate('5xx-health');
+    expect(health.observed.candidate).toBe(0);
+    expect(health.status).not.toBe('fail');
+    if (health.samples.candidate >= 600) expect(health.status).toBe('pass');
   });
 
   it('keeps per-endpoint summaries and samples with the route template in the same sinks as streams', () => {
