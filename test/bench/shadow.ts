@@ -60,18 +60,24 @@ async function shadowProcess(baseline: string, candidate: string, extra: string[
   return spawnListening(['bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/);
 }
 
-/** 200 streams at a time for SECONDS: time from send to the first body byte (the first SSE event), ms. */
+/**
+ * 200 streams at a time for SECONDS: time from send to the first body byte (the first SSE event),
+ * ms. Streams started in the first second (200 connections opening at once through every hop)
+ * are left out: the figure is the steady state, not the connection burst.
+ */
 async function firstEvent(url: string): Promise<{ p50: number; p99: number; streams: number }> {
   const pool = new Pool(url, { connections: STREAMS });
   const times: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
+  const start = performance.now();
+  const end = start + (SECONDS + 1) * 1000;
   const loop = async () => {
     while (performance.now() < end) {
       const t0 = performance.now();
+      const steady = t0 - start >= 1000;
       const r = await pool.request({ method: 'POST', path: '/chat-stream', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
       let first = true;
       for await (const _chunk of r.body) {
-        if (first) times.push(performance.now() - t0);
+        if (first && steady) times.push(performance.now() - t0);
         first = false;
       }
     }
