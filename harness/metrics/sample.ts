@@ -89,6 +89,36 @@ export interface StreamSample {
   route?: string;
 }
 
+/** What identifies a sample: who sent it, for which scenario, iteration and prompt (none for a request: 0, no citations expected). */
+export type SampleIdentity = Pick<StreamSample, 'target' | 'role' | 'scenario' | 'requestId' | 'iteration' | 'vu'> & Partial<Pick<StreamSample, 'promptIndex' | 'expectsCitations'>>;
+
+/**
+ * A sample before anything was measured: the identity, zero counts, and the outcome it keeps if
+ * nothing goes wrong. Both probes start from it, so their samples have one key order (the order
+ * samples.ndjson is written in).
+ */
+export function freshSample(id: SampleIdentity, startedAt: number, outcome: Outcome): StreamSample {
+  return {
+    target: id.target,
+    role: id.role,
+    scenario: id.scenario,
+    requestId: id.requestId,
+    iteration: id.iteration,
+    vu: id.vu,
+    promptIndex: id.promptIndex ?? 0,
+    expectsCitations: id.expectsCitations ?? false,
+    startedAt,
+    outcome,
+    endMs: 0,
+    gapsMs: [],
+    events: 0,
+    contentChunks: 0,
+    contentChars: 0,
+    bytes: 0,
+    citations: 0,
+  };
+}
+
 /** TPOT of a stream, from the fields it is defined on (the probe and the spool reader both use this). */
 export function tpotOf(s: Pick<StreamSample, 'completionMs' | 'firstContentMs' | 'outputTokens'>): number | undefined {
   if (s.completionMs === undefined || s.firstContentMs === undefined || s.outputTokens === undefined || s.outputTokens < 2) return undefined;

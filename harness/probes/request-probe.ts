@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/schema.ts';
-import type { StreamSample } from '../metrics/sample.ts';
+import { freshSample, type StreamSample } from '../metrics/sample.ts';
+import { epochMs } from './clock.ts';
 import { Deadline } from './deadlines.ts';
 import { onInterrupt } from './interrupts.ts';
 import { classifyError, errorCode } from './stream-probe.ts';
@@ -39,7 +40,8 @@ const MAX_BODY = 4 * 1024 * 1024;
  * anything the backend does. The clock starts when the probe is made (a pair makes both first).
  */
 export class RequestProbe implements Dispatcher.DispatchHandler {
-  readonly t0 = performance.now();
+  /** performance.now() when the request was handed to its connection (until then, when the probe was made): its timings count from here. */
+  t0 = performance.now();
   private readonly s: StreamSample;
   private readonly total: Deadline;
   private readonly unwatch: (() => void) | undefined;
@@ -63,27 +65,9 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     private readonly keepBody: boolean,
     signal?: AbortSignal,
   ) {
-    this.s = {
-      target: id.target,
-      role: id.role,
-      scenario: id.scenario,
-      requestId: id.requestId,
-      iteration: id.iteration,
-      vu: id.vu,
-      promptIndex: 0,
-      expectsCitations: false,
-      startedAt: Date.now(),
-      outcome: 'ok',
-      endMs: 0,
-      gapsMs: [],
-      events: 0,
-      contentChunks: 0,
-      contentChars: 0,
-      bytes: 0,
-      citations: 0,
-      ...(id.step !== undefined ? { step: id.step } : {}),
-      route: id.route,
-    };
+    this.s = freshSample(id, epochMs(this.t0), 'ok');
+    if (id.step !== undefined) this.s.step = id.step;
+    this.s.route = id.route;
     this.total = new Deadline(() => this.halt('timeout'));
     this.total.set(timeouts.total);
     this.unwatch = signal ? onInterrupt(signal, this) : undefined;
@@ -103,6 +87,10 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
+    // As the stream probe's: the clock starts when the request is handed to its connection (a wait
+    // for a free connection, or the TCP connect, counts as dispatch lag, not as response time).
+    this.t0 = performance.now();
+    this.s.startedAt = epochMs(this.t0);
     this.abort = abort;
     if (this.stop) abort(new Error(this.stop));
   }

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/schema.ts';
-import { tpotOf, type Outcome, type StreamSample } from '../metrics/sample.ts';
+import { freshSample, tpotOf, type Outcome, type StreamSample } from '../metrics/sample.ts';
+import { epochMs } from './clock.ts';
 import { Deadline } from './deadlines.ts';
 import { onInterrupt } from './interrupts.ts';
 import type { EventClassifier } from './stream-profile.ts';
@@ -104,25 +105,7 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     signal?: AbortSignal,
   ) {
     this.request = { method: req.method as Dispatcher.HttpMethod, path: req.path, headers: req.headers, body: req.body };
-    this.s = {
-      target: req.target,
-      role: req.role,
-      scenario: req.scenario,
-      requestId: req.requestId,
-      iteration: req.iteration,
-      vu: req.vu,
-      promptIndex: req.promptIndex,
-      expectsCitations: req.expectsCitations,
-      startedAt: epochMs(this.t0),
-      outcome: 'complete',
-      endMs: 0,
-      gapsMs: [],
-      events: 0,
-      contentChunks: 0,
-      contentChars: 0,
-      bytes: 0,
-      citations: 0,
-    };
+    this.s = freshSample(req, epochMs(this.t0), 'complete');
     this.textParts = req.collectText ? [] : undefined;
     this.total = new Deadline(this.onTotal.bind(this));
     this.total.set(timeouts.total);
@@ -368,11 +351,6 @@ export function codePoints(t: string): number {
     }
   }
   return n - pairs;
-}
-
-/** A performance.now() reading as epoch milliseconds, to the microsecond. */
-function epochMs(t: number): number {
-  return Math.round((performance.timeOrigin + t) * 1000) / 1000;
 }
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);

@@ -154,5 +154,5 @@ export function duration(msTotal: number): string {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Escapes text for HTML and XML content and attribute values (characters XML 1.0 cannot hold shown as \uXXXX). */
+/** Escapes text for HTML and XML content and attribute values (characters XML 1.0 cannot hold shown as `\u` and four hex digits). */
 export const esc = (s: string) => xmlSafe(s).replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);

@@ -3,7 +3,7 @@
  * can carry anything a YAML string can: control characters (invalid in XML 1.0, so junit.xml would
  * not parse), HTML (live in a Markdown summary), or ANSI escape sequences (that recolour, move the
  * cursor or retitle the terminal). Each format gets the characters it can hold; anything else is
- * shown as a visible `\uXXXX`, never dropped silently.
+ * shown as a visible escape (`\u` and four hex digits, e.g. `\u001B`), never dropped silently.
  */
 
 const hex = (c: string) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
@@ -23,7 +23,7 @@ const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
 const TERMINAL_BAD = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
-/** For the terminal: escape sequences removed, other controls shown as `\uXXXX`. */
+/** For the terminal: escape sequences removed, other controls shown as `\u` and four hex digits. */
 export function terminalSafe(s: string): string {
   return s.replace(ANSI, '').replace(TERMINAL_BAD, hex);
 }
