@@ -131,4 +131,25 @@ describe('parity shadow windows on live traffic', () => {
     expect(code).toBe(2);
     expect(existsSync(marks)).toBe(false);
   });
+
+  it('a shadow stopped mid-window (Ctrl-C) leaves that window incomplete: never a pass, no onPass, exit 2', async () => {
+    const b = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream' });
+    const c = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream' });
+    fixtures.push(b, c);
+    const marks = path.join(tempWorkspace().dir, 'marks.txt');
+    // Identical backends and a promotion after a single passing window: only the cut-short window stands in the way.
+    const s = await startShadow(config(b, c, { window: '1m', passWindows: 1 }), { policy: policyFile(marks) });
+    const stop = new AbortController();
+    const load = drive(`${s.url}/chat-stream`, { concurrency: 8, until: new Promise((r) => stop.signal.addEventListener('abort', r)), max: 400 });
+    await load;
+    const { code } = await s.stop();
+    stop.abort();
+    const w = readWindow(s.dir, 1);
+    expect(w.samples.pairs).toBeGreaterThan(100);
+    expect(w.complete).toBe(false);
+    expect(w.incompleteReason).toBe('interrupted');
+    expect(w.verdict.status).not.toBe('pass');
+    expect(code).toBe(2);
+    expect(existsSync(marks)).toBe(false);
+  });
 });
