@@ -1,8 +1,10 @@
 /**
  * One clock-truth measurement in a process of its own:
- *   tsx test/bench/clock-client.ts <parity|reference> <concurrentStreams> <streamsEach> <url> <outDir>
- * Runs `concurrentStreams` streams at once against the stamping server (test/bench/stamp-server.ts),
- * then prints one JSON line: per stream, the client's first-content and completion times minus the
+ *   tsx test/bench/clock-client.ts <parity|reference> <concurrentStreams> <warmupSeconds> <seconds> <url> <outDir>
+ * Keeps `concurrentStreams` streams open at once against the stamping server
+ * (test/bench/stamp-server.ts) for `warmupSeconds` unmeasured (connections opened, code compiled:
+ * both clients measured in their steady state, not their start-up) and then `seconds` measured, and
+ * prints one JSON line: per stream, the client's first-content and completion times minus the
  * server's own (first write − request arrival, terminal write − request arrival); p50 is the
  * latency the client adds, p99 its timing error.
  *
@@ -17,7 +19,7 @@ import { resolveConfig } from '../../harness/config/load.ts';
 import { runParity } from '../../harness/run/engine.ts';
 import { tempWorkspace } from '../helpers/config.ts';
 
-const [mode, conc, each, url, outDir] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4]), process.argv[5]!, process.argv[6]!];
+const [mode, conc, warmupS, seconds, url, outDir] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]), process.argv[6]!, process.argv[7]!];
 type Measured = { key: string; first: number; done: number };
 const measured: Measured[] = [];
 
@@ -30,8 +32,8 @@ if (mode === 'parity') {
         { name: 'b', role: 'candidate', baseUrl: url, routes: { chat: 'POST /b' }, stream: 'openai' },
       ],
       scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile }],
-      // Paired: conc/2 VUs keep conc streams open at once.
-      load: { vus: conc / 2, iterations: (conc / 2) * each, timeouts: { firstEvent: '30s', idle: '30s', total: '60s' } },
+      // Paired: conc/2 VUs keep conc streams open at once; the warm-up's pairs go to warmup.ndjson, not out.pairs.
+      load: { vus: conc / 2, duration: `${warmupS + seconds}s`, warmup: `${warmupS}s`, timeouts: { firstEvent: '30s', idle: '30s', total: '60s' } },
       preflight: { retries: 0, interval: 10 },
     },
     ws.configFile,
@@ -46,7 +48,7 @@ if (mode === 'parity') {
   const u = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: conc });
   const body = '{"message":"hi"}';
-  const one = (id: string) =>
+  const one = (id: string, measure: boolean) =>
     new Promise<void>((resolve) => {
       let t0 = 0;
       let first = -1;
@@ -62,8 +64,9 @@ if (mode === 'parity') {
           while ((k = buf.indexOf('\n\n')) >= 0) {
             const ev = buf.slice(0, k);
             buf = buf.slice(k + 2);
-            if (ev === 'data: [DONE]') measured.push({ key: `/a|${id}`, first: first - t0, done: now - t0 });
-            else if (first < 0 && ev.startsWith('data: ')) {
+            if (ev === 'data: [DONE]') {
+              if (measure) measured.push({ key: `/a|${id}`, first: first - t0, done: now - t0 });
+            } else if (first < 0 && ev.startsWith('data: ')) {
               JSON.parse(ev.slice(6));
               first = now;
             }
@@ -74,9 +77,11 @@ if (mode === 'parity') {
       req.on('error', () => resolve());
       req.end(body);
     });
+  const t0 = performance.now();
+  const [measureFrom, end] = [t0 + warmupS * 1000, t0 + (warmupS + seconds) * 1000];
   await Promise.all(
     Array.from({ length: conc }, async (_, w) => {
-      for (let i = 0; i < each; i++) await one(`ref-${w}-${i}`);
+      for (let i = 0; performance.now() < end; i++) await one(`ref-${w}-${i}`, performance.now() >= measureFrom);
     }),
   );
   agent.destroy();
@@ -92,4 +97,7 @@ for (const m of measured) {
   done.push(m.done - (s.done - s.recv) / 1e6);
 }
 const q = (xs: number[], p: number) => (xs.length ? quantile(xs, p) : NaN);
-process.stdout.write(JSON.stringify({ mode, conc, streams: first.length, firstP50: q(first, 0.5), firstP99: q(first, 0.99), doneP50: q(done, 0.5), doneP99: q(done, 0.99) }) + '\n');
+// The client's CPU share over its life (start-up included): near 1, it measured its own queue, not its clock.
+const cpu = process.cpuUsage();
+const cpuShare = Math.round(((cpu.user + cpu.system) / 1000 / performance.now()) * 100) / 100;
+process.stdout.write(JSON.stringify({ mode, conc, streams: first.length, cpuShare, firstP50: q(first, 0.5), firstP99: q(first, 0.99), doneP50: q(done, 0.5), doneP99: q(done, 0.99) }) + '\n');

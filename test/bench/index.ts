@@ -134,14 +134,23 @@ async function parserProbe(chunks: Buffer[]): Promise<number> {
 // 5. Clock truth: first content and completion against a stamping server's own times, parity vs a
 // reference client written here (test/bench/clock-client.ts), at 20 and 200 concurrent streams.
 
-type ClockRun = { streams: number; firstP50: number; firstP99: number; doneP50: number; doneP99: number };
+type ClockRun = { streams: number; cpuShare: number; firstP50: number; firstP99: number; doneP50: number; doneP99: number };
+/**
+ * Per level: the stamping server's stream (events, ms between them), seconds of unmeasured warm-up,
+ * then seconds measured (both clients alike). This is a clock measurement, not a throughput one
+ * (section 2 is): neither client may saturate its core, or the figures measure its queue. At 20
+ * streams, short streams (4 events 5 ms apart, ~800 streams/s); at 200, chat-like ones (10 events
+ * 20 ms apart, ~1,000 streams/s): 200 of the short ones would be 8,000 streams/s, which saturates
+ * the reference client's core as much as parity's. Each run reports its client's CPU share.
+ */
 const CLOCK_LEVELS = [
-  { conc: 20, each: 10 },
-  { conc: 200, each: 2 },
+  { conc: 20, events: 4, gapMs: 5, warmup: 2, seconds: 4 },
+  { conc: 200, events: 10, gapMs: 20, warmup: 2, seconds: 4 },
 ];
 
-async function clockRun(mode: 'parity' | 'reference', conc: number, each: number, url: string, outDir: string): Promise<ClockRun> {
-  const [cmd, ...args] = await pinned(1, [process.execPath, '--import', 'tsx', path.join(ROOT, 'test/bench/clock-client.ts'), mode, String(conc), String(each), url, outDir]);
+async function clockRun(mode: 'parity' | 'reference', level: (typeof CLOCK_LEVELS)[number], url: string, outDir: string): Promise<ClockRun> {
+  const argv = [mode, String(level.conc), String(level.warmup), String(level.seconds), url, outDir];
+  const [cmd, ...args] = await pinned(1, [process.execPath, '--import', 'tsx', path.join(ROOT, 'test/bench/clock-client.ts'), ...argv]);
   const { stdout } = await run(cmd!, args, { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ClockRun;
 }
@@ -150,15 +159,16 @@ async function clockTruth(): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'parity-bench-clock-'));
   // The server on core 0, each client on core 1 (when taskset is there): neither steals the other's core.
-  const server = await startChild('test/bench/stamp-server.ts', ['4', '5'], 0);
-  try {
-    for (const { conc, each } of CLOCK_LEVELS) {
+  for (const level of CLOCK_LEVELS) {
+    const conc = level.conc;
+    const server = await startChild('test/bench/stamp-server.ts', [String(level.events), String(level.gapMs)], 0);
+    try {
       const runs: Record<'parity' | 'reference', ClockRun[]> = { parity: [], reference: [] };
       for (let r = 0; r < REPEATS; r++) {
         for (const mode of r % 2 === 0 ? (['parity', 'reference'] as const) : (['reference', 'parity'] as const)) {
-          const x = await clockRun(mode, conc, each, server.url, outDir);
+          const x = await clockRun(mode, level, server.url, outDir);
           runs[mode].push(x);
-          log(`  ${conc} streams ${mode}: first content +${x.firstP50.toFixed(3)} ms p50, ${x.firstP99.toFixed(3)} ms p99; completion +${x.doneP50.toFixed(3)} / ${x.doneP99.toFixed(3)} ms`);
+          log(`  ${conc} streams ${mode}: first content +${x.firstP50.toFixed(3)} ms p50, ${x.firstP99.toFixed(3)} ms p99; completion +${x.doneP50.toFixed(3)} / ${x.doneP99.toFixed(3)} ms; client CPU ${(x.cpuShare * 100).toFixed(0)}%`);
         }
       }
       // Per repeat, parity against the reference run next to it in time; the spread shows how far repeats disagree.
@@ -170,6 +180,7 @@ async function clockTruth(): Promise<Record<string, unknown>[]> {
       const p99Done = spread(per('doneP99', (p, ref) => p / ref));
       out.push({
         concurrentStreams: conc,
+        stream: { events: level.events, gapMs: level.gapMs },
         pinned: TASKSET ?? false,
         runs,
         addedLatencyP50Ms: { firstContent: addedFirst, completion: addedDone },
@@ -177,9 +188,9 @@ async function clockTruth(): Promise<Record<string, unknown>[]> {
         // Targets: ≤ 0.1 ms added at p50, p99 error ≤ 1.25× the reference's (medians of the per-repeat figures).
         meets: Math.max(addedFirst.median, addedDone.median) <= 0.1 && Math.max(p99First.median, p99Done.median) <= 1.25,
       });
+    } finally {
+      server.child.kill('SIGTERM');
     }
-  } finally {
-    server.child.kill('SIGTERM');
   }
   return out;
 }
