@@ -1,7 +1,7 @@
 /**
  * One throughput measurement in a fresh process of its own, so no client runs on code the JIT
  * shaped for another (undici's call sites, the heap autocannon leaves behind):
- *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciDispatch|autocannon> <url> <seconds> <connections>
+ *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciDispatch|autocannon> <url> <seconds> <connections> [requests]
  * Prints one JSON line: { rate } in requests/s (parityRequestMemory adds the process's RSS, MB, once a second, and the requests sent).
  */
 import { performance } from 'node:perf_hooks';
@@ -111,31 +111,39 @@ async function parityRate(workers: number): Promise<number> {
  * the connections each), whole responses read, latency recorded per endpoint, samples spooled,
  * 5% of the pairs diffed under the contract rules. The request is the one every yardstick sends.
  */
-async function parityRequestRun(secs: number): Promise<{ rate: number; requests: number }> {
+async function parityRequestRun(secs: number, requests = 0): Promise<{ rate: number; requests: number }> {
   const ws = tempWorkspace();
   const target = (name: string, role: 'baseline' | 'candidate') => ({ name, role, baseUrl: url, routes: { chat: 'POST /chat-stream' }, connections: connections / 2 });
   const loaded = await resolveConfig(
     {
       targets: [target('a', 'baseline'), target('b', 'candidate')],
       scenarios: [{ type: 'request', name: 'json', route: 'chat', headers: { accept: 'text/event-stream' }, body: { message: 'hello', session_id: 'parity-{{iteration}}' }, compare: '5%' }],
-      load: { vus: connections / 2, duration: secs * 1000 },
+      // A request count (the memory run's 1 M: pairs of two) or a duration.
+      load: requests > 0 ? { vus: connections / 2, iterations: Math.ceil(requests / 2) } : { vus: connections / 2, duration: secs * 1000 },
       preflight: { retries: 0, interval: 10 },
     },
     ws.configFile,
   );
+  const t0 = performance.now();
   const out = await runParity(loaded, { outDir: ws.out, runId: RUN_ID });
+  if (requests > 0) secs = (performance.now() - t0) / 1000;
   const s = out.result.summaries[0]!;
   if (s.baseline.outcomes.ok !== s.baseline.count || s.candidate.outcomes.ok !== s.candidate.count) throw new Error(`parity request run had failed requests: ${JSON.stringify(s.candidate.outcomes)} ${JSON.stringify(out.pairs.find((p) => p.candidate.outcome !== 'ok')?.candidate)}`);
   if (!out.result.contracts?.some((c) => c.underLoad && c.pairs > 0)) throw new Error('parity request run diffed no pairs');
   return { rate: (s.baseline.count + s.candidate.count) / secs, requests: s.baseline.count + s.candidate.count };
 }
 
-/** The same run, long, with the process's RSS once a second: memory must stay flat (histograms bounded, samples on disk). */
-async function parityRequestMemory(): Promise<{ rate: number; requests: number; rssMb: number[] }> {
+/**
+ * The same run, long (`seconds`, or `requests` when given: 1 M in the issue's memory target), with
+ * the process's RSS once a second: memory must stay flat (histograms bounded, samples on disk).
+ */
+async function parityRequestMemory(requests: number): Promise<{ rate: number; requests: number; seconds: number; rssMb: number[] }> {
   const rssMb: number[] = [];
   const timer = setInterval(() => rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20)), 1000);
   try {
-    return { ...(await parityRequestRun(seconds)), rssMb };
+    const t0 = performance.now();
+    const r = await parityRequestRun(seconds, requests);
+    return { ...r, seconds: Math.round((performance.now() - t0) / 1000), rssMb };
   } finally {
     clearInterval(timer);
   }
@@ -150,6 +158,6 @@ const modes: Record<string, () => Promise<number>> = {
   parityRaw: parityRawRate,
   parityRequest: async () => (await parityRequestRun(seconds)).rate,
 };
-if (mode === 'parityRequestMemory') process.stdout.write(`${JSON.stringify(await parityRequestMemory())}\n`);
+if (mode === 'parityRequestMemory') process.stdout.write(`${JSON.stringify(await parityRequestMemory(Number(process.argv[6] ?? 0)))}\n`);
 else if (!modes[mode]) throw new Error(`unknown mode ${mode}; one of ${[...Object.keys(modes), 'parityRequestMemory'].join(', ')}`);
 else process.stdout.write(`${JSON.stringify({ rate: await modes[mode]() })}\n`);

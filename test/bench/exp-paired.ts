@@ -1,0 +1,20 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { newRunId } from '../../harness/run/engine.ts';
+import { sameRequest } from './same-request.ts';
+const [url, seconds, connections, mode] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4]), process.argv[5]];
+const RUN_ID = newRunId();
+let sent = 0;
+const pa = new Pool(url, { connections: connections / 2 });
+const pb = new Pool(url, { connections: connections / 2 });
+const one = (pool: Pool) => new Promise<void>((resolve, reject) => {
+  pool.dispatch(sameRequest(RUN_ID, sent++), { onConnect: () => undefined, onHeaders: () => true, onData: () => true, onComplete: () => resolve(), onError: reject });
+});
+let n = 0;
+const end = performance.now() + seconds * 1000;
+const t0 = performance.now();
+const vus = Number(process.argv[6] ?? connections / 2);
+if (mode === "paired") await Promise.all(Array.from({ length: vus }, async () => { while (performance.now() < end) { await Promise.all([one(pa), one(pb)]); n += 2; } }));
+else await Promise.all(Array.from({ length: connections / 2 }, async () => { while (performance.now() < end) { await one(pa); n++; } }).concat(Array.from({ length: connections / 2 }, async () => { while (performance.now() < end) { await one(pb); n++; } })));
+console.log(JSON.stringify({ mode, rate: n / ((performance.now() - t0) / 1000) }));
+await pa.close(); await pb.close();
