@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -168,11 +169,9 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
     say(line);
   };
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, ms));
-      stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-    });
+  // timers/promises removes its abort listener when the wait ends (a listener added per wait and
+  // never removed grew with every window of a long shadow run).
+  const sleep = (ms: number) => delay(Math.max(0, ms), undefined, { signal: stop.signal }).catch(() => undefined);
 
   let windowEnds = Date.now() + windowMs;
   const endAt = opts.durationMs !== undefined ? t0 + opts.durationMs : Infinity;

@@ -330,6 +330,7 @@ async function main() {
     const json = await startChild('test/bench/json-server.ts', []);
     const tools: [string, () => Promise<number | null>][] = [
       ['parityRequest', () => clientRate('parityRequest', json.url)],
+      ['undiciPaired', () => clientRate('undiciPaired', json.url)],
       ['undici', () => clientRate('undici', json.url)],
       ['autocannon', () => clientRate('autocannon', json.url)],
     ];
@@ -341,8 +342,10 @@ async function main() {
       medians: Object.fromEntries(Object.entries(tput).map(([k, v]) => [k, median(v)]).filter(([, v]) => !Number.isNaN(v))),
       best,
       runs: tput,
+      parityVsUndiciPaired: ratio('parityRequest', 'undiciPaired'),
       parityVsUndici: ratio('parityRequest', 'undici'),
       parityVsAutocannon: ratio('parityRequest', 'autocannon'),
+      pairedVsUnpaired: ratio('undiciPaired', 'undici'),
     };
   }
 
@@ -444,7 +447,7 @@ function table(r: Record<string, unknown>): string {
   type Spread = { median: number; min: number; max: number };
   const clock = (r.clock ?? []) as { concurrentStreams: number; pinned: boolean; addedLatencyP50Ms: Record<'firstContent' | 'completion', Spread>; p99ErrorRatio: Record<'firstContent' | 'completion', Spread>; meets: boolean }[];
   const sp = (x: Spread, d = 3, unit = '') => `${x.median.toFixed(d)}${unit} (${x.min.toFixed(d)}..${x.max.toFixed(d)})`;
-  const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndici: Ratio; parityVsAutocannon: Ratio } | undefined;
+  const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndiciPaired: Ratio; parityVsUndici: Ratio; parityVsAutocannon: Ratio; pairedVsUnpaired: Ratio } | undefined;
   const mem = r.memory as { requests: { seconds: number; requests: number; secondQuarterMb: number; lastQuarterMb: number; growth: number }; shadow: { seconds: number; middleThirdMedianMb: number; lastThirdMedianMb: number; growth: number } } | undefined;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
@@ -478,7 +481,8 @@ function table(r: Record<string, unknown>): string {
     ]),
     ...(rq
       ? [
-          `| JSON request scenario, 50 conns (req/s; paired, 5% diffed) | ${Math.round(rq.medians.parityRequest ?? NaN)} (best ${Math.round(rq.best.parityRequest ?? NaN)}) | bare undici Pool loop ${Math.round(rq.medians.undici ?? NaN)} (best ${Math.round(rq.best.undici ?? NaN)}) | ${fr(rq.parityVsUndici)} |`,
+          `| JSON request scenario, 50 conns (req/s; paired, 5% diffed) | ${Math.round(rq.medians.parityRequest ?? NaN)} (best ${Math.round(rq.best.parityRequest ?? NaN)}) | bare undici Pool loop of the same pairs ${Math.round(rq.medians.undiciPaired ?? NaN)} (best ${Math.round(rq.best.undiciPaired ?? NaN)}) | ${fr(rq.parityVsUndiciPaired)} (target ≥ 0.85×) |`,
+          `| | | bare undici Pool loop, unpaired ${Math.round(rq.medians.undici ?? NaN)} (best ${Math.round(rq.best.undici ?? NaN)}) | ${fr(rq.parityVsUndici)} (pairing itself: ${fr(rq.pairedVsUnpaired)}) |`,
           `| | | autocannon ${Math.round(rq.medians.autocannon ?? NaN)} (best ${Math.round(rq.best.autocannon ?? NaN)}) | ${fr(rq.parityVsAutocannon)} |`,
         ]
       : []),

@@ -1,7 +1,7 @@
 /**
  * One throughput measurement in a fresh process of its own, so no client runs on code the JIT
  * shaped for another (undici's call sites, the heap autocannon leaves behind):
- *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciDispatch|autocannon> <url> <seconds> <connections> [requests]
+ *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciPaired|undiciDispatch|autocannon> <url> <seconds> <connections> [requests]
  * Prints one JSON line: { rate } in requests/s (parityRequestMemory adds the process's RSS, MB, once a second, and the requests sent).
  */
 import { performance } from 'node:perf_hooks';
@@ -44,6 +44,35 @@ const undici = () =>
     const res = await pool.request(request(sent++));
     await res.body.text();
   });
+
+/**
+ * The yardstick doing what parity's closed model does on the wire: half the loops, each sending
+ * the same request to two Pools (half the connections each, as parity's two targets) at the same
+ * moment and starting the next pair once both answered. Pairing is parity's definition of an
+ * iteration, and a loop of pairs runs at the pace of the slower answer of each pair: this is
+ * the "bare undici Pool loop doing the same requests" for a paired scenario.
+ */
+async function undiciPaired(): Promise<number> {
+  const pools = [new Pool(url, { connections: connections / 2 }), new Pool(url, { connections: connections / 2 })];
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const one = async (pool: Pool, i: number) => {
+    const res = await pool.request(request(i));
+    await res.body.text();
+  };
+  const loop = async () => {
+    while (performance.now() < end) {
+      const i = sent++;
+      await Promise.all([one(pools[0]!, i), one(pools[1]!, i)]);
+      n += 2;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: connections / 2 }, loop));
+  const rate = n / ((performance.now() - t0) / 1000);
+  await Promise.all(pools.map((p) => p.close()));
+  return rate;
+}
 
 /**
  * The same loop on undici's lower-level dispatch() API with the handler API its core calls (what
@@ -153,6 +182,7 @@ const modes: Record<string, () => Promise<number>> = {
   parity: () => parityRate(1),
   parityWorkers2: () => parityRate(2),
   undici,
+  undiciPaired,
   undiciDispatch,
   autocannon: autocannonRate,
   parityRaw: parityRawRate,

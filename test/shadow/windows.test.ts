@@ -122,10 +122,16 @@ describe('parity shadow windows on live traffic', () => {
     const c = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream' });
     fixtures.push(b, c);
     const marks = path.join(tempWorkspace().dir, 'marks.txt');
+    // A long shadow run must not gather listeners per window (a leak the runtime warns about past 10).
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
     const s = await startShadow(config(b, c, { window: '400ms', failureLimit: 1, passWindows: 100 }), { policy: policyFile(marks), windows: 20 });
     const load = drive(`${s.url}/chat-stream`, { concurrency: 8, until: s.done });
     const { code } = await s.done;
     await load;
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.includes('MaxListenersExceeded'))).toEqual([]);
     const statuses = Array.from({ length: 20 }, (_, i) => readWindow(s.dir, i + 1).verdict.status);
     expect(statuses).not.toContain('fail');
     expect(code).toBe(2);

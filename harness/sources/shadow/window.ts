@@ -1,6 +1,5 @@
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { rename, writeFile } from 'node:fs/promises';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { redactedConfig, type LoadedConfig } from '../../config/load.ts';
@@ -147,9 +146,14 @@ export class ShadowWindow {
     this.eld.disable();
     await this.spool.end();
     if (this.sampleFiles.length) {
-      const out = createWriteStream(path.join(this.dir, 'samples.ndjson'), { flags: 'a' });
-      for (const f of this.sampleFiles) await pipeline(createReadStream(f), out, { end: false });
-      await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(resolve)));
+      // One file handle, each window's file streamed onto it in turn (a pipeline per file onto one
+      // write stream left its listeners behind, one set per window).
+      const out = await open(path.join(this.dir, 'samples.ndjson'), 'a');
+      try {
+        for (const f of this.sampleFiles) for await (const chunk of createReadStream(f)) await out.write(chunk as Buffer);
+      } finally {
+        await out.close();
+      }
     }
     const result = this.result(new Date().toISOString(), incompleteReason);
     const runJson = path.join(this.dir, 'run.json');
