@@ -22,8 +22,8 @@ export interface StepTally {
   flow: CompiledFlow;
   step: CompiledStep;
   pairs: number;
-  /** Differences of each pair (baseline vs candidate), in pair order. */
-  diffs: GroupedDifference[][];
+  /** Differences of each pair (baseline vs candidate) that had any, by pair index: a pair without is only counted (`pairs`), so a long run's memory grows with its differing pairs, not with every pair. */
+  diffs: Map<number, GroupedDifference[]>;
   /** Pairs kept whole for the report (the first few that differed, and the first pair). */
   kept: Map<number, PairRecord>;
   /** `pointer kind` → pairs in which the two baseline responses differed there. */
@@ -46,7 +46,7 @@ export class ContractTally {
     const key = `${flow.name}\u0000${step.name}`;
     let t = this.steps.get(key);
     if (!t) {
-      t = { flow, step, pairs: 0, diffs: [], kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, failureMessages: new Map() };
+      t = { flow, step, pairs: 0, diffs: new Map(), kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, failureMessages: new Map() };
       this.steps.set(key, t);
     }
     return t;
@@ -56,7 +56,7 @@ export class ContractTally {
   add(obs: StepObservation, diffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
     const t = this.get(obs.flow, obs.step);
     const index = t.pairs++;
-    t.diffs.push(diffs);
+    if (diffs.length) t.diffs.set(index, diffs);
     if ((diffs.length > 0 && t.kept.size < KEEP) || index === 0) t.kept.set(index, { diffs, requests: obs.requests, responses: obs.responses });
     // Counted once per pair and grouped pointer, however many indices differed.
     for (const k of new Set((noise ?? []).map(noiseKey))) {
@@ -117,9 +117,9 @@ export function summarizeStep(t: StepTally): StepVerdict {
   const classes = { breaking: 0, additive: 0, value: 0 };
   let drifted = 0;
   let example: StepVerdict['example'];
-  t.diffs.forEach((diffs, i) => {
+  for (const [i, diffs] of t.diffs) {
     const real = diffs.filter((d) => !(VALUE_KINDS.has(d.kind) && t.noise.has(noiseKey(d))));
-    if (!real.length) return;
+    if (!real.length) continue;
     drifted++;
     const kept = t.kept.get(i);
     if (!example && kept) example = { ...kept, index: i };
@@ -138,7 +138,7 @@ export function summarizeStep(t: StepTally): StepVerdict {
       e.occurrences!++;
       if (e.examples!.length < EXAMPLES && !e.examples!.some((x) => x.pointer === d.pointer)) e.examples!.push(plain);
     }
-  });
+  }
   const noise = new Map<string, number>();
   for (const n of t.noise.values()) noise.set(n.pointer, Math.max(noise.get(n.pointer) ?? 0, n.count));
   const summary: ContractStepSummary = {

@@ -419,12 +419,16 @@ async function main() {
     const memSeconds = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
     const memRequests = Number(process.env.BENCH_MEMORY_REQUESTS ?? 0);
     const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/throughput-client.ts'), 'parityRequestMemory', json.url, String(memSeconds), String(CONNECTIONS), String(memRequests)], { maxBuffer: 1 << 22 });
-    const mem = JSON.parse(stdout.trim().split('\n').pop()!) as { rate: number; requests: number; seconds: number; rssMb: number[] };
-    const q = (from: number, to: number) => median(mem.rssMb.slice(Math.floor(mem.rssMb.length * from), Math.ceil(mem.rssMb.length * to)));
+    const mem = JSON.parse(stdout.trim().split('\n').pop()!) as { rate: number; requests: number; seconds: number; rssMb: number[]; started: number[] };
+    // Quarters of the load by iterations started (not by time): the finalize phase after the last start is reported apart.
+    const last = Math.max(...mem.started);
+    const loadEnd = mem.started.indexOf(last);
+    const q = (from: number, to: number) => median(mem.rssMb.filter((_, i) => i <= loadEnd && mem.started[i]! >= last * from && mem.started[i]! <= last * to));
+    const finalizePeakMb = Math.max(...mem.rssMb.slice(loadEnd + 1), 0);
     json.child.kill('SIGTERM');
     log(`  requests: ${mem.requests} in ${mem.seconds} s, RSS ${mem.rssMb.join(' ')} MB`);
     results.memory = {
-      requests: { seconds: mem.seconds, requests: mem.requests, rssMb: mem.rssMb, secondQuarterMb: q(0.25, 0.5), lastQuarterMb: q(0.75, 1), growth: q(0.75, 1) / q(0.25, 0.5) },
+      requests: { seconds: mem.seconds, requests: mem.requests, rssMb: mem.rssMb, iterationsStarted: mem.started, secondQuarterMb: q(0.25, 0.5), lastQuarterMb: q(0.75, 1), growth: q(0.75, 1) / q(0.25, 0.5), finalizePeakMb },
       shadow: await benchShadowSoak(),
     };
   }
@@ -448,7 +452,7 @@ function table(r: Record<string, unknown>): string {
   const clock = (r.clock ?? []) as { concurrentStreams: number; pinned: boolean; addedLatencyP50Ms: Record<'firstContent' | 'completion', Spread>; p99ErrorRatio: Record<'firstContent' | 'completion', Spread>; meets: boolean }[];
   const sp = (x: Spread, d = 3, unit = '') => `${x.median.toFixed(d)}${unit} (${x.min.toFixed(d)}..${x.max.toFixed(d)})`;
   const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndiciPaired: Ratio; parityVsUndici: Ratio; parityVsAutocannon: Ratio; pairedVsUnpaired: Ratio } | undefined;
-  const mem = r.memory as { requests: { seconds: number; requests: number; secondQuarterMb: number; lastQuarterMb: number; growth: number }; shadow: { seconds: number; middleThirdMedianMb: number; lastThirdMedianMb: number; growth: number } } | undefined;
+  const mem = r.memory as { requests: { seconds: number; requests: number; secondQuarterMb: number; lastQuarterMb: number; growth: number; finalizePeakMb: number }; shadow: { seconds: number; middleThirdMedianMb: number; lastThirdMedianMb: number; growth: number } } | undefined;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
   const fr = (v: Ratio) => (v === null ? '–' : `${f(v.repeats)}× / ${f(v.best)}×`);
@@ -488,7 +492,7 @@ function table(r: Record<string, unknown>): string {
       : []),
     ...(mem
       ? [
-          `| memory: JSON request scenario, ${mem.requests.requests} requests in ${mem.requests.seconds} s: RSS (MB) 2nd → last quarter | ${f(mem.requests.secondQuarterMb, 0)} → ${f(mem.requests.lastQuarterMb, 0)} | | growth ${f(mem.requests.growth)}× |`,
+          `| memory: JSON request scenario, ${mem.requests.requests} requests in ${mem.requests.seconds} s: RSS (MB) 2nd → last quarter of the load (peak while writing the run: ${f(mem.requests.finalizePeakMb, 0)}) | ${f(mem.requests.secondQuarterMb, 0)} → ${f(mem.requests.lastQuarterMb, 0)} | | growth ${f(mem.requests.growth)}× |`,
           `| memory: shadow mirror, ${mem.shadow.seconds} s, 5 s windows: RSS (MB) middle → last third | ${f(mem.shadow.middleThirdMedianMb, 0)} → ${f(mem.shadow.lastThirdMedianMb, 0)} | | growth ${f(mem.shadow.growth)}× |`,
         ]
       : []),

@@ -11,6 +11,7 @@ import { resolveConfig } from '../../harness/config/load.ts';
 import { rawPlan } from '../../harness/raw/requests.ts';
 import { runRaw } from '../../harness/raw/run.ts';
 import { newRunId, runParity } from '../../harness/run/engine.ts';
+import type { LiveStats } from '../../harness/run/live-stats.ts';
 import { tempWorkspace } from '../helpers/config.ts';
 import { sameRequest } from './same-request.ts';
 
@@ -140,7 +141,7 @@ async function parityRate(workers: number): Promise<number> {
  * the connections each), whole responses read, latency recorded per endpoint, samples spooled,
  * 5% of the pairs diffed under the contract rules. The request is the one every yardstick sends.
  */
-async function parityRequestRun(secs: number, requests = 0): Promise<{ rate: number; requests: number }> {
+async function parityRequestRun(secs: number, requests = 0, onStart?: (stats: LiveStats) => void): Promise<{ rate: number; requests: number }> {
   const ws = tempWorkspace();
   const target = (name: string, role: 'baseline' | 'candidate') => ({ name, role, baseUrl: url, routes: { chat: 'POST /chat-stream' }, connections: connections / 2 });
   const loaded = await resolveConfig(
@@ -154,7 +155,7 @@ async function parityRequestRun(secs: number, requests = 0): Promise<{ rate: num
     ws.configFile,
   );
   const t0 = performance.now();
-  const out = await runParity(loaded, { outDir: ws.out, runId: RUN_ID });
+  const out = await runParity(loaded, { outDir: ws.out, runId: RUN_ID, ...(onStart ? { onStart } : {}) });
   if (requests > 0) secs = (performance.now() - t0) / 1000;
   const s = out.result.summaries[0]!;
   if (s.baseline.outcomes.ok !== s.baseline.count || s.candidate.outcomes.ok !== s.candidate.count) throw new Error(`parity request run had failed requests: ${JSON.stringify(s.candidate.outcomes)} ${JSON.stringify(out.pairs.find((p) => p.candidate.outcome !== 'ok')?.candidate)}`);
@@ -164,15 +165,22 @@ async function parityRequestRun(secs: number, requests = 0): Promise<{ rate: num
 
 /**
  * The same run, long (`seconds`, or `requests` when given: 1 M in the issue's memory target), with
- * the process's RSS once a second: memory must stay flat (histograms bounded, samples on disk).
+ * the process's RSS once a second and how many iterations had started by then: memory must stay
+ * flat while the load runs (histograms bounded, samples on disk). Samples taken after the last
+ * iteration started (samples.ndjson written, summaries, the run's end) are the finalize phase.
  */
-async function parityRequestMemory(requests: number): Promise<{ rate: number; requests: number; seconds: number; rssMb: number[] }> {
+async function parityRequestMemory(requests: number): Promise<{ rate: number; requests: number; seconds: number; rssMb: number[]; started: number[] }> {
   const rssMb: number[] = [];
-  const timer = setInterval(() => rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20)), 1000);
+  const started: number[] = [];
+  let stats: LiveStats | undefined;
+  const timer = setInterval(() => {
+    rssMb.push(Math.round(process.memoryUsage.rss() / 2 ** 20));
+    started.push(stats?.iterations ?? 0);
+  }, 1000);
   try {
     const t0 = performance.now();
-    const r = await parityRequestRun(seconds, requests);
-    return { ...r, seconds: Math.round((performance.now() - t0) / 1000), rssMb };
+    const r = await parityRequestRun(seconds, requests, (s) => (stats = s));
+    return { ...r, seconds: Math.round((performance.now() - t0) / 1000), rssMb, started };
   } finally {
     clearInterval(timer);
   }
