@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { OutputError } from '../errors.ts';
+import { OutputError, ParityError } from '../errors.ts';
 
 /**
  * The file-system calls parity's outputs go through (run.json, samples, the spool, reports, the
@@ -35,4 +35,30 @@ export function outputError(err: unknown, file: string, what: string): unknown {
   if (!code || !(code in DISK)) return err;
   const reason = (err as Error).message.replace(/^[A-Z]+: /, '').replace(/, \w+( '.*')?$/, '');
   return new OutputError(file, `${file}: cannot write ${what} (${code}: ${reason}); ${DISK[code]}. Files already written are complete (the last good run.json is kept); nothing measured after this was recorded.`, { cause: err });
+}
+
+/** The system's reason in a few words, for a write whose fix the caller knows (which flag to change). */
+const WHY: Record<string, string> = {
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a file is in the way of the folder',
+  EISDIR: 'it is a folder, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  ENAMETOOLONG: 'the path is too long',
+  ENOENT: 'a folder on the path does not exist',
+};
+
+/**
+ * A place parity was told to write that it could not (`--out` on a file or a read-only disk, an
+ * unwritable `--summary-to`): an OutputError naming what, the path, the reason and the caller's
+ * fix (the flag to change), instead of a stack trace. Errors that are not file-system errors pass
+ * through unchanged.
+ */
+export function outputFailed(err: unknown, what: string, file: string, fix: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof ParityError || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return err;
+  return new OutputError(file, `cannot write ${what} ${file} (${code}: ${WHY[code] ?? 'file-system error'}); ${fix}`, { cause: err });
 }

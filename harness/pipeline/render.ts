@@ -3,7 +3,7 @@ import path from 'node:path';
 import { REPORTERS, writeReports, type ReporterName } from '../reporters/index.ts';
 import { readRun } from '../run/read.ts';
 import { recoverRun } from '../run/recover.ts';
-import { outputFailed } from '../run/output-error.ts';
+import { outputFailed } from '../output/fs.ts';
 import { ParityError } from '../errors.ts';
 import { reportError, type CliIO } from '../io.ts';
 

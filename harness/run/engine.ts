@@ -10,7 +10,7 @@ import { Timeouts } from '../config/schema.ts';
 import { runContractPhase } from '../contracts/phase.ts';
 import { PreflightError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
-import { outputFailed } from './output-error.ts';
+import { outputFailed } from '../output/fs.ts';
 import { planned } from '../load/model.ts';
 import { segmentIteration, segmentShare, threadShard } from '../load/segment.ts';
 import type { PairedSample } from '../metrics/sample.ts';
