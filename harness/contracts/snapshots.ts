@@ -9,6 +9,7 @@ import type { CompiledFlow, ContractPlan, TargetRole } from './compile.ts';
 import { compareResponses, type Observed } from './normalize.ts';
 import { orderedVerdicts } from './phase.ts';
 import { redactJson } from './redact.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 import type { Generated } from './echo.ts';
 import { runContractFlows, type ReplicaAt, type Side, type SkippedStep, type StepObservation } from './runner.ts';
 import { ContractTally, noiseKey } from './tally.ts';
@@ -86,7 +87,7 @@ export async function recordSnapshots(loaded: Plan, ctx: SnapshotContext): Promi
   const written: string[] = [];
   for (const [key, obs] of first) {
     const noise = [...(tally.steps.get(key)?.noise.values() ?? [])];
-    written.push(await writeSnapshot(plan, ctx.target.config, obs, noise));
+    written.push(await writeSnapshot(plan, ctx.target.config, obs, noise, loaded.secrets));
   }
   return written.sort();
 }
@@ -136,7 +137,7 @@ export async function compareSnapshots(loaded: Plan, opts: CompareOptions): Prom
   const verdicts = orderedVerdicts(plan, tally);
   await writeArtifacts(verdicts, opts.dir, opts.secrets, { baseline: 'snapshot', candidate: opts.target.config.name });
   if (opts.update) {
-    for (const [key, obs] of first) await writeSnapshot(plan, opts.target.config, obs, snapshots.get(key)?.noise ?? []);
+    for (const [key, obs] of first) await writeSnapshot(plan, opts.target.config, obs, snapshots.get(key)?.noise ?? [], opts.secrets);
   }
   return verdicts.map((v) => v.summary);
 }
@@ -151,7 +152,11 @@ function fromSnapshot(s: SnapshotFile): Observed {
   return o;
 }
 
-async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl: string }, obs: StepObservation, noise: SnapshotFile['noise']): Promise<string> {
+/**
+ * Writes one step's snapshot: credentials in JSON bodies as "[redacted]" (by field name), and every
+ * secret of the config (header tokens, userinfo, env values) scrubbed wherever a backend echoed it.
+ */
+async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl: string }, obs: StepObservation, noise: SnapshotFile['noise'], secrets: readonly string[]): Promise<string> {
   const o = redacted(obs.responses.candidate!);
   const req = obs.requests.candidate!;
   let body: unknown = req.body;
@@ -176,7 +181,7 @@ async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl
   };
   const file = snapshotFile(plan.snapshots, obs.flow.name, obs.step.name);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(snap, null, 2) + '\n');
+  await writeFile(file, JSON.stringify(new Scrubber(secrets).scrubDeep(snap), null, 2) + '\n');
   return file;
 }
 

@@ -125,4 +125,23 @@ describe('parity snapshot', () => {
     // Only the preflight health check reached the candidate.
     expect(pair.candidate.requests).toBe(1);
   });
+
+  it('a config secret a backend echoes never reaches a snapshot file', async () => {
+    // The QC step sends its inspector from the environment (a secret, as every ${VAR} value is); the backend echoes it back.
+    const ws = workspace();
+    const cfg = JSON.parse(readFileSync(ws.file, 'utf8'));
+    const qc = cfg.contracts.flows[0].steps.find((s: { name: string }) => s.name === 'qc_decision');
+    qc.body.inspector = '${QC_INSPECTOR}';
+    writeFileSync(ws.file, JSON.stringify(cfg));
+    pair = await startPair();
+    const secret = 'inspector-7f3a9c2e';
+    const rec = captureIO({ ...pair.env, QC_INSPECTOR: secret });
+    expect(await main(['snapshot', 'record', ws.file], rec.io)).toBe(0);
+    const files = readdirSync(path.join(ws.snapshots, 'lots')).map((f) => readFileSync(path.join(ws.snapshots, 'lots', f), 'utf8'));
+    const qcSnap = JSON.parse(files.find((t) => t.includes('"step": "qc_decision"'))!);
+    // The echo is there, as [redacted]: the secret went out and came back, and was scrubbed on the way to disk.
+    expect(qcSnap.response.body.inspector).toBe('[redacted]');
+    for (const text of files) expect(text).not.toContain(secret);
+  });
 });
+
