@@ -1,3 +1,4 @@
+import { watchLoad } from './load-watchdog.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,10 +49,12 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   if (['.ts', '.mts', '.cts', '.js', '.mjs'].includes(ext)) {
     resolveParityForConfigs();
     const timeoutMs = Number(env.PARITY_CONFIG_LOAD_TIMEOUT) > 0 ? Number(env.PARITY_CONFIG_LOAD_TIMEOUT) : CONFIG_LOAD_TIMEOUT_MS;
+    // A module that blocks the main thread (a synchronous loop) is stopped by the watchdog, and then times out like any other.
+    const loaded = watchLoad(timeoutMs);
     try {
       const url = pathToFileURL(path.resolve(file)).href;
       const loading = ext === '.js' || ext === '.mjs' ? import(url) : import('tsx/esm/api').then((api) => api.tsImport(url, import.meta.url));
-      const mod = (await withTimeout(loading, timeoutMs, file)) as { default?: unknown };
+      const mod = (await withTimeout(loading, timeoutMs, file).finally(loaded)) as { default?: unknown };
       // A .ts file outside an ESM package is compiled as CommonJS: its default export arrives wrapped once more.
       const value = mod.default as { default?: unknown; __esModule?: boolean } | undefined;
       return value && typeof value === 'object' && value.__esModule && 'default' in value ? value.default : value;
@@ -192,7 +195,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, file: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: the config module did not finish loading within ${ms} ms (a top-level await that never settles?); make its default export a plain object, or raise PARITY_CONFIG_LOAD_TIMEOUT (ms)`)),
+      () => reject(new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: the config module did not finish loading within ${ms} ms (a top-level await that never settles, or a loop that never ends?); make its default export a plain object, or raise PARITY_CONFIG_LOAD_TIMEOUT (ms)`)),
       ms,
     );
   });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,6 +87,18 @@ describe('loading limits', () => {
     expect((err as ParityError).code).toBe('PARITY_CONFIG_UNREADABLE');
     expect((err as Error).message).toMatch(/did not finish loading within 1500 ms/);
     expect(Date.now() - t0).toBeLessThan(60_000);
+  });
+
+  it('a TS config stuck in a synchronous loop is stopped and refused the same way (exit 3), not a hang', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-ts-'));
+    const file = path.join(dir, 'busy.config.mts');
+    writeFileSync(file, 'while (Date.now() > 0) {}\nexport default {};\n');
+    // In a process of its own: stopping a blocked main thread is what the watchdog does.
+    const r = spawnSync(process.execPath, [path.resolve('bin/parity.mjs'), 'validate', file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PARITY_CONFIG_LOAD_TIMEOUT: '1500' } });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('PARITY_CONFIG_UNREADABLE');
+    expect(r.stderr).toMatch(/busy\.config\.mts: the config module did not finish loading within 1500 ms/);
   });
 
   it('a 150 MB prompt file is refused by size, streamed (never read whole), with the field path', async () => {
