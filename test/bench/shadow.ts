@@ -136,6 +136,22 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** CPU seconds of nginx's master and its workers (the master's pid from its pid file, the workers as its children). */
+function nginxCpuSeconds(dir: string): number {
+  const master = Number(readFileSync(path.join(dir, 'nginx.pid'), 'utf8').trim());
+  const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return [master, ...children].reduce((a, pid) => a + cpuSeconds(pid), 0);
+}
+
+/** Runs `firstEvent` through a proxy and takes the proxy's CPU per stream (ms) over it. */
+async function withCpu(url: string, cpu: () => number): Promise<FirstEvent & { cpuMsPerStream: number; cpuShare: number }> {
+  const c0 = cpu();
+  const t0 = performance.now();
+  const r = await firstEvent(url);
+  const used = cpu() - c0;
+  return { ...r, cpuMsPerStream: (used * 1000) / r.streams, cpuShare: used / ((performance.now() - t0) / 1000) };
+}
+
 async function jsonRate(url: string): Promise<number> {
   const r = await autocannon({ url: `${url}/items`, connections: 50, duration: SECONDS });
   return r.requests.average;
@@ -169,11 +185,9 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
     const slower = await shadowProcess(base.url, slow.url);
     kill.push(healthy.child, down.child, slower.child);
     const direct = await firstEvent(base.url);
-    const viaNginx = await firstEvent(nginxUrl);
-    const cpu0 = cpuSeconds(healthy.child.pid!);
-    const t0 = performance.now();
-    const viaParity = await firstEvent(healthy.url);
-    const parityCpuShare = (cpuSeconds(healthy.child.pid!) - cpu0) / ((performance.now() - t0) / 1000);
+    const viaNginx = await withCpu(nginxUrl, () => nginxCpuSeconds(nginx.dir));
+    const viaParity = await withCpu(healthy.url, () => cpuSeconds(healthy.child.pid!));
+    const parityCpuShare = viaParity.cpuShare;
     const viaParityDown = await firstEvent(down.url);
     const viaParitySlow = await firstEvent(slower.url);
     // Added time: the hops' share of time to first event through the proxy minus the direct one's.
@@ -194,9 +208,11 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
       candidateDownVsHealthy: { p50: viaParityDown.p50 / viaParity.p50, p99: viaParityDown.p99 / viaParity.p99 },
       candidate10xSlowerVsHealthy: { p50: viaParitySlow.p50 / viaParity.p50, p99: viaParitySlow.p99 / viaParity.p99 },
       jsonRate: { nginx: jsonNginx, parity: jsonParity, ratio: jsonParity / jsonNginx },
+      // What a proxied stream costs each proxy (parity also probes both sides, copies to the candidate and spools).
+      cpuMsPerStream: { nginx: viaNginx.cpuMsPerStream, parity: viaParity.cpuMsPerStream, ratio: viaParity.cpuMsPerStream / viaNginx.cpuMsPerStream },
     };
     const fe = (v: FirstEvent) => `${v.p50.toFixed(2)}/${v.p99.toFixed(2)} (hops ${v.hopP50.toFixed(2)}/${v.hopP99.toFixed(2)})`;
-    log(`  first event p50/p99 ms: direct ${fe(direct)}, nginx ${fe(viaNginx)}, parity ${fe(viaParity)} (parity CPU ${(parityCpuShare * 100).toFixed(0)}%), candidate down ${fe(viaParityDown)}, 10× slower ${fe(viaParitySlow)}`);
+    log(`  first event p50/p99 ms: direct ${fe(direct)}, nginx ${fe(viaNginx)}, parity ${fe(viaParity)} (parity CPU ${(parityCpuShare * 100).toFixed(0)}%, ${viaParity.cpuMsPerStream.toFixed(2)} ms per stream; nginx ${viaNginx.cpuMsPerStream.toFixed(2)} ms), candidate down ${fe(viaParityDown)}, 10× slower ${fe(viaParitySlow)}`);
     log(`  JSON req/s: nginx ${jsonNginx.toFixed(0)}, parity ${jsonParity.toFixed(0)}`);
     return result;
   } finally {
