@@ -22,11 +22,14 @@ export function placeholders(value: unknown, out: string[] = []): string[] {
 }
 
 export function renderString(template: string, vars: Vars, encode: (s: string) => string = (s) => s): string {
+  // Most strings (keys, literal values, fixed paths and headers) hold no placeholder: no regex pass for them.
+  if (!template.includes('{{')) return template;
   return template.replace(PLACEHOLDER, (m, name: string) => (vars.has(name) ? encode(stringify(vars.get(name))) : ''));
 }
 
 export function renderValue(value: unknown, vars: Vars): unknown {
   if (typeof value === 'string') {
+    if (!value.includes('{{')) return value;
     const whole = WHOLE.exec(value);
     if (whole) return vars.get(whole[1]!) ?? null;
     return renderString(value, vars);
