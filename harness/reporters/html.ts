@@ -24,6 +24,8 @@ import { htmlPage } from './html-page.ts';
 import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
 import { serverHtml } from './server-metrics.ts';
 import { endpointsHtml } from './endpoints-html.ts';
+import { scenarioKind } from './request-metrics.ts';
+import { requestScenarioHtml } from './request-scenario-html.ts';
 
 /**
  * report.html: verdict banner, gates, per-scenario numbers and plots (CDFs of first content and
@@ -31,7 +33,7 @@ import { endpointsHtml } from './endpoints-html.ts';
  * diffs with curl reproductions, hook results. One self-contained file, no script. Pure.
  */
 export function renderHtml(run: RunResult): string {
-  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
+  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenarioSection(run, s)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
   return htmlPage(`parity · ${run.name} · ${verdictStatus(run).toUpperCase()}`, body.join('\n'));
 }
 
@@ -135,6 +137,12 @@ function failuresChart(id: string, b: TargetSummary, c: TargetSummary): string {
     y: { label: 'streams', format: (v) => num(v) },
     note: `interruption rate ${pct(b.interruptionRate)} vs ${pct(c.interruptionRate)} · interruptions (broken 2xx streams): ${kinds.filter((k) => k.interruption).map((k) => k.outcome).join(', ') || 'none'}`,
   });
+}
+
+/** A stream scenario's section, or a request or flow scenario's (what each measures). */
+function scenarioSection(run: RunResult, s: RunResult['summaries'][number]): string {
+  const kind = scenarioKind(run, s);
+  return kind === 'stream' ? scenario(s.scenario, s.baseline, s.candidate) : requestScenarioHtml(run, s.scenario, kind, s.baseline, s.candidate);
 }
 
 function scenario(name: string, b: TargetSummary, c: TargetSummary): string {

@@ -21,6 +21,8 @@ import {
 } from './format.ts';
 import { serverMarkdown } from './server-metrics.ts';
 import { endpointsMarkdown } from './endpoints.ts';
+import { scenarioKind } from './request-metrics.ts';
+import { requestScenarioMarkdown } from './request-scenario.ts';
 
 /**
  * summary.md: verdict first, then gates, per-scenario numbers, failures by kind, citation
@@ -70,6 +72,11 @@ function scenarios(run: RunResult): string[] {
   for (const sc of run.summaries) {
     const b = sc.baseline;
     const c = sc.candidate;
+    const kind = scenarioKind(run, sc);
+    if (kind !== 'stream') {
+      out.push(...requestScenarioMarkdown(run, sc.scenario, kind, b, c, table));
+      continue;
+    }
     out.push(`## Scenario \`${sc.scenario}\``, '');
     out.push(...table(['Metric', `${b.target} (baseline)`, `${c.target} (candidate)`, 'Δ'], keyMetrics(b, c).map((r) => [r.label, r.baseline, r.candidate, r.delta])), '');
     const kinds = failureBreakdown(b, c);

@@ -156,7 +156,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         warmupIterations: sum('warmupIterations'),
         workers,
       },
-      summaries: m.summaries,
+      summaries: m.summaries.map((s) => ({ scenario: s.scenario, kind: loaded.scenarios.find((x) => x.name === s.scenario)?.type ?? 'stream', baseline: s.baseline, candidate: s.candidate })),
       samples: { file: samplesFile, pairs: sum('pairs') },
       timeline: m.timeline,
     };
