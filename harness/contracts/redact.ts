@@ -4,7 +4,7 @@ import { Scrubber } from '../secrets/scrubber.ts';
  * What a contract report may show of a request or response: credentials replaced by
  * "[redacted]" in headers and in JSON bodies, and a curl command that reproduces the request.
  */
-const SENSITIVE_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
+export const SENSITIVE_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
 const SENSITIVE_FIELD = /password|passwd|secret|api[-_]?key|authorization|cookie|credential|(^|[_-])token$/i;
 
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {

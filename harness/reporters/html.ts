@@ -231,7 +231,12 @@ function contractStep(s: ContractStepSummary): string {
   const curl = s.curl ? `<h3>Reproduce</h3><pre class="curl">${esc(s.curl)}</pre>` : '';
   // Linked only as a plain relative path (beside run.json): a run.json is data, never a source of script URLs.
   const linkable = s.artifact !== null && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(s.artifact);
-  const artifact = s.artifact ? `<p class="note">Full diff: ${linkable ? `<a href="${esc(s.artifact)}">${esc(s.artifact)}</a>` : `<code>${esc(s.artifact)}</code>`}</p>` : '';
+  const link = (f: string) => (linkable && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(f) ? `<a href="${esc(f)}">${esc(f)}</a>` : `<code>${esc(f)}</code>`);
+  const artifact = s.diffs?.length
+    ? `<p class="note diffs">Drifting pairs under load, written whole (both requests and responses, a curl per target): ${s.diffs.map(link).join(', ')}${s.drifted > s.diffs.length ? ` (the first ${s.diffs.length} of ${s.drifted})` : ''}</p>`
+    : s.artifact
+      ? `<p class="note">Full diff: ${link(s.artifact)}</p>`
+      : '';
   return (
     `<details class="contract" data-step="${esc(`${s.scenario}/${s.step}`)}"${s.drifted > 0 ? ' open' : ''}><summary>${status} <code>${esc(s.scenario)}</code> / <code>${esc(s.step)}</code> · ` +
     `${s.drifted} of ${s.pairs} pairs drifted${esc(classCounts(s))} · ${s.identical} identical</summary>${table}${noise}${skipped}${asserts}${curl}${artifact}</details>`

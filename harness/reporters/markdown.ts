@@ -105,7 +105,8 @@ function contracts(run: RunResult): string[] {
     out.push(`<details><summary>${cell(s.scenario)} / ${cell(s.step)}: ${s.drifted} of ${s.pairs} pairs drifted${classCounts(s)}</summary>`, '');
     if (d) out.push(`First drift at \`${showPointer(d.pointer)}\` (${d.class ?? 'value'} ${d.kind}): baseline \`${jsonValue(d.example.baseline)}\`, candidate \`${jsonValue(d.example.candidate)}\``, '');
     if (s.curl) out.push('```sh', s.curl, '```', '');
-    if (s.artifact) out.push(`Diff: \`${s.artifact}\``, '');
+    if (s.diffs?.length) out.push(`Drifting pairs under load, written whole (both requests and responses, a curl per target): ${s.diffs.map((f) => `[\`${f}\`](${f})`).join(', ')}${s.drifted > s.diffs.length ? ` (the first ${s.diffs.length} of ${s.drifted})` : ''}`, '');
+    else if (s.artifact) out.push(`Diff: \`${s.artifact}\``, '');
     out.push('</details>', '');
   }
   return out;

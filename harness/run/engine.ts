@@ -25,6 +25,7 @@ import { mergeShardStates } from './merge-states.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
 import { promptsDigest, segmentClock, segmentDir, writeSegmentState, type SegmentRun } from './segment-run.ts';
 import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
+import { withDiffFiles, writeLoadDiffs, type LoadDiffIndex } from './load-diffs.ts';
 import { createShard, type ShardState } from './shard.ts';
 import { profileWarnings } from './profile-sanity.ts';
 import { runWorkers } from './workers.ts';
@@ -127,6 +128,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   let contracts: ContractStepSummary[] | undefined;
   let states: () => ShardState[] = () => [];
   let incompleteReason: string | undefined = 'running';
+  /** The drifting pairs of the diffs sampled under load, once written (`diffs/<n>.json`). */
+  let loadDiffs: LoadDiffIndex | undefined;
 
   const build = (endedAt: string | null): RunResult => {
     const shards = states();
@@ -166,7 +169,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (warnings.length) r.warnings = warnings;
     const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
     if (shards.some((st) => st.endpoints)) r.endpoints = mergeEndpoints(shards.map((st) => st.endpoints ?? []), names);
-    const underLoad = mergeLoadContracts(shards.map((st) => st.loadContracts ?? []));
+    const underLoad = withDiffFiles(mergeLoadContracts(shards.map((st) => st.loadContracts ?? [])), loadDiffs);
     if (contracts || underLoad.length) r.contracts = [...(contracts ?? []), ...underLoad];
     if (opts.replay) r.replay = { ...opts.replay.feed.report, badEntries: [...opts.replay.feed.report.badEntries] };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
@@ -259,6 +262,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       states = run.states;
       await run.done;
     }
+    const drifting = states().flatMap((st) => st.loadDiffs ?? []);
+    if (drifting.length) loadDiffs = await writeLoadDiffs(dir, drifting, scrubber, { baseline: loaded.baseline.name, candidate: loaded.candidate.name });
     incompleteReason = signal.aborted ? 'interrupted' : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;

@@ -232,6 +232,8 @@ export const ContractStepSummary = z.object({
   artifact: z.string().nullable(),
   /** curl command reproducing the request (secrets redacted). */
   curl: z.string().nullable(),
+  /** Under load: the drifting pairs written whole (`diffs/<n>.json`: both requests and responses, a curl per target), first ones up to a bound. */
+  diffs: z.array(z.string()).optional(),
   /** Sampled from the paired load (`compare` on a request or flow scenario), not from the contract phase. */
   underLoad: z.boolean().optional(),
 });
