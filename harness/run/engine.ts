@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../output/atomic.ts';
 import { outputFailed } from './output-error.ts';
 import { planned } from '../load/model.ts';
 import { segmentIteration, segmentShare, threadShard } from '../load/segment.ts';
+import { healthLimits } from '../load/health.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
@@ -133,7 +134,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
 
   const build = (endedAt: string | null): RunResult => {
     const shards = states();
-    const m = mergeShardStates({ baseline: loaded.baseline.name, candidate: loaded.candidate.name, scenarios: loaded.scenarios.map((s) => s.name) }, shards);
+    const m = mergeShardStates({ baseline: loaded.baseline.name, candidate: loaded.candidate.name, scenarios: loaded.scenarios.map((s) => s.name), health: healthLimits(cfg.load?.health) }, shards);
     const sum = (k: keyof typeof m.counts) => m.counts[k];
     const health = m.health;
     const r: RunResult = {
