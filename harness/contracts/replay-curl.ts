@@ -1,4 +1,4 @@
-import { redactJson, SENSITIVE_HEADER, type ReproducibleRequest } from './redact.ts';
+import { redactBody, SENSITIVE_HEADER, type ReproducibleRequest } from './redact.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
 
 /**
@@ -38,14 +38,7 @@ export function replayCurl(req: ReproducibleRequest, scrubber: Scrubber): Replay
     parts.push('-H', `"${literal(`${k}: ${scheme ? `${scheme} ` : ''}`)}\${${name}}"`);
     env[name] = `the ${k} header's credential${scheme ? ` (after "${scheme} ")` : ''}, not written here`;
   }
-  if (req.body !== undefined) {
-    let body = req.body;
-    try {
-      body = JSON.stringify(redactJson(JSON.parse(req.body)));
-    } catch {
-      // not JSON: as sent (the scrubber still takes config secrets out)
-    }
-    parts.push('--data-raw', single(body));
-  }
+  // A body that is not JSON goes as sent (the scrubber still takes config secrets out).
+  if (req.body !== undefined) parts.push('--data-raw', single(redactBody(req.body)));
   return { curl: scrubber.scrub(parts.join(' ')), env };
 }

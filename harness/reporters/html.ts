@@ -179,14 +179,17 @@ function timeline(run: RunResult): string {
   const pts = (xs: number[]) => [...xs.map((v, i) => [i * sec, v / sec] as const), ...(xs.length ? [[xs.length * sec, xs.at(-1)! / sec] as const] : [])];
   const bands = (t.stages ?? []).map((s) => ({ from: s.startMs / 1000, to: s.endMs / 1000, label: s.name }));
   const x = { label: 'seconds since the first request', format: (v: number) => num(v), min: 0, max: Math.max(...t.series.map((s) => s.completed.length)) * sec };
+  // What completed: streams, requests (request and flow scenarios), or both in a mixed run.
+  const kinds = new Set(run.summaries.map((s) => (scenarioKind(run, s) === 'stream' ? 'streams' : 'requests')));
+  const what = kinds.size === 1 ? [...kinds][0]! : 'streams and requests';
   const through = lineChart({
     id: 'timeline-throughput',
-    title: 'Completed streams per second',
+    title: `Completed ${what} per second`,
     step: true,
     bands,
     series: t.series.map((s) => ({ name: `${s.target} (${s.role})`, cls: `s-${s.role}`, points: pts(s.completed) })),
     x,
-    y: { label: 'streams / s', min: 0, format: (v) => num(v) },
+    y: { label: `${what} / s`, min: 0, format: (v) => num(v) },
   });
   const total = (xs: number[]) => xs.reduce((a, n) => a + n, 0);
   const fails = lineChart({
@@ -202,7 +205,7 @@ function timeline(run: RunResult): string {
     spread: 2,
     note: 'Lines are drawn 2 px apart so that equal counts stay visible side by side.',
     x,
-    y: { label: 'streams / s', min: 0, max: Math.max(1, ...t.series.flatMap((s) => [...s.interruptions, ...s.errors]).map((v) => v / sec)) * 1.1, format: (v) => num(v) },
+    y: { label: `${what} / s`, min: 0, max: Math.max(1, ...t.series.flatMap((s) => [...s.interruptions, ...s.errors]).map((v) => v / sec)) * 1.1, format: (v) => num(v) },
   });
   const stageNote = bands.length ? '' : '<p class="note">The load model reported no stages.</p>';
   return `<h2>Timeline</h2><div class="grid2">${through}${fails}</div>${stageNote}`;

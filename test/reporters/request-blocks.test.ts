@@ -133,6 +133,8 @@ describe('report blocks per scenario kind (stream, request, flow in one run)', (
     const chat = htmlBlock('chat');
     expect(chat).not.toMatch(REQUEST_ONLY);
     for (const label of ['first content p95', 'Time to first content (CDF)', 'Gaps between events', 'Citation presence']) expect(chat).toContain(label);
+    // The run's timeline counts both kinds, and says so.
+    expect(html).toContain('Completed streams and requests per second');
   });
 
   it('terminal: request and flow blocks carry request labels and no stream-only label; the stream block the reverse', () => {
