@@ -181,7 +181,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const write = async (raw: RunResult): Promise<RunResult> => {
     const result = scrubber.scrubDeep(raw);
     // A segment's shard states go first: merge reads them once run.json says the segment ended.
-    if (segment && result.endedAt !== null) await writeSegmentState(dir, states());
+    // Scrubbed as run.json is (drift examples and messages may echo a secret); the drifting pairs
+    // kept whole stay out: this segment wrote them to its own diffs/, and merge does not read them.
+    if (segment && result.endedAt !== null) await writeSegmentState(dir, scrubber.scrubDeep(states().map(({ loadDiffs: _d, ...st }) => st)));
     await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', 'run.json');
     return result;
   };

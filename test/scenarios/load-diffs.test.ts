@@ -59,6 +59,37 @@ async function replay(line: string, env: Record<string, string>): Promise<number
   return res.statusCode;
 }
 
+/** Create a lot, read it back, every pair compared; the bearer token comes from the environment, as a config's would. */
+async function flowConfig(b: ContractFixture, c: ContractFixture, dir: string) {
+  const auth = { authorization: 'Bearer ${PARITY_TEST_TOKEN}' };
+  return resolveConfig(
+    {
+      targets: [
+        { name: 'express', role: 'baseline', baseUrl: b.url, routes: {} },
+        { name: 'fastapi', role: 'candidate', baseUrl: c.url, routes: {} },
+      ],
+      scenarios: [
+        {
+          type: 'flow',
+          name: 'lots',
+          compare: 'all',
+          noise: true,
+          rules: { formats: { '/**/created_at': 'iso-datetime' } },
+          vars: { code: 'LOT-{{unique}}' },
+          steps: [
+            { name: 'create_lot', route: 'POST /api/lots', headers: auth, body: { lot_code: '{{code}}', lot_type: 'RAW' }, capture: { lot_id: '$.id' }, expect: { status: 201 } },
+            { name: 'get_lot', route: 'GET /api/lots/{{lot_id}}', headers: auth, readBack: { step: 'create_lot' } },
+          ],
+        },
+      ],
+      load: { vus: 6, iterations: ITERATIONS },
+      preflight: { retries: 0, interval: 10 },
+    },
+    path.join(dir, 'inline.json'),
+    { ...process.env, PARITY_TEST_TOKEN: TOKEN },
+  );
+}
+
 describe('contract diffs under load: an artifact per drifting pair, with a curl that replays it', () => {
   let b: ContractFixture;
   let c: ContractFixture;
@@ -69,33 +100,7 @@ describe('contract diffs under load: an artifact per drifting pair, with a curl 
     b = await startContractFixture({ apiToken: TOKEN });
     c = await startContractFixture({ apiToken: TOKEN, lostWrites: 0.5 });
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-ldiff-'));
-    const auth = { authorization: 'Bearer ${PARITY_TEST_TOKEN}' };
-    const loaded = await resolveConfig(
-      {
-        targets: [
-          { name: 'express', role: 'baseline', baseUrl: b.url, routes: {} },
-          { name: 'fastapi', role: 'candidate', baseUrl: c.url, routes: {} },
-        ],
-        scenarios: [
-          {
-            type: 'flow',
-            name: 'lots',
-            compare: 'all',
-            noise: true,
-            rules: { formats: { '/**/created_at': 'iso-datetime' } },
-            vars: { code: 'LOT-{{unique}}' },
-            steps: [
-              { name: 'create_lot', route: 'POST /api/lots', headers: auth, body: { lot_code: '{{code}}', lot_type: 'RAW' }, capture: { lot_id: '$.id' }, expect: { status: 201 } },
-              { name: 'get_lot', route: 'GET /api/lots/{{lot_id}}', headers: auth, readBack: { step: 'create_lot' } },
-            ],
-          },
-        ],
-        load: { vus: 6, iterations: ITERATIONS },
-        preflight: { retries: 0, interval: 10 },
-      },
-      path.join(dir, 'inline.json'),
-      { ...process.env, PARITY_TEST_TOKEN: TOKEN },
-    );
+    const loaded = await flowConfig(b, c, dir);
     out = await runParity(loaded, { outDir: dir });
     await writeReports(out.result, out.dir);
     const step = out.result.contracts!.find((s) => s.underLoad && s.step === 'get_lot')!;
@@ -166,5 +171,18 @@ describe('contract diffs under load: an artifact per drifting pair, with a curl 
     const files = filesUnder(out.dir);
     expect(files.map((f) => path.relative(out.dir, f))).toEqual(expect.arrayContaining(['run.json', 'samples.ndjson', 'summary.md', 'report.html', 'diffs/1.json']));
     for (const f of files) expect(readFileSync(f, 'utf8').includes(TOKEN), f).toBe(false);
+  });
+
+  it('a segment of a plan writes its own diffs; its segment state (read by merge) holds neither the kept pairs nor the token', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-ldiff-seg-'));
+    const seg = await runParity(await flowConfig(b, c, dir), { outDir: dir, runId: 'plan', segment: { index: 0, count: 2, source: 'test' } });
+    expect(seg.result.complete).toBe(true);
+    const step = seg.result.contracts!.find((s) => s.underLoad && s.step === 'get_lot')!;
+    expect(step.drifted).toBeGreaterThan(0);
+    expect(step.diffs!.length).toBe(Math.min(20, step.drifted));
+    const state = readFileSync(path.join(seg.dir, 'segment-state.json'), 'utf8');
+    expect(state).toContain('"loadContracts"');
+    expect(state).not.toContain('loadDiffs');
+    for (const f of filesUnder(seg.dir)) expect(readFileSync(f, 'utf8').includes(TOKEN), f).toBe(false);
   });
 });
