@@ -59,9 +59,9 @@ async function replay(line: string, env: Record<string, string>): Promise<number
   return res.statusCode;
 }
 
-/** Create a lot, read it back, every pair compared; the bearer token comes from the environment, as a config's would. */
-async function flowConfig(b: ContractFixture, c: ContractFixture, dir: string) {
-  const auth = { authorization: 'Bearer ${PARITY_TEST_TOKEN}' };
+/** Create a lot, read it back, every pair compared, with the config's bearer token (`${PARITY_TEST_TOKEN}` from the environment, or written out). */
+async function flowConfig(b: ContractFixture, c: ContractFixture, dir: string, token: string) {
+  const auth = { authorization: `Bearer ${token}` };
   return resolveConfig(
     {
       targets: [
@@ -90,7 +90,10 @@ async function flowConfig(b: ContractFixture, c: ContractFixture, dir: string) {
   );
 }
 
-describe('contract diffs under load: an artifact per drifting pair, with a curl that replays it', () => {
+describe.each([
+  ['from the environment', '${PARITY_TEST_TOKEN}'],
+  ['written in the config', TOKEN],
+])('contract diffs under load: an artifact per drifting pair, with a curl that replays it (bearer token %s)', (_how, token) => {
   let b: ContractFixture;
   let c: ContractFixture;
   let out: RunOutput;
@@ -100,7 +103,7 @@ describe('contract diffs under load: an artifact per drifting pair, with a curl 
     b = await startContractFixture({ apiToken: TOKEN });
     c = await startContractFixture({ apiToken: TOKEN, lostWrites: 0.5 });
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-ldiff-'));
-    const loaded = await flowConfig(b, c, dir);
+    const loaded = await flowConfig(b, c, dir, token);
     out = await runParity(loaded, { outDir: dir });
     await writeReports(out.result, out.dir);
     const step = out.result.contracts!.find((s) => s.underLoad && s.step === 'get_lot')!;
@@ -175,7 +178,7 @@ describe('contract diffs under load: an artifact per drifting pair, with a curl 
 
   it('a segment of a plan writes its own diffs; its segment state (read by merge) holds neither the kept pairs nor the token', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-ldiff-seg-'));
-    const seg = await runParity(await flowConfig(b, c, dir), { outDir: dir, runId: 'plan', segment: { index: 0, count: 2, source: 'test' } });
+    const seg = await runParity(await flowConfig(b, c, dir, token), { outDir: dir, runId: 'plan', segment: { index: 0, count: 2, source: 'test' } });
     expect(seg.result.complete).toBe(true);
     const step = seg.result.contracts!.find((s) => s.underLoad && s.step === 'get_lot')!;
     expect(step.drifted).toBeGreaterThan(0);
