@@ -170,6 +170,18 @@ const Stages = z
 /** The first part of the schedule whose samples are kept apart (warmup.ndjson) and left out of summaries and gates. */
 const Warmup = Duration.default(0);
 const TimeUnit = Duration.default(1000).refine((v) => v > 0, { message: 'timeUnit must be above 0, e.g. "1s" or "1m"' });
+/**
+ * Limits on the harness's own health (see load/health.ts): above either, run.json `harness.warnings`
+ * says so and no gate passes. Lower them when gates judge differences finer than the defaults: a
+ * harness whose event loop runs 20 ms late cannot time a 2 ms budget.
+ */
+const Health = z.strictObject({
+  /** Event-loop delay p99 of the busiest load thread (default 50 ms). */
+  eventLoopDelayP99: Duration.optional(),
+  /** Arrival-rate starts fired late, p99 (default 20 ms). */
+  dispatchLagP99: Duration.optional(),
+});
+
 /** Paired iterations allowed in flight at once; a scheduled start past the bound is counted as dropped. */
 const MaxInFlight = z.number().int().min(1, 'maxInFlight must be at least 1 (paired iterations in flight at once)').default(1000);
 
@@ -186,6 +198,7 @@ export const ClosedLoad = z
     /** Start the VUs evenly over this time instead of all at once (spreads the connection burst). */
     rampUp: Duration.default(0),
     warmup: Warmup,
+    health: Health.optional(),
     timeouts: Timeouts.default(Timeouts.parse({})),
   })
   .refine((l) => [l.iterations, l.duration, l.stages].filter((v) => v !== undefined).length === 1, {
@@ -201,6 +214,7 @@ export const ConstantArrivalRateLoad = z.strictObject({
   duration: Duration.refine((v) => v > 0, { message: 'duration must be above 0' }),
   maxInFlight: MaxInFlight,
   warmup: Warmup,
+  health: Health.optional(),
   timeouts: Timeouts.default(Timeouts.parse({})),
 });
 
@@ -212,6 +226,7 @@ export const RampingArrivalRateLoad = z.strictObject({
   stages: Stages,
   maxInFlight: MaxInFlight,
   warmup: Warmup,
+  health: Health.optional(),
   timeouts: Timeouts.default(Timeouts.parse({})),
 });
 

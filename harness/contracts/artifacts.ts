@@ -82,7 +82,7 @@ function render(v: StepVerdict, pair: StepVerdict['example'], labels: ArtifactLa
 }
 
 /** A credential's value in a drift example: its type stays visible (a type drift still reads right), not its value. */
-function hide(v: unknown): unknown {
+export function hide(v: unknown): unknown {
   if (v === undefined || v === null) return v;
   return typeof v === 'object' ? redactJson(v) : `[redacted ${typeof v}]`;
 }

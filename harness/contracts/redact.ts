@@ -4,7 +4,7 @@ import { Scrubber } from '../secrets/scrubber.ts';
  * What a contract report may show of a request or response: credentials replaced by
  * "[redacted]" in headers and in JSON bodies, and a curl command that reproduces the request.
  */
-const SENSITIVE_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
+export const SENSITIVE_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
 const SENSITIVE_FIELD = /password|passwd|secret|api[-_]?key|authorization|cookie|credential|(^|[_-])token$/i;
 
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
@@ -42,14 +42,15 @@ export interface ReproducibleRequest {
 export function curlCommand(req: ReproducibleRequest, secrets: readonly string[]): string {
   const parts = ['curl', '-sS', '-i', '-X', req.method, q(req.url)];
   for (const [k, v] of Object.entries(redactHeaders(req.headers))) parts.push('-H', q(`${k}: ${v}`));
-  if (req.body !== undefined) {
-    let body = req.body;
-    try {
-      body = JSON.stringify(redactJson(JSON.parse(req.body)));
-    } catch {
-      // not JSON: shown as sent
-    }
-    parts.push('--data-raw', q(body));
-  }
+  if (req.body !== undefined) parts.push('--data-raw', q(redactBody(req.body)));
   return scrub(parts.join(' '), secrets);
+}
+
+/** A request body as it may be shown: JSON with its credential fields "[redacted]"; any other text as sent. */
+export function redactBody(body: string): string {
+  try {
+    return JSON.stringify(redactJson(JSON.parse(body)));
+  } catch {
+    return body;
+  }
 }

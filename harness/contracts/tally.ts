@@ -14,6 +14,9 @@ import type { SentRequest, SideName, SkippedStep, StepObservation } from './runn
  */
 export interface PairRecord {
   diffs: GroupedDifference[];
+  /** The flow run (iteration) and request id of the pair, to find it in samples and server logs. */
+  iteration?: number;
+  requestId?: string;
   requests: Partial<Record<SideName, SentRequest>>;
   responses: Partial<Record<SideName, Observed>>;
 }
@@ -34,7 +37,8 @@ export interface StepTally {
   failureMessages: Map<string, { role: 'baseline' | 'candidate'; message: string; count: number }>;
 }
 
-const KEEP = 20;
+/** Pairs kept whole per step (besides the first), for artifacts: the drifting pairs written under load are bounded by it. */
+export const KEEP = 20;
 const EXAMPLES = 3;
 /** Drift and noise are keyed by the grouped pointer (array indices as "*") and kind. */
 export const noiseKey = (d: Pick<GroupedDifference, 'pointer' | 'kind' | 'group'>) => `${d.group ?? d.pointer} ${d.kind}`;
@@ -57,7 +61,6 @@ export class ContractTally {
     const t = this.get(obs.flow, obs.step);
     const index = t.pairs++;
     if (diffs.length) t.diffs.set(index, diffs);
-    if ((diffs.length > 0 && t.kept.size < KEEP) || index === 0) t.kept.set(index, { diffs, requests: obs.requests, responses: obs.responses });
     // Counted once per pair and grouped pointer, however many indices differed.
     for (const k of new Set((noise ?? []).map(noiseKey))) {
       const d = noise!.find((x) => noiseKey(x) === k)!;
@@ -65,6 +68,10 @@ export class ContractTally {
       if (n) n.count++;
       else t.noise.set(k, { pointer: d.group ?? d.pointer, kind: d.kind, count: 1 });
     }
+    // Kept whole: pairs that differ beyond the noise seen so far (noise only grows, so every pair
+    // that turns out to drift is kept while there is room; pairs differing only in fresh ids and
+    // timestamps do not crowd them out), and the first pair besides (always kept, hence `<=`).
+    if ((realDiffs(t, diffs).length > 0 && t.kept.size <= KEEP) || index === 0) t.kept.set(index, { diffs, iteration: obs.iteration, requestId: obs.requestId, requests: obs.requests, responses: obs.responses });
     for (const role of ['baseline', 'candidate'] as const) {
       const f = obs.failures[role];
       if (!f?.length) continue;
@@ -105,6 +112,11 @@ export interface StepVerdict {
 
 type DriftRow = ContractStepSummary['drift'][number];
 
+/** A pair's differences that are drift: learned noise hides value differences only. */
+export function realDiffs(t: Pick<StepTally, 'noise'>, diffs: readonly GroupedDifference[]): GroupedDifference[] {
+  return diffs.filter((d) => !(VALUE_KINDS.has(d.kind) && t.noise.has(noiseKey(d))));
+}
+
 /**
  * Drift per step once noise is known. Learned noise hides value differences only (`value`,
  * `header`, `array_length`): a field or header that is missing, extra or of another type is drift
@@ -118,7 +130,7 @@ export function summarizeStep(t: StepTally): StepVerdict {
   let drifted = 0;
   let example: StepVerdict['example'];
   for (const [i, diffs] of t.diffs) {
-    const real = diffs.filter((d) => !(VALUE_KINDS.has(d.kind) && t.noise.has(noiseKey(d))));
+    const real = realDiffs(t, diffs);
     if (!real.length) continue;
     drifted++;
     const kept = t.kept.get(i);

@@ -3,6 +3,14 @@ import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
 
 /** Above these, the figures describe the harness machine as much as the backends. */
 export const HEALTH_LIMITS = { eventLoopDelayP99Ms: 50, dispatchLagP99Ms: 20 } as const;
+export type HealthLimits = Record<keyof typeof HEALTH_LIMITS, number>;
+
+/** A config's `load.health` (milliseconds, either may be absent) as limits. */
+export function healthLimits(health: { eventLoopDelayP99?: number | undefined; dispatchLagP99?: number | undefined } | undefined): Partial<HealthLimits> {
+  return { eventLoopDelayP99Ms: health?.eventLoopDelayP99, dispatchLagP99Ms: health?.dispatchLagP99 } as Partial<HealthLimits>;
+}
+
+const definedOnly = (o: Partial<HealthLimits>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<HealthLimits>;
 
 export interface ThreadHealth {
   schedulerLag: HistogramJSON;
@@ -15,21 +23,22 @@ export interface ThreadHealth {
  * started arrival-rate iterations. Each over its limit adds a warning, which the summary prints
  * and the gates read.
  */
-export function harnessHealth(threads: readonly ThreadHealth[]): HarnessHealth {
+export function harnessHealth(threads: readonly ThreadHealth[], limits: Partial<HealthLimits> = {}): HarnessHealth {
+  const { eventLoopDelayP99Ms: eldLimit, dispatchLagP99Ms: lagLimit } = { ...HEALTH_LIMITS, ...definedOnly(limits) };
   const lag = new Histogram();
   for (const t of threads) lag.merge(t.schedulerLag);
   const delays = threads.map((t) => t.eventLoopDelayMs).filter((d) => d !== null);
   const eventLoopDelayMs = delays.length ? delays.reduce((a, b) => (b.p99 > a.p99 ? b : a)) : null;
   const dispatchLagMs = lag.percentiles();
   const warnings: string[] = [];
-  if (eventLoopDelayMs && eventLoopDelayMs.p99 > HEALTH_LIMITS.eventLoopDelayP99Ms) {
+  if (eventLoopDelayMs && eventLoopDelayMs.p99 > eldLimit) {
     warnings.push(
-      `harness event-loop delay p99 ${eventLoopDelayMs.p99} ms (limit ${HEALTH_LIMITS.eventLoopDelayP99Ms} ms): the harness was too busy to take timestamps on time; use --workers, a bigger machine or less load`,
+      `harness event-loop delay p99 ${eventLoopDelayMs.p99} ms (limit ${eldLimit} ms): the harness was too busy to take timestamps on time; use --workers, a bigger machine or less load`,
     );
   }
-  if (dispatchLagMs && dispatchLagMs.p99 > HEALTH_LIMITS.dispatchLagP99Ms) {
+  if (dispatchLagMs && dispatchLagMs.p99 > lagLimit) {
     warnings.push(
-      `harness dispatch lag p99 ${dispatchLagMs.p99} ms (limit ${HEALTH_LIMITS.dispatchLagP99Ms} ms): iterations started late, so the offered load was below the configured rate`,
+      `harness dispatch lag p99 ${dispatchLagMs.p99} ms (limit ${lagLimit} ms): iterations started late, so the offered load was below the configured rate`,
     );
   }
   return { eventLoopDelayMs, dispatchLagMs, warnings };

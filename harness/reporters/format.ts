@@ -90,12 +90,12 @@ export interface MetricRow {
 
 /** A signed delta text; a delta that rounds to zero shows no sign. */
 const signed = (d: number, text: string) => (Number(text) === 0 ? text.replace(/^-/, '') : `${d > 0 ? '+' : ''}${text}`);
-const rel = (b: number | null | undefined, c: number | null | undefined) => {
+export const rel = (b: number | null | undefined, c: number | null | undefined) => {
   if (b === null || b === undefined || c === null || c === undefined || b === 0) return '–';
   const d = ((c - b) / b) * 100;
   return `${signed(d, d.toFixed(1))}%`;
 };
-const pp = (b: number | null, c: number | null) => (b === null || c === null ? '–' : `${signed(c - b, trim(((c - b) * 100).toFixed(2)))} pp`);
+export const pp = (b: number | null, c: number | null) => (b === null || c === null ? '–' : `${signed(c - b, trim(((c - b) * 100).toFixed(2)))} pp`);
 
 /** The key numbers of one scenario, baseline beside candidate, with the delta a release engineer would compute. */
 export function keyMetrics(b: TargetSummary, c: TargetSummary): MetricRow[] {

@@ -24,6 +24,8 @@ import { htmlPage } from './html-page.ts';
 import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
 import { serverHtml } from './server-metrics.ts';
 import { endpointsHtml } from './endpoints-html.ts';
+import { scenarioKind } from './request-metrics.ts';
+import { requestScenarioHtml } from './request-scenario-html.ts';
 
 /**
  * report.html: verdict banner, gates, per-scenario numbers and plots (CDFs of first content and
@@ -31,7 +33,7 @@ import { endpointsHtml } from './endpoints-html.ts';
  * diffs with curl reproductions, hook results. One self-contained file, no script. Pure.
  */
 export function renderHtml(run: RunResult): string {
-  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
+  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenarioSection(run, s)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
   return htmlPage(`parity · ${run.name} · ${verdictStatus(run).toUpperCase()}`, body.join('\n'));
 }
 
@@ -137,6 +139,12 @@ function failuresChart(id: string, b: TargetSummary, c: TargetSummary): string {
   });
 }
 
+/** A stream scenario's section, or a request or flow scenario's (what each measures). */
+function scenarioSection(run: RunResult, s: RunResult['summaries'][number]): string {
+  const kind = scenarioKind(run, s);
+  return kind === 'stream' ? scenario(s.scenario, s.baseline, s.candidate) : requestScenarioHtml(run, s.scenario, kind, s.baseline, s.candidate);
+}
+
 function scenario(name: string, b: TargetSummary, c: TargetSummary): string {
   const slug = name.replace(/[^A-Za-z0-9_-]+/g, '-');
   const rows = keyMetrics(b, c).map((r) => `<tr><td>${esc(r.label)}</td><td class="n">${esc(r.baseline)}</td><td class="n">${esc(r.candidate)}</td><td class="n">${esc(r.delta)}</td></tr>`);
@@ -171,14 +179,17 @@ function timeline(run: RunResult): string {
   const pts = (xs: number[]) => [...xs.map((v, i) => [i * sec, v / sec] as const), ...(xs.length ? [[xs.length * sec, xs.at(-1)! / sec] as const] : [])];
   const bands = (t.stages ?? []).map((s) => ({ from: s.startMs / 1000, to: s.endMs / 1000, label: s.name }));
   const x = { label: 'seconds since the first request', format: (v: number) => num(v), min: 0, max: Math.max(...t.series.map((s) => s.completed.length)) * sec };
+  // What completed: streams, requests (request and flow scenarios), or both in a mixed run.
+  const kinds = new Set(run.summaries.map((s) => (scenarioKind(run, s) === 'stream' ? 'streams' : 'requests')));
+  const what = kinds.size === 1 ? [...kinds][0]! : 'streams and requests';
   const through = lineChart({
     id: 'timeline-throughput',
-    title: 'Completed streams per second',
+    title: `Completed ${what} per second`,
     step: true,
     bands,
     series: t.series.map((s) => ({ name: `${s.target} (${s.role})`, cls: `s-${s.role}`, points: pts(s.completed) })),
     x,
-    y: { label: 'streams / s', min: 0, format: (v) => num(v) },
+    y: { label: `${what} / s`, min: 0, format: (v) => num(v) },
   });
   const total = (xs: number[]) => xs.reduce((a, n) => a + n, 0);
   const fails = lineChart({
@@ -194,7 +205,7 @@ function timeline(run: RunResult): string {
     spread: 2,
     note: 'Lines are drawn 2 px apart so that equal counts stay visible side by side.',
     x,
-    y: { label: 'streams / s', min: 0, max: Math.max(1, ...t.series.flatMap((s) => [...s.interruptions, ...s.errors]).map((v) => v / sec)) * 1.1, format: (v) => num(v) },
+    y: { label: `${what} / s`, min: 0, max: Math.max(1, ...t.series.flatMap((s) => [...s.interruptions, ...s.errors]).map((v) => v / sec)) * 1.1, format: (v) => num(v) },
   });
   const stageNote = bands.length ? '' : '<p class="note">The load model reported no stages.</p>';
   return `<h2>Timeline</h2><div class="grid2">${through}${fails}</div>${stageNote}`;
@@ -223,7 +234,12 @@ function contractStep(s: ContractStepSummary): string {
   const curl = s.curl ? `<h3>Reproduce</h3><pre class="curl">${esc(s.curl)}</pre>` : '';
   // Linked only as a plain relative path (beside run.json): a run.json is data, never a source of script URLs.
   const linkable = s.artifact !== null && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(s.artifact);
-  const artifact = s.artifact ? `<p class="note">Full diff: ${linkable ? `<a href="${esc(s.artifact)}">${esc(s.artifact)}</a>` : `<code>${esc(s.artifact)}</code>`}</p>` : '';
+  const link = (f: string) => (linkable && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(f) ? `<a href="${esc(f)}">${esc(f)}</a>` : `<code>${esc(f)}</code>`);
+  const artifact = s.diffs?.length
+    ? `<p class="note diffs">Drifting pairs under load, written whole (both requests and responses, a curl per target): ${s.diffs.map(link).join(', ')}${s.drifted > s.diffs.length ? ` (the first ${s.diffs.length} of ${s.drifted})` : ''}</p>`
+    : s.artifact
+      ? `<p class="note">Full diff: ${link(s.artifact)}</p>`
+      : '';
   return (
     `<details class="contract" data-step="${esc(`${s.scenario}/${s.step}`)}"${s.drifted > 0 ? ' open' : ''}><summary>${status} <code>${esc(s.scenario)}</code> / <code>${esc(s.step)}</code> · ` +
     `${s.drifted} of ${s.pairs} pairs drifted${esc(classCounts(s))} · ${s.identical} identical</summary>${table}${noise}${skipped}${asserts}${curl}${artifact}</details>`

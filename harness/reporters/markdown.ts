@@ -21,6 +21,8 @@ import {
 } from './format.ts';
 import { serverMarkdown } from './server-metrics.ts';
 import { endpointsMarkdown } from './endpoints.ts';
+import { scenarioKind } from './request-metrics.ts';
+import { requestScenarioMarkdown } from './request-scenario.ts';
 
 /**
  * summary.md: verdict first, then gates, per-scenario numbers, failures by kind, citation
@@ -70,6 +72,11 @@ function scenarios(run: RunResult): string[] {
   for (const sc of run.summaries) {
     const b = sc.baseline;
     const c = sc.candidate;
+    const kind = scenarioKind(run, sc);
+    if (kind !== 'stream') {
+      out.push(...requestScenarioMarkdown(run, sc.scenario, kind, b, c, table));
+      continue;
+    }
     out.push(`## Scenario \`${sc.scenario}\``, '');
     out.push(...table(['Metric', `${b.target} (baseline)`, `${c.target} (candidate)`, 'Δ'], keyMetrics(b, c).map((r) => [r.label, r.baseline, r.candidate, r.delta])), '');
     const kinds = failureBreakdown(b, c);
@@ -98,7 +105,8 @@ function contracts(run: RunResult): string[] {
     out.push(`<details><summary>${cell(s.scenario)} / ${cell(s.step)}: ${s.drifted} of ${s.pairs} pairs drifted${classCounts(s)}</summary>`, '');
     if (d) out.push(`First drift at \`${showPointer(d.pointer)}\` (${d.class ?? 'value'} ${d.kind}): baseline \`${jsonValue(d.example.baseline)}\`, candidate \`${jsonValue(d.example.candidate)}\``, '');
     if (s.curl) out.push('```sh', s.curl, '```', '');
-    if (s.artifact) out.push(`Diff: \`${s.artifact}\``, '');
+    if (s.diffs?.length) out.push(`Drifting pairs under load, written whole (both requests and responses, a curl per target): ${s.diffs.map((f) => `[\`${f}\`](${f})`).join(', ')}${s.drifted > s.diffs.length ? ` (the first ${s.diffs.length} of ${s.drifted})` : ''}`, '');
+    else if (s.artifact) out.push(`Diff: \`${s.artifact}\``, '');
     out.push('</details>', '');
   }
   return out;

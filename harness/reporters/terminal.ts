@@ -2,6 +2,8 @@ import { mapStrings } from '../json/map-strings.ts';
 import { terminalSafe } from '../text/escape.ts';
 import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
 import { endpointsTerminal } from './endpoints.ts';
+import { scenarioKind } from './request-metrics.ts';
+import { requestScenarioTerminal } from './request-scenario.ts';
 import { gateMessage, gateOutcome, verdictLine } from './format.ts';
 import { serverTerminal } from './server-metrics.ts';
 
@@ -23,28 +25,10 @@ export function renderSummary(raw: RunResult, opts: TerminalOptions): string {
   for (const sc of result.summaries) {
     const b = sc.baseline;
     const c = sc.candidate;
-    lines.push(bold(`scenario ${sc.scenario}`));
-    const rows: [string, string, string][] = [
-      ['', `${b.target} (baseline)`, `${c.target} (candidate)`],
-      ['streams', String(b.count), String(c.count)],
-      ...(['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const).map(
-        (k): [string, string, string] => [`${label(k)} p50/p95/p99 ms`, triple(b[k]), triple(c[k])],
-      ),
-      ['gap between events mean/p99 ms', gap(b), gap(c)],
-      ['error rate', pct(b.errorRate), pct(c.errorRate)],
-      ['interruption rate', pct(b.interruptionRate), pct(c.interruptionRate)],
-      ['5xx rate', pct(b.http5xxRate), pct(c.http5xxRate)],
-      ['citation presence', cite(b), cite(c)],
-      ...(b.dispatchLagMs && b.dispatchLagMs.p99 > 0
-        ? ([
-            ['service completion p50/p95/p99 ms', triple(b.serviceTime?.completionMs ?? null), triple(c.serviceTime?.completionMs ?? null)],
-            ['dispatch lag p50/p99 ms', lag(b), lag(c)],
-          ] as [string, string, string][])
-        : []),
-      ...(b.dropped || c.dropped ? ([['dropped (maxInFlight)', String(b.dropped ?? 0), String(c.dropped ?? 0)]] as [string, string, string][]) : []),
-      ['content chars/s p50', fmtMs(b.contentCharsPerSec, 'p50'), fmtMs(c.contentCharsPerSec, 'p50')],
-      ['outcomes', outcomes(b), outcomes(c)],
-    ];
+    const kind = scenarioKind(result, sc);
+    lines.push(bold(`scenario ${sc.scenario}${kind === 'stream' ? '' : ` (${kind})`}`));
+    const head: [string, string, string] = ['', `${b.target} (baseline)`, `${c.target} (candidate)`];
+    const rows: [string, string, string][] = [head, ...(kind === 'stream' ? streamRows(b, c) : requestScenarioTerminal(b, c, kind))];
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));
     for (const [i, r] of rows.entries()) {
@@ -67,6 +51,30 @@ export function renderSummary(raw: RunResult, opts: TerminalOptions): string {
   if (!result.complete) lines.push(bold(`INCOMPLETE: ${result.incompleteReason ?? 'unknown'}`));
   if (opts.verdict !== false) lines.push(...verdict(result, opts));
   return lines.join('\n');
+}
+
+/** A stream scenario's rows: [label, baseline, candidate]. */
+function streamRows(b: TargetSummary, c: TargetSummary): [string, string, string][] {
+  return [
+    ['streams', String(b.count), String(c.count)],
+    ...(['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'] as const).map(
+      (k): [string, string, string] => [`${label(k)} p50/p95/p99 ms`, triple(b[k]), triple(c[k])],
+    ),
+    ['gap between events mean/p99 ms', gap(b), gap(c)],
+    ['error rate', pct(b.errorRate), pct(c.errorRate)],
+    ['interruption rate', pct(b.interruptionRate), pct(c.interruptionRate)],
+    ['5xx rate', pct(b.http5xxRate), pct(c.http5xxRate)],
+    ['citation presence', cite(b), cite(c)],
+    ...(b.dispatchLagMs && b.dispatchLagMs.p99 > 0
+      ? ([
+          ['service completion p50/p95/p99 ms', triple(b.serviceTime?.completionMs ?? null), triple(c.serviceTime?.completionMs ?? null)],
+          ['dispatch lag p50/p99 ms', lag(b), lag(c)],
+        ] as [string, string, string][])
+      : []),
+    ...(b.dropped || c.dropped ? ([['dropped (maxInFlight)', String(b.dropped ?? 0), String(c.dropped ?? 0)]] as [string, string, string][]) : []),
+    ['content chars/s p50', fmtMs(b.contentCharsPerSec, 'p50'), fmtMs(c.contentCharsPerSec, 'p50')],
+    ['outcomes', outcomes(b), outcomes(c)],
+  ];
 }
 
 /** The verdict line (colored by status on a TTY) and one line per gate that did not pass. */

@@ -3,6 +3,7 @@ import { ContractTally, summarizeStep } from '../contracts/tally.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
 import type { ContractStepSummary, Difference, RunResult } from './result.ts';
+import { driftingPairs, type DriftingPair } from './load-diffs.ts';
 
 /**
  * The per-endpoint sinks of request and flow scenarios: one summary accumulator pair per
@@ -39,10 +40,11 @@ export class EndpointSinks {
     this.tally.add(obs, diffs, noise);
   }
 
-  toJSON(): { endpoints: EndpointStateJSON[]; contracts: ContractStepSummary[] } {
+  toJSON(): { endpoints: EndpointStateJSON[]; contracts: ContractStepSummary[]; diffs: DriftingPair[] } {
     return {
       endpoints: [...this.byKey.values()].map((e) => ({ scenario: e.scenario, step: e.step, route: e.route, summaries: [e.acc[0].toJSON(), e.acc[1].toJSON()] })),
       contracts: [...this.tally.steps.values()].map((t) => ({ ...summarizeStep(t).summary, underLoad: true })),
+      diffs: driftingPairs(this.tally),
     };
   }
 }

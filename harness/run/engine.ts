@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../output/atomic.ts';
 import { outputFailed } from '../output/fs.ts';
 import { planned } from '../load/model.ts';
 import { segmentIteration, segmentShare, threadShard } from '../load/segment.ts';
+import { healthLimits } from '../load/health.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
@@ -25,6 +26,7 @@ import { mergeShardStates } from './merge-states.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
 import { promptsDigest, segmentClock, segmentDir, writeSegmentState, type SegmentRun } from './segment-run.ts';
 import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
+import { withDiffFiles, writeLoadDiffs, type LoadDiffIndex } from './load-diffs.ts';
 import { createShard, type ShardState } from './shard.ts';
 import { profileWarnings } from './profile-sanity.ts';
 import { runWorkers } from './workers.ts';
@@ -127,10 +129,12 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   let contracts: ContractStepSummary[] | undefined;
   let states: () => ShardState[] = () => [];
   let incompleteReason: string | undefined = 'running';
+  /** The drifting pairs of the diffs sampled under load, once written (`diffs/<n>.json`). */
+  let loadDiffs: LoadDiffIndex | undefined;
 
   const build = (endedAt: string | null): RunResult => {
     const shards = states();
-    const m = mergeShardStates({ baseline: loaded.baseline.name, candidate: loaded.candidate.name, scenarios: loaded.scenarios.map((s) => s.name) }, shards);
+    const m = mergeShardStates({ baseline: loaded.baseline.name, candidate: loaded.candidate.name, scenarios: loaded.scenarios.map((s) => s.name), health: healthLimits(cfg.load?.health) }, shards);
     const sum = (k: keyof typeof m.counts) => m.counts[k];
     const health = m.health;
     const r: RunResult = {
@@ -156,7 +160,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         warmupIterations: sum('warmupIterations'),
         workers,
       },
-      summaries: m.summaries,
+      summaries: m.summaries.map((s) => ({ scenario: s.scenario, kind: loaded.scenarios.find((x) => x.name === s.scenario)?.type ?? 'stream', baseline: s.baseline, candidate: s.candidate })),
       samples: { file: samplesFile, pairs: sum('pairs') },
       timeline: m.timeline,
     };
@@ -166,7 +170,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (warnings.length) r.warnings = warnings;
     const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
     if (shards.some((st) => st.endpoints)) r.endpoints = mergeEndpoints(shards.map((st) => st.endpoints ?? []), names);
-    const underLoad = mergeLoadContracts(shards.map((st) => st.loadContracts ?? []));
+    const underLoad = withDiffFiles(mergeLoadContracts(shards.map((st) => st.loadContracts ?? [])), loadDiffs);
     if (contracts || underLoad.length) r.contracts = [...(contracts ?? []), ...underLoad];
     if (opts.replay) r.replay = { ...opts.replay.feed.report, badEntries: [...opts.replay.feed.report.badEntries] };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
@@ -177,7 +181,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const write = async (raw: RunResult): Promise<RunResult> => {
     const result = scrubber.scrubDeep(raw);
     // A segment's shard states go first: merge reads them once run.json says the segment ended.
-    if (segment && result.endedAt !== null) await writeSegmentState(dir, states());
+    // Scrubbed as run.json is (drift examples and messages may echo a secret); the drifting pairs
+    // kept whole stay out: this segment wrote them to its own diffs/, and merge does not read them.
+    if (segment && result.endedAt !== null) await writeSegmentState(dir, scrubber.scrubDeep(states().map(({ loadDiffs: _d, ...st }) => st)));
     await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', 'run.json');
     return result;
   };
@@ -259,6 +265,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       states = run.states;
       await run.done;
     }
+    const drifting = states().flatMap((st) => st.loadDiffs ?? []);
+    if (drifting.length) loadDiffs = await writeLoadDiffs(dir, drifting, scrubber, { baseline: loaded.baseline.name, candidate: loaded.candidate.name });
     incompleteReason = signal.aborted ? 'interrupted' : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;

@@ -105,7 +105,7 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
       warmupIterations: m.counts.warmupIterations,
       workers: inputs.reduce((a, i) => a + (i.run.load.workers ?? 1), 0),
     },
-    summaries: m.summaries,
+    summaries: m.summaries.map((s) => ({ scenario: s.scenario, ...kindIn(ref.summaries, s.scenario), baseline: s.baseline, candidate: s.candidate })),
     samples: { file: 'samples.ndjson', pairs: m.counts.pairs },
     timeline: m.timeline,
     harness: { eventLoopDelayMs: m.health?.eventLoopDelayMs ?? null, dispatchLagMs: m.health?.dispatchLagMs ?? null, warnings },
@@ -185,4 +185,10 @@ async function join(files: readonly string[], into: string): Promise<void> {
   for (const f of files) if (existsSync(f)) await pipeline(createReadStream(f), out, { end: false });
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   await rename(into + '.tmp', into);
+}
+
+/** A scenario's kind as the segments' run.json gave it (none from a run written before kinds). */
+function kindIn(summaries: RunResult['summaries'], scenario: string): Pick<RunResult['summaries'][number], 'kind'> {
+  const kind = summaries.find((s) => s.scenario === scenario)?.kind;
+  return kind ? { kind } : {};
 }

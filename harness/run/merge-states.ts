@@ -1,4 +1,4 @@
-import { harnessHealth } from '../load/health.ts';
+import { harnessHealth, type HealthLimits } from '../load/health.ts';
 import type { Role } from '../metrics/sample.ts';
 import { SummaryAccumulator } from '../metrics/summary.ts';
 import { TimelineAccumulator } from '../metrics/timeline.ts';
@@ -13,7 +13,7 @@ export type Counts = Record<'iterations' | 'warmupIterations' | 'pairs' | 'aband
  * Worker threads of one run merge here, and so do the segments of a plan (`parity merge`).
  */
 export function mergeShardStates(
-  names: { baseline: string; candidate: string; scenarios: readonly string[] },
+  names: { baseline: string; candidate: string; scenarios: readonly string[]; health?: Partial<HealthLimits> },
   shards: readonly ShardState[],
 ): { summaries: RunResult['summaries']; timeline: NonNullable<RunResult['timeline']>; counts: Counts; health: HarnessHealth | undefined } {
   const merged = new Map(names.scenarios.map((s) => [s, [new SummaryAccumulator(names.baseline, 'baseline', s), new SummaryAccumulator(names.candidate, 'candidate', s)]]));
@@ -29,6 +29,6 @@ export function mergeShardStates(
     summaries: [...merged].map(([scenario, [b, c]]) => ({ scenario, baseline: b!.summary(), candidate: c!.summary() })),
     timeline: timeline.timeline(targets),
     counts: { iterations: sum('iterations'), warmupIterations: sum('warmupIterations'), pairs: sum('pairs'), abandoned: sum('abandoned'), dropped: sum('dropped') },
-    health: shards.length ? harnessHealth(shards) : undefined,
+    health: shards.length ? harnessHealth(shards, names.health) : undefined,
   };
 }

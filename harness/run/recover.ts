@@ -53,7 +53,8 @@ export async function recoverRun(runJson: string): Promise<number | null> {
   }
   if (pairs === run.samples.pairs && run.incompleteReason !== STILL_RUNNING) return null;
   const doc = JSON.parse(text) as Record<string, unknown> & RunResult;
-  doc.summaries = [...scenarios].map(([scenario, [b, c]]) => ({ scenario, baseline: b.summary(), candidate: c.summary() }));
+  const kinds = new Map(run.summaries.map((s) => [s.scenario, s.kind]));
+  doc.summaries = [...scenarios].map(([scenario, [b, c]]) => ({ scenario, ...(kinds.get(scenario) ? { kind: kinds.get(scenario) } : {}), baseline: b.summary(), candidate: c.summary() }));
   doc.samples = { ...run.samples, pairs };
   const warnings = profileWarnings(doc.summaries);
   if (warnings.length) doc.warnings = warnings;

@@ -232,6 +232,8 @@ export const ContractStepSummary = z.object({
   artifact: z.string().nullable(),
   /** curl command reproducing the request (secrets redacted). */
   curl: z.string().nullable(),
+  /** Under load: the drifting pairs written whole (`diffs/<n>.json`: both requests and responses, a curl per target), first ones up to a bound. */
+  diffs: z.array(z.string()).optional(),
   /** Sampled from the paired load (`compare` on a request or flow scenario), not from the contract phase. */
   underLoad: z.boolean().optional(),
 });
@@ -296,7 +298,15 @@ export const RunResult = z.object({
     workers: z.number().int().optional(),
   }),
   /** Per scenario, per target role. */
-  summaries: z.array(z.object({ scenario: z.string(), baseline: TargetSummary, candidate: TargetSummary })),
+  summaries: z.array(
+    z.object({
+      scenario: z.string(),
+      /** What the scenario's iterations are (reports label a request's numbers as a request's); absent in runs written before it, and in shadow windows. */
+      kind: z.enum(['stream', 'request', 'flow']).optional(),
+      baseline: TargetSummary,
+      candidate: TargetSummary,
+    }),
+  ),
   /** Request and flow scenarios: per endpoint (scenario, flow step, route template), both targets. */
   endpoints: z.array(z.object({ scenario: z.string(), step: z.string().nullable(), route: z.string(), baseline: TargetSummary, candidate: TargetSummary })).optional(),
   /** Paired samples, one JSON object per line, beside run.json. */

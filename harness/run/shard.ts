@@ -12,6 +12,7 @@ import { planStream, scenarioFor } from '../load/plan.ts';
 import { runFlowIteration } from '../probes/flow-runner.ts';
 import type { ContractStepSummary } from './result.ts';
 import { EndpointSinks, type EndpointStateJSON } from './endpoints.ts';
+import type { DriftingPair } from './load-diffs.ts';
 import { Slots } from '../load/slots.ts';
 import { StreamProbe, type ProbeResult } from '../probes/stream-probe.ts';
 import { openTarget, streamHeaders, type LiveTarget } from '../targets/target.ts';
@@ -68,6 +69,8 @@ export interface ShardState {
   /** Request and flow scenarios: per endpoint, and the contract diffs sampled under load. */
   endpoints?: EndpointStateJSON[];
   loadContracts?: ContractStepSummary[];
+  /** The drifting pairs of those diffs, kept whole (bounded) for `diffs/<n>.json`. */
+  loadDiffs?: DriftingPair[];
 }
 
 export interface Shard {
@@ -327,7 +330,7 @@ export function createShard(input: ShardInput): Shard {
         schedulerLag: schedulerLag.toJSON(),
         timeline: timeline.toJSON(),
         eventLoopDelayMs: eld.count > 0 ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } : null,
-        ...(hasFlows ? (({ endpoints: e, contracts: c }) => ({ endpoints: e, loadContracts: c }))(endpoints.toJSON()) : {}),
+        ...(hasFlows ? (({ endpoints: e, contracts: c, diffs: d }) => ({ endpoints: e, loadContracts: c, loadDiffs: d }))(endpoints.toJSON()) : {}),
       };
     },
   };

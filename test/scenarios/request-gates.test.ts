@@ -71,38 +71,52 @@ describe('request scenarios under load, gated per route', () => {
     expect(verdict.status).toBe('fail');
   });
 
-  it("parity's p99 on the slow route is within 2 ms of the fixture's own timing of the same requests", async () => {
+  it("parity's p99 on the slow route is within 2 ms of the fixture's own timing of the same requests (or the harness says it could not time that finely)", async () => {
     // A run of its own at low concurrency: the comparison is of the two clocks, not of how the
     // shared 2-core machine queues 16 connections (which the gates above judge as a user would).
+    // Steady state only: the first second (connections opening, code warming up) is warm-up.
+    // The harness is held to the precision asked for: an event loop late by more than 1 ms at p99
+    // cannot time to 2 ms, and must say so (load.health) instead of reporting figures as precise.
     const cfg: ConfigInput = {
       targets: [
         { name: 'express', role: 'baseline', baseUrl: fx.urls[0]!, routes: {} },
         { name: 'fastapi', role: 'candidate', baseUrl: fx.urls[1]!, routes: {} },
       ],
       scenarios: [{ type: 'request', name: 'health', route: 'GET /api/health' }],
-      load: { vus: 1, iterations: 250, warmup: '500ms' },
+      load: { vus: 1, iterations: 275, warmup: '1s', health: { eventLoopDelayP99: '1ms' } },
       preflight: { retries: 0, interval: 10 },
     };
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-req-'));
     const one = await runParity(await resolveConfig(cfg, path.join(dir, 'inline.json')), { outDir: dir });
+    expect(one.result.complete).toBe(true);
+    expect(one.result.load.warmupIterations).toBeGreaterThan(0);
+    // The same requests on both clocks: the measured (post warm-up) request ids, found in the fixture's log.
     const ids = new Set(one.pairs.map((p) => p.candidate.requestId));
+    expect(ids.size).toBe(one.result.load.iterations);
     expect(ids.size).toBeGreaterThan(150);
     const log = await fx.served(1);
     const server = Float64Array.from(log.filter((s) => s.route === 'GET /api/health' && ids.has(s.requestId)).map((s) => s.ms)).sort();
     expect(server.length).toBe(ids.size);
     const ep = one.result.endpoints!.find((e) => e.route === 'GET /api/health')!;
+    expect(ep.candidate.count).toBe(ids.size);
     // Service time: from the send, as the server sees it (the closed model adds no intended-start lag).
     const parityP99 = ep.candidate.serviceTime!.completionMs!.p99;
     expect(parityP99).toBeGreaterThanOrEqual(40);
-    // 2 ms, plus the worst delay the harness measured in its own event loop (run.json harness): a
-    // response cannot be timed while the loop is busy, and other test runs share these 2 cores.
-    // On a quiet machine that delay is well under a millisecond, and the bound is 2 ms.
-    const eld = one.result.harness?.eventLoopDelayMs ?? { p50: 0, p99: 0, max: 0 };
-    expect(Math.abs(parityP99 - nearestRank(server, 0.99))).toBeLessThan(2 + eld.max);
+    const eld = one.result.harness!.eventLoopDelayMs!;
+    const warnings = one.result.harness!.warnings.join('\n');
+    if (eld.p99 > 1) {
+      // A busy machine (other test runs share these 2 cores): the harness marks the run unhealthy,
+      // so no gate would pass on these timings. That warning is what is asserted then.
+      expect(warnings).toContain(`harness event-loop delay p99 ${eld.p99} ms (limit 1 ms)`);
+      return;
+    }
+    expect(warnings).not.toMatch(/event-loop delay/);
+    expect(Math.abs(parityP99 - nearestRank(server, 0.99))).toBeLessThan(2);
     // Request by request, the two clocks agree: the typical difference is the trip over loopback.
     const byId = new Map(log.map((s) => [s.requestId, s.ms]));
     const diffs = Float64Array.from(one.pairs.map((p) => p.candidate.completionMs! - byId.get(p.candidate.requestId)!)).sort();
-    expect(nearestRank(diffs, 0.5)).toBeLessThan(2 + eld.p50);
+    expect(nearestRank(diffs, 0.5)).toBeGreaterThanOrEqual(0);
+    expect(nearestRank(diffs, 0.5)).toBeLessThan(2);
   }, 120_000);
 
   it('an injected 1% 5xx rate is measured within its Wilson interval and fails the 5xx > 0.5% gate of that route only', () => {
