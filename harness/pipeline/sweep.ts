@@ -12,6 +12,7 @@ import { percentiles } from '../metrics/percentiles.ts';
 import { renderSweepHtml, renderSweepMarkdown } from '../reporters/sweep.ts';
 import { newRunId, runParity } from '../run/engine.ts';
 import { bothPast, judgeCapacity, kneeOf, sweepRates, type StepStatus } from '../sweep/capacity.ts';
+import { sideView, watchStep } from '../sweep/early-stop.ts';
 import type { SweepResult, SweepSide, SweepStep } from '../sweep/result.ts';
 import { preparePolicy } from './judge.ts';
 import { renderStoredRun } from './render.ts';
@@ -34,7 +35,9 @@ export interface SweepOptions {
  * config + policy → one constant-arrival-rate run per rate (each a normal run folder) → each
  * target's SLO gates per step → knees → capacity gates → sweep.json, sweep.html, sweep.md → exit
  * code by the capacity gates (0 pass, 1 fail, 2 inconclusive; 0 without capacity gates once every
- * step completed). Stops after a step both targets failed: both are past their knee.
+ * step completed). Stops once both targets are past their knee: a step is checked as it runs and
+ * cut short once both targets' SLO gates already fail (sweep/early-stop.ts); a step both failed
+ * ends the sweep either way.
  */
 export async function executeSweep(file: string, opts: SweepOptions, io: CliIO): Promise<number> {
   const env = opts.env ?? io.env;
@@ -55,6 +58,8 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   const startedAt = new Date().toISOString();
   const measuredSec = (duration - warmup) / 1000;
   const slo = policy?.slo ? parseSlo(policy.slo) : undefined;
+  // A step is checked about ten times over its measured part (bounded both ways).
+  const checkEveryMs = Math.min(5_000, Math.max(250, (duration - warmup) / 10));
 
   const ac = new AbortController();
   const onSignal = () => ac.abort();
@@ -67,14 +72,39 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
       const load: LoadConfig = { model: 'constant-arrival-rate', rate, timeUnit, duration, warmup, maxInFlight: arrival?.maxInFlight ?? 1000, timeouts: base.timeouts };
       const stepLoaded: LoadedConfig = { ...loaded, config: { ...loaded.config, load } };
       const runId = `step-${String(k + 1).padStart(2, '0')}-rate-${rate}`;
-      const out = await runParity(stepLoaded, { outDir: dir, runId, signal: ac.signal });
+      // The step's own signal: Ctrl-C stops it as interrupted; the early-stop watch cuts it with its reason.
+      const stepAc = new AbortController();
+      const follow = () => stepAc.abort();
+      ac.signal.addEventListener('abort', follow, { once: true });
+      const watch = split ? watchStep(split.slo, { everyMs: checkEveryMs, warmupMs: warmup, abort: (reason) => stepAc.abort(reason) }) : undefined;
+      const out = await runParity(stepLoaded, {
+        outDir: dir,
+        runId,
+        signal: stepAc.signal,
+        ...(watch ? { onPair: (p) => watch.add(gatePair(p)), onStart: (_stats, soFar) => watch.started(soFar) } : {}),
+      }).finally(() => {
+        watch?.stop();
+        ac.signal.removeEventListener('abort', follow);
+      });
+      const cut = ac.signal.aborted ? null : (watch?.cut ?? null);
+      // A step cut short is judged, and its rates counted, over the measured time it ran.
+      // (a cut while the step's last streams drain, after its schedule ended, leaves the planned time).
+      const seconds = cut ? Math.min(Math.max(cut.atMs, 1) / 1000, measuredSec) : measuredSec;
       const pairs = await out.collectPairs(gatePair);
       const side = (role: 'baseline' | 'candidate'): SweepSide => {
         const samples = pairs.map((p) => p[role]);
-        const judged = split ? judgeSide(split.slo, out.result, pairs, role, rate * (1000 / timeUnit), measuredSec) : { status: null, reasons: [] };
-        return { ...judged, ...sideFigures(samples, measuredSec, slo) };
+        const judged = split ? judgeSide(split.slo, out.result, pairs, role, rate * (1000 / timeUnit), seconds) : { status: null, reasons: [] };
+        return { ...judged, ...sideFigures(samples, seconds, slo) };
       };
-      const step: SweepStep = { rate, run: runId, complete: out.result.complete, baseline: side('baseline'), candidate: side('candidate') };
+      const step: SweepStep = {
+        rate,
+        run: runId,
+        complete: out.result.complete,
+        stoppedEarly: cut?.reason ?? null,
+        measuredMs: Math.round(seconds * 1000),
+        baseline: side('baseline'),
+        candidate: side('candidate'),
+      };
       steps.push(step);
       await renderStoredRun(out.runJson, {});
       if (!opts.quiet) io.stdout.write(`step ${k + 1}/${rates.length} rate ${rate}/${timeUnit / 1000}s: baseline ${describe(step.baseline)} · candidate ${describe(step.candidate)}\n`);
@@ -82,8 +112,8 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
         stoppedEarly = 'interrupted';
         break;
       }
-      if (split && k < rates.length - 1 && bothPast({ baseline: step.baseline.status!, candidate: step.candidate.status! })) {
-        stoppedEarly = `both targets failed their SLO gates at rate ${rate}: past their knees, the higher rates were not run`;
+      if (split && k < rates.length - 1 && (cut || bothPast({ baseline: step.baseline.status!, candidate: step.candidate.status! }))) {
+        stoppedEarly = `both targets failed their SLO gates at rate ${rate}${cut ? ' (the step was cut short once both already failed)' : ''}: past their knees, the higher rates were not run`;
         break;
       }
     }
@@ -126,7 +156,8 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   await writeFile(path.join(dir, 'sweep.md'), md);
   io.stdout.write(`\n${md}\nsweep: ${path.relative(process.cwd(), dir) || dir}/sweep.json, sweep.html, sweep.md\n`);
   if (verdict === 'fail') return ExitCode.fail;
-  if (verdict === 'inconclusive' || stoppedEarly === 'interrupted' || steps.some((s) => !s.complete)) return ExitCode.inconclusive;
+  // A step cut short by the early stop is incomplete by design: it failed on both sides.
+  if (verdict === 'inconclusive' || stoppedEarly === 'interrupted' || steps.some((s) => !s.complete && s.stoppedEarly === null)) return ExitCode.inconclusive;
   return ExitCode.pass;
 }
 
@@ -149,6 +180,7 @@ function splitGates(policy: LoadedPolicy): { capacity: LoadedPolicy['gates']; sl
  * leaves a passing step inconclusive. The run's harness-health warnings (event-loop delay, dispatch
  * lag percentiles) are replaced by this check and kept in the reasons: the latencies count from
  * the intended start, so a late start counts against the target, on both sides of each pair.
+ * A step that did not complete (cut short, interrupted) keeps the run's own blocker: it never passes.
  */
 function judgeSide(
   policy: LoadedPolicy,
@@ -158,7 +190,7 @@ function judgeSide(
   perSecond: number,
   seconds: number,
 ): { status: StepStatus; reasons: string[] } {
-  const view = role === 'candidate' ? pairs : pairs.map((p) => ({ scenario: p.scenario, baseline: p.candidate, candidate: p.baseline }));
+  const view = sideView(pairs, role);
   const warnings = run.harness?.warnings ?? [];
   const v = evaluatePolicy(policy, run.harness ? { ...run, harness: { ...run.harness, warnings: [] } } : run, view);
   let status: StepStatus = v.status;

@@ -1,0 +1,84 @@
+import { evaluatePolicy } from '../gates/evaluate.ts';
+import type { LoadedPolicy } from '../gates/load.ts';
+import type { GatePair } from '../gates/metrics.ts';
+import type { RunResult } from '../run/result.ts';
+
+/**
+ * Cutting a sweep step short once both targets are clearly past their knee (k6's abortOnFail, as
+ * `parity shadow` ends a window that already fails): the step's pairs so far are judged by the
+ * same `evaluatePolicy` that judges the whole step, target by target, and the step stops when
+ * both already fail. A gate fails only when its interval is entirely beyond its limit over at
+ * least its `minSamples` (or an exact count is already beyond an upper limit); here too few
+ * samples, no data and the partial run itself leave a gate open, never failed, even under
+ * `insufficient: fail`. So a cut is evidence that both targets fail at this rate, and a step
+ * cut short is an incomplete run: it can fail, never pass.
+ */
+export type Role = 'baseline' | 'candidate';
+
+/** The pairs as the gates see one target: the gates read the candidate side, so the baseline is judged with each pair turned round. */
+export function sideView(pairs: readonly GatePair[], role: Role): GatePair[] {
+  return role === 'candidate' ? [...pairs] : pairs.map((p) => ({ ...p, baseline: p.candidate, candidate: p.baseline }));
+}
+
+/** The policy as an early stop judges it: insufficiency (too few samples, no data, a partial run) never fails. */
+export function strictPolicy(policy: LoadedPolicy): LoadedPolicy {
+  const open = <G extends { insufficient: 'inconclusive' | 'fail' }>(g: G): G => ({ ...g, insufficient: 'inconclusive' });
+  return { ...policy, insufficient: 'inconclusive', gates: policy.gates.map(open), guard: open(policy.guard) };
+}
+
+/**
+ * Why the step should stop now (both targets' SLO gates already fail on the pairs so far), or
+ * null to go on. `policy` is the sweep's SLO policy; `run` the step's run.json as it stands.
+ */
+export function bothFailingSoFar(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[]): string | null {
+  const strict = strictPolicy(policy);
+  const failing: string[] = [];
+  for (const role of ['baseline', 'candidate'] as const) {
+    const v = evaluatePolicy(strict, run, sideView(pairs, role));
+    if (v.status !== 'fail') return null;
+    const gates = v.gates.filter((g) => g.severity === 'fail' && g.status === 'fail').map((g) => g.reason);
+    failing.push(`${role}: ${gates.join('; ')}`);
+  }
+  return `stopped early after ${pairs.length} pairs: both targets already fail their SLO gates (${failing.join(' · ')})`;
+}
+
+export interface EarlyStopWatch {
+  /** Every measured pair of the step, as the gates keep it. */
+  add(pair: GatePair): void;
+  /** The step's run so far becomes readable (the load started). */
+  started(soFar: () => RunResult): void;
+  /** Ends the checks (the step ended). */
+  stop(): void;
+  /** Why the step was cut, if it was; the measured time until the cut (ms since the warm-up ended). */
+  readonly cut: { reason: string; atMs: number } | null;
+}
+
+/**
+ * Checks the step every `everyMs` once the load has started; on the first check that finds both
+ * targets failing, calls `abort(reason)` (the step's run records the reason as its incomplete
+ * reason) and keeps the cut. `warmupMs` is left out of the measured time.
+ */
+export function watchStep(policy: LoadedPolicy, opts: { everyMs: number; warmupMs: number; abort: (reason: string) => void }): EarlyStopWatch {
+  const pairs: GatePair[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let cut: { reason: string; atMs: number } | null = null;
+  return {
+    add: (p) => void pairs.push(p),
+    started(soFar) {
+      const t0 = performance.now();
+      timer = setInterval(() => {
+        if (cut || pairs.length === 0) return;
+        const reason = bothFailingSoFar(policy, soFar(), pairs);
+        if (reason === null) return;
+        cut = { reason, atMs: Math.max(0, performance.now() - t0 - opts.warmupMs) };
+        clearInterval(timer);
+        opts.abort(reason);
+      }, opts.everyMs);
+      timer.unref();
+    },
+    stop: () => clearInterval(timer),
+    get cut() {
+      return cut;
+    },
+  };
+}
