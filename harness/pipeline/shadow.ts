@@ -7,6 +7,8 @@ import { Shadow } from '../config/shadow-schema.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
 import { evaluatePolicy } from '../gates/evaluate.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy } from '../gates/load.ts';
+import { checkGateSeries } from '../gates/server.ts';
+import { checkServerMetricQueries } from '../metrics/server/preflight.ts';
 import { gatePair, type GatePair } from '../gates/metrics.ts';
 import type { CliIO } from '../io.ts';
 import { collectPairs } from '../run/pairs.ts';
@@ -65,7 +67,10 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   if (opts.policy) {
     policy = await loadPolicy(opts.policy, env);
     checkScopes(policy, { scenarios: compared, routes: new Map(compared.map((r) => [r, [r]])), source: file });
+    checkGateSeries(policy, loaded);
   }
+  // Server-side metrics: bad PromQL stops here, before any traffic; each window reads them over its own range.
+  for (const w of await checkServerMetricQueries(loaded)) io.stderr.write(`parity: ${w}\n`);
   const timeouts = cfg.load?.timeouts ?? Timeouts.parse({});
   const targets = { baseline: openTarget(loaded.baseline, timeouts), candidate: openTarget(loaded.candidate, timeouts) };
   const closeTargets = () => Promise.all([targets.baseline.close(), targets.candidate.close()]).catch(() => undefined);

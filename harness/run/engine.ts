@@ -117,10 +117,16 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   // One internal signal every probe listens to (so the listener count is ours to lift), following the caller's.
   const internal = new AbortController();
   setMaxListeners(0, internal.signal);
-  if (opts.signal?.aborted) internal.abort(opts.signal.reason);
-  opts.signal?.addEventListener('abort', () => internal.abort(opts.signal!.reason), { once: true });
+  // The caller's reason is kept here, not passed on: the probes' requests see a plain abort.
+  let callerReason: unknown;
+  const follow = () => {
+    callerReason = opts.signal?.reason;
+    internal.abort();
+  };
+  if (opts.signal?.aborted) follow();
+  opts.signal?.addEventListener('abort', follow, { once: true });
   const signal = internal.signal;
-  const stoppedBecause = () => (typeof signal.reason === 'string' ? signal.reason : 'interrupted');
+  const stoppedBecause = () => (typeof callerReason === 'string' ? callerReason : 'interrupted');
   const startedAt = new Date();
   const t0 = performance.now();
   // Contract-only configs have no load section: nothing is planned and the load phase is skipped.

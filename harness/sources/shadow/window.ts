@@ -6,6 +6,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { redactedConfig, type LoadedConfig } from '../../config/load.ts';
 import { harnessHealth } from '../../load/health.ts';
 import { Histogram } from '../../metrics/histogram.ts';
+import type { ServerMetricsResult } from '../../metrics/server/result.ts';
+import { startServerMetrics, type ServerMetricsSession } from '../../metrics/server/session.ts';
 import type { PairedSample } from '../../metrics/sample.ts';
 import { SummaryAccumulator } from '../../metrics/summary.ts';
 import { TimelineAccumulator } from '../../metrics/timeline.ts';
@@ -37,7 +39,9 @@ export interface WindowCounts {
  * One shadow window: the same sinks as a load run (summaries per route and target, timeline,
  * samples spooled to disk), closed into a run directory with its run.json, so `parity gate`,
  * `parity report` and `parity trend` read a window like any run. Memory stays flat: histograms
- * are bounded and samples go to disk.
+ * are bounded and samples go to disk. The config's server-side metrics (Prometheus, /metrics,
+ * JSON) are read over the window's own time range, from its opening to its close, and stored in
+ * its run.json (`serverMetrics`) before it is judged, as `parity run` stores them for its load.
  */
 export class ShadowWindow {
   readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0 };
@@ -50,6 +54,9 @@ export class ShadowWindow {
   private readonly t0 = Date.now();
   /** Closed windows' samples files, appended to this one's at close (the cumulative view). */
   private readonly sampleFiles: string[] = [];
+  /** Reading the server-side series since the window opened; null when the config has none. */
+  private readonly server: ServerMetricsSession | null;
+  private serverMetrics: ServerMetricsResult | undefined;
 
   constructor(
     readonly index: number,
@@ -61,6 +68,7 @@ export class ShadowWindow {
     mkdirSync(dir, { recursive: true });
     this.spool = new SampleSpool(path.join(dir, 'samples.ndjson'));
     this.eld.enable();
+    this.server = startServerMetrics(loaded);
   }
 
   add(pair: PairedSample): void {
@@ -139,12 +147,16 @@ export class ShadowWindow {
       shadow: { mode: this.mode, window: this.index, ...this.counts },
     };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
+    // Only a closed window has them: a gate on them is inconclusive while the window runs.
+    if (this.serverMetrics) r.serverMetrics = this.serverMetrics;
     return r;
   }
 
   /** Ends the window: samples to NDJSON, run.json written (temp file + rename). Returns run.json's path and the result. */
   async close(incompleteReason?: string): Promise<{ runJson: string; result: RunResult }> {
     this.eld.disable();
+    // The window's range ends here (stop() then waits for Prometheus' last scrape of it, `settle`).
+    this.serverMetrics = (await this.server?.stop()) ?? undefined;
     await this.spool.end();
     if (this.sampleFiles.length) {
       const out = createWriteStream(path.join(this.dir, 'samples.ndjson'), { flags: 'a' });
