@@ -12,7 +12,8 @@ import { percentiles } from '../metrics/percentiles.ts';
 import { renderSweepHtml, renderSweepMarkdown } from '../reporters/sweep.ts';
 import { newRunId, runParity } from '../run/engine.ts';
 import { bothPast, judgeCapacity, kneeOf, sweepRates, type StepStatus } from '../sweep/capacity.ts';
-import { sideView, watchStep } from '../sweep/early-stop.ts';
+import { sideView, sloPolicy } from '../sweep/early-stop.ts';
+import { EarlyStop } from '../sweep/early-stop-watch.ts';
 import type { SweepResult, SweepSide, SweepStep } from '../sweep/result.ts';
 import { preparePolicy } from './judge.ts';
 import { renderStoredRun } from './render.ts';
@@ -67,6 +68,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   process.on('SIGTERM', onSignal);
   const steps: SweepStep[] = [];
   let stoppedEarly: string | null = null;
+  const early = split ? new EarlyStop(split.slo, env, (line) => io.stderr.write(line)) : undefined;
   try {
     for (const [k, rate] of rates.entries()) {
       const load: LoadConfig = { model: 'constant-arrival-rate', rate, timeUnit, duration, warmup, maxInFlight: arrival?.maxInFlight ?? 1000, timeouts: base.timeouts };
@@ -76,7 +78,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
       const stepAc = new AbortController();
       const follow = () => stepAc.abort();
       ac.signal.addEventListener('abort', follow, { once: true });
-      const watch = split ? watchStep(split.slo, { everyMs: checkEveryMs, warmupMs: warmup, abort: (reason) => stepAc.abort(reason) }) : undefined;
+      const watch = early?.watch({ everyMs: checkEveryMs, warmupMs: warmup, abort: (reason) => stepAc.abort(reason) });
       const out = await runParity(stepLoaded, {
         outDir: dir,
         runId,
@@ -120,6 +122,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await early?.close();
   }
 
   const kneeFor = (role: 'baseline' | 'candidate') => kneeOf(steps.map((s) => ({ rate: s.rate, status: s[role].status ?? 'inconclusive' })));
@@ -164,13 +167,13 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
 /** The policy's capacity gates, and the SLO gates a target is judged on alone (absolute, severity fail). */
 function splitGates(policy: LoadedPolicy): { capacity: LoadedPolicy['gates']; slo: LoadedPolicy } {
   const capacity = policy.gates.filter((g) => g.metric.name === 'capacity');
-  const slo = policy.gates.filter((g) => g.metric.name !== 'capacity' && g.threshold.comparison === 'absolute' && g.severity === 'fail');
-  if (slo.length === 0) {
+  const slo = sloPolicy(policy);
+  if (slo.gates.length === 0) {
     throw new ConfigError(policy.file, [
       { path: 'gates', message: "a sweep finds each target's knee with SLO gates: absolute gates of severity fail, e.g. first_content.p95 <= 500ms or goodput >= 95%; this policy has none" },
     ]);
   }
-  return { capacity, slo: { ...policy, gates: slo } };
+  return { capacity, slo };
 }
 
 /**

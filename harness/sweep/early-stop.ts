@@ -11,9 +11,15 @@ import type { RunResult } from '../run/result.ts';
  * least its `minSamples` (or an exact count is already beyond an upper limit); here too few
  * samples, no data and the partial run itself leave a gate open, never failed, even under
  * `insufficient: fail`. So a cut is evidence that both targets fail at this rate, and a step
- * cut short is an incomplete run: it can fail, never pass.
+ * cut short is an incomplete run: it can fail, never pass. The checks run in a worker thread
+ * (early-stop-watch.ts), off the thread that schedules the step's arrivals. Pure.
  */
 export type Role = 'baseline' | 'candidate';
+
+/** A target's SLO gates: the policy's absolute gates of severity fail (ratio and delta gates compare the targets; capacity reads the knees). */
+export function sloPolicy(policy: LoadedPolicy): LoadedPolicy {
+  return { ...policy, gates: policy.gates.filter((g) => g.metric.name !== 'capacity' && g.threshold.comparison === 'absolute' && g.severity === 'fail') };
+}
 
 /** The pairs as the gates see one target: the gates read the candidate side, so the baseline is judged with each pair turned round. */
 export function sideView(pairs: readonly GatePair[], role: Role): GatePair[] {
@@ -40,45 +46,4 @@ export function bothFailingSoFar(policy: LoadedPolicy, run: RunResult, pairs: re
     failing.push(`${role}: ${gates.join('; ')}`);
   }
   return `stopped early after ${pairs.length} pairs: both targets already fail their SLO gates (${failing.join(' · ')})`;
-}
-
-export interface EarlyStopWatch {
-  /** Every measured pair of the step, as the gates keep it. */
-  add(pair: GatePair): void;
-  /** The step's run so far becomes readable (the load started). */
-  started(soFar: () => RunResult): void;
-  /** Ends the checks (the step ended). */
-  stop(): void;
-  /** Why the step was cut, if it was; the measured time until the cut (ms since the warm-up ended). */
-  readonly cut: { reason: string; atMs: number } | null;
-}
-
-/**
- * Checks the step every `everyMs` once the load has started; on the first check that finds both
- * targets failing, calls `abort(reason)` (the step's run records the reason as its incomplete
- * reason) and keeps the cut. `warmupMs` is left out of the measured time.
- */
-export function watchStep(policy: LoadedPolicy, opts: { everyMs: number; warmupMs: number; abort: (reason: string) => void }): EarlyStopWatch {
-  const pairs: GatePair[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let cut: { reason: string; atMs: number } | null = null;
-  return {
-    add: (p) => void pairs.push(p),
-    started(soFar) {
-      const t0 = performance.now();
-      timer = setInterval(() => {
-        if (cut || pairs.length === 0) return;
-        const reason = bothFailingSoFar(policy, soFar(), pairs);
-        if (reason === null) return;
-        cut = { reason, atMs: Math.max(0, performance.now() - t0 - opts.warmupMs) };
-        clearInterval(timer);
-        opts.abort(reason);
-      }, opts.everyMs);
-      timer.unref();
-    },
-    stop: () => clearInterval(timer),
-    get cut() {
-      return cut;
-    },
-  };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../harness/gates/evaluate.ts';
 import { gatePair } from '../../harness/gates/metrics.ts';
-import { bothFailingSoFar, sideView, watchStep } from '../../harness/sweep/early-stop.ts';
+import { bothFailingSoFar, sideView } from '../../harness/sweep/early-stop.ts';
+import { EarlyStop } from '../../harness/sweep/early-stop-watch.ts';
 import { pairs, policyOf, runOf } from '../helpers/gates.ts';
 
 /** The step so far: run.json as it stands mid-load (not complete). */
@@ -50,21 +51,41 @@ describe('cutting a sweep step short', () => {
     expect(evaluatePolicy(policy, cutShort, good.map(gatePair)).status).toBe('inconclusive');
   });
 
-  it('the watch aborts the step once, with the reason, and measures the time after the warm-up', async () => {
+  it('the watch checks in its worker thread and aborts the step once, with the reason; a new step starts from no pairs', async () => {
     const policy = await policyOf([{ metric: 'first_content.p95', threshold: '<= 500ms' }], { minSamples: 20 });
-    const aborts: string[] = [];
-    const watch = watchStep(policy, { everyMs: 10, warmupMs: 0, abort: (r) => aborts.push(r) });
-    const ps = pairs(30, () => slow, () => slow);
-    watch.started(() => partial(ps));
-    for (const p of ps.slice(0, 10)) watch.add(gatePair(p));
-    await new Promise((r) => setTimeout(r, 50));
-    // 10 pairs: fewer than minSamples, no cut yet.
-    expect(aborts).toEqual([]);
-    for (const p of ps.slice(10)) watch.add(gatePair(p));
-    await new Promise((r) => setTimeout(r, 100));
-    watch.stop();
-    expect(aborts).toHaveLength(1);
-    expect(watch.cut?.reason).toBe(aborts[0]);
-    expect(watch.cut!.atMs).toBeGreaterThan(0);
-  });
+    const warnings: string[] = [];
+    const early = new EarlyStop(policy, {}, (l) => warnings.push(l));
+    try {
+      const aborts: string[] = [];
+      const watch = early.watch({ everyMs: 20, warmupMs: 0, abort: (r) => aborts.push(r) });
+      const ps = pairs(30, () => slow, () => slow);
+      watch.started(() => partial(ps));
+      for (const p of ps.slice(0, 10)) watch.add(gatePair(p));
+      await new Promise((r) => setTimeout(r, 1500));
+      // 10 pairs: fewer than minSamples, no cut.
+      expect(aborts).toEqual([]);
+      for (const p of ps.slice(10)) watch.add(gatePair(p));
+      const until = Date.now() + 10_000;
+      while (aborts.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      watch.stop();
+      expect(aborts).toHaveLength(1);
+      expect(aborts[0]).toMatch(/^stopped early after 30 pairs/);
+      expect(watch.cut?.reason).toBe(aborts[0]);
+      expect(watch.cut!.atMs).toBeGreaterThan(0);
+
+      // The next step's pairs are judged alone: 10 slow pairs are too few again.
+      const next: string[] = [];
+      const watch2 = early.watch({ everyMs: 20, warmupMs: 0, abort: (r) => next.push(r) });
+      const ps2 = pairs(10, () => slow, () => slow);
+      watch2.started(() => partial(ps2));
+      for (const p of ps2) watch2.add(gatePair(p));
+      await new Promise((r) => setTimeout(r, 500));
+      watch2.stop();
+      expect(next).toEqual([]);
+      expect(warnings).toEqual([]);
+    } finally {
+      await early.close();
+    }
+  }, 30_000);
 });
