@@ -8,6 +8,7 @@ import type { ConfigInput } from '../../harness/config/schema.ts';
 import { evaluatePolicy } from '../../harness/gates/evaluate.ts';
 import { loadPolicy } from '../../harness/gates/load.ts';
 import type { RunResult } from '../../harness/run/result.ts';
+import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/config.ts';
 import { drive } from '../helpers/drive.ts';
 import { startPrometheus, type PrometheusHandle } from '../helpers/prometheus.ts';
@@ -33,6 +34,7 @@ describe('parity shadow: server-side metrics read for each window', () => {
   let spikeAt: { on: number; off: number };
   const ws = tempWorkspace();
   const ghostPolicy = path.join(ws.dir, 'ghost.yaml');
+  let config: ConfigInput;
 
   beforeAll(async () => {
     base = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream', metrics: { queueLength: SPIKE.normal } });
@@ -40,7 +42,7 @@ describe('parity shadow: server-side metrics read for each window', () => {
     const hostOf = (f: ChatFixture) => new URL(f.url).host;
     prom = await startPrometheus([hostOf(base), hostOf(cand)], { scrapeIntervalMs: 1000 });
     await prom.waitForScrapes(2);
-    const config: ConfigInput = {
+    config = {
       name: 'shadow server metrics',
       targets: [
         { name: 'py', role: 'baseline', baseUrl: base.url, routes: { chat: 'POST /chat-stream' }, stream: 'named-events' },
@@ -135,5 +137,25 @@ describe('parity shadow: server-side metrics read for each window', () => {
       expect(g.status, g.reason).toBe('inconclusive');
       expect(v.status).not.toBe('pass');
     }
+  });
+
+  it('bad PromQL, or a gate on a series the config does not read, is a config error (exit 3) before parity listens', async () => {
+    const write = (name: string, cfg: ConfigInput) => {
+      const file = path.join(ws.dir, name);
+      writeFileSync(file, JSON.stringify(cfg));
+      return file;
+    };
+    const shadow = (file: string, policy?: string) => runCli(['shadow', file, '--listen', '127.0.0.1:0', '--windows', '1', '--window', '1s', '--out', ws.out, ...(policy ? ['--policy', policy] : [])], {});
+    const badQuery = write('bad-query.json', { ...config, metrics: { ...config.metrics!, series: [{ name: 'queue', prometheus: 'sum(rate(fixture_queue_length[' }] } });
+    const r = await shadow(badQuery);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/metrics\.series\[0\]\.prometheus/);
+    expect(r.stdout).not.toMatch(/listening/);
+    const unread = path.join(ws.dir, 'unread.yaml');
+    writeFileSync(unread, ['name: unread', 'gates:', '  - { name: cpu, metric: server.cpu.max, threshold: "<= 0.9" }', ''].join('\n'));
+    const r2 = await shadow(write('ok.json', config), unread);
+    expect(r2.code, r2.stdout + r2.stderr).toBe(3);
+    expect(r2.stderr).toMatch(/no server-side series "cpu"/);
+    expect(r2.stdout).not.toMatch(/listening/);
   });
 });
