@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { Shadow } from '../config/shadow-schema.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
+import { failsSoFar } from '../gates/early.ts';
 import { evaluatePolicy } from '../gates/evaluate.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy } from '../gates/load.ts';
 import { checkGateSeries } from '../gates/server.ts';
@@ -205,7 +206,8 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       }
       if (now >= nextCheck) {
         nextCheck = now + check;
-        if (policy && rollout.decision === 'continue' && evaluatePolicy(policy, current.result(null), gatePairs).status === 'fail') {
+        // On evidence only: too few pairs so far, or server-side series not read yet (they are at the close), never end a window.
+        if (policy && rollout.decision === 'continue' && failsSoFar(policy, current.result(null), gatePairs)) {
           say(`window ${current.index} already fails after ${current.pairs} pairs: ending it early`);
           windowEnds = now;
           continue;

@@ -1,16 +1,15 @@
-import { evaluatePolicy } from '../gates/evaluate.ts';
+import { failsSoFar } from '../gates/early.ts';
 import type { LoadedPolicy } from '../gates/load.ts';
 import type { GatePair } from '../gates/metrics.ts';
 import type { RunResult } from '../run/result.ts';
 
 /**
  * Cutting a sweep step short once both targets are clearly past their knee (k6's abortOnFail, as
- * `parity shadow` ends a window that already fails): the step's pairs so far are judged by the
- * same `evaluatePolicy` that judges the whole step, target by target, and the step stops when
- * both already fail. A gate fails only when its interval is entirely beyond its limit over at
- * least its `minSamples` (or an exact count is already beyond an upper limit); here too few
- * samples, no data and the partial run itself leave a gate open, never failed, even under
- * `insufficient: fail`. So a cut is evidence that both targets fail at this rate, and a step
+ * `parity shadow` ends a window that already fails, with the same gates/early.ts): the step's
+ * pairs so far are judged by the same `evaluatePolicy` that judges the whole step, target by
+ * target, and the step stops when both already fail on evidence (an interval entirely beyond its
+ * limit over at least `minSamples`; insufficiency never fails here, even under
+ * `insufficient: fail`). So a cut is evidence that both targets fail at this rate, and a step
  * cut short is an incomplete run: it can fail, never pass. The checks run in a worker thread
  * (early-stop-watch.ts), off the thread that schedules the step's arrivals. Pure.
  */
@@ -26,22 +25,15 @@ export function sideView(pairs: readonly GatePair[], role: Role): GatePair[] {
   return role === 'candidate' ? [...pairs] : pairs.map((p) => ({ ...p, baseline: p.candidate, candidate: p.baseline }));
 }
 
-/** The policy as an early stop judges it: insufficiency (too few samples, no data, a partial run) never fails. */
-export function strictPolicy(policy: LoadedPolicy): LoadedPolicy {
-  const open = <G extends { insufficient: 'inconclusive' | 'fail' }>(g: G): G => ({ ...g, insufficient: 'inconclusive' });
-  return { ...policy, insufficient: 'inconclusive', gates: policy.gates.map(open), guard: open(policy.guard) };
-}
-
 /**
  * Why the step should stop now (both targets' SLO gates already fail on the pairs so far), or
  * null to go on. `policy` is the sweep's SLO policy; `run` the step's run.json as it stands.
  */
 export function bothFailingSoFar(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[]): string | null {
-  const strict = strictPolicy(policy);
   const failing: string[] = [];
   for (const role of ['baseline', 'candidate'] as const) {
-    const v = evaluatePolicy(strict, run, sideView(pairs, role));
-    if (v.status !== 'fail') return null;
+    const v = failsSoFar(policy, run, sideView(pairs, role));
+    if (!v) return null;
     const gates = v.gates.filter((g) => g.severity === 'fail' && g.status === 'fail').map((g) => g.reason);
     failing.push(`${role}: ${gates.join('; ')}`);
   }
