@@ -26,6 +26,7 @@ export class EarlyStop {
   private readonly worker: Worker;
   private step = 0;
   private broken: string | null = null;
+  private closing = false;
   private onReply: ((r: CheckReply) => void) | null = null;
 
   constructor(policy: LoadedPolicy, env: NodeJS.ProcessEnv, private readonly warn: (line: string) => void = () => undefined) {
@@ -38,7 +39,7 @@ export class EarlyStop {
       this.onReply?.(r);
     });
     this.worker.on('error', (err) => fail(err.message));
-    this.worker.on('exit', (code) => code !== 0 && fail(`worker exited with code ${code}`));
+    this.worker.on('exit', (code) => code !== 0 && !this.closing && fail(`worker exited with code ${code}`));
   }
 
   private fail(why: string): void {
@@ -91,6 +92,7 @@ export class EarlyStop {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.worker.terminate();
   }
 }

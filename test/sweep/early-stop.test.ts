@@ -83,9 +83,10 @@ describe('cutting a sweep step short', () => {
       await new Promise((r) => setTimeout(r, 500));
       watch2.stop();
       expect(next).toEqual([]);
-      expect(warnings).toEqual([]);
     } finally {
       await early.close();
     }
+    // Closing the worker is not a failure of the checks.
+    expect(warnings).toEqual([]);
   }, 30_000);
 });
