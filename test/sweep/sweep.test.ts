@@ -112,6 +112,10 @@ describe('parity sweep: a candidate that saturates at half the baseline rate', (
     // The step's figures are rates over the time it ran, not the time it was planned for.
     expect(last.baseline.throughput).toBeCloseTo(last.baseline.streams * (1 - last.baseline.errorRate) / (last.measuredMs / 1000), 1);
     expect(readFileSync(path.join(dir, 'sw', 'sweep.md'), 'utf8')).toContain(`step at rate ${last.rate} cut short after`);
+    // The higher rates were not run; the checks ran in their worker without a failure.
+    expect(sweep.steps.length).toBeLessThan(sweep.planned.length);
+    expect(sweep.stoppedEarly).toMatch(/the step was cut short once both already failed/);
+    expect(res.stderr).not.toMatch(/early-stop check failed/);
   });
 
   it('writes each step as a normal run folder, and the sweep page and summary', () => {
