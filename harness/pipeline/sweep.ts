@@ -3,18 +3,17 @@ import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { LoadConfig } from '../config/schema.ts';
 import { ConfigError, ExitCode, UsageError } from '../errors.ts';
-import { evaluatePolicy } from '../gates/evaluate.ts';
 import type { LoadedPolicy } from '../gates/load.ts';
-import { gatePair, streamValue, type GatePair, type GateSample } from '../gates/metrics.ts';
-import { meetsSlo, parseSlo } from '../gates/slo.ts';
+import { gatePair } from '../gates/metrics.ts';
+import { parseSlo } from '../gates/slo.ts';
 import type { CliIO } from '../io.ts';
-import { percentiles } from '../metrics/percentiles.ts';
 import { renderSweepHtml, renderSweepMarkdown } from '../reporters/sweep.ts';
 import { newRunId, runParity } from '../run/engine.ts';
 import { bothPast, judgeCapacity, kneeOf, sweepRates, type StepStatus } from '../sweep/capacity.ts';
-import { sideView, sloPolicy } from '../sweep/early-stop.ts';
+import { sloPolicy } from '../sweep/early-stop.ts';
 import { EarlyStop } from '../sweep/early-stop-watch.ts';
 import type { SweepResult, SweepSide, SweepStep } from '../sweep/result.ts';
+import { describeSide, judgeSide, sideFigures } from '../sweep/side.ts';
 import { preparePolicy } from './judge.ts';
 import { renderStoredRun } from './render.ts';
 
@@ -109,7 +108,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
       };
       steps.push(step);
       await renderStoredRun(out.runJson, {});
-      if (!opts.quiet) io.stdout.write(`step ${k + 1}/${rates.length} rate ${rate}/${timeUnit / 1000}s: baseline ${describe(step.baseline)} · candidate ${describe(step.candidate)}\n`);
+      if (!opts.quiet) io.stdout.write(`step ${k + 1}/${rates.length} rate ${rate}/${timeUnit / 1000}s: baseline ${describeSide(step.baseline)} · candidate ${describeSide(step.candidate)}${cut ? ` · cut short after ${Math.round(step.measuredMs / 100) / 10} s measured: both already fail` : ''}\n`);
       if (ac.signal.aborted) {
         stoppedEarly = 'interrupted';
         break;
@@ -174,63 +173,4 @@ function splitGates(policy: LoadedPolicy): { capacity: LoadedPolicy['gates']; sl
     ]);
   }
   return { capacity, slo };
-}
-
-/**
- * One target's SLO gates at one step: the gates read the candidate side, so the baseline is judged
- * with the pair turned round. A step proves its rate only if that rate was offered: fewer measured
- * iterations than 90% of the rate × the measured time (the harness fell behind, or dropped starts)
- * leaves a passing step inconclusive. The run's harness-health warnings (event-loop delay, dispatch
- * lag percentiles) are replaced by this check and kept in the reasons: the latencies count from
- * the intended start, so a late start counts against the target, on both sides of each pair.
- * A step that did not complete (cut short, interrupted) keeps the run's own blocker: it never passes.
- */
-function judgeSide(
-  policy: LoadedPolicy,
-  run: Parameters<typeof evaluatePolicy>[1],
-  pairs: GatePair[],
-  role: 'baseline' | 'candidate',
-  perSecond: number,
-  seconds: number,
-): { status: StepStatus; reasons: string[] } {
-  const view = sideView(pairs, role);
-  const warnings = run.harness?.warnings ?? [];
-  const v = evaluatePolicy(policy, run.harness ? { ...run, harness: { ...run.harness, warnings: [] } } : run, view);
-  let status: StepStatus = v.status;
-  const reasons = status === 'pass' ? [] : [...v.reasons];
-  const offered = run.load.iterations / seconds;
-  const dropped = run.load.dropped ?? 0;
-  if (offered < 0.9 * perSecond || dropped > 0) {
-    if (status === 'pass') status = 'inconclusive';
-    reasons.push(`INCONCLUSIVE the step offered ${Math.round(offered * 100) / 100}/s of the planned ${perSecond}/s${dropped ? ` (${dropped} starts dropped)` : ''}: the rate was not proven`);
-  }
-  for (const w of warnings) reasons.push(`NOTE harness health: ${w}`);
-  return { status, reasons };
-}
-
-function sideFigures(samples: GateSample[], seconds: number, slo: ReturnType<typeof parseSlo> | undefined): Omit<SweepSide, 'status' | 'reasons'> {
-  const values = (base: string) => {
-    const read = streamValue(base)!;
-    return samples.map(read).filter((v): v is number => v !== undefined);
-  };
-  const first = percentiles(values('first_content'));
-  const good = slo ? samples.filter((s) => meetsSlo(slo, s)).length : null;
-  const complete = samples.filter((s) => s.outcome === 'complete').length;
-  return {
-    streams: samples.length,
-    throughput: complete / seconds,
-    goodputPerSec: good === null ? null : good / seconds,
-    goodput: good === null || samples.length === 0 ? null : good / samples.length,
-    outputTokensPerSec: samples.reduce((a, s) => a + (s.outputTokens ?? 0), 0) / seconds,
-    errorRate: samples.length ? 1 - complete / samples.length : 0,
-    firstContentP50: first?.p50 ?? null,
-    firstContentP95: first?.p95 ?? null,
-    completionP95: percentiles(values('completion'))?.p95 ?? null,
-    tpotP50: percentiles(values('tpot'))?.p50 ?? null,
-  };
-}
-
-function describe(s: SweepSide): string {
-  const f = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
-  return `${s.status ?? 'no policy'} (${f(s.throughput)} completed/s, first content p95 ${f(s.firstContentP95)} ms${s.goodput !== null ? `, goodput ${f(s.goodput * 100)}%` : ''})`;
 }
