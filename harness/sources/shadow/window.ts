@@ -57,6 +57,8 @@ export class ShadowWindow {
   /** Reading the server-side series since the window opened; null when the config has none. */
   private readonly server: ServerMetricsSession | null;
   private serverMetrics: ServerMetricsResult | undefined;
+  /** When close() began: the window's end (reading its server-side series takes longer). */
+  private closedAt: number | undefined;
 
   constructor(
     readonly index: number,
@@ -137,7 +139,7 @@ export class ShadowWindow {
         plannedDurationMs: this.windowMs,
         iterations: this.pairs,
         abandoned: this.counts.abandoned,
-        durationMs: Date.now() - this.t0,
+        durationMs: (this.closedAt ?? Date.now()) - this.t0,
         dropped: this.counts.dropped,
       },
       summaries: [...this.acc].map(([scenario, [b, c]]) => ({ scenario, baseline: b.summary(), candidate: c.summary() })),
@@ -154,6 +156,7 @@ export class ShadowWindow {
 
   /** Ends the window: samples to NDJSON, run.json written (temp file + rename). Returns run.json's path and the result. */
   async close(incompleteReason?: string): Promise<{ runJson: string; result: RunResult }> {
+    this.closedAt = Date.now();
     this.eld.disable();
     // The window's range ends here (stop() then waits for Prometheus' last scrape of it, `settle`).
     this.serverMetrics = (await this.server?.stop()) ?? undefined;
@@ -163,7 +166,7 @@ export class ShadowWindow {
       for (const f of this.sampleFiles) await pipeline(createReadStream(f), out, { end: false });
       await new Promise<void>((resolve, reject) => (out.once('error', reject), out.end(resolve)));
     }
-    const result = this.result(new Date().toISOString(), incompleteReason);
+    const result = this.result(new Date(this.closedAt).toISOString(), incompleteReason);
     const runJson = path.join(this.dir, 'run.json');
     await writeAtomic(runJson, scrub(JSON.stringify(result, null, 2), this.loaded.secrets) + '\n');
     return { runJson, result };
