@@ -68,6 +68,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   const steps: SweepStep[] = [];
   let stoppedEarly: string | null = null;
   const early = split ? new EarlyStop(split.slo, env, (line) => io.stderr.write(line)) : undefined;
+  await early?.ready();
   try {
     for (const [k, rate] of rates.entries()) {
       const load: LoadConfig = { model: 'constant-arrival-rate', rate, timeUnit, duration, warmup, maxInFlight: arrival?.maxInFlight ?? 1000, timeouts: base.timeouts };

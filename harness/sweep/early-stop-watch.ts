@@ -27,6 +27,8 @@ export class EarlyStop {
   private step = 0;
   private broken: string | null = null;
   private closing = false;
+  /** Settles once the worker has loaded the policy (or failed). */
+  private readonly up: Promise<void>;
   private onReply: ((r: CheckReply) => void) | null = null;
 
   constructor(policy: LoadedPolicy, env: NodeJS.ProcessEnv, private readonly warn: (line: string) => void = () => undefined) {
@@ -34,12 +36,23 @@ export class EarlyStop {
     this.worker = new Worker(new URL('./early-stop-entry.mjs', import.meta.url), { workerData: data });
     this.worker.unref();
     const fail = (why: string) => this.fail(why);
-    this.worker.on('message', (r: CheckReply & { error?: string }) => {
+    let isUp!: () => void;
+    this.up = new Promise<void>((resolve) => (isUp = resolve));
+    this.worker.on('message', (r: CheckReply & { error?: string; ready?: boolean }) => {
       if (r.error) fail(r.error);
-      this.onReply?.(r);
+      if (r.ready || r.error) isUp();
+      else this.onReply?.(r);
     });
+    this.worker.once('exit', () => isUp());
     this.worker.on('error', (err) => fail(err.message));
     this.worker.on('exit', (code) => code !== 0 && !this.closing && fail(`worker exited with code ${code}`));
+  }
+
+  /** Waits for the worker's start-up (at most `timeoutMs`), so it does not compete with the first step for the CPU. */
+  async ready(timeoutMs = 20_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.up, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   private fail(why: string): void {

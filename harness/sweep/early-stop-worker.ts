@@ -32,6 +32,11 @@ export interface CheckReply {
 const input = workerData as EarlyStopWorkerInput;
 const port = parentPort!;
 const policy = loadPolicy(input.policyFile, input.env).then(sloPolicy);
+// Ready once the policy is loaded: the sweep starts its first step after this start-up, not during it.
+policy.then(
+  () => port.postMessage({ step: 0, reason: null, ready: true }),
+  (err: unknown) => port.postMessage({ step: 0, reason: null, error: (err as Error).message }),
+);
 let step = -1;
 let pairs: GatePair[] = [];
 let queue = Promise.resolve();

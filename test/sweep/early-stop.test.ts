@@ -56,6 +56,7 @@ describe('cutting a sweep step short', () => {
     const warnings: string[] = [];
     const early = new EarlyStop(policy, {}, (l) => warnings.push(l));
     try {
+      await early.ready();
       const aborts: string[] = [];
       const watch = early.watch({ everyMs: 20, warmupMs: 0, abort: (r) => aborts.push(r) });
       const ps = pairs(30, () => slow, () => slow);
