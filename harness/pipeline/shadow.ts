@@ -6,8 +6,11 @@ import { loadConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { Shadow } from '../config/shadow-schema.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
+import { failsSoFar } from '../gates/early.ts';
 import { evaluatePolicy } from '../gates/evaluate.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy } from '../gates/load.ts';
+import { checkGateSeries } from '../gates/server.ts';
+import { checkServerMetricQueries } from '../metrics/server/preflight.ts';
 import { gatePair, type GatePair } from '../gates/metrics.ts';
 import type { CliIO } from '../io.ts';
 import { collectPairs } from '../run/pairs.ts';
@@ -66,7 +69,10 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   if (opts.policy) {
     policy = await loadPolicy(opts.policy, env);
     checkScopes(policy, { scenarios: compared, routes: new Map(compared.map((r) => [r, [r]])), source: file });
+    checkGateSeries(policy, loaded);
   }
+  // Server-side metrics: bad PromQL stops here, before any traffic; each window reads them over its own range.
+  for (const w of await checkServerMetricQueries(loaded)) io.stderr.write(`parity: ${w}\n`);
   const timeouts = cfg.load?.timeouts ?? Timeouts.parse({});
   const targets = { baseline: openTarget(loaded.baseline, timeouts), candidate: openTarget(loaded.candidate, timeouts) };
   const closeTargets = () => Promise.all([targets.baseline.close(), targets.candidate.close()]).catch(() => undefined);
@@ -199,7 +205,8 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       }
       if (now >= nextCheck) {
         nextCheck = now + check;
-        if (policy && rollout.decision === 'continue' && evaluatePolicy(policy, current.result(null), gatePairs).status === 'fail') {
+        // On evidence only: too few pairs so far, or server-side series not read yet (they are at the close), never end a window.
+        if (policy && rollout.decision === 'continue' && failsSoFar(policy, current.result(null), gatePairs)) {
           say(`window ${current.index} already fails after ${current.pairs} pairs: ending it early`);
           windowEnds = now;
           continue;

@@ -3,16 +3,17 @@ import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { LoadConfig } from '../config/schema.ts';
 import { ConfigError, ExitCode, UsageError } from '../errors.ts';
-import { evaluatePolicy } from '../gates/evaluate.ts';
 import type { LoadedPolicy } from '../gates/load.ts';
-import { gatePair, streamValue, type GatePair, type GateSample } from '../gates/metrics.ts';
-import { meetsSlo, parseSlo } from '../gates/slo.ts';
+import { gatePair } from '../gates/metrics.ts';
+import { parseSlo } from '../gates/slo.ts';
 import type { CliIO } from '../io.ts';
-import { percentiles } from '../metrics/percentiles.ts';
 import { renderSweepHtml, renderSweepMarkdown } from '../reporters/sweep.ts';
 import { newRunId, runParity } from '../run/engine.ts';
 import { bothPast, judgeCapacity, kneeOf, sweepRates, type StepStatus } from '../sweep/capacity.ts';
+import { sloPolicy } from '../sweep/early-stop.ts';
+import { EarlyStop } from '../sweep/early-stop-watch.ts';
 import type { SweepResult, SweepSide, SweepStep } from '../sweep/result.ts';
+import { describeSide, judgeSide, sideFigures } from '../sweep/side.ts';
 import { preparePolicy } from './judge.ts';
 import { renderStoredRun } from './render.ts';
 
@@ -34,7 +35,9 @@ export interface SweepOptions {
  * config + policy → one constant-arrival-rate run per rate (each a normal run folder) → each
  * target's SLO gates per step → knees → capacity gates → sweep.json, sweep.html, sweep.md → exit
  * code by the capacity gates (0 pass, 1 fail, 2 inconclusive; 0 without capacity gates once every
- * step completed). Stops after a step both targets failed: both are past their knee.
+ * step completed). Stops once both targets are past their knee: a step is checked as it runs and
+ * cut short once both targets' SLO gates already fail (sweep/early-stop.ts); a step both failed
+ * ends the sweep either way.
  */
 export async function executeSweep(file: string, opts: SweepOptions, io: CliIO): Promise<number> {
   const env = opts.env ?? io.env;
@@ -55,6 +58,8 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   const startedAt = new Date().toISOString();
   const measuredSec = (duration - warmup) / 1000;
   const slo = policy?.slo ? parseSlo(policy.slo) : undefined;
+  // A step is checked about ten times over its measured part (bounded both ways).
+  const checkEveryMs = Math.min(5_000, Math.max(250, (duration - warmup) / 10));
 
   const ac = new AbortController();
   const onSignal = () => ac.abort();
@@ -62,34 +67,62 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   process.on('SIGTERM', onSignal);
   const steps: SweepStep[] = [];
   let stoppedEarly: string | null = null;
+  const early = split ? new EarlyStop(split.slo, env, (line) => io.stderr.write(line)) : undefined;
+  await early?.ready();
   try {
     for (const [k, rate] of rates.entries()) {
       const load: LoadConfig = { model: 'constant-arrival-rate', rate, timeUnit, duration, warmup, maxInFlight: arrival?.maxInFlight ?? 1000, timeouts: base.timeouts };
       const stepLoaded: LoadedConfig = { ...loaded, config: { ...loaded.config, load } };
       const runId = `step-${String(k + 1).padStart(2, '0')}-rate-${rate}`;
-      const out = await runParity(stepLoaded, { outDir: dir, runId, signal: ac.signal });
+      // The step's own signal: Ctrl-C stops it as interrupted; the early-stop watch cuts it with its reason.
+      const stepAc = new AbortController();
+      const follow = () => stepAc.abort();
+      ac.signal.addEventListener('abort', follow, { once: true });
+      const watch = early?.watch({ everyMs: checkEveryMs, warmupMs: warmup, abort: (reason) => stepAc.abort(reason) });
+      const out = await runParity(stepLoaded, {
+        outDir: dir,
+        runId,
+        signal: stepAc.signal,
+        ...(watch ? { onPair: (p) => watch.add(gatePair(p)), onStart: (_stats, soFar) => watch.started(soFar) } : {}),
+      }).finally(() => {
+        watch?.stop();
+        ac.signal.removeEventListener('abort', follow);
+      });
+      const cut = ac.signal.aborted ? null : (watch?.cut ?? null);
+      // A step cut short is judged, and its rates counted, over the measured time it ran.
+      // (a cut while the step's last streams drain, after its schedule ended, leaves the planned time).
+      const seconds = cut ? Math.min(Math.max(cut.atMs, 1) / 1000, measuredSec) : measuredSec;
       const pairs = await out.collectPairs(gatePair);
       const side = (role: 'baseline' | 'candidate'): SweepSide => {
         const samples = pairs.map((p) => p[role]);
-        const judged = split ? judgeSide(split.slo, out.result, pairs, role, rate * (1000 / timeUnit), measuredSec) : { status: null, reasons: [] };
-        return { ...judged, ...sideFigures(samples, measuredSec, slo) };
+        const judged = split ? judgeSide(split.slo, out.result, pairs, role, rate * (1000 / timeUnit), seconds) : { status: null, reasons: [] };
+        return { ...judged, ...sideFigures(samples, seconds, slo) };
       };
-      const step: SweepStep = { rate, run: runId, complete: out.result.complete, baseline: side('baseline'), candidate: side('candidate') };
+      const step: SweepStep = {
+        rate,
+        run: runId,
+        complete: out.result.complete,
+        stoppedEarly: cut?.reason ?? null,
+        measuredMs: Math.round(seconds * 1000),
+        baseline: side('baseline'),
+        candidate: side('candidate'),
+      };
       steps.push(step);
       await renderStoredRun(out.runJson, {});
-      if (!opts.quiet) io.stdout.write(`step ${k + 1}/${rates.length} rate ${rate}/${timeUnit / 1000}s: baseline ${describe(step.baseline)} · candidate ${describe(step.candidate)}\n`);
+      if (!opts.quiet) io.stdout.write(`step ${k + 1}/${rates.length} rate ${rate}/${timeUnit / 1000}s: baseline ${describeSide(step.baseline)} · candidate ${describeSide(step.candidate)}${cut ? ` · cut short after ${Math.round(step.measuredMs / 100) / 10} s measured: both already fail` : ''}\n`);
       if (ac.signal.aborted) {
         stoppedEarly = 'interrupted';
         break;
       }
-      if (split && k < rates.length - 1 && bothPast({ baseline: step.baseline.status!, candidate: step.candidate.status! })) {
-        stoppedEarly = `both targets failed their SLO gates at rate ${rate}: past their knees, the higher rates were not run`;
+      if (split && k < rates.length - 1 && (cut || bothPast({ baseline: step.baseline.status!, candidate: step.candidate.status! }))) {
+        stoppedEarly = `both targets failed their SLO gates at rate ${rate}${cut ? ' (the step was cut short once both already failed)' : ''}: past their knees, the higher rates were not run`;
         break;
       }
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await early?.close();
   }
 
   const kneeFor = (role: 'baseline' | 'candidate') => kneeOf(steps.map((s) => ({ rate: s.rate, status: s[role].status ?? 'inconclusive' })));
@@ -126,76 +159,19 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   await writeFile(path.join(dir, 'sweep.md'), md);
   io.stdout.write(`\n${md}\nsweep: ${path.relative(process.cwd(), dir) || dir}/sweep.json, sweep.html, sweep.md\n`);
   if (verdict === 'fail') return ExitCode.fail;
-  if (verdict === 'inconclusive' || stoppedEarly === 'interrupted' || steps.some((s) => !s.complete)) return ExitCode.inconclusive;
+  // A step cut short by the early stop is incomplete by design: it failed on both sides.
+  if (verdict === 'inconclusive' || stoppedEarly === 'interrupted' || steps.some((s) => !s.complete && s.stoppedEarly === null)) return ExitCode.inconclusive;
   return ExitCode.pass;
 }
 
 /** The policy's capacity gates, and the SLO gates a target is judged on alone (absolute, severity fail). */
 function splitGates(policy: LoadedPolicy): { capacity: LoadedPolicy['gates']; slo: LoadedPolicy } {
   const capacity = policy.gates.filter((g) => g.metric.name === 'capacity');
-  const slo = policy.gates.filter((g) => g.metric.name !== 'capacity' && g.threshold.comparison === 'absolute' && g.severity === 'fail');
-  if (slo.length === 0) {
+  const slo = sloPolicy(policy);
+  if (slo.gates.length === 0) {
     throw new ConfigError(policy.file, [
       { path: 'gates', message: "a sweep finds each target's knee with SLO gates: absolute gates of severity fail, e.g. first_content.p95 <= 500ms or goodput >= 95%; this policy has none" },
     ]);
   }
-  return { capacity, slo: { ...policy, gates: slo } };
-}
-
-/**
- * One target's SLO gates at one step: the gates read the candidate side, so the baseline is judged
- * with the pair turned round. A step proves its rate only if that rate was offered: fewer measured
- * iterations than 90% of the rate × the measured time (the harness fell behind, or dropped starts)
- * leaves a passing step inconclusive. The run's harness-health warnings (event-loop delay, dispatch
- * lag percentiles) are replaced by this check and kept in the reasons: the latencies count from
- * the intended start, so a late start counts against the target, on both sides of each pair.
- */
-function judgeSide(
-  policy: LoadedPolicy,
-  run: Parameters<typeof evaluatePolicy>[1],
-  pairs: GatePair[],
-  role: 'baseline' | 'candidate',
-  perSecond: number,
-  seconds: number,
-): { status: StepStatus; reasons: string[] } {
-  const view = role === 'candidate' ? pairs : pairs.map((p) => ({ scenario: p.scenario, baseline: p.candidate, candidate: p.baseline }));
-  const warnings = run.harness?.warnings ?? [];
-  const v = evaluatePolicy(policy, run.harness ? { ...run, harness: { ...run.harness, warnings: [] } } : run, view);
-  let status: StepStatus = v.status;
-  const reasons = status === 'pass' ? [] : [...v.reasons];
-  const offered = run.load.iterations / seconds;
-  const dropped = run.load.dropped ?? 0;
-  if (offered < 0.9 * perSecond || dropped > 0) {
-    if (status === 'pass') status = 'inconclusive';
-    reasons.push(`INCONCLUSIVE the step offered ${Math.round(offered * 100) / 100}/s of the planned ${perSecond}/s${dropped ? ` (${dropped} starts dropped)` : ''}: the rate was not proven`);
-  }
-  for (const w of warnings) reasons.push(`NOTE harness health: ${w}`);
-  return { status, reasons };
-}
-
-function sideFigures(samples: GateSample[], seconds: number, slo: ReturnType<typeof parseSlo> | undefined): Omit<SweepSide, 'status' | 'reasons'> {
-  const values = (base: string) => {
-    const read = streamValue(base)!;
-    return samples.map(read).filter((v): v is number => v !== undefined);
-  };
-  const first = percentiles(values('first_content'));
-  const good = slo ? samples.filter((s) => meetsSlo(slo, s)).length : null;
-  const complete = samples.filter((s) => s.outcome === 'complete').length;
-  return {
-    streams: samples.length,
-    throughput: complete / seconds,
-    goodputPerSec: good === null ? null : good / seconds,
-    goodput: good === null || samples.length === 0 ? null : good / samples.length,
-    outputTokensPerSec: samples.reduce((a, s) => a + (s.outputTokens ?? 0), 0) / seconds,
-    errorRate: samples.length ? 1 - complete / samples.length : 0,
-    firstContentP50: first?.p50 ?? null,
-    firstContentP95: first?.p95 ?? null,
-    completionP95: percentiles(values('completion'))?.p95 ?? null,
-    tpotP50: percentiles(values('tpot'))?.p50 ?? null,
-  };
-}
-
-function describe(s: SweepSide): string {
-  const f = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
-  return `${s.status ?? 'no policy'} (${f(s.throughput)} completed/s, first content p95 ${f(s.firstContentP95)} ms${s.goodput !== null ? `, goodput ${f(s.goodput * 100)}%` : ''})`;
+  return { capacity, slo };
 }

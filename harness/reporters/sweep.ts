@@ -6,6 +6,7 @@ import { lineChart, type LineSeries } from './svg.ts';
 
 const ROLES = ['baseline', 'candidate'] as const;
 const per = (r: SweepResult) => `/${r.timeUnitMs === 1000 ? 's' : `${num(r.timeUnitMs / 1000)}s`}`;
+const cutLine = (r: SweepResult, s: SweepResult['steps'][number]) => `step at rate ${num(s.rate)} cut short after ${num(s.measuredMs / 1000)} s of ${num((r.stepDurationMs - r.warmupMs) / 1000)} s measured: ${s.stoppedEarly}`;
 const knee = (k: Knee, unit: string) => (k.rate === null ? 'below the range' : `${num(k.rate)}${unit}${k.below !== null ? ` (fails at ${num(k.below)})` : ' (no failing step above it)'}`);
 
 /** sweep.md: knees, capacity gates, one row per step and target. Pure. */
@@ -21,6 +22,7 @@ export function renderSweepMarkdown(r: SweepResult): string {
     `- candidate / baseline knee: ${r.knees.ratio === null ? '–' : `${num(r.knees.ratio)}x`}`,
   ];
   if (r.stoppedEarly) lines.push(`- stopped early: ${r.stoppedEarly}`);
+  for (const s of r.steps.filter((x) => x.stoppedEarly)) lines.push(`- ${cutLine(r, s)}`);
   for (const g of r.gates) lines.push(`- **${g.status.toUpperCase()}** \`${g.description}\`: ${g.reason}`);
   lines.push('', `| rate | target | SLO gates | completed${u} | goodput | output tokens${u} | first content p50 / p95 | completion p95 | TPOT p50 | errors |`, '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of r.steps) {
@@ -46,11 +48,14 @@ export function renderSweepHtml(r: SweepResult): string {
     lineChart({ id: 'sweep-throughput', title: 'Output tokens vs rate', series: series((s) => s.outputTokensPerSec), markers: true, x, y: { label: `tokens${u}`, min: 0, format: num } }),
   ];
   const cls = r.verdict ?? 'none';
-  const banner = `<section class="banner ${cls}"><div class="word">${esc(r.verdict === null ? 'NO CAPACITY GATE' : r.verdict.toUpperCase())}</div><div><div class="what">knee: baseline ${esc(knee(r.knees.baseline, u))} · candidate ${esc(knee(r.knees.candidate, u))} · ratio ${r.knees.ratio === null ? '–' : `${num(r.knees.ratio)}x`}</div><ul class="detail">${r.gates.map((g) => `<li>${esc(`${g.status.toUpperCase()} ${g.description}: ${g.reason}`)}</li>`).join('')}${r.stoppedEarly ? `<li>${esc(`stopped early: ${r.stoppedEarly}`)}</li>` : ''}</ul></div></section>`;
+  const banner = `<section class="banner ${cls}"><div class="word">${esc(r.verdict === null ? 'NO CAPACITY GATE' : r.verdict.toUpperCase())}</div><div><div class="what">knee: baseline ${esc(knee(r.knees.baseline, u))} · candidate ${esc(knee(r.knees.candidate, u))} · ratio ${r.knees.ratio === null ? '–' : `${num(r.knees.ratio)}x`}</div><ul class="detail">${r.gates.map((g) => `<li>${esc(`${g.status.toUpperCase()} ${g.description}: ${g.reason}`)}</li>`).join('')}${r.stoppedEarly ? `<li>${esc(`stopped early: ${r.stoppedEarly}`)}</li>` : ''}${r.steps
+    .filter((s) => s.stoppedEarly)
+    .map((s) => `<li>${esc(cutLine(r, s))}</li>`)
+    .join('')}</ul></div></section>`;
   const rows = r.steps.flatMap((s) =>
     ROLES.map((role) => {
       const v = s[role];
-      return `<tr><td>${num(s.rate)}</td><td>${role}</td><td>${esc(v.status ?? '–')}</td><td>${num(v.throughput)}</td><td>${v.goodput === null ? '–' : pct(v.goodput)}</td><td>${num(v.outputTokensPerSec)}</td><td>${ms(v.firstContentP95)}</td><td>${ms(v.completionP95)}</td><td>${ms(v.tpotP50)}</td><td>${pct(v.errorRate)}</td><td><a href="${esc(s.run)}/report.html">${esc(s.run)}</a></td></tr>`;
+      return `<tr><td>${num(s.rate)}</td><td>${role}</td><td>${esc(v.status ?? '–')}${s.stoppedEarly ? ' (cut short)' : ''}</td><td>${num(v.throughput)}</td><td>${v.goodput === null ? '–' : pct(v.goodput)}</td><td>${num(v.outputTokensPerSec)}</td><td>${ms(v.firstContentP95)}</td><td>${ms(v.completionP95)}</td><td>${ms(v.tpotP50)}</td><td>${pct(v.errorRate)}</td><td><a href="${esc(s.run)}/report.html">${esc(s.run)}</a></td></tr>`;
     }),
   );
   const table = `<h2>Steps</h2><table><thead><tr><th>rate</th><th>target</th><th>SLO gates</th><th>completed${u}</th><th>goodput</th><th>tokens${u}</th><th>first content p95</th><th>completion p95</th><th>TPOT p50</th><th>errors</th><th>run</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;

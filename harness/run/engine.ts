@@ -36,10 +36,14 @@ export interface RunOptions {
   /** Output root (default: the config's outDir). The run writes `<outDir>/<runId>/`. */
   outDir?: string;
   runId?: string;
-  /** Abort to interrupt: streams in flight are abandoned, run.json is written with `complete: false`. */
+  /**
+   * Abort to interrupt: streams in flight are abandoned, run.json is written with `complete: false`
+   * and `incompleteReason` "interrupted", or the abort reason when it is a string (a sweep's step
+   * cut short says why).
+   */
   signal?: AbortSignal;
-  /** Called once the load starts, with the counters a progress display can poll. */
-  onStart?: (stats: LiveStats) => void;
+  /** Called once the load starts, with the counters a progress display can poll and the run so far (run.json as it stands, not written). */
+  onStart?: (stats: LiveStats, soFar: () => RunResult) => void;
   /** Worker threads sharing the load (default 1: the load runs in this thread). */
   workers?: number;
   /** Every measured pair as it completes (without workers). The run itself keeps no samples in memory. */
@@ -115,9 +119,16 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   // One internal signal every probe listens to (so the listener count is ours to lift), following the caller's.
   const internal = new AbortController();
   setMaxListeners(0, internal.signal);
-  if (opts.signal?.aborted) internal.abort();
-  opts.signal?.addEventListener('abort', () => internal.abort(), { once: true });
+  // The caller's reason is kept here, not passed on: the probes' requests see a plain abort.
+  let callerReason: unknown;
+  const follow = () => {
+    callerReason = opts.signal?.reason;
+    internal.abort();
+  };
+  if (opts.signal?.aborted) follow();
+  opts.signal?.addEventListener('abort', follow, { once: true });
   const signal = internal.signal;
+  const stoppedBecause = () => (typeof callerReason === 'string' ? callerReason : 'interrupted');
   const startedAt = new Date();
   const t0 = performance.now();
   // Contract-only configs have no load section: nothing is planned and the load phase is skipped.
@@ -235,7 +246,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
       return output(result);
     }
     const stats = createLiveStats(loaded.baseline.name, loaded.candidate.name, { iterations: plan.iterations, duration: plan.durationMs });
-    opts.onStart?.(stats);
+    opts.onStart?.(stats, () => build(null));
     const files = { samplesFile: path.join(dir, samplesFile), warmupFile: path.join(dir, 'warmup.ndjson') };
     if (workers === 1) {
       let next = 0;
@@ -267,7 +278,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     }
     const drifting = states().flatMap((st) => st.loadDiffs ?? []);
     if (drifting.length) loadDiffs = await writeLoadDiffs(dir, drifting, scrubber, { baseline: loaded.baseline.name, candidate: loaded.candidate.name });
-    incompleteReason = signal.aborted ? 'interrupted' : undefined;
+    incompleteReason = signal.aborted ? stoppedBecause() : undefined;
   } catch (err) {
     if (incompleteReason === 'running') incompleteReason = `harness error: ${(err as Error).message}`;
     const result = await write(build(new Date().toISOString()));

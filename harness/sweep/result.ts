@@ -26,6 +26,10 @@ export interface SweepStep {
   /** The step's run folder (a normal run: run.json, samples, reports), relative to the sweep folder. */
   run: string;
   complete: boolean;
+  /** Why the step was cut short (both targets' SLO gates already failed), or null when it ran its planned time; also the run's `incompleteReason`. */
+  stoppedEarly: string | null;
+  /** The measured time the step's figures are over (warm-up excluded): the planned time, or until the cut. */
+  measuredMs: number;
   baseline: SweepSide;
   candidate: SweepSide;
 }
@@ -54,7 +58,7 @@ export interface SweepResult {
   warmupMs: number;
   planned: number[];
   steps: SweepStep[];
-  /** Set when the sweep stopped before its last planned rate (both targets past their knee, or interrupted). */
+  /** Set when the sweep stopped before its last planned rate (both targets past their knee, or interrupted); a step cut short says so itself (`steps[].stoppedEarly`). */
   stoppedEarly: string | null;
   knees: { baseline: Knee; candidate: Knee; ratio: number | null };
   gates: CapacityGateResult[];

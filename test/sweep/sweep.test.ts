@@ -13,10 +13,18 @@ import { streamConfig, tempWorkspace } from '../helpers/config.ts';
  * streams the baseline saturates near 20 pairs/s and the candidate near 10. Each step's truth is
  * read from the servers' own stamps (how long a stream held its slot): on a busy machine the
  * fixture's timers fire late, streams last ~360 ms, and the capacities are nearer 16.5 and 8.3.
+ * The rates 5, 14, 23, 32 keep every step clear of both capacity ranges, so each target's status
+ * at each step is known whatever the machine's speed: both pass 5, the candidate fails 14, both
+ * fail 23 (15-40% past the baseline's capacity), and 32 is never run. Steps of 8 s: a pair is
+ * measured once its slower side ends, so past the candidate's knee pairs arrive at its ~8-10/s,
+ * and the evidence that both fail at 23 builds up before that step's schedule ends: it is cut
+ * there, not in its drain.
  */
 const STREAM = { tokens: 6, interEventGapMs: 50, stampEvents: true } as const;
 const LIMITS = { baseline: 6, candidate: 3 };
-const STEP = 6;
+const RATES = { from: 5, to: 32, steps: 4 };
+/** The grid's resolution: a knee is within one step of the truth. */
+const STEP = 9;
 
 describe('parity sweep: a candidate that saturates at half the baseline rate', () => {
   let proc: FixtureProcess;
@@ -46,7 +54,7 @@ describe('parity sweep: a candidate that saturates at half the baseline rate', (
         ],
       }),
     );
-    res = await runCli(['sweep', ws.configFile, '--from', String(STEP), '--to', String(4 * STEP), '--steps', '4', '--duration', '3s', '--warmup', '500ms', '--policy', policy, '--out', dir, '--sweep-id', 'sw', '--quiet']);
+    res = await runCli(['sweep', ws.configFile, '--from', String(RATES.from), '--to', String(RATES.to), '--steps', String(RATES.steps), '--duration', '8s', '--warmup', '500ms', '--policy', policy, '--out', dir, '--sweep-id', 'sw', '--quiet']);
     sweep = JSON.parse(readFileSync(path.join(dir, 'sw', 'sweep.json'), 'utf8')) as SweepResult;
     served = [await proc.fixtures[0]!.served(), await proc.fixtures[1]!.served()];
   }, 120_000);
@@ -80,6 +88,34 @@ describe('parity sweep: a candidate that saturates at half the baseline rate', (
     expect(last.baseline.status).toBe('fail');
     expect(last.candidate.status).toBe('fail');
     if (sweep.steps.length < sweep.planned.length) expect(sweep.stoppedEarly).toMatch(/past their knees/);
+  });
+
+  it('cuts the step past both knees short as it runs: fewer iterations and less time than planned, recorded, never a pass', () => {
+    const last = sweep.steps[sweep.steps.length - 1]!;
+    const why = JSON.stringify(sweep.steps.map((s) => [s.rate, s.stoppedEarly, s.measuredMs]));
+    expect(last.stoppedEarly, why).toMatch(/^stopped early after \d+ pairs: both targets already fail their SLO gates/);
+    // Every earlier step ran its planned time: only a step where both already fail is cut.
+    for (const s of sweep.steps.slice(0, -1)) expect(s.stoppedEarly, why).toBeNull();
+    const run = JSON.parse(readFileSync(path.join(dir, 'sw', last.run, 'run.json'), 'utf8')) as {
+      complete: boolean;
+      incompleteReason: string;
+      load: { plannedIterations: number; plannedDurationMs: number; iterations: number; warmupIterations: number; durationMs: number };
+    };
+    expect(run.complete).toBe(false);
+    expect(run.incompleteReason).toBe(last.stoppedEarly);
+    // The run's own record, not a wall clock: iterations started (warm-up included) and the run's time fall short of the plan.
+    expect(run.load.iterations + run.load.warmupIterations).toBeLessThan(0.9 * run.load.plannedIterations);
+    expect(run.load.durationMs).toBeLessThan(run.load.plannedDurationMs);
+    expect(last.measuredMs).toBeLessThan(sweep.stepDurationMs - sweep.warmupMs);
+    // Cut short, it counts as a failure for both targets and a pass for neither.
+    expect([last.baseline.status, last.candidate.status]).toEqual(['fail', 'fail']);
+    // The step's figures are rates over the time it ran, not the time it was planned for.
+    expect(last.baseline.throughput).toBeCloseTo(last.baseline.streams * (1 - last.baseline.errorRate) / (last.measuredMs / 1000), 1);
+    expect(readFileSync(path.join(dir, 'sw', 'sweep.md'), 'utf8')).toContain(`step at rate ${last.rate} cut short after`);
+    // The higher rates were not run; the checks ran in their worker without a failure.
+    expect(sweep.steps.length).toBeLessThan(sweep.planned.length);
+    expect(sweep.stoppedEarly).toMatch(/the step was cut short once both already failed/);
+    expect(res.stderr).not.toMatch(/early-stop check failed/);
   });
 
   it('writes each step as a normal run folder, and the sweep page and summary', () => {

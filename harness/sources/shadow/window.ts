@@ -5,6 +5,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { redactedConfig, type LoadedConfig } from '../../config/load.ts';
 import { harnessHealth } from '../../load/health.ts';
 import { Histogram } from '../../metrics/histogram.ts';
+import type { ServerMetricsResult } from '../../metrics/server/result.ts';
+import { startServerMetrics, type ServerMetricsSession } from '../../metrics/server/session.ts';
 import type { PairedSample } from '../../metrics/sample.ts';
 import { SummaryAccumulator } from '../../metrics/summary.ts';
 import { TimelineAccumulator } from '../../metrics/timeline.ts';
@@ -36,7 +38,9 @@ export interface WindowCounts {
  * One shadow window: the same sinks as a load run (summaries per route and target, timeline,
  * samples spooled to disk), closed into a run directory with its run.json, so `parity gate`,
  * `parity report` and `parity trend` read a window like any run. Memory stays flat: histograms
- * are bounded and samples go to disk.
+ * are bounded and samples go to disk. The config's server-side metrics (Prometheus, /metrics,
+ * JSON) are read over the window's own time range, from its opening to its close, and stored in
+ * its run.json (`serverMetrics`) before it is judged, as `parity run` stores them for its load.
  */
 export class ShadowWindow {
   readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0 };
@@ -49,6 +53,11 @@ export class ShadowWindow {
   private readonly t0 = Date.now();
   /** Closed windows' samples files, appended to this one's at close (the cumulative view). */
   private readonly sampleFiles: string[] = [];
+  /** Reading the server-side series since the window opened; null when the config has none. */
+  private readonly server: ServerMetricsSession | null;
+  private serverMetrics: ServerMetricsResult | undefined;
+  /** When close() began: the window's end (reading its server-side series takes longer). */
+  private closedAt: number | undefined;
 
   constructor(
     readonly index: number,
@@ -60,6 +69,7 @@ export class ShadowWindow {
     mkdirSync(dir, { recursive: true });
     this.spool = new SampleSpool(path.join(dir, 'samples.ndjson'));
     this.eld.enable();
+    this.server = startServerMetrics(loaded);
   }
 
   add(pair: PairedSample): void {
@@ -128,7 +138,7 @@ export class ShadowWindow {
         plannedDurationMs: this.windowMs,
         iterations: this.pairs,
         abandoned: this.counts.abandoned,
-        durationMs: Date.now() - this.t0,
+        durationMs: (this.closedAt ?? Date.now()) - this.t0,
         dropped: this.counts.dropped,
       },
       summaries: [...this.acc].map(([scenario, [b, c]]) => ({ scenario, baseline: b.summary(), candidate: c.summary() })),
@@ -138,12 +148,17 @@ export class ShadowWindow {
       shadow: { mode: this.mode, window: this.index, ...this.counts },
     };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
+    // Only a closed window has them: a gate on them is inconclusive while the window runs.
+    if (this.serverMetrics) r.serverMetrics = this.serverMetrics;
     return r;
   }
 
   /** Ends the window: samples to NDJSON, run.json written (temp file + rename). Returns run.json's path and the result. */
   async close(incompleteReason?: string): Promise<{ runJson: string; result: RunResult }> {
+    this.closedAt = Date.now();
     this.eld.disable();
+    // The window's range ends here (stop() then waits for Prometheus' last scrape of it, `settle`).
+    this.serverMetrics = (await this.server?.stop()) ?? undefined;
     await this.spool.end();
     if (this.sampleFiles.length) {
       // One file handle, each window's file streamed onto it in turn (a pipeline per file onto one
@@ -155,7 +170,7 @@ export class ShadowWindow {
         await out.close();
       }
     }
-    const result = this.result(new Date().toISOString(), incompleteReason);
+    const result = this.result(new Date(this.closedAt).toISOString(), incompleteReason);
     const runJson = path.join(this.dir, 'run.json');
     await writeAtomic(runJson, scrub(JSON.stringify(result, null, 2), this.loaded.secrets) + '\n');
     return { runJson, result };
