@@ -3,6 +3,7 @@ import { executeRun } from '../pipeline/run.ts';
 import { openCapture } from '../sources/replay/detect.ts';
 import { ReplayComparer } from '../sources/replay/compare.ts';
 import { parseSpeed, ReplayFeed } from '../sources/replay/feed.ts';
+import { DEFAULT_MAX_CORRUPT, PacingTally } from '../sources/replay/fidelity.ts';
 import { REPLAY_SCENARIO } from '../sources/replay/pair.ts';
 import { replayLoaded, streamPaths } from '../sources/replay/source.ts';
 import type { Command } from './command.ts';
@@ -30,6 +31,14 @@ function rewrites(v: unknown): { from: string; to: string }[] {
     if (!from?.startsWith('/') || to === undefined || (to !== '' && !to.startsWith('/'))) throw new UsageError(`--rewrite takes FROM=TO path prefixes, e.g. --rewrite /v1/=/api/v1/; got "${r}"`);
     return { from, to };
   });
+}
+
+/** `--max-corrupt`: `0.5%`, `0.005` or `0` (any bad entry makes the run incomplete). */
+function corruptShare(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_CORRUPT;
+  const n = v.endsWith('%') ? Number(v.slice(0, -1)) / 100 : Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--max-corrupt takes the share of capture entries that may be corrupt or truncated: "0.5%", 0.005 or 0; got "${v}"`);
+  return n;
 }
 
 /** `5%`, `0.05`, `all` or `none`. */
@@ -62,6 +71,7 @@ export const replayCommand: Command = {
     stream: { type: 'string', multiple: true },
     'max-in-flight': { type: 'string' },
     compare: { type: 'string' },
+    'max-corrupt': { type: 'string' },
     ...SHARED,
   },
   help: {
@@ -79,6 +89,11 @@ export const replayCommand: Command = {
     stream: { description: 'path glob replayed as an SSE stream (stream probe) besides requests that accept text/event-stream (repeatable)', default: 'by the accept header only', example: "--stream '/chat-stream*'" },
     'max-in-flight': { description: 'paired requests in flight at once; a recorded start past it is dropped and counted', default: "the config's load.maxInFlight, else 1000", example: '--max-in-flight 200' },
     compare: { description: "share of request pairs diffed under the config's contracts.rules (status, headers, JSON body), tallied per endpoint in run.json contracts: a percentage, a fraction, all or none", default: 'none', example: '--compare 5%' },
+    'max-corrupt': {
+      description: 'share of the capture\'s entries that may be corrupt or truncated; past it the run is incomplete (exit 2, never a pass): the replay did not send what was captured. Every bad entry is listed either way',
+      default: '1%',
+      example: '--max-corrupt 0.5%',
+    },
     ...SHARED_HELP,
   },
   examples: [
@@ -94,6 +109,7 @@ export const replayCommand: Command = {
     const loop = count('--loop', values.loop, 1_000_000) ?? 1;
     const maxInFlight = count('--max-in-flight', values['max-in-flight'], 1_000_000);
     const share = compareShare(values.compare as string | undefined);
+    const maxCorrupt = corruptShare(values['max-corrupt'] as string | undefined);
     const filters = {
       include: list(values.include),
       exclude: list(values.exclude),
@@ -105,6 +121,7 @@ export const replayCommand: Command = {
     };
     const opened = await openCapture(capture, values.format as string | undefined);
     const feed = new ReplayFeed(opened.entries, capture, opened.format, speed, loop, filters);
+    feed.report.maxCorrupt = maxCorrupt;
     const endpoints = await feed.check(values.policy !== undefined);
     return executeRun(config, {
       ...runOptionsFrom(values, io.env),
@@ -113,7 +130,7 @@ export const replayCommand: Command = {
         // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies.
         feed.filters.copy = loaded.config.shadow;
         const comparer = share > 0 ? { share, comparer: new ReplayComparer(REPLAY_SCENARIO, loaded.config.contracts?.rules, loaded.config.contracts?.headers ?? ['content-type']) } : undefined;
-        return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer } };
+        return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer, pacing: speed === 'max' ? undefined : new PacingTally() } };
       },
     }, io);
   },

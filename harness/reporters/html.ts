@@ -24,6 +24,7 @@ import { htmlPage } from './html-page.ts';
 import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
 import { serverHtml } from './server-metrics.ts';
 import { endpointsHtml } from './endpoints-html.ts';
+import { replayHtml } from './replay.ts';
 
 /**
  * report.html: verdict banner, gates, per-scenario numbers and plots (CDFs of first content and
@@ -31,7 +32,7 @@ import { endpointsHtml } from './endpoints-html.ts';
  * diffs with curl reproductions, hook results. One self-contained file, no script. Pure.
  */
 export function renderHtml(run: RunResult): string {
-  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
+  const body = [header(run), banner(run), callouts(run), gates(run), replayHtml(run), endpointsHtml(run), ...run.summaries.map((s) => scenario(s.scenario, s.baseline, s.candidate)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
   return htmlPage(`parity · ${run.name} · ${verdictStatus(run).toUpperCase()}`, body.join('\n'));
 }
 

@@ -18,13 +18,18 @@ export class ReplayComparer {
   private readonly rules: CompiledRules;
 
   constructor(
-    scenario: string,
-    rules: DiffRulesConfig | undefined,
+    private readonly scenario: string,
+    private readonly rulesConfig: DiffRulesConfig | undefined,
     /** Response headers compared. */
     private readonly headers: readonly string[],
   ) {
-    this.rules = compileRules([rules]);
+    this.rules = compileRules([rulesConfig]);
     this.flow = { name: scenario, vars: {}, repeat: 1, noise: false, steps: [] };
+  }
+
+  /** A comparer with the same rules and no endpoints: the warm-up's, so nothing of it reaches the report. */
+  scratch(): ReplayComparer {
+    return new ReplayComparer(this.scenario, this.rulesConfig, this.headers);
   }
 
   private step(route: string, method: string, path: string): CompiledStep {

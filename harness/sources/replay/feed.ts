@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.ts';
 import type { BadEntry, CaptureEntry, CaptureFormat, CapturedRequest } from './capture.ts';
+import type { PacingReport } from './fidelity.ts';
 import { compileFilters, endpointOf, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
 
 /** What the replay read and left out: written to run.json (`replay`) and printed. */
@@ -15,6 +16,10 @@ export interface ReplayReport {
   bad: number;
   /** The first 100 bad entries with where they are. */
   badEntries: BadEntry[];
+  /** Share of entries that may be bad before the run is incomplete (`--max-corrupt`; fidelity.ts). */
+  maxCorrupt?: number;
+  /** How closely the sends kept the recorded offsets (paced replays; fidelity.ts). */
+  pacing?: PacingReport;
 }
 
 export interface ReplayItem {
@@ -129,5 +134,6 @@ export function describeReplay(r: ReplayReport): string {
     ...r.badEntries.map((b) => `  bad ${b.at}: ${b.reason}`),
   ];
   if (r.bad > r.badEntries.length) lines.push(`  ... and ${r.bad - r.badEntries.length} more`);
+  if (r.pacing) lines.push(`pacing: ${r.pacing.sent - r.pacing.late} of ${r.pacing.sent} requests sent within ${r.pacing.toleranceMs} ms of their recorded offsets; ${r.pacing.late} later (worst ${r.pacing.worstMs} ms)`);
   return lines.join('\n') + '\n';
 }
