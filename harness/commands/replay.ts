@@ -88,7 +88,7 @@ export const replayCommand: Command = {
     'drop-header': { description: 'header never replayed (repeatable), e.g. cookies or session ids of real users', default: 'none (hop-by-hop headers always)', example: '--drop-header cookie' },
     stream: { description: 'path glob replayed as an SSE stream (stream probe) besides requests that accept text/event-stream (repeatable)', default: 'by the accept header only', example: "--stream '/chat-stream*'" },
     'max-in-flight': { description: 'paired requests in flight at once; a recorded start past it is dropped and counted', default: "the config's load.maxInFlight, else 1000", example: '--max-in-flight 200' },
-    compare: { description: "share of request pairs diffed under the config's contracts.rules (status, headers, JSON body), tallied per endpoint in run.json contracts: a percentage, a fraction, all or none", default: 'none', example: '--compare 5%' },
+    compare: { description: "share of pairs diffed under the config's contracts.rules, tallied per endpoint in run.json contracts: request pairs by status, headers and JSON body, stream pairs by status and streamed content (/content); a percentage, a fraction, all or none", default: 'none', example: '--compare 5%' },
     'max-corrupt': {
       description: 'share of the capture\'s entries that may be corrupt or truncated; past it the run is incomplete (exit 2, never a pass): the replay did not send what was captured. Every bad entry is listed either way',
       default: '1%',
