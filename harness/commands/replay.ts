@@ -50,11 +50,11 @@ function compareShare(v: string | undefined): number {
   return n;
 }
 
-const { workers: _workers, segment: _segment, segments: _segments, 'start-at': _startAt, 'check-profile': _check, ...SHARED } = RUN_OPTIONS;
-const { workers: _w, segment: _s, segments: _n, 'start-at': _a, 'check-profile': _c, ...SHARED_HELP } = RUN_HELP;
+const { workers: _workers, 'check-profile': _check, ...SHARED } = RUN_OPTIONS;
+const { workers: _w, 'check-profile': _c, ...SHARED_HELP } = RUN_HELP;
 
 export const replayCommand: Command = {
-  usage: 'replay <capture> --config <config> [--speed 2x|max] [--loop n] [--policy p] [--allow-writes] [--include p] [--exclude p] [--from t] [--to t] [...]',
+  usage: 'replay <capture> --config <config> [--speed 2x|max] [--loop n] [--policy p] [--allow-writes] [--include p] [--exclude p] [--from t] [--to t] [--max-corrupt 1%] [--segment K/N] [...]',
   summary: 'replay recorded traffic (parity capture, HAR, GoReplay .gor, nginx/Envoy JSON logs) at both targets, paired',
   options: {
     config: { type: 'string' },
@@ -100,6 +100,7 @@ export const replayCommand: Command = {
     'parity replay reports/mirrored.ndjson --config scenarios/python-to-node.config.yaml --policy seed-000-stage-b',
     "parity replay yesterday.har --config my.config.yaml --speed 2x --include '/api/*' --exclude '/api/admin*'",
     'parity replay traffic.gor --config my.config.yaml --speed max --loop 3 --allow-writes',
+    'parity replay big.har --config my.config.yaml --segment 2/4 --start-at 2026-12-01T02:00:00Z   # then: parity merge reports/<run-id> --policy p',
   ],
   async execute({ values, positionals }, io) {
     const [capture] = positionals;

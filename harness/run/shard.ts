@@ -298,6 +298,12 @@ export function createShard(input: ShardInput): Shard {
     async run() {
       eld.enable();
       try {
+        const replay = input.replay;
+        if (replay) {
+          // The schedule's clock starts once the request path is warm and connections are open (runReplay's origin is its first start; a segment's, startAt).
+          await warmReplayPath({ targets, timeouts: load.timeouts, requestIdHeader: cfg.requestIdHeader, filters: replay.feed.filters, comparer: replay.compare?.comparer, signal: input.signal });
+          await Promise.all(connectors!.map((c, i) => c.open(Math.min(PRECONNECT, targets[i]!.config.connections ?? PRECONNECT))));
+        }
         // The schedule starts at startAt in every thread and segment (closed VUs too), not when this
         // shard is ready. Timers may fire a fraction of a millisecond early: wait until it has come.
         while (performance.now() < input.startAt && !input.signal.aborted) {
@@ -316,13 +322,7 @@ export function createShard(input: ShardInput): Shard {
             for (const acc of accumulators.get(scenarioFor(loaded.scenarios, iteration).name)!) acc.addDropped();
           },
         };
-        const replay = input.replay;
-        if (replay) {
-          // The schedule's clock starts once the request path is warm and connections are open (runReplay's origin is its first start).
-          await warmReplayPath({ targets, timeouts: load.timeouts, requestIdHeader: cfg.requestIdHeader, filters: replay.feed.filters, comparer: replay.compare?.comparer, signal: input.signal });
-          await Promise.all(connectors!.map((c, i) => c.open(Math.min(PRECONNECT, targets[i]!.config.connections ?? PRECONNECT))));
-        }
-        if (replay) await runReplay(replay.feed.items(input.signal), replay.maxInFlight, replay.feed.speed === 'max', iterateReplay, ctx);
+        if (replay) await runReplay(replay.feed.items(input.signal, shard), replay.maxInFlight, replay.feed.speed === 'max', iterateReplay, ctx);
         else await runLoad(load, iterate, ctx);
       } finally {
         eld.disable();

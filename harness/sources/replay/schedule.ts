@@ -19,9 +19,11 @@ export async function runReplay(items: AsyncIterable<ReplayItem>, maxInFlight: n
   // The schedule starts when the capture's first request is read (opening a multi-GB file or
   // scanning to the first kept entry takes time): every later offset keeps its distance to it.
   let origin: number | undefined;
+  // A segment (--segment K/N; the feed gives it its share) starts on the signal every segment shares.
+  const segmented = ctx.shard.count > 1;
   for await (const item of items) {
     if (ctx.signal.aborted) break;
-    origin ??= Math.max(ctx.startAt, performance.now() - item.offsetMs);
+    origin ??= segmented ? ctx.startAt : Math.max(ctx.startAt, performance.now() - item.offsetMs);
     const iteration = ctx.claimIteration();
     let intendedAt = origin + item.offsetMs;
     if (asFastAsPossible) {
