@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +18,17 @@ const dir = mkdtempSync(path.join(tmpdir(), 'parity-pacing-'));
 const PLAN = [0, 60, 75, 190, 330, 345, 470, 640, 655, 800, 830, 900, 1010, 1015, 1150, 1300];
 const TOLERANCE_MS = 5;
 /**
- * Attempts of a replay whose harness said it kept every offset while a fixture stamp says one was
- * off: on this 2-core machine, shared with other test runs, the fixture process itself can be
- * kept off a core for a scheduler slice (5-20 ms) and stamp late, which the harness cannot see. A
- * systematic error of the scheduler (start-up in the first requests, a timer's coarse wake-up) is
- * in every attempt, so it still fails.
+ * Attempts per speed. A run is accepted when every request on both targets arrived within ±5 ms
+ * of its recorded offset; or when the harness reported its own late sends (the pacing warning that
+ * keeps a verdict from passing) on a machine that was oversubscribed (1-minute load average at or
+ * above the number of cores: other test runs on this shared 2-core machine keep the harness, or the
+ * fixture process, off a core for 5-20 ms at a time). On a machine that is not oversubscribed only
+ * precision is accepted, so a systematic lateness (start-up in the first requests, a timer's coarse
+ * wake-up) fails even though the harness would report it. A retry covers the fixture process
+ * stamping late while the harness sent on time (which the harness cannot see).
  */
 const ATTEMPTS = 3;
+const oversubscribed = () => loadavg()[0]! >= availableParallelism();
 
 /**
  * `parity replay` of a HAR recorded from the chat fixtures, run as a user runs it: a fresh
@@ -70,13 +74,15 @@ describe('parity replay keeps the recorded inter-arrival times (fresh process, s
   }, 30_000);
   afterAll(async () => fx?.close());
 
-  /** One replay in a fresh process: its run.json and each fixture's arrival stamps of its requests (ms after its first). */
+  /** One replay in a fresh process: its run.json and each fixture's arrival stamp of request i (ms after request 0's). */
   async function replay(runId: string, speed: string): Promise<{ run: RunResult; stdout: string; arrivals: number[][] }> {
     const { stdout } = await exec(process.execPath, [path.join(ROOT, 'bin/parity.mjs'), 'replay', har, '--config', config, '--allow-writes', '--quiet', '--run-id', runId, '--speed', speed], { cwd: ROOT });
     const run = JSON.parse(readFileSync(/run\.json: (.+)/.exec(stdout)![1]!.trim(), 'utf8')) as RunResult;
     const arrivals: number[][] = [];
     for (const f of fx.fixtures) {
-      const at = (await f.served()).filter((s) => s.requestId.startsWith(`${runId}-`)).map((s) => s.receivedAt).sort((a, b) => a - b);
+      // Request i's arrival, by its request id (close requests may arrive out of order).
+      const byId = new Map((await f.served()).map((s) => [s.requestId, s.receivedAt]));
+      const at = PLAN.map((_, i) => byId.get(`${runId}-${i}`)).filter((t) => t !== undefined);
       arrivals.push(at.map((t) => t - at[0]!));
     }
     return { run, stdout, arrivals };
@@ -89,10 +95,7 @@ describe('parity replay keeps the recorded inter-arrival times (fresh process, s
     return raw.map((d) => Math.round((d - shift) * 10) / 10);
   }
 
-  /**
-   * Every request on both targets within ±5 ms of its recorded offset / speed; or the run says
-   * itself that it was not (the harness-health warning that keeps the verdict from passing).
-   */
+  /** Every request on both targets within ±5 ms of its recorded offset / speed (see ATTEMPTS for what else is accepted). */
   async function expectPaced(speed: number): Promise<void> {
     const seen: string[] = [];
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -106,17 +109,16 @@ describe('parity replay keeps the recorded inter-arrival times (fresh process, s
       // The harness's count of late sends is its samples' dispatch lags (the later side of each pair) over the tolerance.
       const pairs = readFileSync(path.join(path.dirname(/run\.json: (.+)/.exec(stdout)![1]!.trim()), 'samples.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as PairedSample);
       expect(pacing.late).toBe(pairs.filter((p) => Math.max(p.baseline.dispatchLagMs!, p.candidate.dispatchLagMs!) > TOLERANCE_MS).length);
-      seen.push(`attempt ${attempt}: deviations (ms) ${JSON.stringify(devs)}; harness: ${JSON.stringify(pacing)} ${JSON.stringify(run.harness?.warnings)}`);
+      seen.push(`attempt ${attempt}: deviations (ms) ${JSON.stringify(devs)}; harness: ${JSON.stringify(pacing)} ${JSON.stringify(run.harness?.warnings)}; load average ${loadavg()[0]!.toFixed(1)}`);
       if (precise) return;
-      // Off by more than the tolerance: the harness saw its own late sends and said so.
       if (pacing.late > 0) {
+        // Off by more than the tolerance, and the harness saw its own late sends and said so.
         expect(run.harness?.warnings.some((w) => /replay pacing: \d+ of 16 requests .* sent more than 5 ms after their recorded offsets/.test(w)), seen.join('\n')).toBe(true);
         expect(stdout).toMatch(new RegExp(`pacing: ${pacing.sent - pacing.late} of 16 requests sent within 5 ms`));
-        return;
+        if (oversubscribed()) return;
       }
-      if (run.harness?.warnings.length) return;
     }
-    expect.fail(`no attempt kept every recorded offset within ±${TOLERANCE_MS} ms while the harness reported itself on time:\n${seen.join('\n')}`);
+    expect.fail(`no attempt kept every recorded offset within ±${TOLERANCE_MS} ms (accepted otherwise only on an oversubscribed machine, with the harness's own warning):\n${seen.join('\n')}`);
   }
 
   it('1x: each request reaches both targets at its recorded offset, within ±5 ms', async () => {
