@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairedSample } from '../../harness/metrics/sample.ts';
 import type { RunResult } from '../../harness/run/result.ts';
 import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
-import { writeHar, type Recorded } from '../helpers/replay.ts';
+import { recordChatHar } from '../helpers/replay.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const exec = promisify(execFile);
@@ -57,20 +56,8 @@ describe('parity replay keeps the recorded inter-arrival times (fresh process, s
       }),
     );
     // The capture: real requests to the baseline fixture at irregular moments, written down as devtools would.
-    const reqs: Recorded[] = [];
-    const sent: Promise<unknown>[] = [];
-    const t0 = Date.now();
-    for (const [i, at] of PLAN.entries()) {
-      await sleep(Math.max(0, t0 + at - Date.now()));
-      const headers = { accept: 'text/event-stream', 'content-type': 'application/json', 'x-request-id': `recorded-${i}` };
-      const body = JSON.stringify({ messages: [{ role: 'user', content: `question ${i}` }] });
-      reqs.push({ t: Date.now(), method: 'POST', path: '/chat-stream', headers, body });
-      sent.push(fetch(`${fx.fixtures[0]!.url}/chat-stream`, { method: 'POST', headers, body }).then((r) => r.text()));
-    }
-    await Promise.all(sent);
-    recorded = reqs.map((r) => r.t - reqs[0]!.t);
     har = path.join(dir, 'recorded.har');
-    writeHar(har, reqs, fx.fixtures[0]!.url);
+    recorded = await recordChatHar(har, fx.fixtures[0]!.url, PLAN);
   }, 30_000);
   afterAll(async () => fx?.close());
 

@@ -3,13 +3,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startCountingServer } from '../helpers/counting-server.ts';
 import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
-import { parityLines, writeHar, type Recorded } from '../helpers/replay.ts';
+import { parityLines, recordChatHar, writeHar, type Recorded } from '../helpers/replay.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'parity-replay-'));
 const promptsFile = path.join(dir, 'prompts.jsonl');
@@ -69,20 +68,8 @@ describe('parity replay against the chat fixtures (server-side receive stamps)',
     fx = await startFixtureProcess([{ framing: 'named-events', tokens: 3, interEventGapMs: 1 }, { framing: 'named-events', tokens: 3, interEventGapMs: 1 }]);
     config = writeConfig('timing', fx.fixtures[0]!.url, fx.fixtures[1]!.url);
     // The capture: real requests to the baseline fixture at irregular moments, written down as devtools would.
-    const reqs: Recorded[] = [];
-    const t0 = Date.now();
-    const sent: Promise<unknown>[] = [];
-    for (const [i, at] of PLAN.entries()) {
-      await sleep(Math.max(0, t0 + at - Date.now()));
-      const headers = { accept: 'text/event-stream', 'content-type': 'application/json', 'x-request-id': `recorded-${i}` };
-      const body = JSON.stringify({ messages: [{ role: 'user', content: `question ${i}` }] });
-      reqs.push({ t: Date.now(), method: 'POST', path: '/chat-stream', headers, body });
-      sent.push(fetch(`${fx.fixtures[0]!.url}/chat-stream`, { method: 'POST', headers, body }).then((r) => r.text()));
-    }
-    await Promise.all(sent);
-    recorded = reqs.map((r) => r.t - reqs[0]!.t);
     har = path.join(dir, 'recorded.har');
-    writeHar(har, reqs, fx.fixtures[0]!.url);
+    recorded = await recordChatHar(har, fx.fixtures[0]!.url, PLAN);
   }, 30_000);
   afterAll(async () => fx?.close());
 
