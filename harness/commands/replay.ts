@@ -3,6 +3,7 @@ import { executeRun } from '../pipeline/run.ts';
 import { openCapture } from '../sources/replay/detect.ts';
 import { ReplayComparer } from '../sources/replay/compare.ts';
 import { parseSpeed, ReplayFeed } from '../sources/replay/feed.ts';
+import { DEFAULT_MAX_CORRUPT, PacingTally } from '../sources/replay/fidelity.ts';
 import { REPLAY_SCENARIO } from '../sources/replay/pair.ts';
 import { replayLoaded, streamPaths } from '../sources/replay/source.ts';
 import type { Command } from './command.ts';
@@ -32,6 +33,14 @@ function rewrites(v: unknown): { from: string; to: string }[] {
   });
 }
 
+/** `--max-corrupt`: `0.5%`, `0.005` or `0` (any bad entry makes the run incomplete). */
+function corruptShare(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_CORRUPT;
+  const n = v.endsWith('%') ? Number(v.slice(0, -1)) / 100 : Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--max-corrupt takes the share of capture entries that may be corrupt or truncated: "0.5%", 0.005 or 0; got "${v}"`);
+  return n;
+}
+
 /** `5%`, `0.05`, `all` or `none`. */
 function compareShare(v: string | undefined): number {
   if (v === undefined || v === 'none') return 0;
@@ -41,11 +50,11 @@ function compareShare(v: string | undefined): number {
   return n;
 }
 
-const { workers: _workers, segment: _segment, segments: _segments, 'start-at': _startAt, 'check-profile': _check, ...SHARED } = RUN_OPTIONS;
-const { workers: _w, segment: _s, segments: _n, 'start-at': _a, 'check-profile': _c, ...SHARED_HELP } = RUN_HELP;
+const { workers: _workers, 'check-profile': _check, ...SHARED } = RUN_OPTIONS;
+const { workers: _w, 'check-profile': _c, ...SHARED_HELP } = RUN_HELP;
 
 export const replayCommand: Command = {
-  usage: 'replay <capture> --config <config> [--speed 2x|max] [--loop n] [--policy p] [--allow-writes] [--include p] [--exclude p] [--from t] [--to t] [...]',
+  usage: 'replay <capture> --config <config> [--speed 2x|max] [--loop n] [--policy p] [--allow-writes] [--include p] [--exclude p] [--from t] [--to t] [--max-corrupt 1%] [--segment K/N] [...]',
   summary: 'replay recorded traffic (parity capture, HAR, GoReplay .gor, nginx/Envoy JSON logs) at both targets, paired',
   options: {
     config: { type: 'string' },
@@ -62,6 +71,7 @@ export const replayCommand: Command = {
     stream: { type: 'string', multiple: true },
     'max-in-flight': { type: 'string' },
     compare: { type: 'string' },
+    'max-corrupt': { type: 'string' },
     ...SHARED,
   },
   help: {
@@ -78,13 +88,19 @@ export const replayCommand: Command = {
     'drop-header': { description: 'header never replayed (repeatable), e.g. cookies or session ids of real users', default: 'none (hop-by-hop headers always)', example: '--drop-header cookie' },
     stream: { description: 'path glob replayed as an SSE stream (stream probe) besides requests that accept text/event-stream (repeatable)', default: 'by the accept header only', example: "--stream '/chat-stream*'" },
     'max-in-flight': { description: 'paired requests in flight at once; a recorded start past it is dropped and counted', default: "the config's load.maxInFlight, else 1000", example: '--max-in-flight 200' },
-    compare: { description: "share of request pairs diffed under the config's contracts.rules (status, headers, JSON body), tallied per endpoint in run.json contracts: a percentage, a fraction, all or none", default: 'none', example: '--compare 5%' },
+    compare: { description: "share of pairs diffed under the config's contracts.rules, tallied per endpoint in run.json contracts: request pairs by status, headers and JSON body, stream pairs by status and streamed content (/content); a percentage, a fraction, all or none", default: 'none', example: '--compare 5%' },
+    'max-corrupt': {
+      description: 'share of the capture\'s entries that may be corrupt or truncated; past it the run is incomplete (exit 2, never a pass): the replay did not send what was captured. Every bad entry is listed either way',
+      default: '1%',
+      example: '--max-corrupt 0.5%',
+    },
     ...SHARED_HELP,
   },
   examples: [
     'parity replay reports/mirrored.ndjson --config scenarios/python-to-node.config.yaml --policy seed-000-stage-b',
     "parity replay yesterday.har --config my.config.yaml --speed 2x --include '/api/*' --exclude '/api/admin*'",
     'parity replay traffic.gor --config my.config.yaml --speed max --loop 3 --allow-writes',
+    'parity replay big.har --config my.config.yaml --segment 2/4 --start-at 2026-12-01T02:00:00Z   # then: parity merge reports/<run-id> --policy p',
   ],
   async execute({ values, positionals }, io) {
     const [capture] = positionals;
@@ -94,6 +110,7 @@ export const replayCommand: Command = {
     const loop = count('--loop', values.loop, 1_000_000) ?? 1;
     const maxInFlight = count('--max-in-flight', values['max-in-flight'], 1_000_000);
     const share = compareShare(values.compare as string | undefined);
+    const maxCorrupt = corruptShare(values['max-corrupt'] as string | undefined);
     const filters = {
       include: list(values.include),
       exclude: list(values.exclude),
@@ -105,6 +122,7 @@ export const replayCommand: Command = {
     };
     const opened = await openCapture(capture, values.format as string | undefined);
     const feed = new ReplayFeed(opened.entries, capture, opened.format, speed, loop, filters);
+    feed.report.maxCorrupt = maxCorrupt;
     const endpoints = await feed.check(values.policy !== undefined);
     return executeRun(config, {
       ...runOptionsFrom(values, io.env),
@@ -113,7 +131,7 @@ export const replayCommand: Command = {
         // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies.
         feed.filters.copy = loaded.config.shadow;
         const comparer = share > 0 ? { share, comparer: new ReplayComparer(REPLAY_SCENARIO, loaded.config.contracts?.rules, loaded.config.contracts?.headers ?? ['content-type']) } : undefined;
-        return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer } };
+        return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer, pacing: speed === 'max' ? undefined : new PacingTally() } };
       },
     }, io);
   },

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { preciseWait } from './precise-wait.ts';
 import { shareOf, type Iteration, type IterationFn, type LoadContext } from './context.ts';
 
 /** An arrival schedule: `count` iterations, iteration i meant to start `at(i)` ms after the schedule starts (non-decreasing). */
@@ -38,14 +39,19 @@ export class Pacer {
   readonly running = new Set<Promise<void>>();
   private burst = 0;
 
-  constructor(private readonly ctx: LoadContext) {}
+  /** `precise`: the last stretch before each start is waited by turns of the event loop (load/precise-wait.ts), not a timer. */
+  constructor(
+    private readonly ctx: LoadContext,
+    private readonly precise = false,
+  ) {}
 
   /** Waits until `intendedAt`; false when the run was aborted meanwhile. */
   async until(intendedAt: number): Promise<boolean> {
     const wait = intendedAt - performance.now();
     if (wait > 0) {
       this.burst = 0;
-      await sleep(wait, undefined, { signal: this.ctx.signal }).catch(() => undefined);
+      if (this.precise) await preciseWait(intendedAt, this.ctx.signal);
+      else await sleep(wait, undefined, { signal: this.ctx.signal }).catch(() => undefined);
       if (this.ctx.signal.aborted) return false;
     } else if (++this.burst >= BURST) {
       this.burst = 0;

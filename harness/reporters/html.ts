@@ -26,6 +26,7 @@ import { serverHtml } from './server-metrics.ts';
 import { endpointsHtml } from './endpoints-html.ts';
 import { scenarioKind } from './request-metrics.ts';
 import { requestScenarioHtml } from './request-scenario-html.ts';
+import { replayHtml } from './replay.ts';
 
 /**
  * report.html: verdict banner, gates, per-scenario numbers and plots (CDFs of first content and
@@ -33,7 +34,7 @@ import { requestScenarioHtml } from './request-scenario-html.ts';
  * diffs with curl reproductions, hook results. One self-contained file, no script. Pure.
  */
 export function renderHtml(run: RunResult): string {
-  const body = [header(run), banner(run), callouts(run), gates(run), endpointsHtml(run), ...run.summaries.map((s) => scenarioSection(run, s)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
+  const body = [header(run), banner(run), callouts(run), gates(run), replayHtml(run), endpointsHtml(run), ...run.summaries.map((s) => scenarioSection(run, s)), timeline(run), serverHtml(run), contracts(run), hooks(run), footer(run)];
   return htmlPage(`parity · ${run.name} · ${verdictStatus(run).toUpperCase()}`, body.join('\n'));
 }
 

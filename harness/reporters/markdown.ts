@@ -3,6 +3,7 @@ import { classCounts } from './contracts.ts';
 import { mapStrings } from '../json/map-strings.ts';
 import { controlsVisible, markdownSafe } from '../text/escape.ts';
 import type { RunResult } from '../run/result.ts';
+import { replayMarkdown } from './replay.ts';
 import {
   citationCell,
   duration,
@@ -47,7 +48,7 @@ export function renderMarkdown(raw: RunResult): string {
   if (!run.complete) out.push('', `> **Incomplete run:** ${run.incompleteReason ?? 'unknown'}. An incomplete run never promotes.`);
   for (const w of run.harness?.warnings ?? []) out.push('', `> **Harness warning:** ${w}`);
   for (const w of run.warnings ?? []) out.push('', `> **Warning:** ${w}`);
-  out.push('', ...gates(run), ...endpointsMarkdown(run, table), ...scenarios(run), ...serverMarkdown(run, cell), ...contracts(run), ...hooks(run));
+  out.push('', ...gates(run), ...replayMarkdown(run, (t) => `\`${t}\``), ...endpointsMarkdown(run, table), ...scenarios(run), ...serverMarkdown(run, cell), ...contracts(run), ...hooks(run));
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 

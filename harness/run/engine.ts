@@ -30,6 +30,7 @@ import { withDiffFiles, writeLoadDiffs, type LoadDiffIndex } from './load-diffs.
 import { createShard, type ShardState } from './shard.ts';
 import { profileWarnings } from './profile-sanity.ts';
 import { runWorkers } from './workers.ts';
+import { replayFindings } from '../sources/replay/fidelity.ts';
 import type { ReplaySource } from '../sources/replay/source.ts';
 
 export interface RunOptions {
@@ -183,8 +184,12 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (shards.some((st) => st.endpoints)) r.endpoints = mergeEndpoints(shards.map((st) => st.endpoints ?? []), names);
     const underLoad = withDiffFiles(mergeLoadContracts(shards.map((st) => st.loadContracts ?? [])), loadDiffs);
     if (contracts || underLoad.length) r.contracts = [...(contracts ?? []), ...underLoad];
-    if (opts.replay) r.replay = { ...opts.replay.feed.report, badEntries: [...opts.replay.feed.report.badEntries] };
+    if (opts.replay) r.replay = { ...opts.replay.feed.report, badEntries: [...opts.replay.feed.report.badEntries], ...(opts.replay.pacing ? { pacing: opts.replay.pacing.toJSON() } : {}) };
     if (incompleteReason !== undefined) r.incompleteReason = incompleteReason;
+    // A replay that could not read enough of its capture is incomplete; one that kept too few of its recorded offsets is unhealthy (sources/replay/fidelity.ts).
+    const findings = r.replay && endedAt !== null ? replayFindings(r.replay) : undefined;
+    if (findings?.incomplete && r.complete) Object.assign(r, { complete: false, incompleteReason: findings.incomplete });
+    if (findings?.warnings.length) r.harness = { ...(r.harness ?? { eventLoopDelayMs: null, dispatchLagMs: null, warnings: [] }), warnings: [...(r.harness?.warnings ?? []), ...findings.warnings] };
     return r;
   };
   const scrubber = new Scrubber(loaded.secrets);

@@ -9,6 +9,8 @@ import { Histogram } from '../metrics/histogram.ts';
 import { SummaryAccumulator } from '../metrics/summary.ts';
 import { TimelineAccumulator } from '../metrics/timeline.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { mergeReplays } from '../sources/replay/segments.ts';
+import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
 import { mergeShardStates } from './merge-states.ts';
 import { readPairs } from './pairs.ts';
 import { readRun } from './read.ts';
@@ -112,7 +114,12 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
     segments: { count, missing, skewMs, maxSkewMs: input.maxSkewMs, segments },
   };
   const contracts = inputs.find((i) => i.run.segment!.index === 1)?.run.contracts;
-  if (contracts) result.contracts = contracts;
+  // Per-endpoint summaries and contract diffs sampled under load merge as worker threads' do.
+  const names = { baseline: baseline.name, candidate: candidate.name };
+  if (states.some((st) => st.endpoints)) result.endpoints = mergeEndpoints(states.map((st) => st.endpoints ?? []), names);
+  const underLoad = mergeLoadContracts(states.map((st) => st.loadContracts ?? []));
+  if (contracts || underLoad.length) result.contracts = [...(contracts?.filter((c) => !c.underLoad) ?? []), ...underLoad];
+  if (ref.replay) result.replay = mergeReplays(inputs.map((i) => i.run.replay!));
   if (reasons.length) result.incompleteReason = reasons.join('; ');
 
   await join(inputs.map((i) => path.join(i.dir, i.run.samples.file)), path.join(dir, 'samples.ndjson'));

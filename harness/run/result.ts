@@ -350,6 +350,10 @@ export const RunResult = z.object({
       skipped: z.object({ writes: z.number().int(), filtered: z.number().int(), window: z.number().int() }),
       bad: z.number().int(),
       badEntries: z.array(z.object({ at: z.string(), reason: z.string() })),
+      /** Share of entries that may be bad before the run is incomplete (--max-corrupt). */
+      maxCorrupt: z.number().optional(),
+      /** Paced replays: pairs sent, those sent more than toleranceMs after their recorded offsets, the worst lag. */
+      pacing: z.object({ toleranceMs: z.number(), sent: z.number().int(), late: z.number().int(), worstMs: z.number() }).optional(),
     })
     .optional(),
 });

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ParityError } from '../errors.ts';
+import { replaySegmentMismatch } from '../sources/replay/segments.ts';
 import type { RunResult } from './result.ts';
 
 /** A segment run as `parity merge` was given it: its folder and run.json. */
@@ -33,6 +34,8 @@ export function checkSegmentsAlike(inputs: readonly SegmentInput[]): void {
     if (path !== undefined) throw differs(`the config differs at ${path || '(root)'}:`, at(a.config, path), at(b.config, path), 'Run every segment with the same config file.');
     if (!isDeepStrictEqual(a.targets, b.targets)) throw differs('the targets are', a.targets, b.targets, 'Give every segment the same environment (target URLs).');
     if (b.segment!.prompts !== a.segment!.prompts) throw differs('the prompt sets (sha256) are', a.segment!.prompts, b.segment!.prompts, 'Ship the same prompt files to every segment.');
+    const replay = replaySegmentMismatch(a.replay, b.replay);
+    if (replay) throw mismatch(`${name(other)} is not a segment of the same replay as ${name(ref)}: ${replay}`);
   }
   const seen = new Map<number, SegmentInput>();
   for (const i of inputs) {

@@ -15,6 +15,7 @@ import { EndpointSinks, type EndpointStateJSON } from './endpoints.ts';
 import type { DriftingPair } from './load-diffs.ts';
 import { Slots } from '../load/slots.ts';
 import { StreamProbe, type ProbeResult } from '../probes/stream-probe.ts';
+import { WarmConnector } from '../targets/preconnect.ts';
 import { openTarget, streamHeaders, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
 import { SampleSpool } from './sample-spool.ts';
@@ -23,8 +24,11 @@ import type { CapturedRequest } from '../sources/replay/capture.ts';
 import { replayPair } from '../sources/replay/pair.ts';
 import { runReplay } from '../sources/replay/schedule.ts';
 import type { ReplaySource } from '../sources/replay/source.ts';
+import { warmReplayPath } from '../sources/replay/warm.ts';
 
 const ELD_RESOLUTION_MS = 10;
+/** Connections a replay opens to each target before its clock starts. */
+const PRECONNECT = 4;
 
 export interface ShardInput {
   loaded: LoadedConfig;
@@ -92,7 +96,9 @@ export function createShard(input: ShardInput): Shard {
   const load = cfg.load;
   if (!load) throw new Error('a load shard needs a load section (contract-only runs have no load phase)');
   const share = (c: number | undefined) => (c === undefined ? undefined : Math.max(1, shareOf(c, shard)));
-  const targets = [loaded.baseline, loaded.candidate].map((t) => openTarget({ ...t, connections: share(t.connections) }, load.timeouts)) as [LiveTarget, LiveTarget];
+  // A replay opens its first connections before its clock starts (its first starts carry no connect).
+  const connectors = input.replay ? [loaded.baseline, loaded.candidate].map((t) => new WarmConnector(t.baseUrl, load.timeouts.connect)) : undefined;
+  const targets = [loaded.baseline, loaded.candidate].map((t, i) => openTarget({ ...t, connections: share(t.connections) }, load.timeouts, connectors?.[i]!.connect)) as [LiveTarget, LiveTarget];
   const slots = targets.map((t) => (t.config.connections ? new Slots(t.config.connections) : undefined));
   const accumulators = new Map(
     loaded.scenarios.map((s) => [
@@ -283,6 +289,7 @@ export function createShard(input: ShardInput): Shard {
       s.intendedAt = round(performance.timeOrigin + it.intendedAt + wallOffset);
       s.dispatchLagMs = round(Math.max(0, t0 - it.intendedAt));
     }
+    replay.pacing?.observe(Math.max(r.pair.baseline.dispatchLagMs ?? 0, r.pair.candidate.dispatchLagMs ?? 0));
     recordSample(stats.targets[0], r.pair.baseline);
     recordSample(stats.targets[1], r.pair.candidate);
     record(r.pair, false);
@@ -294,6 +301,12 @@ export function createShard(input: ShardInput): Shard {
     async run() {
       eld.enable();
       try {
+        const replay = input.replay;
+        if (replay) {
+          // The schedule's clock starts once the request path is warm and connections are open (runReplay's origin is its first start; a segment's, startAt).
+          await warmReplayPath({ targets, timeouts: load.timeouts, requestIdHeader: cfg.requestIdHeader, filters: replay.feed.filters, comparer: replay.compare?.comparer, signal: input.signal });
+          await Promise.all(connectors!.map((c, i) => c.open(Math.min(PRECONNECT, targets[i]!.config.connections ?? PRECONNECT))));
+        }
         // The schedule starts at startAt in every thread and segment (closed VUs too), not when this
         // shard is ready. Timers may fire a fraction of a millisecond early: wait until it has come.
         while (performance.now() < input.startAt && !input.signal.aborted) {
@@ -312,12 +325,12 @@ export function createShard(input: ShardInput): Shard {
             for (const acc of accumulators.get(scenarioFor(loaded.scenarios, iteration).name)!) acc.addDropped();
           },
         };
-        const replay = input.replay;
-        if (replay) await runReplay(replay.feed.items(input.signal), replay.maxInFlight, replay.feed.speed === 'max', iterateReplay, ctx);
+        if (replay) await runReplay(replay.feed.items(input.signal, shard), replay.maxInFlight, replay.feed.speed === 'max', iterateReplay, ctx);
         else await runLoad(load, iterate, ctx);
       } finally {
         eld.disable();
         await Promise.all([samples.end(), warmup?.end()]);
+        for (const c of connectors ?? []) c.close();
         await Promise.all([...targets, ...(replica ? [replica] : [])].map((t) => t.close())).catch(() => undefined);
       }
     },

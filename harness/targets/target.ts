@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type buildConnector } from 'undici';
 import type { ResolvedTarget } from '../config/load.ts';
 import type { TimeoutsConfig } from '../config/schema.ts';
 import { compileProfile, type EventClassifier } from '../probes/stream-profile.ts';
@@ -25,11 +25,12 @@ export function streamHeaders(config: ResolvedTarget, scenarioHeaders: Record<st
   return { ...config.headers, ...scenarioHeaders, 'content-type': 'application/json', accept: 'text/event-stream', [requestIdHeader]: requestId };
 }
 
-export function openTarget(config: ResolvedTarget, timeouts: TimeoutsConfig): LiveTarget {
+/** `connector`: the pool's connector in place of undici's own (a WarmConnector opens connections ahead). */
+export function openTarget(config: ResolvedTarget, timeouts: TimeoutsConfig, connector?: buildConnector.connector): LiveTarget {
   const url = new URL(config.baseUrl);
   const pool = new Pool(url.origin, {
     connections: config.connections ?? null,
-    connect: { timeout: timeouts.connect },
+    connect: connector ?? { timeout: timeouts.connect },
     headersTimeout: timeouts.headers,
     // The probe enforces idle and total limits itself so it can tell `stalled` from `timeout`.
     bodyTimeout: 0,

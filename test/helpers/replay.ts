@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A request as the tests record it: what a capture format must give back. */
 export interface Recorded {
@@ -53,4 +54,24 @@ export function parityLines(reqs: Recorded[]): string {
 /** nginx `log_format parity escape=json` lines (README "Replay real traffic"). */
 export function nginxLines(reqs: Recorded[]): string {
   return reqs.map((r) => JSON.stringify({ msec: (r.t / 1000).toFixed(3), request_method: r.method, request_uri: r.path, content_type: r.headers['content-type'] ?? '', accept: r.headers.accept ?? '', request_body: r.body ?? '', status: '200' })).join('\n') + '\n';
+}
+
+/**
+ * A HAR recorded from a live chat backend: real SSE requests to `url` at the planned offsets (ms),
+ * each written down with the moment it was sent, as devtools would. Returns the recorded offsets.
+ */
+export async function recordChatHar(file: string, url: string, plan: readonly number[]): Promise<number[]> {
+  const reqs: Recorded[] = [];
+  const sent: Promise<unknown>[] = [];
+  const t0 = Date.now();
+  for (const [i, at] of plan.entries()) {
+    await sleep(Math.max(0, t0 + at - Date.now()));
+    const headers = { accept: 'text/event-stream', 'content-type': 'application/json', 'x-request-id': `recorded-${i}` };
+    const body = JSON.stringify({ messages: [{ role: 'user', content: `question ${i}` }] });
+    reqs.push({ t: Date.now(), method: 'POST', path: '/chat-stream', headers, body });
+    sent.push(fetch(`${url}/chat-stream`, { method: 'POST', headers, body }).then((r) => r.text()));
+  }
+  await Promise.all(sent);
+  writeHar(file, reqs, url);
+  return reqs.map((r) => r.t - reqs[0]!.t);
 }

@@ -1,11 +1,20 @@
 import type { DiffRulesConfig } from '../../config/schema.ts';
 import type { CompiledFlow, CompiledStep } from '../../contracts/compile.ts';
-import { compareResponses, normalizeResponse } from '../../contracts/normalize.ts';
+import { compareResponses, normalizeResponse, type Observed } from '../../contracts/normalize.ts';
 import { compileRules, type CompiledRules } from '../../contracts/rules.ts';
 import type { StepObservation } from '../../contracts/runner.ts';
 import type { HttpRequest, RequestResult } from '../../probes/request-probe.ts';
+import type { ProbeResult } from '../../probes/stream-probe.ts';
 import type { Difference } from '../../run/result.ts';
 import type { LiveTarget } from '../../targets/target.ts';
+
+interface PairInput {
+  route: string;
+  iteration: number;
+  requestId: string;
+  targets: readonly [LiveTarget, LiveTarget];
+  requests: readonly HttpRequest[];
+}
 
 /**
  * Contract comparison of a sample of replayed pairs, under the config's `contracts.rules`: each
@@ -18,31 +27,53 @@ export class ReplayComparer {
   private readonly rules: CompiledRules;
 
   constructor(
-    scenario: string,
-    rules: DiffRulesConfig | undefined,
+    private readonly scenario: string,
+    private readonly rulesConfig: DiffRulesConfig | undefined,
     /** Response headers compared. */
     private readonly headers: readonly string[],
   ) {
-    this.rules = compileRules([rules]);
+    this.rules = compileRules([rulesConfig]);
     this.flow = { name: scenario, vars: {}, repeat: 1, noise: false, steps: [] };
   }
 
-  private step(route: string, method: string, path: string): CompiledStep {
+  /** A comparer with the same rules and no endpoints: the warm-up's, so nothing of it reaches the report. */
+  scratch(): ReplayComparer {
+    return new ReplayComparer(this.scenario, this.rulesConfig, this.headers);
+  }
+
+  private step(route: string, method: string, path: string, stream: boolean): CompiledStep {
     let s = this.steps.get(route);
     if (!s) {
       const r = { method, path };
-      s = { index: 0, name: route, stream: false, routes: { baseline: r, candidate: r }, headers: {}, body: undefined, captures: [], expect: { values: [], contains: [], matches: [], json: false }, rules: this.rules };
+      s = { index: 0, name: route, stream, routes: { baseline: r, candidate: r }, headers: {}, body: undefined, captures: [], expect: { values: [], contains: [], matches: [], json: false }, rules: this.rules };
       this.steps.set(route, s);
     }
     return s;
   }
 
-  /** The observation of one compared pair and its differences. */
-  observe(p: { route: string; iteration: number; requestId: string; targets: readonly [LiveTarget, LiveTarget]; requests: readonly HttpRequest[]; results: readonly RequestResult[] }): { obs: StepObservation; diffs: Difference[] } {
+  /** The observation of one compared request pair and its differences (status, headers, JSON body). */
+  observe(p: PairInput & { results: readonly RequestResult[] }): { obs: StepObservation; diffs: Difference[] } {
     const observed = p.results.map((r) =>
       normalizeResponse({ status: r.sample.status ?? null, headers: r.headers, bodyText: r.bodyText, durationMs: r.sample.endMs, ...(r.sample.error && r.sample.outcome !== 'http_error' ? { error: r.sample.error } : {}) }),
     );
-    const diffs = compareResponses(observed[0]!, observed[1]!, { headers: this.headers, rules: this.rules, body: true });
+    return this.pairOf(p, observed, false);
+  }
+
+  /**
+   * The observation of one compared stream pair: its status and its streamed content (the text the
+   * target's stream profile reads as content), diffed by the same engine as a JSON body
+   * `{ "content": "<text>" }`, so the config's rules address it as `/content` (ignore it, normalize
+   * it, or give it a format). A stream probe keeps no response headers: none are compared.
+   */
+  observeStream(p: PairInput & { results: readonly ProbeResult[] }): { obs: StepObservation; diffs: Difference[] } {
+    const observed = p.results.map((s) =>
+      normalizeResponse({ status: s.status ?? null, headers: {}, bodyText: JSON.stringify({ content: s.text ?? '' }), text: s.text ?? '', durationMs: s.endMs, ...(s.outcome !== 'complete' ? { error: s.error ?? { code: s.outcome, message: s.outcome } } : {}) }),
+    );
+    return this.pairOf(p, observed, true);
+  }
+
+  private pairOf(p: PairInput, observed: Observed[], stream: boolean): { obs: StepObservation; diffs: Difference[] } {
+    const diffs = compareResponses(observed[0]!, observed[1]!, { headers: stream ? [] : this.headers, rules: this.rules, body: true });
     const sent = (i: 0 | 1) => {
       const q = p.requests[i]!;
       return { method: q.method, url: new URL(p.targets[i].config.baseUrl).origin + q.path, path: q.path, headers: q.headers, body: q.body };
@@ -50,7 +81,7 @@ export class ReplayComparer {
     const req = p.requests[0]!;
     const obs: StepObservation = {
       flow: this.flow,
-      step: this.step(p.route, req.method, req.path),
+      step: this.step(p.route, req.method, req.path, stream),
       iteration: p.iteration,
       requestId: p.requestId,
       requests: { baseline: sent(0), candidate: sent(1) },

@@ -1,5 +1,7 @@
 import { UsageError } from '../../errors.ts';
 import type { BadEntry, CaptureEntry, CaptureFormat, CapturedRequest } from './capture.ts';
+import type { PacingReport } from './fidelity.ts';
+import { takesRequest } from './segments.ts';
 import { compileFilters, endpointOf, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
 
 /** What the replay read and left out: written to run.json (`replay`) and printed. */
@@ -15,6 +17,10 @@ export interface ReplayReport {
   bad: number;
   /** The first 100 bad entries with where they are. */
   badEntries: BadEntry[];
+  /** Share of entries that may be bad before the run is incomplete (`--max-corrupt`; fidelity.ts). */
+  maxCorrupt?: number;
+  /** How closely the sends kept the recorded offsets (paced replays; fidelity.ts). */
+  pacing?: PacingReport;
 }
 
 export interface ReplayItem {
@@ -78,8 +84,10 @@ export class ReplayFeed {
     throw new UsageError(`${this.report.file}: no request left to replay after filters (${seen.entries} entries read${parts.length ? `: ${parts.join(', ')}` : ''})`);
   }
 
-  async *items(signal: AbortSignal): AsyncGenerator<ReplayItem> {
+  /** The requests to replay; a segment's share only (`shard`: request i when i mod count = index; segments.ts). */
+  async *items(signal: AbortSignal, shard = { index: 0, count: 1 }): AsyncGenerator<ReplayItem> {
     let base = 0;
+    let index = 0;
     for (let pass = 0; pass < this.loop && !signal.aborted; pass++) {
       let first: number | undefined;
       let last = 0;
@@ -102,6 +110,7 @@ export class ReplayFeed {
         first ??= e.req.t;
         last = Math.max(last, e.req.t);
         count++;
+        if (!takesRequest(index++, shard)) continue;
         this.report.scheduled++;
         yield { req: e.req, offsetMs: this.speed === 'max' ? 0 : base + Math.max(0, e.req.t - first) / this.speed };
       }
@@ -129,5 +138,6 @@ export function describeReplay(r: ReplayReport): string {
     ...r.badEntries.map((b) => `  bad ${b.at}: ${b.reason}`),
   ];
   if (r.bad > r.badEntries.length) lines.push(`  ... and ${r.bad - r.badEntries.length} more`);
+  if (r.pacing) lines.push(`pacing: ${r.pacing.sent - r.pacing.late} of ${r.pacing.sent} requests sent within ${r.pacing.toleranceMs} ms of their recorded offsets; ${r.pacing.late} later (worst ${r.pacing.worstMs} ms)`);
   return lines.join('\n') + '\n';
 }

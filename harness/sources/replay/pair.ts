@@ -21,7 +21,7 @@ export interface ReplayPairInput {
   isStream: (path: string) => boolean;
   signal: AbortSignal;
   req: CapturedRequest;
-  /** Diff this pair under the contract rules (a sampled iteration; request probe pairs only). */
+  /** Diff this pair under the contract rules (a sampled iteration): request pairs by status, headers and body, stream pairs by status and streamed content. */
   comparer?: ReplayComparer | undefined;
 }
 
@@ -51,10 +51,15 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   let t0: [number, number];
   let compared: ReturnType<ReplayComparer['observe']> | undefined;
   if (stream) {
-    const probes = f.targets.map((t, i) => new StreamProbe(t.classify, { ...ids[i]!, promptIndex: 0, expectsCitations: false, ...requests[i]! }, f.timeouts, f.signal));
-    samples = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
+    // A compared pair keeps its streamed content text (the diff reads it); others do not hold it.
+    const collectText = f.comparer !== undefined;
+    const probes = f.targets.map((t, i) => new StreamProbe(t.classify, { ...ids[i]!, promptIndex: 0, expectsCitations: false, ...requests[i]!, collectText }, f.timeouts, f.signal));
+    const results = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
     // A stream probe's clock starts when it is run.
     t0 = [probes[0]!.t0, probes[1]!.t0];
+    if (f.comparer && !results.some((r) => r.aborted)) compared = f.comparer.observeStream({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
+    // The sample without the text: it is spooled, and the text is the diff's only.
+    samples = collectText ? results.map(({ text: _text, ...s }) => s) : results;
     for (const s of samples) s.route = route;
   } else {
     const probes = f.targets.map((t, i) => new RequestProbe({ ...ids[i]!, route }, requests[i]!, f.timeouts, f.comparer !== undefined, f.signal));

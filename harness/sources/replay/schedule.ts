@@ -9,16 +9,21 @@ import type { ReplayItem } from './feed.ts';
  * request starts at its recorded offset whatever the responses do; a start that `maxInFlight` does
  * not allow is dropped and counted; a late start fires at once with its lag measured, and
  * latencies count from the intended start. At --speed max a start waits for a free slot instead.
- * Requests are pulled from the capture one at a time, so the file is never held.
+ * Requests are pulled from the capture one at a time, so the file is never held. The last stretch
+ * before each start is waited precisely (load/precise-wait.ts): the recorded inter-arrival times
+ * hold within ±5 ms, and the shard has warmed the request path and opened connections (warm.ts,
+ * targets/preconnect.ts) before this starts the clock.
  */
 export async function runReplay(items: AsyncIterable<ReplayItem>, maxInFlight: number, asFastAsPossible: boolean, iterate: (it: Iteration, req: CapturedRequest) => Promise<void>, ctx: LoadContext): Promise<void> {
-  const pacer = new Pacer(ctx);
+  const pacer = new Pacer(ctx, true);
   // The schedule starts when the capture's first request is read (opening a multi-GB file or
   // scanning to the first kept entry takes time): every later offset keeps its distance to it.
   let origin: number | undefined;
+  // A segment (--segment K/N; the feed gives it its share) starts on the signal every segment shares.
+  const segmented = ctx.shard.count > 1;
   for await (const item of items) {
     if (ctx.signal.aborted) break;
-    origin ??= Math.max(ctx.startAt, performance.now() - item.offsetMs);
+    origin ??= segmented ? ctx.startAt : Math.max(ctx.startAt, performance.now() - item.offsetMs);
     const iteration = ctx.claimIteration();
     let intendedAt = origin + item.offsetMs;
     if (asFastAsPossible) {

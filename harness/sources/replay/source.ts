@@ -3,6 +3,7 @@ import type { ResolvedFlowScenario } from '../../config/flow-scenarios.ts';
 import { Load, type LoadConfig } from '../../config/schema.ts';
 import type { ReplayComparer } from './compare.ts';
 import type { ReplayFeed } from './feed.ts';
+import type { PacingTally } from './fidelity.ts';
 import { REPLAY_SCENARIO } from './pair.ts';
 
 /** What a shard needs to drive a replay instead of the config's load model. */
@@ -14,6 +15,8 @@ export interface ReplaySource {
   maxInFlight: number;
   /** Share of request pairs diffed under the config's contract rules (0..1), and the comparer. */
   compare?: { share: number; comparer: ReplayComparer } | undefined;
+  /** Each pair's dispatch lag against the recorded offsets (paced replays; not at --speed max). */
+  pacing?: PacingTally | undefined;
 }
 
 /**

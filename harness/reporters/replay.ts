@@ -1,0 +1,39 @@
+import type { RunResult } from '../run/result.ts';
+import { esc } from './format.ts';
+
+/** Bad entries shown in a report; the rest are counted (run.json lists the first 100). */
+const SHOWN = 20;
+
+type Replay = NonNullable<RunResult['replay']>;
+
+function lines(r: Replay): { counts: string; pacing: string | undefined; bad: string[]; more: number } {
+  const speed = r.speed === 'max' ? 'max' : `${r.speed}x`;
+  const counts = `${r.read} entries read (${r.format}, speed ${speed}, ${r.loop} pass${r.loop > 1 ? 'es' : ''}), ${r.scheduled} requests replayed; left out: ${r.skipped.writes} writes, ${r.skipped.filtered} by --include/--exclude, ${r.skipped.window} outside --from/--to; ${r.bad} corrupt or truncated`;
+  const p = r.pacing;
+  const pacing = p ? `${p.sent - p.late} of ${p.sent} requests sent within ${p.toleranceMs} ms of their recorded offsets; ${p.late} later (worst ${p.worstMs} ms)` : undefined;
+  const bad = r.badEntries.slice(0, SHOWN).map((b) => `${b.at}: ${b.reason}`);
+  return { counts, pacing, bad, more: r.bad - bad.length };
+}
+
+/** summary.md's "Replay" section: what was read and left out, every corrupt entry (up to 20, then a count), the pacing. */
+export function replayMarkdown(run: RunResult, code: (s: string) => string): string[] {
+  if (!run.replay) return [];
+  const l = lines(run.replay);
+  const out = ['## Replay', '', `${code(run.replay.file)}: ${l.counts}.`];
+  if (l.pacing) out.push('', `Pacing: ${l.pacing}.`);
+  if (l.bad.length) out.push('', '**Corrupt or truncated entries** (not replayed):', '', ...l.bad.map((b) => `- ${b}`));
+  if (l.more > 0) out.push(`- … and ${l.more} more (run.json \`replay.badEntries\` lists the first 100)`);
+  return [...out, ''];
+}
+
+/** report.html's "Replay" section (the same content). */
+export function replayHtml(run: RunResult): string {
+  if (!run.replay) return '';
+  const l = lines(run.replay);
+  const bad = l.bad.map((b) => `<li>${esc(b)}</li>`).join('') + (l.more > 0 ? `<li>… and ${l.more} more (run.json replay.badEntries lists the first 100)</li>` : '');
+  return (
+    `<h2>Replay</h2><p><code>${esc(run.replay.file)}</code>: ${esc(l.counts)}.</p>` +
+    (l.pacing ? `<p>Pacing: ${esc(l.pacing)}.</p>` : '') +
+    (bad ? `<div class="callout bad" data-replay-bad="${run.replay.bad}"><b>Corrupt or truncated entries</b> (not replayed):<ul>${bad}</ul></div>` : '')
+  );
+}

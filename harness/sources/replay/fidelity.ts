@@ -1,0 +1,54 @@
+/** How far from its recorded offset (after the schedule's start) a replayed request may be sent. */
+export const PACING_TOLERANCE_MS = 5;
+/** Default share of a capture's entries that may be unreadable before the replay is incomplete (`--max-corrupt`). */
+export const DEFAULT_MAX_CORRUPT = 0.01;
+/** Share of paced requests that may be sent later than the tolerance before the harness reports itself unhealthy. */
+export const MAX_LATE_SHARE = 0.01;
+
+/** run.json `replay.pacing`: how closely the sends kept the recorded offsets (not at --speed max). */
+export interface PacingReport {
+  toleranceMs: number;
+  /** Pairs sent, and those whose later side left more than toleranceMs after its recorded offset. */
+  sent: number;
+  late: number;
+  /** The largest dispatch lag of any pair (ms). */
+  worstMs: number;
+}
+
+/** Counts each replayed pair's dispatch lag (the later of its two sends) against the tolerance. */
+export class PacingTally {
+  private readonly r: PacingReport = { toleranceMs: PACING_TOLERANCE_MS, sent: 0, late: 0, worstMs: 0 };
+
+  observe(lagMs: number): void {
+    this.r.sent++;
+    if (lagMs > PACING_TOLERANCE_MS) this.r.late++;
+    if (lagMs > this.r.worstMs) this.r.worstMs = Math.round(lagMs * 1000) / 1000;
+  }
+
+  toJSON(): PacingReport {
+    return { ...this.r };
+  }
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+/**
+ * What a replay's own record says about the verdict. More of the capture unreadable than
+ * `maxCorrupt` allows: the replay did not send what was captured, so the run is incomplete (never a
+ * pass). More than 1% of the paced requests sent late: a harness-health warning (no pass either),
+ * since the traffic the candidate saw was not the recorded traffic's pace.
+ */
+export function replayFindings(r: { read: number; bad: number; maxCorrupt?: number | undefined; pacing?: PacingReport | undefined }): { incomplete?: string; warnings: string[] } {
+  const out: { incomplete?: string; warnings: string[] } = { warnings: [] };
+  const max = r.maxCorrupt ?? DEFAULT_MAX_CORRUPT;
+  if (r.read > 0 && r.bad > 0 && r.bad / r.read > max) {
+    out.incomplete = `${r.bad} of ${r.read} capture entries (${pct(r.bad / r.read)}) were corrupt or truncated, over --max-corrupt ${pct(max)}: the replay did not send what was captured (each bad entry is listed in run.json replay.badEntries)`;
+  }
+  const p = r.pacing;
+  if (p && p.sent > 0 && p.late / p.sent > MAX_LATE_SHARE) {
+    out.warnings.push(
+      `replay pacing: ${p.late} of ${p.sent} requests (${pct(p.late / p.sent)}) were sent more than ${p.toleranceMs} ms after their recorded offsets (worst ${p.worstMs} ms): the recorded inter-arrival times were not kept; use a less busy machine or a lower --speed`,
+    );
+  }
+  return out;
+}

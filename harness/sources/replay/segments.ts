@@ -1,0 +1,32 @@
+import type { RunResult } from '../../run/result.ts';
+
+type Replay = NonNullable<RunResult['replay']>;
+
+/**
+ * `parity replay --segment K/N`: segment K takes the capture's scheduled requests numbered i (in
+ * capture order, over every pass) with i mod N = K−1, at the offsets one machine would give them;
+ * each reads the whole capture, so what it read, left out and found bad is the same in every one.
+ */
+export function takesRequest(i: number, shard: { index: number; count: number }): boolean {
+  return i % shard.count === shard.index;
+}
+
+/** Why two segments did not replay the same capture the same way, or undefined. */
+export function replaySegmentMismatch(a: Replay | undefined, b: Replay | undefined): string | undefined {
+  if (!a && !b) return undefined;
+  if (!a || !b) return 'one is a replay and the other is not';
+  const key = (r: Replay) => JSON.stringify({ format: r.format, speed: r.speed, loop: r.loop, read: r.read, skipped: r.skipped, bad: r.bad, maxCorrupt: r.maxCorrupt });
+  if (key(a) !== key(b)) return `the capture or replay flags differ (${key(b)} there, ${key(a)} here): replay the same capture with the same flags in every segment`;
+  return undefined;
+}
+
+/** The replay record of the merged run: the capture's counts once, the scheduled requests and pacing summed. */
+export function mergeReplays(reports: readonly Replay[]): Replay {
+  const [ref] = reports as [Replay, ...Replay[]];
+  const out: Replay = { ...ref, badEntries: [...ref.badEntries], scheduled: reports.reduce((a, r) => a + r.scheduled, 0) };
+  const paced = reports.map((r) => r.pacing).filter((p) => p !== undefined);
+  if (paced.length) {
+    out.pacing = { toleranceMs: paced[0]!.toleranceMs, sent: paced.reduce((a, p) => a + p.sent, 0), late: paced.reduce((a, p) => a + p.late, 0), worstMs: Math.max(...paced.map((p) => p.worstMs)) };
+  }
+  return out;
+}
