@@ -16,6 +16,8 @@ export class TeeHandler implements Dispatcher.DispatchHandler {
   private upstreamAbort: ((err?: Error) => void) | undefined;
   private probeDone = false;
   private ended = false;
+  /** Body bytes have gone to the client (the headers with them). */
+  private bodyStarted = false;
 
   constructor(
     private readonly probe: Dispatcher.DispatchHandler,
@@ -46,13 +48,19 @@ export class TeeHandler implements Dispatcher.DispatchHandler {
         flat.push(name, rawHeaders[i + 1]!.toString('latin1'));
       }
       this.res.writeHead(statusCode, statusText, flat);
-      this.res.flushHeaders();
+      // The headers go out at the end of this tick: with the body's first bytes when they came in
+      // the same read (a JSON answer: one write instead of two), on their own when they did not
+      // (a stream's headers still reach the client as soon as the baseline sent them).
+      queueMicrotask(() => {
+        if (!this.bodyStarted && !this.ended && !this.res.destroyed) this.res.flushHeaders();
+      });
     }
     if (!this.probeDone) this.probe.onHeaders?.(statusCode, rawHeaders, resume, statusText);
     return true;
   }
 
   onData(chunk: Buffer): boolean {
+    this.bodyStarted = true;
     const ok = this.res.write(chunk);
     if (!this.probeDone) this.probe.onData?.(chunk);
     if (!ok) {
