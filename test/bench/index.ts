@@ -480,8 +480,8 @@ function table(r: Record<string, unknown>): string {
       `| ${x.streams} SSE streams: peak RSS (MB), failures | ${f(x.parity.peakRssMb, 0)}, ${x.parity.failures} | ${f(x.bare.peakRssMb, 0)}, ${x.bare.failures} | ${f(x.rssRatio)}× |`,
     ]),
     ...clock.flatMap((c) => [
-      `| clock, ${c.concurrentStreams} streams${c.pinned ? ' (pinned)' : ''}: added p50 first content / completion (ms, vs reference; spread) | ${sp(c.addedLatencyP50Ms.firstContent)} / ${sp(c.addedLatencyP50Ms.completion)} | node:http + plain SSE split | target ≤ 0.1 ms${c.meets ? '' : ' (missed)'} |`,
-      `| clock, ${c.concurrentStreams} streams: p99 timing error ratio first content / completion (spread) | ${sp(c.p99ErrorRatio.firstContent, 2, '×')} / ${sp(c.p99ErrorRatio.completion, 2, '×')} | | target ≤ 1.25× |`,
+      `| clock, ${c.concurrentStreams} streams${c.pinned ? ' (pinned)' : ''}: added p50 first content / completion (ms, vs reference; spread) | ${sp(c.addedLatencyP50Ms.firstContent)} / ${sp(c.addedLatencyP50Ms.completion)} | node:http + plain SSE split | target ≤ 0.1 ms${Math.max(c.addedLatencyP50Ms.firstContent.median, c.addedLatencyP50Ms.completion.median) <= 0.1 ? '' : ' (missed)'} |`,
+      `| clock, ${c.concurrentStreams} streams: p99 timing error ratio first content / completion (spread) | ${sp(c.p99ErrorRatio.firstContent, 2, '×')} / ${sp(c.p99ErrorRatio.completion, 2, '×')} | | target ≤ 1.25×${Math.max(c.p99ErrorRatio.firstContent.median, c.p99ErrorRatio.completion.median) <= 1.25 ? '' : ' (missed)'} |`,
     ]),
     ...(rq
       ? [
