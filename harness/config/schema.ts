@@ -175,11 +175,16 @@ const TimeUnit = Duration.default(1000).refine((v) => v > 0, { message: 'timeUni
  * says so and no gate passes. Lower them when gates judge differences finer than the defaults: a
  * harness whose event loop runs 20 ms late cannot time a 2 ms budget.
  */
+/** The harness-health limits when a config sets none (ms): above these the figures describe the harness machine as much as the backends. */
+export const HEALTH_LIMITS = { eventLoopDelayP99Ms: 50, dispatchLagP99Ms: 20 } as const;
+/** A health limit may only tighten its default: a looser one would let a harness too busy to time anything judge a pass. */
+const HealthLimit = (max: number, what: string) =>
+  Duration.optional().refine((v) => v === undefined || v <= max, { message: `${what} may only tighten the default ${max} ms (a looser limit lets an overloaded harness pass); give at most "${max}ms", or spread the load (--workers, more machines)` });
 const Health = z.strictObject({
-  /** Event-loop delay p99 of the busiest load thread (default 50 ms). */
-  eventLoopDelayP99: Duration.optional(),
-  /** Arrival-rate starts fired late, p99 (default 20 ms). */
-  dispatchLagP99: Duration.optional(),
+  /** Event-loop delay p99 of the busiest load thread (default 50 ms, never looser). */
+  eventLoopDelayP99: HealthLimit(HEALTH_LIMITS.eventLoopDelayP99Ms, 'load.health.eventLoopDelayP99'),
+  /** Arrival-rate starts fired late, p99 (default 20 ms, never looser). */
+  dispatchLagP99: HealthLimit(HEALTH_LIMITS.dispatchLagP99Ms, 'load.health.dispatchLagP99'),
 });
 
 /** Paired iterations allowed in flight at once; a scheduled start past the bound is counted as dropped. */

@@ -1,8 +1,8 @@
+import { HEALTH_LIMITS } from '../config/schema.ts';
 import type { HarnessHealth } from '../run/result.ts';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
 
-/** Above these, the figures describe the harness machine as much as the backends. */
-export const HEALTH_LIMITS = { eventLoopDelayP99Ms: 50, dispatchLagP99Ms: 20 } as const;
+export { HEALTH_LIMITS };
 export type HealthLimits = Record<keyof typeof HEALTH_LIMITS, number>;
 
 /** A config's `load.health` (milliseconds, either may be absent) as limits. */
