@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type RunResult } from '../run/result.ts';
 import type { LiveTarget } from '../targets/target.ts';
-import { TOOL_VERSION } from '../version.ts';
+import { toolInfo } from '../version.ts';
 
 /**
  * The run.json of `parity snapshot compare`: the stored snapshots stand as the baseline, the
@@ -24,7 +24,7 @@ export interface SnapshotRunInput {
 export function snapshotRunResult(i: SnapshotRunInput): RunResult {
   const r: RunResult = {
     schemaVersion: RUN_SCHEMA_VERSION,
-    tool: { name: 'parity', version: TOOL_VERSION },
+    tool: toolInfo(),
     runId: i.runId,
     name: `${i.loaded.config.name} (snapshot compare)`,
     configFile: i.loaded.file,

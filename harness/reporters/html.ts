@@ -272,5 +272,6 @@ function hooks(run: RunResult): string {
 function footer(run: RunResult): string {
   const h = run.harness;
   const loop = h?.eventLoopDelayMs ? ` · harness event-loop delay p99 ${num(h.eventLoopDelayMs.p99)} ms` : '';
-  return `<footer>parity ${esc(run.tool.version)} · run.json schema ${run.schemaVersion} · ${run.samples.pairs} pairs in ${esc(run.samples.file)}${loop}</footer>`;
+  const runtime = run.tool.node ? ` on Node ${esc(run.tool.node)}${run.tool.nodeFlags?.length ? ` (${esc(run.tool.nodeFlags.join(' '))})` : ''}` : '';
+  return `<footer>parity ${esc(run.tool.version)}${runtime} · run.json schema ${run.schemaVersion} · ${run.samples.pairs} pairs in ${esc(run.samples.file)}${loop}</footer>`;
 }

@@ -18,7 +18,7 @@ import type { PairedSample } from '../metrics/sample.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
-import { TOOL_VERSION } from '../version.ts';
+import { toolInfo } from '../version.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
@@ -151,7 +151,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const health = m.health;
     const r: RunResult = {
       schemaVersion: RUN_SCHEMA_VERSION,
-      tool: { name: 'parity', version: TOOL_VERSION },
+      tool: toolInfo(),
       runId,
       name: cfg.name,
       configFile: loaded.file,

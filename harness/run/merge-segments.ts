@@ -8,7 +8,7 @@ import { segmentLabel } from '../load/segment.ts';
 import { Histogram } from '../metrics/histogram.ts';
 import { SummaryAccumulator } from '../metrics/summary.ts';
 import { TimelineAccumulator } from '../metrics/timeline.ts';
-import { TOOL_VERSION } from '../version.ts';
+import { toolInfo } from '../version.ts';
 import { mergeReplays } from '../sources/replay/segments.ts';
 import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
 import { mergeShardStates } from './merge-states.ts';
@@ -86,7 +86,7 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   const ended = segments.map((s, i) => inputs[i]!.run.endedAt);
   const result: RunResult = {
     schemaVersion: RUN_SCHEMA_VERSION,
-    tool: { name: 'parity', version: TOOL_VERSION },
+    tool: toolInfo(),
     runId: ref.runId,
     name: ref.name,
     configFile: ref.configFile,

@@ -269,7 +269,7 @@ export type Timeline = z.infer<typeof Timeline>;
 
 export const RunResult = z.object({
   schemaVersion: z.literal(RUN_SCHEMA_VERSION),
-  tool: z.object({ name: z.literal('parity'), version: z.string() }),
+  tool: z.object({ name: z.literal('parity'), version: z.string(), node: z.string().optional(), nodeFlags: z.array(z.string()).optional() }),
   runId: z.string(),
   name: z.string(),
   configFile: z.string(),

@@ -12,7 +12,7 @@ import { SummaryAccumulator } from '../../metrics/summary.ts';
 import { TimelineAccumulator } from '../../metrics/timeline.ts';
 import { RUN_SCHEMA_VERSION, type RunResult } from '../../run/result.ts';
 import { SampleSpool } from '../../run/sample-spool.ts';
-import { TOOL_VERSION } from '../../version.ts';
+import { toolInfo } from '../../version.ts';
 
 /** Copies the candidate could not take, as a share of the copies made, beyond which a window is not judged on a fair sample. */
 export const DROP_WARNING_SHARE = 0.05;
@@ -121,7 +121,7 @@ export class ShadowWindow {
     const config = redactedConfig(this.loaded) as Record<string, unknown>;
     const r: RunResult = {
       schemaVersion: RUN_SCHEMA_VERSION,
-      tool: { name: 'parity', version: TOOL_VERSION },
+      tool: toolInfo(),
       runId: path.basename(path.dirname(path.dirname(this.dir))) + `-w${this.index}`,
       name: `${this.loaded.config.name} (shadow window ${this.index})`,
       configFile: this.loaded.file,
