@@ -51,7 +51,7 @@ export const snapshotCommand: Command = {
     const role = (values.target as string | undefined) ?? (action === 'record' ? 'baseline' : 'candidate');
     if (role !== 'baseline' && role !== 'candidate') throw new UsageError(`--target is "baseline" or "candidate", got "${role}"`);
     const loaded = await loadConfig(file, io.env);
-    if (!loaded.contracts) throw new UsageError(`${file} has no "contracts" section: snapshots are taken of contract flows`);
+    if (!loaded.contracts?.flows.length) throw new UsageError(`${file} has no contract flows ("contracts.flows"): snapshots are taken of contract flows`);
     const plan = { ...loaded, contracts: loaded.contracts };
     const policyRef = values.policy as string | undefined;
     if (policyRef && action === 'record') throw new UsageError('--policy applies to snapshot compare, not record');

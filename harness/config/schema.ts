@@ -400,7 +400,8 @@ export const ContractFlow = z.strictObject({
 export type ContractFlowConfig = z.output<typeof ContractFlow>;
 
 export const Contracts = z.strictObject({
-  flows: z.array(ContractFlow).min(1),
+  /** Contract flows run before the load; none when the section only holds the rules and headers that request scenarios' and replay's sampled diffs use. */
+  flows: z.array(ContractFlow).default([]),
   /** Response headers compared (content-type by media type). */
   headers: z.array(z.string().min(1)).default(['content-type']),
   rules: DiffRules.default({ ignore: [], formats: {}, unordered: {}, tolerance: {} }),
@@ -509,7 +510,9 @@ export const Config = z
   })
   .superRefine((cfg, ctx) => {
     for (const issue of checkServerMetrics(cfg.metrics, cfg.targets)) ctx.addIssue({ code: 'custom', ...issue });
-    if (!cfg.contracts && !cfg.shadow && cfg.scenarios.length === 0) ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'give at least one stream scenario, a "contracts" section or a "shadow" section' });
+    if (!cfg.contracts?.flows.length && !cfg.shadow && cfg.scenarios.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'give at least one scenario, contract flows ("contracts.flows") or a "shadow" section' });
+    }
     for (const route of Object.keys(cfg.shadow?.routes ?? {})) {
       for (const [i, t] of cfg.targets.entries()) {
         if (!(route in t.routes)) ctx.addIssue({ code: 'custom', path: ['shadow', 'routes', route], message: `route "${route}" is not in the route map of target "${t.name}"; add it to targets[${i}].routes or remove it here` });

@@ -45,7 +45,7 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
   }
   if (c.load) lines.push('', 'load:', ...loadLines(c.load).map((l) => `  ${l}`));
 
-  if (loaded.contracts) {
+  if (loaded.contracts?.flows.length) {
     lines.push('', 'contract flows:');
     for (const f of loaded.contracts.flows) {
       lines.push(`  ${f.name}: ${f.steps.length} step${f.steps.length === 1 ? '' : 's'} × ${f.repeat} run${f.repeat === 1 ? '' : 's'}${f.noise ? ', noise learning' : ''}`);

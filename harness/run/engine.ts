@@ -238,7 +238,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
         throw new PreflightError(describePreflightFailures(preflight));
       }
       // Contract flows are not load: one segment (the first) runs them, as one machine would once.
-      if (loaded.contracts && (!segment || segment.index === 0)) {
+      if (loaded.contracts && loaded.contracts.flows.length > 0 && (!segment || segment.index === 0)) {
         contracts = await runContractPhase({ ...loaded, contracts: loaded.contracts }, { baseline, candidate, runId, dir, requestIdHeader: cfg.requestIdHeader, secrets: loaded.secrets, signal });
       }
     } finally {

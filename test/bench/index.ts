@@ -460,6 +460,8 @@ function table(r: Record<string, unknown>): string {
   const sp = (x: Spread, d = 3, unit = '') => `${x.median.toFixed(d)}${unit} (${x.min.toFixed(d)}..${x.max.toFixed(d)})`;
   const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndiciPaired: Ratio; parityVsUndici: Ratio; parityVsAutocannon: Ratio; pairedVsUnpaired: Ratio } | undefined;
   const mem = r.memory as { requests: { seconds: number; requests: number; secondQuarterMb: number; lastQuarterMb: number; growth: number; finalizePeakMb: number }; shadow: { seconds: number; middleThirdMedianMb: number; lastThirdMedianMb: number; growth: number } } | undefined;
+  type P = { p50: number; p99: number };
+  const sh = r.shadow as { streams: number; pinned: unknown; repeats: number; addedFirstEventMs: Record<'nginx' | 'parity', Record<'p50' | 'p99', Spread>>; addedRatioVsNginx: P; cpuMsPerStream: { nginx: number; parity: number; ratio: number }; candidateDownVsHealthy: P; candidate10xSlowerVsHealthy: P; jsonRate: { nginx: number; parity: number; ratio: number } } | undefined;
   const m = r.machine as { cpus: number; model: string; memGb: number; node: string };
   const f = (v: number, d = 2) => v.toFixed(d);
   const fr = (v: Ratio) => (v === null ? '–' : `${f(v.repeats)}× / ${f(v.best)}×`);
@@ -495,6 +497,14 @@ function table(r: Record<string, unknown>): string {
           `| JSON request scenario, 50 conns (req/s; paired, 5% diffed) | ${Math.round(rq.medians.parityRequest ?? NaN)} (best ${Math.round(rq.best.parityRequest ?? NaN)}) | bare undici Pool loop of the same pairs ${Math.round(rq.medians.undiciPaired ?? NaN)} (best ${Math.round(rq.best.undiciPaired ?? NaN)}) | ${fr(rq.parityVsUndiciPaired)} (target ≥ 0.85×) |`,
           `| | | bare undici Pool loop, unpaired ${Math.round(rq.medians.undici ?? NaN)} (best ${Math.round(rq.best.undici ?? NaN)}) | ${fr(rq.parityVsUndici)} (pairing itself: ${fr(rq.pairedVsUnpaired)}) |`,
           `| | | autocannon ${Math.round(rq.medians.autocannon ?? NaN)} (best ${Math.round(rq.best.autocannon ?? NaN)}) | ${fr(rq.parityVsAutocannon)} |`,
+        ]
+      : []),
+    ...(sh
+      ? [
+          `| shadow inline, ${sh.streams} SSE streams${sh.pinned ? ' (proxy pinned)' : ''}: added time to first event p50 / p99 (ms; median of ${sh.repeats} repeats, p50 spread) | ${f(sh.addedFirstEventMs.parity.p50.median)} / ${f(sh.addedFirstEventMs.parity.p99.median)} (${f(sh.addedFirstEventMs.parity.p50.min)}..${f(sh.addedFirstEventMs.parity.p50.max)}) | nginx proxy_pass ${f(sh.addedFirstEventMs.nginx.p50.median)} / ${f(sh.addedFirstEventMs.nginx.p99.median)} (${f(sh.addedFirstEventMs.nginx.p50.min)}..${f(sh.addedFirstEventMs.nginx.p50.max)}) | ${f(sh.addedRatioVsNginx.p50)}× / ${f(sh.addedRatioVsNginx.p99)}× (target ≤ 1.5×) |`,
+          `| shadow inline: CPU per proxied stream (ms) | ${f(sh.cpuMsPerStream.parity)} | nginx ${f(sh.cpuMsPerStream.nginx)} | ${f(sh.cpuMsPerStream.ratio)}× |`,
+          `| shadow inline: time to first event with the candidate down / 10× slower vs healthy (p50, p99) | ${f(sh.candidateDownVsHealthy.p50)}×, ${f(sh.candidateDownVsHealthy.p99)}× / ${f(sh.candidate10xSlowerVsHealthy.p50)}×, ${f(sh.candidate10xSlowerVsHealthy.p99)}× | | target ≤ 1.1× |`,
+          `| shadow inline: JSON (req/s) | ${f(sh.jsonRate.parity, 0)} | nginx ${f(sh.jsonRate.nginx, 0)} | ${f(sh.jsonRate.ratio)}× (target ≥ 0.5×) |`,
         ]
       : []),
     ...(mem

@@ -8,7 +8,7 @@
  * and, in the "memory" section, parity's RSS over a mirrored run with windows rotating
  * (benchShadowSoak).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,8 +28,23 @@ const WARMUP_SECONDS = 3;
 const SOAK_SECONDS = Number(process.env.BENCH_SHADOW_SOAK_SECONDS ?? 60);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-function spawnListening(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+
+/**
+ * Core pinning (`taskset`, when installed and the machine has 2+ cores): the proxy under test
+ * (nginx's worker, or parity) alone on core 1; the client (this process) and the backends on
+ * core 0. Unpinned, a shadowing parity shares two cores with the candidate's backend, which it
+ * loads as much as the baseline's (nginx leaves it idle), so its figures measured the machine's
+ * contention more than the proxy. Pinned, each proxy has one core of its own, as in production;
+ * the candidate's backend still loads the client's core in parity's runs (against parity).
+ */
+const PIN = os.cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const PROXY_CORE = '1';
+const pinned = (cpu: string, argv: string[]) => (PIN ? ['taskset', '-c', cpu, ...argv] : argv);
+
+function spawnListening(args: string[], pattern: RegExp, cpu = '0'): Promise<{ child: ChildProcess; url: string }> {
+  const [cmd, ...rest] = pinned(cpu, [process.execPath, ...args]);
+  const child = spawn(cmd!, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`${args.join(' ')} exited with ${c}`)));
     let out = '';
@@ -60,7 +75,7 @@ async function shadowProcess(baseline: string, candidate: string, extra: string[
     }),
   );
   const port = await freePort();
-  return spawnListening([...NODE_FLAGS, 'bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/);
+  return spawnListening([...NODE_FLAGS, 'bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/, PROXY_CORE);
 }
 
 /** One stream's times on the monotonic clock every process on the host shares (ns). */
@@ -165,6 +180,17 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Pins a running process and all its threads to `cpu` (no-op unpinned). */
+function pinPid(pid: number, cpu: string): void {
+  if (PIN) spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
+}
+
+type Hop = FirstEvent & { cpuMsPerStream?: number; cpuShare?: number };
+const spread = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! };
+};
+
 export async function benchShadow(): Promise<Record<string, unknown>> {
   log('5. shadow inline proxy (added time to first event at 200 streams; JSON throughput vs nginx; RSS over a mirrored run)');
   // Chat-like streams (20 tokens 50 ms apart after 20 ms, ~1.1 s each, as LLM answers stream): 200
@@ -172,6 +198,8 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
   // near 100% its own queue would be in the figures (shorter streams at the same concurrency,
   // e.g. 8 tokens 20 ms apart, ~1,100 streams/s, saturate its one event loop on this machine).
   const gap = { framing: 'openai', streamPath: '/chat-stream', tokens: 20, firstContentDelayMs: 20, interEventGapMs: 50, stampEvents: true };
+  // The client runs in this process: on core 0 with the backends, for this section.
+  pinPid(process.pid, '0');
   const base = await fixture(gap);
   const cand = await fixture(gap);
   const slow = await fixture({ ...gap, firstContentDelayMs: 200, interEventGapMs: 500 });
@@ -182,19 +210,36 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
       () => `  server {\n    listen 127.0.0.1:${nginxPort};\n    location / { proxy_pass http://keep; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }\n  }\n  upstream keep { server ${base.url.replace('http://', '')}; keepalive 256; }`,
       nginxPort,
     );
+    const nginxPids = () => {
+      const master = Number(readFileSync(path.join(nginx.dir, 'nginx.pid'), 'utf8').trim());
+      return [master, ...readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
+    };
+    for (const pid of nginxPids()) pinPid(pid, PROXY_CORE);
     const nginxUrl = `http://127.0.0.1:${nginxPort}`;
     const healthy = await shadowProcess(base.url, cand.url);
     const down = await shadowProcess(base.url, 'http://127.0.0.1:9');
     const slower = await shadowProcess(base.url, slow.url);
     kill.push(healthy.child, down.child, slower.child);
-    const direct = await firstEvent(base.url);
-    const viaNginx = await withCpu(nginxUrl, () => nginxCpuSeconds(nginx.dir));
-    const viaParity = await withCpu(healthy.url, () => cpuSeconds(healthy.child.pid!));
-    const parityCpuShare = viaParity.cpuShare;
+
+    // Repeats alternate the order (direct, nginx, parity / parity, nginx, direct); each proxy's
+    // added time is read against the direct run of the same repeat, its neighbour in time.
+    const runs: Record<'direct' | 'nginx' | 'parity', Hop[]> = { direct: [], nginx: [], parity: [] };
+    for (let r = 0; r < REPEATS; r++) {
+      const order = r % 2 === 0 ? (['direct', 'nginx', 'parity'] as const) : (['parity', 'nginx', 'direct'] as const);
+      for (const hop of order) {
+        const x: Hop = hop === 'direct' ? await firstEvent(base.url) : hop === 'nginx' ? await withCpu(nginxUrl, () => nginxCpuSeconds(nginx.dir)) : await withCpu(healthy.url, () => cpuSeconds(healthy.child.pid!));
+        runs[hop].push(x);
+        log(`  repeat ${r + 1} ${hop}: first event p50/p99 ${x.p50.toFixed(2)}/${x.p99.toFixed(2)} ms (hops ${x.hopP50.toFixed(2)}/${x.hopP99.toFixed(2)})${x.cpuMsPerStream !== undefined ? `, CPU ${(x.cpuShare! * 100).toFixed(0)}%, ${x.cpuMsPerStream.toFixed(2)} ms per stream` : ''}`);
+      }
+    }
+    // Added time: the hops' share of time to first event through the proxy minus the direct one's, per repeat.
+    const addedBy = (hop: 'nginx' | 'parity', q: 'hopP50' | 'hopP99') => runs[hop].map((x, i) => x[q] - runs.direct[i]![q]);
+    const added = (hop: 'nginx' | 'parity') => ({ p50: spread(addedBy(hop, 'hopP50')), p99: spread(addedBy(hop, 'hopP99')) });
+    const addedNginx = added('nginx');
+    const addedParity = added('parity');
+    const med = (hop: 'direct' | 'nginx' | 'parity', k: 'p50' | 'p99' | 'hopP50' | 'hopP99' | 'cpuMsPerStream' | 'cpuShare') => spread(runs[hop].map((x) => x[k] ?? NaN)).median;
     const viaParityDown = await firstEvent(down.url);
     const viaParitySlow = await firstEvent(slower.url);
-    // Added time: the hops' share of time to first event through the proxy minus the direct one's.
-    const added = (v: FirstEvent) => ({ p50: v.hopP50 - direct.hopP50, p99: v.hopP99 - direct.hopP99 });
     const jsonNginx = await jsonRate(nginxUrl);
     const jsonParity = await jsonRate(healthy.url);
     await nginx.close();
@@ -203,23 +248,35 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
     const result = {
       streams: STREAMS,
       stream: gap,
-      parityCpuShare,
-      firstEventMs: { direct, nginx: viaNginx, parity: viaParity, parityCandidateDown: viaParityDown, parityCandidate10xSlower: viaParitySlow },
-      addedFirstEventMs: { nginx: added(viaNginx), parity: added(viaParity) },
+      pinned: PIN ? { proxy: `core ${PROXY_CORE}`, clientAndBackends: 'core 0' } : false,
+      repeats: REPEATS,
+      runs,
+      parityCpuShare: med('parity', 'cpuShare'),
+      firstEventMs: {
+        direct: { p50: med('direct', 'p50'), p99: med('direct', 'p99'), hopP50: med('direct', 'hopP50'), hopP99: med('direct', 'hopP99') },
+        nginx: { p50: med('nginx', 'p50'), p99: med('nginx', 'p99'), hopP50: med('nginx', 'hopP50'), hopP99: med('nginx', 'hopP99') },
+        parity: { p50: med('parity', 'p50'), p99: med('parity', 'p99'), hopP50: med('parity', 'hopP50'), hopP99: med('parity', 'hopP99') },
+        parityCandidateDown: viaParityDown,
+        parityCandidate10xSlower: viaParitySlow,
+      },
+      // Medians of the per-repeat added times, with their spread.
+      addedFirstEventMs: { nginx: addedNginx, parity: addedParity },
       // Targets: parity's added p50/p99 ≤ 1.5× nginx's; candidate down or slow: ≤ 1.1× the healthy figure.
-      addedRatioVsNginx: { p50: added(viaParity).p50 / added(viaNginx).p50, p99: added(viaParity).p99 / added(viaNginx).p99 },
-      candidateDownVsHealthy: { p50: viaParityDown.p50 / viaParity.p50, p99: viaParityDown.p99 / viaParity.p99 },
-      candidate10xSlowerVsHealthy: { p50: viaParitySlow.p50 / viaParity.p50, p99: viaParitySlow.p99 / viaParity.p99 },
+      addedRatioVsNginx: { p50: addedParity.p50.median / addedNginx.p50.median, p99: addedParity.p99.median / addedNginx.p99.median },
+      candidateDownVsHealthy: { p50: viaParityDown.p50 / med('parity', 'p50'), p99: viaParityDown.p99 / med('parity', 'p99') },
+      candidate10xSlowerVsHealthy: { p50: viaParitySlow.p50 / med('parity', 'p50'), p99: viaParitySlow.p99 / med('parity', 'p99') },
       jsonRate: { nginx: jsonNginx, parity: jsonParity, ratio: jsonParity / jsonNginx },
       // What a proxied stream costs each proxy (parity also probes both sides, copies to the candidate and spools).
-      cpuMsPerStream: { nginx: viaNginx.cpuMsPerStream, parity: viaParity.cpuMsPerStream, ratio: viaParity.cpuMsPerStream / viaNginx.cpuMsPerStream },
+      cpuMsPerStream: { nginx: med('nginx', 'cpuMsPerStream'), parity: med('parity', 'cpuMsPerStream'), ratio: med('parity', 'cpuMsPerStream') / med('nginx', 'cpuMsPerStream') },
     };
     const fe = (v: FirstEvent) => `${v.p50.toFixed(2)}/${v.p99.toFixed(2)} (hops ${v.hopP50.toFixed(2)}/${v.hopP99.toFixed(2)})`;
-    log(`  first event p50/p99 ms: direct ${fe(direct)}, nginx ${fe(viaNginx)}, parity ${fe(viaParity)} (parity CPU ${(parityCpuShare * 100).toFixed(0)}%, ${viaParity.cpuMsPerStream.toFixed(2)} ms per stream; nginx ${viaNginx.cpuMsPerStream.toFixed(2)} ms), candidate down ${fe(viaParityDown)}, 10× slower ${fe(viaParitySlow)}`);
+    const ad = (a: ReturnType<typeof added>) => `${a.p50.median.toFixed(2)}/${a.p99.median.toFixed(2)} ms (p50 spread ${a.p50.min.toFixed(2)}..${a.p50.max.toFixed(2)})`;
+    log(`  added time to first event p50/p99: nginx ${ad(addedNginx)}, parity ${ad(addedParity)}; candidate down ${fe(viaParityDown)}, 10× slower ${fe(viaParitySlow)}`);
     log(`  JSON req/s: nginx ${jsonNginx.toFixed(0)}, parity ${jsonParity.toFixed(0)}`);
     return result;
   } finally {
     for (const c of kill) if (c.exitCode === null) c.kill('SIGTERM');
+    pinPid(process.pid, `0-${os.cpus().length - 1}`);
   }
 }
 

@@ -14,7 +14,7 @@ afterEach(async () => {
   pair = undefined;
 });
 
-type Step = NonNullable<ConfigInput['contracts']>['flows'][number]['steps'][number];
+type Step = NonNullable<NonNullable<ConfigInput['contracts']>['flows']>[number]['steps'][number];
 const login: Step = { name: 'login', route: 'POST /api/login', body: { email: 'a@b.c' }, capture: { token: '$.token' } };
 
 /** Writes a YAML config with these steps and runs it: the result, what was printed, and whether any request was sent. */
@@ -121,5 +121,27 @@ describe('bad contract scenario files fail before any request, naming file and p
     const r = await runSteps([login]);
     expect(r.code).toBe(0);
     expect(r.sent).toBeGreaterThan(0);
+  });
+});
+
+describe('a contracts section may hold only rules (for sampled diffs under load and in replay)', () => {
+  it('but a config with nothing to run is still rejected, naming what to add', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-rules-only-'));
+    const file = path.join(dir, 'rules.config.yaml');
+    const targets = [
+      { name: 'old', role: 'baseline', baseUrl: 'http://127.0.0.1:1', routes: {} },
+      { name: 'new', role: 'candidate', baseUrl: 'http://127.0.0.1:2', routes: {} },
+    ];
+    writeFileSync(file, stringify({ targets, contracts: { rules: { ignore: ['/id'] } } }));
+    const io = captureIO({});
+    expect(await main(['validate', file], io.io)).toBe(3);
+    expect(io.err).toContain(file);
+    expect(io.err).toContain('give at least one scenario, contract flows ("contracts.flows") or a "shadow" section');
+
+    // With a request scenario beside it, the rules-only section is valid and no contract flow is planned.
+    writeFileSync(file, stringify({ targets, scenarios: [{ name: 'items', type: 'request', route: 'GET /items', compare: 'all' }], load: { vus: 1, iterations: 1 }, contracts: { rules: { ignore: ['/id'] } } }));
+    const ok = captureIO({});
+    expect(await main(['validate', file], ok.io), ok.err).toBe(0);
+    expect(ok.out).not.toContain('contract flows:');
   });
 });

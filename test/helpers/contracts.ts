@@ -9,8 +9,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const PACK = path.join(ROOT, 'scenarios/contracts/lots.config.yaml');
 
 /** The shipped example pack as a config object, to adjust per test. */
-export function packConfig(): ConfigInput & { contracts: NonNullable<ConfigInput['contracts']> } {
-  return parseYaml(readFileSync(PACK, 'utf8')) as ConfigInput & { contracts: NonNullable<ConfigInput['contracts']> };
+type PackContracts = NonNullable<ConfigInput['contracts']> & { flows: NonNullable<NonNullable<ConfigInput['contracts']>['flows']> };
+export function packConfig(): ConfigInput & { contracts: PackContracts } {
+  return parseYaml(readFileSync(PACK, 'utf8')) as ConfigInput & { contracts: PackContracts };
 }
 
 export interface FixturePair {
