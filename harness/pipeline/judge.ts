@@ -63,7 +63,7 @@ export async function loadStoredRun(file: string, io: CliIO): Promise<{ run: Run
  * run's (0 complete, 2 incomplete).
  */
 export async function applyPolicy(
-  input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean; secrets?: readonly string[] },
+  input: { run: RunResult; pairs: readonly GatePair[]; runJson: string; policy: LoadedPolicy; dryRun: boolean; secrets?: readonly string[]; verdict?: Verdict },
   io: CliIO,
 ): Promise<number> {
   const { policy, runJson } = input;
@@ -71,7 +71,8 @@ export async function applyPolicy(
   const scrubber = new Scrubber(secrets);
   // The run as stored is already scrubbed; scrubbed again here so no caller can hand hooks a raw one.
   const run = scrubber.scrubDeep(input.run);
-  const verdict = scrubber.scrubDeep(evaluatePolicy(policy, run, input.pairs));
+  // A verdict the caller already has (judged off-thread on the same run and pairs) is not judged twice.
+  const verdict = scrubber.scrubDeep(input.verdict ?? evaluatePolicy(policy, run, input.pairs));
   io.stdout.write(`\n${renderVerdict(verdict, { color: Boolean(io.stdout.isTTY) })}\n`);
   const audit = auditFileFor(runJson);
   const entry = { runId: run.runId, runJson, policy: policy.name, verdict, dryRun: input.dryRun };

@@ -6,8 +6,8 @@ import { loadConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
 import { Shadow } from '../config/shadow-schema.ts';
 import { ExitCode, PreflightError, UsageError } from '../errors.ts';
-import { failsSoFar } from '../gates/early.ts';
 import { evaluatePolicy } from '../gates/evaluate.ts';
+import { PolicyJudge } from '../gates/judge-worker.ts';
 import { checkScopes, loadPolicy, type LoadedPolicy } from '../gates/load.ts';
 import { checkGateSeries } from '../gates/server.ts';
 import { checkServerMetricQueries } from '../metrics/server/preflight.ts';
@@ -91,6 +91,10 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   const cumulative = new ShadowWindow(0, path.join(dir, 'cumulative'), loaded, opts.mode, windowMs);
   let rollout: RolloutState = initialRollout();
   let lastWindow: { index: number; status: WindowStatus; reasons: string[]; runJson: string } | null = null;
+  // Windows are judged in a thread of their own: a bootstrap over a window's pairs takes seconds
+  // (tens of thousands of pairs), which on this thread would hold every proxied response.
+  const judge = policy ? new PolicyJudge(policy, env, { warn: (line) => io.stderr.write(line) }) : undefined;
+  await judge?.ready();
   const t0 = Date.now();
   let capture: WriteStream | undefined;
   if (opts.capture) {
@@ -115,7 +119,9 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       copying: () => rollout.decision === 'continue',
       ...(capture ? { capture: (c) => void capture!.write(scrub(JSON.stringify(c)) + '\n') } : {}),
       onPair: (p) => {
-        gatePairs.push(gatePair(p));
+        const gp = gatePair(p);
+        gatePairs.push(gp);
+        judge?.add(current.index, gp);
         admin?.observe(p);
       },
       onDropped: () => admin?.observeDropped(),
@@ -155,7 +161,9 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
     cumulative.absorb(w);
     let line = `window ${w.index}: ${w.pairs} pairs, ${w.counts.dropped} copies dropped, ${w.counts.unsafe} writes not copied, ${w.counts.unmatched} unmatched`;
     if (policy) {
-      const verdict = evaluatePolicy(policy, result, pairs);
+      // In the judge thread; on this one only if that thread failed (the verdict is the same either way).
+      const verdict = await (judge && judge.broken === null ? judge.evaluate(w.index, result).catch(() => evaluatePolicy(policy, result, pairs)) : evaluatePolicy(policy, result, pairs));
+      judge?.drop(w.index);
       const was = rollout.decision;
       rollout = nextRollout(rollout, verdict.status, { failureLimit: shadow.failureLimit, passWindows: shadow.passWindows, minSoakMs: shadow.minSoak, elapsedMs: Date.now() - t0 });
       lastWindow = { index: w.index, status: verdict.status, reasons: verdict.reasons, runJson };
@@ -165,7 +173,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
         say(line);
         say(`decision after window ${w.index}: ${rollout.decision.toUpperCase()}; firing the ${verdict.status} hooks`);
         // The deciding window goes through the same step as any run: verdict recorded, hooks fired and audited.
-        await applyPolicy({ run: result, pairs, runJson, policy, dryRun: Boolean(opts.dryRun) }, io);
+        await applyPolicy({ run: result, pairs, runJson, policy, dryRun: Boolean(opts.dryRun), verdict }, io);
         await renderStoredRun(runJson);
         return;
       }
@@ -183,6 +191,10 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   const endAt = opts.durationMs !== undefined ? t0 + opts.durationMs : Infinity;
   const check = policy && shadow.abortCheck > 0 ? shadow.abortCheck : Infinity;
   let nextCheck = Date.now() + check;
+  /** The window the judge thread found already failing (its check answers while the loop sleeps). */
+  let failedEarly: { index: number; pairs: number } | null = null;
+  let checking = false;
+  let wake: (() => void) | undefined;
   let closedWindows = 0;
   /** The loop ended at a window's end (--windows reached): that window is complete. */
   let atBoundary = false;
@@ -203,16 +215,34 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
         nextCheck = Date.now() + check;
         continue;
       }
+      // Set by the judge thread's answer (TypeScript cannot see that callback assign it).
+      const early = failedEarly as { index: number; pairs: number } | null;
+      if (early?.index === current.index) {
+        say(`window ${current.index} already fails after ${early.pairs} pairs: ending it early`);
+        failedEarly = null;
+        windowEnds = now;
+        continue;
+      }
       if (now >= nextCheck) {
         nextCheck = now + check;
         // On evidence only: too few pairs so far, or server-side series not read yet (they are at the close), never end a window.
-        if (policy && rollout.decision === 'continue' && failsSoFar(policy, current.result(null), gatePairs)) {
-          say(`window ${current.index} already fails after ${current.pairs} pairs: ending it early`);
-          windowEnds = now;
-          continue;
+        if (judge && judge.broken === null && !checking && rollout.decision === 'continue' && current.pairs > 0) {
+          const w = current;
+          const pairs = w.pairs;
+          checking = true;
+          judge.failsSoFar(w.index, w.result(null)).then(
+            (v) => {
+              checking = false;
+              if (v && current === w) {
+                failedEarly = { index: w.index, pairs };
+                wake?.();
+              }
+            },
+            () => (checking = false),
+          );
         }
       }
-      await sleep(Math.min(windowEnds, nextCheck, endAt) - now);
+      await Promise.race([sleep(Math.min(windowEnds, nextCheck, endAt) - now), new Promise<void>((resolve) => (wake = resolve))]);
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -223,6 +253,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   await closeWindow(true, atBoundary ? undefined : interrupted ? 'interrupted' : 'shadow ended before the window did');
   closedWindows++;
   await admin?.close();
+  await judge?.close();
   await closeTargets();
   await new Promise<void>((resolve) => (capture ? capture.end(resolve) : resolve()));
   const cum = await cumulative.close(interrupted ? 'interrupted' : undefined);

@@ -39,3 +39,8 @@ export function bothFailingSoFar(policy: LoadedPolicy, run: RunResult, pairs: re
   }
   return `stopped early after ${pairs.length} pairs: both targets already fail their SLO gates (${failing.join(' · ')})`;
 }
+
+/** `bothFailingSoFar` under the sweep's SLO gates, as the judge thread calls it by name (early-stop-watch.ts). */
+export function bothFailing(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[]): string | null {
+  return bothFailingSoFar(sloPolicy(policy), run, pairs);
+}

@@ -158,4 +158,25 @@ describe('parity shadow windows on live traffic', () => {
     expect(code).toBe(2);
     expect(existsSync(marks)).toBe(false);
   });
+  it('a window that already fails on evidence ends early (judged in the judge thread while the proxy serves), as FAIL', async () => {
+    const b = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream' });
+    const c = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream', faults: { reset: 0.2 } });
+    fixtures.push(b, c);
+    const marks = path.join(tempWorkspace().dir, 'marks.txt');
+    const t0 = Date.now();
+    // A 60 s window checked every 300 ms: with 20% of the candidate's streams reset, it fails long before its end.
+    const s = await startShadow(config(b, c, { window: '60s', abortCheck: '300ms', failureLimit: 1 }), { policy: policyFile(marks), windows: 1, quiet: false });
+    const load = drive(`${s.url}/chat-stream`, { concurrency: 8, until: s.done });
+    const r = await s.done;
+    const served = await load;
+    expect(Date.now() - t0).toBeLessThan(40_000);
+    expect(r.out).toMatch(/window 1 already fails after \d+ pairs: ending it early/);
+    const w = readWindow(s.dir, 1);
+    expect(w.verdict.status).toBe('fail');
+    expect(w.samples.pairs).toBeGreaterThanOrEqual(100);
+    // Clients were answered by the baseline throughout (no other status; 0 is a refused connection once parity stopped listening).
+    expect(served.statuses.get(200)).toBeGreaterThanOrEqual(w.samples.pairs);
+    expect([...served.statuses.keys()].filter((k) => k !== 200 && k !== 0)).toEqual([]);
+    expect(r.code).toBe(1);
+  }, 60_000);
 });
