@@ -32,6 +32,8 @@ const flagName = (f) => f.split('=')[0];
 export function needsRelaunch(env = process.env, execArgv = process.execArgv, platform = process.platform) {
   if (env[LAUNCHED] === '1' || env.PARITY_NO_RELAUNCH === '1' || platform === 'win32') return false;
   const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName);
+  // Under a debugger, one process: the inspector is on this one.
+  if (given.some((f) => f.startsWith('--inspect'))) return false;
   return NODE_FLAGS.some((f) => !given.includes(flagName(f)));
 }
 
@@ -51,11 +53,21 @@ export function relaunch(script, args) {
   });
   const forward = (sig) => child.kill(sig);
   for (const sig of FORWARDED) process.on(sig, forward);
+  // Ctrl-Z stops both (the child is not in the terminal's process group), `fg` resumes both.
+  const suspend = () => {
+    child.kill('SIGSTOP');
+    process.kill(process.pid, 'SIGSTOP');
+  };
+  const resume = () => child.kill('SIGCONT');
+  process.on('SIGTSTP', suspend);
+  process.on('SIGCONT', resume);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       child.stdio[PARENT_FD]?.destroy();
       for (const sig of FORWARDED) process.off(sig, forward);
+      process.off('SIGTSTP', suspend);
+      process.off('SIGCONT', resume);
       if (signal) process.kill(process.pid, signal);
       resolve(code ?? 1);
     });

@@ -60,6 +60,7 @@ describe('needsRelaunch', () => {
     expect(needsRelaunch({ NODE_OPTIONS: '--max-old-space-size=4096' }, [], 'linux')).toBe(true);
     expect(needsRelaunch({ PARITY_NO_RELAUNCH: '1' }, [], 'linux')).toBe(false);
     expect(needsRelaunch({}, [], 'win32')).toBe(false);
+    expect(needsRelaunch({}, ['--inspect-brk'], 'linux')).toBe(false);
   });
 });
 
@@ -74,6 +75,26 @@ describe('bin/parity.mjs runs parity under its Node flags', () => {
     // serve-fixtures stops cleanly on SIGTERM: exit 0 from the child, passed on by the launcher.
     expect(exit, s.out()).toEqual({ code: 0, signal: null });
     expect(await gone(kids[0]!)).toBe(true);
+  });
+
+  it('Ctrl-Z (SIGTSTP) stops the child with the launcher; SIGCONT resumes both', async () => {
+    const s = await serving();
+    const [kid] = childrenOf(s.proc.pid!);
+    const state = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    };
+    const until = async (ok: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return ok();
+    };
+    s.proc.kill('SIGTSTP');
+    expect(await until(() => state(kid!) === 'T' && state(s.proc.pid!) === 'T')).toBe(true);
+    s.proc.kill('SIGCONT');
+    expect(await until(() => state(kid!) !== 'T' && state(s.proc.pid!) !== 'T')).toBe(true);
+    s.proc.kill('SIGTERM');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
   });
 
   it('a SIGKILL of the launcher (which cannot be forwarded) takes the child down at once: nothing runs on unseen', async () => {
