@@ -331,8 +331,12 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     }
     if (this.parser) this.tokens(s);
     s.endMs = this.now();
-    if (stop?.code === 'PARITY_ABORTED' && !this.terminal) this.settle!({ ...s, aborted: true });
-    else this.settle!(this.textParts ? { ...s, text: this.textParts.join('') } : s);
+    const result: ProbeResult = stop?.code === 'PARITY_ABORTED' && !this.terminal ? { ...s, aborted: true } : this.textParts ? { ...s, text: this.textParts.join('') } : s;
+    // Settled at the end of this turn of the event loop, after the other sockets' reads polled in
+    // it: what the result sets off (a pair recorded and spooled, summaries, the next request built
+    // and sent) then never runs ahead of another stream's chunk that is already waiting, which
+    // would be timed that much late.
+    setImmediate(this.settle!, result);
   }
 }
 
