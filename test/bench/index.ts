@@ -19,7 +19,6 @@ import type { StreamSample } from '../../harness/metrics/sample.ts';
 import { probeStream } from '../../harness/probes/stream-probe.ts';
 import { compileProfile } from '../../harness/probes/stream-profile.ts';
 import { newRunId } from '../../harness/run/engine.ts';
-import { NODE_FLAGS } from '../../bin/launch.mjs';
 import { sameRequest } from './same-request.ts';
 import { benchShadow, benchShadowSoak } from './shadow.ts';
 import { STREAM_PRESETS } from '../../harness/targets/stream-presets.ts';
@@ -38,12 +37,6 @@ const median = (xs: number[]) => {
   return ok.length ? ok[ok.length >> 1]! : NaN;
 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
-/**
- * parity's clients run with the Node flags bin/parity.mjs runs parity with (a larger young
- * generation), as a user's `parity` does; the yardsticks with Node's defaults, as a client
- * someone writes would.
- */
-const nodeFlags = (mode: string): string[] => (mode.startsWith('parity') ? NODE_FLAGS : []);
 
 /** `taskset -c <cpu>` when taskset is installed and the machine has a core to spare for each side. */
 let TASKSET: boolean | undefined;
@@ -70,7 +63,7 @@ async function startChild(script: string, args: string[], cpu?: number): Promise
 
 /** One client's requests/s, measured in a fresh process (test/bench/throughput-client.ts). */
 async function clientRate(mode: string, url: string): Promise<number> {
-  const { stdout } = await run(process.execPath, [...nodeFlags(mode), '--import', 'tsx', path.join(ROOT, 'test/bench/throughput-client.ts'), mode, url, String(SECONDS), String(CONNECTIONS)], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/throughput-client.ts'), mode, url, String(SECONDS), String(CONNECTIONS)], { maxBuffer: 1 << 20 });
   return (JSON.parse(stdout.trim().split('\n').pop()!) as { rate: number }).rate;
 }
 
@@ -157,7 +150,7 @@ const CLOCK_LEVELS = [
 
 async function clockRun(mode: 'parity' | 'reference', level: (typeof CLOCK_LEVELS)[number], url: string, outDir: string): Promise<ClockRun> {
   const argv = [mode, String(level.conc), String(level.warmup), String(level.seconds), url, outDir];
-  const [cmd, ...args] = await pinned(1, [process.execPath, ...nodeFlags(mode), '--import', 'tsx', path.join(ROOT, 'test/bench/clock-client.ts'), ...argv]);
+  const [cmd, ...args] = await pinned(1, [process.execPath, '--import', 'tsx', path.join(ROOT, 'test/bench/clock-client.ts'), ...argv]);
   const { stdout } = await run(cmd!, args, { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as ClockRun;
 }
@@ -229,7 +222,7 @@ function summarizeMillion(): number {
 // ------------------------------------------------------------------------------------------------
 
 async function streamScale(n: number, mode: 'parity' | 'bare', url: string, outDir: string) {
-  const { stdout } = await run(process.execPath, [...nodeFlags(mode), '--import', 'tsx', path.join(ROOT, 'test/bench/stream-client.ts'), mode, String(n), url, outDir], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/stream-client.ts'), mode, String(n), url, outDir], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as { streams: number; failures: number; errorP50: number; errorP99: number; peakRssMb: number; events: number };
 }
 
@@ -425,7 +418,7 @@ async function main() {
     // second quarter's. BENCH_MEMORY_REQUESTS=1000000 runs the issue's 1 M requests (else BENCH_MEMORY_SECONDS, default 30 s).
     const memSeconds = Number(process.env.BENCH_MEMORY_SECONDS ?? 30);
     const memRequests = Number(process.env.BENCH_MEMORY_REQUESTS ?? 0);
-    const { stdout } = await run(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join(ROOT, 'test/bench/throughput-client.ts'), 'parityRequestMemory', json.url, String(memSeconds), String(CONNECTIONS), String(memRequests)], { maxBuffer: 1 << 22 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/throughput-client.ts'), 'parityRequestMemory', json.url, String(memSeconds), String(CONNECTIONS), String(memRequests)], { maxBuffer: 1 << 22 });
     const mem = JSON.parse(stdout.trim().split('\n').pop()!) as { rate: number; requests: number; seconds: number; rssMb: number[]; started: number[] };
     // Quarters of the load by iterations started (not by time): the finalize phase after the last start is reported apart.
     const last = Math.max(...mem.started);

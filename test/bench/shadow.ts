@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { quantile } from 'simple-statistics';
 import { Pool } from 'undici';
-import { NODE_FLAGS } from '../../bin/launch.mjs';
 import { freePort, startNginx } from '../helpers/nginx.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,7 +73,7 @@ async function shadowProcess(baseline: string, candidate: string, extra: string[
     }),
   );
   const port = await freePort();
-  return spawnListening([...NODE_FLAGS, 'bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/, PROXY_CORE);
+  return spawnListening(['bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/, PROXY_CORE);
 }
 
 /** One stream's times on the monotonic clock every process on the host shares (ns). */
