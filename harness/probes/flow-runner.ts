@@ -4,11 +4,13 @@ import { checkStep, type Failure } from '../contracts/assertions.ts';
 import type { CompiledStep } from '../contracts/compile.ts';
 import { compareResponses, normalizeResponse, type Observed } from '../contracts/normalize.ts';
 import type { SentRequest, StepObservation } from '../contracts/runner.ts';
-import { renderString, renderValue } from '../contracts/template.ts';
+import { renderValue } from '../contracts/template.ts';
 import type { Difference } from '../run/result.ts';
 import type { Outcome, PairedSample, StreamSample } from '../metrics/sample.ts';
 import type { LiveTarget } from '../targets/target.ts';
-import { RequestProbe, type HttpRequest, type RequestResult } from './request-probe.ts';
+import { RequestProbe, type HttpRequest, type RequestIdentity, type RequestResult } from './request-probe.ts';
+import { buildRequest } from './request-template.ts';
+import { performance } from 'node:perf_hooks';
 
 /**
  * One iteration of a request or flow scenario under load, paired: step k goes to both targets at
@@ -17,90 +19,102 @@ import { RequestProbe, type HttpRequest, type RequestResult } from './request-pr
  * capture finds nothing on either side stops the flow: the later steps are not sent (a DELETE
  * with an empty id must never go out). Each step pair becomes a PairedSample for the run's sinks;
  * a sampled iteration (`compare`) is also diffed under the contract rules.
+ *
+ * What stays the same for every iteration of a shard (targets, limits, where pairs go) is one
+ * `FlowRun`, made once: an iteration allocates no callbacks of its own.
  */
-export interface FlowIteration {
-  scenario: ResolvedFlowScenario;
+export interface FlowRun {
   /** Baseline, candidate. */
   targets: readonly [LiveTarget, LiveTarget];
   /** The noise replica (the baseline again, with its own variables), for a compared iteration with noise learning. */
   replica?: LiveTarget | undefined;
   runId: string;
-  iteration: number;
-  vu: number;
   requestIdHeader: string;
   timeouts: TimeoutsConfig;
-  /** Diff this iteration's pairs (the scenario's `compare` sample picked it). */
-  compared: boolean;
   /** Response headers compared in a diff. */
   comparedHeaders: readonly string[];
   signal?: AbortSignal | undefined;
-  /** Called as both requests of step 0 are ready: the pair's probes, so the caller can stamp intended start and lag. */
-  onFirstStep?: (probes: readonly RequestProbe[]) => void;
-  onPair(pair: PairedSample): void;
-  onCompared?: (obs: StepObservation, diffs: Difference[], noise: Difference[] | undefined) => void;
+  /** Each step pair, as it completes; `warmup` is the iteration's, as given. */
+  onPair(pair: PairedSample, warmup: boolean): void;
+  onCompared?: ((obs: StepObservation, diffs: Difference[], noise: Difference[] | undefined) => void) | undefined;
 }
 
+/** The iteration to run: what the load model started, and what the shard decided about it. */
+export interface FlowStart {
+  iteration: number;
+  vu: number;
+  /**
+   * performance.now() the load model meant the iteration to start at: the first step's samples
+   * count their dispatch lag from it and carry it (as epoch ms) as their intended start.
+   */
+  intendedAt?: number | undefined;
+}
+
+const names = ['baseline', 'candidate', 'replica'] as const;
+
 /** Whether the iteration ran to its end; false when interrupted (the step in flight is not a measurement). */
-export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
-  const { scenario, iteration } = f;
+export async function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
+  const iteration = it.iteration;
   const flow = scenario.flow;
-  const sides = [f.targets[0], f.targets[1], ...(f.compared && f.replica ? [f.replica] : [])];
-  const names = ['baseline', 'candidate', 'replica'] as const;
-  const state = sides.map((_, i) => {
-    const vars = new Map<string, unknown>([
-      ['run_id', f.runId],
-      ['iteration', iteration],
-      ['flow', flow.name],
-      ['unique', `${f.runId}-${iteration}-${names[i]![0]}`],
-    ]);
-    for (const [k, v] of Object.entries(flow.vars)) vars.set(k, renderValue(v, vars));
-    return { vars, seen: new Map<string, Observed>() };
-  });
+  const sides: readonly LiveTarget[] = compared && run.replica ? [run.targets[0], run.targets[1], run.replica] : run.targets;
+  const vars: Map<string, unknown>[] = [];
+  for (let i = 0; i < sides.length; i++) vars.push(varsOf(run.runId, iteration, flow, names[i]!));
+  let seen: Map<string, Observed>[] | undefined;
   const bodyFor = readBackSources(flow);
   for (const step of flow.steps) {
-    if (f.signal?.aborted) return false;
-    const requestId = flow.steps.length === 1 ? `${f.runId}-${iteration}` : `${f.runId}-${iteration}-${step.name}`;
+    if (run.signal?.aborted) return false;
+    const requestId = flow.steps.length === 1 ? `${run.runId}-${iteration}` : `${run.runId}-${iteration}-${step.name}`;
     const route = scenario.routes[step.index]!;
-    const keepBody = f.compared || needsBody(step) || bodyFor.has(step.name);
-    const requests = sides.map((t, i) => buildRequest(step, t, i === 2 ? 'baseline' : t.config.role, state[i]!.vars, f.requestIdHeader, requestId));
+    const keepBody = compared || needsBody(step) || bodyFor.has(step.name);
+    const requests: HttpRequest[] = [];
+    const probes: RequestProbe[] = [];
     // Every probe takes its start before any is sent: the pair shares one moment.
-    const probes = sides.map(
-      (t, i) =>
-        new RequestProbe(
-          { target: t.config.name, role: i === 2 ? 'baseline' : t.config.role, scenario: scenario.name, requestId, iteration, vu: f.vu, route, ...(scenario.type === 'flow' ? { step: step.name } : {}) },
-          requests[i]!,
-          f.timeouts,
-          keepBody,
-          f.signal,
-        ),
-    );
-    if (step.index === 0) f.onFirstStep?.(probes);
-    const results = await Promise.all(probes.map((p, i) => p.run(sides[i]!.pool)));
+    for (let i = 0; i < sides.length; i++) {
+      const t = sides[i]!;
+      const role = i === 2 ? 'baseline' : t.config.role;
+      const req = buildRequest(step, t, role, vars[i]!, run.requestIdHeader, requestId);
+      requests.push(req);
+      const id: RequestIdentity = { target: t.config.name, role, scenario: scenario.name, requestId, iteration, vu: it.vu, route };
+      if (scenario.type === 'flow') id.step = step.name;
+      probes.push(new RequestProbe(id, req, run.timeouts, keepBody, run.signal));
+    }
+    const pending: Promise<RequestResult>[] = [];
+    for (let i = 0; i < sides.length; i++) pending.push(probes[i]!.run(sides[i]!.pool));
+    const results: RequestResult[] = [];
+    for (let i = 0; i < pending.length; i++) results.push(await pending[i]!);
     if (results.some((r) => r.aborted)) return false;
-    let stop = false;
-    const observed: Observed[] = [];
-    const failures: Failure[][] = [];
+    if (step.index === 0 && it.intendedAt !== undefined) {
+      // Coordinated omission: the first step counts from the iteration's intended start.
+      for (let i = 0; i < 2; i++) {
+        const s = results[i]!.sample;
+        s.intendedAt = round(performance.timeOrigin + it.intendedAt);
+        s.dispatchLagMs = round(Math.max(0, probes[i]!.t0 - it.intendedAt));
+      }
+    }
     if (!keepBody) {
       // Nothing reads the response but its status: no parsing, no checks to run (the fast path of a plain request scenario).
       for (let i = 0; i < 2; i++) judgeStatus(results[i]!.sample, step);
-      f.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route));
+      run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
       continue;
     }
+    seen ??= sides.map(() => new Map<string, Observed>());
+    let stop = false;
+    const observed: Observed[] = [];
+    const failures: Failure[][] = [];
     for (let i = 0; i < sides.length; i++) {
       const r = results[i]!;
       const o = normalizeResponse({ status: r.sample.status ?? null, headers: r.headers, bodyText: r.bodyText, durationMs: r.sample.endMs, ...(r.sample.error && r.sample.outcome !== 'http_error' ? { error: r.sample.error } : {}) });
-      const { vars, seen } = state[i]!;
-      const missing = capture(step, o, vars);
-      const fails = r.sample.status === undefined ? [] : await checkStep(step, o, vars, seen);
-      seen.set(step.name, o);
+      const missing = capture(step, o, vars[i]!);
+      const fails = r.sample.status === undefined ? [] : await checkStep(step, o, vars[i]!, seen[i]!);
+      seen[i]!.set(step.name, o);
       observed.push(o);
       failures.push([...missing, ...fails]);
       if (missing.length) stop = true;
       if (i < 2) judgeOutcome(r.sample, step, missing, fails);
     }
-    f.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route));
-    if (f.compared && f.onCompared) {
-      const opts = { headers: f.comparedHeaders, rules: step.rules, body: true };
+    run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
+    if (compared && run.onCompared) {
+      const opts = { headers: run.comparedHeaders, rules: step.rules, body: true };
       const diffs = compareResponses(observed[0]!, observed[1]!, opts);
       const noise = observed[2] ? compareResponses(observed[0]!, observed[2], opts) : undefined;
       const obs: StepObservation = {
@@ -112,12 +126,26 @@ export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
         responses: { baseline: observed[0]!, candidate: observed[1]! },
         failures: { baseline: failures[0]!, candidate: failures[1]! },
       };
-      f.onCompared(obs, diffs, noise);
+      run.onCompared(obs, diffs, noise);
     }
     if (stop) return true;
   }
   return true;
 }
+
+/** One side's variables at the start of an iteration: the built-ins, then the flow's own (which may use them). */
+function varsOf(runId: string, iteration: number, flow: ResolvedFlowScenario['flow'], side: (typeof names)[number]): Map<string, unknown> {
+  const vars = new Map<string, unknown>([
+    ['run_id', runId],
+    ['iteration', iteration],
+    ['flow', flow.name],
+    ['unique', `${runId}-${iteration}-${side[0]}`],
+  ]);
+  for (const k in flow.vars) vars.set(k, renderValue(flow.vars[k], vars));
+  return vars;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
 
 function pairOf(b: StreamSample, c: StreamSample, requestId: string, scenario: string, iteration: number, route: string): PairedSample {
   return b.step !== undefined ? { requestId, scenario, iteration, step: b.step, route, baseline: b, candidate: c } : { requestId, scenario, iteration, route, baseline: b, candidate: c };
@@ -187,32 +215,6 @@ function readBackSources(flow: { steps: readonly CompiledStep[] }): Set<string> 
   let set = readBacks.get(flow);
   if (!set) readBacks.set(flow, (set = new Set(flow.steps.flatMap((s) => (s.readBack ? [s.readBack.step] : [])))));
   return set;
-}
-
-const prefixes = new WeakMap<object, string>();
-/** The base URL's path prefix of a target ("" or "/api"), parsed once per target. */
-function prefixOf(target: LiveTarget): string {
-  let p = prefixes.get(target);
-  if (p === undefined) prefixes.set(target, (p = new URL(target.config.baseUrl).pathname.replace(/\/+$/, '')));
-  return p;
-}
-
-function buildRequest(step: CompiledStep, target: LiveTarget, routes: 'baseline' | 'candidate', vars: Map<string, unknown>, requestIdHeader: string, requestId: string): HttpRequest {
-  const route = step.routes[routes];
-  const prefix = prefixOf(target);
-  const headers: Record<string, string> = { ...target.config.headers };
-  for (const [k, v] of Object.entries(step.headers)) headers[k] = renderString(v, vars);
-  let body: string | undefined;
-  if (typeof step.body === 'string') {
-    body = renderString(step.body, vars);
-    headers['content-type'] ??= 'text/plain; charset=utf-8';
-  } else if (step.body !== undefined) {
-    body = JSON.stringify(renderValue(step.body, vars));
-    headers['content-type'] ??= 'application/json';
-  }
-  headers.accept ??= 'application/json';
-  headers[requestIdHeader] = requestId;
-  return { method: route.method, path: prefix + renderString(route.path, vars, encodeURIComponent), headers, body };
 }
 
 function sent(req: HttpRequest, target: LiveTarget): SentRequest {

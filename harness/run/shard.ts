@@ -9,7 +9,7 @@ import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration, type LoadContext } from '../load/model.ts';
 import { pickScenario } from '../load/mix.ts';
 import { planStream, scenarioFor } from '../load/plan.ts';
-import { runFlowIteration } from '../probes/flow-runner.ts';
+import { runFlowIteration, type FlowRun } from '../probes/flow-runner.ts';
 import type { ContractStepSummary } from './result.ts';
 import { EndpointSinks, type EndpointStateJSON } from './endpoints.ts';
 import type { DriftingPair } from './load-diffs.ts';
@@ -159,43 +159,34 @@ export function createShard(input: ShardInput): Shard {
     input.onPair?.(pair);
   };
 
+  /** What every request or flow iteration of this shard shares: made once, so an iteration allocates no callbacks. */
+  const flowRun: FlowRun = {
+    targets,
+    replica,
+    runId: input.runId,
+    requestIdHeader: cfg.requestIdHeader,
+    timeouts: load.timeouts,
+    comparedHeaders,
+    signal: input.signal,
+    onPair(pair, isWarmup) {
+      recordSample(stats.targets[0], pair.baseline);
+      recordSample(stats.targets[1], pair.candidate);
+      record(pair, isWarmup);
+    },
+    onCompared(obs, diffs, noise) {
+      endpoints.compared(obs, diffs, noise);
+    },
+  };
+
   /** One paired iteration of a request or flow scenario: step pairs into the same sinks as streams. */
   const iterateFlow = async (sc: ResolvedFlowScenario, it: Iteration, isWarmup: boolean) => {
     const compared = !isWarmup && sc.compare > 0 && isCompared(it.iteration, sc.compare);
-    let firstStep = true;
-    let firstProbes: readonly { t0: number }[] | undefined;
-    for (const c of stats.targets) c.inFlight++;
-    const ok = await runFlowIteration({
-      scenario: sc,
-      targets,
-      replica,
-      runId: input.runId,
-      iteration: it.iteration,
-      vu: it.vu,
-      requestIdHeader: cfg.requestIdHeader,
-      timeouts: load.timeouts,
-      compared,
-      comparedHeaders,
-      signal: input.signal,
-      onFirstStep: (probes) => {
-        firstProbes = probes;
-      },
-      onPair: (pair) => {
-        if (firstStep && firstProbes) {
-          // Coordinated omission: the first step counts from the iteration's intended start.
-          for (const [s, p] of [[pair.baseline, firstProbes[0]!], [pair.candidate, firstProbes[1]!]] as const) {
-            s.intendedAt = round(performance.timeOrigin + it.intendedAt);
-            s.dispatchLagMs = round(Math.max(0, p.t0 - it.intendedAt));
-          }
-        }
-        firstStep = false;
-        recordSample(stats.targets[0], pair.baseline);
-        recordSample(stats.targets[1], pair.candidate);
-        record(pair, isWarmup);
-      },
-      onCompared: (obs, diffs, noise) => endpoints.compared(obs, diffs, noise),
-    });
-    for (const c of stats.targets) c.inFlight--;
+    const [b, c] = stats.targets;
+    b.inFlight++;
+    c.inFlight++;
+    const ok = await runFlowIteration(flowRun, sc, it, compared, isWarmup);
+    b.inFlight--;
+    c.inFlight--;
     if (!ok) counts.abandoned += 2;
   };
 
