@@ -109,7 +109,21 @@ export function createShard(input: ShardInput): Shard {
   const schedulerLag = new Histogram();
   const timeline = new TimelineAccumulator();
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-  const samples = new SampleSpool(input.samplesFile);
+  /** Pairs on disk, into the summaries, endpoints, timeline and the caller's onPair. */
+  const counted = (pairs: readonly PairedSample[]) => {
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i]!;
+      counts.pairs++;
+      const [ab, ac] = accumulators.get(pair.scenario)!;
+      ab.add(pair.baseline);
+      ac.add(pair.candidate);
+      if (pair.route !== undefined) endpoints.add(pair);
+      timeline.add(pair.baseline);
+      timeline.add(pair.candidate);
+      input.onPair?.(pair);
+    }
+  };
+  const samples = new SampleSpool(input.samplesFile, { batch: true, onWritten: counted, onError: input.fail });
   const scrubber = new Scrubber(loaded.secrets);
   let warmup: SampleSpool | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
@@ -135,11 +149,15 @@ export function createShard(input: ShardInput): Shard {
     : undefined;
   const comparedHeaders = loaded.contracts?.headers ?? ['content-type'];
 
-  /** A measured pair into every sink: spool (or warm-up file), summaries per scenario and endpoint, timeline, live counters. */
+  /**
+   * A measured pair into every sink: spool (or warm-up file), then, once the spool has it on disk
+   * (batched: at the end of the turn, see SampleSpool), summaries per scenario and endpoint,
+   * timeline, live counters. A pair the spool could not write is counted nowhere.
+   */
   const record = (pair: PairedSample, isWarmup: boolean) => {
     try {
       if (isWarmup) {
-        (warmup ??= new SampleSpool(input.warmupFile)).write(pair);
+        (warmup ??= new SampleSpool(input.warmupFile, { batch: true, onError: input.fail })).write(pair);
         return;
       }
       samples.write(pair);
@@ -147,16 +165,7 @@ export function createShard(input: ShardInput): Shard {
       // A spool that cannot be written (disk full): the run stops with a harness error, nothing counted twice.
       if (!input.fail) throw err;
       input.fail(err);
-      return;
     }
-    counts.pairs++;
-    const [ab, ac] = accumulators.get(pair.scenario)!;
-    ab.add(pair.baseline);
-    ac.add(pair.candidate);
-    if (pair.route !== undefined) endpoints.add(pair);
-    timeline.add(pair.baseline);
-    timeline.add(pair.candidate);
-    input.onPair?.(pair);
   };
 
   /** What every request or flow iteration of this shard shares: made once, so an iteration allocates no callbacks. */
