@@ -106,6 +106,8 @@ export function createShard(input: ShardInput): Shard {
       [new SummaryAccumulator(loaded.baseline.name, 'baseline', s.name), new SummaryAccumulator(loaded.candidate.name, 'candidate', s.name)] as [SummaryAccumulator, SummaryAccumulator],
     ]),
   );
+  /** Per scenario: its accumulators, and whether its one endpoint is derived from them (a one-step request or flow scenario: see EndpointSinks.derive). */
+  const sinks = new Map(loaded.scenarios.map((s) => [s.name, { acc: accumulators.get(s.name)!, oneStep: !input.replay && s.type !== 'stream' && s.flow.steps.length === 1, derived: false }]));
   const schedulerLag = new Histogram();
   const timeline = new TimelineAccumulator();
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
@@ -114,10 +116,16 @@ export function createShard(input: ShardInput): Shard {
     for (let i = 0; i < pairs.length; i++) {
       const pair = pairs[i]!;
       counts.pairs++;
-      const [ab, ac] = accumulators.get(pair.scenario)!;
-      ab.add(pair.baseline);
-      ac.add(pair.candidate);
-      if (pair.route !== undefined) endpoints.add(pair);
+      const sink = sinks.get(pair.scenario)!;
+      sink.acc[0].add(pair.baseline);
+      sink.acc[1].add(pair.candidate);
+      if (pair.route !== undefined) {
+        if (!sink.oneStep) endpoints.add(pair);
+        else if (!sink.derived) {
+          endpoints.derive(pair, sink.acc);
+          sink.derived = true;
+        }
+      }
       timeline.add(pair.baseline);
       timeline.add(pair.candidate);
       input.onPair?.(pair);
