@@ -42,20 +42,19 @@ export function normalizeResponse(raw: RawResponse): Observed {
   let body: unknown;
   let json = false;
   let tooDeep = false;
-  const asText = () => (raw.bodyText.length > 2000 ? `${raw.bodyText.slice(0, 2000)}…` : raw.bodyText);
   if (raw.bodyText.trim() !== '') {
-    if (!mayBeJson(raw.bodyText)) body = asText();
+    if (!mayBeJson(raw.bodyText)) body = asText(raw.bodyText);
     else {
       try {
         body = JSON.parse(raw.bodyText);
         json = true;
       } catch {
-        body = asText();
+        body = asText(raw.bodyText);
       }
     }
     // The diff, assertions and reports walk bodies recursively: a pathologically deep one is text.
     if (json && jsonDepthExceeds(body)) {
-      body = asText();
+      body = asText(raw.bodyText);
       json = false;
       tooDeep = true;
     }
@@ -65,6 +64,11 @@ export function normalizeResponse(raw: RawResponse): Observed {
   if (raw.text !== undefined) o.text = raw.text;
   if (raw.error) o.error = raw.error;
   return o;
+}
+
+/** A body kept as text (cut at 2,000 characters). A module function: a closure per call was a tenth of this function's cost. */
+function asText(text: string): string {
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
 /**

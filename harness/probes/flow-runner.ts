@@ -9,7 +9,7 @@ import type { Difference } from '../run/result.ts';
 import type { Outcome, PairedSample, StreamSample } from '../metrics/sample.ts';
 import type { LiveTarget } from '../targets/target.ts';
 import { RequestProbe, type HttpRequest, type RequestIdentity, type RequestResult } from './request-probe.ts';
-import { buildRequest } from './request-template.ts';
+import { buildRequest, sameBodyOnEverySide } from './request-template.ts';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -67,12 +67,14 @@ export async function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScena
     const route = scenario.routes[step.index]!;
     const keepBody = compared || needsBody(step) || bodyFor.has(step.name);
     const requests: HttpRequest[] = [];
+    // A body that cannot differ by side is rendered once, for the baseline.
+    const sameBody = sameBodyOnEverySide(flow, step);
     const probes: RequestProbe[] = [];
     // Every probe takes its start before any is sent: the pair shares one moment.
     for (let i = 0; i < sides.length; i++) {
       const t = sides[i]!;
       const role = i === 2 ? 'baseline' : t.config.role;
-      const req = buildRequest(step, t, role, vars[i]!, run.requestIdHeader, requestId);
+      const req = buildRequest(step, t, role, vars[i]!, run.requestIdHeader, requestId, i > 0 && sameBody ? requests[0]!.body : undefined);
       requests.push(req);
       const id: RequestIdentity = { target: t.config.name, role, scenario: scenario.name, requestId, iteration, vu: it.vu, route };
       if (scenario.type === 'flow') id.step = step.name;
@@ -217,8 +219,13 @@ function readBackSources(flow: { steps: readonly CompiledStep[] }): Set<string> 
   return set;
 }
 
+const origins = new WeakMap<LiveTarget, string>();
+
 function sent(req: HttpRequest, target: LiveTarget): SentRequest {
-  return { method: req.method, url: new URL(target.config.baseUrl).origin + req.path, path: req.path, headers: req.headers, body: req.body };
+  let origin = origins.get(target);
+  // Parsed once per target: a URL parse per compared request was most of this function's cost.
+  if (origin === undefined) origins.set(target, (origin = new URL(target.config.baseUrl).origin));
+  return { method: req.method, url: origin + req.path, path: req.path, headers: req.headers, body: req.body };
 }
 
 export type { RequestResult };

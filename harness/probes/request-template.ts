@@ -1,6 +1,6 @@
 import { compileJson, compileString, type CompiledString } from '../contracts/compiled-template.ts';
 import type { CompiledStep } from '../contracts/compile.ts';
-import type { Vars } from '../contracts/template.ts';
+import { placeholders, type Vars } from '../contracts/template.ts';
 import type { LiveTarget } from '../targets/target.ts';
 import type { HttpRequest } from './request-probe.ts';
 
@@ -58,8 +58,12 @@ function templateFor(step: CompiledStep, target: LiveTarget, routes: 'baseline' 
   return t;
 }
 
-/** The step's request to `target` with this side's variables: `routes` picks the route map (the noise replica sends the baseline's). */
-export function buildRequest(step: CompiledStep, target: LiveTarget, routes: 'baseline' | 'candidate', vars: Vars, requestIdHeader: string, requestId: string): HttpRequest {
+/**
+ * The step's request to `target` with this side's variables: `routes` picks the route map (the
+ * noise replica sends the baseline's). `body`: the body another side's request of this step
+ * already rendered, when `sameBodyOnEverySide` says it cannot differ.
+ */
+export function buildRequest(step: CompiledStep, target: LiveTarget, routes: 'baseline' | 'candidate', vars: Vars, requestIdHeader: string, requestId: string, body?: string): HttpRequest {
   const t = templateFor(step, target, routes, requestIdHeader);
   const headers = { ...t.headers };
   for (let i = 0; i < t.templated.length; i++) {
@@ -67,5 +71,32 @@ export function buildRequest(step: CompiledStep, target: LiveTarget, routes: 'ba
     headers[k] = render(vars);
   }
   headers[requestIdHeader] = requestId;
-  return { method: t.method, path: t.path(vars), headers, body: t.body?.(vars) };
+  return { method: t.method, path: t.path(vars), headers, body: body ?? t.body?.(vars) };
+}
+
+const sameBody = new WeakMap<CompiledStep, boolean>();
+
+/**
+ * Whether the step's body is the same text on every side of an iteration: it uses only variables
+ * every side has the same value of (the run id, the iteration, the flow's name, and flow vars made
+ * of those), none of which a step captures (a capture is a side's own). `{{unique}}` differs by side.
+ */
+export function sameBodyOnEverySide(flow: { vars: Record<string, unknown>; steps: readonly CompiledStep[] }, step: CompiledStep): boolean {
+  let same = sameBody.get(step);
+  if (same === undefined) {
+    const shared = new Set(['run_id', 'iteration', 'flow']);
+    for (const k in flow.vars) {
+      if (placeholders(flow.vars[k]).every((n) => shared.has(n))) shared.add(k);
+      else shared.delete(k);
+    }
+    for (const st of flow.steps) {
+      for (const c of st.captures) {
+        shared.delete(c.name);
+        shared.delete(`${st.name}.${c.name}`);
+      }
+    }
+    same = placeholders(step.body).every((n) => shared.has(n));
+    sameBody.set(step, same);
+  }
+  return same;
 }

@@ -88,7 +88,7 @@ describe('per-endpoint reports', () => {
     expect(endpoint.baseline.count).toBe(health.length);
     expect(endpoint.baseline.outcomes.ok).toBe(health.filter((p) => p.baseline.outcome === 'ok').length);
     const slowest = Math.max(...health.map((p) => p.baseline.completionMs ?? 0));
-    expect(endpoint.baseline.serviceTime.completionMs.max).toBeCloseTo(slowest, 0);
+    expect(endpoint.baseline.serviceTime!.completionMs!.max).toBeCloseTo(slowest, 0);
     for (const role of ['baseline', 'candidate'] as const) expect({ ...endpoint[role], dropped: 0 }).toEqual({ ...scenario[role], dropped: 0 });
     // The flow's endpoints are their own: each step's samples only.
     expect(run.endpoints![1]!.baseline.count).toBe(lines.filter((p) => p.route === 'POST /api/login').length);
