@@ -44,7 +44,7 @@ const MAX_BODY = 4 * 1024 * 1024;
  */
 export class RequestProbe implements Dispatcher.DispatchHandler {
   /** performance.now() when the request was handed to its connection (until then, when the probe was made): its timings count from here. */
-  t0 = performance.now();
+  t0: number;
   private readonly s: StreamSample;
   private readonly total: Deadline;
   private readonly unwatch: (() => void) | undefined;
@@ -67,12 +67,15 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     private readonly timeouts: TimeoutsConfig,
     private readonly keepBody: boolean,
     signal?: AbortSignal,
+    /** performance.now() now, when the caller has just read it (both probes of a pair share one moment). */
+    now = performance.now(),
   ) {
-    this.s = freshSample(id, epochMs(this.t0), 'ok');
+    this.t0 = now;
+    this.s = freshSample(id, epochMs(now), 'ok');
     if (id.step !== undefined) this.s.step = id.step;
     this.s.route = id.route;
     this.total = new Deadline(() => this.halt('timeout'));
-    this.total.set(timeouts.total);
+    this.total.set(timeouts.total, now);
     this.unwatch = signal ? onInterrupt(signal, this) : undefined;
   }
 
