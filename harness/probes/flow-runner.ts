@@ -1,17 +1,14 @@
 import type { ResolvedFlowScenario } from '../config/flow-scenarios.ts';
-import type { TimeoutsConfig } from '../config/schema.ts';
 import { checkStep, type Failure } from '../contracts/assertions.ts';
 import type { CompiledStep } from '../contracts/compile.ts';
 import { compareResponses, normalizeResponse, type Observed } from '../contracts/normalize.ts';
 import type { SentRequest, StepObservation } from '../contracts/runner.ts';
-import { renderValue } from '../contracts/template.ts';
-import type { Difference } from '../run/result.ts';
-import type { Outcome, PairedSample, StreamSample } from '../metrics/sample.ts';
+import type { Outcome, StreamSample } from '../metrics/sample.ts';
 import type { LiveTarget } from '../targets/target.ts';
 import { RequestProbe, type HttpRequest, type RequestIdentity, type RequestResult } from './request-probe.ts';
 import { buildRequest, sameBodyOnEverySide } from './request-template.ts';
 import { performance } from 'node:perf_hooks';
-import { TIME_ORIGIN } from './clock.ts';
+import { isPlainRequest, judgeStatus, names, pairOf, runRequestPair, stampIntended, varsOf, type FlowRun, type FlowStart } from './request-pair.ts';
 
 /**
  * One iteration of a request or flow scenario under load, paired: step k goes to both targets at
@@ -21,42 +18,17 @@ import { TIME_ORIGIN } from './clock.ts';
  * with an empty id must never go out). Each step pair becomes a PairedSample for the run's sinks;
  * a sampled iteration (`compare`) is also diffed under the contract rules.
  *
- * What stays the same for every iteration of a shard (targets, limits, where pairs go) is one
- * `FlowRun`, made once: an iteration allocates no callbacks of its own.
+ * A one-step scenario whose response nobody reads (no capture, check or diff: a plain request
+ * scenario's pairs but the compared ones) takes runRequestPair (request-pair.ts), the same
+ * iteration without the flow's bookkeeping.
+ *
+ * Resolves whether the iteration ran to its end; false when interrupted (the step in flight is not a measurement).
  */
-export interface FlowRun {
-  /** Baseline, candidate. */
-  targets: readonly [LiveTarget, LiveTarget];
-  /** The noise replica (the baseline again, with its own variables), for a compared iteration with noise learning. */
-  replica?: LiveTarget | undefined;
-  runId: string;
-  requestIdHeader: string;
-  timeouts: TimeoutsConfig;
-  /** Response headers compared in a diff. */
-  comparedHeaders: readonly string[];
-  signal?: AbortSignal | undefined;
-  /** Each step pair, as it completes; `warmup` is the iteration's, as given. */
-  onPair(pair: PairedSample, warmup: boolean): void;
-  onCompared?: ((obs: StepObservation, diffs: Difference[], noise: Difference[] | undefined) => void) | undefined;
-}
-
-/** The iteration to run: what the load model started, and what the shard decided about it. */
-export interface FlowStart {
-  iteration: number;
-  vu: number;
-  /**
-   * performance.now() the load model meant the iteration to start at: the first step's samples
-   * count their dispatch lag from it and carry it (as epoch ms) as their intended start.
-   */
-  intendedAt?: number | undefined;
-}
-
-const names = ['baseline', 'candidate', 'replica'] as const;
-
-/** Whether the iteration ran to its end; false when interrupted (the step in flight is not a measurement). */
 export async function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
   const iteration = it.iteration;
   const flow = scenario.flow;
+  const first = flow.steps[0];
+  if (first && isPlainRequest(flow, first, compared, needsBody(first))) return runRequestPair(run, scenario, it, warmup);
   const sides: readonly LiveTarget[] = compared && run.replica ? [run.targets[0], run.targets[1], run.replica] : run.targets;
   const vars: Map<string, unknown>[] = [];
   for (let i = 0; i < sides.length; i++) vars.push(varsOf(run.runId, iteration, flow, names[i]!));
@@ -89,11 +61,7 @@ export async function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScena
     if (results.some((r) => r.aborted)) return false;
     if (step.index === 0 && it.intendedAt !== undefined) {
       // Coordinated omission: the first step counts from the iteration's intended start.
-      for (let i = 0; i < 2; i++) {
-        const s = results[i]!.sample;
-        s.intendedAt = round(TIME_ORIGIN + it.intendedAt);
-        s.dispatchLagMs = round(Math.max(0, probes[i]!.t0 - it.intendedAt));
-      }
+      for (let i = 0; i < 2; i++) stampIntended(results[i]!.sample, probes[i]!.t0, it.intendedAt);
     }
     if (!keepBody) {
       // Nothing reads the response but its status: no parsing, no checks to run (the fast path of a plain request scenario).
@@ -137,39 +105,6 @@ export async function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScena
   return true;
 }
 
-/** One side's variables at the start of an iteration: the built-ins, then the flow's own (which may use them). */
-function varsOf(runId: string, iteration: number, flow: ResolvedFlowScenario['flow'], side: (typeof names)[number]): Map<string, unknown> {
-  // set() by set(): Map's constructor walks an iterable of entry arrays, several times the cost.
-  const vars = new Map<string, unknown>();
-  vars.set('run_id', runId);
-  vars.set('iteration', iteration);
-  vars.set('flow', flow.name);
-  vars.set('unique', `${runId}-${iteration}-${side[0]}`);
-  for (const k in flow.vars) vars.set(k, renderValue(flow.vars[k], vars));
-  return vars;
-}
-
-const round = (v: number) => Math.round(v * 1000) / 1000;
-
-function pairOf(b: StreamSample, c: StreamSample, requestId: string, scenario: string, iteration: number, route: string): PairedSample {
-  return b.step !== undefined ? { requestId, scenario, iteration, step: b.step, route, baseline: b, candidate: c } : { requestId, scenario, iteration, route, baseline: b, candidate: c };
-}
-
-/** A step whose body nobody reads: only the expected status is checked. */
-function judgeStatus(s: StreamSample, step: CompiledStep): void {
-  const expected = step.expect.status;
-  if (!expected || s.status === undefined) return;
-  if (expected.includes(s.status)) {
-    if (s.outcome === 'http_error') {
-      s.outcome = 'ok';
-      delete s.error;
-      s.completionMs = s.endMs;
-    }
-  } else if (s.outcome === 'ok') {
-    s.outcome = 'assertion_failed';
-    s.error = { code: 'PARITY_ASSERTION_FAILED', message: `status ${s.status}, expected ${expected.join(' or ')}` };
-  }
-}
 
 /**
  * The outcome of one side's step: a transport failure or an HTTP error stays what it is (unless
