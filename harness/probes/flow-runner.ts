@@ -24,11 +24,16 @@ import { isPlainRequest, judgeStatus, names, pairOf, runRequestPair, stampIntend
  *
  * Resolves whether the iteration ran to its end; false when interrupted (the step in flight is not a measurement).
  */
-export async function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
+export function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
+  const first = scenario.flow.steps[0];
+  // Not async itself: the plain pair's promise is returned as it is (no extra hop per iteration).
+  if (first && isPlainRequest(scenario.flow, first, compared, needsBody(first))) return runRequestPair(run, scenario, it, warmup);
+  return runFlow(run, scenario, it, compared, warmup);
+}
+
+async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
   const iteration = it.iteration;
   const flow = scenario.flow;
-  const first = flow.steps[0];
-  if (first && isPlainRequest(flow, first, compared, needsBody(first))) return runRequestPair(run, scenario, it, warmup);
   const sides: readonly LiveTarget[] = compared && run.replica ? [run.targets[0], run.targets[1], run.replica] : run.targets;
   const vars: Map<string, unknown>[] = [];
   for (let i = 0; i < sides.length; i++) vars.push(varsOf(run.runId, iteration, flow, names[i]!));

@@ -252,14 +252,19 @@ export function createShard(input: ShardInput): Shard {
     });
   const start = (i: 0 | 1, p: StreamProbe | Promise<StreamProbe>, it: Iteration) => (p instanceof StreamProbe ? send(i, p, it) : p.then((probe) => send(i, probe, it)));
 
-  const iterate = async (it: Iteration) => {
+  /** Not async itself: the scenario's own iteration is the promise the load model awaits (no extra hop per iteration). */
+  const iterate = (it: Iteration): Promise<void> => {
     const isWarmup = it.offsetMs < load.warmup;
     counts.iterations++;
     if (isWarmup) counts.warmupIterations++;
     stats.iterations++;
     const picked = pickScenario(loaded.scenarios, it.iteration);
     if (picked.scenario.type !== 'stream') return iterateFlow(picked.scenario, it, isWarmup);
-    const plan = planStream(picked as { scenario: ResolvedScenario; round: number }, it.iteration, input.runId);
+    return iterateStream(picked as { scenario: ResolvedScenario; round: number }, it, isWarmup);
+  };
+
+  const iterateStream = async (picked: { scenario: ResolvedScenario; round: number }, it: Iteration, isWarmup: boolean) => {
+    const plan = planStream(picked, it.iteration, input.runId);
     // Both requests are dispatched in this tick (unless one waits for a free connection); each
     // probe's clock starts when its own request is handed to its connection. Whoever is sent first
     // goes out first: alternate, so neither side carries that order in every pair.
