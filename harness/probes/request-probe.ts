@@ -4,7 +4,7 @@ import type { TimeoutsConfig } from '../config/schema.ts';
 import { freshSample, type StreamSample } from '../metrics/sample.ts';
 import { epochMs } from './clock.ts';
 import { Deadline } from './deadlines.ts';
-import { onInterrupt } from './interrupts.ts';
+import { joinInterrupt } from './interrupts.ts';
 import { classifyError, errorCode } from './stream-probe.ts';
 
 /** The sample's identity travels with the request, so the probe can fill the sample it returns. */
@@ -47,7 +47,7 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
   t0: number;
   private readonly s: StreamSample;
   private readonly total: Deadline;
-  private readonly unwatch: (() => void) | undefined;
+  private readonly watch: { leave(target: RequestProbe): void } | undefined;
   private abort: ((err?: Error) => void) | undefined;
   private settle: ((r: RequestResult) => void) | undefined;
   private settled = false;
@@ -76,7 +76,7 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     this.s.route = id.route;
     this.total = new Deadline(() => this.halt('timeout'));
     this.total.set(timeouts.total, now);
-    this.unwatch = signal ? onInterrupt(signal, this) : undefined;
+    this.watch = signal ? joinInterrupt(signal, this) : undefined;
   }
 
   /** Sends the request; resolves when the whole response is read, whatever the outcome (never rejects). */
@@ -141,7 +141,7 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     this.total.cancel();
-    this.unwatch?.();
+    this.watch?.leave(this);
     const s = this.s;
     s.endMs = this.now();
     const bodyText = this.parts ? Buffer.concat(this.parts).toString('utf8') : '';

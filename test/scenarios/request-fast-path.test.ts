@@ -89,4 +89,35 @@ describe('the plain request path sends and records what the flow path does', () 
     expect(outcomes.filter((o) => o === 'assertion_failed')).toHaveLength(4);
     expect(plain.out.result.summaries[0]!.candidate.errorRate).toBeCloseTo(8 / 40, 10);
   });
+
+  it('an interrupt (SIGINT: the run\'s signal) stops the requests in flight at once: abandoned, never measured, the run incomplete', async () => {
+    const hang = http.createServer(() => undefined);
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    const hangUrl = `http://127.0.0.1:${(hang.address() as AddressInfo).port}`;
+    try {
+      const ws = tempWorkspace();
+      const target = (name: string, role: 'baseline' | 'candidate') => ({ name, role, baseUrl: hangUrl, routes: {} });
+      const loaded = await resolveConfig(
+        {
+          targets: [target('a', 'baseline'), target('b', 'candidate')],
+          scenarios: [{ type: 'request', name: 'slow', route: 'GET /never' }],
+          load: { vus: 4, iterations: 100, timeouts: { total: 60_000 } },
+          preflight: { retries: 0, interval: 10 },
+        },
+        ws.configFile,
+      );
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 300);
+      const t0 = Date.now();
+      const out = await runParity(loaded, { outDir: ws.out, runId: 'interrupted', signal: ac.signal });
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(out.result.complete).toBe(false);
+      expect(out.result.incompleteReason).toBe('interrupted');
+      expect(out.result.samples.pairs).toBe(0);
+      expect(out.result.load.abandoned).toBe(8);
+    } finally {
+      hang.closeAllConnections();
+      await new Promise<void>((r) => hang.close(() => r()));
+    }
+  });
 });
