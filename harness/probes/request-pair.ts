@@ -8,7 +8,7 @@ import type { PairedSample, StreamSample } from '../metrics/sample.ts';
 import type { LiveTarget } from '../targets/target.ts';
 import { performance } from 'node:perf_hooks';
 import { TIME_ORIGIN } from './clock.ts';
-import { RequestProbe, type RequestIdentity } from './request-probe.ts';
+import { RequestProbe, type RequestIdentity, type RequestResult } from './request-probe.ts';
 import { buildRequest, sameBodyOnEverySide } from './request-template.ts';
 
 /**
@@ -103,12 +103,14 @@ export function isPlainRequest(flow: ResolvedFlowScenario['flow'], step: Compile
  * A one-step iteration nobody reads the response of: both requests built from their templates,
  * both probes started at one moment and sent, the pair judged on status and handed to the run.
  * Exactly what runFlowIteration does for such a step (same requests, ids, samples, outcomes).
+ * One promise per pair, settled by whichever probe finishes second (no promise or await per
+ * request); an error in the run's sinks rejects it, as it would an async iteration.
  */
-export async function runRequestPair(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, warmup: boolean): Promise<boolean> {
+export function runRequestPair(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, warmup: boolean): Promise<boolean> {
+  if (run.signal?.aborted) return Promise.resolve(false);
   const flow = scenario.flow;
   const step = flow.steps[0]!;
   const iteration = it.iteration;
-  if (run.signal?.aborted) return false;
   const [tb, tc] = run.targets;
   const plain = Object.keys(flow.vars).length === 0;
   const vb: Vars = plain ? (new BuiltinVars(run.runId, iteration, flow.name, 'b') as unknown as Vars) : varsOf(run.runId, iteration, flow, 'baseline');
@@ -123,20 +125,59 @@ export async function runRequestPair(run: FlowRun, scenario: ResolvedFlowScenari
   if (scenario.type === 'flow') idb.step = idc.step = step.name;
   const pb = new RequestProbe(idb, rb, run.timeouts, false, run.signal, t0);
   const pc = new RequestProbe(idc, rc, run.timeouts, false, run.signal, t0);
-  const sentB = pb.run(tb.pool);
-  const sentC = pc.run(tc.pool);
-  const b = await sentB;
-  const c = await sentC;
-  if (b.aborted || c.aborted) return false;
-  if (it.intendedAt !== undefined) {
-    // Coordinated omission: the first step counts from the iteration's intended start.
-    stampIntended(b.sample, pb.t0, it.intendedAt);
-    stampIntended(c.sample, pc.t0, it.intendedAt);
+  return new Promise<boolean>((resolve, reject) => {
+    const pair = new PairInFlight(run, scenario.name, step, it, warmup, requestId, route, pb, pc, resolve, reject);
+    pb.send(tb.pool, (r) => pair.settle(0, r));
+    pc.send(tc.pool, (r) => pair.settle(1, r));
+  });
+}
+
+/**
+ * A plain pair waiting for its two results: the second to come judges the pair and settles the
+ * iteration's promise. A class, not closures: nothing is allocated per pair but this object.
+ */
+class PairInFlight {
+  private b: RequestResult | undefined;
+  private c: RequestResult | undefined;
+
+  constructor(
+    private readonly run: FlowRun,
+    private readonly scenario: string,
+    private readonly step: CompiledStep,
+    private readonly it: FlowStart,
+    private readonly warmup: boolean,
+    private readonly requestId: string,
+    private readonly route: string,
+    private readonly pb: RequestProbe,
+    private readonly pc: RequestProbe,
+    private readonly resolve: (ran: boolean) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  settle(side: 0 | 1, r: RequestResult): void {
+    if (side === 0) this.b = r;
+    else this.c = r;
+    const { b, c } = this;
+    if (!b || !c) return;
+    try {
+      if (b.aborted || c.aborted) {
+        this.resolve(false);
+        return;
+      }
+      const intendedAt = this.it.intendedAt;
+      if (intendedAt !== undefined) {
+        // Coordinated omission: the first step counts from the iteration's intended start.
+        stampIntended(b.sample, this.pb.t0, intendedAt);
+        stampIntended(c.sample, this.pc.t0, intendedAt);
+      }
+      judgeStatus(b.sample, this.step);
+      judgeStatus(c.sample, this.step);
+      this.run.onPair(pairOf(b.sample, c.sample, this.requestId, this.scenario, this.it.iteration, this.route), this.warmup);
+      this.resolve(true);
+    } catch (err) {
+      this.reject(err);
+    }
   }
-  judgeStatus(b.sample, step);
-  judgeStatus(c.sample, step);
-  run.onPair(pairOf(b.sample, c.sample, requestId, scenario.name, iteration, route), warmup);
-  return true;
 }
 
 /** A first step's sample: its intended start (epoch ms) and how late its request went out after it. */

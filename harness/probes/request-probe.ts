@@ -81,12 +81,19 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
 
   /** Sends the request; resolves when the whole response is read, whatever the outcome (never rejects). */
   run(dispatcher: Dispatcher): Promise<RequestResult> {
-    return new Promise((resolve) => {
-      this.settle = resolve;
-      if (this.stop) this.finish(new Error(this.stop));
-      // The request is already in the shape dispatch takes (method, path, headers, body): no copy per request.
-      else dispatcher.dispatch(this.req as Dispatcher.DispatchOptions, this);
-    });
+    return new Promise((resolve) => this.send(dispatcher, resolve));
+  }
+
+  /**
+   * Sends the request and calls `done` once with the result, whatever the outcome (no promise per
+   * request: a pair's two probes settle one promise, see request-pair.ts). `done` runs inside
+   * undici's handler callback (or at once, when the dispatcher refuses the request): it must not throw.
+   */
+  send(dispatcher: Dispatcher, done: (r: RequestResult) => void): void {
+    this.settle = done;
+    if (this.stop) this.finish(new Error(this.stop));
+    // The request is already in the shape dispatch takes (method, path, headers, body): no copy per request.
+    else dispatcher.dispatch(this.req as Dispatcher.DispatchOptions, this);
   }
 
   interrupt(): void {
