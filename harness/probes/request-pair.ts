@@ -94,6 +94,12 @@ class BuiltinVars {
   }
 }
 
+/** Whether a flow has vars of its own (without the array Object.keys would make per iteration). */
+function hasOwnVars(vars: Record<string, unknown>): boolean {
+  for (const _ in vars) return true;
+  return false;
+}
+
 /** Whether runRequestPair can run this step: one step, and nothing reads its response but the status. */
 export function isPlainRequest(flow: ResolvedFlowScenario['flow'], step: CompiledStep, compared: boolean, needsBody: boolean): boolean {
   return !compared && !needsBody && flow.steps.length === 1 && step.captures.length === 0;
@@ -112,7 +118,7 @@ export function runRequestPair(run: FlowRun, scenario: ResolvedFlowScenario, it:
   const step = flow.steps[0]!;
   const iteration = it.iteration;
   const [tb, tc] = run.targets;
-  const plain = Object.keys(flow.vars).length === 0;
+  const plain = !hasOwnVars(flow.vars);
   const vb: Vars = plain ? (new BuiltinVars(run.runId, iteration, flow.name, 'b') as unknown as Vars) : varsOf(run.runId, iteration, flow, 'baseline');
   const vc: Vars = plain ? (new BuiltinVars(run.runId, iteration, flow.name, 'c') as unknown as Vars) : varsOf(run.runId, iteration, flow, 'candidate');
   const requestId = `${run.runId}-${iteration}`;
