@@ -3,8 +3,8 @@
  * placeholder and nothing else takes the variable's value with its type (a captured numeric id
  * stays a number in a JSON body); anywhere else the value is stringified.
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*\}\}/g;
-const WHOLE = /^\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*\}\}$/;
+export const PLACEHOLDER = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*\}\}/g;
+export const WHOLE = /^\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)\s*\}\}$/;
 
 export type Vars = ReadonlyMap<string, unknown>;
 
@@ -39,7 +39,8 @@ export function renderValue(value: unknown, vars: Vars): unknown {
   return value;
 }
 
-function stringify(v: unknown): string {
+/** A variable's value as text in a template. */
+export function stringify(v: unknown): string {
   if (v === undefined || v === null) return '';
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }

@@ -16,10 +16,10 @@ export class Deadline {
 
   constructor(readonly fire: () => void) {}
 
-  /** (Re)starts the deadline `ms` from now. */
-  set(ms: number): void {
+  /** (Re)starts the deadline `ms` from now (`now`: performance.now(), when the caller has just read it). */
+  set(ms: number, now?: number): void {
     this.cancel();
-    listFor(ms).append(this);
+    listFor(ms).append(this, now);
   }
 
   cancel(): void {
@@ -34,8 +34,8 @@ class DeadlineList {
 
   constructor(private readonly ms: number) {}
 
-  append(d: Deadline): void {
-    d.at = performance.now() + this.ms;
+  append(d: Deadline, now = performance.now()): void {
+    d.at = now + this.ms;
     d.list = this;
     d.prev = this.tail;
     d.next = undefined;

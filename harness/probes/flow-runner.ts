@@ -1,14 +1,14 @@
 import type { ResolvedFlowScenario } from '../config/flow-scenarios.ts';
-import type { TimeoutsConfig } from '../config/schema.ts';
 import { checkStep, type Failure } from '../contracts/assertions.ts';
 import type { CompiledStep } from '../contracts/compile.ts';
 import { compareResponses, normalizeResponse, type Observed } from '../contracts/normalize.ts';
 import type { SentRequest, StepObservation } from '../contracts/runner.ts';
-import { renderString, renderValue } from '../contracts/template.ts';
-import type { Difference } from '../run/result.ts';
-import type { Outcome, PairedSample, StreamSample } from '../metrics/sample.ts';
+import type { Outcome, StreamSample } from '../metrics/sample.ts';
 import type { LiveTarget } from '../targets/target.ts';
-import { RequestProbe, type HttpRequest, type RequestResult } from './request-probe.ts';
+import { RequestProbe, type HttpRequest, type RequestIdentity, type RequestResult } from './request-probe.ts';
+import { buildRequest, sameBodyOnEverySide } from './request-template.ts';
+import { performance } from 'node:perf_hooks';
+import { isPlainRequest, judgeStatus, names, pairOf, runRequestPair, stampIntended, varsOf, type FlowRun, type FlowStart } from './request-pair.ts';
 
 /**
  * One iteration of a request or flow scenario under load, paired: step k goes to both targets at
@@ -17,90 +17,81 @@ import { RequestProbe, type HttpRequest, type RequestResult } from './request-pr
  * capture finds nothing on either side stops the flow: the later steps are not sent (a DELETE
  * with an empty id must never go out). Each step pair becomes a PairedSample for the run's sinks;
  * a sampled iteration (`compare`) is also diffed under the contract rules.
+ *
+ * A one-step scenario whose response nobody reads (no capture, check or diff: a plain request
+ * scenario's pairs but the compared ones) takes runRequestPair (request-pair.ts), the same
+ * iteration without the flow's bookkeeping.
+ *
+ * Resolves whether the iteration ran to its end; false when interrupted (the step in flight is not a measurement).
  */
-export interface FlowIteration {
-  scenario: ResolvedFlowScenario;
-  /** Baseline, candidate. */
-  targets: readonly [LiveTarget, LiveTarget];
-  /** The noise replica (the baseline again, with its own variables), for a compared iteration with noise learning. */
-  replica?: LiveTarget | undefined;
-  runId: string;
-  iteration: number;
-  vu: number;
-  requestIdHeader: string;
-  timeouts: TimeoutsConfig;
-  /** Diff this iteration's pairs (the scenario's `compare` sample picked it). */
-  compared: boolean;
-  /** Response headers compared in a diff. */
-  comparedHeaders: readonly string[];
-  signal?: AbortSignal | undefined;
-  /** Called as both requests of step 0 are ready: the pair's probes, so the caller can stamp intended start and lag. */
-  onFirstStep?: (probes: readonly RequestProbe[]) => void;
-  onPair(pair: PairedSample): void;
-  onCompared?: (obs: StepObservation, diffs: Difference[], noise: Difference[] | undefined) => void;
+export function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
+  const first = scenario.flow.steps[0];
+  // Not async itself: the plain pair's promise is returned as it is (no extra hop per iteration).
+  if (first && isPlainRequest(scenario.flow, first, compared, needsBody(first))) return runRequestPair(run, scenario, it, warmup);
+  return runFlow(run, scenario, it, compared, warmup);
 }
 
-/** Whether the iteration ran to its end; false when interrupted (the step in flight is not a measurement). */
-export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
-  const { scenario, iteration } = f;
+async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
+  const iteration = it.iteration;
   const flow = scenario.flow;
-  const sides = [f.targets[0], f.targets[1], ...(f.compared && f.replica ? [f.replica] : [])];
-  const names = ['baseline', 'candidate', 'replica'] as const;
-  const state = sides.map((_, i) => {
-    const vars = new Map<string, unknown>([
-      ['run_id', f.runId],
-      ['iteration', iteration],
-      ['flow', flow.name],
-      ['unique', `${f.runId}-${iteration}-${names[i]![0]}`],
-    ]);
-    for (const [k, v] of Object.entries(flow.vars)) vars.set(k, renderValue(v, vars));
-    return { vars, seen: new Map<string, Observed>() };
-  });
+  const sides: readonly LiveTarget[] = compared && run.replica ? [run.targets[0], run.targets[1], run.replica] : run.targets;
+  const vars: Map<string, unknown>[] = [];
+  for (let i = 0; i < sides.length; i++) vars.push(varsOf(run.runId, iteration, flow, names[i]!));
+  let seen: Map<string, Observed>[] | undefined;
   const bodyFor = readBackSources(flow);
   for (const step of flow.steps) {
-    if (f.signal?.aborted) return false;
-    const requestId = flow.steps.length === 1 ? `${f.runId}-${iteration}` : `${f.runId}-${iteration}-${step.name}`;
+    if (run.signal?.aborted) return false;
+    const requestId = flow.steps.length === 1 ? `${run.runId}-${iteration}` : `${run.runId}-${iteration}-${step.name}`;
     const route = scenario.routes[step.index]!;
-    const keepBody = f.compared || needsBody(step) || bodyFor.has(step.name);
-    const requests = sides.map((t, i) => buildRequest(step, t, i === 2 ? 'baseline' : t.config.role, state[i]!.vars, f.requestIdHeader, requestId));
+    const keepBody = compared || needsBody(step) || bodyFor.has(step.name);
     // Every probe takes its start before any is sent: the pair shares one moment.
-    const probes = sides.map(
-      (t, i) =>
-        new RequestProbe(
-          { target: t.config.name, role: i === 2 ? 'baseline' : t.config.role, scenario: scenario.name, requestId, iteration, vu: f.vu, route, ...(scenario.type === 'flow' ? { step: step.name } : {}) },
-          requests[i]!,
-          f.timeouts,
-          keepBody,
-          f.signal,
-        ),
-    );
-    if (step.index === 0) f.onFirstStep?.(probes);
-    const results = await Promise.all(probes.map((p, i) => p.run(sides[i]!.pool)));
+    const t0 = performance.now();
+    const requests: HttpRequest[] = [];
+    // A body that cannot differ by side is rendered once, for the baseline.
+    const sameBody = sameBodyOnEverySide(flow, step);
+    const probes: RequestProbe[] = [];
+    for (let i = 0; i < sides.length; i++) {
+      const t = sides[i]!;
+      const role = i === 2 ? 'baseline' : t.config.role;
+      const req = buildRequest(step, t, role, vars[i]!, run.requestIdHeader, requestId, i > 0 && sameBody ? requests[0]!.body : undefined);
+      requests.push(req);
+      const id: RequestIdentity = { target: t.config.name, role, scenario: scenario.name, requestId, iteration, vu: it.vu, route };
+      if (scenario.type === 'flow') id.step = step.name;
+      probes.push(new RequestProbe(id, req, run.timeouts, keepBody, run.signal, t0));
+    }
+    const pending: Promise<RequestResult>[] = [];
+    for (let i = 0; i < sides.length; i++) pending.push(probes[i]!.run(sides[i]!.pool));
+    const results: RequestResult[] = [];
+    for (let i = 0; i < pending.length; i++) results.push(await pending[i]!);
     if (results.some((r) => r.aborted)) return false;
-    let stop = false;
-    const observed: Observed[] = [];
-    const failures: Failure[][] = [];
+    if (step.index === 0 && it.intendedAt !== undefined) {
+      // Coordinated omission: the first step counts from the iteration's intended start.
+      for (let i = 0; i < 2; i++) stampIntended(results[i]!.sample, probes[i]!.t0, it.intendedAt);
+    }
     if (!keepBody) {
       // Nothing reads the response but its status: no parsing, no checks to run (the fast path of a plain request scenario).
       for (let i = 0; i < 2; i++) judgeStatus(results[i]!.sample, step);
-      f.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route));
+      run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
       continue;
     }
+    seen ??= sides.map(() => new Map<string, Observed>());
+    let stop = false;
+    const observed: Observed[] = [];
+    const failures: Failure[][] = [];
     for (let i = 0; i < sides.length; i++) {
       const r = results[i]!;
       const o = normalizeResponse({ status: r.sample.status ?? null, headers: r.headers, bodyText: r.bodyText, durationMs: r.sample.endMs, ...(r.sample.error && r.sample.outcome !== 'http_error' ? { error: r.sample.error } : {}) });
-      const { vars, seen } = state[i]!;
-      const missing = capture(step, o, vars);
-      const fails = r.sample.status === undefined ? [] : await checkStep(step, o, vars, seen);
-      seen.set(step.name, o);
+      const missing = capture(step, o, vars[i]!);
+      const fails = r.sample.status === undefined ? [] : await checkStep(step, o, vars[i]!, seen[i]!);
+      seen[i]!.set(step.name, o);
       observed.push(o);
       failures.push([...missing, ...fails]);
       if (missing.length) stop = true;
       if (i < 2) judgeOutcome(r.sample, step, missing, fails);
     }
-    f.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route));
-    if (f.compared && f.onCompared) {
-      const opts = { headers: f.comparedHeaders, rules: step.rules, body: true };
+    run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
+    if (compared && run.onCompared) {
+      const opts = { headers: run.comparedHeaders, rules: step.rules, body: true };
       const diffs = compareResponses(observed[0]!, observed[1]!, opts);
       const noise = observed[2] ? compareResponses(observed[0]!, observed[2], opts) : undefined;
       const obs: StepObservation = {
@@ -112,32 +103,13 @@ export async function runFlowIteration(f: FlowIteration): Promise<boolean> {
         responses: { baseline: observed[0]!, candidate: observed[1]! },
         failures: { baseline: failures[0]!, candidate: failures[1]! },
       };
-      f.onCompared(obs, diffs, noise);
+      run.onCompared(obs, diffs, noise);
     }
     if (stop) return true;
   }
   return true;
 }
 
-function pairOf(b: StreamSample, c: StreamSample, requestId: string, scenario: string, iteration: number, route: string): PairedSample {
-  return b.step !== undefined ? { requestId, scenario, iteration, step: b.step, route, baseline: b, candidate: c } : { requestId, scenario, iteration, route, baseline: b, candidate: c };
-}
-
-/** A step whose body nobody reads: only the expected status is checked. */
-function judgeStatus(s: StreamSample, step: CompiledStep): void {
-  const expected = step.expect.status;
-  if (!expected || s.status === undefined) return;
-  if (expected.includes(s.status)) {
-    if (s.outcome === 'http_error') {
-      s.outcome = 'ok';
-      delete s.error;
-      s.completionMs = s.endMs;
-    }
-  } else if (s.outcome === 'ok') {
-    s.outcome = 'assertion_failed';
-    s.error = { code: 'PARITY_ASSERTION_FAILED', message: `status ${s.status}, expected ${expected.join(' or ')}` };
-  }
-}
 
 /**
  * The outcome of one side's step: a transport failure or an HTTP error stays what it is (unless
@@ -189,34 +161,13 @@ function readBackSources(flow: { steps: readonly CompiledStep[] }): Set<string> 
   return set;
 }
 
-const prefixes = new WeakMap<object, string>();
-/** The base URL's path prefix of a target ("" or "/api"), parsed once per target. */
-function prefixOf(target: LiveTarget): string {
-  let p = prefixes.get(target);
-  if (p === undefined) prefixes.set(target, (p = new URL(target.config.baseUrl).pathname.replace(/\/+$/, '')));
-  return p;
-}
-
-function buildRequest(step: CompiledStep, target: LiveTarget, routes: 'baseline' | 'candidate', vars: Map<string, unknown>, requestIdHeader: string, requestId: string): HttpRequest {
-  const route = step.routes[routes];
-  const prefix = prefixOf(target);
-  const headers: Record<string, string> = { ...target.config.headers };
-  for (const [k, v] of Object.entries(step.headers)) headers[k] = renderString(v, vars);
-  let body: string | undefined;
-  if (typeof step.body === 'string') {
-    body = renderString(step.body, vars);
-    headers['content-type'] ??= 'text/plain; charset=utf-8';
-  } else if (step.body !== undefined) {
-    body = JSON.stringify(renderValue(step.body, vars));
-    headers['content-type'] ??= 'application/json';
-  }
-  headers.accept ??= 'application/json';
-  headers[requestIdHeader] = requestId;
-  return { method: route.method, path: prefix + renderString(route.path, vars, encodeURIComponent), headers, body };
-}
+const origins = new WeakMap<LiveTarget, string>();
 
 function sent(req: HttpRequest, target: LiveTarget): SentRequest {
-  return { method: req.method, url: new URL(target.config.baseUrl).origin + req.path, path: req.path, headers: req.headers, body: req.body };
+  let origin = origins.get(target);
+  // Parsed once per target: a URL parse per compared request was most of this function's cost.
+  if (origin === undefined) origins.set(target, (origin = new URL(target.config.baseUrl).origin));
+  return { method: req.method, url: origin + req.path, path: req.path, headers: req.headers, body: req.body };
 }
 
 export type { RequestResult };

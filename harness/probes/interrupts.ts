@@ -32,13 +32,21 @@ const watches = new WeakMap<AbortSignal, SignalWatch>();
 
 /** Calls `target.interrupt()` when `signal` aborts (at once if it already has); returns the unsubscribe. */
 export function onInterrupt(signal: AbortSignal, target: Interruptible): () => void {
+  const w = joinInterrupt(signal, target);
+  return w ? () => w.leave(target) : () => undefined;
+}
+
+/**
+ * The same without a closure per target: the watch `target` joined (call its `leave(target)` when
+ * done), or undefined when the signal had already aborted (then `target.interrupt()` has run).
+ */
+export function joinInterrupt(signal: AbortSignal, target: Interruptible): { leave(target: Interruptible): void } | undefined {
   if (signal.aborted) {
     target.interrupt();
-    return () => undefined;
+    return undefined;
   }
   let watch = watches.get(signal);
   if (!watch) watches.set(signal, (watch = new SignalWatch(signal)));
   watch.members.add(target);
-  const w = watch;
-  return () => w.leave(target);
+  return watch;
 }

@@ -4,7 +4,7 @@ import type { TimeoutsConfig } from '../config/schema.ts';
 import { freshSample, type StreamSample } from '../metrics/sample.ts';
 import { epochMs } from './clock.ts';
 import { Deadline } from './deadlines.ts';
-import { onInterrupt } from './interrupts.ts';
+import { joinInterrupt } from './interrupts.ts';
 import { classifyError, errorCode } from './stream-probe.ts';
 
 /** The sample's identity travels with the request, so the probe can fill the sample it returns. */
@@ -28,6 +28,9 @@ export interface RequestResult {
   aborted: boolean;
 }
 
+/** The headers of a result without a response, or whose headers nobody reads: one shared empty object. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Largest body kept for checks and diffs; past it the text is cut (the byte count stays exact). */
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -41,10 +44,10 @@ const MAX_BODY = 4 * 1024 * 1024;
  */
 export class RequestProbe implements Dispatcher.DispatchHandler {
   /** performance.now() when the request was handed to its connection (until then, when the probe was made): its timings count from here. */
-  t0 = performance.now();
+  t0: number;
   private readonly s: StreamSample;
   private readonly total: Deadline;
-  private readonly unwatch: (() => void) | undefined;
+  private readonly watch: { leave(target: RequestProbe): void } | undefined;
   private abort: ((err?: Error) => void) | undefined;
   private settle: ((r: RequestResult) => void) | undefined;
   private settled = false;
@@ -64,22 +67,33 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     private readonly timeouts: TimeoutsConfig,
     private readonly keepBody: boolean,
     signal?: AbortSignal,
+    /** performance.now() now, when the caller has just read it (both probes of a pair share one moment). */
+    now = performance.now(),
   ) {
-    this.s = freshSample(id, epochMs(this.t0), 'ok');
+    this.t0 = now;
+    this.s = freshSample(id, epochMs(now), 'ok');
     if (id.step !== undefined) this.s.step = id.step;
     this.s.route = id.route;
     this.total = new Deadline(() => this.halt('timeout'));
-    this.total.set(timeouts.total);
-    this.unwatch = signal ? onInterrupt(signal, this) : undefined;
+    this.total.set(timeouts.total, now);
+    this.watch = signal ? joinInterrupt(signal, this) : undefined;
   }
 
   /** Sends the request; resolves when the whole response is read, whatever the outcome (never rejects). */
   run(dispatcher: Dispatcher): Promise<RequestResult> {
-    return new Promise((resolve) => {
-      this.settle = resolve;
-      if (this.stop) this.finish(new Error(this.stop));
-      else dispatcher.dispatch({ method: this.req.method as Dispatcher.HttpMethod, path: this.req.path, headers: this.req.headers, body: this.req.body }, this);
-    });
+    return new Promise((resolve) => this.send(dispatcher, resolve));
+  }
+
+  /**
+   * Sends the request and calls `done` once with the result, whatever the outcome (no promise per
+   * request: a pair's two probes settle one promise, see request-pair.ts). `done` runs inside
+   * undici's handler callback (or at once, when the dispatcher refuses the request): it must not throw.
+   */
+  send(dispatcher: Dispatcher, done: (r: RequestResult) => void): void {
+    this.settle = done;
+    if (this.stop) this.finish(new Error(this.stop));
+    // The request is already in the shape dispatch takes (method, path, headers, body): no copy per request.
+    else dispatcher.dispatch(this.req as Dispatcher.DispatchOptions, this);
   }
 
   interrupt(): void {
@@ -134,11 +148,11 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     this.total.cancel();
-    this.unwatch?.();
+    this.watch?.leave(this);
     const s = this.s;
     s.endMs = this.now();
     const bodyText = this.parts ? Buffer.concat(this.parts).toString('utf8') : '';
-    const headers = this.rawHeaders ? headersOf(this.rawHeaders) : {};
+    const headers = this.rawHeaders ? headersOf(this.rawHeaders) : NO_HEADERS;
     if (this.stop === 'aborted') {
       this.settle!({ sample: { ...s, outcome: 'timeout', error: { code: 'PARITY_ABORTED', message: 'run interrupted' } }, headers, bodyText, aborted: true });
       return;

@@ -18,10 +18,23 @@ export interface EndpointStateJSON {
 }
 
 export class EndpointSinks {
-  private readonly byKey = new Map<string, { scenario: string; step: string | null; route: string; acc: [SummaryAccumulator, SummaryAccumulator] }>();
+  private readonly byKey = new Map<string, { scenario: string; step: string | null; route: string; acc: [SummaryAccumulator, SummaryAccumulator]; derived?: true }>();
   private readonly tally = new ContractTally();
 
   constructor(private readonly names: { baseline: string; candidate: string }) {}
+
+  /**
+   * The endpoint of a scenario with one step (every request scenario): every sample of the
+   * scenario is a sample of that endpoint and nothing else is, so its summaries are the
+   * scenario's accumulators, read as they are (less the scenario's dropped starts, which no
+   * endpoint counts), instead of a second pair fed the same samples. Call it as the scenario's
+   * first pair comes (endpoints are listed in order of first appearance) and never `add` its pairs.
+   */
+  derive(pair: PairedSample, acc: [SummaryAccumulator, SummaryAccumulator]): void {
+    const step = pair.step ?? null;
+    const key = `${pair.scenario}\u0000${step ?? ''}\u0000${pair.route!}`;
+    if (!this.byKey.has(key)) this.byKey.set(key, { scenario: pair.scenario, step, route: pair.route!, acc, derived: true });
+  }
 
   add(pair: PairedSample): void {
     const route = pair.route!;
@@ -42,11 +55,17 @@ export class EndpointSinks {
 
   toJSON(): { endpoints: EndpointStateJSON[]; contracts: ContractStepSummary[]; diffs: DriftingPair[] } {
     return {
-      endpoints: [...this.byKey.values()].map((e) => ({ scenario: e.scenario, step: e.step, route: e.route, summaries: [e.acc[0].toJSON(), e.acc[1].toJSON()] })),
+      endpoints: [...this.byKey.values()].map((e) => ({ scenario: e.scenario, step: e.step, route: e.route, summaries: [stateOf(e.acc[0], e.derived), stateOf(e.acc[1], e.derived)] })),
       contracts: [...this.tally.steps.values()].map((t) => ({ ...summarizeStep(t).summary, underLoad: true })),
       diffs: driftingPairs(this.tally),
     };
   }
+}
+
+function stateOf(acc: SummaryAccumulator, derived: true | undefined): SummaryStateJSON {
+  const state = acc.toJSON();
+  if (derived) state.counters.dropped = 0;
+  return state;
 }
 
 /** Endpoints of every shard merged, in the order of first appearance. */

@@ -10,6 +10,7 @@ import { runLoad, shareOf, type Iteration, type LoadContext } from '../load/mode
 import { pickScenario } from '../load/mix.ts';
 import { planStream, scenarioFor } from '../load/plan.ts';
 import { runFlowIteration } from '../probes/flow-runner.ts';
+import type { FlowRun } from '../probes/request-pair.ts';
 import type { ContractStepSummary } from './result.ts';
 import { EndpointSinks, type EndpointStateJSON } from './endpoints.ts';
 import type { DriftingPair } from './load-diffs.ts';
@@ -106,10 +107,32 @@ export function createShard(input: ShardInput): Shard {
       [new SummaryAccumulator(loaded.baseline.name, 'baseline', s.name), new SummaryAccumulator(loaded.candidate.name, 'candidate', s.name)] as [SummaryAccumulator, SummaryAccumulator],
     ]),
   );
+  /** Per scenario: its accumulators, and whether its one endpoint is derived from them (a one-step request or flow scenario: see EndpointSinks.derive). */
+  const sinks = new Map(loaded.scenarios.map((s) => [s.name, { acc: accumulators.get(s.name)!, oneStep: !input.replay && s.type !== 'stream' && s.flow.steps.length === 1, derived: false }]));
   const schedulerLag = new Histogram();
   const timeline = new TimelineAccumulator();
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-  const samples = new SampleSpool(input.samplesFile);
+  /** Pairs on disk, into the summaries, endpoints, timeline and the caller's onPair. */
+  const counted = (pairs: readonly PairedSample[]) => {
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i]!;
+      counts.pairs++;
+      const sink = sinks.get(pair.scenario)!;
+      sink.acc[0].add(pair.baseline);
+      sink.acc[1].add(pair.candidate);
+      if (pair.route !== undefined) {
+        if (!sink.oneStep) endpoints.add(pair);
+        else if (!sink.derived) {
+          endpoints.derive(pair, sink.acc);
+          sink.derived = true;
+        }
+      }
+      timeline.add(pair.baseline);
+      timeline.add(pair.candidate);
+      input.onPair?.(pair);
+    }
+  };
+  const samples = new SampleSpool(input.samplesFile, { batch: true, onWritten: counted, onError: input.fail });
   const scrubber = new Scrubber(loaded.secrets);
   let warmup: SampleSpool | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
@@ -135,11 +158,15 @@ export function createShard(input: ShardInput): Shard {
     : undefined;
   const comparedHeaders = loaded.contracts?.headers ?? ['content-type'];
 
-  /** A measured pair into every sink: spool (or warm-up file), summaries per scenario and endpoint, timeline, live counters. */
+  /**
+   * A measured pair into every sink: spool (or warm-up file), then, once the spool has it on disk
+   * (batched: at the end of the turn, see SampleSpool), summaries per scenario and endpoint,
+   * timeline, live counters. A pair the spool could not write is counted nowhere.
+   */
   const record = (pair: PairedSample, isWarmup: boolean) => {
     try {
       if (isWarmup) {
-        (warmup ??= new SampleSpool(input.warmupFile)).write(pair);
+        (warmup ??= new SampleSpool(input.warmupFile, { batch: true, onError: input.fail })).write(pair);
         return;
       }
       samples.write(pair);
@@ -147,55 +174,37 @@ export function createShard(input: ShardInput): Shard {
       // A spool that cannot be written (disk full): the run stops with a harness error, nothing counted twice.
       if (!input.fail) throw err;
       input.fail(err);
-      return;
     }
-    counts.pairs++;
-    const [ab, ac] = accumulators.get(pair.scenario)!;
-    ab.add(pair.baseline);
-    ac.add(pair.candidate);
-    if (pair.route !== undefined) endpoints.add(pair);
-    timeline.add(pair.baseline);
-    timeline.add(pair.candidate);
-    input.onPair?.(pair);
+  };
+
+  /** What every request or flow iteration of this shard shares: made once, so an iteration allocates no callbacks. */
+  const flowRun: FlowRun = {
+    targets,
+    replica,
+    runId: input.runId,
+    requestIdHeader: cfg.requestIdHeader,
+    timeouts: load.timeouts,
+    comparedHeaders,
+    signal: input.signal,
+    onPair(pair, isWarmup) {
+      recordSample(stats.targets[0], pair.baseline);
+      recordSample(stats.targets[1], pair.candidate);
+      record(pair, isWarmup);
+    },
+    onCompared(obs, diffs, noise) {
+      endpoints.compared(obs, diffs, noise);
+    },
   };
 
   /** One paired iteration of a request or flow scenario: step pairs into the same sinks as streams. */
   const iterateFlow = async (sc: ResolvedFlowScenario, it: Iteration, isWarmup: boolean) => {
     const compared = !isWarmup && sc.compare > 0 && isCompared(it.iteration, sc.compare);
-    let firstStep = true;
-    let firstProbes: readonly { t0: number }[] | undefined;
-    for (const c of stats.targets) c.inFlight++;
-    const ok = await runFlowIteration({
-      scenario: sc,
-      targets,
-      replica,
-      runId: input.runId,
-      iteration: it.iteration,
-      vu: it.vu,
-      requestIdHeader: cfg.requestIdHeader,
-      timeouts: load.timeouts,
-      compared,
-      comparedHeaders,
-      signal: input.signal,
-      onFirstStep: (probes) => {
-        firstProbes = probes;
-      },
-      onPair: (pair) => {
-        if (firstStep && firstProbes) {
-          // Coordinated omission: the first step counts from the iteration's intended start.
-          for (const [s, p] of [[pair.baseline, firstProbes[0]!], [pair.candidate, firstProbes[1]!]] as const) {
-            s.intendedAt = round(performance.timeOrigin + it.intendedAt);
-            s.dispatchLagMs = round(Math.max(0, p.t0 - it.intendedAt));
-          }
-        }
-        firstStep = false;
-        recordSample(stats.targets[0], pair.baseline);
-        recordSample(stats.targets[1], pair.candidate);
-        record(pair, isWarmup);
-      },
-      onCompared: (obs, diffs, noise) => endpoints.compared(obs, diffs, noise),
-    });
-    for (const c of stats.targets) c.inFlight--;
+    const [b, c] = stats.targets;
+    b.inFlight++;
+    c.inFlight++;
+    const ok = await runFlowIteration(flowRun, sc, it, compared, isWarmup);
+    b.inFlight--;
+    c.inFlight--;
     if (!ok) counts.abandoned += 2;
   };
 
@@ -243,14 +252,19 @@ export function createShard(input: ShardInput): Shard {
     });
   const start = (i: 0 | 1, p: StreamProbe | Promise<StreamProbe>, it: Iteration) => (p instanceof StreamProbe ? send(i, p, it) : p.then((probe) => send(i, probe, it)));
 
-  const iterate = async (it: Iteration) => {
+  /** Not async itself: the scenario's own iteration is the promise the load model awaits (no extra hop per iteration). */
+  const iterate = (it: Iteration): Promise<void> => {
     const isWarmup = it.offsetMs < load.warmup;
     counts.iterations++;
     if (isWarmup) counts.warmupIterations++;
     stats.iterations++;
     const picked = pickScenario(loaded.scenarios, it.iteration);
     if (picked.scenario.type !== 'stream') return iterateFlow(picked.scenario, it, isWarmup);
-    const plan = planStream(picked as { scenario: ResolvedScenario; round: number }, it.iteration, input.runId);
+    return iterateStream(picked as { scenario: ResolvedScenario; round: number }, it, isWarmup);
+  };
+
+  const iterateStream = async (picked: { scenario: ResolvedScenario; round: number }, it: Iteration, isWarmup: boolean) => {
+    const plan = planStream(picked, it.iteration, input.runId);
     // Both requests are dispatched in this tick (unless one waits for a free connection); each
     // probe's clock starts when its own request is handed to its connection. Whoever is sent first
     // goes out first: alternate, so neither side carries that order in every pair.

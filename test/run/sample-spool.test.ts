@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { outputFs } from '../../harness/output/fs.ts';
 import type { PairedSample, StreamSample } from '../../harness/metrics/sample.ts';
 import { SampleSpool, SPOOL_SUFFIX } from '../../harness/run/sample-spool.ts';
 import { ensureSamples } from '../../harness/run/samples-file.ts';
@@ -149,5 +151,94 @@ describe('sample spool on disk while the run goes', () => {
     spool.write(pair(2));
     await spool.end();
     expect(lines(file)).toEqual([pair(0), pair(1), pair(2)].map(asJson));
+  });
+});
+
+describe('batched sample spool (as the run writes it: one write per event-loop turn)', () => {
+  const turn = () => new Promise((r) => setImmediate(r));
+  afterEach(() => vi.restoreAllMocks());
+
+  it('writes the pairs of one turn in one write at the end of the turn, and counts them only then', async () => {
+    const file = tempFile();
+    const written: number[] = [];
+    const spool = new SampleSpool(file, { batch: true, onWritten: (ps) => written.push(...ps.map((p) => p.iteration)) });
+    const writes = vi.spyOn(outputFs, 'writeSync');
+    for (let i = 0; i < 5; i++) spool.write(pair(i));
+    expect([spooledPairs(file), written]).toEqual([0, []]);
+    await turn();
+    expect([spooledPairs(file), written, writes.mock.calls.length]).toEqual([5, [0, 1, 2, 3, 4], 1]);
+    spool.write(pair(5));
+    await spool.end();
+    expect(written).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(lines(file)).toEqual([0, 1, 2, 3, 4, 5].map((i) => asJson(pair(i))));
+  });
+
+  it('a write that takes only part of the batch is continued: every record reaches the spool', async () => {
+    const file = tempFile();
+    const real = outputFs.writeSync;
+    vi.spyOn(outputFs, 'writeSync').mockImplementation(((fd: number, buf: Buffer, offset: number, length: number) => real(fd, buf, offset, Math.min(length, 100))) as typeof real);
+    const spool = new SampleSpool(file, { batch: true });
+    for (let i = 0; i < 20; i++) spool.write(pair(i));
+    await spool.end();
+    expect(lines(file)).toHaveLength(20);
+  });
+
+  it('a write that fails at the end of the turn: onError gets it, its pairs are counted nowhere, the next write throws it', async () => {
+    const file = tempFile();
+    const real = outputFs.writeSync;
+    let calls = 0;
+    vi.spyOn(outputFs, 'writeSync').mockImplementation(((...args: Parameters<typeof real>) => {
+      if (++calls > 1) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return real(...args);
+    }) as typeof real);
+    const written: number[] = [];
+    const errors: unknown[] = [];
+    const spool = new SampleSpool(file, { batch: true, onWritten: (ps) => written.push(...ps.map((p) => p.iteration)), onError: (e) => errors.push(e) });
+    for (let i = 0; i < 3; i++) spool.write(pair(i));
+    await turn();
+    for (let i = 3; i < 6; i++) spool.write(pair(i));
+    await turn();
+    expect(written).toEqual([0, 1, 2]);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/samples\.ndjson\.spool: cannot write the samples spool \(ENOSPC/);
+    expect(() => spool.write(pair(6))).toThrow(/ENOSPC/);
+    // Reported already: closing leaves the spool as it is, with the pairs counted.
+    await spool.end();
+    expect(lines(file).map((p) => (p as PairedSample).iteration)).toEqual([0, 1, 2]);
+  });
+
+  it('without onError, a failed end-of-turn write is thrown by close', async () => {
+    const file = tempFile();
+    vi.spyOn(outputFs, 'writeSync').mockImplementation((() => {
+      throw Object.assign(new Error('EROFS: read-only file system, write'), { code: 'EROFS' });
+    }) as typeof outputFs.writeSync);
+    const spool = new SampleSpool(file, { batch: true });
+    spool.write(pair(0));
+    await turn();
+    await expect(spool.close()).rejects.toThrow(/EROFS/);
+  });
+
+  // A process that ends in the turn its pairs were measured in: process.exit, an uncaught exception, a fatal signal Node exits on.
+  it.each([
+    ['process.exit(1)', 'process.exit(1);'],
+    ['an uncaught exception', "throw new Error('crash');"],
+  ])('a process that ends through %s in the same turn loses no pair: the spool is flushed on exit', async (_name, end) => {
+    const file = tempFile();
+    const script = path.join(path.dirname(file), 'crash.ts');
+    const spoolModule = path.resolve('harness/run/sample-spool.ts');
+    writeFileSync(
+      script,
+      `import { SampleSpool } from ${JSON.stringify(spoolModule)};
+const s = new SampleSpool(${JSON.stringify(file)}, { batch: true });
+const p = ${JSON.stringify(pair(0))};
+for (let i = 0; i < 50; i++) s.write({ ...p, iteration: i });
+${end}
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(spooledPairs(file)).toBe(50);
+    await ensureSamples(file);
+    expect(lines(file).map((p) => (p as PairedSample).iteration)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 });

@@ -80,6 +80,20 @@ describe('per-endpoint reports', () => {
     expect(create.candidate.statusClasses!['2xx']).toBe(54);
   });
 
+  it("a one-step scenario's endpoint summarizes exactly its samples (read from its scenario's accumulators, not a second copy)", () => {
+    const lines = readFileSync(path.join(dir, 'reports/r1/samples.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { route?: string; baseline: { outcome: string; completionMs?: number } });
+    const health = lines.filter((p) => p.route === 'GET /api/health');
+    const endpoint = run.endpoints![0]!;
+    const scenario = run.summaries.find((s) => s.scenario === 'health')!;
+    expect(endpoint.baseline.count).toBe(health.length);
+    expect(endpoint.baseline.outcomes.ok).toBe(health.filter((p) => p.baseline.outcome === 'ok').length);
+    const slowest = Math.max(...health.map((p) => p.baseline.completionMs ?? 0));
+    expect(endpoint.baseline.serviceTime!.completionMs!.max).toBeCloseTo(slowest, 0);
+    for (const role of ['baseline', 'candidate'] as const) expect({ ...endpoint[role], dropped: 0 }).toEqual({ ...scenario[role], dropped: 0 });
+    // The flow's endpoints are their own: each step's samples only.
+    expect(run.endpoints![1]!.baseline.count).toBe(lines.filter((p) => p.route === 'POST /api/login').length);
+  });
+
   it('the Markdown summary has an endpoints table with p50/p95/p99 per target, deltas, status classes and errors', () => {
     const md = readFileSync(path.join(dir, 'reports/r1/summary.md'), 'utf8');
     expect(md).toMatch(/## Endpoints/);
