@@ -91,8 +91,10 @@ describe('tokens, ITL and TPOT against a fixture with a known per-token gap (ser
     expect(tps.count).toBe(N);
     expect(tps.p50).toBeGreaterThanOrEqual(quantile(perStream, 0.4) * 0.999);
     expect(tps.p50).toBeLessThanOrEqual(quantile(perStream, 0.6) * 1.001);
-    // Twelve tokens over eleven gaps of at least 20 ms.
-    expect(tps.max).toBeLessThanOrEqual((TOKENS / ((TOKENS - 1) * (GAP - 0.5))) * 1000);
+    // Twelve tokens over eleven gaps of 20 ms: a Node timer may fire up to a millisecond early
+    // (libuv's loop time is whole milliseconds), and the first event's read may be timed late, so
+    // a millisecond per gap is allowed (half a millisecond failed once in ~10 full runs).
+    expect(tps.max).toBeLessThanOrEqual((TOKENS / ((TOKENS - 1) * (GAP - 1))) * 1000);
   });
 });
 

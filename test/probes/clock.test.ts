@@ -57,3 +57,35 @@ describe('stream probe clock', () => {
     expect(s.headersMs!).toBeLessThan(145);
   });
 });
+
+describe('chunks are timed when read, parsed at the end of the turn', () => {
+  it("a stream's chunk read right after another stream's big one is not timed after that one's parsing", async () => {
+    const profile = compileProfile(StreamProfile.parse(STREAM_PRESETS.openai));
+    const req = (id: string) => ({ target: 't', role: 'baseline' as const, scenario: 's', requestId: id, iteration: 0, vu: 0, promptIndex: 0, expectsCitations: false, method: 'POST', path: '/', headers: {}, body: '{}' });
+    // A dispatcher that hands the probe its connection and headers at once; the body comes from the test.
+    const handlers: StreamProbe[] = [];
+    const dispatcher = { dispatch: (_o: unknown, h: StreamProbe) => (h.onConnect(() => undefined), h.onHeaders(200, []), handlers.push(h), true) };
+    const a = new StreamProbe(profile, req('a'), Timeouts.parse({}));
+    const b = new StreamProbe(profile, req('b'), Timeouts.parse({}));
+    const ra = a.run(dispatcher as never);
+    const rb = b.run(dispatcher as never);
+    const event = (i: number) => `data: {"choices":[{"index":0,"delta":{"content":"token ${i} "},"finish_reason":null}]}\n\n`;
+    const big = Buffer.from(Array.from({ length: 20_000 }, (_, i) => event(i)).join('') + 'data: [DONE]\n\n');
+    const small = Buffer.from(event(0) + 'data: [DONE]\n\n');
+    // Both read in the same turn, a's first.
+    a.onData(big);
+    b.onData(small);
+    const parse = performance.now();
+    await new Promise((r) => setImmediate(r));
+    const parsedMs = performance.now() - parse;
+    a.onComplete();
+    b.onComplete();
+    const [sa, sb] = await Promise.all([ra, rb]);
+    expect(sa.events).toBe(20_001);
+    expect(sb.events).toBe(2);
+    // Epoch time of each stream's first event: b's chunk was read microseconds after a's.
+    const firstAt = (s: typeof sa) => s.startedAt + s.firstEventMs!;
+    expect(parsedMs, 'parsing 20,000 events takes long enough to show').toBeGreaterThan(20);
+    expect(firstAt(sb) - firstAt(sa)).toBeLessThan(parsedMs / 4);
+  });
+});
