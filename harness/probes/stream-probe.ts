@@ -74,6 +74,7 @@ export async function probeStream(
  * keep their chunk's arrival time; a stream that ends or fails parses what it read first.
  */
 const toParse: StreamProbe[] = [];
+const PARSE_NOW_BYTES = 64 * 1024;
 let parseScheduled = false;
 function parseAll(): void {
   parseScheduled = false;
@@ -111,6 +112,7 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
   private chunkAt = 0;
   /** Chunks read this turn of the event loop and not parsed yet, with their arrival times. */
   private unparsed: { chunk: Buffer; at: number }[] | undefined;
+  private unparsedBytes = 0;
   private lastContentAt = 0;
   /** Token counts the stream sent: a running sum of per-event counts, or its latest total (-1: none). */
   private tokenSum = 0;
@@ -199,6 +201,9 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
       parseLater(this);
     }
     this.unparsed.push({ chunk, at: this.now() });
+    // A stream that hands over a lot in one turn (a fast backend, a replayed body) is parsed as it
+    // goes: holding it all to the end of the turn only keeps the chunks alive longer.
+    if ((this.unparsedBytes += chunk.length) >= PARSE_NOW_BYTES) this.parseQueued();
     return true;
   }
 
@@ -207,6 +212,7 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     const q = this.unparsed;
     if (!q) return;
     this.unparsed = undefined;
+    this.unparsedBytes = 0;
     const s = this.s;
     for (const { chunk, at } of q) {
       if (this.settled) return;
