@@ -59,33 +59,28 @@ describe('stream probe clock', () => {
 });
 
 describe('chunks are timed when read, parsed at the end of the turn', () => {
-  it("a stream's chunk read right after another stream's big one is not timed after that one's parsing", async () => {
+  it("a stream's chunk read right after other streams' chunks is not timed after their parsing", async () => {
     const profile = compileProfile(StreamProfile.parse(STREAM_PRESETS.openai));
     const req = (id: string) => ({ target: 't', role: 'baseline' as const, scenario: 's', requestId: id, iteration: 0, vu: 0, promptIndex: 0, expectsCitations: false, method: 'POST', path: '/', headers: {}, body: '{}' });
     // A dispatcher that hands the probe its connection and headers at once; the body comes from the test.
-    const handlers: StreamProbe[] = [];
-    const dispatcher = { dispatch: (_o: unknown, h: StreamProbe) => (h.onConnect(() => undefined), h.onHeaders(200, []), handlers.push(h), true) };
-    const a = new StreamProbe(profile, req('a'), Timeouts.parse({}));
-    const b = new StreamProbe(profile, req('b'), Timeouts.parse({}));
-    const ra = a.run(dispatcher as never);
-    const rb = b.run(dispatcher as never);
+    const dispatcher = { dispatch: (_o: unknown, h: StreamProbe) => (h.onConnect(() => undefined), h.onHeaders(200, []), true) };
     const event = (i: number) => `data: {"choices":[{"index":0,"delta":{"content":"token ${i} "},"finish_reason":null}]}\n\n`;
-    const big = Buffer.from(Array.from({ length: 20_000 }, (_, i) => event(i)).join('') + 'data: [DONE]\n\n');
-    const small = Buffer.from(event(0) + 'data: [DONE]\n\n');
-    // Both read in the same turn, a's first.
-    a.onData(big);
-    b.onData(small);
+    // 40 streams with ~55 KB each (under the size a stream is parsed at once), then one small one, all read in one turn.
+    const chunk = Buffer.from(Array.from({ length: 500 }, (_, i) => event(i)).join(''));
+    const others = Array.from({ length: 40 }, (_, k) => new StreamProbe(profile, req(`a${k}`), Timeouts.parse({})));
+    const b = new StreamProbe(profile, req('b'), Timeouts.parse({}));
+    const results = [...others, b].map((p) => p.run(dispatcher as never));
+    for (const p of others) p.onData(chunk);
+    b.onData(Buffer.from(event(0)));
     const parse = performance.now();
     await new Promise((r) => setImmediate(r));
     const parsedMs = performance.now() - parse;
-    a.onComplete();
-    b.onComplete();
-    const [sa, sb] = await Promise.all([ra, rb]);
-    expect(sa.events).toBe(20_001);
-    expect(sb.events).toBe(2);
-    // Epoch time of each stream's first event: b's chunk was read microseconds after a's.
-    const firstAt = (s: typeof sa) => s.startedAt + s.firstEventMs!;
+    for (const p of [...others, b]) p.onComplete();
+    const samples = await Promise.all(results);
+    expect(samples.map((s) => s.events)).toEqual([...others.map(() => 500), 1]);
+    // Epoch time of each stream's first event: b's chunk was read microseconds after the first of the others'.
+    const firstAt = (s: (typeof samples)[number]) => s.startedAt + s.firstEventMs!;
     expect(parsedMs, 'parsing 20,000 events takes long enough to show').toBeGreaterThan(20);
-    expect(firstAt(sb) - firstAt(sa)).toBeLessThan(parsedMs / 4);
+    expect(firstAt(samples[40]!) - firstAt(samples[0]!)).toBeLessThan(parsedMs / 4);
   });
 });
