@@ -49,23 +49,6 @@ export async function probeStream(
 }
 
 /**
- * One stream, driven by undici's dispatch handler callbacks: bytes are timed and parsed in the
- * callback that delivers them (no body stream, no async iteration per chunk). The probe enforces
- * the first-event, idle and total limits itself so it can tell `stalled` from `timeout`.
- *
- * The handler speaks the API undici's core calls (onConnect, onHeaders, onData, onComplete,
- * onError; typed as deprecated in undici 7). A handler written for the newer controller API
- * (onRequestStart, onResponseStart, ...) is wrapped per request in an adapter that also turns the
- * raw response headers into an object, about 0.9 µs per response (2% of a request's client CPU in
- * the throughput benchmark), for headers the probe never reads: it needs the status code only.
- *
- * Its clock starts when its request is handed to the connection: undici calls onConnect right
- * before it serializes and writes the request on the socket (after any TCP connect, or wait for a
- * free connection, which the caller counts as dispatch lag). So each probe of a pair measures from
- * its own request's send, not from when the pair was prepared: serializing the first request no
- * longer counts against the second. `startedAt` is that moment as a fractional epoch time.
- */
-/**
  * Chunks are timed when they are read and parsed together at the end of the event loop's turn
  * (setImmediate runs after every socket read polled in the turn): when many streams' chunks come
  * in at once (streams started together send their first events together), each is timed as it
@@ -88,6 +71,23 @@ function parseLater(p: StreamProbe): void {
   }
 }
 
+/**
+ * One stream, driven by undici's dispatch handler callbacks: bytes are timed and parsed in the
+ * callback that delivers them (no body stream, no async iteration per chunk). The probe enforces
+ * the first-event, idle and total limits itself so it can tell `stalled` from `timeout`.
+ *
+ * The handler speaks the API undici's core calls (onConnect, onHeaders, onData, onComplete,
+ * onError; typed as deprecated in undici 7). A handler written for the newer controller API
+ * (onRequestStart, onResponseStart, ...) is wrapped per request in an adapter that also turns the
+ * raw response headers into an object, about 0.9 µs per response (2% of a request's client CPU in
+ * the throughput benchmark), for headers the probe never reads: it needs the status code only.
+ *
+ * Its clock starts when its request is handed to the connection: undici calls onConnect right
+ * before it serializes and writes the request on the socket (after any TCP connect, or wait for a
+ * free connection, which the caller counts as dispatch lag). So each probe of a pair measures from
+ * its own request's send, not from when the pair was prepared: serializing the first request no
+ * longer counts against the second. `startedAt` is that moment as a fractional epoch time.
+ */
 export class StreamProbe implements Dispatcher.DispatchHandler {
   /** performance.now() when the request was handed to its connection (until then, when the probe was made): its timings count from here. */
   t0 = performance.now();
