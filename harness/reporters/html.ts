@@ -21,7 +21,7 @@ import {
   workLine,
 } from './format.ts';
 import { htmlPage } from './html-page.ts';
-import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
+import { barChart, emptyChart, lineChart, outcomeBars, type LineSeries } from './svg.ts';
 import { serverHtml } from './server-metrics.ts';
 import { endpointsHtml } from './endpoints-html.ts';
 import { scenarioKind } from './request-metrics.ts';
@@ -125,17 +125,14 @@ function gapChart(id: string, b: TargetSummary, c: TargetSummary): string {
 
 function failuresChart(id: string, b: TargetSummary, c: TargetSummary): string {
   const kinds = failureBreakdown(b, c);
-  if (kinds.length === 0) return emptyChart(id, 'Failures by kind', 'No failed or interrupted streams.');
-  return barChart({
+  return outcomeBars({
     id,
     title: 'Failures by kind',
-    categories: kinds.map((k) => k.outcome),
-    series: [
-      { name: `${b.target} (baseline)`, cls: 's-baseline', values: kinds.map((k) => k.baseline) },
-      { name: `${c.target} (candidate)`, cls: 's-candidate', values: kinds.map((k) => k.candidate) },
-    ],
-    x: { label: 'outcome' },
-    y: { label: 'streams', format: (v) => num(v) },
+    empty: 'No failed or interrupted streams.',
+    rows: kinds,
+    targets: { baseline: b.target, candidate: c.target },
+    unit: 'streams',
+    format: (v) => num(v),
     note: `interruption rate ${pct(b.interruptionRate)} vs ${pct(c.interruptionRate)} · interruptions (broken 2xx streams): ${kinds.filter((k) => k.interruption).map((k) => k.outcome).join(', ') || 'none'}`,
   });
 }

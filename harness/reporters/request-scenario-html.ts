@@ -1,7 +1,7 @@
 import type { RunResult, TargetSummary } from '../run/result.ts';
 import { esc, num } from './format.ts';
 import { requestMetrics, requestOutcomes, statusClasses, stepRows, type ScenarioKind } from './request-metrics.ts';
-import { barChart, emptyChart, lineChart, type LineSeries } from './svg.ts';
+import { emptyChart, lineChart, outcomeBars, type LineSeries } from './svg.ts';
 
 /**
  * report.html's section for a request or flow scenario: key numbers with deltas, a CDF of the
@@ -61,18 +61,14 @@ function responseCdf(id: string, b: TargetSummary, c: TargetSummary): string {
 }
 
 function outcomesChart(id: string, b: TargetSummary, c: TargetSummary, outcomes: ReturnType<typeof requestOutcomes>): string {
-  const failed = outcomes.filter((o) => o.outcome !== 'ok' && o.baseline + o.candidate > 0);
-  if (failed.length === 0) return emptyChart(id, 'Failed requests by outcome', 'Every request was answered and every check held.');
-  return barChart({
+  return outcomeBars({
     id,
     title: 'Failed requests by outcome',
-    categories: failed.map((o) => o.outcome),
-    series: [
-      { name: `${b.target} (baseline)`, cls: 's-baseline', values: failed.map((o) => o.baseline) },
-      { name: `${c.target} (candidate)`, cls: 's-candidate', values: failed.map((o) => o.candidate) },
-    ],
-    x: { label: 'outcome' },
-    y: { label: 'requests', format: (v) => num(v) },
+    empty: 'Every request was answered and every check held.',
+    rows: outcomes.filter((o) => o.outcome !== 'ok' && o.baseline + o.candidate > 0),
+    targets: { baseline: b.target, candidate: c.target },
+    unit: 'requests',
+    format: (v) => num(v),
     note: `error rate ${(b.errorRate * 100).toFixed(2)}% vs ${(c.errorRate * 100).toFixed(2)}% · 5xx rate ${(b.http5xxRate * 100).toFixed(2)}% vs ${(c.http5xxRate * 100).toFixed(2)}%`,
   });
 }

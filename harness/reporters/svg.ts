@@ -171,3 +171,23 @@ export function barChart(o: { id: string; title: string; categories: string[]; s
   });
   return frame(o.id, o.title, o.series, parts.join(''), o.note, 'box');
 }
+
+/**
+ * Baseline against candidate, one pair of bars per outcome (the failures charts of streams and
+ * requests); `empty` when no outcome has a count, so the figure says so instead of showing a frame.
+ */
+export function outcomeBars(o: { id: string; title: string; empty: string; rows: readonly { outcome: string; baseline: number; candidate: number }[]; targets: { baseline: string; candidate: string }; unit: string; format: (v: number) => string; note: string }): string {
+  if (o.rows.length === 0) return emptyChart(o.id, o.title, o.empty);
+  return barChart({
+    id: o.id,
+    title: o.title,
+    categories: o.rows.map((r) => r.outcome),
+    series: [
+      { name: `${o.targets.baseline} (baseline)`, cls: 's-baseline', values: o.rows.map((r) => r.baseline) },
+      { name: `${o.targets.candidate} (candidate)`, cls: 's-candidate', values: o.rows.map((r) => r.candidate) },
+    ],
+    x: { label: 'outcome' },
+    y: { label: o.unit, format: o.format },
+    note: o.note,
+  });
+}
