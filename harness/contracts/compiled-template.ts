@@ -1,3 +1,4 @@
+import { splitPlaceholders } from '../text/placeholders.ts';
 import { PLACEHOLDER, renderValue, stringify, WHOLE, type Vars } from './template.ts';
 
 /**
@@ -11,18 +12,7 @@ import { PLACEHOLDER, renderValue, stringify, WHOLE, type Vars } from './templat
 export type CompiledString = (vars: Vars) => string;
 
 /** Literal parts and variable names, alternating: parts[0] name[0] parts[1] ... parts[n]. */
-function split(template: string): { parts: string[]; names: string[] } {
-  const parts: string[] = [];
-  const names: string[] = [];
-  let last = 0;
-  for (const m of template.matchAll(PLACEHOLDER)) {
-    parts.push(template.slice(last, m.index));
-    names.push(m[1]!);
-    last = m.index + m[0].length;
-  }
-  parts.push(template.slice(last));
-  return { parts, names };
-}
+const split = (template: string) => splitPlaceholders(template, PLACEHOLDER);
 
 const identity = (s: string) => s;
 

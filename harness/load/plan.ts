@@ -1,6 +1,7 @@
 import type { ResolvedScenario } from '../config/load.ts';
 import type { Prompt } from '../config/prompts.ts';
 import { pickScenario, type Picked } from './mix.ts';
+import { splitPlaceholders } from '../text/placeholders.ts';
 
 /** What one paired iteration sends: the same body and request id to both targets. */
 export interface PlannedIteration {
@@ -56,17 +57,7 @@ const templates = new Map<string, Template>();
 function compileTemplate(template: string): Template {
   let t = templates.get(template);
   if (t) return t;
-  const literals: string[] = [];
-  const names: string[] = [];
-  const written: string[] = [];
-  let at = 0;
-  for (const m of template.matchAll(PLACEHOLDER)) {
-    literals.push(template.slice(at, m.index));
-    names.push(m[1]!);
-    written.push(m[0]);
-    at = m.index + m[0].length;
-  }
-  literals.push(template.slice(at));
+  const { parts: literals, names, written } = splitPlaceholders(template, PLACEHOLDER);
   t = names.length === 0
     ? () => template
     : (vars) => {
