@@ -179,4 +179,28 @@ describe('parity shadow windows on live traffic', () => {
     expect([...served.statuses.keys()].filter((k) => k !== 200 && k !== 0)).toEqual([]);
     expect(r.code).toBe(1);
   }, 60_000);
+
+  it('a judge thread that cannot start leaves the windows judged on the main thread: a failing candidate still fails', async () => {
+    const b = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream' });
+    const c = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream', faults: { reset: 0.2 } });
+    fixtures.push(b, c);
+    // A policy that loads on the main thread and throws in any other: the judge thread breaks at start.
+    const policy = path.join(tempWorkspace().dir, 'main-thread-only.policy.ts');
+    writeFileSync(
+      policy,
+      [
+        "import { isMainThread } from 'node:worker_threads';",
+        "if (!isMainThread) throw new Error('this policy loads on the main thread only');",
+        "export default { name: 'main-only', minSamples: 30, gates: [{ name: 'interruption-delta', metric: 'interruption_rate', threshold: '<= +0.5pp' }] };",
+        '',
+      ].join('\n'),
+    );
+    const s = await startShadow(config(b, c, { window: '1500ms', abortCheck: '300ms', failureLimit: 2 }), { policy, windows: 2 });
+    void drive(`${s.url}/chat-stream`, { concurrency: 8, until: s.done });
+    const r = await s.done;
+    expect(r.err).toMatch(/judge thread failed \(.*this policy loads on the main thread only\); judging on the main thread/);
+    expect(readWindow(s.dir, 1).verdict.status).toBe('fail');
+    expect(readWindow(s.dir, 2).verdict.status).toBe('fail');
+    expect(r.code).toBe(1);
+  }, 60_000);
 });
