@@ -2,8 +2,9 @@
  * `npm run bench` section "shadow" (BENCH_ONLY=shadow): what parity's inline proxy adds on the
  * baseline path, against a direct connection and against nginx `proxy_pass` (proxy_buffering off)
  * to the same backend, all on loopback, every figure from the same run:
- * - time to first SSE event at 200 concurrent streams (p50/p99), direct vs through nginx vs
- *   through parity (candidate healthy, down, 10× slower): added time = via − direct;
+ * - time to first SSE event at 200 concurrent streams (p50/p99) through nginx and through parity
+ *   (candidate healthy, down, 10× slower), each beside direct streams to the same backend at the
+ *   same time: added time = via − direct;
  * - JSON throughput (autocannon, 50 connections) through parity vs through nginx;
  * and, in the "memory" section, parity's RSS over a mirrored run with windows rotating
  * (benchShadowSoak).
@@ -21,6 +22,8 @@ import { freePort, startNginx } from '../helpers/nginx.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const STREAMS = Number(process.env.BENCH_SHADOW_STREAMS ?? 200);
+/** Streams sent straight to the backend alongside the proxied ones: the reference of the same moments. */
+const DIRECT_STREAMS = Number(process.env.BENCH_SHADOW_DIRECT_STREAMS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Streams started in the first seconds through a hop are not measured: connections opening, a fresh proxy's code not yet optimized. */
 const WARMUP_SECONDS = 3;
@@ -118,32 +121,39 @@ function oneStream(pool: Pool): Promise<HopTimes | undefined> {
 type FirstEvent = { p50: number; p99: number; streams: number; hopP50: number; hopP99: number };
 
 /**
- * STREAMS streams at a time for SECONDS after WARMUP_SECONDS unmeasured (200 connections opening
- * at once through every hop; a fresh proxy's code not yet optimized): per stream, the time from send to the first
- * body byte (the first SSE event), ms, and the hops' share of it: (backend arrival − send) +
- * (client's first byte − backend's first write), from the backend's own stamps on the host's
- * shared monotonic clock. The backend's think time (its first-content delay and timer jitter) is
- * in the first figure and not in the second, so the added time of a proxy is read from the hop
- * times without that noise.
+ * STREAMS streams at a time through `url` for SECONDS after WARMUP_SECONDS unmeasured (200
+ * connections opening at once through every hop; a fresh proxy's code not yet optimized), and,
+ * when `direct` is given, DIRECT_STREAMS more straight to the backend at the same time: per
+ * stream, the time from send to the first body byte (the first SSE event), ms, and the hops'
+ * share of it: (backend arrival − send) + (client's first byte − backend's first write), from the
+ * backend's own stamps on the host's shared monotonic clock. The backend's think time (its
+ * first-content delay and timer jitter) is in the first figure and not in the second.
+ *
+ * The direct streams are the reference of the same moments: on this machine the client, the
+ * backend and the proxy share two cores, and a direct run measured before or after the proxied
+ * one differed from it by more (±3 ms at p50) than the proxy adds. Measured side by side, both
+ * kinds of stream see the same contention, and the difference of their hop times is the proxy's.
  */
-async function firstEvent(url: string): Promise<FirstEvent> {
+async function firstEvent(url: string, direct?: string): Promise<FirstEvent & { direct?: FirstEvent }> {
   const pool = new Pool(url, { connections: STREAMS });
-  const total: number[] = [];
-  const hops: number[] = [];
+  const directPool = direct ? new Pool(direct, { connections: DIRECT_STREAMS }) : undefined;
+  const via = { total: [] as number[], hops: [] as number[] };
+  const ref = { total: [] as number[], hops: [] as number[] };
   const start = performance.now();
   const end = start + (WARMUP_SECONDS + SECONDS) * 1000;
-  const loop = async () => {
+  const loop = (p: Pool, into: typeof via) => async () => {
     while (performance.now() < end) {
       const steady = performance.now() - start >= WARMUP_SECONDS * 1000;
-      const t = await oneStream(pool);
+      const t = await oneStream(p);
       if (!t || !steady) continue;
-      total.push(Number(t.firstChunk - t.sent) / 1e6);
-      hops.push(Number(t.received - t.sent + (t.firstChunk - t.written)) / 1e6);
+      into.total.push(Number(t.firstChunk - t.sent) / 1e6);
+      into.hops.push(Number(t.received - t.sent + (t.firstChunk - t.written)) / 1e6);
     }
   };
-  await Promise.all(Array.from({ length: STREAMS }, loop));
-  await pool.close();
-  return { p50: quantile(total, 0.5), p99: quantile(total, 0.99), streams: total.length, hopP50: quantile(hops, 0.5), hopP99: quantile(hops, 0.99) };
+  await Promise.all([...Array.from({ length: STREAMS }, loop(pool, via)), ...(directPool ? Array.from({ length: DIRECT_STREAMS }, loop(directPool, ref)) : [])]);
+  await Promise.all([pool.close(), directPool?.close()]);
+  const stats = (m: typeof via): FirstEvent => ({ p50: quantile(m.total, 0.5), p99: quantile(m.total, 0.99), streams: m.total.length, hopP50: quantile(m.hops, 0.5), hopP99: quantile(m.hops, 0.99) });
+  return { ...stats(via), ...(directPool ? { direct: stats(ref) } : {}) };
 }
 
 /** CPU seconds a process has used so far (utime + stime from /proc, in clock ticks of 100 Hz). */
@@ -159,11 +169,11 @@ function nginxCpuSeconds(dir: string): number {
   return [master, ...children].reduce((a, pid) => a + cpuSeconds(pid), 0);
 }
 
-/** Runs `firstEvent` through a proxy and takes the proxy's CPU per stream (ms) over it. */
-async function withCpu(url: string, cpu: () => number): Promise<FirstEvent & { cpuMsPerStream: number; cpuShare: number }> {
+/** Runs `firstEvent` through a proxy (with direct streams beside it) and takes the proxy's CPU per stream (ms) over it. */
+async function withCpu(url: string, direct: string, cpu: () => number): Promise<FirstEvent & { direct?: FirstEvent; cpuMsPerStream: number; cpuShare: number }> {
   const c0 = cpu();
   const t0 = performance.now();
-  const r = await firstEvent(url);
+  const r = await firstEvent(url, direct);
   const used = cpu() - c0;
   return { ...r, cpuMsPerStream: (used * 1000) / r.streams, cpuShare: used / ((performance.now() - t0) / 1000) };
 }
@@ -183,7 +193,7 @@ function pinPid(pid: number, cpu: string): void {
   if (PIN) spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
 
-type Hop = FirstEvent & { cpuMsPerStream?: number; cpuShare?: number };
+type Hop = FirstEvent & { direct?: FirstEvent; cpuMsPerStream?: number; cpuShare?: number };
 const spread = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! };
@@ -223,23 +233,24 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
     const slower = await shadowProcess(base.url, slow.url);
     kill.push(healthy.child, down.child, slower.child);
 
-    // Repeats alternate the order (direct, nginx, parity / parity, nginx, direct); each proxy's
-    // added time is read against the direct run of the same repeat, its neighbour in time.
-    const runs: Record<'direct' | 'nginx' | 'parity', Hop[]> = { direct: [], nginx: [], parity: [] };
+    // Repeats alternate the order (nginx, parity / parity, nginx); each proxy's added time is read
+    // against the direct streams measured at the same time as it.
+    const runs: Record<'nginx' | 'parity', Hop[]> = { nginx: [], parity: [] };
     for (let r = 0; r < REPEATS; r++) {
-      const order = r % 2 === 0 ? (['direct', 'nginx', 'parity'] as const) : (['parity', 'nginx', 'direct'] as const);
+      const order = r % 2 === 0 ? (['nginx', 'parity'] as const) : (['parity', 'nginx'] as const);
       for (const hop of order) {
-        const x: Hop = hop === 'direct' ? await firstEvent(base.url) : hop === 'nginx' ? await withCpu(nginxUrl, () => nginxCpuSeconds(nginx.dir)) : await withCpu(healthy.url, () => cpuSeconds(healthy.child.pid!));
+        const x: Hop = hop === 'nginx' ? await withCpu(nginxUrl, base.url, () => nginxCpuSeconds(nginx.dir)) : await withCpu(healthy.url, base.url, () => cpuSeconds(healthy.child.pid!));
         runs[hop].push(x);
-        log(`  repeat ${r + 1} ${hop}: first event p50/p99 ${x.p50.toFixed(2)}/${x.p99.toFixed(2)} ms (hops ${x.hopP50.toFixed(2)}/${x.hopP99.toFixed(2)})${x.cpuMsPerStream !== undefined ? `, CPU ${(x.cpuShare! * 100).toFixed(0)}%, ${x.cpuMsPerStream.toFixed(2)} ms per stream` : ''}`);
+        log(`  repeat ${r + 1} ${hop}: first event p50/p99 ${x.p50.toFixed(2)}/${x.p99.toFixed(2)} ms (hops ${x.hopP50.toFixed(2)}/${x.hopP99.toFixed(2)}; direct alongside ${x.direct!.hopP50.toFixed(2)}/${x.direct!.hopP99.toFixed(2)}), CPU ${(x.cpuShare! * 100).toFixed(0)}%, ${x.cpuMsPerStream!.toFixed(2)} ms per stream`);
       }
     }
-    // Added time: the hops' share of time to first event through the proxy minus the direct one's, per repeat.
-    const addedBy = (hop: 'nginx' | 'parity', q: 'hopP50' | 'hopP99') => runs[hop].map((x, i) => x[q] - runs.direct[i]![q]);
+    // Added time: the proxied streams' hop time minus the direct streams' of the same run.
+    const addedBy = (hop: 'nginx' | 'parity', q: 'hopP50' | 'hopP99') => runs[hop].map((x) => x[q] - x.direct![q]);
     const added = (hop: 'nginx' | 'parity') => ({ p50: spread(addedBy(hop, 'hopP50')), p99: spread(addedBy(hop, 'hopP99')) });
     const addedNginx = added('nginx');
     const addedParity = added('parity');
-    const med = (hop: 'direct' | 'nginx' | 'parity', k: 'p50' | 'p99' | 'hopP50' | 'hopP99' | 'cpuMsPerStream' | 'cpuShare') => spread(runs[hop].map((x) => x[k] ?? NaN)).median;
+    const med = (hop: 'nginx' | 'parity', k: 'p50' | 'p99' | 'hopP50' | 'hopP99' | 'cpuMsPerStream' | 'cpuShare') => spread(runs[hop].map((x) => x[k] ?? NaN)).median;
+    const medDirect = (k: 'p50' | 'p99' | 'hopP50' | 'hopP99') => spread([...runs.nginx, ...runs.parity].map((x) => x.direct![k])).median;
     const viaParityDown = await firstEvent(down.url);
     const viaParitySlow = await firstEvent(slower.url);
     const jsonNginx = await jsonRate(nginxUrl);
@@ -255,7 +266,7 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
       runs,
       parityCpuShare: med('parity', 'cpuShare'),
       firstEventMs: {
-        direct: { p50: med('direct', 'p50'), p99: med('direct', 'p99'), hopP50: med('direct', 'hopP50'), hopP99: med('direct', 'hopP99') },
+        direct: { p50: medDirect('p50'), p99: medDirect('p99'), hopP50: medDirect('hopP50'), hopP99: medDirect('hopP99'), streamsAlongside: DIRECT_STREAMS },
         nginx: { p50: med('nginx', 'p50'), p99: med('nginx', 'p99'), hopP50: med('nginx', 'hopP50'), hopP99: med('nginx', 'hopP99') },
         parity: { p50: med('parity', 'p50'), p99: med('parity', 'p99'), hopP50: med('parity', 'hopP50'), hopP99: med('parity', 'hopP99') },
         parityCandidateDown: viaParityDown,
