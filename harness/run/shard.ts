@@ -186,6 +186,7 @@ export function createShard(input: ShardInput): Shard {
     timeouts: load.timeouts,
     comparedHeaders,
     signal: input.signal,
+    wallClockOffsetMs: wallOffset,
     onPair(pair, isWarmup) {
       recordSample(stats.targets[0], pair.baseline);
       recordSample(stats.targets[1], pair.candidate);
