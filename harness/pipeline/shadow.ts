@@ -17,7 +17,6 @@ import { collectPairs } from '../run/pairs.ts';
 import { newRunId } from '../run/engine.ts';
 import { startAdmin, type AdminServer } from '../sources/shadow/admin.ts';
 import { initialRollout, nextRollout, type RolloutState, type WindowStatus } from '../sources/shadow/rollout.ts';
-import { CandidateThread } from '../sources/shadow/candidate-thread.ts';
 import { startShadowServer, type ShadowMode } from '../sources/shadow/server.ts';
 import { ShadowWindow } from '../sources/shadow/window.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
@@ -109,17 +108,12 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   if (opts.admin) {
     admin = await startAdmin(() => ({ rollout, lastWindow, current: { index: current.index, pairs: current.pairs, startedAt: current.startedAt.toISOString() } }), opts.admin);
   }
-  // Inline, the candidate's copies are sent and read in a thread of their own: its streams arrive
-  // with the baseline's, and on this thread every baseline chunk would wait behind them.
-  const candidateThread = opts.mode === 'inline' ? new CandidateThread(loaded.candidate, timeouts, { warn: (line) => io.stderr.write(line) }) : undefined;
-  await candidateThread?.ready();
   const server = await startShadowServer(
     {
       loaded,
       shadow,
       mode: opts.mode,
       targets,
-      candidateThread,
       timeouts,
       window: () => current,
       copying: () => rollout.decision === 'continue',
@@ -135,7 +129,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
     opts.listen,
   ).catch(async (err: unknown) => {
     // Cannot listen (address in use, no permission): nothing of this shadow stays open.
-    await Promise.all([candidateThread?.close(), judge?.close(), admin?.close(), closeTargets()]);
+    await Promise.all([judge?.close(), admin?.close(), closeTargets()]);
     throw err;
   });
   const say = (line: string) => {
@@ -264,7 +258,6 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   closedWindows++;
   await admin?.close();
   await judge?.close();
-  await candidateThread?.close();
   await closeTargets();
   await new Promise<void>((resolve) => (capture ? capture.end(resolve) : resolve()));
   const cum = await cumulative.close(interrupted ? 'interrupted' : undefined);

@@ -5,12 +5,11 @@ import { streamScenarios, type LoadedConfig } from '../../config/load.ts';
 import type { TimeoutsConfig } from '../../config/schema.ts';
 import type { ShadowConfig } from '../../config/shadow-schema.ts';
 import type { PairedSample, Role, StreamSample } from '../../metrics/sample.ts';
-import type { ProbeResult } from '../../probes/stream-probe.ts';
+import { RequestProbe } from '../../probes/request-probe.ts';
+import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
-import type { CandidateThread } from './candidate-thread.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
-import { plainSample, shadowProbe, type ShadowProbe, type ShadowProbeSpec } from './probe.ts';
 import { TeeHandler, teeDispatcher } from './tee.ts';
 import type { ShadowWindow } from './window.ts';
 
@@ -34,8 +33,6 @@ export interface ShadowServerInput {
   shadow: ShadowConfig;
   mode: ShadowMode;
   targets: { baseline: LiveTarget; candidate: LiveTarget };
-  /** Inline: the candidate's copies are sent and probed there, off the proxy's thread (while it works; on this thread otherwise). */
-  candidateThread?: CandidateThread | undefined;
   timeouts: TimeoutsConfig;
   /** The window pairs go to (the current one when the pair completes). */
   window(): ShadowWindow;
@@ -55,6 +52,9 @@ export interface ShadowServer {
   /** Stops accepting; waits for the pairs in flight up to `graceMs`; returns how many were abandoned. */
   close(graceMs: number): Promise<number>;
 }
+
+/** A probe of either kind, as a dispatch handler the tee can wrap, measuring to one sample. */
+type ShadowProbe = Dispatcher.DispatchHandler & { measure(dispatcher: Dispatcher): Promise<ProbeResult> };
 
 /** Request bodies up to this size are copied; a bigger one passes through (inline) and is counted as not copied. */
 const MAX_COPY_BODY = 1 << 20;
@@ -87,21 +87,15 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   const isStream = (d: { route: string; probe: 'auto' | 'stream' | 'request' }, accept: string | undefined) =>
     d.probe === 'stream' || (d.probe === 'auto' && (streamRoutes.has(d.route) || (accept ?? '').includes('text/event-stream')));
   type Req = { method: string; path: string; headers: Record<string, string>; body: string | undefined };
-  const sides = {
-    baseline: { target: loaded.baseline.name, role: 'baseline' as Role, classify: classify.baseline },
-    candidate: { target: loaded.candidate.name, role: 'candidate' as Role, classify: classify.candidate },
-  };
-  const probeFor = (role: Role, spec: ShadowProbeSpec, req: Req): ShadowProbe => shadowProbe(spec, sides[role], req, timeouts);
-  const thread = input.candidateThread;
-  /** The candidate's sample of a copy: in the candidate thread while it works, else here; undefined when the thread died with the copy in it (counted dropped). */
-  const measureCandidate = (spec: ShadowProbeSpec, req: Req, w: ShadowWindow): Promise<StreamSample | undefined> => {
-    if (thread && thread.broken === null) {
-      return thread.measure(spec, req).then((s) => {
-        if (!s) dropped(w)();
-        return s;
-      });
+  /** The probe for one side: the stream probe (SSE) or the request probe (a whole response); both are dispatch handlers. */
+  const probeFor = (stream: boolean, role: Role, d: { route: string; endpoint: string }, requestId: string, iteration: number, req: Req): ShadowProbe => {
+    const target = role === 'baseline' ? loaded.baseline.name : loaded.candidate.name;
+    if (stream) {
+      const p = new StreamProbe(classify[role], { target, role, scenario: d.route, requestId, iteration, vu: 0, promptIndex: 0, expectsCitations: false, ...req }, timeouts);
+      return Object.assign(p, { measure: (dispatcher: Dispatcher) => p.run(dispatcher) });
     }
-    return probeFor('candidate', spec, req).measure(targets.candidate.pool).then(plainSample);
+    const p = new RequestProbe({ target, role, scenario: d.route, requestId, iteration, vu: 0, route: d.endpoint }, req, timeouts, false);
+    return Object.assign(p, { measure: (dispatcher: Dispatcher) => p.run(dispatcher).then((r): ProbeResult => (r.aborted ? { ...r.sample, aborted: true } : r.sample)) });
   };
 
   /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
@@ -110,7 +104,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     void both.then((r) => {
       pairsInFlight--;
       if (r?.[1]) {
-        const pair: PairedSample = { requestId, scenario: route, iteration, baseline: plainSample(r[0]), candidate: plainSample(r[1]) };
+        const pair: PairedSample = { requestId, scenario: route, iteration, baseline: plain(r[0]), candidate: plain(r[1]) };
         input.window().add(pair);
         input.onPair?.(pair);
       }
@@ -157,10 +151,11 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
         targets.baseline.pool.dispatch({ ...forwarded, method: method as Dispatcher.HttpMethod }, new TeeHandler({}, res));
         return;
       }
-      const spec: ShadowProbeSpec = { stream: isStream(decision, headers.accept), route: decision.route, endpoint: decision.endpoint, requestId, iteration };
-      const b = probeFor('baseline', spec, forwarded).measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
+      const stream = isStream(decision, headers.accept);
+      const bProbe = probeFor(stream, 'baseline', decision, requestId, iteration, forwarded);
+      const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
       const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
-      const c = limiter.run(() => measureCandidate(spec, cReq, w), dropped(w));
+      const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped(w));
       input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
       finishPair(decision.route, requestId, iteration, Promise.all([b, c]));
       return;
@@ -170,8 +165,8 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     const bReq = { method, path: rawPath, headers: copied.headers, body: copied.body };
     const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
     input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
-    const spec: ShadowProbeSpec = { stream: isStream(decision, headers.accept), route: decision.route, endpoint: decision.endpoint, requestId, iteration };
-    const both = limiter.run(() => Promise.all([probeFor('baseline', spec, bReq).measure(targets.baseline.pool), probeFor('candidate', spec, cReq).measure(targets.candidate.pool)] as const), dropped(w));
+    const stream = isStream(decision, headers.accept);
+    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped(w));
     finishPair(decision.route, requestId, iteration, both);
   };
 
@@ -208,6 +203,12 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       return abandoned;
     },
   };
+}
+
+/** A sample as stored: the probe's extras (`aborted`, `text`) left out. */
+function plain(s: ProbeResult): StreamSample {
+  const { aborted: _a, text: _t, ...rest } = s;
+  return rest;
 }
 
 /**
