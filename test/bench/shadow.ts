@@ -37,9 +37,10 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 /**
  * Core pinning (`taskset`, when installed and the machine has 2+ cores): the proxy under test
  * (nginx's worker, or parity) on core 1; the client (this process) and the backends (the
- * baseline's, and the candidate's that only parity loads) on core 0, the same in every run. Unpinned, a shadowing parity shares two cores with the
- * candidate's backend, which it loads as much as the baseline's (nginx leaves it idle), so its
- * figures measured the machine's contention more than the proxy.
+ * baseline's, and the candidate's that only parity loads) on core 0, the same in every run.
+ * Unpinned, a shadowing parity shares two cores with the candidate's backend, which it loads as
+ * much as the baseline's (nginx leaves it idle), so its figures measured the machine's contention
+ * more than the proxy.
  */
 const PIN = os.cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const PROXY_CORE = '1';
