@@ -332,6 +332,7 @@ async function main() {
       ['parityRequest', () => clientRate('parityRequest', json.url)],
       ['undiciPaired', () => clientRate('undiciPaired', json.url)],
       ['undici', () => clientRate('undici', json.url)],
+      ['rawPaired', () => clientRate('rawPaired', json.url)],
       ['autocannon', () => clientRate('autocannon', json.url)],
     ];
     const { tput, fullSeconds } = await serverRates(json.url, tools);
@@ -346,6 +347,7 @@ async function main() {
       parityVsUndici: ratio('parityRequest', 'undici'),
       parityVsAutocannon: ratio('parityRequest', 'autocannon'),
       pairedVsUnpaired: ratio('undiciPaired', 'undici'),
+      rawPairedVsAutocannon: ratio('rawPaired', 'autocannon'),
     };
   }
 
@@ -451,7 +453,7 @@ function table(r: Record<string, unknown>): string {
   type Spread = { median: number; min: number; max: number };
   const clock = (r.clock ?? []) as { concurrentStreams: number; pinned: boolean; addedLatencyP50Ms: Record<'firstContent' | 'completion', Spread>; p99ErrorRatio: Record<'firstContent' | 'completion', Spread>; meets: boolean }[];
   const sp = (x: Spread, d = 3, unit = '') => `${x.median.toFixed(d)}${unit} (${x.min.toFixed(d)}..${x.max.toFixed(d)})`;
-  const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndiciPaired: Ratio; parityVsUndici: Ratio; parityVsAutocannon: Ratio; pairedVsUnpaired: Ratio } | undefined;
+  const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndiciPaired: Ratio; parityVsUndici: Ratio; parityVsAutocannon: Ratio; pairedVsUnpaired: Ratio; rawPairedVsAutocannon?: Ratio } | undefined;
   const mem = r.memory as { requests: { seconds: number; requests: number; secondQuarterMb: number; lastQuarterMb: number; growth: number; finalizePeakMb: number }; shadow: { seconds: number; middleThirdMedianMb: number; lastThirdMedianMb: number; growth: number } } | undefined;
   type P = { p50: number; p99: number };
   const sh = r.shadow as { streams: number; pinned: unknown; repeats: number; addedFirstEventMs: Record<'nginx' | 'parity', Record<'p50' | 'p99', Spread>>; addedRatioVsNginx: P; cpuMsPerStream: { nginx: number; parity: number; ratio: number }; candidateDownVsHealthy: P; candidate10xSlowerVsHealthy: P; jsonRate: { nginx: number; parity: number; ratio: number } } | undefined;
@@ -489,7 +491,8 @@ function table(r: Record<string, unknown>): string {
       ? [
           `| JSON request scenario, 50 conns (req/s; paired, 5% diffed) | ${Math.round(rq.medians.parityRequest ?? NaN)} (best ${Math.round(rq.best.parityRequest ?? NaN)}) | bare undici Pool loop of the same pairs ${Math.round(rq.medians.undiciPaired ?? NaN)} (best ${Math.round(rq.best.undiciPaired ?? NaN)}) | ${fr(rq.parityVsUndiciPaired)} (target ≥ 0.85×) |`,
           `| | | bare undici Pool loop, unpaired ${Math.round(rq.medians.undici ?? NaN)} (best ${Math.round(rq.best.undici ?? NaN)}) | ${fr(rq.parityVsUndici)} (pairing itself: ${fr(rq.pairedVsUnpaired)}) |`,
-          `| | | autocannon ${Math.round(rq.medians.autocannon ?? NaN)} (best ${Math.round(rq.best.autocannon ?? NaN)}) | ${fr(rq.parityVsAutocannon)} |`,
+          `| | | autocannon ${Math.round(rq.medians.autocannon ?? NaN)} (best ${Math.round(rq.best.autocannon ?? NaN)}) | ${fr(rq.parityVsAutocannon)} (target ≥ 1×) |`,
+          `| raw paired sockets, nothing recorded (about the most any paired client reaches; not parity) | ${Math.round(rq.medians.rawPaired ?? NaN)} (best ${Math.round(rq.best.rawPaired ?? NaN)}) | autocannon | ${rq.rawPairedVsAutocannon ? fr(rq.rawPairedVsAutocannon) : 'n/a'} |`,
         ]
       : []),
     ...(sh

@@ -1,9 +1,10 @@
 /**
  * One throughput measurement in a fresh process of its own, so no client runs on code the JIT
  * shaped for another (undici's call sites, the heap autocannon leaves behind):
- *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciPaired|undiciDispatch|autocannon> <url> <seconds> <connections> [requests]
+ *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciPaired|undiciDispatch|rawPaired|autocannon> <url> <seconds> <connections> [requests]
  * Prints one JSON line: { rate } in requests/s (parityRequestMemory adds the process's RSS, MB, once a second, and the requests sent).
  */
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
@@ -94,6 +95,62 @@ const undiciDispatch = () =>
         });
       }),
   );
+
+/**
+ * About the most a paired client can reach: the same pairs as undiciPaired, on raw keep-alive sockets (one per
+ * loop and side), each request's bytes written in one call, each answer read only as far as its
+ * Content-Length; nothing timed or recorded. Not a target: it shows how far any paired client of
+ * this server can go on this machine, against autocannon (the request scenario's ≥ 1× target).
+ */
+async function rawPaired(): Promise<number> {
+  const u = new URL(url);
+  const open = () => {
+    const socket = net.connect(Number(u.port), u.hostname);
+    socket.setNoDelay(true);
+    let buf: Buffer | null = null;
+    let need = -1;
+    let done: (() => void) | null = null;
+    socket.on('data', (d: Buffer) => {
+      buf = buf ? Buffer.concat([buf, d]) : d;
+      if (need < 0) {
+        const h = buf.indexOf('\r\n\r\n');
+        if (h < 0) return;
+        need = h + 4 + Number(/content-length: *(\d+)/i.exec(buf.toString('latin1', 0, h))![1]);
+      }
+      if (buf.length < need) return;
+      buf = buf.length > need ? buf.subarray(need) : null;
+      need = -1;
+      const d0 = done!;
+      done = null;
+      d0();
+    });
+    const send = (i: number) =>
+      new Promise<void>((resolve) => {
+        done = resolve;
+        const r = request(i);
+        let head = `${r.method} ${r.path} HTTP/1.1\r\nhost: ${u.host}\r\nconnection: keep-alive\r\n`;
+        for (const [k, v] of Object.entries(r.headers)) head += `${k}: ${v}\r\n`;
+        socket.write(`${head}content-length: ${Buffer.byteLength(r.body)}\r\n\r\n${r.body}`);
+      });
+    return { send, socket };
+  };
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections / 2 }, async () => {
+      const [a, b] = [open(), open()];
+      while (performance.now() < end) {
+        const i = sent++;
+        await Promise.all([a.send(i), b.send(i)]);
+        n += 2;
+      }
+      a.socket.destroy();
+      b.socket.destroy();
+    }),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
 
 async function autocannonRate(): Promise<number> {
   const req = request(10_000);
@@ -192,6 +249,7 @@ const modes: Record<string, () => Promise<number>> = {
   undici,
   undiciPaired,
   undiciDispatch,
+  rawPaired,
   autocannon: autocannonRate,
   parityRaw: parityRawRate,
   parityRequest: async () => (await parityRequestRun(seconds)).rate,
