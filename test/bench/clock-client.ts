@@ -1,6 +1,6 @@
 /**
  * One clock-truth measurement in a process of its own:
- *   tsx test/bench/clock-client.ts <parity|reference> <concurrentStreams> <warmupSeconds> <seconds> <url> <outDir>
+ *   tsx test/bench/clock-client.ts <parity|reference|undiciPaired> <concurrentStreams> <warmupSeconds> <seconds> <url> <outDir>
  * Keeps `concurrentStreams` streams open at once against the stamping server
  * (test/bench/stamp-server.ts) for `warmupSeconds` unmeasured (connections opened, code compiled:
  * both clients measured in their steady state, not their start-up) and then `seconds` measured, and
@@ -11,6 +11,11 @@
  * The reference client is the minimum that measures the same thing: node:http with a keep-alive
  * agent, its clock started on the request's 'socket' event (the request is flushed to the socket
  * right after), and a plain split on blank lines of the body text.
+ *
+ * `undiciPaired` is not a target: the same split and clock on undici's dispatch API (the clock
+ * started in onConnect, as parity's probe), sending pairs as parity does (conc/2 loops, each
+ * request to /a and /b at once). Between the reference, it and parity, the bench shows how much
+ * of a timing error is the HTTP client, the pairing, and parity's own work.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +49,50 @@ if (mode === 'parity') {
       if (s.outcome === 'complete') measured.push({ key: `${path}|${s.requestId}`, first: s.firstContentMs!, done: s.completionMs! });
     }
   }
+} else if (mode === 'undiciPaired') {
+  const { Pool } = await import('undici');
+  const pool = new Pool(url, { connections: conc });
+  const body = '{"message":"hi"}';
+  const one = (id: string, path: string, measure: boolean) =>
+    new Promise<void>((resolve) => {
+      let t0 = 0;
+      let first = -1;
+      let buf = '';
+      const handler = {
+        onConnect: () => void (t0 = performance.now()),
+        onHeaders: () => true,
+        onData: (chunk: Buffer) => {
+          const now = performance.now();
+          buf += chunk.toString();
+          let k: number;
+          while ((k = buf.indexOf('\n\n')) >= 0) {
+            const ev = buf.slice(0, k);
+            buf = buf.slice(k + 2);
+            if (ev === 'data: [DONE]') {
+              if (measure) measured.push({ key: `${path}|${id}`, first: first - t0, done: now - t0 });
+            } else if (first < 0 && ev.startsWith('data: ')) {
+              JSON.parse(ev.slice(6));
+              first = now;
+            }
+          }
+          return true;
+        },
+        onComplete: () => resolve(),
+        onError: () => resolve(),
+      };
+      pool.dispatch({ method: 'POST', path, headers: { 'content-type': 'application/json', 'x-request-id': id }, body }, handler);
+    });
+  const t0 = performance.now();
+  const [measureFrom, end] = [t0 + warmupS * 1000, t0 + (warmupS + seconds) * 1000];
+  await Promise.all(
+    Array.from({ length: conc / 2 }, async (_, w) => {
+      for (let i = 0; performance.now() < end; i++) {
+        const measure = performance.now() >= measureFrom;
+        await Promise.all([one(`ref-${w}-${i}`, '/a', measure), one(`ref-${w}-${i}`, '/b', measure)]);
+      }
+    }),
+  );
+  await pool.close();
 } else {
   const u = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: conc });
