@@ -124,8 +124,8 @@ function oneStream(pool: Pool): Promise<HopTimes | undefined> {
 type FirstEvent = { p50: number; p99: number; streams: number; hopP50: number; hopP99: number };
 
 /**
- * STREAMS streams at a time through `url` for SECONDS after WARMUP_SECONDS unmeasured (200
- * connections opening at once through every hop; a fresh proxy's code not yet optimized), and,
+ * STREAMS streams at a time through `url` for SECONDS after WARMUP_SECONDS unmeasured (the
+ * connections opening through every hop; a fresh proxy's code not yet optimized), and,
  * when `direct` is given, DIRECT_STREAMS more straight to the backend at the same time: per
  * stream, the time from send to the first body byte (the first SSE event), ms, and the hops'
  * share of it: (backend arrival − send) + (client's first byte − backend's first write), from the
