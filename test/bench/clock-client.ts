@@ -1,6 +1,6 @@
 /**
  * One clock-truth measurement in a process of its own:
- *   tsx test/bench/clock-client.ts <parity|reference|undiciPaired> <concurrentStreams> <warmupSeconds> <seconds> <url> <outDir>
+ *   tsx test/bench/clock-client.ts <parity|reference|referencePaired|undiciPaired> <concurrentStreams> <warmupSeconds> <seconds> <url> <outDir>
  * Keeps `concurrentStreams` streams open at once against the stamping server
  * (test/bench/stamp-server.ts) for `warmupSeconds` unmeasured (connections opened, code compiled:
  * both clients measured in their steady state, not their start-up) and then `seconds` measured, and
@@ -12,10 +12,13 @@
  * agent, its clock started on the request's 'socket' event (the request is flushed to the socket
  * right after), and a plain split on blank lines of the body text.
  *
- * `undiciPaired` is not a target: the same split and clock on undici's dispatch API (the clock
- * started in onConnect, as parity's probe), sending pairs as parity does (conc/2 loops, each
- * request to /a and /b at once). Between the reference, it and parity, the bench shows how much
- * of a timing error is the HTTP client, the pairing, and parity's own work.
+ * `referencePaired` is the same client sending the traffic parity sends: conc/2 loops, each
+ * sending one request to /pa and /pb at once (a pair), so conc streams are open at once.
+ * `undiciPaired` (not in the bench; for taking a difference apart by hand): the same split and
+ * clock on undici's dispatch API (the clock started in onConnect, as parity's probe), sending pairs.
+ *
+ * Each client asks the server for its own paths' stamps only, so two clients can measure at the
+ * same time against one server; the JSON line carries every stream's errors (the bench pools them).
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -88,7 +91,7 @@ if (mode === 'parity') {
     Array.from({ length: conc / 2 }, async (_, w) => {
       for (let i = 0; performance.now() < end; i++) {
         const measure = performance.now() >= measureFrom;
-        await Promise.all([one(`ref-${w}-${i}`, '/a', measure), one(`ref-${w}-${i}`, '/b', measure)]);
+        await Promise.all([one(`ref-${w}-${i}`, '/ua', measure), one(`ref-${w}-${i}`, '/ub', measure)]);
       }
     }),
   );
@@ -97,11 +100,11 @@ if (mode === 'parity') {
   const u = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: conc });
   const body = '{"message":"hi"}';
-  const one = (id: string, measure: boolean) =>
+  const one = (id: string, path: string, measure: boolean) =>
     new Promise<void>((resolve) => {
       let t0 = 0;
       let first = -1;
-      const req = http.request({ agent, host: u.hostname, port: u.port, method: 'POST', path: '/a', headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-request-id': id } });
+      const req = http.request({ agent, host: u.hostname, port: u.port, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-request-id': id } });
       req.once('socket', () => (t0 = performance.now()));
       req.on('response', (res) => {
         let buf = '';
@@ -114,7 +117,7 @@ if (mode === 'parity') {
             const ev = buf.slice(0, k);
             buf = buf.slice(k + 2);
             if (ev === 'data: [DONE]') {
-              if (measure) measured.push({ key: `/a|${id}`, first: first - t0, done: now - t0 });
+              if (measure) measured.push({ key: `${path}|${id}`, first: first - t0, done: now - t0 });
             } else if (first < 0 && ev.startsWith('data: ')) {
               JSON.parse(ev.slice(6));
               first = now;
@@ -128,15 +131,22 @@ if (mode === 'parity') {
     });
   const t0 = performance.now();
   const [measureFrom, end] = [t0 + warmupS * 1000, t0 + (warmupS + seconds) * 1000];
+  // referencePaired: conc/2 loops, each sending the same request to /pa and /pb at once (the pairs parity sends).
+  const paired = mode === 'referencePaired';
   await Promise.all(
-    Array.from({ length: conc }, async (_, w) => {
-      for (let i = 0; performance.now() < end; i++) await one(`ref-${w}-${i}`, performance.now() >= measureFrom);
+    Array.from({ length: paired ? conc / 2 : conc }, async (_, w) => {
+      for (let i = 0; performance.now() < end; i++) {
+        const measure = performance.now() >= measureFrom;
+        if (paired) await Promise.all([one(`ref-${w}-${i}`, '/pa', measure), one(`ref-${w}-${i}`, '/pb', measure)]);
+        else await one(`ref-${w}-${i}`, '/r', measure);
+      }
     }),
   );
   agent.destroy();
 }
 
-const stamps = (await (await fetch(`${url}/stamps`)).json()) as Record<string, { recv: number; first: number; done: number }>;
+const PATHS = { parity: '/a,/b', undiciPaired: '/ua,/ub', reference: '/r', referencePaired: '/pa,/pb' }[mode];
+const stamps = (await (await fetch(`${url}/stamps?paths=${PATHS}`)).json()) as Record<string, { recv: number; first: number; done: number }>;
 const first: number[] = [];
 const done: number[] = [];
 for (const m of measured) {
@@ -149,4 +159,6 @@ const q = (xs: number[], p: number) => (xs.length ? quantile(xs, p) : NaN);
 // The client's CPU share over its life (start-up included): near 1, it measured its own queue, not its clock.
 const cpu = process.cpuUsage();
 const cpuShare = Math.round(((cpu.user + cpu.system) / 1000 / performance.now()) * 100) / 100;
-process.stdout.write(JSON.stringify({ mode, conc, streams: first.length, cpuShare, firstP50: q(first, 0.5), firstP99: q(first, 0.99), doneP50: q(done, 0.5), doneP99: q(done, 0.99) }) + '\n');
+// Every stream's errors too (µs precision), so the bench can pool the streams of all its repeats.
+const us = (xs: number[]) => xs.map((x) => Math.round(x * 1000) / 1000);
+process.stdout.write(JSON.stringify({ mode, conc, streams: first.length, cpuShare, firstP50: q(first, 0.5), firstP99: q(first, 0.99), doneP50: q(done, 0.5), doneP99: q(done, 0.99), first: us(first), done: us(done) }) + '\n');

@@ -79,7 +79,7 @@ async function shadowProcess(baseline: string, candidate: string, extra: string[
     }),
   );
   const port = await freePort();
-  return spawnListening(['bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/, PROXY_CORE);
+  return spawnListening([...(process.env.BENCH_PARITY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/parity.mjs', 'shadow', file, '--listen', `127.0.0.1:${port}`, '--quiet', ...extra], /listening on (\S+)/, PROXY_CORE);
 }
 
 /** One stream's times on the monotonic clock every process on the host shares (ns). */
@@ -121,7 +121,8 @@ function oneStream(pool: Pool): Promise<HopTimes | undefined> {
   });
 }
 
-type FirstEvent = { p50: number; p99: number; streams: number; hopP50: number; hopP99: number };
+/** hopP50/99: request + response hop; reqP50: the request's hop alone (send → backend arrival), resP50: the first event's (backend write → client). */
+type FirstEvent = { p50: number; p99: number; streams: number; hopP50: number; hopP99: number; reqP50: number; resP50: number };
 
 /**
  * STREAMS streams at a time through `url` for SECONDS after WARMUP_SECONDS unmeasured (the
@@ -140,8 +141,8 @@ type FirstEvent = { p50: number; p99: number; streams: number; hopP50: number; h
 async function firstEvent(url: string, direct?: string): Promise<FirstEvent & { direct?: FirstEvent }> {
   const pool = new Pool(url, { connections: STREAMS });
   const directPool = direct ? new Pool(direct, { connections: DIRECT_STREAMS }) : undefined;
-  const via = { total: [] as number[], hops: [] as number[] };
-  const ref = { total: [] as number[], hops: [] as number[] };
+  const via = { total: [] as number[], hops: [] as number[], req: [] as number[], res: [] as number[] };
+  const ref = { total: [] as number[], hops: [] as number[], req: [] as number[], res: [] as number[] };
   const start = performance.now();
   const end = start + (WARMUP_SECONDS + SECONDS) * 1000;
   // Each loop starts at its own phase of one stream's length, as independent users do: started
@@ -156,11 +157,13 @@ async function firstEvent(url: string, direct?: string): Promise<FirstEvent & { 
       if (!t || !steady) continue;
       into.total.push(Number(t.firstChunk - t.sent) / 1e6);
       into.hops.push(Number(t.received - t.sent + (t.firstChunk - t.written)) / 1e6);
+      into.req.push(Number(t.received - t.sent) / 1e6);
+      into.res.push(Number(t.firstChunk - t.written) / 1e6);
     }
   };
   await Promise.all([...Array.from({ length: STREAMS }).map(loop(pool, via)), ...(directPool ? Array.from({ length: DIRECT_STREAMS }).map(loop(directPool, ref)) : [])]);
   await Promise.all([pool.close(), directPool?.close()]);
-  const stats = (m: typeof via): FirstEvent => ({ p50: quantile(m.total, 0.5), p99: quantile(m.total, 0.99), streams: m.total.length, hopP50: quantile(m.hops, 0.5), hopP99: quantile(m.hops, 0.99) });
+  const stats = (m: typeof via): FirstEvent => ({ p50: quantile(m.total, 0.5), p99: quantile(m.total, 0.99), streams: m.total.length, hopP50: quantile(m.hops, 0.5), hopP99: quantile(m.hops, 0.99), reqP50: quantile(m.req, 0.5), resP50: quantile(m.res, 0.5) });
   return { ...stats(via), ...(directPool ? { direct: stats(ref) } : {}) };
 }
 
@@ -250,7 +253,7 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
       for (const hop of order) {
         const x: Hop = hop === 'nginx' ? await withCpu(nginxUrl, base.url, () => nginxCpuSeconds(nginx.dir)) : await withCpu(healthy.url, base.url, () => cpuSeconds(healthy.child.pid!));
         runs[hop].push(x);
-        log(`  repeat ${r + 1} ${hop}: first event p50/p99 ${x.p50.toFixed(2)}/${x.p99.toFixed(2)} ms (hops ${x.hopP50.toFixed(2)}/${x.hopP99.toFixed(2)}; direct alongside ${x.direct!.hopP50.toFixed(2)}/${x.direct!.hopP99.toFixed(2)}), CPU ${(x.cpuShare! * 100).toFixed(0)}%, ${x.cpuMsPerStream!.toFixed(2)} ms per stream`);
+        log(`  repeat ${r + 1} ${hop}: first event p50/p99 ${x.p50.toFixed(2)}/${x.p99.toFixed(2)} ms (hops ${x.hopP50.toFixed(2)}/${x.hopP99.toFixed(2)}, request ${x.reqP50.toFixed(2)} + first event ${x.resP50.toFixed(2)} at p50; direct alongside ${x.direct!.hopP50.toFixed(2)}/${x.direct!.hopP99.toFixed(2)}, ${x.direct!.reqP50.toFixed(2)} + ${x.direct!.resP50.toFixed(2)}), CPU ${(x.cpuShare! * 100).toFixed(0)}%, ${x.cpuMsPerStream!.toFixed(2)} ms per stream`);
       }
     }
     // Added time: the proxied streams' hop time minus the direct streams' of the same run.

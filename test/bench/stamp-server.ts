@@ -2,7 +2,8 @@
  * The clock bench's server: an SSE stream whose own timestamps are the truth a client's timings
  * are compared with. For every request (key: path + x-request-id) it keeps, in ns of the shared
  * monotonic clock, when the request arrived (the 'request' event), when it wrote the first content
- * event and when it wrote the terminal event. `GET /stamps` returns them and forgets them.
+ * event and when it wrote the terminal event. `GET /stamps[?paths=/a,/b]` returns them (those paths'
+ * only) and forgets them.
  *   tsx test/bench/stamp-server.ts [events] [gapMs]
  */
 import http from 'node:http';
@@ -16,9 +17,12 @@ const chunk = (i: number) => `data: {"choices":[{"delta":{"content":"token ${i} 
 
 const server = http.createServer((req, res) => {
   const recv = ns();
-  if (req.method === 'GET' && req.url === '/stamps') {
-    const body = JSON.stringify(Object.fromEntries(stamps));
-    stamps.clear();
+  if (req.method === 'GET' && req.url?.startsWith('/stamps')) {
+    // `?paths=/a,/b`: only those paths' stamps (returned and forgotten), so clients measuring at the same time each take their own.
+    const paths = new URL(req.url, 'http://x').searchParams.get('paths')?.split(',');
+    const mine = [...stamps].filter(([k]) => !paths || paths.includes(k.slice(0, k.indexOf('|'))));
+    for (const [k] of mine) stamps.delete(k);
+    const body = JSON.stringify(Object.fromEntries(mine));
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(body);
   }
