@@ -162,8 +162,17 @@ export function createShard(input: ShardInput): Shard {
    * A measured pair into every sink: spool (or warm-up file), then, once the spool has it on disk
    * (batched: at the end of the turn, see SampleSpool), summaries per scenario and endpoint,
    * timeline, live counters. A pair the spool could not write is counted nowhere.
+   *
+   * On a segment, a sample's `startedAt` goes on the wall clock its start signal was read with,
+   * as its `intendedAt` is: the probes stamp the monotonic epoch (performance.timeOrigin + now),
+   * which on a machine whose wall clock was stepped or slewed since its process started is off
+   * by that much, and the merged run lines up every segment's samples by these epoch times.
    */
   const record = (pair: PairedSample, isWarmup: boolean) => {
+    if (wallOffset !== 0) {
+      pair.baseline.startedAt = round(pair.baseline.startedAt + wallOffset);
+      pair.candidate.startedAt = round(pair.candidate.startedAt + wallOffset);
+    }
     try {
       if (isWarmup) {
         (warmup ??= new SampleSpool(input.warmupFile, { batch: true, onError: input.fail })).write(pair);

@@ -9,7 +9,8 @@ import { tempWorkspace } from '../helpers/config.ts';
  * A segment reads its start signal by the wall clock, and every intended start it records is on
  * that clock (the merged run lines up the segments' schedules by it). Stream, request and flow
  * iterations alike: here the wall clock runs a minute ahead of the monotonic epoch (a stepped or
- * slewed clock), and every scenario's intended starts must still be the signal + the schedule.
+ * slewed clock), and every scenario's intended starts must still be the signal + the schedule,
+ * and every sample's start (`startedAt`) on that same clock.
  */
 describe('a segment’s intended starts are on the wall clock of its start signal', () => {
   let server: http.Server;
@@ -56,7 +57,18 @@ describe('a segment’s intended starts are on the wall clock of its start signa
       const firstSteps = pairs.filter((p) => p.baseline.intendedAt !== undefined);
       expect(new Set(firstSteps.map((p) => p.scenario))).toEqual(new Set(['chat', 'items', 'lots']));
       for (const p of firstSteps) {
-        for (const s of [p.baseline, p.candidate]) expect(s.intendedAt! - startAtMs, `${p.scenario} iteration ${p.iteration}`).toBeCloseTo((p.iteration * 1000) / 60, 0);
+        for (const s of [p.baseline, p.candidate]) {
+          expect(s.intendedAt! - startAtMs, `${p.scenario} iteration ${p.iteration}`).toBeCloseTo((p.iteration * 1000) / 60, 0);
+          // The request went out dispatchLagMs after its intended start: startedAt on the same clock.
+          expect(Math.abs(s.startedAt - s.intendedAt! - s.dispatchLagMs!), `${p.scenario} iteration ${p.iteration} startedAt`).toBeLessThan(1);
+        }
+      }
+      // Every sample (a flow's later steps too) started within the run's second after the signal, by the signal's clock.
+      for (const p of pairs) {
+        for (const s of [p.baseline, p.candidate]) {
+          expect(s.startedAt - startAtMs, `${p.scenario} ${p.step ?? ''} iteration ${p.iteration}`).toBeGreaterThanOrEqual(0);
+          expect(s.startedAt - startAtMs, `${p.scenario} ${p.step ?? ''} iteration ${p.iteration}`).toBeLessThan(5_000);
+        }
       }
     } finally {
       vi.restoreAllMocks();
