@@ -66,7 +66,7 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     if (results.some((r) => r.aborted)) return false;
     if (step.index === 0 && it.intendedAt !== undefined) {
       // Coordinated omission: the first step counts from the iteration's intended start.
-      for (let i = 0; i < 2; i++) stampIntended(results[i]!.sample, probes[i]!.t0, it.intendedAt, run.wallClockOffsetMs);
+      for (let i = 0; i < 2; i++) stampIntended(results[i]!.sample, probes[i]!.t0, it.intendedAt);
     }
     if (!keepBody) {
       // Nothing reads the response but its status: no parsing, no checks to run (the fast path of a plain request scenario).

@@ -29,8 +29,6 @@ export interface FlowRun {
   /** Response headers compared in a diff. */
   comparedHeaders: readonly string[];
   signal?: AbortSignal | undefined;
-  /** Wall clock − monotonic epoch, read with a segment's start signal: added to intended starts, as the stream path does (0 outside segments). */
-  wallClockOffsetMs?: number | undefined;
   /** Each step pair, as it completes; `warmup` is the iteration's, as given. */
   onPair(pair: PairedSample, warmup: boolean): void;
   onCompared?: ((obs: StepObservation, diffs: Difference[], noise: Difference[] | undefined) => void) | undefined;
@@ -175,8 +173,8 @@ class PairInFlight {
       const intendedAt = this.it.intendedAt;
       if (intendedAt !== undefined) {
         // Coordinated omission: the first step counts from the iteration's intended start.
-        stampIntended(b.sample, this.pb.t0, intendedAt, this.run.wallClockOffsetMs);
-        stampIntended(c.sample, this.pc.t0, intendedAt, this.run.wallClockOffsetMs);
+        stampIntended(b.sample, this.pb.t0, intendedAt);
+        stampIntended(c.sample, this.pc.t0, intendedAt);
       }
       judgeStatus(b.sample, this.step);
       judgeStatus(c.sample, this.step);
@@ -188,12 +186,9 @@ class PairInFlight {
   }
 }
 
-/**
- * A first step's sample: its intended start (epoch ms; on a segment, by the wall clock its start
- * signal was read with, as stream samples' are) and how late its request went out after it.
- */
-export function stampIntended(s: StreamSample, t0: number, intendedAt: number, wallClockOffsetMs = 0): void {
-  s.intendedAt = round(TIME_ORIGIN + intendedAt + wallClockOffsetMs);
+/** A first step's sample: its intended start (epoch ms; a segment's sink moves it onto its wall clock) and how late its request went out after it. */
+export function stampIntended(s: StreamSample, t0: number, intendedAt: number): void {
+  s.intendedAt = round(TIME_ORIGIN + intendedAt);
   s.dispatchLagMs = round(Math.max(0, t0 - intendedAt));
 }
 

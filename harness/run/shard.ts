@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { LoadedConfig, ResolvedFlowScenario, ResolvedScenario } from '../config/load.ts';
 import { Histogram, type HistogramJSON } from '../metrics/histogram.ts';
-import type { PairedSample } from '../metrics/sample.ts';
+import type { PairedSample, StreamSample } from '../metrics/sample.ts';
 import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts';
 import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration, type LoadContext } from '../load/model.ts';
@@ -163,15 +163,20 @@ export function createShard(input: ShardInput): Shard {
    * (batched: at the end of the turn, see SampleSpool), summaries per scenario and endpoint,
    * timeline, live counters. A pair the spool could not write is counted nowhere.
    *
-   * On a segment, a sample's `startedAt` goes on the wall clock its start signal was read with,
-   * as its `intendedAt` is: the probes stamp the monotonic epoch (performance.timeOrigin + now),
-   * which on a machine whose wall clock was stepped or slewed since its process started is off
-   * by that much, and the merged run lines up every segment's samples by these epoch times.
+   * On a segment, a sample's epoch times (`startedAt`, `intendedAt`) go on the wall clock its
+   * start signal was read with, here, for every kind of iteration: the probes and the load model
+   * stamp the monotonic epoch (performance.timeOrigin + now), which on a machine whose wall clock
+   * was stepped or slewed since its process started is off by that much, and the merged run lines
+   * up every segment's samples by these epoch times.
    */
+  const onWallClock = (s: StreamSample) => {
+    s.startedAt = round(s.startedAt + wallOffset);
+    if (s.intendedAt !== undefined) s.intendedAt = round(s.intendedAt + wallOffset);
+  };
   const record = (pair: PairedSample, isWarmup: boolean) => {
     if (wallOffset !== 0) {
-      pair.baseline.startedAt = round(pair.baseline.startedAt + wallOffset);
-      pair.candidate.startedAt = round(pair.candidate.startedAt + wallOffset);
+      onWallClock(pair.baseline);
+      onWallClock(pair.candidate);
     }
     try {
       if (isWarmup) {
@@ -195,7 +200,6 @@ export function createShard(input: ShardInput): Shard {
     timeouts: load.timeouts,
     comparedHeaders,
     signal: input.signal,
-    wallClockOffsetMs: wallOffset,
     onPair(pair, isWarmup) {
       recordSample(stats.targets[0], pair.baseline);
       recordSample(stats.targets[1], pair.candidate);
@@ -253,7 +257,7 @@ export function createShard(input: ShardInput): Shard {
       const counters = stats.targets[i];
       counters.inFlight--;
       slots[i]?.release();
-      s.intendedAt = round(performance.timeOrigin + it.intendedAt + wallOffset);
+      s.intendedAt = round(performance.timeOrigin + it.intendedAt);
       s.dispatchLagMs = round(Math.max(0, probe.t0 - it.intendedAt));
       // A backend may echo a credential in an error body or error event: scrubbed before the sample is spooled.
       if (s.error && !scrubber.empty) s.error = { code: s.error.code, message: scrubber.scrub(s.error.message) };
@@ -310,7 +314,7 @@ export function createShard(input: ShardInput): Shard {
     }
     // Coordinated omission: latencies count from the recorded (scaled) moment, not from when the harness got to it.
     for (const [s, t0] of [[r.pair.baseline, r.t0[0]], [r.pair.candidate, r.t0[1]]] as const) {
-      s.intendedAt = round(performance.timeOrigin + it.intendedAt + wallOffset);
+      s.intendedAt = round(performance.timeOrigin + it.intendedAt);
       s.dispatchLagMs = round(Math.max(0, t0 - it.intendedAt));
     }
     replay.pacing?.observe(Math.max(r.pair.baseline.dispatchLagMs ?? 0, r.pair.candidate.dispatchLagMs ?? 0));

@@ -31,6 +31,35 @@ const [mode, conc, warmupS, seconds, url, outDir] = [process.argv[2]!, Number(pr
 type Measured = { key: string; first: number; done: number };
 const measured: Measured[] = [];
 
+/**
+ * The references' SSE reading, one per stream: a plain split of the body text on blank lines,
+ * first content (the first `data:` event, JSON-parsed) and completion (`[DONE]`) timed on the
+ * client's clock from `start()` (the moment the request is handed to its socket).
+ */
+function plainSplit(key: string, measure: boolean) {
+  let t0 = 0;
+  let first = -1;
+  let buf = '';
+  return {
+    start: (): void => void (t0 = performance.now()),
+    feed: (text: string): void => {
+      const now = performance.now();
+      buf += text;
+      let k: number;
+      while ((k = buf.indexOf('\n\n')) >= 0) {
+        const ev = buf.slice(0, k);
+        buf = buf.slice(k + 2);
+        if (ev === 'data: [DONE]') {
+          if (measure) measured.push({ key, first: first - t0, done: now - t0 });
+        } else if (first < 0 && ev.startsWith('data: ')) {
+          JSON.parse(ev.slice(6));
+          first = now;
+        }
+      }
+    },
+  };
+}
+
 if (mode === 'parity') {
   const ws = tempWorkspace();
   const loaded = await resolveConfig(
@@ -58,28 +87,11 @@ if (mode === 'parity') {
   const body = '{"message":"hi"}';
   const one = (id: string, path: string, measure: boolean) =>
     new Promise<void>((resolve) => {
-      let t0 = 0;
-      let first = -1;
-      let buf = '';
+      const split = plainSplit(`${path}|${id}`, measure);
       const handler = {
-        onConnect: () => void (t0 = performance.now()),
+        onConnect: split.start,
         onHeaders: () => true,
-        onData: (chunk: Buffer) => {
-          const now = performance.now();
-          buf += chunk.toString();
-          let k: number;
-          while ((k = buf.indexOf('\n\n')) >= 0) {
-            const ev = buf.slice(0, k);
-            buf = buf.slice(k + 2);
-            if (ev === 'data: [DONE]') {
-              if (measure) measured.push({ key: `${path}|${id}`, first: first - t0, done: now - t0 });
-            } else if (first < 0 && ev.startsWith('data: ')) {
-              JSON.parse(ev.slice(6));
-              first = now;
-            }
-          }
-          return true;
-        },
+        onData: (chunk: Buffer) => (split.feed(chunk.toString()), true),
         onComplete: () => resolve(),
         onError: () => resolve(),
       };
@@ -102,28 +114,12 @@ if (mode === 'parity') {
   const body = '{"message":"hi"}';
   const one = (id: string, path: string, measure: boolean) =>
     new Promise<void>((resolve) => {
-      let t0 = 0;
-      let first = -1;
+      const split = plainSplit(`${path}|${id}`, measure);
       const req = http.request({ agent, host: u.hostname, port: u.port, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-request-id': id } });
-      req.once('socket', () => (t0 = performance.now()));
+      req.once('socket', split.start);
       req.on('response', (res) => {
-        let buf = '';
         res.setEncoding('utf8');
-        res.on('data', (text: string) => {
-          const now = performance.now();
-          buf += text;
-          let k: number;
-          while ((k = buf.indexOf('\n\n')) >= 0) {
-            const ev = buf.slice(0, k);
-            buf = buf.slice(k + 2);
-            if (ev === 'data: [DONE]') {
-              if (measure) measured.push({ key: `${path}|${id}`, first: first - t0, done: now - t0 });
-            } else if (first < 0 && ev.startsWith('data: ')) {
-              JSON.parse(ev.slice(6));
-              first = now;
-            }
-          }
-        });
+        res.on('data', split.feed);
         res.on('end', resolve);
       });
       req.on('error', () => resolve());
