@@ -313,6 +313,14 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
   }
 
   private onWatchdog(): void {
+    // Chunks read before the limit and not parsed yet (parsing waits for the end of the turn, in
+    // slices) count: an event that came in time is never a stall.
+    if (this.unparsed) {
+      const before = this.s.events;
+      this.parseQueued();
+      // Parsed events re-armed the watchdog (an idle limit from now).
+      if (this.settled || this.s.events !== before) return;
+    }
     if (this.terminal || this.errorEvent) return this.stopWith({ outcome: 'complete', code: 'PARITY_LINGER', message: 'stream kept open after its last event' });
     const first = this.lastEventAt < 0;
     this.stopWith({

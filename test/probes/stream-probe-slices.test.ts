@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { Dispatcher } from 'undici';
-import { probeStream, type StreamRequest } from '../../harness/probes/stream-probe.ts';
+import { probeStream, StreamProbe, type StreamRequest } from '../../harness/probes/stream-probe.ts';
 import type { EventClassifier } from '../../harness/probes/stream-profile.ts';
 import { Timeouts } from '../../harness/config/schema.ts';
 
@@ -19,7 +19,8 @@ function heldDispatcher() {
   const handlers: Dispatcher.DispatchHandler[] = [];
   const dispatcher = {
     dispatch(_opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
-      handler.onConnect?.(() => undefined);
+      // Aborting fails the request, as undici's abort does.
+      handler.onConnect?.((err?: Error) => handler.onError?.(err ?? new Error('aborted')));
       handler.onHeaders?.(200, rawHeaders, () => undefined, 'OK');
       handlers.push(handler);
       return true;
@@ -131,5 +132,23 @@ describe('stream probe: deferred work in slices', () => {
     const out = await Promise.all(results);
     expect(out.every((s) => s.outcome === 'complete')).toBe(true);
     expect(settled).toEqual(Array.from({ length: N }, (_, i) => N - 1 - i));
+  });
+
+  it('a chunk read before the idle limit fires, and not parsed yet, is an event in time, not a stall', async () => {
+    const { dispatcher, handlers } = heldDispatcher();
+    const { classify } = slowClassifier(0);
+    const probe = new StreamProbe(classify, req(0), Timeouts.parse({ firstEvent: '10s', idle: '10s', total: '30s' }));
+    const result = probe.run(dispatcher);
+    await turn();
+    handlers[0]!.onData?.(Buffer.from('data: a\n\n'));
+    await turn();
+    // The next chunk is read; the idle limit fires before the end of the turn parses it (as when a burst's parsing runs in slices).
+    handlers[0]!.onData?.(Buffer.from('data: b\n\n'));
+    (probe as unknown as { onWatchdog(): void }).onWatchdog();
+    handlers[0]!.onData?.(Buffer.from('data: [DONE]\n\n'));
+    handlers[0]!.onComplete?.(null);
+    const s = await result;
+    expect(s.outcome).toBe('complete');
+    expect(s.events).toBe(3);
   });
 });
