@@ -71,7 +71,10 @@ describe('request scenarios under load, gated per route', () => {
     expect(verdict.status).toBe('fail');
   });
 
-  it("parity's p99 on the slow route is within 2 ms of the fixture's own timing of the same requests (or the harness says it could not time that finely)", async () => {
+  // One retry: this compares two processes' clocks on a 2-core machine that other test files share,
+  // and a preemption of the fixture between its own stamp and its write (which parity's event-loop
+  // check cannot see) lands in parity's p99 of ~250 requests. A wrong clock fails both attempts.
+  it("parity's p99 on the slow route is within 2 ms of the fixture's own timing of the same requests (or the harness says it could not time that finely)", { retry: 1, timeout: 120_000 }, async () => {
     // A run of its own at low concurrency: the comparison is of the two clocks, not of how the
     // shared 2-core machine queues 16 connections (which the gates above judge as a user would).
     // Steady state only: the first second (connections opening, code warming up) is warm-up.
@@ -117,7 +120,7 @@ describe('request scenarios under load, gated per route', () => {
     const diffs = Float64Array.from(one.pairs.map((p) => p.candidate.completionMs! - byId.get(p.candidate.requestId)!)).sort();
     expect(nearestRank(diffs, 0.5)).toBeGreaterThanOrEqual(0);
     expect(nearestRank(diffs, 0.5)).toBeLessThan(2);
-  }, 120_000);
+  });
 
   it('an injected 1% 5xx rate is measured within its Wilson interval and fails the 5xx > 0.5% gate of that route only', () => {
     const ep = out.result.endpoints!.find((e) => e.route === 'POST /api/login')!;
