@@ -8,7 +8,8 @@ import type { LiveTarget } from '../targets/target.ts';
 import { RequestProbe, type HttpRequest, type RequestIdentity, type RequestResult } from './request-probe.ts';
 import { buildRequest, sameBodyOnEverySide } from './request-template.ts';
 import { performance } from 'node:perf_hooks';
-import { isPlainRequest, judgeStatus, names, pairOf, runRequestPair, stampIntended, varsOf, type FlowRun, type FlowStart } from './request-pair.ts';
+import { stampIntended } from './clock.ts';
+import { isPlainRequest, judgeStatus, names, pairOf, runRequestPair, varsOf, type FlowRun, type FlowStart } from './request-pair.ts';
 
 /**
  * One iteration of a request or flow scenario under load, paired: step k goes to both targets at

@@ -7,7 +7,7 @@ import type { Difference } from '../run/result.ts';
 import type { PairedSample, StreamSample } from '../metrics/sample.ts';
 import type { LiveTarget } from '../targets/target.ts';
 import { performance } from 'node:perf_hooks';
-import { TIME_ORIGIN } from './clock.ts';
+import { stampIntended } from './clock.ts';
 import { RequestProbe, type RequestIdentity, type RequestResult } from './request-probe.ts';
 import { buildRequest, sameBodyOnEverySide } from './request-template.ts';
 
@@ -186,13 +186,6 @@ class PairInFlight {
   }
 }
 
-/** A first step's sample: its intended start (epoch ms; a segment's sink moves it onto its wall clock) and how late its request went out after it. */
-export function stampIntended(s: StreamSample, t0: number, intendedAt: number): void {
-  s.intendedAt = round(TIME_ORIGIN + intendedAt);
-  s.dispatchLagMs = round(Math.max(0, t0 - intendedAt));
-}
-
-const round = (v: number) => Math.round(v * 1000) / 1000;
 
 export function pairOf(b: StreamSample, c: StreamSample, requestId: string, scenario: string, iteration: number, route: string): PairedSample {
   return b.step !== undefined ? { requestId, scenario, iteration, step: b.step, route, baseline: b, candidate: c } : { requestId, scenario, iteration, route, baseline: b, candidate: c };

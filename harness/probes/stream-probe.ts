@@ -111,12 +111,13 @@ function drain(): void {
   }
   toSettle.length = settleHead = 0;
 }
-function parseLater(p: StreamProbe): void {
-  toParse.push(p, performance.now());
+/** `now`: performance.now() when the probe's chunk was read (the caller has just read it). */
+function parseLater(p: StreamProbe, now: number): void {
+  toParse.push(p, now);
   drainLater();
 }
-function settleLater(settle: (r: ProbeResult) => void, result: ProbeResult): void {
-  toSettle.push(settle, result, performance.now());
+function settleLater(settle: (r: ProbeResult) => void, result: ProbeResult, now: number): void {
+  toSettle.push(settle, result, now);
   drainLater();
 }
 
@@ -245,11 +246,12 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
     }
     // Timed now, parsed at the end of this turn of the event loop (see `parseLater`).
     this.s.bytes += chunk.length;
+    const now = performance.now();
     if (!this.unparsed) {
       this.unparsed = [];
-      parseLater(this);
+      parseLater(this, now);
     }
-    this.unparsed.push({ chunk, at: this.now() });
+    this.unparsed.push({ chunk, at: this.since(now) });
     // A stream that hands over a lot in one turn (a fast backend, a replayed body) is parsed as it
     // goes: holding it all to the end of the turn only keeps the chunks alive longer.
     if ((this.unparsedBytes += chunk.length) >= PARSE_NOW_BYTES) this.parseQueued();
@@ -297,8 +299,12 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
   }
 
   private now(): number {
-    // Microseconds are all a timing needs; short numbers also keep samples.ndjson small and cheap to write.
-    return Math.round((performance.now() - this.t0) * 1000) / 1000;
+    return this.since(performance.now());
+  }
+
+  /** A performance.now() reading as ms from the send. Microseconds are all a timing needs; short numbers also keep samples.ndjson small and cheap to write. */
+  private since(now: number): number {
+    return Math.round((now - this.t0) * 1000) / 1000;
   }
 
   private stopWith(stop: Stop): void {
@@ -438,13 +444,14 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
       }
     }
     if (this.parser) this.tokens(s);
-    s.endMs = this.now();
+    const now = performance.now();
+    s.endMs = this.since(now);
     const result: ProbeResult = stop?.code === 'PARITY_ABORTED' && !this.terminal ? { ...s, aborted: true } : this.textParts ? { ...s, text: this.textParts.join('') } : s;
     // Settled at the end of this turn of the event loop, after the other sockets' reads polled in
     // it: what the result sets off (a pair recorded and spooled, summaries, the next request built
     // and sent) then never runs ahead of another stream's chunk that is already waiting, which
     // would be timed that much late.
-    settleLater(this.settle!, result);
+    settleLater(this.settle!, result, now);
   }
 }
 

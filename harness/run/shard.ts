@@ -9,6 +9,7 @@ import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration, type LoadContext } from '../load/model.ts';
 import { pickScenario } from '../load/mix.ts';
 import { planStream, scenarioFor } from '../load/plan.ts';
+import { stampIntended } from '../probes/clock.ts';
 import { runFlowIteration } from '../probes/flow-runner.ts';
 import type { FlowRun } from '../probes/request-pair.ts';
 import type { ContractStepSummary } from './result.ts';
@@ -257,8 +258,7 @@ export function createShard(input: ShardInput): Shard {
       const counters = stats.targets[i];
       counters.inFlight--;
       slots[i]?.release();
-      s.intendedAt = round(performance.timeOrigin + it.intendedAt);
-      s.dispatchLagMs = round(Math.max(0, probe.t0 - it.intendedAt));
+      stampIntended(s, probe.t0, it.intendedAt);
       // A backend may echo a credential in an error body or error event: scrubbed before the sample is spooled.
       if (s.error && !scrubber.empty) s.error = { code: s.error.code, message: scrubber.scrub(s.error.message) };
       if (!s.aborted) recordSample(counters, s);
@@ -314,8 +314,7 @@ export function createShard(input: ShardInput): Shard {
     }
     // Coordinated omission: latencies count from the recorded (scaled) moment, not from when the harness got to it.
     for (const [s, t0] of [[r.pair.baseline, r.t0[0]], [r.pair.candidate, r.t0[1]]] as const) {
-      s.intendedAt = round(performance.timeOrigin + it.intendedAt);
-      s.dispatchLagMs = round(Math.max(0, t0 - it.intendedAt));
+      stampIntended(s, t0, it.intendedAt);
     }
     replay.pacing?.observe(Math.max(r.pair.baseline.dispatchLagMs ?? 0, r.pair.candidate.dispatchLagMs ?? 0));
     recordSample(stats.targets[0], r.pair.baseline);
