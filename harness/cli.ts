@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError } from './errors.ts';
-import { reportError, type CliIO } from './io.ts';
+import { processIO, reportError, type CliIO } from './io.ts';
 import type { Command } from './commands/command.ts';
 import { TOOL_VERSION } from './version.ts';
 import { EXIT_CODES_LINE, renderCommandHelp } from './reporters/help.ts';
@@ -30,7 +30,8 @@ export async function loadCommand(name: string): Promise<Command | undefined> {
   return COMMANDS[name]?.();
 }
 
-const defaultIO: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+/** The process's streams, guarded once: a closed stdout or stderr drops output instead of crashing the run. */
+let defaultIO: CliIO | undefined;
 
 async function help(): Promise<string> {
   const lines = [`parity ${TOOL_VERSION}: paired load and parity runs for backend migrations`, '', 'Commands:'];
@@ -45,7 +46,7 @@ async function help(): Promise<string> {
 
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit itself. */
-export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+export async function main(argv: string[], io: CliIO = (defaultIO ??= processIO())): Promise<number> {
   try {
     const [name, ...rest] = argv;
     if (name === '--version' || name === '-v') return void io.stdout.write(`${TOOL_VERSION}\n`), ExitCode.pass;

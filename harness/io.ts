@@ -8,6 +8,26 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The process's own stdout and stderr, made safe to lose: when whoever reads them goes away
+ * (`parity run ... | head`, a CI log pipe closed early), a write fails with EPIPE, which Node
+ * emits as an 'error' event and, unhandled, crashes the process: mid-run (the samples not
+ * finalized), or after run.json but before the verdict, the reports and the hooks. Output to a
+ * closed pipe is dropped instead (one line on the other stream says so, while it is open); the
+ * run, its files, verdict and hooks go on, and the exit code is the verdict's.
+ */
+export function processIO(proc: Pick<NodeJS.Process, 'stdout' | 'stderr' | 'env'> = process): CliIO {
+  const closed = new Set<string>();
+  const guard = (name: 'stdout' | 'stderr', other: NodeJS.WritableStream & { destroyed?: boolean }) => (err: NodeJS.ErrnoException) => {
+    if (closed.has(name)) return;
+    closed.add(name);
+    if (!closed.has(name === 'stdout' ? 'stderr' : 'stdout') && !other.destroyed) other.write(`parity: ${name} closed (${err.code ?? err.message}): its further output is dropped; the run goes on\n`);
+  };
+  proc.stdout.on('error', guard('stdout', proc.stderr));
+  proc.stderr.on('error', guard('stderr', proc.stdout));
+  return { stdout: proc.stdout, stderr: proc.stderr, env: proc.env };
+}
+
 /** Prints an error with its stable code (a stack only for a bug: an error that is not a ParityError); returns its exit code. */
 export function reportError(err: unknown, io: CliIO): number {
   if (err instanceof ParityError) {
