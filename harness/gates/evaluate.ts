@@ -5,7 +5,7 @@ import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
-import type { CountMetric, GatePair, RateMetric, ValueMetric } from './metrics.ts';
+import { METRICS, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
 import { evaluateServerGate } from './server.ts';
 import { upper, type Op } from './threshold.ts';
 
@@ -33,6 +33,8 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   if (!run.complete) runBlockers.push(`run incomplete (${run.incompleteReason ?? 'unknown reason'}): part of a run never passes`);
   for (const w of run.warnings ?? []) runBlockers.push(`${w}; streams that were not understood cannot pass`);
   for (const w of run.harness?.warnings ?? []) runBlockers.push(`harness health: ${w}; the harness may have shaped the numbers, so no pass`);
+  const dropped = droppedUngated(policy, run);
+  if (dropped) runBlockers.push(`${dropped} scheduled start${dropped === 1 ? ' was' : 's were'} dropped (maxInFlight in flight): never measured, so the pairs judged are not the planned load (a backend that froze fills maxInFlight and its worst moments go unsampled); gate dropped_iterations to judge them`);
   for (const r of runBlockers) reasons.push(`${policy.insufficient === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${r}`);
   for (const g of gates.filter((x) => x.severity === 'warn' && x.status !== 'pass')) reasons.push(`WARN ${g.reason}`);
 
@@ -46,6 +48,16 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   else status = 'pass';
   if (status === 'pass') reasons.unshift(`all ${blocking.length} gate${blocking.length === 1 ? '' : 's'} pass`);
   return { status, policy: policy.name, gates, reasons, evaluatedAt: now.toISOString() };
+}
+
+/**
+ * Dropped starts of a scheduled load when no deciding `dropped_iterations` gate judges them, else 0.
+ * Shadow windows sample live traffic and have their own rule (a harness warning past 5% dropped copies).
+ */
+function droppedUngated(policy: LoadedPolicy, run: RunResult): number {
+  if (run.load.model.startsWith('shadow') || policy.gates.some((g) => g.metric.name === 'dropped_iterations' && g.severity === 'fail')) return 0;
+  const m = METRICS.get('dropped_iterations');
+  return (m?.kind === 'count' && m.fromRun?.(run, null)?.candidate) || 0;
 }
 
 export const WARN_ONLY_REASON = 'warn-only policy: every gate is severity "warn", so the gates are reported and none decides (no hook fires; exit code as without a policy)';
