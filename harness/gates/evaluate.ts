@@ -5,7 +5,7 @@ import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
-import type { CountMetric, GatePair, RateMetric, ValueMetric } from './metrics.ts';
+import { METRICS, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
 import { evaluateServerGate } from './server.ts';
 import { upper, type Op } from './threshold.ts';
 
@@ -22,7 +22,7 @@ import { upper, type Op } from './threshold.ts';
 export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], now: Date = new Date()): Verdict {
   const z = zFor(policy.confidence);
   // The failed-requests guard comes last on every policy (guard.ts): no verdict is blind to failures.
-  const gates = [...policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z)), evaluateGuard(policy, run, pairs, z)];
+  const gates = [...policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z)), ...[policy.guard, ...scopedGuards(policy)].map((guard) => evaluateGuard(guard, policy, run, pairs, z))];
   const reasons: string[] = [];
   const blocking = gates.filter((g) => g.severity === 'fail');
   const failed = blocking.filter((g) => g.status === 'fail');
@@ -33,6 +33,8 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   if (!run.complete) runBlockers.push(`run incomplete (${run.incompleteReason ?? 'unknown reason'}): part of a run never passes`);
   for (const w of run.warnings ?? []) runBlockers.push(`${w}; streams that were not understood cannot pass`);
   for (const w of run.harness?.warnings ?? []) runBlockers.push(`harness health: ${w}; the harness may have shaped the numbers, so no pass`);
+  const dropped = droppedUngated(policy, run);
+  if (dropped) runBlockers.push(`${dropped} scheduled start${dropped === 1 ? ' was' : 's were'} dropped (maxInFlight in flight): never measured, so the pairs judged are not the planned load (a backend that froze fills maxInFlight and its worst moments go unsampled); gate dropped_iterations to judge them`);
   for (const r of runBlockers) reasons.push(`${policy.insufficient === 'fail' ? 'FAIL' : 'INCONCLUSIVE'} ${r}`);
   for (const g of gates.filter((x) => x.severity === 'warn' && x.status !== 'pass')) reasons.push(`WARN ${g.reason}`);
 
@@ -46,6 +48,16 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   else status = 'pass';
   if (status === 'pass') reasons.unshift(`all ${blocking.length} gate${blocking.length === 1 ? '' : 's'} pass`);
   return { status, policy: policy.name, gates, reasons, evaluatedAt: now.toISOString() };
+}
+
+/**
+ * Dropped starts of a scheduled load when no deciding `dropped_iterations` gate judges them, else 0.
+ * Shadow windows sample live traffic and have their own rule (a harness warning past 5% dropped copies).
+ */
+function droppedUngated(policy: LoadedPolicy, run: RunResult): number {
+  if (run.load.model.startsWith('shadow') || policy.gates.some((g) => g.metric.name === 'dropped_iterations' && g.severity === 'fail')) return 0;
+  const m = METRICS.get('dropped_iterations');
+  return (m?.kind === 'count' && m.fromRun?.(run, null)?.candidate) || 0;
 }
 
 export const WARN_ONLY_REASON = 'warn-only policy: every gate is severity "warn", so the gates are reported and none decides (no hook fires; exit code as without a policy)';
@@ -65,8 +77,7 @@ interface Measured {
 function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
   if (g.metric.kind === 'server') return evaluateServerGate({ ...g, metric: g.metric }, run, judge, margin);
   const scope = scopeOf(g, run);
-  const endpoint = endpointOf(g);
-  const pairs = allPairs.filter((p) => (!scope || scope.has(p.scenario)) && (!endpoint || endpoint(p)));
+  const pairs = pairsIn(g, run, allPairs);
   const m = g.metric;
   const measured =
     m.kind === 'value' ? measureValue(m, g, pairs, policy) : m.kind === 'rate' ? measureRate(m, g, pairs, z) : measureCount(m, run, pairs, scope, contractScope(g, run));
@@ -127,14 +138,41 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
  * The guard is a rate gate on error_rate (candidate − baseline), except that a candidate with no
  * more failed streams than its baseline, over enough pairs, has nothing hidden: it passes.
  */
-function evaluateGuard(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], z: number): GateResult {
-  const g = evaluateGate(policy.guard, policy, run, pairs, z);
+function evaluateGuard(guard: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
+  const g = evaluateGate(guard, policy, run, allPairs, z);
+  const pairs = pairsIn(guard, run, allPairs);
   // A contract-only run (no load phase) sends no paired streams: there is nothing for the guard to
   // count, and its own gates (contract drift, assertion failures) are the evidence.
   if ((run.load.model === 'none' || run.load.model === 'snapshot-compare') && pairs.length === 0) return { ...g, status: 'pass', reason: `${g.id}: no load phase (contract flows only): the guard counts paired load requests, of which there are none` };
   const k = failedCounts(pairs);
-  if (g.status === 'pass' || pairs.length < policy.guard.minSamples || k.candidate > k.baseline) return g;
+  if (g.status === 'pass' || pairs.length < guard.minSamples || k.candidate > k.baseline) return g;
   return { ...g, status: 'pass', reason: `${g.id}: the candidate failed ${k.candidate} of ${pairs.length} streams, the baseline ${k.baseline}: no more failures than the baseline` };
+}
+
+/**
+ * The guard again over the scope of every deciding gate scoped to a scenario, route or flow step
+ * that reads streams or requests (but error_rate): such a gate reads its scope's survivors (completion.p95 over the
+ * completed streams), and a scope that is a small share of the traffic moves the run-wide error
+ * rate by less than the guard's margin. Judged with the gate's own minSamples if lower.
+ */
+function scopedGuards(policy: LoadedPolicy): ResolvedGate[] {
+  const out = new Map<string, ResolvedGate>();
+  for (const g of policy.gates) {
+    // error_rate is the guard's own reading: a gate on it already counts every failure of its scope.
+    if (g.severity !== 'fail' || (g.metric.kind !== 'value' && g.metric.kind !== 'rate') || g.metric.name === 'error_rate' || (g.scenario === null && g.route === null)) continue;
+    const where = g.scenario !== null ? `${g.scenario}${g.step !== null ? `/${g.step}` : ''}` : `route:${g.route}`;
+    if (out.has(where)) continue;
+    const scope = g.scenario !== null ? ` (scenario ${g.scenario}${g.step !== null ? `, step ${g.step}` : ''})` : ` (route ${g.route})`;
+    out.set(where, { ...policy.guard, id: `${policy.guard.id}@${where}`, description: `${policy.guard.description}${scope}`, scenario: g.scenario, route: g.route, step: g.step, minSamples: Math.min(policy.guard.minSamples, g.minSamples) });
+  }
+  return [...out.values()];
+}
+
+/** The pairs a gate reads: its scenario, route or flow step (all pairs when unscoped). */
+function pairsIn(g: ResolvedGate, run: RunResult, allPairs: readonly GatePair[]): readonly GatePair[] {
+  const scope = scopeOf(g, run);
+  const endpoint = endpointOf(g);
+  return scope || endpoint ? allPairs.filter((p) => (!scope || scope.has(p.scenario)) && (!endpoint || endpoint(p))) : allPairs;
 }
 
 /** Scenarios a gate reads (null = all). */

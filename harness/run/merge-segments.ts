@@ -120,9 +120,17 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   const underLoad = mergeLoadContracts(states.map((st) => st.loadContracts ?? []));
   if (contracts || underLoad.length) result.contracts = [...(contracts?.filter((c) => !c.underLoad) ?? []), ...underLoad];
   if (ref.replay) result.replay = mergeReplays(inputs.map((i) => i.run.replay!));
+  // The verdict is judged on the joined samples: a segment whose samples file lost pairs (not copied
+  // back, cut short) would be in the summaries and invisible to the gates. Such a merge is incomplete.
+  const held = await join(inputs.map((i) => path.join(i.dir, i.run.samples.file)), path.join(dir, 'samples.ndjson'));
+  inputs.forEach((i, k) => {
+    // A segment killed before its end has no state: its summaries were rebuilt from these very samples.
+    if (i.run.endedAt !== null && held[k] !== i.run.samples.pairs) reasons.push(`segment ${i.run.segment!.index}/${count}: its samples file holds ${held[k]} pairs, its run.json says ${i.run.samples.pairs}`);
+  });
+  if (reasons.length) result.complete = false;
+  result.samples.pairs = held.reduce((a, n) => a + n, 0);
   if (reasons.length) result.incompleteReason = reasons.join('; ');
 
-  await join(inputs.map((i) => path.join(i.dir, i.run.samples.file)), path.join(dir, 'samples.ndjson'));
   const warmups = inputs.map((i) => path.join(i.dir, 'warmup.ndjson')).filter((f) => existsSync(f));
   if (warmups.length) await join(warmups, path.join(dir, 'warmup.ndjson'));
   const runJson = path.join(dir, 'run.json');
@@ -186,12 +194,24 @@ async function stateFromSamples(dir: string, run: RunResult): Promise<ShardState
   };
 }
 
-/** Concatenates NDJSON files into one, written beside and renamed into place. */
-async function join(files: readonly string[], into: string): Promise<void> {
+/** Concatenates NDJSON files into one, written beside and renamed into place; returns the lines each held (0 when missing). */
+async function join(files: readonly string[], into: string): Promise<number[]> {
   const out = createWriteStream(into + '.tmp');
-  for (const f of files) if (existsSync(f)) await pipeline(createReadStream(f), out, { end: false });
+  const lines: number[] = [];
+  for (const f of files) {
+    let n = 0;
+    const count = async function* (src: AsyncIterable<Buffer>) {
+      for await (const chunk of src) {
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+        yield chunk;
+      }
+    };
+    if (existsSync(f)) await pipeline(createReadStream(f), count, out, { end: false });
+    lines.push(n);
+  }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   await rename(into + '.tmp', into);
+  return lines;
 }
 
 /** A scenario's kind as the segments' run.json gave it (none from a run written before kinds). */

@@ -1,6 +1,6 @@
 import { failsSoFar } from '../gates/early.ts';
 import type { LoadedPolicy } from '../gates/load.ts';
-import type { GatePair } from '../gates/metrics.ts';
+import type { GatePair, GateSample } from '../gates/metrics.ts';
 import type { RunResult } from '../run/result.ts';
 
 /**
@@ -20,9 +20,17 @@ export function sloPolicy(policy: LoadedPolicy): LoadedPolicy {
   return { ...policy, gates: policy.gates.filter((g) => g.metric.name !== 'capacity' && g.threshold.comparison === 'absolute' && g.severity === 'fail') };
 }
 
-/** The pairs as the gates see one target: the gates read the candidate side, so the baseline is judged with each pair turned round. */
+/**
+ * What a target judged alone is compared with: a stream that completed. The SLO gates are absolute
+ * and read only the candidate side; the failed-requests guard compares with the baseline side, and
+ * the other target there would excuse a target's failures whenever the other failed as often (both
+ * shedding 40% with fast 503s "passed" every step, their latency SLOs read over the survivors).
+ */
+const COMPLETED: GateSample = { outcome: 'complete', status: 200, contentChars: 0, expectsCitations: false, citations: 0 };
+
+/** The pairs as the gates see one target: its own samples on the candidate side (the baseline's turned round), a completed stream on the other. */
 export function sideView(pairs: readonly GatePair[], role: Role): GatePair[] {
-  return role === 'candidate' ? [...pairs] : pairs.map((p) => ({ ...p, baseline: p.candidate, candidate: p.baseline }));
+  return pairs.map((p) => ({ ...p, baseline: COMPLETED, candidate: role === 'candidate' ? p.candidate : p.baseline }));
 }
 
 /**

@@ -250,6 +250,9 @@ describe('scoping and observed values', () => {
       ['completion.p95@route:route-slow', 'fail', 60],
       ['completion.p90', 'fail', 120],
       ['failed-requests', 'pass', 120],
+      // The guard again over each scoped gate's scope: its survivors never hide its failures.
+      ['failed-requests@fast', 'pass', 60],
+      ['failed-requests@route:route-slow', 'pass', 60],
     ]);
     expect(v.gates[1]!.route).toBe('route-slow');
   });
