@@ -105,8 +105,14 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 
   let admin: AdminServer | undefined;
+  // Cannot listen (address in use, not on this machine, no permission): nothing of this shadow stays open (the judge thread kept the process alive).
+  const cannotListen = (flag: string, at: { host: string; port: number }) => async (err: unknown) => {
+    await Promise.all([admin?.close(), judge?.close(), closeTargets(), new Promise<void>((resolve) => (capture ? capture.end(resolve) : resolve()))]);
+    throw listenFailed(flag, at, err);
+  };
   if (opts.admin) {
-    admin = await startAdmin(() => ({ rollout, lastWindow, current: { index: current.index, pairs: current.pairs, startedAt: current.startedAt.toISOString() } }), opts.admin);
+    const at = opts.admin;
+    admin = await startAdmin(() => ({ rollout, lastWindow, current: { index: current.index, pairs: current.pairs, startedAt: current.startedAt.toISOString() } }), at).catch(cannotListen('--admin', at));
   }
   const server = await startShadowServer(
     {
@@ -127,11 +133,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       onDropped: () => admin?.observeDropped(),
     },
     opts.listen,
-  ).catch(async (err: unknown) => {
-    // Cannot listen (address in use, no permission): nothing of this shadow stays open.
-    await Promise.all([judge?.close(), admin?.close(), closeTargets()]);
-    throw err;
-  });
+  ).catch(cannotListen('--listen', opts.listen));
   const say = (line: string) => {
     if (!opts.quiet) io.stdout.write(`${line}\n`);
   };
@@ -271,4 +273,18 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   if (rollout.decision === 'rollback') return ExitCode.fail;
   if (!policy && !interrupted) return ExitCode.pass;
   return ExitCode.inconclusive;
+}
+
+/** A listen error the user can fix (the address is taken, not this machine's, or needs privileges): a usage error naming the flag. */
+function listenFailed(flag: string, at: { host: string; port: number }, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the address is already in use (another process, or the other of --listen/--admin); choose a free port',
+    EADDRNOTAVAIL: 'the address is not one of this machine\'s; use one of its addresses, 127.0.0.1 or 0.0.0.0',
+    EACCES: 'no permission to listen there (ports below 1024 need privileges); choose a port above 1023',
+    ENOTFOUND: 'the host name does not resolve; give an address or a resolvable name',
+    EAI_AGAIN: 'the host name could not be resolved now; give an address',
+  };
+  if (!code || !why[code]) return err;
+  return new UsageError(`${flag} ${at.host}:${at.port}: cannot listen (${code}): ${why[code]}`);
 }
