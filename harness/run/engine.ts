@@ -238,6 +238,11 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const [baseline, candidate] = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
     try {
       preflight = await runPreflight([baseline, candidate], cfg.preflight, signal);
+      // Stopped while preflight waited to retry: interrupted (exit 2), not a failed health check (its retries were cut short).
+      if (signal.aborted) {
+        incompleteReason = stoppedBecause();
+        return output(await write(build(new Date().toISOString())));
+      }
       if (preflight.some((p) => !p.ok)) {
         incompleteReason = 'preflight failed';
         throw new PreflightError(describePreflightFailures(preflight));
