@@ -67,6 +67,7 @@ export const rawCommand: Command = {
     const ac = new AbortController();
     const onSignal = () => ac.abort();
     process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const startedAt = new Date().toISOString();
     let measured;
     try {
@@ -79,6 +80,7 @@ export const rawCommand: Command = {
       });
     } finally {
       process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     const result: RawResult = {
       schemaVersion: RAW_SCHEMA_VERSION,
