@@ -1,4 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../output/atomic.ts';
+import { outputFailed } from '../output/fs.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
 import path from 'node:path';
 import { loadConfig, streamScenarios } from '../config/load.ts';
@@ -7,7 +9,7 @@ import { ExitCode, PreflightError, UsageError } from '../errors.ts';
 import { rawPlan } from '../raw/requests.ts';
 import { RAW_SCHEMA_VERSION, rawRatios, runRaw, type RawResult } from '../raw/run.ts';
 import { renderRaw } from '../reporters/raw.ts';
-import { newRunId } from '../run/engine.ts';
+import { checkRunId, newRunId } from '../run/engine.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
 import { Timeouts } from '../config/schema.ts';
@@ -51,6 +53,9 @@ export const rawCommand: Command = {
     const connections = Number(values.connections);
     if (!Number.isInteger(connections) || connections < 1 || connections > 10_000) throw new UsageError(`--connections takes a whole number of connections per target from 1 to 10000, got "${values.connections as string}"`);
 
+    const runId = (values['run-id'] as string | undefined) ?? newRunId();
+    checkRunId(runId);
+
     const loaded = await loadConfig(file, io.env);
     if (streamScenarios(loaded).length === 0) throw new UsageError(`${file} has no stream scenarios: raw mode sends the stream scenarios' requests`);
     const timeouts = loaded.config.load?.timeouts ?? Timeouts.parse({});
@@ -62,11 +67,15 @@ export const rawCommand: Command = {
       await Promise.all(live.map((t) => t.close()));
     }
 
-    const runId = (values['run-id'] as string | undefined) ?? newRunId();
     const dir = path.resolve((values.out as string | undefined) ?? loaded.config.outDir, runId);
+    // The folder exists before any request: one that cannot be made is found now, not after the measurement.
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw outputFailed(err, 'the run folder', dir, 'give --out (or outDir) a writable folder');
+    });
     const ac = new AbortController();
     const onSignal = () => ac.abort();
     process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const startedAt = new Date().toISOString();
     let measured;
     try {
@@ -79,6 +88,7 @@ export const rawCommand: Command = {
       });
     } finally {
       process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     const result: RawResult = {
       schemaVersion: RAW_SCHEMA_VERSION,
@@ -93,9 +103,8 @@ export const rawCommand: Command = {
       targets: measured.targets,
       ratios: rawRatios(measured.targets),
     };
-    await mkdir(dir, { recursive: true });
     const out = path.join(dir, 'raw.json');
-    await writeFile(out, JSON.stringify(new Scrubber(loaded.secrets).scrubDeep(result), null, 2) + '\n');
+    await writeFileAtomic(out, JSON.stringify(new Scrubber(loaded.secrets).scrubDeep(result), null, 2) + '\n', 'raw.json');
     io.stdout.write(`\n${renderRaw(result)}\n\nraw.json: ${displayPath(out)}\n`);
     return result.complete ? ExitCode.pass : ExitCode.inconclusive;
   },

@@ -51,6 +51,11 @@ export const sweepCommand: Command = {
     const to = positive('to', values.to);
     const steps = positive('steps', values.steps, true);
     if (to < from) throw new UsageError(`--to (${to}) must not be below --from (${from})`);
+    const sweepId = values['sweep-id'] as string | undefined;
+    // One folder name, as a run id is: `../x` or `a/b` would write the sweep outside --out.
+    if (sweepId !== undefined && (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(sweepId) || sweepId.includes('..'))) {
+      throw new UsageError(`--sweep-id ${JSON.stringify(sweepId.slice(0, 80))} is not a folder name: use letters, digits, ".", "_" and "-" (up to 128, starting with a letter or digit), e.g. "nightly-capacity"`);
+    }
     return executeSweep(
       file,
       {
@@ -61,7 +66,7 @@ export const sweepCommand: Command = {
         warmupMs: duration('warmup', values.warmup),
         policy: values.policy as string | undefined,
         outDir: values.out as string | undefined,
-        sweepId: values['sweep-id'] as string | undefined,
+        sweepId,
         quiet: values.quiet as boolean | undefined,
       },
       io,

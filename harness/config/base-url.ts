@@ -34,6 +34,11 @@ export function resolveBaseUrl(template: string, at: string, env: NodeJS.Process
   }
   const url = new URL(base.value);
   checkBaseUrl(url, shown, at, issues);
+  // A `%` in the userinfo that starts no %XX byte (a generated password, `${PASS}`) cannot be decoded into the Basic credential.
+  if (!decodable(url.username) || !decodable(url.password)) {
+    issues.push({ path: at, message: `the URL's user or password holds a % that is not percent-encoding (%XX)${base.usedEnv ? ' (after ${ENV} substitution: check the variable)' : ''}; write a literal % as %25 (percent-encode the credential)` });
+    return { url: base.value, secrets: [url.username, url.password].filter(Boolean) };
+  }
   const secrets = userinfoSecrets(url);
   // Environment values that land in the query string (`?key=${KEY}`) are credentials too.
   for (const v of base.values) if (url.search.includes(v) || url.search.includes(encodeURIComponent(v))) secrets.push(v);
@@ -49,4 +54,13 @@ export function resolveBaseUrl(template: string, at: string, env: NodeJS.Process
     out.url = url.href.replace(/\/+$/, '');
   }
   return out;
+}
+
+function decodable(s: string): boolean {
+  try {
+    decodeURIComponent(s);
+    return true;
+  } catch {
+    return false;
+  }
 }

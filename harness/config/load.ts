@@ -136,9 +136,20 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       scenarios.push(flows.get(i)!);
       continue;
     }
-    for (const [k, v] of Object.entries(s.headers)) if (SENSITIVE_HEADER.test(k)) secrets.push(v);
-    checkHeaders(s.headers, `scenarios[${i}].headers`, issues);
-    const { prompts: _file, ...rest } = s;
+    // `${ENV}` in a scenario's header values, as in a target's: substituted, required, and a secret.
+    const fromEnv = new Set<string>();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.headers)) {
+      const sub = substituteEnv(v, env);
+      for (const name of sub.missing) issues.push({ path: `scenarios[${i}].headers.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
+      if (sub.usedEnv) {
+        secrets.push(sub.value, ...sub.values);
+        fromEnv.add(k);
+      } else if (SENSITIVE_HEADER.test(k)) secrets.push(v);
+      headers[k] = sub.value;
+    }
+    checkHeaders(headers, `scenarios[${i}].headers`, issues, (k) => fromEnv.has(k));
+    const { prompts: _file, ...rest } = { ...s, headers };
     const body = scenarioBody(s.body, `scenarios[${i}].body`, env, issues, secrets);
     if (s.prompts === undefined) {
       // No prompt set: one empty prompt, allowed only when the body does not ask for {{prompt}}.

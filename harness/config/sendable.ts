@@ -52,6 +52,7 @@ export function checkBaseUrl(url: URL, shown: string, at: string, issues: Config
     issues.push({ path: at, message: none ? `"${truncateForMessage(shown)}" has no http:// or https:// scheme; write e.g. "http://${truncateForMessage(shown)}"` : `scheme "${url.protocol.slice(0, -1)}" is not supported; parity sends HTTP: use http:// or https://` });
     return;
   }
+  if (url.port === '0') issues.push({ path: at, message: 'port 0 is no destination (nothing can connect to it); give the port the backend listens on' });
   if (url.search || url.hash) issues.push({ path: at, message: 'a base URL with a query (?…) or fragment (#…) would lose it: requests go to the base URL path + the route path; move query parameters into the route path' });
   checkPath(url.pathname, at, issues);
 }

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
@@ -13,6 +13,7 @@ import { checkGateSeries } from '../gates/server.ts';
 import { checkServerMetricQueries } from '../metrics/server/preflight.ts';
 import { gatePair, type GatePair } from '../gates/metrics.ts';
 import type { CliIO } from '../io.ts';
+import { outputFailed } from '../output/fs.ts';
 import { collectPairs } from '../run/pairs.ts';
 import { newRunId } from '../run/engine.ts';
 import { startAdmin, type AdminServer } from '../sources/shadow/admin.ts';
@@ -84,7 +85,17 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
 
   const id = opts.shadowId ?? `shadow-${newRunId()}`;
   const dir = path.resolve(opts.outDir ?? cfg.outDir, id);
-  await mkdir(dir, { recursive: true });
+  // The folder and the capture file are opened before anything listens or the judge thread starts: one that cannot be written is exit 3 now.
+  let capture: WriteStream | undefined;
+  try {
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw outputFailed(err, 'the shadow folder', dir, 'give --out (or outDir) a writable folder');
+    });
+    if (opts.capture) capture = await openCapture(path.resolve(opts.capture), io);
+  } catch (err) {
+    await closeTargets();
+    throw err;
+  }
   const windowDir = (n: number) => path.join(dir, 'windows', String(n));
   let current = new ShadowWindow(1, windowDir(1), loaded, opts.mode, windowMs);
   let gatePairs: GatePair[] = [];
@@ -96,17 +107,18 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   const judge = policy ? new PolicyJudge(policy, env, { warn: (line) => io.stderr.write(line) }) : undefined;
   await judge?.ready();
   const t0 = Date.now();
-  let capture: WriteStream | undefined;
-  if (opts.capture) {
-    await mkdir(path.dirname(path.resolve(opts.capture)), { recursive: true });
-    capture = createWriteStream(opts.capture, { flags: 'a' });
-  }
   const secrets = loaded.secrets;
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 
   let admin: AdminServer | undefined;
+  // Cannot listen (address in use, not on this machine, no permission): nothing of this shadow stays open (the judge thread kept the process alive).
+  const cannotListen = (flag: string, at: { host: string; port: number }) => async (err: unknown) => {
+    await Promise.all([admin?.close(), judge?.close(), closeTargets(), endCapture(capture)]);
+    throw listenFailed(flag, at, err);
+  };
   if (opts.admin) {
-    admin = await startAdmin(() => ({ rollout, lastWindow, current: { index: current.index, pairs: current.pairs, startedAt: current.startedAt.toISOString() } }), opts.admin);
+    const at = opts.admin;
+    admin = await startAdmin(() => ({ rollout, lastWindow, current: { index: current.index, pairs: current.pairs, startedAt: current.startedAt.toISOString() } }), at).catch(cannotListen('--admin', at));
   }
   const server = await startShadowServer(
     {
@@ -117,7 +129,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       timeouts,
       window: () => current,
       copying: () => rollout.decision === 'continue',
-      ...(capture ? { capture: (c) => void capture!.write(scrub(JSON.stringify(c)) + '\n') } : {}),
+      ...(capture ? { capture: (c) => void (capture!.destroyed || capture!.write(scrub(JSON.stringify(c)) + '\n')) } : {}),
       onPair: (p) => {
         const gp = gatePair(p);
         gatePairs.push(gp);
@@ -127,11 +139,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       onDropped: () => admin?.observeDropped(),
     },
     opts.listen,
-  ).catch(async (err: unknown) => {
-    // Cannot listen (address in use, no permission): nothing of this shadow stays open.
-    await Promise.all([judge?.close(), admin?.close(), closeTargets()]);
-    throw err;
-  });
+  ).catch(cannotListen('--listen', opts.listen));
   const say = (line: string) => {
     if (!opts.quiet) io.stdout.write(`${line}\n`);
   };
@@ -259,7 +267,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   await admin?.close();
   await judge?.close();
   await closeTargets();
-  await new Promise<void>((resolve) => (capture ? capture.end(resolve) : resolve()));
+  await endCapture(capture);
   const cum = await cumulative.close(interrupted ? 'interrupted' : undefined);
   if (policy) {
     const verdict = evaluatePolicy(policy, cum.result, await collectPairs(path.join(path.dirname(cum.runJson), 'samples.ndjson'), gatePair));
@@ -271,4 +279,40 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   if (rollout.decision === 'rollback') return ExitCode.fail;
   if (!policy && !interrupted) return ExitCode.pass;
   return ExitCode.inconclusive;
+}
+
+/** A listen error the user can fix (the address is taken, not this machine's, or needs privileges): a usage error naming the flag. */
+function listenFailed(flag: string, at: { host: string; port: number }, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the address is already in use (another process, or the other of --listen/--admin); choose a free port',
+    EADDRNOTAVAIL: 'the address is not one of this machine\'s; use one of its addresses, 127.0.0.1 or 0.0.0.0',
+    EACCES: 'no permission to listen there (ports below 1024 need privileges); choose a port above 1023',
+    ENOTFOUND: 'the host name does not resolve; give an address or a resolvable name',
+    EAI_AGAIN: 'the host name could not be resolved now; give an address',
+  };
+  if (!code || !why[code]) return err;
+  return new UsageError(`${flag} ${at.host}:${at.port}: cannot listen (${code}): ${why[code]}`);
+}
+
+/** `--capture`, opened (appending) now; a write that fails later stops the capture with one line on stderr, never the process. */
+async function openCapture(file: string, io: CliIO): Promise<WriteStream> {
+  let fd: number;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    fd = openSync(file, 'a');
+  } catch (err) {
+    throw outputFailed(err, 'the capture file', file, 'give --capture a writable file path');
+  }
+  const stream = createWriteStream(file, { fd });
+  stream.once('error', (err) => {
+    const e = outputFailed(err, 'the capture file', file, 'free space or fix permissions');
+    io.stderr.write(`parity: PARITY_OUTPUT_FAILED\n${(e as Error).message}; capturing stopped, the shadow goes on\n`);
+  });
+  stream.on('error', () => undefined);
+  return stream;
+}
+
+function endCapture(capture: WriteStream | undefined): Promise<void> {
+  return new Promise<void>((resolve) => (capture && !capture.destroyed ? capture.end(() => resolve()) : resolve()));
 }

@@ -7,6 +7,7 @@ import type { LoadedPolicy } from '../gates/load.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { parseSlo } from '../gates/slo.ts';
 import type { CliIO } from '../io.ts';
+import { outputFailed } from '../output/fs.ts';
 import { renderSweepHtml, renderSweepMarkdown } from '../reporters/sweep.ts';
 import { newRunId, runParity } from '../run/engine.ts';
 import { bothPast, judgeCapacity, kneeOf, sweepRates, type StepStatus } from '../sweep/capacity.ts';
@@ -54,7 +55,9 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   const rates = sweepRates(opts.from, opts.to, opts.steps);
   const sweepId = opts.sweepId ?? `sweep-${newRunId()}`;
   const dir = path.resolve(opts.outDir ?? loaded.config.outDir, sweepId);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw outputFailed(err, 'the sweep folder', dir, 'give --out (or outDir) a writable folder');
+  });
   const startedAt = new Date().toISOString();
   const measuredSec = (duration - warmup) / 1000;
   const slo = policy?.slo ? parseSlo(policy.slo) : undefined;

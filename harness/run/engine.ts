@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -116,6 +116,11 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   }
   const runJson = path.join(dir, 'run.json');
   const samplesFile = 'samples.ndjson';
+  // A spool here is a run that did not finish (killed, or still running): this run would append to it and overwrite its run.json.
+  const spools = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isFile() && d.name.startsWith(`${samplesFile}.`) && d.name.endsWith(SPOOL_SUFFIX)).map((d) => d.name);
+  if (spools.length) {
+    throw new UsageError(`the run folder ${dir} holds ${spools.join(', ')}: the measured pairs of a run with this id that did not finish (killed, or still running); nothing was sent. Choose another --run-id, or recover that run first (parity report ${runJson}) and move its folder away`);
+  }
   const workers = opts.replay ? 1 : Math.max(1, Math.floor(opts.workers ?? 1));
   // One internal signal every probe listens to (so the listener count is ours to lift), following the caller's.
   const internal = new AbortController();
@@ -233,6 +238,11 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const [baseline, candidate] = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
     try {
       preflight = await runPreflight([baseline, candidate], cfg.preflight, signal);
+      // Stopped while preflight waited to retry: interrupted (exit 2), not a failed health check (its retries were cut short).
+      if (signal.aborted) {
+        incompleteReason = stoppedBecause();
+        return output(await write(build(new Date().toISOString())));
+      }
       if (preflight.some((p) => !p.ok)) {
         incompleteReason = 'preflight failed';
         throw new PreflightError(describePreflightFailures(preflight));

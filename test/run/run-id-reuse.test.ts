@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../harness/run/result.ts';
+import { SPOOL_SUFFIX } from '../../harness/run/sample-spool.ts';
+import { runCli } from '../helpers/cli.ts';
+import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
+import { spooledPairs } from '../helpers/spool.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A second run with the --run-id of a run that did not finish (killed, or still running) appended
+ * its pairs to that run's samples spool: the killed run's measured pairs became part of the new
+ * run's samples.ndjson (which then disagreed with its own run.json), and its run.json was
+ * overwritten, so it could never be recovered.
+ */
+describe('--run-id of a run folder that still holds a samples spool', () => {
+  let proc: FixtureProcess;
+  beforeAll(async () => {
+    proc = await startFixtureProcess([
+      { framing: 'named-events', tokens: 3, firstContentDelayMs: 5, interEventGapMs: 2 },
+      { framing: 'named-events', tokens: 3, firstContentDelayMs: 5, interEventGapMs: 2 },
+    ]);
+  });
+  afterAll(async () => {
+    await proc?.close();
+  });
+
+  it('is refused before any traffic (exit 3, PARITY_USAGE); the spool is kept and parity report still recovers it', async () => {
+    const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
+    const [base, cand] = proc.fixtures;
+    const config = path.join(ws.dir, 'parity.config.json');
+    writeFileSync(config, JSON.stringify(streamConfig({ baselineUrl: base!.url, candidateUrl: cand!.url, promptsFile: ws.promptsFile, load: { vus: 2, duration: '15s', iterations: undefined } })));
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/parity.mjs'), 'run', config, '--out', ws.out, '--run-id', 'nightly', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const samples = path.join(ws.out, 'nightly', 'samples.ndjson');
+    const deadline = Date.now() + 30_000;
+    while (spooledPairs(samples) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await exited;
+    const spool = readFileSync(samples + SPOOL_SUFFIX);
+    const killed = spooledPairs(samples);
+    expect(killed).toBeGreaterThanOrEqual(20);
+
+    const again = await runCli(['run', config, '--out', ws.out, '--run-id', 'nightly', '--quiet']);
+    expect(again.code, again.stdout + again.stderr).toBe(3);
+    expect(again.stderr).toMatch(/PARITY_USAGE/);
+    expect(again.stderr).toMatch(/spool/);
+    expect(again.stderr).toMatch(/--run-id/);
+    // Nothing of the killed run was touched: its spool is byte for byte what it measured.
+    expect(readFileSync(samples + SPOOL_SUFFIX).equals(spool)).toBe(true);
+    expect(existsSync(samples)).toBe(false);
+
+    const report = await runCli(['report', path.join(ws.out, 'nightly', 'run.json')]);
+    expect(report.code, report.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(path.join(ws.out, 'nightly', 'run.json'), 'utf8')) as RunResult;
+    expect(run.samples.pairs).toBe(killed);
+    expect(readFileSync(samples, 'utf8').split('\n').filter(Boolean)).toHaveLength(killed);
+  }, 60_000);
+});
