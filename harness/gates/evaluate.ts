@@ -51,11 +51,14 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
 }
 
 /**
- * Dropped starts of a scheduled load when no deciding `dropped_iterations` gate judges them, else 0.
- * Shadow windows sample live traffic and have their own rule (a harness warning past 5% dropped copies).
+ * Dropped starts of a scheduled load's measured part when no deciding `dropped_iterations` gate
+ * judges them, else 0: the summaries count them without the warm-up's (run.load.dropped, which a
+ * run.json written before summaries counted them falls back to, has both). Shadow windows sample
+ * live traffic and have their own rule (a harness warning past 5% dropped copies).
  */
 function droppedUngated(policy: LoadedPolicy, run: RunResult): number {
   if (run.load.model.startsWith('shadow') || policy.gates.some((g) => g.metric.name === 'dropped_iterations' && g.severity === 'fail')) return 0;
+  if (run.summaries.some((s) => s.candidate.dropped !== undefined)) return run.summaries.reduce((a, s) => a + (s.candidate.dropped ?? 0), 0);
   const m = METRICS.get('dropped_iterations');
   return (m?.kind === 'count' && m.fromRun?.(run, null)?.candidate) || 0;
 }
