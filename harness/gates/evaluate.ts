@@ -5,7 +5,7 @@ import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
-import { METRICS, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
+import { METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
 import { evaluateServerGate } from './server.ts';
 import { upper, type Op } from './threshold.ts';
 
@@ -232,6 +232,15 @@ function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly GatePair[
   if (cv.length === 0 || (t.comparison !== 'absolute' && bv.length === 0)) {
     measured.noData = `no data: no stream gave a ${m.name.split('.')[0]} value`;
     return measured;
+  }
+  // One side's token counts sent, the other's estimated (one per content event): a ratio or delta of the two compares different units.
+  if (t.comparison !== 'absolute' && TOKEN_BASED.includes(m.name.split('.')[0]!)) {
+    const mixed = pairs.find((p, i) => b[i] !== undefined && c[i] !== undefined && !p.baseline.tokensEstimated !== !p.candidate.tokensEstimated);
+    if (mixed) {
+      const [est, cnt] = mixed.baseline.tokensEstimated ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+      measured.noData = `no data: the ${est}'s output tokens are estimated (one per content event: it sent no count) and the ${cnt}'s counted, so ${m.name.split('.')[0]} differs in unit between the sides; have both send a count (profile tokens, OpenAI stream_options.include_usage) or gate it absolutely`;
+      return measured;
+    }
   }
   const fn = t.comparison === 'absolute' ? (_: number, y: number) => y : t.comparison === 'ratio' ? ratio : delta;
   const value = t.comparison === 'absolute' ? oc : ob === null || oc === null ? null : fn(ob, oc);
