@@ -158,7 +158,7 @@ function evaluateGuard(guard: ResolvedGate, policy: LoadedPolicy, run: RunResult
  * completed streams), and a scope that is a small share of the traffic moves the run-wide error
  * rate by less than the guard's margin. Judged with the gate's own minSamples if lower.
  */
-function scopedGuards(policy: LoadedPolicy): ResolvedGate[] {
+export function scopedGuards(policy: LoadedPolicy): ResolvedGate[] {
   const out = new Map<string, ResolvedGate>();
   for (const g of policy.gates) {
     // error_rate is the guard's own reading: a gate on it already counts every failure of its scope.
