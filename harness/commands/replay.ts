@@ -38,6 +38,8 @@ function corruptShare(v: string | undefined): number {
   if (v === undefined) return DEFAULT_MAX_CORRUPT;
   const n = v.endsWith('%') ? Number(v.slice(0, -1)) / 100 : Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--max-corrupt takes the share of capture entries that may be corrupt or truncated: "0.5%", 0.005 or 0; got "${v}"`);
+  // A bare 1 reads as "every entry may be bad", which someone who meant 1% (the usage line's example) would never see.
+  if (!v.endsWith('%') && n >= 1) throw new UsageError(`--max-corrupt ${v} would let every capture entry be corrupt (a bare number is a share: 1 = 100%); write "1%" for one percent, or "100%" if you mean it`);
   return n;
 }
 

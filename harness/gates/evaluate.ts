@@ -5,7 +5,7 @@ import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
-import { METRICS, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
+import { METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
 import { evaluateServerGate } from './server.ts';
 import { upper, type Op } from './threshold.ts';
 
@@ -51,11 +51,14 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
 }
 
 /**
- * Dropped starts of a scheduled load when no deciding `dropped_iterations` gate judges them, else 0.
- * Shadow windows sample live traffic and have their own rule (a harness warning past 5% dropped copies).
+ * Dropped starts of a scheduled load's measured part when no deciding `dropped_iterations` gate
+ * judges them, else 0: the summaries count them without the warm-up's (run.load.dropped, which a
+ * run.json written before summaries counted them falls back to, has both). Shadow windows sample
+ * live traffic and have their own rule (a harness warning past 5% dropped copies).
  */
 function droppedUngated(policy: LoadedPolicy, run: RunResult): number {
   if (run.load.model.startsWith('shadow') || policy.gates.some((g) => g.metric.name === 'dropped_iterations' && g.severity === 'fail')) return 0;
+  if (run.summaries.some((s) => s.candidate.dropped !== undefined)) return run.summaries.reduce((a, s) => a + (s.candidate.dropped ?? 0), 0);
   const m = METRICS.get('dropped_iterations');
   return (m?.kind === 'count' && m.fromRun?.(run, null)?.candidate) || 0;
 }
@@ -155,7 +158,7 @@ function evaluateGuard(guard: ResolvedGate, policy: LoadedPolicy, run: RunResult
  * completed streams), and a scope that is a small share of the traffic moves the run-wide error
  * rate by less than the guard's margin. Judged with the gate's own minSamples if lower.
  */
-function scopedGuards(policy: LoadedPolicy): ResolvedGate[] {
+export function scopedGuards(policy: LoadedPolicy): ResolvedGate[] {
   const out = new Map<string, ResolvedGate>();
   for (const g of policy.gates) {
     // error_rate is the guard's own reading: a gate on it already counts every failure of its scope.
@@ -229,6 +232,15 @@ function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly GatePair[
   if (cv.length === 0 || (t.comparison !== 'absolute' && bv.length === 0)) {
     measured.noData = `no data: no stream gave a ${m.name.split('.')[0]} value`;
     return measured;
+  }
+  // One side's token counts sent, the other's estimated (one per content event): a ratio or delta of the two compares different units.
+  if (t.comparison !== 'absolute' && TOKEN_BASED.includes(m.name.split('.')[0]!)) {
+    const mixed = pairs.find((p, i) => b[i] !== undefined && c[i] !== undefined && !p.baseline.tokensEstimated !== !p.candidate.tokensEstimated);
+    if (mixed) {
+      const [est, cnt] = mixed.baseline.tokensEstimated ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+      measured.noData = `no data: the ${est}'s output tokens are estimated (one per content event: it sent no count) and the ${cnt}'s counted, so ${m.name.split('.')[0]} differs in unit between the sides; have both send a count (profile tokens, OpenAI stream_options.include_usage) or gate it absolutely`;
+      return measured;
+    }
   }
   const fn = t.comparison === 'absolute' ? (_: number, y: number) => y : t.comparison === 'ratio' ? ratio : delta;
   const value = t.comparison === 'absolute' ? oc : ob === null || oc === null ? null : fn(ob, oc);

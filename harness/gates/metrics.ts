@@ -19,7 +19,7 @@ export type Comparison = 'absolute' | 'ratio' | 'delta';
  */
 export type GateSample = Pick<
   StreamSample,
-  'outcome' | 'status' | 'headersMs' | 'firstEventMs' | 'firstContentMs' | 'completionMs' | 'dispatchLagMs' | 'contentChars' | 'expectsCitations' | 'citations' | 'itlMs' | 'tpotMs' | 'outputTokens'
+  'outcome' | 'status' | 'headersMs' | 'firstEventMs' | 'firstContentMs' | 'completionMs' | 'dispatchLagMs' | 'contentChars' | 'expectsCitations' | 'citations' | 'itlMs' | 'tpotMs' | 'outputTokens' | 'tokensEstimated'
 >;
 export interface GatePair {
   scenario: string;
@@ -61,8 +61,12 @@ function gateSample(s: StreamSample): GateSample {
     itlMs: s.itlMs,
     tpotMs: s.tpotMs,
     outputTokens: s.outputTokens,
+    ...(s.tokensEstimated ? { tokensEstimated: true } : {}),
   };
 }
+
+/** Value metrics read from the token count: a count and an estimate (one per content event) have no common unit. */
+export const TOKEN_BASED: readonly string[] = ['tpot', 'output_tokens_per_sec'];
 
 export const STATS = ['p50', 'p90', 'p95', 'p99', 'mean'] as const;
 export type Stat = (typeof STATS)[number];

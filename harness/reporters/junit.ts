@@ -3,6 +3,7 @@ import { classCounts } from './contracts.ts';
 import type { RunResult } from '../run/result.ts';
 import { esc, gateMessage, gateOutcome, jsonValue, NO_POLICY } from './format.ts';
 import { serverJunitCases } from './server-metrics.ts';
+import { WARN_ONLY_REASON } from '../gates/evaluate.ts';
 
 interface Case {
   name: string;
@@ -66,7 +67,27 @@ function policySuite(run: RunResult): Suite {
     else if (outcome === 'warn') c.out = `WARN (severity warn, does not fail the verdict): ${message}`;
     return c;
   });
-  return { name: `policy ${v.policy}`, cases };
+  const run_ = runCase(run, v);
+  return { name: `policy ${v.policy}`, cases: run_ ? [...cases, run_] : cases };
+}
+
+/**
+ * A verdict the run itself held back (incomplete, harness health, a stream profile that read
+ * nothing, dropped starts) while no deciding gate carries its status: one more testcase, so a CI
+ * reading junit.xml never sees all green for a verdict that is not a pass. A warn-only policy
+ * decides nothing: only an incomplete run is an error there, as without a policy.
+ */
+function runCase(run: RunResult, v: NonNullable<RunResult['verdict']>): Case | undefined {
+  const c: Case = { name: `verdict: ${v.status}`, classname: `parity.gates.${v.policy}` };
+  if (v.reasons[0] === WARN_ONLY_REASON) {
+    if (!run.complete) return { ...c, name: `run completed (${NO_POLICY})`, error: { message: `run incomplete: ${run.incompleteReason ?? 'unknown'}`, body: 'An incomplete run never promotes.' } };
+    return undefined;
+  }
+  if (v.status === 'pass' || v.gates.some((g) => g.severity === 'fail' && g.status === v.status)) return undefined;
+  const ids = v.gates.map((g) => g.id);
+  const own = v.reasons.filter((r) => !ids.some((id) => ['FAIL', 'INCONCLUSIVE', 'WARN'].some((k) => r.startsWith(`${k} ${id}:`))));
+  const message = `verdict ${v.status.toUpperCase()}: ${own.join('; ')}`;
+  return v.status === 'fail' ? { ...c, failure: { message, body: v.reasons.join('\n') } } : { ...c, error: { message, body: v.reasons.join('\n') } };
 }
 
 function details(g: NonNullable<RunResult['verdict']>['gates'][number]): string {

@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { LoadConfig, StageConfig } from '../config/schema.ts';
 import type { LoadedPolicy } from '../gates/load.ts';
 import { isWarnOnly } from '../gates/load.ts';
+import { scopedGuards } from '../gates/evaluate.ts';
 import { constantCount } from '../load/context.ts';
 import { integralTo, stagesDuration } from '../load/stages.ts';
 import { duration } from './format.ts';
@@ -64,6 +65,7 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
       lines.push(`  ${g.severity === 'warn' ? 'warn' : 'fail'} ${g.id}: ${g.metric.name} ${g.threshold.text} (${scope}, minSamples ${g.minSamples})`);
     }
     lines.push(`  fail ${policy.guard.id}: error_rate ${policy.guard.threshold.text} candidate − baseline (implicit on every policy; change the margin with failedRequests)`);
+    for (const g of scopedGuards(policy)) lines.push(`  fail ${g.id}: the same over ${g.scenario ? `scenario ${g.scenario}${g.step ? `, step ${g.step}` : ''}` : `route ${g.route}`} (implicit: a scoped gate reads that scope's survivors; minSamples ${g.minSamples})`);
     lines.push('hooks that could fire:');
     const events = [['pass', 'onPass'], ['fail', 'onFail'], ['inconclusive', 'onInconclusive']] as const;
     let any = false;

@@ -40,4 +40,23 @@ describe('dropped starts: the load the plan asked for was not offered', () => {
     const g = await runCli(['gate', path.join(ws.out, 'frozen', 'run.json'), '--policy', policy, '--dry-run']);
     expect(g.code).toBe(1);
   }, 60_000);
+
+  it('starts dropped during the warm-up only do not block: the warm-up is there to absorb them', async () => {
+    const stream = { framing: 'named-events', tokens: 2, interEventGapMs: 5 } as const;
+    const cold = await startFixtureProcess([stream, { ...stream, freeze: { afterMs: 100, forMs: 1000 } }]);
+    try {
+      const cfg = streamConfig({ baselineUrl: cold.fixtures[0]!.url, candidateUrl: cold.fixtures[1]!.url, promptsFile: ws.promptsFile });
+      cfg.load = { model: 'constant-arrival-rate', rate: 40, duration: '5s', warmup: '2500ms', maxInFlight: 4, timeouts: { firstEvent: '10s', idle: '10s', total: '20s' } };
+      const file = path.join(ws.dir, 'cold.json');
+      writeFileSync(file, JSON.stringify(cfg));
+      writeFileSync(policy, JSON.stringify({ minSamples: 50, gates: [{ metric: 'completion.p90', threshold: '<= 2x baseline' }] }));
+      await runCli(['run', file, '--policy', policy, '--out', ws.out, '--run-id', 'cold', '--quiet']);
+      const run = RunResult.parse(JSON.parse(readFileSync(path.join(ws.out, 'cold', 'run.json'), 'utf8')));
+      expect(run.load.dropped, 'the freeze must have dropped starts in the warm-up').toBeGreaterThan(10);
+      expect(run.summaries[0]!.candidate.dropped).toBe(0);
+      expect(run.verdict!.reasons.join('\n')).not.toMatch(/dropped/);
+    } finally {
+      await cold.close();
+    }
+  }, 60_000);
 });

@@ -33,3 +33,12 @@ describe('a scoped gate never passes over the survivors of its own scope', () =>
     expect(v.status, v.reasons.join('\n')).toBe('pass');
   });
 });
+
+describe('parity validate lists the scoped guards with the gates', () => {
+  it('seed-003-cutover-endpoints: one failed-requests@route per latency-gated route', async () => {
+    const { runCli } = await import('../helpers/cli.ts');
+    const r = await runCli(['validate', 'scenarios/seed-003-express-to-fastapi.config.yaml', '--policy', 'seed-003-cutover-endpoints']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('fail failed-requests@route:GET /api/health: the same over route GET /api/health');
+  });
+});
