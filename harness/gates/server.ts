@@ -18,6 +18,9 @@ import type { Op } from './threshold.ts';
 type Judge = (op: Op, limit: number, value: number | null, interval: null, exact: true) => GateResult['status'];
 type Margin = (op: Op, limit: number, value: number | null) => number | null;
 
+/** Share of a polled series' reads that may fail mid-window before its gates cannot pass. */
+export const MAX_MISSED_SHARE = 0.1;
+
 interface SideReading {
   value: number | null;
   points: number;
@@ -31,6 +34,10 @@ function readSide(run: RunResult, m: ServerMetric, role: 'baseline' | 'candidate
   if (!s) return { value: null, points: 0, why: `no server-side series "${m.series}" for the ${role} (its series: ${[...new Set(all.filter((x) => x.role === role).map((x) => x.name))].join(', ') || 'none'})` };
   if (s.error) return { value: null, points: s.points.length, why: `${role} ${s.target}: ${s.error}` };
   const points = s.points.length;
+  // Reads that failed mid-window are gaps in the series, and a server struggling is the one whose
+  // /metrics times out: a max or a mean over the reads that answered may leave out its worst moments.
+  const reads = s.reads ?? points + (s.missed ?? 0);
+  if (s.missed && s.missed > MAX_MISSED_SHARE * reads) return { value: null, points, why: `${role} ${s.target}: ${s.missed} of ${reads} reads in the window failed (more than ${MAX_MISSED_SHARE * 100}%): the failed reads may be its worst moments` };
   const need = m.stat === 'growth' || m.stat === 'slope' ? 2 : 1;
   if (m.stat !== 'value' && points < need) return { value: null, points, why: `${role} ${s.target}: ${points} point${points === 1 ? '' : 's'} in the series, ${need} needed for ${m.stat}` };
   const value = m.stat === 'value' ? s.value : (s.stats?.[m.stat] ?? null);

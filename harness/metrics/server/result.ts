@@ -38,6 +38,8 @@ export const ServerSeriesResult = z.object({
   error: z.string().optional(),
   /** Reads that failed inside the window without voiding the series. */
   missed: z.number().int().optional(),
+  /** Polled sources: reads made in the window, failed ones included (what `missed` is a share of). */
+  reads: z.number().int().optional(),
 });
 export type ServerSeriesResult = z.infer<typeof ServerSeriesResult>;
 

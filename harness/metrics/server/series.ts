@@ -10,14 +10,14 @@ import type { ServerSeriesResult } from './result.ts';
  */
 export type Read = { t: number; reading: Reading | string };
 
-export type SeriesOutcome = Pick<ServerSeriesResult, 'value' | 'points' | 'stats' | 'kind' | 'error' | 'missed'>;
+export type SeriesOutcome = Pick<ServerSeriesResult, 'value' | 'points' | 'stats' | 'kind' | 'error' | 'missed' | 'reads'>;
 
 export function seriesFromReads(reads: readonly Read[], quantile: number): SeriesOutcome {
   const ok = reads.filter((r): r is { t: number; reading: Reading } => typeof r.reading !== 'string');
   const missed = reads.length - ok.length;
   const first = reads[0];
   const last = reads[reads.length - 1];
-  const fail = (error: string): SeriesOutcome => ({ value: null, points: [], stats: null, error, ...(missed ? { missed } : {}) });
+  const fail = (error: string): SeriesOutcome => ({ value: null, points: [], stats: null, error, ...(missed ? { missed, reads: reads.length } : {}) });
   if (!first || !last) return fail('empty series: nothing was read in the window');
   if (typeof first.reading === 'string') return fail(`${first.reading} (read at the window's start)`);
   if (typeof last.reading === 'string') return fail(`${last.reading} (read at the window's end)`);
@@ -52,5 +52,5 @@ export function seriesFromReads(reads: readonly Read[], quantile: number): Serie
     points = (ok as { t: number; reading: { value: number } }[]).map((r) => [r.t, r.reading.value]);
     value = points[points.length - 1]![1];
   }
-  return { kind, value, points, stats: seriesStats(points), ...(missed ? { missed } : {}) };
+  return { kind, value, points, stats: seriesStats(points), ...(missed ? { missed, reads: reads.length } : {}) };
 }

@@ -3,6 +3,8 @@ import { resolveConfig } from '../../../harness/config/load.ts';
 import { ConfigError } from '../../../harness/errors.ts';
 import { evaluatePolicy } from '../../../harness/gates/evaluate.ts';
 import type { ServerSeriesResult } from '../../../harness/metrics/server/result.ts';
+import { seriesFromReads } from '../../../harness/metrics/server/series.ts';
+import type { Reading } from '../../../harness/metrics/server/exposition.ts';
 import { planServerMetrics } from '../../../harness/metrics/server/plan.ts';
 import { streamConfig, tempWorkspace } from '../../helpers/config.ts';
 import { pairs, policyOf, runOf } from '../../helpers/gates.ts';
@@ -119,6 +121,29 @@ describe('server.<series> gates', () => {
     expect(zero.gates[0]).toMatchObject({ status: 'inconclusive', reason: expect.stringMatching(/baseline is 0/) });
     const noBase = await judge([{ metric: 'server.q', threshold: '<= baseline + 1' }], [serie('q', 'candidate', [3])]);
     expect(noBase.gates[0]!.status).toBe('inconclusive');
+  });
+
+  it('a polled series with more than 10% of its reads failed mid-window cannot pass: the failed reads may be the worst moments', async () => {
+    // Scrapes every second; the candidate's /metrics timed out while it struggled (reads 3..6 of 20),
+    // and the max over the reads that answered is well within the limit.
+    const ok = (t: number, v: number) => ({ t, reading: { kind: 'gauge', value: v } as Reading });
+    const down = (t: number) => ({ t, reading: 'source unreachable: http://127.0.0.1:9100/metrics: timed out' });
+    const reads = Array.from({ length: 20 }, (_, i) => (i >= 3 && i <= 6 ? down(i * 1000) : ok(i * 1000, 200e6)));
+    const polled = seriesFromReads(reads, 0.95);
+    expect(polled).toMatchObject({ value: 200e6, missed: 4, reads: 20 });
+    const cand = serie('mem', 'candidate', [], { ...polled, source: 'scrape' } as Partial<ServerSeriesResult>);
+    const gap = await judge([{ metric: 'server.mem.max', threshold: '< 1000000000' }], [cand]);
+    expect(gap.gates[0]).toMatchObject({ status: 'inconclusive', reason: expect.stringMatching(/candidate cand: 4 of 20 reads in the window failed \(more than 10%\)/) });
+    expect(gap.status).toBe('inconclusive');
+    // One transient miss in 20 (5%): judged on the reads that answered.
+    const one = seriesFromReads(reads.map((r, i) => (i >= 4 && i <= 6 ? ok(i * 1000, 200e6) : r)), 0.95);
+    expect(one).toMatchObject({ missed: 1, reads: 20 });
+    const fine = await judge([{ metric: 'server.mem.max', threshold: '< 1000000000' }], [serie('mem', 'candidate', [], { ...one, source: 'scrape' } as Partial<ServerSeriesResult>)]);
+    expect(fine.gates[0]!.status).toBe('pass');
+    // A stored run from before `reads` was recorded: the share is estimated from its points.
+    const { reads: _r, ...old } = polled;
+    const stored = await judge([{ metric: 'server.mem.max', threshold: '< 1000000000' }], [serie('mem', 'candidate', [], { ...old, source: 'scrape' } as Partial<ServerSeriesResult>)]);
+    expect(stored.gates[0]!.status).toBe('inconclusive');
   });
 
   it('a bad server metric or unit is a policy error', async () => {
