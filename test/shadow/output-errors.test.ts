@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/config.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -47,6 +48,12 @@ describe('parity shadow output that cannot be written', () => {
       child.on('exit', (c) => (clearTimeout(t), resolve({ code: c ?? -1, out, err })));
     });
   };
+
+  it('--id "..": exit 3 PARITY_USAGE (it wrote the windows into the folder above --out)', async () => {
+    const r = await runCli(['shadow', config, '--listen', '127.0.0.1:0', '--windows', '1', '--duration', '1s', '--out', ws.out, '--id', '..']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n--id/);
+  });
 
   for (const [name, extra, errno] of [
     ['--capture naming a folder', () => ['--out', ws.out, '--capture', aFolder], 'EISDIR'],
