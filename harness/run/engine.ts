@@ -22,7 +22,7 @@ import { toolInfo } from '../version.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
-import { clearRunning, markRunning } from './run-lock.ts';
+import { assertNotRunning, clearRunning, markRunning } from './run-lock.ts';
 import { mergeShardStates } from './merge-states.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
 import { promptsDigest, segmentClock, segmentDir, writeSegmentState, type SegmentRun } from './segment-run.ts';
@@ -122,6 +122,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   if (spools.length) {
     throw new UsageError(`the run folder ${dir} holds ${spools.join(', ')}: the measured pairs of a run with this id that did not finish (killed, or still running); nothing was sent. Choose another --run-id, or recover that run first (parity report ${runJson}) and move its folder away`);
   }
+  assertNotRunning(dir);
   await markRunning(dir).catch((err: unknown) => {
     throw outputFailed(err, 'the run folder', dir, 'give --out (or outDir) a writable folder');
   });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
@@ -60,4 +61,26 @@ describe('--run-id of a run folder that still holds a samples spool', () => {
     expect(run.samples.pairs).toBe(killed);
     expect(readFileSync(samples, 'utf8').split('\n').filter(Boolean)).toHaveLength(killed);
   }, 60_000);
+
+  it('a run with that id still starting (no pair spooled yet) is refused too: its writer is alive', async () => {
+    const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
+    const [base, cand] = proc.fixtures;
+    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: base!.url, candidateUrl: cand!.url, promptsFile: ws.promptsFile, load: { vus: 1, iterations: 2 } })));
+    // Another process owns the folder (as a run does from its start to its final run.json).
+    const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      mkdirSync(path.join(ws.out, 'same'), { recursive: true });
+      writeFileSync(path.join(ws.out, 'same', '.parity-running'), JSON.stringify({ pid: owner.pid, host: hostname() }));
+      const r = await runCli(['run', ws.configFile, '--out', ws.out, '--run-id', 'same', '--quiet']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n.*still running/);
+      expect(existsSync(path.join(ws.out, 'same', 'run.json'))).toBe(false);
+    } finally {
+      owner.kill('SIGKILL');
+    }
+    // Once that process is gone, the id is free.
+    await new Promise((r) => owner.once('exit', r));
+    const again = await runCli(['run', ws.configFile, '--out', ws.out, '--run-id', 'same', '--quiet']);
+    expect(again.code, again.stderr).toBe(0);
+  });
 });
