@@ -74,7 +74,8 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   }
   if (ext !== '.json') return parseYamlConfig(text, file);
   try {
-    return JSON.parse(text);
+    // A byte order mark (editors on Windows write one) is no JSON: ignored, as the YAML reader does.
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
   }
