@@ -1,10 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, loadCommand, positionalLimit } from '../../harness/cli.ts';
 import { runCli } from '../helpers/cli.ts';
-import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
 
 /**
  * `parity run my.config.yaml my-policy.yaml` (the --policy forgotten) ran the load with no policy
@@ -12,18 +9,11 @@ import { streamConfig, tempWorkspace } from '../helpers/config.ts';
  * is a usage error, before any traffic.
  */
 describe('arguments a command does not take', () => {
-  let requests = 0;
-  const server = createServer((_req, res) => {
-    requests++;
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end('event: token\ndata: {"text":"a"}\n\nevent: done\ndata: {}\n\n');
-  });
-  const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
-
+  let server: Awaited<ReturnType<typeof startSseServer>>;
+  let ws: ReturnType<typeof sseWorkspace>;
   beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: url, candidateUrl: url, promptsFile: ws.promptsFile, load: { vus: 1, iterations: 2 } })));
+    server = await startSseServer();
+    ws = sseWorkspace(server.url, { vus: 1, iterations: 2 });
   });
   afterAll(() => server.close());
 
@@ -32,7 +22,7 @@ describe('arguments a command does not take', () => {
     expect(r.code, r.stdout).toBe(3);
     expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n.*"seed-000-stage-b"/);
     expect(r.stderr).toMatch(/--policy seed-000-stage-b/);
-    expect(requests).toBe(0);
+    expect(server.count()).toBe(0);
   });
 
   it('validate, gate and report refuse an extra argument too; the documented forms still parse', async () => {

@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { SPOOL_SUFFIX } from '../../harness/run/sample-spool.ts';
 import { runCli } from '../helpers/cli.ts';
-import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
 import { spooledPairs } from '../helpers/spool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -19,17 +17,12 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * with only the pairs measured before the report; every later pair was lost.
  */
 describe('parity report / gate on a run that is still running', () => {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    setTimeout(() => res.end('event: token\ndata: {"text":"a"}\n\nevent: done\ndata: {}\n\n'), 5);
-  });
-  const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
   const ITERATIONS = 600;
-
+  let server: Awaited<ReturnType<typeof startSseServer>>;
+  let ws: ReturnType<typeof sseWorkspace>;
   beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: url, candidateUrl: url, promptsFile: ws.promptsFile, load: { vus: 2, iterations: ITERATIONS } })));
+    server = await startSseServer({ delayMs: 5 });
+    ws = sseWorkspace(server.url, { vus: 2, iterations: ITERATIONS });
   });
   afterAll(() => server.close());
 

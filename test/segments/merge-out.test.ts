@@ -1,24 +1,19 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
 
 /** `parity merge --out` naming a file: exit 3 PARITY_OUTPUT_FAILED with the path (README), not a PARITY_HARNESS_ERROR stack. */
 describe('parity merge --out that cannot be written', () => {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end('event: token\ndata: {"text":"a"}\n\nevent: done\ndata: {}\n\n');
-  });
-  const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
-  const aFile = path.join(ws.dir, 'a-file');
+  let server: Awaited<ReturnType<typeof startSseServer>>;
+  let ws: ReturnType<typeof sseWorkspace>;
+  let aFile = '';
 
   beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: url, candidateUrl: url, promptsFile: ws.promptsFile, load: { vus: 2, iterations: 8 } })));
+    server = await startSseServer();
+    ws = sseWorkspace(server.url, { vus: 2, iterations: 8 });
+    aFile = path.join(ws.dir, 'a-file');
     writeFileSync(aFile, 'not a folder');
     for (const k of ['1/2', '2/2']) {
       const r = await runCli(['run', ws.configFile, '--segment', k, '--run-id', 'segs', '--out', ws.out, '--quiet']);
