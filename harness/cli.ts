@@ -64,8 +64,26 @@ export async function main(argv: string[], io: CliIO = (defaultIO ??= processIO(
     } catch (err) {
       throw new UsageError(`${(err as Error).message}\nUsage: parity ${command.usage}`);
     }
+    const limit = positionalLimit(command.usage);
+    const extra = parsed.positionals.slice(limit);
+    if (extra.length) {
+      // `parity run my.config.ts my-policy.yaml` (the --policy forgotten) would run ungated and exit 0.
+      const takes = limit === 0 ? 'no arguments' : `${limit} argument${limit === 1 ? '' : 's'}`;
+      throw new UsageError(`unexpected argument ${extra.map((a) => JSON.stringify(a)).join(' ')}: parity ${name} takes ${takes}; a flag's value needs its flag (e.g. --policy ${extra[0]})\nUsage: parity ${command.usage}`);
+    }
     return await command.execute(parsed as { values: Record<string, unknown>; positionals: string[] }, io);
   } catch (err) {
     return reportError(err, io);
   }
+}
+
+/** How many arguments (not flags) a usage line names: `run <config> [--policy p]` 1, `snapshot record|compare <config>` 2, `merge <run-dir>...` any. */
+export function positionalLimit(usage: string): number {
+  let n = 0;
+  for (const token of usage.split(/\s+/).slice(1)) {
+    if (/^\[?-/.test(token) || token === '[...]') break;
+    if (token.endsWith('...')) return Infinity;
+    n++;
+  }
+  return n;
 }

@@ -60,7 +60,7 @@ export const shadowCommand: Command = {
     const windows = values.windows === undefined ? undefined : Number(values.windows);
     if (windows !== undefined && (!Number.isInteger(windows) || windows < 1)) throw new UsageError(`--windows takes a whole number of windows ≥ 1, got "${values.windows as string}"`);
     const id = values.id as string | undefined;
-    if (id !== undefined && !/^[\w.-]+$/.test(id)) throw new UsageError(`--id may use letters, digits, ".", "_" and "-" only (it names a folder), got "${id}"`);
+    if (id !== undefined && (!/^[\w.-]+$/.test(id) || /^\.+$/.test(id))) throw new UsageError(`--id may use letters, digits, ".", "_" and "-" only (it names a folder; not "." or ".."), got "${id}"`);
     const listen = parseListen('--listen', values.listen as string);
     const admin = values.admin ? parseListen('--admin', values.admin as string) : undefined;
     if (admin && admin.port !== 0 && admin.port === listen.port && admin.host === listen.host) throw new UsageError(`--admin ${admin.host}:${admin.port} is the --listen address: the controller endpoints need a port of their own, e.g. --admin ${admin.host}:${admin.port + 1 > 65535 ? admin.port - 1 : admin.port + 1}`);

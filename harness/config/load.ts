@@ -51,6 +51,11 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     const timeoutMs = Number(env.PARITY_CONFIG_LOAD_TIMEOUT) > 0 ? Number(env.PARITY_CONFIG_LOAD_TIMEOUT) : CONFIG_LOAD_TIMEOUT_MS;
     // A module that blocks the main thread (a synchronous loop) is stopped by the watchdog, and then times out like any other.
     const loaded = watchLoad(timeoutMs);
+    // A module that calls process.exit while it loads would end parity with an exit code a pipeline reads as a verdict (0 pass, 1 fail).
+    const exit = process.exit;
+    process.exit = ((code?: number | string | null) => {
+      throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: the config module called process.exit(${code ?? ''}) while loading; a config must not end parity (its exit code would read as a verdict): throw an Error instead, or give the value a default`);
+    }) as typeof process.exit;
     try {
       const url = pathToFileURL(path.resolve(file)).href;
       const loading = ext === '.js' || ext === '.mjs' ? import(url) : import('tsx/esm/api').then((api) => api.tsImport(url, import.meta.url));
@@ -61,6 +66,8 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     } catch (err) {
       if (err instanceof ParityError) throw err;
       throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot load config module: ${truncateForMessage(String((err as Error)?.message ?? err), 500)}${moduleErrorFix(err as Error)}`, { cause: err });
+    } finally {
+      process.exit = exit;
     }
   }
   if (!['.json', '.yaml', '.yml'].includes(ext)) {
@@ -74,7 +81,8 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   }
   if (ext !== '.json') return parseYamlConfig(text, file);
   try {
-    return JSON.parse(text);
+    // A byte order mark (editors on Windows write one) is no JSON: ignored, as the YAML reader does.
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
   }

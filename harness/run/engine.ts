@@ -22,6 +22,7 @@ import { toolInfo } from '../version.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
+import { assertNotRunning, clearRunning, markRunning } from './run-lock.ts';
 import { mergeShardStates } from './merge-states.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
 import { promptsDigest, segmentClock, segmentDir, writeSegmentState, type SegmentRun } from './segment-run.ts';
@@ -121,6 +122,10 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   if (spools.length) {
     throw new UsageError(`the run folder ${dir} holds ${spools.join(', ')}: the measured pairs of a run with this id that did not finish (killed, or still running); nothing was sent. Choose another --run-id, or recover that run first (parity report ${runJson}) and move its folder away`);
   }
+  assertNotRunning(dir);
+  await markRunning(dir).catch((err: unknown) => {
+    throw outputFailed(err, 'the run folder', dir, 'give --out (or outDir) a writable folder');
+  });
   const workers = opts.replay ? 1 : Math.max(1, Math.floor(opts.workers ?? 1));
   // One internal signal every probe listens to (so the listener count is ours to lift), following the caller's.
   const internal = new AbortController();
@@ -206,6 +211,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     // kept whole stay out: this segment wrote them to its own diffs/, and merge does not read them.
     if (segment && result.endedAt !== null) await writeSegmentState(dir, scrubber.scrubDeep(states().map(({ loadDiffs: _d, ...st }) => st)));
     await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', 'run.json');
+    if (result.endedAt !== null) await clearRunning(dir);
     return result;
   };
   /** A write that failed during the load (the spool): it stops the run and is thrown once the load has stopped. */

@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.ts';
+import { outputFailed } from '../output/fs.ts';
 import { segmentLabel } from '../load/segment.ts';
 import { Histogram } from '../metrics/histogram.ts';
 import { SummaryAccumulator } from '../metrics/summary.ts';
@@ -46,7 +47,9 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   const count = ref.segment!.count;
   const dir = path.resolve(input.outDir ?? defaultOut(inputs[0]!.dir, ref.runId));
   if (inputs.some((i) => i.dir === dir)) throw new UsageError(`the merged run would overwrite segment folder ${dir}; pass --out`);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+    throw outputFailed(err, 'the merged run folder', dir, 'give --out a writable folder');
+  });
 
   const states: ShardState[] = [];
   const segments: MergedSegment[] = [];

@@ -2,6 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { streamFileAtomic } from '../output/atomic.ts';
+import { assertNotRunning } from './run-lock.ts';
 import { convertSpool, SPOOL_SUFFIX } from './sample-spool.ts';
 
 /**
@@ -14,6 +15,7 @@ import { convertSpool, SPOOL_SUFFIX } from './sample-spool.ts';
  */
 export async function ensureSamples(file: string): Promise<void> {
   const parts = await workerParts(file);
+  if (existsSync(file + SPOOL_SUFFIX) || parts.some((p) => existsSync(p + SPOOL_SUFFIX))) assertNotRunning(path.dirname(file));
   for (const part of parts) if (existsSync(part + SPOOL_SUFFIX)) await convertSpool(part);
   if (parts.length) await joinParts(parts, file);
   else if (existsSync(file + SPOOL_SUFFIX)) await convertSpool(file);

@@ -1,10 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
 
 /**
  * `parity raw --out` that is a file, and `--run-id` that is not a folder name: refused before any
@@ -13,19 +11,14 @@ import { streamConfig, tempWorkspace } from '../helpers/config.ts';
  * and `--run-id ../x` wrote raw.json outside --out.
  */
 describe('parity raw output folder', () => {
-  let requests = 0;
-  const server = createServer((_req, res) => {
-    requests++;
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end('event: token\ndata: {"text":"a"}\n\nevent: done\ndata: {}\n\n');
-  });
-  const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
-  const aFile = path.join(ws.dir, 'a-file');
+  let server: Awaited<ReturnType<typeof startSseServer>>;
+  let ws: ReturnType<typeof sseWorkspace>;
+  let aFile = '';
 
   beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: url, candidateUrl: url, promptsFile: ws.promptsFile })));
+    server = await startSseServer();
+    ws = sseWorkspace(server.url);
+    aFile = path.join(ws.dir, 'a-file');
     writeFileSync(aFile, 'not a folder');
   });
   afterAll(() => server.close());
@@ -35,13 +28,13 @@ describe('parity raw output folder', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^parity: PARITY_OUTPUT_FAILED\n.*ENOTDIR/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(requests).toBe(0);
+    expect(server.count()).toBe(0);
   });
 
   it('--run-id with a path separator: exit 3 PARITY_USAGE before any request', async () => {
     const r = await runCli(['raw', ws.configFile, '--duration', '1s', '--connections', '1', '--out', ws.out, '--run-id', '../escaped']);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n--run-id/);
-    expect(requests).toBe(0);
+    expect(server.count()).toBe(0);
   });
 });

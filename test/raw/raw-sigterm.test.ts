@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -14,18 +12,11 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * killed parity raw outright, exit 143, and no raw.json held what it had measured.
  */
 describe('parity raw stopped by SIGTERM', () => {
-  let requests = 0;
-  const server = createServer((_req, res) => {
-    requests++;
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end('event: token\ndata: {"text":"a"}\n\nevent: done\ndata: {}\n\n');
-  });
-  const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
-
+  let server: Awaited<ReturnType<typeof startSseServer>>;
+  let ws: ReturnType<typeof sseWorkspace>;
   beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: url, candidateUrl: url, promptsFile: ws.promptsFile })));
+    server = await startSseServer();
+    ws = sseWorkspace(server.url);
   });
   afterAll(() => server.close());
 
@@ -36,8 +27,8 @@ describe('parity raw stopped by SIGTERM', () => {
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     const deadline = Date.now() + 30_000;
-    while (requests < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(requests).toBeGreaterThanOrEqual(50);
+    while (server.count() < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(server.count()).toBeGreaterThanOrEqual(50);
     child.kill('SIGTERM');
     const code = await exited;
     expect(code, out).toBe(2);

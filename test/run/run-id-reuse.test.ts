@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { SPOOL_SUFFIX } from '../../harness/run/sample-spool.ts';
 import { runCli } from '../helpers/cli.ts';
-import { streamConfig, tempWorkspace } from '../helpers/config.ts';
-import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
+import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
 import { spooledPairs } from '../helpers/spool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -18,22 +18,15 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * overwritten, so it could never be recovered.
  */
 describe('--run-id of a run folder that still holds a samples spool', () => {
-  let proc: FixtureProcess;
+  let server: Awaited<ReturnType<typeof startSseServer>>;
   beforeAll(async () => {
-    proc = await startFixtureProcess([
-      { framing: 'named-events', tokens: 3, firstContentDelayMs: 5, interEventGapMs: 2 },
-      { framing: 'named-events', tokens: 3, firstContentDelayMs: 5, interEventGapMs: 2 },
-    ]);
+    server = await startSseServer({ delayMs: 5 });
   });
-  afterAll(async () => {
-    await proc?.close();
-  });
+  afterAll(() => server.close());
 
   it('is refused before any traffic (exit 3, PARITY_USAGE); the spool is kept and parity report still recovers it', async () => {
-    const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
-    const [base, cand] = proc.fixtures;
-    const config = path.join(ws.dir, 'parity.config.json');
-    writeFileSync(config, JSON.stringify(streamConfig({ baselineUrl: base!.url, candidateUrl: cand!.url, promptsFile: ws.promptsFile, load: { vus: 2, duration: '15s', iterations: undefined } })));
+    const ws = sseWorkspace(server.url, { vus: 2, duration: '15s', iterations: undefined });
+    const config = ws.configFile;
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/parity.mjs'), 'run', config, '--out', ws.out, '--run-id', 'nightly', '--quiet'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const samples = path.join(ws.out, 'nightly', 'samples.ndjson');
@@ -60,4 +53,24 @@ describe('--run-id of a run folder that still holds a samples spool', () => {
     expect(run.samples.pairs).toBe(killed);
     expect(readFileSync(samples, 'utf8').split('\n').filter(Boolean)).toHaveLength(killed);
   }, 60_000);
+
+  it('a run with that id still starting (no pair spooled yet) is refused too: its writer is alive', async () => {
+    const ws = sseWorkspace(server.url, { vus: 1, iterations: 2 });
+    // Another process owns the folder (as a run does from its start to its final run.json).
+    const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      mkdirSync(path.join(ws.out, 'same'), { recursive: true });
+      writeFileSync(path.join(ws.out, 'same', '.parity-running'), JSON.stringify({ pid: owner.pid, host: hostname() }));
+      const r = await runCli(['run', ws.configFile, '--out', ws.out, '--run-id', 'same', '--quiet']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n.*still running/);
+      expect(existsSync(path.join(ws.out, 'same', 'run.json'))).toBe(false);
+    } finally {
+      owner.kill('SIGKILL');
+    }
+    // Once that process is gone, the id is free.
+    await new Promise((r) => owner.once('exit', r));
+    const again = await runCli(['run', ws.configFile, '--out', ws.out, '--run-id', 'same', '--quiet']);
+    expect(again.code, again.stderr).toBe(0);
+  });
 });

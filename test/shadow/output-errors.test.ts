@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/config.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -28,7 +29,7 @@ describe('parity shadow output that cannot be written', () => {
     const url = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
     const target = (name: string, role: string) => ({ name, role, baseUrl: url, routes: { chat: 'POST /chat' }, stream: 'openai' });
     config = path.join(ws.dir, 'shadow.config.json');
-    writeFileSync(config, JSON.stringify({ name: 'sh', targets: [target('base', 'baseline'), target('cand', 'candidate')], shadow: { window: '1s' } }));
+    writeFileSync(config, JSON.stringify({ name: 'sh', targets: [target('base', 'baseline'), target('cand', 'candidate')], shadow: { window: '1s', routes: { chat: { allowWrites: true } } } }));
     policy = path.join(ws.dir, 'policy.yaml');
     writeFileSync(policy, 'minSamples: 5\ngates:\n  - { metric: error_rate, threshold: "<= 1%" }\n');
     writeFileSync(aFile, 'not a folder');
@@ -47,6 +48,28 @@ describe('parity shadow output that cannot be written', () => {
       child.on('exit', (c) => (clearTimeout(t), resolve({ code: c ?? -1, out, err })));
     });
   };
+
+  it('--id "..": exit 3 PARITY_USAGE (it wrote the windows into the folder above --out)', async () => {
+    const r = await runCli(['shadow', config, '--listen', '127.0.0.1:0', '--windows', '1', '--duration', '1s', '--out', ws.out, '--id', '..']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n--id/);
+  });
+
+  it('a capture write that fails later (disk full: /dev/full) stops the capture with one line; the shadow goes on and exits 0', async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/parity.mjs'), 'shadow', config, '--listen', '127.0.0.1:0', '--windows', '1', '--duration', '3s', '--out', ws.out, '--capture', '/dev/full'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const deadline = Date.now() + 20_000;
+    while (!/listening on (\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const url = /listening on (\S+)/.exec(out)![1]!;
+    for (let i = 0; i < 3; i++) await (await fetch(`${url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).text();
+    expect(await exited, err).toBe(0);
+    expect(err.match(/PARITY_OUTPUT_FAILED/g)).toHaveLength(1);
+    expect(err).toMatch(/ENOSPC.*capturing stopped, the shadow goes on/);
+  }, 30_000);
 
   for (const [name, extra, errno] of [
     ['--capture naming a folder', () => ['--out', ws.out, '--capture', aFolder], 'EISDIR'],

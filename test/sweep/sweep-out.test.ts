@@ -1,10 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
 
 /**
  * `parity sweep --out` naming a file crashed with a PARITY_HARNESS_ERROR stack (README: an --out
@@ -12,20 +10,15 @@ import { streamConfig, tempWorkspace } from '../helpers/config.ts';
  * sweep outside --out (a run id is one folder name: PARITY_USAGE).
  */
 describe('parity sweep output folder', () => {
-  let requests = 0;
-  const server = createServer((_req, res) => {
-    requests++;
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.end('event: token\ndata: {"text":"a"}\n\nevent: done\ndata: {}\n\n');
-  });
-  const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
-  const aFile = path.join(ws.dir, 'a-file');
+  let server: Awaited<ReturnType<typeof startSseServer>>;
+  let ws: ReturnType<typeof sseWorkspace>;
+  let aFile = '';
   const sweep = (extra: string[]) => runCli(['sweep', ws.configFile, '--from', '5', '--to', '10', '--steps', '2', '--duration', '1s', '--quiet', ...extra]);
 
   beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: url, candidateUrl: url, promptsFile: ws.promptsFile })));
+    server = await startSseServer();
+    ws = sseWorkspace(server.url);
+    aFile = path.join(ws.dir, 'a-file');
     writeFileSync(aFile, 'not a folder');
   });
   afterAll(() => server.close());
@@ -35,7 +28,7 @@ describe('parity sweep output folder', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^parity: PARITY_OUTPUT_FAILED\n.*(ENOTDIR|EEXIST)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(requests).toBe(0);
+    expect(server.count()).toBe(0);
   });
 
   it('--sweep-id with a path: exit 3 PARITY_USAGE, nothing written outside --out, no request', async () => {
@@ -43,6 +36,6 @@ describe('parity sweep output folder', () => {
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n--sweep-id/);
     expect(existsSync(path.join(ws.dir, 'escaped'))).toBe(false);
-    expect(requests).toBe(0);
+    expect(server.count()).toBe(0);
   });
 });
