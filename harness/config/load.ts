@@ -7,7 +7,7 @@ import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, typ
 import { compileFlowScenarios, type AnyResolvedScenario, type ResolvedFlowScenario } from './flow-scenarios.ts';
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
-import { parseYamlConfig } from './yaml.ts';
+import { duplicateJsonKeys, parseYamlConfig } from './yaml.ts';
 import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.ts';
 import { resolveBaseUrl } from './base-url.ts';
 import { checkLimits } from './limits.ts';
@@ -80,12 +80,17 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     throw new ParityError('PARITY_CONFIG_UNREADABLE', `${file}: cannot read config file (${(err as NodeJS.ErrnoException).code}); check the path`);
   }
   if (ext !== '.json') return parseYamlConfig(text, file);
+  // A byte order mark (editors on Windows write one) is no JSON: ignored, as the YAML reader does.
+  const json = text.replace(/^\uFEFF/, '');
+  let value: unknown;
   try {
-    // A byte order mark (editors on Windows write one) is no JSON: ignored, as the YAML reader does.
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
+    value = JSON.parse(json);
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `not valid JSON: ${(err as Error).message}` }]);
   }
+  const duplicates = duplicateJsonKeys(json, file);
+  if (duplicates.length) throw new ConfigError(file, duplicates);
+  return value;
 }
 
 /** What to do about a config module that would not load, for the errors users meet. */

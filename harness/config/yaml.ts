@@ -39,6 +39,22 @@ export function parseYamlConfig(text: string, file: string): unknown {
   }
 }
 
+/**
+ * A key written twice in one JSON object: JSON.parse keeps the last one silently (a second `load`
+ * block replaces the first), where a YAML config is refused. Read by the YAML parser (JSON is YAML
+ * 1.2's flow style) for that error only; the JSON itself was parsed already.
+ */
+export function duplicateJsonKeys(text: string, file: string): ConfigIssue[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  return doc.errors
+    .filter((e) => e.code === 'DUPLICATE_KEY')
+    .map((e) => {
+      const p = lines.linePos(e.pos[0]);
+      return { path: '', message: `at ${file}:${p.line}:${p.col}: "${lineAt(text, e.pos[0]).trim().slice(0, 80)}": a key appears twice in one object (JSON keeps the last silently): remove one` };
+    });
+}
+
 function lineAt(text: string, offset: number): string {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   const end = text.indexOf('\n', offset);
