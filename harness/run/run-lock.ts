@@ -33,7 +33,7 @@ export function assertNotRunning(dir: string): void {
   }
   const pid = owner.pid;
   if (typeof pid !== 'number' || pid === process.pid || owner.host !== hostname() || !alive(pid)) return;
-  throw new UsageError(`the run in ${dir} is still running (parity process ${pid} on this machine is writing its samples spool); nothing was changed. Run this again once it has finished (or stop it: kill ${pid})`);
+  throw new UsageError(`the run in ${dir} is still running (parity process ${pid} on this machine is writing its samples spool); nothing was changed. Run this again once it has finished (or stop it: kill ${pid}). If process ${pid} is not parity (a pid reused after a restart, as in a container), delete ${path.join(dir, LOCK)}`);
 }
 
 function alive(pid: number): boolean {
