@@ -34,6 +34,8 @@ export interface StepTally {
   failures: { baseline: number; candidate: number };
   /** Flow runs that never sent this step (an earlier capture failed). */
   skipped: number;
+  /** Pairs in which neither target answered (no status on either side): no comparison, not counted in `pairs`. */
+  unanswered: number;
   failureMessages: Map<string, { role: 'baseline' | 'candidate'; message: string; count: number }>;
 }
 
@@ -61,7 +63,7 @@ export class ContractTally {
     const key = `${flow.name}\u0000${step.name}`;
     let t = this.steps.get(key);
     if (!t) {
-      t = { flow, step, pairs: 0, diffs: new Map(), kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, failureMessages: new Map() };
+      t = { flow, step, pairs: 0, diffs: new Map(), kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, unanswered: 0, failureMessages: new Map() };
       this.steps.set(key, t);
     }
     return t;
@@ -70,6 +72,13 @@ export class ContractTally {
   /** Adds one pair: the differences the caller computed, the noise differences (if learned), the observation. */
   add(obs: StepObservation, diffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
     const t = this.get(obs.flow, obs.step);
+    const both = obs.responses.baseline && obs.responses.candidate;
+    if (both && obs.responses.baseline!.status === null && obs.responses.candidate!.status === null) {
+      // Two failures compare equal but show nothing about the contract: never an identical pair.
+      t.unanswered++;
+      this.failed(t, obs);
+      return;
+    }
     const index = t.pairs++;
     if (diffs.length) t.diffs.set(index, diffs);
     // Counted once per pair and grouped pointer, however many indices differed.
@@ -85,6 +94,10 @@ export class ContractTally {
     // that turns out to drift is kept while there is room; pairs differing only in fresh ids and
     // timestamps do not crowd them out), and the first pair besides (always kept, hence `<=`).
     if ((realDiffs(t, diffs).length > 0 && t.kept.size <= KEEP) || index === 0) t.kept.set(index, { diffs, iteration: obs.iteration, requestId: obs.requestId, requests: obs.requests, responses: obs.responses });
+    this.failed(t, obs);
+  }
+
+  private failed(t: StepTally, obs: StepObservation): void {
     for (const role of ['baseline', 'candidate'] as const) {
       const f = obs.failures[role];
       if (!f?.length) continue;
@@ -189,5 +202,6 @@ export function summarizeStep(t: StepTally): StepVerdict {
     curl: null,
   };
   if (t.skipped) summary.skipped = t.skipped;
+  if (t.unanswered) summary.unanswered = t.unanswered;
   return { tally: t, summary, example };
 }

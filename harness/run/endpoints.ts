@@ -110,6 +110,7 @@ export function mergeLoadContracts(states: readonly ContractStepSummary[][]): Co
       if (m.classes && s.classes) for (const c of ['breaking', 'additive', 'value'] as const) m.classes[c] += s.classes[c];
       else delete m.classes;
       if (s.skipped) m.skipped = (m.skipped ?? 0) + s.skipped;
+      if (s.unanswered) m.unanswered = (m.unanswered ?? 0) + s.unanswered;
       for (const f of s.failures ?? []) {
         const e = m.failures?.find((x) => x.role === f.role && x.message === f.message);
         if (e) e.count += f.count;
