@@ -110,6 +110,10 @@ export function compareResponses(a: Observed, b: Observed, opts: CompareOptions)
   const out: GroupedDifference[] = [];
   const sides = opts.sides ?? { a: {}, b: {} };
   if (a.status !== b.status) out.push(difference(opts.rules, [], [], 'status', a.status, b.status));
+  // Same status, but one side's response failed after it (a stream reset or cut before its end, a
+  // body that never finished): the outcome differs, which a stream step's status and headers alone
+  // would not show.
+  else if (a.status !== null && Boolean(a.error) !== Boolean(b.error)) out.push(difference(opts.rules, [], [], 'status', outcomeOf(a), outcomeOf(b)));
   const hr = opts.rules.headers;
   for (const h of new Set([...opts.headers, ...opts.rules.headerNames].map((x) => x.toLowerCase()))) {
     const at = [h];
@@ -128,6 +132,11 @@ export function compareResponses(a: Observed, b: Observed, opts: CompareOptions)
   else if (a.json !== b.json) out.push(difference(opts.rules, [], [], 'type', describeBody(a), describeBody(b)));
   else diffJson(a.body, b.body, opts.rules, [], out, sides);
   return out;
+}
+
+/** A status with the failure that followed it, if any: `200 (reset)`. */
+function outcomeOf(o: Observed): number | string | null {
+  return o.error ? `${o.status} (${o.error.code})` : o.status;
 }
 
 function headerValuesEqual(va: string, vb: string, at: string[], rules: PointerRules, sides: DiffSides): boolean {

@@ -30,7 +30,7 @@ export interface SnapshotFile {
   request: { method: string; path: string; body: unknown };
   response: { status: number | null; headers: Record<string, string>; body: unknown; json: boolean; text?: string };
   /** Pointers that differed between two baseline responses while recording. */
-  noise: { pointer: string; kind: Difference['kind']; count: number }[];
+  noise: { pointer: string; kind: Difference['kind']; count: number; maxDelta?: number }[];
   /** The recorded target's base URL (for the `origin` normalizer). */
   baseUrl?: string;
   /** Values generated for the recording that its response echoes (`{{unique}}`, captures sent), for echo mapping. */

@@ -29,13 +29,26 @@ export interface StepTally {
   diffs: Map<number, GroupedDifference[]>;
   /** Pairs kept whole for the report (the first few that differed, and the first pair). */
   kept: Map<number, PairRecord>;
-  /** `pointer kind` → pairs in which the two baseline responses differed there. */
-  noise: Map<string, { pointer: string; kind: Difference['kind']; count: number }>;
+  /** `pointer kind` → pairs in which the two baseline responses differed there (array lengths: by how much at most). */
+  noise: Map<string, NoiseEntry>;
   failures: { baseline: number; candidate: number };
   /** Flow runs that never sent this step (an earlier capture failed). */
   skipped: number;
+  /** Pairs in which neither target answered (no status on either side): no comparison, not counted in `pairs`. */
+  unanswered: number;
   failureMessages: Map<string, { role: 'baseline' | 'candidate'; message: string; count: number }>;
 }
+
+/** A pointer whose value differed between two baseline answers; `maxDelta`: the largest array length difference seen there. */
+export interface NoiseEntry {
+  pointer: string;
+  kind: Difference['kind'];
+  count: number;
+  maxDelta?: number;
+}
+
+/** How far apart the two lengths of an `array_length` difference are. */
+const lengthDelta = (d: Pick<Difference, 'baseline' | 'candidate'>) => Math.abs(Number(d.baseline) - Number(d.candidate));
 
 /** Pairs kept whole per step (besides the first), for artifacts: the drifting pairs written under load are bounded by it. */
 export const KEEP = 20;
@@ -50,7 +63,7 @@ export class ContractTally {
     const key = `${flow.name}\u0000${step.name}`;
     let t = this.steps.get(key);
     if (!t) {
-      t = { flow, step, pairs: 0, diffs: new Map(), kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, failureMessages: new Map() };
+      t = { flow, step, pairs: 0, diffs: new Map(), kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, unanswered: 0, failureMessages: new Map() };
       this.steps.set(key, t);
     }
     return t;
@@ -59,19 +72,32 @@ export class ContractTally {
   /** Adds one pair: the differences the caller computed, the noise differences (if learned), the observation. */
   add(obs: StepObservation, diffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
     const t = this.get(obs.flow, obs.step);
+    const both = obs.responses.baseline && obs.responses.candidate;
+    if (both && obs.responses.baseline!.status === null && obs.responses.candidate!.status === null) {
+      // Two failures compare equal but show nothing about the contract: never an identical pair.
+      t.unanswered++;
+      this.failed(t, obs);
+      return;
+    }
     const index = t.pairs++;
     if (diffs.length) t.diffs.set(index, diffs);
     // Counted once per pair and grouped pointer, however many indices differed.
     for (const k of new Set((noise ?? []).map(noiseKey))) {
       const d = noise!.find((x) => noiseKey(x) === k)!;
-      const n = t.noise.get(k);
+      let n = t.noise.get(k);
       if (n) n.count++;
-      else t.noise.set(k, { pointer: d.group ?? d.pointer, kind: d.kind, count: 1 });
+      else t.noise.set(k, (n = { pointer: d.group ?? d.pointer, kind: d.kind, count: 1 }));
+      // An array whose length varies between baseline answers hides a candidate's length only within that variation.
+      if (d.kind === 'array_length') for (const x of noise!) if (noiseKey(x) === k) n.maxDelta = Math.max(n.maxDelta ?? 0, lengthDelta(x));
     }
     // Kept whole: pairs that differ beyond the noise seen so far (noise only grows, so every pair
     // that turns out to drift is kept while there is room; pairs differing only in fresh ids and
     // timestamps do not crowd them out), and the first pair besides (always kept, hence `<=`).
     if ((realDiffs(t, diffs).length > 0 && t.kept.size <= KEEP) || index === 0) t.kept.set(index, { diffs, iteration: obs.iteration, requestId: obs.requestId, requests: obs.requests, responses: obs.responses });
+    this.failed(t, obs);
+  }
+
+  private failed(t: StepTally, obs: StepObservation): void {
     for (const role of ['baseline', 'candidate'] as const) {
       const f = obs.failures[role];
       if (!f?.length) continue;
@@ -97,7 +123,7 @@ export class ContractTally {
   }
 
   /** Adds noise known beforehand (a snapshot's learned noise). */
-  addKnownNoise(flow: CompiledFlow, step: CompiledStep, noise: readonly { pointer: string; kind: Difference['kind']; count: number }[]): void {
+  addKnownNoise(flow: CompiledFlow, step: CompiledStep, noise: readonly NoiseEntry[]): void {
     const t = this.get(flow, step);
     for (const n of noise) if (!t.noise.has(noiseKey(n))) t.noise.set(noiseKey(n), { ...n });
   }
@@ -114,12 +140,18 @@ type DriftRow = ContractStepSummary['drift'][number];
 
 /** A pair's differences that are drift: learned noise hides value differences only. */
 export function realDiffs(t: Pick<StepTally, 'noise'>, diffs: readonly GroupedDifference[]): GroupedDifference[] {
-  return diffs.filter((d) => !(VALUE_KINDS.has(d.kind) && t.noise.has(noiseKey(d))));
+  return diffs.filter((d) => {
+    if (!VALUE_KINDS.has(d.kind)) return true;
+    const n = t.noise.get(noiseKey(d));
+    // A list that varies by a few items between baseline answers does not hide a candidate's truncated (or empty) one.
+    if (n && d.kind === 'array_length' && n.maxDelta !== undefined) return lengthDelta(d) > n.maxDelta;
+    return n === undefined;
+  });
 }
 
 /**
  * Drift per step once noise is known. Learned noise hides value differences only (`value`,
- * `header`, `array_length`): a field or header that is missing, extra or of another type is drift
+ * `header`, `array_length`; a length only by as much as the baseline's own answers differed): a field or header that is missing, extra or of another type is drift
  * however much its value varied. Array indices are grouped (`/items/*\/id`): a row counts the pairs
  * it drifted in and every difference behind it, with the first few as examples. `artifact` and
  * `curl` are filled by the artifact writer.
@@ -170,5 +202,6 @@ export function summarizeStep(t: StepTally): StepVerdict {
     curl: null,
   };
   if (t.skipped) summary.skipped = t.skipped;
+  if (t.unanswered) summary.unanswered = t.unanswered;
   return { tally: t, summary, example };
 }

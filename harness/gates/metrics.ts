@@ -246,7 +246,17 @@ function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, p
     base += s.assertionFailures.baseline;
     cand += s.assertionFailures.candidate;
   }
+  if (unseenClean(steps, pick === 'drift' ? drifted : cand)) return null;
   return pick === 'drift' ? { baseline: null, candidate: drifted, samples: pairs } : { baseline: base, candidate: cand, samples: pairs };
+}
+
+/**
+ * Steps some flow runs never sent (a capture failed on a side, the baseline's or its noise
+ * replica's too): the candidate's answers there were never compared. Nothing found is then no
+ * data, never a clean count; what was found still counts (and fails).
+ */
+function unseenClean(steps: readonly ContractStepSummary[], found: number): boolean {
+  return found === 0 && steps.some((s) => (s.skipped ?? 0) > 0);
 }
 
 /**
@@ -263,6 +273,7 @@ function contractClassCounts(run: RunResult, scenarios: ReadonlySet<string> | nu
     pairs += s.pairs;
     n += s.classes?.[cls] ?? 0;
   }
+  if (unseenClean(steps, n)) return null;
   return { baseline: null, candidate: n, samples: pairs };
 }
 

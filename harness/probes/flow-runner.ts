@@ -3,6 +3,8 @@ import { checkStep, type Failure } from '../contracts/assertions.ts';
 import type { CompiledStep } from '../contracts/compile.ts';
 import { compareResponses, normalizeResponse, type Observed } from '../contracts/normalize.ts';
 import type { SentRequest, StepObservation } from '../contracts/runner.ts';
+import type { Generated } from '../contracts/echo.ts';
+import type { SideContext } from '../contracts/normalizers.ts';
 import type { Outcome, StreamSample } from '../metrics/sample.ts';
 import type { LiveTarget } from '../targets/target.ts';
 import { RequestProbe, type HttpRequest, type RequestIdentity, type RequestResult } from './request-probe.ts';
@@ -39,6 +41,8 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
   const vars: Map<string, unknown>[] = [];
   for (let i = 0; i < sides.length; i++) vars.push(varsOf(run.runId, iteration, flow, names[i]!));
   let seen: Map<string, Observed>[] | undefined;
+  // Compared iterations: each side's generated values (`{{unique}}`, captures sent back), mapped before the diff (echo.ts).
+  const generated: Generated[][] | undefined = compared ? vars.map((v) => [{ name: 'unique', value: v.get('unique') }]) : undefined;
   const bodyFor = readBackSources(flow);
   for (const step of flow.steps) {
     if (run.signal?.aborted) return false;
@@ -79,10 +83,12 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     let stop = false;
     const observed: Observed[] = [];
     const failures: Failure[][] = [];
+    const before = generated?.map((g) => g.slice());
     for (let i = 0; i < sides.length; i++) {
       const r = results[i]!;
       const o = normalizeResponse({ status: r.sample.status ?? null, headers: r.headers, bodyText: r.bodyText, durationMs: r.sample.endMs, ...(r.sample.error && r.sample.outcome !== 'http_error' ? { error: r.sample.error } : {}) });
       const missing = capture(step, o, vars[i]!);
+      if (generated) for (const c of step.captures) if (!missing.some((m) => m.check === `capture ${c.name}`)) generated[i]!.push({ name: c.name, value: vars[i]!.get(c.name) });
       const fails = r.sample.status === undefined ? [] : await checkStep(step, o, vars[i]!, seen[i]!);
       seen[i]!.set(step.name, o);
       observed.push(o);
@@ -93,8 +99,11 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
     if (compared && run.onCompared) {
       const opts = { headers: run.comparedHeaders, rules: step.rules, body: true };
-      const diffs = compareResponses(observed[0]!, observed[1]!, opts);
-      const noise = observed[2] ? compareResponses(observed[0]!, observed[2], opts) : undefined;
+      // Echo-aware, as contract flows: each side's own `{{unique}}` and earlier captures map to one placeholder,
+      // so an echoed field is compared (never learned as noise because the replica's unique differs).
+      const side = (i: number): SideContext => ({ baseUrl: sides[i]!.config.baseUrl, generated: before![i] });
+      const diffs = compareResponses(observed[0]!, observed[1]!, { ...opts, sides: { a: side(0), b: side(1) } });
+      const noise = observed[2] ? compareResponses(observed[0]!, observed[2], { ...opts, sides: { a: side(0), b: side(2) } }) : undefined;
       const obs: StepObservation = {
         flow,
         step,

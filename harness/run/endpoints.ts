@@ -106,10 +106,22 @@ export function mergeLoadContracts(states: readonly ContractStepSummary[][]): Co
       m.drifted += s.drifted;
       m.assertionFailures.baseline += s.assertionFailures.baseline;
       m.assertionFailures.candidate += s.assertionFailures.candidate;
+      // Every shard's drift classes (what contract_drift.<class> gates read): a shard without them leaves none (no data, never zero).
+      if (m.classes && s.classes) for (const c of ['breaking', 'additive', 'value'] as const) m.classes[c] += s.classes[c];
+      else delete m.classes;
+      if (s.skipped) m.skipped = (m.skipped ?? 0) + s.skipped;
+      if (s.unanswered) m.unanswered = (m.unanswered ?? 0) + s.unanswered;
+      for (const f of s.failures ?? []) {
+        const e = m.failures?.find((x) => x.role === f.role && x.message === f.message);
+        if (e) e.count += f.count;
+        else (m.failures ??= []).push({ ...f });
+      }
       for (const d of s.drift) {
         const e = m.drift.find((x) => x.pointer === d.pointer && x.kind === d.kind);
-        if (e) e.count += d.count;
-        else m.drift.push(d);
+        if (e) {
+          e.count += d.count;
+          if (e.occurrences !== undefined || d.occurrences !== undefined) e.occurrences = (e.occurrences ?? e.count - d.count) + (d.occurrences ?? d.count);
+        } else m.drift.push(structuredClone(d));
       }
       for (const n of s.noise) {
         const e = m.noise.find((x) => x.pointer === n.pointer);

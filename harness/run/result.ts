@@ -223,6 +223,8 @@ export const ContractStepSummary = z.object({
   classes: z.object({ breaking: z.number().int(), additive: z.number().int(), value: z.number().int() }).optional(),
   /** Flow runs in which this step was never sent (an earlier capture failed). */
   skipped: z.number().int().optional(),
+  /** Pairs in which neither target answered (no status on either side): not compared, not in `pairs`. */
+  unanswered: z.number().int().optional(),
   /** Pointers that differed between two baseline responses: noise, excluded from drift. */
   noise: z.array(z.object({ pointer: z.string(), count: z.number().int() })),
   assertionFailures: z.object({ baseline: z.number().int(), candidate: z.number().int() }),

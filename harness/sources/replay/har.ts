@@ -7,9 +7,9 @@ import { checkRequest, headerRecord, pathOf, type CaptureEntry } from './capture
  * a scanner tracks nesting and strings only, and keeps the characters of the entry it is in. (A
  * HAR is one JSON object, so JSON.parse would need it whole; this is the one place a tokenizer is
  * needed, and it is small enough not to be worth a dependency.) A file cut short yields the
- * entry it was in as `truncated`.
+ * entry it was in as `truncated`, or, cut between entries, an empty `truncated` marked `between`.
  */
-export async function* harEntryTexts(file: string): AsyncGenerator<{ text: string; truncated: boolean }> {
+export async function* harEntryTexts(file: string): AsyncGenerator<{ text: string; truncated: boolean; between?: true }> {
   const decoder = new StringDecoder('utf8');
   let depth = 0;
   let inString = false;
@@ -54,12 +54,19 @@ export async function* harEntryTexts(file: string): AsyncGenerator<{ text: strin
     if (entry) entry.push(s.slice(from));
   }
   if (entry) yield { text: entry.join(''), truncated: true };
+  // Cut between two entries: every entry read was whole, but the document never closed (entries
+  // after the cut are lost). Reported as one truncated entry, never read as the whole capture.
+  else if (depth > 0 || inString) yield { text: '', truncated: true, between: true };
 }
 
 /** HAR 1.2 (browser devtools, mitmproxy, Charles): each entry's request, timed by `startedDateTime`. */
 export async function* readHar(file: string): AsyncGenerator<CaptureEntry> {
   let n = 0;
-  for await (const { text, truncated } of harEntryTexts(file)) {
+  for await (const { text, truncated, between } of harEntryTexts(file)) {
+    if (between) {
+      yield { ok: false, bad: { at: `after entry ${n}`, reason: 'the file ends before the HAR document closes (truncated: the entries after this one are missing)' } };
+      continue;
+    }
     n++;
     const at = `entry ${n}`;
     if (truncated) {

@@ -111,8 +111,10 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       if (pairsInFlight === 0) idle?.();
     });
   };
-  const dropped = (w: ShadowWindow) => () => {
-    w.counts.dropped++;
+  // Counted in the window open when the copy is dropped: at admission that is the one it arrived
+  // in; a copy still queued at the close goes to the last window, which is not closed yet.
+  const dropped = () => {
+    input.window().counts.dropped++;
     input.onDropped?.();
   };
 
@@ -155,7 +157,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const bProbe = probeFor(stream, 'baseline', decision, requestId, iteration, forwarded);
       const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
       const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
-      const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped(w));
+      const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
       input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
       finishPair(decision.route, requestId, iteration, Promise.all([b, c]));
       return;
@@ -166,7 +168,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
     input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
     const stream = isStream(decision, headers.accept);
-    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped(w));
+    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
     finishPair(decision.route, requestId, iteration, both);
   };
 
@@ -229,10 +231,10 @@ export class CopyLimiter {
       onDrop();
       return Promise.resolve(undefined);
     }
-    return new Promise((resolve) => this.waiting.push({ start: () => void this.start(task).then(resolve), drop: () => resolve(undefined) }));
+    return new Promise((resolve) => this.waiting.push({ start: () => void this.start(task).then(resolve), drop: () => (onDrop(), resolve(undefined)) }));
   }
 
-  /** Waiting copies are dropped without being sent (shutdown): each resolves to undefined. */
+  /** Waiting copies are dropped without being sent (shutdown), and counted as dropped (`onDrop`): each resolves to undefined. */
   clear(): void {
     for (const w of this.waiting.splice(0)) w.drop();
   }
