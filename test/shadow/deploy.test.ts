@@ -21,11 +21,11 @@ describe('shadow controller examples', () => {
     }
   });
 
-  it('the Argo Rollouts AnalysisTemplate reads /verdict with the web provider and fails on a failing window', () => {
+  it('the Argo Rollouts AnalysisTemplate reads /verdict with the web provider, fails on a failing window and counts only a passing one as a success', () => {
     const doc = parse(readFileSync(path.join(DEPLOY, 'argo-analysis-template.yaml'), 'utf8'));
     expect(doc).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate' });
     const [metric] = doc.spec.metrics;
-    expect(metric).toMatchObject({ name: expect.any(String), successCondition: 'result != "fail"', failureCondition: 'result == "fail"', provider: { web: { jsonPath: '{$.status}' } } });
+    expect(metric).toMatchObject({ name: expect.any(String), successCondition: 'result == "pass"', failureCondition: 'result == "fail"', initialDelay: expect.any(String), provider: { web: { jsonPath: '{$.status}' } } });
     expect(endpoint(metric.provider.web.url)).toBe('/verdict');
   });
 });
