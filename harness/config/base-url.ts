@@ -42,6 +42,9 @@ export function resolveBaseUrl(template: string, at: string, env: NodeJS.Process
   const secrets = userinfoSecrets(url);
   // Environment values that land in the query string (`?key=${KEY}`) are credentials too.
   for (const v of base.values) if (url.search.includes(v) || url.search.includes(encodeURIComponent(v))) secrets.push(v);
+  // And in the path (`https://api.example/bot${TOKEN}/`), as in a route path: a value of 4+ characters
+  // taken from the environment (not a fallback written in the config).
+  for (const v of fromEnv(template, env)) if (v.length >= 4 && (url.pathname.includes(v) || url.pathname.includes(encodeURIComponent(v)))) secrets.push(v);
   const out: ResolvedBaseUrl = { url: base.value.replace(/\/+$/, ''), secrets };
   if (url.username || url.password) {
     if (headerNames.some((h) => h.toLowerCase() === 'authorization')) {
@@ -52,6 +55,16 @@ export function resolveBaseUrl(template: string, at: string, env: NodeJS.Process
     url.username = '';
     url.password = '';
     out.url = url.href.replace(/\/+$/, '');
+  }
+  return out;
+}
+
+/** The values a template's `${NAME}`s took from the environment itself (fallbacks left out). */
+function fromEnv(template: string, env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const m of template.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g)) {
+    const v = env[m[1]!];
+    if (v) out.push(v);
   }
   return out;
 }
