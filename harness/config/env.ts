@@ -9,19 +9,22 @@ export interface Substituted {
   usedEnv: boolean;
   /** The values taken from the environment (or fallbacks), in order: each may be a secret on its own. */
   values: string[];
+  /** Of those, the ones the environment itself gave (fallbacks written in the config left out). */
+  fromEnv: string[];
 }
 
 export function substituteEnv(template: string, env: NodeJS.ProcessEnv = process.env): Substituted {
   const missing: string[] = [];
   let usedEnv = false;
   const values: string[] = [];
+  const fromEnv: string[] = [];
   const value = template.replace(VAR, (_, name: string, fallback: string | undefined) => {
     usedEnv = true;
     const v = env[name];
-    if (v !== undefined && v !== '') return values.push(v), v;
+    if (v !== undefined && v !== '') return values.push(v), fromEnv.push(v), v;
     if (fallback !== undefined) return values.push(fallback), fallback;
     missing.push(name);
     return '';
   });
-  return { value, missing, usedEnv, values };
+  return { value, missing, usedEnv, values, fromEnv };
 }

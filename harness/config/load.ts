@@ -11,7 +11,7 @@ import { duplicateJsonKeys, parseYamlConfig } from './yaml.ts';
 import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.ts';
 import { resolveBaseUrl } from './base-url.ts';
 import { checkLimits } from './limits.ts';
-import { checkHeaderName, checkHeaderValue, checkHeaders, checkPath, truncateForMessage } from './sendable.ts';
+import { checkHeaderName, checkHeaderValue, checkPath, truncateForMessage } from './sendable.ts';
 import { REDACTED, SENSITIVE_HEADER, redactUserinfo } from '../secrets/scrubber.ts';
 import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
@@ -93,6 +93,25 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   return value;
 }
 
+/**
+ * Header values with `${ENV}` substituted (an unset variable is an issue at its field), checked for
+ * what can be sent; a value from the environment (whole, and each variable's part) or of a header
+ * whose name looks sensitive is a secret. Targets' and scenarios' headers alike.
+ */
+function envHeaders(given: Record<string, string>, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(given)) {
+    const s = substituteEnv(v, env);
+    for (const name of s.missing) issues.push({ path: `${at}.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
+    if (s.usedEnv) secrets.push(s.value, ...s.values);
+    else if (SENSITIVE_HEADER.test(k)) secrets.push(s.value);
+    checkHeaderName(k, `${at}.${k}`, issues);
+    if (!s.missing.length) checkHeaderValue(s.value, `${at}.${k}`, issues, s.usedEnv);
+    headers[k] = s.value;
+  }
+  return headers;
+}
+
 /** What to do about a config module that would not load, for the errors users meet. */
 function moduleErrorFix(err: Error): string {
   const m = err.message ?? '';
@@ -117,16 +136,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     const at = `targets[${i}]`;
     const base = resolveBaseUrl(t.baseUrl, `${at}.baseUrl`, env, Object.keys(t.headers), issues);
     secrets.push(...base.secrets);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(t.headers)) {
-      const s = substituteEnv(v, env);
-      for (const name of s.missing) issues.push({ path: `${at}.headers.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-      if (s.usedEnv) secrets.push(s.value, ...s.values);
-      else if (SENSITIVE_HEADER.test(k)) secrets.push(s.value);
-      checkHeaderName(k, `${at}.headers.${k}`, issues);
-      if (!s.missing.length) checkHeaderValue(s.value, `${at}.headers.${k}`, issues, s.usedEnv);
-      headers[k.toLowerCase()] = s.value;
-    }
+    const headers = Object.fromEntries(Object.entries(envHeaders(t.headers, `${at}.headers`, env, issues, secrets)).map(([k, v]) => [k.toLowerCase(), v]));
     const { routes, health } = envInPaths(t, at, env, issues, secrets);
     for (const s of config.scenarios) {
       if (s.type !== 'stream') continue; // request and flow routes are resolved by their own compiler
@@ -150,18 +160,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       continue;
     }
     // `${ENV}` in a scenario's header values, as in a target's: substituted, required, and a secret.
-    const fromEnv = new Set<string>();
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(s.headers)) {
-      const sub = substituteEnv(v, env);
-      for (const name of sub.missing) issues.push({ path: `scenarios[${i}].headers.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
-      if (sub.usedEnv) {
-        secrets.push(sub.value, ...sub.values);
-        fromEnv.add(k);
-      } else if (SENSITIVE_HEADER.test(k)) secrets.push(v);
-      headers[k] = sub.value;
-    }
-    checkHeaders(headers, `scenarios[${i}].headers`, issues, (k) => fromEnv.has(k));
+    const headers = envHeaders(s.headers, `scenarios[${i}].headers`, env, issues, secrets);
     const { prompts: _file, ...rest } = { ...s, headers };
     const body = scenarioBody(s.body, `scenarios[${i}].body`, env, issues, secrets);
     if (s.prompts === undefined) {

@@ -32,13 +32,6 @@ export function checkHeaderValue(value: string, at: string, issues: ConfigIssue[
   issues.push({ path: at, message: `header value contains ${what}${fromEnv ? ' (after ${ENV} substitution: check the variable)' : ''}, which cannot be sent (RFC 9110); remove it, or percent-encode non-Latin-1 text` });
 }
 
-export function checkHeaders(headers: Record<string, string>, at: string, issues: ConfigIssue[], fromEnv: (name: string) => boolean = () => false): void {
-  for (const [k, v] of Object.entries(headers)) {
-    checkHeaderName(k, `${at}.${k}`, issues);
-    checkHeaderValue(v, `${at}.${k}`, issues, fromEnv(k));
-  }
-}
-
 export function checkPath(p: string, at: string, issues: ConfigIssue[]): void {
   if (PATH.test(p)) return;
   const why = !p.startsWith('/') ? 'does not start with "/"' : /[\r\n]/.test(p) ? 'contains a line break' : /\s/.test(p) ? 'contains a space' : 'contains a control character or a character beyond U+00FF';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { substituteEnv } from '../config/env.ts';
 import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
-import { userinfoSecrets } from '../secrets/scrubber.ts';
+import { userinfoAsBasic } from '../config/userinfo.ts';
 import type { HookSpec, HooksSpec } from './schema.ts';
 
 export type HookEvent = 'pass' | 'fail' | 'inconclusive';
@@ -69,7 +69,15 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
         const parsed = URL.canParse(url) ? new URL(url) : null;
         if (!parsed || !/^https?:$/.test(parsed.protocol)) issues.push({ path: `${at}.webhook`, message: `"${h.webhook}" is not an http(s) URL; expected e.g. "https://deploy.example/rollback"` });
         const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), sub(v, `${at}.headers.${k}`)]));
-        const sent = parsed ? withUserinfoAsBasic(parsed, headers, `${at}.webhook`, issues, secrets) : url;
+        let sent = url;
+        const basic = parsed ? userinfoAsBasic(parsed, `${at}.webhook`, issues) : undefined;
+        if (basic) {
+          // Sent as Basic auth, as a target's baseUrl is (the HTTP client would drop it and POST without credentials).
+          secrets.push(...basic.secrets);
+          if (headers.authorization !== undefined) issues.push({ path: `${at}.webhook`, message: 'the URL has credentials (user:password@) and the hook also sets headers.authorization; keep one of them' });
+          else headers.authorization = basic.authorization;
+          sent = basic.href;
+        }
         // A webhook header that cannot be sent would fail the promotion or rollback only when it fires: refused now.
         for (const [k, v] of Object.entries(h.headers)) {
           checkHeaderName(k, `${at}.headers.${k}`, issues);
@@ -86,23 +94,3 @@ function stripCredentials(url: string): string {
   return url.replace(/^(\w+:\/\/)[^/@]*@/, '$1');
 }
 
-/**
- * A webhook URL's `user:password@` (the HTTP client would drop it and POST without credentials):
- * sent as `authorization: Basic …`, as a target's baseUrl is; its parts are secrets. Returns the URL without it.
- */
-function withUserinfoAsBasic(url: URL, headers: Record<string, string>, at: string, issues: ConfigIssue[], secrets: string[]): string {
-  if (!url.username && !url.password) return url.href;
-  let pair: string;
-  try {
-    pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  } catch {
-    issues.push({ path: at, message: "the URL's user or password holds a % that is not percent-encoding (%XX); write a literal % as %25" });
-    return url.href;
-  }
-  secrets.push(...userinfoSecrets(url));
-  if (headers.authorization !== undefined) issues.push({ path: at, message: 'the URL has credentials (user:password@) and the hook also sets headers.authorization; keep one of them' });
-  else headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
-  url.username = '';
-  url.password = '';
-  return url.href;
-}
