@@ -39,7 +39,10 @@ export interface ConfigIssue {
 export class ConfigError extends ParityError {
   readonly file: string;
   readonly issues: ConfigIssue[];
-  constructor(file: string, issues: ConfigIssue[]) {
+  constructor(file: string, found: ConfigIssue[]) {
+    // The same problem found twice (a route's placeholder checked for each target) is said once.
+    const seen = new Set<string>();
+    const issues = found.filter((i) => !seen.has(`${i.path}\0${i.message}`) && !!seen.add(`${i.path}\0${i.message}`));
     super('PARITY_CONFIG_INVALID', formatIssues(file, issues));
     this.name = 'ConfigError';
     this.file = file;

@@ -1,3 +1,4 @@
+import { checkStreamPlaceholders } from './stream-placeholders.ts';
 import { watchLoad } from './load-watchdog.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -159,6 +160,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       scenarios.push(flows.get(i)!);
       continue;
     }
+    checkStreamPlaceholders(s, i, issues);
     // `${ENV}` in a scenario's header values, as in a target's: substituted, required, and a secret.
     const headers = envHeaders(s.headers, `scenarios[${i}].headers`, env, issues, secrets);
     const { prompts: _file, ...rest } = { ...s, headers };

@@ -1,3 +1,4 @@
+import { closest } from '../text/closest.ts';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -232,7 +233,10 @@ function compileSteps(
         }
         if (known.has(name)) continue;
         const c = capturedAt.get(name);
-        if (c === undefined) issues.push({ path: where, message: `variable "{{${name}}}" is never defined; capture it in an earlier step or define it in the flow's vars` });
+        if (c === undefined) {
+          const near = closest(name, [...known, ...capturedAt.keys()].filter((k) => !k.includes('.')));
+          issues.push({ path: where, message: `variable "{{${name}}}" is never defined; ${near ? `did you mean "{{${near}}}"? ` : ''}capture it in an earlier step or define it in the flow's vars` });
+        }
         else if (c >= si) issues.push({ path: where, message: `variable "{{${name}}}" is used before it is captured (by step "${names[c]}"); a variable can only be used after the step that captures it` });
       }
     }

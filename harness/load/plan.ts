@@ -12,6 +12,8 @@ export interface PlannedIteration {
   requestId: string;
   sessionId: string;
   body: string | undefined;
+  /** The scenario's headers with their placeholders filled, when any has one (else the scenario's own, fixed, apply). */
+  headers: Record<string, string> | undefined;
 }
 
 /**
@@ -32,7 +34,8 @@ export function planStream(picked: Picked<ResolvedScenario>, iteration: number, 
   const sessionId = render(scenario.sessionId, vars);
   vars.session_id = sessionId;
   const body = bodyTemplate(scenario)(vars);
-  return { iteration, scenario, promptIndex, prompt, requestId, sessionId, body };
+  const headers = headerTemplate(scenario)(vars);
+  return { iteration, scenario, promptIndex, prompt, requestId, sessionId, body, headers };
 }
 
 export function scenarioFor<T extends { weight?: number | undefined }>(scenarios: readonly T[], iteration: number): T {
@@ -82,6 +85,28 @@ function mapStrings(value: unknown, f: (s: string) => string): unknown {
 
 /** Serialized prompt strings kept per body string (beyond this, the rest are serialized per request). */
 const PROMPT_CACHE_SIZE = 10_000;
+
+type HeaderTemplate = (vars: Record<string, string>) => Record<string, string> | undefined;
+const headerTemplates = new WeakMap<object, HeaderTemplate>();
+
+/**
+ * The scenario's headers renderer: undefined per request when no header value has a placeholder
+ * (the common case: the fixed headers are worked out once per target), else the headers with
+ * `{{session_id}}`, `{{iteration}}`, `{{request_id}}` filled (config/stream-placeholders.ts allows
+ * no others).
+ */
+function headerTemplate(scenario: ResolvedScenario): HeaderTemplate {
+  let t = headerTemplates.get(scenario);
+  if (t) return t;
+  const entries = Object.entries(scenario.headers);
+  if (!entries.some(([, v]) => v.includes('{{'))) t = () => undefined;
+  else {
+    const renderers = entries.map(([k, v]) => [k, compileTemplate(v)] as const);
+    t = (vars) => Object.fromEntries(renderers.map(([k, r]) => [k, r(vars)]));
+  }
+  headerTemplates.set(scenario, t);
+  return t;
+}
 
 type BodyTemplate = (vars: Record<string, string>) => string | undefined;
 const bodyTemplates = new WeakMap<object, BodyTemplate>();

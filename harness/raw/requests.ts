@@ -30,7 +30,7 @@ export function rawPlan(loaded: LoadedConfig, runId: string): [RawTargetPlan, Ra
     url: new URL(t.baseUrl).origin,
     requests: plans.map((p) => {
       const { method, path } = routeOn(t, p.scenario.route);
-      const headers = streamHeaders(t, p.scenario.headers, loaded.config.requestIdHeader, p.requestId);
+      const headers = streamHeaders(t, p.headers ?? p.scenario.headers, loaded.config.requestIdHeader, p.requestId);
       return { method: method as AutocannonRequest['method'], path, headers, ...(p.body === undefined ? {} : { body: p.body }) };
     }),
   });

@@ -38,7 +38,7 @@ export async function checkProfiles(loaded: LoadedConfig, signal?: AbortSignal):
     const live = openTarget(t, timeouts);
     try {
       const { method, path } = live.pathFor(scenario.route);
-      const headers = { ...streamHeaders(t, scenario.headers, cfg.requestIdHeader, ''), [cfg.requestIdHeader]: plan.requestId };
+      const headers = { ...streamHeaders(t, plan.headers ?? scenario.headers, cfg.requestIdHeader, ''), [cfg.requestIdHeader]: plan.requestId };
       const s = await probeStream(
         live.pool,
         live.classify,

@@ -233,7 +233,8 @@ export function createShard(input: ShardInput): Shard {
   const newProbe = (i: 0 | 1, plan: Plan, it: Iteration): StreamProbe => {
     const t = targets[i];
     const fixed = fixedParts.get(plan.scenario)![i]!;
-    const headers = { ...fixed.headers };
+    // Headers with placeholders are filled per request (plan.headers); fixed ones were worked out once.
+    const headers = plan.headers ? streamHeaders(t.config, plan.headers, cfg.requestIdHeader, plan.requestId) : { ...fixed.headers };
     headers[cfg.requestIdHeader] = plan.requestId;
     const req = {
       target: t.config.name,
