@@ -61,7 +61,7 @@ export const rawCommand: Command = {
     const timeouts = loaded.config.load?.timeouts ?? Timeouts.parse({});
     const live = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
     try {
-      const checks = await runPreflight(live, loaded.config.preflight);
+      const checks = await runPreflight(live, loaded.config.preflight, undefined, (notice) => io.stderr.write(`parity: ${notice}\n`));
       if (checks.some((c) => !c.ok)) throw new PreflightError(describePreflightFailures(checks));
     } finally {
       await Promise.all(live.map((t) => t.close()));

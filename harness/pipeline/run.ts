@@ -108,6 +108,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
       segment: opts.segment,
       signal: ac.signal,
       replay: replay?.source,
+      onPreflightRetry: (notice) => io.stderr.write(`parity: ${notice}\n`),
       onStart: (stats) => {
         server.start();
         if (!opts.quiet) stopProgress = startProgress(stats, { tty: Boolean(io.stdout.isTTY), write: (t) => io.stdout.write(t) });

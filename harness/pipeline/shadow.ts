@@ -77,7 +77,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   const timeouts = cfg.load?.timeouts ?? Timeouts.parse({});
   const targets = { baseline: openTarget(loaded.baseline, timeouts), candidate: openTarget(loaded.candidate, timeouts) };
   const closeTargets = () => Promise.all([targets.baseline.close(), targets.candidate.close()]).catch(() => undefined);
-  const preflight = await runPreflight([targets.baseline, targets.candidate], cfg.preflight, opts.signal);
+  const preflight = await runPreflight([targets.baseline, targets.candidate], cfg.preflight, opts.signal, (notice) => io.stderr.write(`parity: ${notice}\n`));
   if (preflight.some((p) => !p.ok)) {
     await closeTargets();
     throw new PreflightError(describePreflightFailures(preflight));

@@ -44,6 +44,8 @@ export interface RunOptions {
    * cut short says why).
    */
   signal?: AbortSignal;
+  /** A health check missed once and is being retried (one line per check; see targets/preflight.ts). */
+  onPreflightRetry?: (notice: string) => void;
   /** Called once the load starts, with the counters a progress display can poll and the run so far (run.json as it stands, not written). */
   onStart?: (stats: LiveStats, soFar: () => RunResult) => void;
   /** Worker threads sharing the load (default 1: the load runs in this thread). */
@@ -243,7 +245,7 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     const timeouts = cfg.load?.timeouts ?? loaded.contracts?.timeouts ?? Timeouts.parse({});
     const [baseline, candidate] = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];
     try {
-      preflight = await runPreflight([baseline, candidate], cfg.preflight, signal);
+      preflight = await runPreflight([baseline, candidate], cfg.preflight, signal, opts.onPreflightRetry);
       // Stopped while preflight waited to retry: interrupted (exit 2), not a failed health check (its retries were cut short).
       if (signal.aborted) {
         incompleteReason = stoppedBecause();

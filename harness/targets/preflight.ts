@@ -11,9 +11,10 @@ export interface PreflightSettings {
 /**
  * Checks every health route of every target before any load: each must answer its expected
  * status within `retries` further attempts, `interval` ms apart. Returns every check's result;
- * the caller decides to stop.
+ * the caller decides to stop. `onRetry` hears of each check's first miss when it will be retried
+ * (the default 5 retries 2 s apart are 10 s of silence otherwise, before the error says why).
  */
-export async function runPreflight(targets: readonly LiveTarget[], settings: PreflightSettings, signal?: AbortSignal): Promise<PreflightCheckResult[]> {
+export async function runPreflight(targets: readonly LiveTarget[], settings: PreflightSettings, signal?: AbortSignal, onRetry?: (notice: string) => void): Promise<PreflightCheckResult[]> {
   const checks = targets.flatMap((t) => t.config.health.map((h) => ({ t, h })));
   return Promise.all(
     checks.map(async ({ t, h }) => {
@@ -22,6 +23,7 @@ export async function runPreflight(targets: readonly LiveTarget[], settings: Pre
       let error: string | undefined;
       let attempts = 0;
       for (let i = 0; i <= settings.retries && !signal?.aborted; i++) {
+        if (i === 1) onRetry?.(`preflight: target "${t.config.name}" GET ${h.path} answered ${status ?? error ?? 'nothing'} (expected ${h.status}); retrying up to ${settings.retries} more time${settings.retries === 1 ? '' : 's'}, ${settings.interval} ms apart`);
         if (i > 0) await sleep(settings.interval, undefined, { signal }).catch(() => undefined);
         attempts++;
         try {

@@ -54,7 +54,13 @@ describe('failures keep what was measured', () => {
     cfg.targets[0]!.health = ['/health'];
     cfg.targets[1]!.health = ['/health', '/infra/health'];
     cfg.preflight = { retries: 2, interval: 20 };
-    const err = await runParity(await resolveConfig(cfg, ws.configFile), { outDir: ws.out, runId: 'pf' }).catch((e: unknown) => e);
+    const notices: string[] = [];
+    const err = await runParity(await resolveConfig(cfg, ws.configFile), { outDir: ws.out, runId: 'pf', onPreflightRetry: (n) => notices.push(n) }).catch((e: unknown) => e);
+    // Said while it retries, once per failing check (the retries' wait is silent otherwise).
+    expect(notices.sort()).toEqual([
+      'preflight: target "cand" GET /health answered 503 (expected 200); retrying up to 2 more times, 20 ms apart',
+      'preflight: target "cand" GET /infra/health answered 404 (expected 200); retrying up to 2 more times, 20 ms apart',
+    ]);
     expect(err).toBeInstanceOf(PreflightError);
     const msg = (err as Error).message;
     expect(msg).toMatch(/target "cand" GET \/health: expected 200, got 503 after 3 attempts/);
