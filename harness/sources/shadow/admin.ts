@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { PairedSample, StreamSample } from '../../metrics/sample.ts';
+import { isSuccess, type PairedSample, type StreamSample } from '../../metrics/sample.ts';
 import type { RolloutState, WindowStatus } from './rollout.ts';
 
 /** What the controller endpoints answer from: the shadow's state, read at each request. */
@@ -43,8 +43,8 @@ export async function startAdmin(state: () => AdminState, listen: { host: string
   const registry = new Registry();
   const labels = ['target', 'role', 'route'] as const;
   const firstContent = new Histogram({ name: 'parity_shadow_first_content_seconds', help: 'Time to first content per stream, by target', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] });
-  const completion = new Histogram({ name: 'parity_shadow_completion_seconds', help: 'Time to the terminal event per complete stream, by target', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] });
-  const outcomes = new Counter({ name: 'parity_shadow_streams_total', help: 'Compared streams by target and outcome', labelNames: [...labels, 'outcome'], registers: [registry] });
+  const completion = new Histogram({ name: 'parity_shadow_completion_seconds', help: 'Time to the whole response per successful one (a stream\'s terminal event, a request\'s last byte), by target', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const outcomes = new Counter({ name: 'parity_shadow_streams_total', help: 'Compared streams and requests by target and outcome', labelNames: [...labels, 'outcome'], registers: [registry] });
   const dropped = new Counter({ name: 'parity_shadow_copies_dropped_total', help: 'Copies dropped at the candidate concurrency cap', registers: [registry] });
   const windows = new Counter({ name: 'parity_shadow_windows_total', help: 'Judged windows by verdict', labelNames: ['status'], registers: [registry] });
   const lastWindow = new Gauge({ name: 'parity_shadow_last_window_status', help: 'Last judged window: 1 pass, 0 inconclusive or none yet, -1 fail', registers: [registry] });
@@ -56,7 +56,8 @@ export async function startAdmin(state: () => AdminState, listen: { host: string
     const l = { target: s.target, role: s.role, route: s.scenario };
     outcomes.inc({ ...l, outcome: s.outcome });
     if (s.firstContentMs !== undefined) firstContent.observe(l, s.firstContentMs / 1000);
-    if (s.outcome === 'complete' && s.completionMs !== undefined) completion.observe(l, s.completionMs / 1000);
+    // Streams end `complete`, requests `ok` (isSuccess): both have a whole-response time.
+    if (isSuccess(s.outcome) && s.completionMs !== undefined) completion.observe(l, s.completionMs / 1000);
   };
 
   const failing = (st: AdminState) => st.rollout.decision === 'rollback' || st.lastWindow?.status === 'fail';
