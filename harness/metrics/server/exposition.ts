@@ -8,8 +8,51 @@ export type Reading =
   | { kind: 'counter' | 'gauge' | 'untyped'; value: number }
   | { kind: 'histogram'; buckets: [number, number][]; count: number };
 
+/**
+ * The text's metric families. The parser (parse-prometheus-text-format 1.1.1, the maintained-enough
+ * one on npm; its fix for this, yunyu/parse-prometheus-text-format#8, is unmerged) flattens a
+ * histogram's samples into one whatever their labels: the last label set's buckets win, labels
+ * and counts of labelled series are dropped. So histograms are handed to it untyped — each
+ * `_bucket` / `_count` / `_sum` line then keeps its labels (the parser still does the lexing:
+ * escapes, values) — and put back together here, one sample per label set.
+ */
 export function parseExposition(text: string): ParsedFamily[] {
-  return parsePrometheusTextFormat(text);
+  const histograms = new Set<string>();
+  const untyped = text.replace(/^#[ \t]+TYPE[ \t]+(\S+)[ \t]+histogram[ \t]*$/gm, (_line, name: string) => {
+    histograms.add(name);
+    return `# TYPE ${name} untyped`;
+  });
+  const families = parsePrometheusTextFormat(untyped);
+  if (histograms.size === 0) return families;
+  const partOf = (family: string): [string, 'bucket' | 'count' | 'sum'] | undefined => {
+    const m = /^(.*)_(bucket|count|sum)$/.exec(family);
+    return m && histograms.has(m[1]!) ? [m[1]!, m[2] as 'bucket' | 'count' | 'sum'] : undefined;
+  };
+  const rebuilt = new Map<string, Map<string, ParsedSample>>();
+  const out: ParsedFamily[] = [];
+  for (const f of families) {
+    const part = partOf(f.name);
+    if (!part) {
+      // The histogram's own (now untyped, sample-less) family: typed again, its samples filled below.
+      if (histograms.has(f.name)) out.push({ ...f, type: 'HISTOGRAM', metrics: [] });
+      else out.push(f);
+      continue;
+    }
+    const [name, kind] = part;
+    let sets = rebuilt.get(name);
+    if (!sets) rebuilt.set(name, (sets = new Map()));
+    for (const m of f.metrics) {
+      const { le, ...labels } = m.labels ?? {};
+      const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+      let sample = sets.get(key);
+      if (!sample) sets.set(key, (sample = Object.keys(labels).length ? { labels } : {}));
+      if (kind === 'bucket' && le !== undefined) (sample.buckets ??= {})[le] = m.value!;
+      else if (kind === 'count') sample.count = m.value;
+      else if (kind === 'sum') sample.sum = m.value;
+    }
+  }
+  for (const f of out) if (f.type === 'HISTOGRAM' && histograms.has(f.name)) f.metrics = [...(rebuilt.get(f.name)?.values() ?? [])];
+  return out;
 }
 
 /** The family `name`, its matching samples summed; a string says why there is none. */

@@ -46,6 +46,28 @@ describe('scraped /metrics → series', () => {
     expect(bucketQuantile(0.5, [[0.1, 0], [Infinity, 0]])).toBeNull();
   });
 
+  it('a histogram with labels: each label set kept, a filter picks its own, none sums them (the parser merged them into one)', async () => {
+    // parse-prometheus-text-format flattens a histogram's samples into one, whatever their labels:
+    // the last label set's buckets won, labels and counts were dropped. A route's server latency read
+    // another route's buckets, and a label filter matched nothing.
+    const reg = new Registry();
+    const h = new Histogram({ name: 'req_seconds', help: 'h', labelNames: ['route', 'code'], buckets: [0.1, 0.5, 1], registers: [reg] });
+    for (let i = 0; i < 30; i++) h.observe({ route: '/slow', code: '200' }, 0.7);
+    for (let i = 0; i < 10; i++) h.observe({ route: '/fast', code: '200' }, 0.05);
+    for (let i = 0; i < 5; i++) h.observe({ route: '/fast', code: '500' }, 0.3);
+    const text = (await reg.metrics()) + '# TYPE after_total counter\nafter_total 7\n';
+    const families = parseExposition(text);
+    const got = (labels?: Record<string, string>) => readFamily(families, 'req_seconds', labels) as Extract<Reading, { kind: 'histogram' }>;
+    expect(got({ route: '/slow' })).toEqual({ kind: 'histogram', count: 30, buckets: [[0.1, 0], [0.5, 0], [1, 30], [Infinity, 30]] });
+    expect(got({ route: '/fast' })).toEqual({ kind: 'histogram', count: 15, buckets: [[0.1, 10], [0.5, 15], [1, 15], [Infinity, 15]] });
+    expect(got({ route: '/fast', code: '5..' })).toMatchObject({ count: 5, buckets: [[0.1, 0], [0.5, 5], [1, 5], [Infinity, 5]] });
+    expect(got()).toMatchObject({ count: 45, buckets: [[0.1, 10], [0.5, 15], [1, 45], [Infinity, 45]] });
+    expect(readFamily(families, 'req_seconds', { route: '/none' })).toMatch(/no samples matching/);
+    // The families around it are read as before; the histogram's parts are not families of their own.
+    expect(readFamily(families, 'after_total', undefined)).toEqual({ kind: 'counter', value: 7 });
+    expect(readFamily(families, 'req_seconds_bucket', undefined)).toMatch(/not exposed/);
+  });
+
   it('gauges keep every read; the statistics are those of the points', async () => {
     const reads = [];
     for (const [t, v] of [[0, 3], [1000, 9], [2000, 6], [3000, 12]] as const) {
