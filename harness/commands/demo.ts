@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startChatFixture } from '../../fixtures/backends/chat-backend.ts';
+import type { ChatFixtureOptions } from '../../fixtures/backends/chat-backend.ts';
+import { forkFixtures } from '../../fixtures/backends/fork.ts';
 import type { CliIO, Command } from './command.ts';
 import { ExitCode } from '../errors.ts';
 import { executeRun, type RunCommandOptions } from '../pipeline/run.ts';
@@ -28,26 +29,31 @@ export const demoCommand: Command = {
 };
 
 export async function runDemo(opts: RunCommandOptions, io: CliIO): Promise<number> {
-  const baseline = await startChatFixture({
-    framing: 'named-events',
-    streamPath: '/chat-stream',
-    healthPaths: ['/health'],
-    seed: 7,
-    tokens: 12,
-    firstContentDelayMs: 40,
-    interEventGapMs: 8,
-    faults: { reset: 0.01, citationDrop: 0.02 },
-  });
-  const candidate = await startChatFixture({
-    framing: 'openai',
-    streamPath: '/chat/stream',
-    healthPaths: ['/health', '/infra/health'],
-    seed: 8,
-    tokens: 12,
-    firstContentDelayMs: 55,
-    interEventGapMs: 9,
-    faults: { reset: 0.02, stall: 0.01, errorEvent: 0.01, citationDrop: 0.05 },
-  });
+  const options: ChatFixtureOptions[] = [
+    {
+      framing: 'named-events',
+      streamPath: '/chat-stream',
+      healthPaths: ['/health'],
+      seed: 7,
+      tokens: 12,
+      firstContentDelayMs: 40,
+      interEventGapMs: 8,
+      faults: { reset: 0.01, citationDrop: 0.02 },
+    },
+    {
+      framing: 'openai',
+      streamPath: '/chat/stream',
+      healthPaths: ['/health', '/infra/health'],
+      seed: 8,
+      tokens: 12,
+      firstContentDelayMs: 55,
+      interEventGapMs: 9,
+      faults: { reset: 0.02, stall: 0.01, errorEvent: 0.01, citationDrop: 0.05 },
+    },
+  ];
+  // In a process of their own: the backends' work never shares the harness's event loop.
+  const fixtures = await forkFixtures('serve.ts', options);
+  const [baseline, candidate] = [{ url: fixtures.urls[0]! }, { url: fixtures.urls[1]! }];
   io.stdout.write(`demo: baseline (named events) at ${baseline.url}/chat-stream, candidate (OpenAI chunks) at ${candidate.url}/chat/stream\n`);
   try {
     const policy = opts.policy ?? DEMO_POLICY;
@@ -58,6 +64,6 @@ export async function runDemo(opts: RunCommandOptions, io: CliIO): Promise<numbe
     io.stdout.write(`\ndemo: a real \`parity run --policy\` would exit ${code} (${meaning}); open the report.html above in a browser.\n`);
     return ExitCode.pass;
   } finally {
-    await Promise.all([baseline.close(), candidate.close()]);
+    await fixtures.close();
   }
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DRIFT_NAMES, startContractFixture, type ContractDrifts } from '../../fixtures/backends/contract-backend.ts';
+import { DRIFT_NAMES, type ContractDrifts } from '../../fixtures/backends/contract-backend.ts';
+import { forkFixtures } from '../../fixtures/backends/fork.ts';
 import { UsageError } from '../errors.ts';
 import type { Command } from './command.ts';
 import { executeRun } from '../pipeline/run.ts';
@@ -27,8 +28,9 @@ export const serveFixturesCommand: Command = {
       if (!(DRIFT_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown drift "${name}"; the drifts are: ${DRIFT_NAMES.join(', ')}`);
       drifts[name as keyof ContractDrifts] = true;
     }
-    const baseline = await startContractFixture();
-    const candidate = await startContractFixture({ drifts });
+    // In a process of their own: the backends' work never shares the harness's event loop.
+    const fixtures = await forkFixtures('serve-contract.ts', [{}, { drifts }]);
+    const [baseline, candidate] = [{ url: fixtures.urls[0]! }, { url: fixtures.urls[1]! }];
     const active = Object.keys(drifts);
     io.stdout.write(`baseline:  ${baseline.url}\ncandidate: ${candidate.url}${active.length ? ` (drift: ${active.join(', ')})` : ''}\n`);
     try {
@@ -41,7 +43,7 @@ export const serveFixturesCommand: Command = {
       await sleep(2 ** 31 - 1, undefined, { signal: stop.signal }).catch(() => undefined);
       return 0;
     } finally {
-      await Promise.all([baseline.close(), candidate.close()]);
+      await fixtures.close();
     }
   },
 };

@@ -1,9 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ChatFixtureOptions, ServedStream } from '../../fixtures/backends/chat-backend.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { forkFixtures as forkFixturesIn, type ForkedFixtures } from '../../fixtures/backends/fork.ts';
 
 export interface FixtureHandle {
   url: string;
@@ -25,39 +22,6 @@ export async function startFixtureProcess(opts: ChatFixtureOptions[]): Promise<F
 }
 
 /** Fixture servers from `script` (a fixtures/backends entry point speaking ipc.ts) in a child process. */
-export async function forkFixtures<T>(script: string, opts: unknown[]): Promise<{ urls: string[]; served(i: number): Promise<T[]>; close(): Promise<void> }> {
-  const child: ChildProcess = fork(path.join(ROOT, script), [JSON.stringify(opts)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const urls = await new Promise<string[]>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`fixture process exited with ${code}`)));
-    child.on('message', (m: { type: string; urls?: string[] }) => {
-      if (m.type === 'ready') resolve(m.urls!);
-    });
-  });
-  const served = (i: number) =>
-    new Promise<T[]>((resolve) => {
-      const on = (m: { type: string; i?: number; served?: T[] }) => {
-        if (m.type === 'served' && m.i === i) {
-          child.off('message', on);
-          resolve(m.served!);
-        }
-      };
-      child.on('message', on);
-      child.send({ type: 'served', i });
-    });
-  return {
-    urls,
-    served,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.send({ type: 'close' });
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      }),
-  };
+export function forkFixtures<T>(script: string, opts: unknown[]): Promise<ForkedFixtures<T>> {
+  return forkFixturesIn<T>(path.basename(script) as 'serve.ts' | 'serve-contract.ts', opts);
 }

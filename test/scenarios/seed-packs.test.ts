@@ -30,7 +30,8 @@ async function runPack(config: string, policy: string, candidate: ContractFixtur
   open.push(b, c);
   const file = path.join(ROOT, 'scenarios', config);
   const raw = parseYaml(readFileSync(file, 'utf8')) as { load: Record<string, unknown>; scenarios: Record<string, unknown>[] };
-  raw.load = { ...raw.load, iterations, warmup: 0, vus: 10 };
+  const { duration: _duration, ...load } = raw.load;
+  raw.load = { ...load, iterations, warmup: 0, vus: 10 };
   for (const sc of raw.scenarios) if (sc.type === 'flow') sc.compare = 'all';
   const env = { ...process.env, BASELINE_URL: b.url, CANDIDATE_URL: c.url };
   const loaded = await resolveConfig(raw, file, env);
