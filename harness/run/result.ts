@@ -338,6 +338,8 @@ export const RunResult = z.object({
       dropped: z.number().int(),
       abandoned: z.number().int(),
       rewriteMissed: z.number().int(),
+      /** Compared responses that were SSE streams read whole (route kind auto): the window cannot pass. */
+      streamsReadWhole: z.number().int().default(0),
     })
     .optional(),
   /** A `parity replay`: the capture read, what was scheduled, and what was left out (writes, filters, window, bad entries listed). */

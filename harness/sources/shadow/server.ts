@@ -1,3 +1,4 @@
+import { SseSniffer } from './sniff.ts';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
@@ -86,6 +87,9 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   const streamRoutes = new Set(streamScenarios(loaded).map((sc) => sc.route));
   const isStream = (d: { route: string; probe: 'auto' | 'stream' | 'request' }, accept: string | undefined) =>
     d.probe === 'stream' || (d.probe === 'auto' && (streamRoutes.has(d.route) || (accept ?? '').includes('text/event-stream')));
+  /** The baseline's handler, watched when an `auto` route went to the request probe: an SSE answer is counted (sniff.ts). */
+  const watched = (h: Dispatcher.DispatchHandler, d: { route: string; probe: 'auto' | 'stream' | 'request' }, stream: boolean): Dispatcher.DispatchHandler =>
+    !stream && d.probe === 'auto' ? new SseSniffer(h, () => input.window().streamReadWhole(d.route)) : h;
   type Req = { method: string; path: string; headers: Record<string, string>; body: string | undefined };
   /** The probe for one side: the stream probe (SSE) or the request probe (a whole response); both are dispatch handlers. */
   const probeFor = (stream: boolean, role: Role, d: { route: string; endpoint: string }, requestId: string, iteration: number, req: Req): ShadowProbe => {
@@ -155,7 +159,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       }
       const stream = isStream(decision, headers.accept);
       const bProbe = probeFor(stream, 'baseline', decision, requestId, iteration, forwarded);
-      const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
+      const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(watched(h, decision, stream), res)));
       const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
       input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
@@ -168,7 +172,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
     input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
     const stream = isStream(decision, headers.accept);
-    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
+    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(teeDispatcher(targets.baseline.pool, (h) => watched(h, decision, stream))), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
     finishPair(decision.route, requestId, iteration, both);
   };
 

@@ -32,6 +32,8 @@ export interface WindowCounts {
   abandoned: number;
   /** Body rewrites that found no field to prefix. */
   rewriteMissed: number;
+  /** Compared responses that were SSE streams read whole (an `auto` route whose request did not accept text/event-stream). */
+  streamsReadWhole: number;
 }
 
 /**
@@ -43,7 +45,9 @@ export interface WindowCounts {
  * its run.json (`serverMetrics`) before it is judged, as `parity run` stores them for its load.
  */
 export class ShadowWindow {
-  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0 };
+  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0, streamsReadWhole: 0 };
+  /** The routes of `streamsReadWhole`, for the warning's fix. */
+  private readonly readWholeRoutes = new Set<string>();
   pairs = 0;
   readonly startedAt = new Date();
   private readonly acc = new Map<string, [SummaryAccumulator, SummaryAccumulator]>();
@@ -99,6 +103,7 @@ export class ShadowWindow {
   absorb(w: ShadowWindow): void {
     this.pairs += w.pairs;
     for (const k of Object.keys(this.counts) as (keyof WindowCounts)[]) this.counts[k] += w.counts[k];
+    for (const r of w.readWholeRoutes) this.readWholeRoutes.add(r);
     for (const [route, [b, c]] of w.acc) {
       const [mb, mc] = this.accumulators(route);
       mb.merge(b);
@@ -106,6 +111,12 @@ export class ShadowWindow {
     }
     this.timeline.merge(w.timeline.toJSON());
     this.sampleFiles.push(path.join(w.dir, 'samples.ndjson'));
+  }
+
+  /** A compared response on `route` was an SSE stream read as a whole response (shadow/sniff.ts). */
+  streamReadWhole(route: string): void {
+    this.counts.streamsReadWhole++;
+    this.readWholeRoutes.add(route);
   }
 
   /** run.json as it stands (also for the live /verdict and the early-abort check). */
@@ -116,6 +127,12 @@ export class ShadowWindow {
     if (copies > 0 && this.counts.dropped / copies > DROP_WARNING_SHARE) {
       health.warnings.push(
         `${this.counts.dropped} of ${copies} copies (${((100 * this.counts.dropped) / copies).toFixed(1)}%) dropped at the candidate's concurrency cap (shadow.candidate): the compared pairs are not a fair sample; raise shadow.candidate.concurrency/queue or lower shadow.sample`,
+      );
+    }
+    if (this.counts.streamsReadWhole > 0) {
+      const routes = [...this.readWholeRoutes];
+      health.warnings.push(
+        `${this.counts.streamsReadWhole} compared response${this.counts.streamsReadWhole === 1 ? ' was an SSE stream' : 's were SSE streams'} read as whole responses (route${routes.length === 1 ? '' : 's'} ${routes.join(', ')}: kind auto, and the request did not accept text/event-stream): first content, interruptions and the terminal event were not measured, so a stream cut short read as ok; set shadow.routes.${routes[0]}.kind: stream`,
       );
     }
     const config = redactedConfig(this.loaded) as Record<string, unknown>;
