@@ -356,6 +356,8 @@ export const RunResult = z.object({
       badEntries: z.array(z.object({ at: z.string(), reason: z.string() })),
       /** Share of entries that may be bad before the run is incomplete (--max-corrupt). */
       maxCorrupt: z.number().optional(),
+      /** Largest capture entry read (--max-entry-bytes): a larger one is a bad entry, skipped unread. */
+      maxEntryBytes: z.number().int().optional(),
       /** Paced replays: pairs sent, those sent more than toleranceMs after their recorded offsets, the worst lag. */
       pacing: z.object({ toleranceMs: z.number(), sent: z.number().int(), late: z.number().int(), worstMs: z.number() }).optional(),
     })

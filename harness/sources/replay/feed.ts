@@ -22,6 +22,8 @@ export interface ReplayReport {
   badEntries: BadEntry[];
   /** Share of entries that may be bad before the run is incomplete (`--max-corrupt`; fidelity.ts). */
   maxCorrupt?: number;
+  /** Largest entry read (`--max-entry-bytes`; records.ts): a larger one is a bad entry, skipped unread. */
+  maxEntryBytes?: number;
   /** How closely the sends kept the recorded offsets (paced replays; fidelity.ts). */
   pacing?: PacingReport;
 }
