@@ -143,13 +143,14 @@ export const replayCommand: Command = {
     const feed = new ReplayFeed(opened.entries, capture, opened.format, speed, loop, filters);
     feed.report.maxCorrupt = maxCorrupt;
     feed.report.maxEntryBytes = maxEntryBytes;
-    const endpoints = await feed.check(values.policy !== undefined);
     return executeRun(config, {
       ...runOptionsFrom(values, io.env),
       replay: async (loaded) => {
-        const r = replayLoaded(loaded, maxInFlight, endpoints);
-        // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies.
+        // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies,
+        // so they are set before the capture is checked (what is sendable is the request as it goes out).
         feed.filters.copy = loaded.config.shadow;
+        const endpoints = await feed.check(values.policy !== undefined);
+        const r = replayLoaded(loaded, maxInFlight, endpoints);
         const comparer = share > 0 ? { share, comparer: new ReplayComparer(REPLAY_SCENARIO, loaded.config.contracts?.rules, loaded.config.contracts?.headers ?? ['content-type']) } : undefined;
         return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer, pacing: speed === 'max' ? undefined : new PacingTally() } };
       },

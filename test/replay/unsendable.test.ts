@@ -81,6 +81,25 @@ describe('parity replay: entries that cannot be sent as written are bad entries,
     expect(run.incompleteReason).toMatch(new RegExp(`^${BAD} of ${CAPTURE.length} capture entries .* over --max-corrupt 1%`));
   }, 60_000);
 
+  it('what is checked is the request as it goes out: a header the config\'s shadow section drops (cookie, by default) is never sent, so it cannot make an entry unsendable', async () => {
+    const shadowConfig = path.join(dir, 'with-shadow.config.json');
+    writeFileSync(shadowConfig, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), shadow: {} }));
+    const only = path.join(dir, 'cookie.ndjson');
+    writeFileSync(only, [line(0, 'GET', '/api/items/0', { cookie: 'sid=a\u20ac' }), line(1, 'GET', '/api/items/1', { 'x-note': 'a\nb' })].join('\n') + '\n');
+    const before = servers.map((s) => s.count());
+    const r = await runCli(['replay', only, '--config', shadowConfig, '--quiet', '--speed', 'max', '--max-corrupt', '50%'], {});
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(servers.map((s, i) => s.count() - before[i]!)).toEqual([1, 1]);
+    expect(readRun(r.stdout).replay).toMatchObject({ bad: 1, unsendable: 1, badEntries: [{ at: 'line 2' }] });
+    // Without the shadow section the cookie goes out, so that entry cannot be sent either: none left, exit 3 before any traffic.
+    const first = path.join(dir, 'cookie-only.ndjson');
+    writeFileSync(first, line(0, 'GET', '/api/items/0', { cookie: 'sid=a\u20ac' }) + '\n');
+    const plain = await runCli(['replay', first, '--config', config, '--quiet'], {});
+    expect(plain.code, plain.stderr + plain.stdout).toBe(3);
+    const kept = await runCli(['replay', first, '--config', shadowConfig, '--quiet'], {});
+    expect(kept.code, kept.stderr + kept.stdout).toBe(0);
+  }, 60_000);
+
   it('a HAR whose URLs cannot be resolved to a path, or whose only requests cannot be sent, is exit 3 before any traffic', async () => {
     const har = path.join(dir, 'unsendable.har');
     const entry = (url: string, headers: { name: string; value: string }[]) => ({ startedDateTime: new Date(T).toISOString(), request: { method: 'GET', url, headers } });
