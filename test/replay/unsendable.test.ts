@@ -69,6 +69,10 @@ describe('parity replay: entries that cannot be sent as written are bad entries,
       expect(s.candidate.errorRate, JSON.stringify(s.candidate.outcomes)).toBe(0);
     }
     expect(r.stdout).toMatch(/bad line 7: cannot be sent as written: header name "x bad name"/);
+    // The report's Replay section lists them (as input, not as request samples).
+    const md = readFileSync(path.join(path.dirname(/run\.json: (.+)/.exec(r.stdout)![1]!.trim()), 'summary.md'), 'utf8');
+    expect(md).toMatch(new RegExp(`${BAD} corrupt or truncated \\(${BAD - 1} of them cannot be sent as written\\)`));
+    expect(md).toMatch(/- line 8: cannot be sent as written: header x-note: header value contains a CR or LF/);
     // A header value is never echoed (it may be a secret).
     expect(JSON.stringify(run.replay)).not.toContain('x-injected: 1"');
   }, 60_000);
