@@ -5,6 +5,7 @@ import { ReplayComparer } from '../sources/replay/compare.ts';
 import { parseSpeed, ReplayFeed } from '../sources/replay/feed.ts';
 import { DEFAULT_MAX_CORRUPT, PacingTally } from '../sources/replay/fidelity.ts';
 import { REPLAY_SCENARIO } from '../sources/replay/pair.ts';
+import { DEFAULT_MAX_ENTRY_BYTES } from '../sources/replay/records.ts';
 import { replayLoaded, streamPaths } from '../sources/replay/source.ts';
 import type { Command } from './command.ts';
 import { RUN_HELP, RUN_OPTIONS, runOptionsFrom } from './run.ts';
@@ -43,6 +44,15 @@ function corruptShare(v: string | undefined): number {
   return n;
 }
 
+/** `--max-entry-bytes`: `16MiB`, `512KiB`, `1GiB` or a whole number of bytes. */
+function entryBytes(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_ENTRY_BYTES;
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(v.trim());
+  const n = m ? Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[(m[2] ?? 'B') as 'B'] : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--max-entry-bytes takes a size in bytes, or with KiB, MiB or GiB, e.g. --max-entry-bytes 64MiB; got "${v}"`);
+  return n;
+}
+
 /** `5%`, `0.05`, `all` or `none`. */
 function compareShare(v: string | undefined): number {
   if (v === undefined || v === 'none') return 0;
@@ -56,7 +66,7 @@ const { workers: _workers, 'check-profile': _check, ...SHARED } = RUN_OPTIONS;
 const { workers: _w, 'check-profile': _c, ...SHARED_HELP } = RUN_HELP;
 
 export const replayCommand: Command = {
-  usage: 'replay <capture> --config <config> [--speed 2x|max] [--loop n] [--policy p] [--allow-writes] [--include p] [--exclude p] [--from t] [--to t] [--max-corrupt 1%] [--segment K/N] [...]',
+  usage: 'replay <capture> --config <config> [--speed 2x|max] [--loop n] [--policy p] [--allow-writes] [--include p] [--exclude p] [--from t] [--to t] [--max-corrupt 1%] [--max-entry-bytes 16MiB] [--segment K/N] [...]',
   summary: 'replay recorded traffic (parity capture, HAR, GoReplay .gor, nginx/Envoy JSON logs) at both targets, paired',
   options: {
     config: { type: 'string' },
@@ -74,6 +84,7 @@ export const replayCommand: Command = {
     'max-in-flight': { type: 'string' },
     compare: { type: 'string' },
     'max-corrupt': { type: 'string' },
+    'max-entry-bytes': { type: 'string' },
     ...SHARED,
   },
   help: {
@@ -96,6 +107,11 @@ export const replayCommand: Command = {
       default: '1%',
       example: '--max-corrupt 0.5%',
     },
+    'max-entry-bytes': {
+      description: 'largest capture entry (a line; a GoReplay payload; a HAR entry) read: a larger one is skipped unread, without being held in memory, and counted as a bad entry (under --max-corrupt)',
+      default: '16MiB',
+      example: '--max-entry-bytes 64MiB',
+    },
     ...SHARED_HELP,
   },
   examples: [
@@ -113,6 +129,7 @@ export const replayCommand: Command = {
     const maxInFlight = count('--max-in-flight', values['max-in-flight'], 1_000_000);
     const share = compareShare(values.compare as string | undefined);
     const maxCorrupt = corruptShare(values['max-corrupt'] as string | undefined);
+    const maxEntryBytes = entryBytes(values['max-entry-bytes'] as string | undefined);
     const filters = {
       include: list(values.include),
       exclude: list(values.exclude),
@@ -122,16 +139,18 @@ export const replayCommand: Command = {
       dropHeaders: list(values['drop-header']),
       rewrites: rewrites(values.rewrite),
     };
-    const opened = await openCapture(capture, values.format as string | undefined);
+    const opened = await openCapture(capture, values.format as string | undefined, maxEntryBytes);
     const feed = new ReplayFeed(opened.entries, capture, opened.format, speed, loop, filters);
     feed.report.maxCorrupt = maxCorrupt;
-    const endpoints = await feed.check(values.policy !== undefined);
+    feed.report.maxEntryBytes = maxEntryBytes;
     return executeRun(config, {
       ...runOptionsFrom(values, io.env),
       replay: async (loaded) => {
-        const r = replayLoaded(loaded, maxInFlight, endpoints);
-        // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies.
+        // A config with a shadow section: its header drops and rewrites (session ids) apply to the replay as to mirrored copies,
+        // so they are set before the capture is checked (what is sendable is the request as it goes out).
         feed.filters.copy = loaded.config.shadow;
+        const endpoints = await feed.check(values.policy !== undefined);
+        const r = replayLoaded(loaded, maxInFlight, endpoints);
         const comparer = share > 0 ? { share, comparer: new ReplayComparer(REPLAY_SCENARIO, loaded.config.contracts?.rules, loaded.config.contracts?.headers ?? ['content-type']) } : undefined;
         return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer, pacing: speed === 'max' ? undefined : new PacingTally() } };
       },

@@ -8,7 +8,7 @@ type Replay = NonNullable<RunResult['replay']>;
 
 function lines(r: Replay): { counts: string; pacing: string | undefined; bad: string[]; more: number } {
   const speed = r.speed === 'max' ? 'max' : `${r.speed}x`;
-  const counts = `${r.read} entries read (${r.format}, speed ${speed}, ${r.loop} pass${r.loop > 1 ? 'es' : ''}), ${r.scheduled} requests replayed; left out: ${r.skipped.writes} writes, ${r.skipped.filtered} by --include/--exclude, ${r.skipped.window} outside --from/--to; ${r.bad} corrupt or truncated`;
+  const counts = `${r.read} entries read (${r.format}, speed ${speed}, ${r.loop} pass${r.loop > 1 ? 'es' : ''}), ${r.scheduled} requests replayed; left out: ${r.skipped.writes} writes, ${r.skipped.filtered} by --include/--exclude, ${r.skipped.window} outside --from/--to; ${r.bad} corrupt or truncated${r.unsendable ? ` (${r.unsendable} of them cannot be sent as written)` : ''}`;
   const p = r.pacing;
   const pacing = p ? `${p.sent - p.late} of ${p.sent} requests sent within ${p.toleranceMs} ms of their recorded offsets; ${p.late} later (worst ${p.worstMs} ms)` : undefined;
   const bad = r.badEntries.slice(0, SHOWN).map((b) => `${b.at}: ${b.reason}`);

@@ -353,9 +353,13 @@ export const RunResult = z.object({
       scheduled: z.number().int(),
       skipped: z.object({ writes: z.number().int(), filtered: z.number().int(), window: z.number().int() }),
       bad: z.number().int(),
+      /** Of the bad entries, those read whole but not sendable as written (a header value with a line break, a path with a space, ...): never dispatched. */
+      unsendable: z.number().int().optional(),
       badEntries: z.array(z.object({ at: z.string(), reason: z.string() })),
       /** Share of entries that may be bad before the run is incomplete (--max-corrupt). */
       maxCorrupt: z.number().optional(),
+      /** Largest capture entry read (--max-entry-bytes): a larger one is a bad entry, skipped unread. */
+      maxEntryBytes: z.number().int().optional(),
       /** Paced replays: pairs sent, those sent more than toleranceMs after their recorded offsets, the worst lag. */
       pacing: z.object({ toleranceMs: z.number(), sent: z.number().int(), late: z.number().int(), worstMs: z.number() }).optional(),
     })

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A request as the tests record it: what a capture format must give back. */
@@ -74,4 +75,25 @@ export async function recordChatHar(file: string, url: string, plan: readonly nu
   await Promise.all(sent);
   writeHar(file, reqs, url);
   return reqs.map((r) => r.t - reqs[0]!.t);
+}
+
+/** A replay config naming two targets (baseline, candidate) with short timeouts, its reports under `dir`. */
+export function writeReplayConfig(dir: string, name: string, baseUrl: string, candUrl: string): string {
+  const file = path.join(dir, `${name}.config.json`);
+  const prompts = path.join(dir, `${name}.prompts.jsonl`);
+  writeFileSync(prompts, '{"text":"hello"}\n');
+  const cfg = {
+    name,
+    targets: [
+      { name: 'base', role: 'baseline', baseUrl, routes: { items: 'GET /api/items' } },
+      { name: 'cand', role: 'candidate', baseUrl: candUrl, routes: { items: 'GET /api/items' } },
+    ],
+    // The config's own scenario is not run by a replay (a config needs one).
+    scenarios: [{ name: 'own', route: 'items', prompts }],
+    load: { vus: 1, iterations: 1, timeouts: { firstEvent: '2s', idle: '1s', total: '5s' } },
+    preflight: { retries: 0, interval: 10 },
+    outDir: path.join(dir, 'reports'),
+  };
+  writeFileSync(file, JSON.stringify(cfg));
+  return file;
 }

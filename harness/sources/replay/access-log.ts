@@ -20,8 +20,8 @@ function timeOf(v: unknown): number {
  * `request_uri` | `path`; body `body` | `request_body`; headers `headers` (object) plus
  * `content_type`, `accept`, `user_agent` when logged.
  */
-export async function* readAccessLog(file: string): AsyncGenerator<CaptureEntry> {
-  for await (const rec of jsonLines(file)) {
+export async function* readAccessLog(file: string, maxEntryBytes: number): AsyncGenerator<CaptureEntry> {
+  for await (const rec of jsonLines(file, maxEntryBytes)) {
     if ('bad' in rec) {
       yield { ok: false, bad: { at: rec.at, reason: rec.bad } };
       continue;

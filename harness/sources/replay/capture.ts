@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { oversizeReason, splitRecords } from './records.ts';
 
 /** One request read from a capture, whatever the format: what is replayed to both targets. */
 export interface CapturedRequest {
@@ -61,30 +61,15 @@ export function pathOf(url: string): string {
   }
 }
 
-/**
- * The records of a file split on `sep`, read in chunks (64 KiB): never more than one record and
- * one chunk in memory, whatever the file's size. The last record may lack its separator.
- */
-export async function* splitRecords(file: string, sep: Buffer): AsyncGenerator<Buffer> {
-  let rest: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
-    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-    let from = 0;
-    for (let i = buf.indexOf(sep, from); i !== -1; i = buf.indexOf(sep, from)) {
-      yield buf.subarray(from, i);
-      from = i + sep.length;
-    }
-    buf = buf.subarray(from);
-    rest = Buffer.from(buf);
-  }
-  if (rest.length) yield rest;
-}
-
-/** NDJSON records with their line numbers: an object, or the reason a line is not one. Blank lines are skipped. */
-export async function* jsonLines(file: string): AsyncGenerator<{ at: string; doc: Record<string, unknown> } | { at: string; bad: string }> {
+/** NDJSON records with their line numbers: an object, or the reason a line is not one (over `maxBytes`: skipped unread). Blank lines are skipped. */
+export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<{ at: string; doc: Record<string, unknown> } | { at: string; bad: string }> {
   let line = 0;
-  for await (const raw of splitRecords(file, NL)) {
+  for await (const raw of splitRecords(file, NL, maxBytes)) {
     line++;
+    if (!Buffer.isBuffer(raw)) {
+      yield { at: `line ${line}`, bad: oversizeReason(raw.oversize, maxBytes) };
+      continue;
+    }
     const text = raw.toString('utf8').trim();
     if (!text) continue;
     const at = `line ${line}`;

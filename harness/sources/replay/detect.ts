@@ -5,8 +5,9 @@ import { CAPTURE_FORMATS, type CaptureEntry, type CaptureFormat } from './captur
 import { readGor } from './gor.ts';
 import { readHar } from './har.ts';
 import { readParityCapture } from './parity-ndjson.ts';
+import { DEFAULT_MAX_ENTRY_BYTES } from './records.ts';
 
-export const READERS: Record<CaptureFormat, (file: string) => AsyncGenerator<CaptureEntry>> = {
+export const READERS: Record<CaptureFormat, (file: string, maxEntryBytes: number) => AsyncGenerator<CaptureEntry>> = {
   parity: readParityCapture,
   har: readHar,
   gor: readGor,
@@ -28,8 +29,8 @@ export function detectFormat(head: string): CaptureFormat | undefined {
   return undefined;
 }
 
-/** Reads the first 4 KiB and names the format; an unknown one is exit 3 naming those understood. */
-export async function openCapture(file: string, format?: string): Promise<{ format: CaptureFormat; entries: () => AsyncGenerator<CaptureEntry> }> {
+/** Reads the first 4 KiB and names the format; an unknown one is exit 3 naming those understood. Entries over `maxEntryBytes` are bad entries, skipped unread. */
+export async function openCapture(file: string, format?: string, maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES): Promise<{ format: CaptureFormat; entries: () => AsyncGenerator<CaptureEntry> }> {
   if (format !== undefined && !CAPTURE_FORMATS.includes(format as CaptureFormat)) {
     throw new UsageError(`--format ${JSON.stringify(format)} is not a capture format: use one of ${CAPTURE_FORMATS.join(', ')}`);
   }
@@ -48,5 +49,5 @@ export async function openCapture(file: string, format?: string): Promise<{ form
   }
   const found = (format as CaptureFormat | undefined) ?? detectFormat(head);
   if (!found) throw new UsageError(`${file}: unknown capture format; parity replay understands ${UNDERSTOOD} (or name one with --format ${CAPTURE_FORMATS.join('|')})`);
-  return { format: found, entries: () => READERS[found](file) };
+  return { format: found, entries: () => READERS[found](file, maxEntryBytes) };
 }

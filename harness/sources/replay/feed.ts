@@ -3,6 +3,7 @@ import type { BadEntry, CaptureEntry, CaptureFormat, CapturedRequest } from './c
 import type { PacingReport } from './fidelity.ts';
 import { takesRequest } from './segments.ts';
 import { compileFilters, endpointOf, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
+import { unsendable } from './sendable.ts';
 
 /** What the replay read and left out: written to run.json (`replay`) and printed. */
 export interface ReplayReport {
@@ -15,10 +16,14 @@ export interface ReplayReport {
   scheduled: number;
   skipped: { writes: number; filtered: number; window: number };
   bad: number;
+  /** Of the bad entries, those read whole but not sendable as written (sendable.ts): never dispatched. */
+  unsendable?: number;
   /** The first 100 bad entries with where they are. */
   badEntries: BadEntry[];
   /** Share of entries that may be bad before the run is incomplete (`--max-corrupt`; fidelity.ts). */
   maxCorrupt?: number;
+  /** Largest entry read (`--max-entry-bytes`; records.ts): a larger one is a bad entry, skipped unread. */
+  maxEntryBytes?: number;
   /** How closely the sends kept the recorded offsets (paced replays; fidelity.ts). */
   pacing?: PacingReport;
 }
@@ -49,7 +54,20 @@ export class ReplayFeed {
     readonly filters: ReplayFilters,
   ) {
     this.keep = compileFilters(filters);
-    this.report = { file, format, speed, loop, read: 0, scheduled: 0, skipped: { writes: 0, filtered: 0, window: 0 }, bad: 0, badEntries: [] };
+    this.report = { file, format, speed, loop, read: 0, scheduled: 0, skipped: { writes: 0, filtered: 0, window: 0 }, bad: 0, unsendable: 0, badEntries: [] };
+  }
+
+  /**
+   * An entry as the replay takes it: a request to send, the filter that leaves it out, or a bad
+   * entry: corrupt, truncated, or kept by the filters but not sendable as written (undici would
+   * refuse it on both sides, which would read as two connect errors; it is caught here instead).
+   */
+  private take(e: CaptureEntry): { req: CapturedRequest } | { skip: FilterReason } | { bad: BadEntry; unsendable?: true } {
+    if (!e.ok) return { bad: e.bad };
+    const skip = this.keep(e.req);
+    if (skip !== undefined) return { skip };
+    const reason = unsendable(e.req, this.filters);
+    return reason ? { bad: { at: e.req.at, reason }, unsendable: true } : { req: e.req };
   }
 
   /**
@@ -62,21 +80,21 @@ export class ReplayFeed {
     const found = new Set<string>();
     for await (const e of this.entries()) {
       seen.entries++;
-      if (!e.ok) {
+      const t = this.take(e);
+      if ('bad' in t) {
         seen.bad++;
         continue;
       }
-      const why = this.keep(e.req);
-      if (why === undefined) {
+      if ('req' in t) {
         if (!endpoints) return [];
-        if (found.size < 10_000) found.add(endpointOf(e.req, rewriteRequest(e.req, this.filters).path));
+        if (found.size < 10_000) found.add(endpointOf(t.req, rewriteRequest(t.req, this.filters).path));
         continue;
       }
-      seen[why === 'write' ? 'writes' : why]++;
+      seen[t.skip === 'write' ? 'writes' : t.skip]++;
     }
     if (found.size) return [...found];
     const parts = [
-      seen.bad && `${seen.bad} corrupt or truncated`,
+      seen.bad && `${seen.bad} corrupt, truncated or unsendable as written`,
       seen.writes && `${seen.writes} writes (POST/PUT/PATCH/DELETE; replay them with --allow-writes)`,
       seen.filtered && `${seen.filtered} left out by --include/--exclude`,
       seen.window && `${seen.window} outside --from/--to`,
@@ -95,24 +113,26 @@ export class ReplayFeed {
       for await (const e of this.entries()) {
         if (signal.aborted) return;
         if (pass === 0) this.report.read++;
-        if (!e.ok) {
+        const t = this.take(e);
+        if ('bad' in t) {
           if (pass === 0) {
             this.report.bad++;
-            if (this.report.badEntries.length < MAX_LISTED) this.report.badEntries.push(e.bad);
+            if (t.unsendable) this.report.unsendable!++;
+            if (this.report.badEntries.length < MAX_LISTED) this.report.badEntries.push(t.bad);
           }
           continue;
         }
-        const why = this.keep(e.req);
-        if (why !== undefined) {
-          if (pass === 0) this.report.skipped[why === 'write' ? 'writes' : why]++;
+        if ('skip' in t) {
+          if (pass === 0) this.report.skipped[t.skip === 'write' ? 'writes' : t.skip]++;
           continue;
         }
-        first ??= e.req.t;
-        last = Math.max(last, e.req.t);
+        const { req } = t;
+        first ??= req.t;
+        last = Math.max(last, req.t);
         count++;
         if (!takesRequest(index++, shard)) continue;
         this.report.scheduled++;
-        yield { req: e.req, offsetMs: this.speed === 'max' ? 0 : base + Math.max(0, e.req.t - first) / this.speed };
+        yield { req, offsetMs: this.speed === 'max' ? 0 : base + Math.max(0, req.t - first) / this.speed };
       }
       if (this.speed !== 'max' && first !== undefined) {
         const span = (last - first) / this.speed;
@@ -134,7 +154,7 @@ export function parseSpeed(v: string | undefined): number | 'max' {
 /** The replay's counts for the terminal, with every bad entry listed (up to the first 100). */
 export function describeReplay(r: ReplayReport): string {
   const lines = [
-    `replay of ${r.file} (${r.format}, speed ${r.speed === 'max' ? 'max' : `${r.speed}x`}, ${r.loop} pass${r.loop > 1 ? 'es' : ''}): ${r.read} entries read, ${r.scheduled} requests scheduled; left out: ${r.skipped.writes} writes (replay them with --allow-writes), ${r.skipped.filtered} by --include/--exclude, ${r.skipped.window} outside --from/--to; ${r.bad} corrupt or truncated`,
+    `replay of ${r.file} (${r.format}, speed ${r.speed === 'max' ? 'max' : `${r.speed}x`}, ${r.loop} pass${r.loop > 1 ? 'es' : ''}): ${r.read} entries read, ${r.scheduled} requests scheduled; left out: ${r.skipped.writes} writes (replay them with --allow-writes), ${r.skipped.filtered} by --include/--exclude, ${r.skipped.window} outside --from/--to; ${r.bad} corrupt or truncated${r.unsendable ? ` (${r.unsendable} of them cannot be sent as written)` : ''}`,
     ...r.badEntries.map((b) => `  bad ${b.at}: ${b.reason}`),
   ];
   if (r.bad > r.badEntries.length) lines.push(`  ... and ${r.bad - r.badEntries.length} more`);

@@ -38,11 +38,11 @@ const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
  * pass). More than 1% of the paced requests sent late: a harness-health warning (no pass either),
  * since the traffic the candidate saw was not the recorded traffic's pace.
  */
-export function replayFindings(r: { read: number; bad: number; maxCorrupt?: number | undefined; pacing?: PacingReport | undefined }): { incomplete?: string; warnings: string[] } {
+export function replayFindings(r: { read: number; bad: number; unsendable?: number | undefined; maxCorrupt?: number | undefined; pacing?: PacingReport | undefined }): { incomplete?: string; warnings: string[] } {
   const out: { incomplete?: string; warnings: string[] } = { warnings: [] };
   const max = r.maxCorrupt ?? DEFAULT_MAX_CORRUPT;
   if (r.read > 0 && r.bad > 0 && r.bad / r.read > max) {
-    out.incomplete = `${r.bad} of ${r.read} capture entries (${pct(r.bad / r.read)}) were corrupt or truncated, over --max-corrupt ${pct(max)}: the replay did not send what was captured (each bad entry is listed in run.json replay.badEntries)`;
+    out.incomplete = `${r.bad} of ${r.read} capture entries (${pct(r.bad / r.read)}) were corrupt or truncated${r.unsendable ? ` (${r.unsendable} of them cannot be sent as written)` : ''}, over --max-corrupt ${pct(max)}: the replay did not send what was captured (each bad entry is listed in run.json replay.badEntries)`;
   }
   const p = r.pacing;
   if (p && p.sent > 0 && p.late / p.sent > MAX_LATE_SHARE) {

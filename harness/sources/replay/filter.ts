@@ -59,8 +59,8 @@ export function compileFilters(f: ReplayFilters): (r: CapturedRequest) => Filter
   };
 }
 
-/** Connection-level headers a replay never copies (the targets' own connection decides them). */
-const NEVER = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'accept-encoding']);
+/** Connection-level headers a replay never copies (the targets' own connection decides them; `expect: 100-continue` is the client's handshake, which undici refuses set by hand). */
+const NEVER = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'accept-encoding', 'expect']);
 
 /** The request as replayed: path rewritten, dropped headers removed. */
 export function rewriteRequest(r: CapturedRequest, f: Pick<ReplayFilters, 'dropHeaders' | 'rewrites'>): { path: string; headers: Record<string, string> } {

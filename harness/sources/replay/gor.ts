@@ -1,4 +1,5 @@
-import { checkRequest, splitRecords, type CaptureEntry } from './capture.ts';
+import { checkRequest, type CaptureEntry } from './capture.ts';
+import { oversizeReason, splitRecords } from './records.ts';
 
 /** GoReplay's separator between payloads, on its own line. */
 export const GOR_SEPARATOR = '\n🐵🙈🙉\n';
@@ -8,13 +9,19 @@ export const GOR_SEPARATOR = '\n🐵🙈🙉\n';
  * each payload is a header line `<type> <id> <timestamp ns> <latency>`, the raw HTTP message, then
  * the separator line `🐵🙈🙉`. Type 1 is a request; responses (2, original; 3, replayed) are skipped.
  */
-export async function* readGor(file: string): AsyncGenerator<CaptureEntry> {
+export async function* readGor(file: string, maxEntryBytes: number): AsyncGenerator<CaptureEntry> {
   let n = 0;
-  for await (const raw of splitRecords(file, Buffer.from(GOR_SEPARATOR))) {
-    const payload = raw.toString('utf8').replace(/^\n+/, '');
+  for await (const raw of splitRecords(file, Buffer.from(GOR_SEPARATOR), maxEntryBytes)) {
+    const over = Buffer.isBuffer(raw) ? undefined : raw;
+    const payload = (over ? over.head : (raw as Buffer)).toString('utf8').replace(/^\n+/, '');
     if (!payload.trim()) continue;
     n++;
     const at = `entry ${n}`;
+    // Over the cap: skipped unread; a response (type 2 or 3) is skipped anyway, a request is a bad entry.
+    if (over) {
+      if (!/^[23] /.test(payload)) yield { ok: false, bad: { at, reason: oversizeReason(over.oversize, maxEntryBytes) } };
+      continue;
+    }
     const nl = payload.indexOf('\n');
     const header = (nl === -1 ? payload : payload.slice(0, nl)).trim().split(' ');
     if (header.length < 3 || !/^[123]$/.test(header[0]!) || !/^\d+$/.test(header[2]!)) {

@@ -1,8 +1,8 @@
 import { entryOf, headerRecord, jsonLines, type CaptureEntry } from './capture.ts';
 
 /** parity's own capture (`parity shadow --capture`): one `{ t, requestId, route, method, path, headers, body }` per line. */
-export async function* readParityCapture(file: string): AsyncGenerator<CaptureEntry> {
-  for await (const rec of jsonLines(file)) {
+export async function* readParityCapture(file: string, maxEntryBytes: number): AsyncGenerator<CaptureEntry> {
+  for await (const rec of jsonLines(file, maxEntryBytes)) {
     if ('bad' in rec) {
       yield { ok: false, bad: { at: rec.at, reason: rec.bad } };
       continue;
