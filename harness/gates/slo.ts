@@ -1,3 +1,4 @@
+import { isSuccess } from '../metrics/sample.ts';
 import type { GateSample, RateMetric } from './metrics.ts';
 import { streamValue, VALUE_BASES } from './metrics.ts';
 import { upper, type Op } from './threshold.ts';
@@ -6,8 +7,9 @@ import { upper, type Op } from './threshold.ts';
  * Per-request SLOs for goodput, as a policy writes them: `ttft <= 500ms and tpot <= 50ms`.
  * Each condition names a per-stream value (the same values the gates read: latencies from the
  * intended start, ITL/TPOT and tokens/s of completed streams), an operator and a limit. A stream
- * meets the SLO only if it completed and every condition holds; a stream without a value for a
- * condition (no content, not completed) does not meet it. So a failed stream never counts as good.
+ * meets the SLO only if it completed (a request: answered, `ok`) and every condition holds; one
+ * without a value for a condition (no content, not completed) does not meet it. So a failed stream
+ * or request never counts as good.
  */
 export interface SloCheck {
   name: string;
@@ -20,7 +22,7 @@ export class SloError extends Error {}
 
 /** Short names used by LLM serving tools, beside the gate metric bases. */
 const ALIASES: Record<string, string> = { ttft: 'first_content', e2e: 'completion', tps: 'output_tokens_per_sec' };
-const COND = /^([a-z_]+)\s*(<=|>=|<|>|≤|≥)\s*(\d+(?:\.\d+)?)\s*(ms|s)?$/i;
+const COND = /^([a-z_][a-z0-9_]*)\s*(<=|>=|<|>|≤|≥)\s*(\d+(?:\.\d+)?)\s*(ms|s)?$/i;
 
 export function parseSlo(text: string): SloCheck[] {
   const parts = text.trim().split(/\s+and\s+/i);
@@ -45,9 +47,9 @@ function holds(op: Op, v: number, limit: number): boolean {
   return upper(op) ? (op === '<=' ? v <= limit : v < limit) : op === '>=' ? v >= limit : v > limit;
 }
 
-/** Whether one stream meets every SLO condition (completed, and each value within its limit). */
+/** Whether one stream or request meets every SLO condition (completed or answered, and each value within its limit). */
 export function meetsSlo(checks: readonly SloCheck[], s: GateSample): boolean {
-  if (s.outcome !== 'complete') return false;
+  if (!isSuccess(s.outcome)) return false;
   for (const c of checks) {
     const v = c.read(s);
     if (v === undefined || !holds(c.op, v, c.limit)) return false;

@@ -5,8 +5,8 @@ import { resolveConfig } from '../../harness/config/load.ts';
 import { ConfigError } from '../../harness/errors.ts';
 import { evaluatePolicy } from '../../harness/gates/evaluate.ts';
 import { loadPolicy } from '../../harness/gates/load.ts';
-import { gatePair } from '../../harness/gates/metrics.ts';
-import { parseSlo } from '../../harness/gates/slo.ts';
+import { gatePair, type GateSample } from '../../harness/gates/metrics.ts';
+import { meetsSlo, parseSlo } from '../../harness/gates/slo.ts';
 import { runParity, type RunOutput } from '../../harness/run/engine.ts';
 import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
@@ -84,6 +84,18 @@ describe('LLM gate metrics on fixtures: a candidate 50 times slower per token, w
     expect(v.gates[0]!.observed.candidate!).toBeLessThan(0.05);
     expect(v.gates[0]!.observed.baseline).toBe(within.length / N);
     expect(v.gates[0]!.interval!.method).toMatch(/Newcombe/);
+  });
+
+  it('goodput over request scenarios: an answered request (ok) within its SLO is good, a failed one is not', () => {
+    // Requests end `ok`, not `complete`: every one read as not good, so a mixed or REST config's goodput was understated.
+    // And `e2e`, an advertised alias, did not parse (the condition's name allowed no digit).
+    const checks = parseSlo('e2e <= 200ms and headers <= 100ms');
+    const req = (outcome: 'ok' | 'http_error' | 'timeout', completionMs: number, headersMs = 10) => ({ outcome, completionMs, headersMs }) as unknown as GateSample;
+    expect(meetsSlo(checks, req('ok', 120))).toBe(true);
+    expect(meetsSlo(checks, req('ok', 250))).toBe(false);
+    expect(meetsSlo(checks, req('ok', 120, 150))).toBe(false);
+    expect(meetsSlo(checks, req('http_error', 5))).toBe(false);
+    expect(meetsSlo(checks, req('timeout', 5))).toBe(false);
   });
 
   it('goodput without an slo, or an slo that does not parse, is a config error naming the field', async () => {
