@@ -65,6 +65,7 @@ async function poll(group: SeriesPlan[], timeoutMs: number, now: () => number, r
   const { endpoint, source } = group[0]!;
   let body: string | undefined;
   let failure: string | undefined;
+  let refused = false;
   try {
     const res = await fetch(endpoint, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: source === 'json' ? 'application/json' : 'text/plain' } });
     t = now();
@@ -73,6 +74,8 @@ async function poll(group: SeriesPlan[], timeoutMs: number, now: () => number, r
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     failure = `source unreachable: ${endpoint}: ${cause?.code ?? (err as Error).message}`;
+    // Nothing listening on the port: the process was down (a restart, when reads answer around it).
+    refused = cause?.code === 'ECONNREFUSED';
   }
   let parsed: unknown;
   if (!failure) {
@@ -82,9 +85,12 @@ async function poll(group: SeriesPlan[], timeoutMs: number, now: () => number, r
       failure = `${endpoint} did not answer ${source === 'json' ? 'JSON' : 'the Prometheus text format'}: ${(err as Error).message}`;
     }
   }
+  // The process's start time, read beside every scraped series: a restart in the window changes it.
+  const started = !failure && source === 'scrape' ? readFamily(parsed as ReturnType<typeof parseExposition>, 'process_start_time_seconds', undefined) : undefined;
+  const start = started !== undefined && typeof started !== 'string' && started.kind !== 'histogram' ? started.value : undefined;
   for (const s of group) {
     const reading = failure ?? (source === 'json' ? readJsonNumber(parsed, s.query) : readFamily(parsed as ReturnType<typeof parseExposition>, s.query, s.labels));
-    reads.get(s)!.push({ t, reading });
+    reads.get(s)!.push({ t, reading, ...(start !== undefined ? { start } : {}), ...(refused ? { refused } : {}) });
   }
 }
 
