@@ -41,3 +41,31 @@ function between(a: PolledRead & { reading: Reading }, b: PolledRead & { reading
   if (a.reading.kind === 'histogram' && b.reading.kind === 'histogram' && b.reading.count < a.reading.count) return 'counter_reset';
   return refused ? 'refused' : undefined;
 }
+
+/**
+ * Labels that name a process (or the scrape target serving it) rather than what it counted: the
+ * only matchers of a series' PromQL carried over to its process_start_time_seconds.
+ */
+const IDENTITY = new Set(['instance', 'job', 'pod', 'pod_name', 'kubernetes_pod_name', 'container', 'namespace', 'service', 'app', 'exported_instance', 'exported_job']);
+const MATCHER = /([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * The prometheus source: `process_start_time_seconds{…}` with the identity matchers (instance,
+ * job, pod, …) of the series' first selector, or null when it has none (no restart can be looked
+ * up, and none is recorded).
+ */
+export function startTimeQuery(query: string): string | null {
+  const block = /\{([^{}]*)\}/.exec(query)?.[1];
+  if (!block) return null;
+  const kept = [...block.matchAll(MATCHER)].filter((m) => IDENTITY.has(m[1]!)).map((m) => `${m[1]}${m[2]}"${m[3]}"`);
+  return kept.length ? `process_start_time_seconds{${kept.join(',')}}` : null;
+}
+
+/** Restarts in a range query of process_start_time_seconds (label sets summed): the sum changed between two steps. */
+export function restartsInStartTimes(points: readonly (readonly [number, number])[]): SeriesRestart[] {
+  const out: SeriesRestart[] = [];
+  for (let i = 1; i < points.length; i++) {
+    if (Math.abs(points[i]![1] - points[i - 1]![1]) > START_JITTER_S) out.push({ after: points[i - 1]![0], before: points[i]![0], signal: 'prometheus' });
+  }
+  return out;
+}

@@ -4,7 +4,8 @@ import { parseExposition, readFamily } from './exposition.ts';
 import { readJsonNumber } from './json-endpoint.ts';
 import { planServerMetrics, type SeriesPlan, type ServerMetricsPlan } from './plan.ts';
 import { QueryRejected, queryInstant, queryRange, SourceUnreachable } from './prometheus.ts';
-import type { ServerMetricsResult, ServerSeriesResult } from './result.ts';
+import type { SeriesRestart, ServerMetricsResult, ServerSeriesResult } from './result.ts';
+import { restartsInStartTimes, startTimeQuery } from './restarts.ts';
 import { seriesFromReads, type Read } from './series.ts';
 import { seriesStats } from './stats.ts';
 
@@ -109,10 +110,22 @@ async function fromPrometheus(s: SeriesPlan, plan: ServerMetricsPlan, start: num
     const range = await queryRange(s.endpoint, query, { start, end: until, stepMs }, plan.timeoutMs);
     const value = await queryInstant(s.endpoint, query, until, plan.timeoutMs);
     if (range.points.length === 0 && value === null) return { query, value: null, points: [], stats: null, error: `empty series: Prometheus at ${s.endpoint} returned no data for the window` };
-    return { query, value: value ?? range.points[range.points.length - 1]?.[1] ?? null, points: range.points, stats: seriesStats(range.points) };
+    const restarts = await promRestarts(s.endpoint, query, { start, end: until, stepMs }, plan.timeoutMs);
+    return { query, value: value ?? range.points[range.points.length - 1]?.[1] ?? null, points: range.points, stats: seriesStats(range.points), ...(restarts.length ? { restarts } : {}) };
   } catch (err) {
     if (err instanceof SourceUnreachable) return { query, value: null, points: [], stats: null, error: `source unreachable: ${err.message}` };
     if (err instanceof QueryRejected) return { query, value: null, points: [], stats: null, error: `query rejected by Prometheus: ${err.message}` };
     throw err;
+  }
+}
+
+/** Restarts of the series' process in the window, from its process_start_time_seconds; none when that cannot be read (no evidence either way). */
+async function promRestarts(endpoint: string, query: string, window: { start: number; end: number; stepMs: number }, timeoutMs: number): Promise<SeriesRestart[]> {
+  const started = startTimeQuery(query);
+  if (!started) return [];
+  try {
+    return restartsInStartTimes((await queryRange(endpoint, started, window, timeoutMs)).points);
+  } catch {
+    return [];
   }
 }

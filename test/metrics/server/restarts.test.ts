@@ -8,12 +8,14 @@ import { main } from '../../../harness/cli.ts';
 import { evaluatePolicy } from '../../../harness/gates/evaluate.ts';
 import type { Reading } from '../../../harness/metrics/server/exposition.ts';
 import type { ServerSeriesResult } from '../../../harness/metrics/server/result.ts';
+import { restartsInStartTimes, startTimeQuery } from '../../../harness/metrics/server/restarts.ts';
 import { seriesFromReads, type Read } from '../../../harness/metrics/server/series.ts';
 import { sideCell } from '../../../harness/reporters/server-metrics.ts';
 import type { RunResult } from '../../../harness/run/result.ts';
 import { captureIO } from '../../helpers/cli.ts';
 import { tempWorkspace } from '../../helpers/config.ts';
 import { pairs, policyOf, runOf } from '../../helpers/gates.ts';
+import { startPrometheus, type PrometheusHandle } from '../../helpers/prometheus.ts';
 
 /**
  * A leaking candidate is OOM-killed and restarted mid-window: its RSS falls back, and `growth`,
@@ -42,6 +44,19 @@ describe('restarts in polled reads', () => {
     expect(seriesFromReads([...g.slice(0, 2), timedOut, ...g.slice(2)], 0.5).restarts).toBeUndefined();
     expect(seriesFromReads([gauge(0, 1, 7), gauge(1000, 2, 7), { ...refused, t: 1500 }, gauge(2000, 1, 7)], 0.5).restarts).toBeUndefined();
     expect(seriesFromReads([gauge(0, 100 * MB, 500), gauge(1000, 90 * MB, 500.2), gauge(2000, 110 * MB, 500)], 0.5).restarts).toBeUndefined();
+  });
+});
+
+describe('restarts from Prometheus: process_start_time_seconds of the series\' process', () => {
+  it('carries the identity matchers of the first selector over; none, no lookup', () => {
+    expect(startTimeQuery('sum(process_resident_memory_bytes{instance="10.0.0.7:8080",job="chat"})')).toBe('process_start_time_seconds{instance="10.0.0.7:8080",job="chat"}');
+    expect(startTimeQuery('sum(rate(http_requests_total{job=~"chat-.*",status=~"5.."}[95s]))')).toBe('process_start_time_seconds{job=~"chat-.*"}');
+    expect(startTimeQuery('sum(rate(http_requests_total{status=~"5.."}[95s]))')).toBeNull();
+    expect(startTimeQuery('up')).toBeNull();
+  });
+  it('a change of the start time between two steps is a restart between them', () => {
+    expect(restartsInStartTimes([[0, 500], [1000, 500.3], [2000, 2000], [3000, 2000]])).toEqual([{ after: 1000, before: 2000, signal: 'prometheus' }]);
+    expect(restartsInStartTimes([[0, 500], [1000, 500]])).toEqual([]);
   });
 });
 
@@ -86,10 +101,11 @@ describe('server-side gates on a target that restarted', () => {
 /** A /metrics endpoint the test scripts: RSS per scrape, and a restart (new start time, RSS back down) after `restartAfter` scrapes. */
 function processMetrics(opts: { leakPerScrape: number; restartAfter?: number }) {
   let scrapes = 0;
+  let restartedAt = opts.restartAfter;
   const server = http.createServer((req, res) => {
     scrapes++;
-    const restarted = opts.restartAfter !== undefined && scrapes > opts.restartAfter;
-    const n = restarted ? scrapes - opts.restartAfter! : scrapes;
+    const restarted = restartedAt !== undefined && scrapes > restartedAt;
+    const n = restarted ? scrapes - restartedAt! : scrapes;
     // After the restart the new process starts lower and leaks slowly: the window's last read is far below the peak.
     const rss = restarted ? 60 * MB + n * 0.5 * MB : 100 * MB + n * opts.leakPerScrape;
     const start = restarted ? 1_800_000_100 : 1_800_000_000;
@@ -107,6 +123,9 @@ function processMetrics(opts: { leakPerScrape: number; restartAfter?: number }) 
     );
   });
   return {
+    /** Restarts it from the next scrape on. */
+    restart: () => void (restartedAt = scrapes),
+    host: () => `127.0.0.1:${(server.address() as AddressInfo).port}`,
     url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`,
     listen: () => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r())),
     close: () => new Promise<void>((r) => server.close(() => r())),
@@ -175,5 +194,54 @@ describe('parity run: a leak gate on a scraped /metrics', () => {
     expect(r.runJson.verdict!.gates.find((g) => g.id === 'no-leak'), r.out + r.err).toMatchObject({ status: 'pass' });
     expect(r.code === 0 || r.runJson.harness?.warnings?.length).toBeTruthy();
     expect(r.runJson.serverMetrics!.series.every((s) => s.restarts === undefined)).toBe(true);
+  });
+});
+
+describe('parity run with a real Prometheus: a leak gate on a target restarted mid-window', () => {
+  let prom: PrometheusHandle;
+  let base: ChatFixture;
+  let cand: ChatFixture;
+  const steady = processMetrics({ leakPerScrape: 0 });
+  const leaking = processMetrics({ leakPerScrape: 5 * MB });
+  const ws = tempWorkspace([{ text: 'q', expectsCitations: false }]);
+
+  beforeAll(async () => {
+    const common = { framing: 'named-events' as const, tokens: 3, firstContentDelayMs: 2, interEventGapMs: 2 };
+    [base, cand] = await Promise.all([startChatFixture(common), startChatFixture(common)]);
+    await Promise.all([steady.listen(), leaking.listen()]);
+    prom = await startPrometheus([steady.host(), leaking.host()], { scrapeIntervalMs: 1000 });
+    await prom.waitForScrapes(2);
+  });
+  afterAll(async () => {
+    await prom?.stop();
+    await Promise.all([base?.close(), cand?.close(), steady.close(), leaking.close()]);
+  });
+
+  it('Prometheus sees process_start_time_seconds change: the growth gate is inconclusive, the restart in run.json', async () => {
+    const file = path.join(ws.dir, 'prom.config.json');
+    const target = (n: string, role: string, url: string, proc: string) => ({ name: n, role, baseUrl: url, routes: { chat: 'POST /chat-stream' }, stream: 'named-events', metrics: { labels: { proc } } });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'prom-restart',
+        targets: [target('base', 'baseline', base.url, steady.host()), target('cand', 'candidate', cand.url, leaking.host())],
+        scenarios: [{ name: 's', route: 'chat', prompts: ws.promptsFile }],
+        load: { vus: 2, duration: '4s', timeouts: { firstEvent: '2s', idle: '1s', total: '5s' } },
+        metrics: { prometheus: prom.url, step: '1s', settle: '1500ms', series: [{ name: 'rss', prometheus: 'process_resident_memory_bytes{instance="{{proc}}"}' }] },
+      }),
+    );
+    const policy = path.join(ws.dir, 'prom-policy.yaml');
+    writeFileSync(policy, ['name: memory', 'minSamples: 5', 'gates:', '  - { name: no-leak, metric: server.rss.growth, threshold: "<= 20000000" }', ''].join('\n'));
+    const timer = setTimeout(() => leaking.restart(), 2000);
+    const c = captureIO();
+    await main(['run', file, '--policy', policy, '--out', path.join(ws.dir, 'prom-out'), '--quiet'], c.io);
+    clearTimeout(timer);
+    const runJson = JSON.parse(readFileSync(path.resolve(/run\.json: (.*)/.exec(c.out)![1]!.trim()), 'utf8')) as RunResult;
+    const cs = runJson.serverMetrics!.series.find((s) => s.role === 'candidate')!;
+    expect(cs.stats!.growth, c.out + c.err).toBeLessThan(20 * MB);
+    expect(cs.restarts, c.out).toHaveLength(1);
+    expect(cs.restarts![0]!.signal).toBe('prometheus');
+    expect(runJson.verdict!.gates.find((g) => g.id === 'no-leak')).toMatchObject({ status: 'inconclusive', reason: expect.stringMatching(/candidate cand restarted during the window \(Prometheus saw process_start_time_seconds change between/) });
+    expect(runJson.serverMetrics!.series.find((s) => s.role === 'baseline')!.restarts).toBeUndefined();
   });
 });
