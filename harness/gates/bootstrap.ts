@@ -23,7 +23,8 @@ export interface BootstrapOptions {
   /**
    * Values at or above this are failed requests (FAILED_MS). Set for a ratio or delta: a resample
    * whose baseline statistic falls on them (a percentile at or above it, a mean over one) while the
-   * candidate's does not has no reference, and is undefined like a resample with an empty side.
+   * candidate's does not (for a mean: at all) has no reference, and is undefined like a resample
+   * with an empty side.
    */
   failedAt?: number;
 }
@@ -135,7 +136,8 @@ export function pairedBootstrap(
     for (let j = 0; j < n; j++) counts[Math.floor(rand() * n)]!++;
     const bs = statFromCounts(b, counts, stat);
     const cs = statFromCounts(c, counts, stat);
-    const noReference = failedAt < Infinity && onFailed(b, counts, stat, bs, failedAt) && !onFailed(c, counts, stat, cs, failedAt);
+    // Two means over failures compare failure counts, not speed: no reference either.
+    const noReference = failedAt < Infinity && onFailed(b, counts, stat, bs, failedAt) && (stat === 'mean' || !onFailed(c, counts, stat, cs, failedAt));
     const v = noReference ? NaN : combine(bs, cs);
     if (Number.isFinite(v)) reps.push(v);
     else undefinedReps++;

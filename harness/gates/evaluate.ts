@@ -262,8 +262,9 @@ function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly GatePair[
  * `latency.*` and `ttfb.*` read a failed request as FAILED_MS: a baseline whose statistic fell on
  * failed requests (a percentile at FAILED_MS, a mean over one) against a candidate's answer gives
  * candidate/baseline ≈ 0 and candidate − baseline ≈ −10⁹ ms, which would pass any candidate. When
- * both fell on failed requests the comparison is of failures alike (ratio 1), unless the candidate
- * failed more often: then it is worse where the statistic looks, and not shown within the limit.
+ * both percentiles fell on failed requests the comparison is of failures alike (ratio 1), unless
+ * the candidate failed more often: then it is worse where the statistic looks, and not shown
+ * within the limit. Two means over failures compare failure counts, never speed: no reference.
  */
 function noReference(m: ValueMetric, bv: readonly number[], cv: readonly number[], ob: number | null, oc: number | null, comparison: 'ratio' | 'delta'): string | undefined {
   const kB = bv.filter((v) => v >= FAILED_MS).length;
@@ -271,6 +272,9 @@ function noReference(m: ValueMetric, bv: readonly number[], cv: readonly number[
   const onFailed = (k: number, v: number | null) => (m.stat === 'mean' ? k > 0 : v !== null && v >= FAILED_MS);
   if (!onFailed(kB, ob)) return undefined;
   const what = comparison === 'ratio' ? 'candidate/baseline' : 'candidate − baseline';
+  if (m.stat === 'mean' && kC > 0) {
+    return `no reference: both sides' mean includes failed requests (the candidate ${kC} of ${cv.length}, the baseline ${kB} of ${bv.length}; each reads as 10⁹ ms), so ${what} compares their failure counts: a mean over failed requests says nothing about speed; gate a percentile (latency.p50) or look at the failures first`;
+  }
   if (!onFailed(kC, oc)) {
     return `no reference: the baseline's ${m.stat} fell on failed requests (${kB} of ${bv.length} failed; a failed request reads as slower than any answer), so ${what} compares the candidate with a failure, not with the baseline's speed; look at the baseline (its errors in the run's summaries) and run again, or gate ${m.name} with an absolute limit`;
   }

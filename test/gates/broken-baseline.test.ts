@@ -57,6 +57,11 @@ describe('a baseline whose percentile fell on failed requests is no reference fo
     const { v } = await judged([{ metric: 'latency.mean', threshold: '<= 1.2x baseline' }], (i) => (i === 5 ? failed : ok(300)), slowCand);
     expect(v.gates[0]!.status).toBe('inconclusive');
     expect(v.gates[0]!.reason).toMatch(/the baseline's mean fell on failed requests/);
+    // One failure on each side: both means are ≈ 2.5·10⁶ ms and their ratio ≈ 1 whatever the
+    // answers took (here 10x slower): a mean over failures says nothing about speed.
+    const both = await judged([{ metric: 'latency.mean', threshold: '<= 1.2x baseline' }], (i) => (i === 5 ? failed : ok(300)), (i) => (i === 9 ? failed : ok(3000)));
+    expect(both.v.gates[0]!.status).toBe('inconclusive');
+    expect(both.v.gates[0]!.reason).toMatch(/a mean over failed requests says nothing about speed/);
   });
 
   it('a baseline p99 on the edge of its failures (real in the run, failed in many resamples): no pass', async () => {
