@@ -20,6 +20,13 @@ export interface BootstrapOptions {
   seed: number;
   /** Two-sided level, e.g. 0.90. */
   level: number;
+  /**
+   * Values at or above this are failed requests (FAILED_MS). Set for a ratio or delta: a resample
+   * whose baseline statistic falls on them (a percentile at or above it, a mean over one) while the
+   * candidate's does not (for a mean: at all) has no reference, and is undefined like a resample
+   * with an empty side.
+   */
+  failedAt?: number;
 }
 
 export { mulberry32 };
@@ -32,14 +39,24 @@ interface Side {
   order: Int32Array;
   /** Pairs with no value on this side: their counts are subtracted from the resample size. */
   missing: Int32Array;
+  /** Pairs whose value is at or above `failedAt` (failed requests). */
+  failed: Int32Array;
 }
 
-function side(values: readonly (number | undefined)[]): Side {
+function side(values: readonly (number | undefined)[], failedAt = Infinity): Side {
   const idx: number[] = [];
   const missing: number[] = [];
   values.forEach((v, i) => (v === undefined ? missing : idx).push(i));
   idx.sort((a, b) => values[a]! - values[b]!);
-  return { values, order: Int32Array.from(idx), missing: Int32Array.from(missing) };
+  const failed = idx.filter((i) => values[i]! >= failedAt);
+  return { values, order: Int32Array.from(idx), missing: Int32Array.from(missing), failed: Int32Array.from(failed) };
+}
+
+/** Whether the resample's statistic fell on failed requests: a percentile among them, a mean over one. */
+function onFailed(s: Side, counts: Uint32Array, stat: Stat, value: number, failedAt: number): boolean {
+  if (stat !== 'mean') return value >= failedAt;
+  for (const i of s.failed) if (counts[i]! > 0) return true;
+  return false;
 }
 
 /**
@@ -95,7 +112,8 @@ function statFromCounts(s: Side, counts: Uint32Array, stat: Stat): number {
 
 /**
  * Interval of `combine(stat(baseline*), stat(candidate*))` over resamples. null when more than 1%
- * of the resamples leave the statistic undefined (too few values on a side): no interval, no call.
+ * of the resamples leave the statistic undefined (too few values on a side, or with `failedAt` a baseline
+ * statistic on failed requests against a candidate one that is not): no interval, no call.
  */
 export function pairedBootstrap(
   baseline: readonly (number | undefined)[],
@@ -106,8 +124,9 @@ export function pairedBootstrap(
 ): Interval | null {
   const n = baseline.length;
   if (n === 0 || candidate.length !== n) return null;
-  const b = side(baseline);
-  const c = side(candidate);
+  const failedAt = opts.failedAt ?? Infinity;
+  const b = side(baseline, failedAt);
+  const c = side(candidate, failedAt);
   const rand = mulberry32(opts.seed);
   const counts = new Uint32Array(n);
   const reps: number[] = [];
@@ -115,7 +134,11 @@ export function pairedBootstrap(
   for (let r = 0; r < opts.resamples; r++) {
     counts.fill(0);
     for (let j = 0; j < n; j++) counts[Math.floor(rand() * n)]!++;
-    const v = combine(statFromCounts(b, counts, stat), statFromCounts(c, counts, stat));
+    const bs = statFromCounts(b, counts, stat);
+    const cs = statFromCounts(c, counts, stat);
+    // Two means over failures compare failure counts, not speed: no reference either.
+    const noReference = failedAt < Infinity && onFailed(b, counts, stat, bs, failedAt) && (stat === 'mean' || !onFailed(c, counts, stat, cs, failedAt));
+    const v = noReference ? NaN : combine(bs, cs);
     if (Number.isFinite(v)) reps.push(v);
     else undefinedReps++;
   }

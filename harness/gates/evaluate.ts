@@ -1,11 +1,11 @@
 import { percentiles } from '../metrics/percentiles.ts';
 import type { ContractStepSummary, GateResult, RunResult, Verdict } from '../run/result.ts';
-import { pairedBootstrap } from './bootstrap.ts';
+import { pairedBootstrap, type BootstrapOptions } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
-import { METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
+import { FAILED_MS, METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
 import { evaluateServerGate } from './server.ts';
 import { upper, type Op } from './threshold.ts';
 
@@ -223,7 +223,7 @@ function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly GatePair[
   const cv = c.filter((v): v is number => v !== undefined);
   const ob = percentiles(bv)?.[m.stat] ?? null;
   const oc = percentiles(cv)?.[m.stat] ?? null;
-  const opts = { resamples: policy.resamples, seed: policy.seed, level: policy.confidence };
+  const opts: BootstrapOptions = { resamples: policy.resamples, seed: policy.seed, level: policy.confidence };
   const method = `paired bootstrap (${policy.resamples} resamples, seed ${policy.seed})`;
   const t = g.threshold;
   const delta = (x: number, y: number) => y - x;
@@ -242,11 +242,46 @@ function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly GatePair[
       return measured;
     }
   }
+  if (t.comparison !== 'absolute') {
+    const broken = noReference(m, bv, cv, ob, oc, t.comparison);
+    if (broken) {
+      measured.noData = broken;
+      return measured;
+    }
+    opts.failedAt = FAILED_MS;
+  }
   const fn = t.comparison === 'absolute' ? (_: number, y: number) => y : t.comparison === 'ratio' ? ratio : delta;
   const value = t.comparison === 'absolute' ? oc : ob === null || oc === null ? null : fn(ob, oc);
   measured.main = { value: value !== null && Number.isFinite(value) ? value : null, interval: pairedBootstrap(b, c, m.stat, fn, opts), method, exact: false };
   if (t.floor) measured.floor = { value: ob === null || oc === null ? null : oc - ob, interval: pairedBootstrap(b, c, m.stat, delta, opts), method, exact: false };
   return measured;
+}
+
+/**
+ * Why a ratio or delta of a latency statistic has no reference, or undefined when it has one.
+ * `latency.*` and `ttfb.*` read a failed request as FAILED_MS: a baseline whose statistic fell on
+ * failed requests (a percentile at FAILED_MS, a mean over one) against a candidate's answer gives
+ * candidate/baseline ≈ 0 and candidate − baseline ≈ −10⁹ ms, which would pass any candidate. When
+ * both percentiles fell on failed requests the comparison is of failures alike (ratio 1), unless
+ * the candidate failed more often: then it is worse where the statistic looks, and not shown
+ * within the limit. Two means over failures compare failure counts, never speed: no reference.
+ */
+function noReference(m: ValueMetric, bv: readonly number[], cv: readonly number[], ob: number | null, oc: number | null, comparison: 'ratio' | 'delta'): string | undefined {
+  const kB = bv.filter((v) => v >= FAILED_MS).length;
+  const kC = cv.filter((v) => v >= FAILED_MS).length;
+  const onFailed = (k: number, v: number | null) => (m.stat === 'mean' ? k > 0 : v !== null && v >= FAILED_MS);
+  if (!onFailed(kB, ob)) return undefined;
+  const what = comparison === 'ratio' ? 'candidate/baseline' : 'candidate − baseline';
+  if (m.stat === 'mean' && kC > 0) {
+    return `no reference: both sides' mean includes failed requests (the candidate ${kC} of ${cv.length}, the baseline ${kB} of ${bv.length}; each reads as 10⁹ ms), so ${what} compares their failure counts: a mean over failed requests says nothing about speed; gate a percentile (latency.p50) or look at the failures first`;
+  }
+  if (!onFailed(kC, oc)) {
+    return `no reference: the baseline's ${m.stat} fell on failed requests (${kB} of ${bv.length} failed; a failed request reads as slower than any answer), so ${what} compares the candidate with a failure, not with the baseline's speed; look at the baseline (its errors in the run's summaries) and run again, or gate ${m.name} with an absolute limit`;
+  }
+  if (kC > kB) {
+    return `no reference: both sides' ${m.stat} fell on failed requests and the candidate failed ${kC} of ${cv.length}, the baseline ${kB} of ${bv.length}, so ${what} of two failures hides that the candidate fails more often; look at the baseline (its errors in the run's summaries) and run again, or gate ${m.name} with an absolute limit`;
+  }
+  return undefined;
 }
 
 function measureRate(m: RateMetric, g: ResolvedGate, pairs: readonly GatePair[], z: number): Measured {

@@ -43,7 +43,8 @@ export function gatePair(p: PairedSample): GatePair {
  * What `latency.*` and `ttfb.*` read for a request or stream that failed: a time beyond any
  * timeout (10⁹ ms), so a failure is never left out of a percentile over the survivors. A p95 over
  * requests of which more than 5% failed is "failed" and fails any limit; a ratio over two sides
- * that both failed that often is 1.
+ * that both failed that often is 1. A baseline "failed" against a candidate's answer is no
+ * reference: the ratio or delta gate is inconclusive (gates/evaluate.ts noReference).
  */
 export const FAILED_MS = 1e9;
 

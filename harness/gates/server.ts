@@ -4,7 +4,7 @@ import { planServerMetrics } from '../metrics/server/plan.ts';
 import type { ServerSeriesResult } from '../metrics/server/result.ts';
 import type { GateResult, RunResult } from '../run/result.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
-import type { ServerMetric } from './metrics.ts';
+import type { ServerMetric, ServerStat } from './metrics.ts';
 import type { Op } from './threshold.ts';
 
 /**
@@ -38,11 +38,31 @@ function readSide(run: RunResult, m: ServerMetric, role: 'baseline' | 'candidate
   // /metrics times out: a max or a mean over the reads that answered may leave out its worst moments.
   const reads = s.reads ?? points + (s.missed ?? 0);
   if (s.missed && s.missed > MAX_MISSED_SHARE * reads) return { value: null, points, why: `${role} ${s.target}: ${s.missed} of ${reads} reads in the window failed (more than ${MAX_MISSED_SHARE * 100}%): the failed reads may be its worst moments` };
+  const restarted = restartOf(all, role);
+  if (restarted && RESET_BY_RESTART.includes(m.stat)) return { value: null, points, why: `${role} ${s.target} restarted during the window (${restarted}): ${m.stat} across a restart compares two processes (a leaking one killed and restarted reads as its memory falling back); find why it restarted (an OOM kill?) and run again; max and p95 still read the peak before it` };
   const need = m.stat === 'growth' || m.stat === 'slope' ? 2 : 1;
   if (m.stat !== 'value' && points < need) return { value: null, points, why: `${role} ${s.target}: ${points} point${points === 1 ? '' : 's'} in the series, ${need} needed for ${m.stat}` };
   const value = m.stat === 'value' ? s.value : (s.stats?.[m.stat] ?? null);
   if (value === null || !Number.isFinite(value)) return { value: null, points, why: `${role} ${s.target}: empty series` };
   return { value, points: Math.max(points, 1) };
+}
+
+/** Statistics a restart in the window resets (the process starts again from scratch); max and p95 still see the peak before it. */
+const RESET_BY_RESTART: readonly ServerStat[] = ['value', 'last', 'min', 'mean', 'growth', 'slope'];
+
+/** The first restart any series of the target recorded in the window, described, or undefined. */
+function restartOf(all: readonly ServerSeriesResult[], role: 'baseline' | 'candidate'): string | undefined {
+  const seen = all.filter((x) => x.role === role).flatMap((x) => (x.restarts ?? []).map((r) => ({ ...r, series: x.name })));
+  const r = seen.sort((a, b) => a.before - b.before)[0];
+  if (!r) return undefined;
+  const at = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+  const what = {
+    process_start_time: 'process_start_time_seconds changed',
+    counter_reset: `a counter of "${r.series}" went backwards`,
+    refused: 'its metrics endpoint refused connections',
+    prometheus: 'Prometheus saw process_start_time_seconds change',
+  }[r.signal];
+  return `${what} between ${at(r.after)} and ${at(r.before)} UTC${seen.length > 1 ? `; ${seen.length} restart signals in all` : ''}`;
 }
 
 const fmt = (v: number | null) => (v === null ? '–' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4))));

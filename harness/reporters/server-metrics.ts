@@ -38,7 +38,8 @@ export function sideCell(s: ServerSeriesResult | undefined): string {
   if (!s) return '–';
   if (s.error) return `no data: ${s.error}`;
   const st = s.stats;
-  return `${val(s.value)}${st ? ` (max ${val(st.max)} · mean ${val(st.mean)} · p95 ${val(st.p95)} · Δ ${val(st.growth)})` : ''}${s.missed ? ` · ${s.missed} reads missed` : ''}`;
+  const restarts = s.restarts?.length ? ` · restarted ${s.restarts.map((r) => `${new Date(r.after).toISOString().slice(11, 19)}–${new Date(r.before).toISOString().slice(11, 19)} UTC (${r.signal})`).join(', ')}` : '';
+  return `${val(s.value)}${st ? ` (max ${val(st.max)} · mean ${val(st.mean)} · p95 ${val(st.p95)} · Δ ${val(st.growth)})` : ''}${s.missed ? ` · ${s.missed} reads missed` : ''}${restarts}`;
 }
 
 const BLOCKS = '▁▂▃▄▅▆▇█';

@@ -20,6 +20,20 @@ export const SeriesStats = z.object({
 });
 export type SeriesStats = z.infer<typeof SeriesStats>;
 
+/**
+ * A restart of the target's process inside the window, between two reads: its
+ * process_start_time_seconds changed, a counter went backwards, or its endpoint refused
+ * connections in between (nothing listening); `prometheus`: changes() of the process start time.
+ */
+export const RESTART_SIGNALS = ['process_start_time', 'counter_reset', 'refused', 'prometheus'] as const;
+export const SeriesRestart = z.object({
+  /** Epoch ms of the last read of the old process and the first of the new one. */
+  after: z.number(),
+  before: z.number(),
+  signal: z.enum(RESTART_SIGNALS),
+});
+export type SeriesRestart = z.infer<typeof SeriesRestart>;
+
 export const ServerSeriesResult = z.object({
   name: z.string(),
   target: z.string(),
@@ -40,6 +54,8 @@ export const ServerSeriesResult = z.object({
   missed: z.number().int().optional(),
   /** Polled sources: reads made in the window, failed ones included (what `missed` is a share of). */
   reads: z.number().int().optional(),
+  /** Restarts of the target's process seen in the window (gates on what a restart resets are inconclusive). */
+  restarts: z.array(SeriesRestart).optional(),
 });
 export type ServerSeriesResult = z.infer<typeof ServerSeriesResult>;
 

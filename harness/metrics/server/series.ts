@@ -1,4 +1,5 @@
 import { bucketDelta, bucketQuantile, type Reading } from './exposition.ts';
+import { restartsIn, type PolledRead } from './restarts.ts';
 import { seriesStats, type Point } from './stats.ts';
 import type { ServerSeriesResult } from './result.ts';
 
@@ -8,9 +9,9 @@ import type { ServerSeriesResult } from './result.ts';
  * after it failed, or fewer than two reads succeeded, the series has no value (its error says
  * why) — a delta or a trend from half a window is never judged.
  */
-export type Read = { t: number; reading: Reading | string };
+export type Read = PolledRead;
 
-export type SeriesOutcome = Pick<ServerSeriesResult, 'value' | 'points' | 'stats' | 'kind' | 'error' | 'missed' | 'reads'>;
+export type SeriesOutcome = Pick<ServerSeriesResult, 'value' | 'points' | 'stats' | 'kind' | 'error' | 'missed' | 'reads' | 'restarts'>;
 
 export function seriesFromReads(reads: readonly Read[], quantile: number): SeriesOutcome {
   const ok = reads.filter((r): r is { t: number; reading: Reading } => typeof r.reading !== 'string');
@@ -52,5 +53,6 @@ export function seriesFromReads(reads: readonly Read[], quantile: number): Serie
     points = (ok as { t: number; reading: { value: number } }[]).map((r) => [r.t, r.reading.value]);
     value = points[points.length - 1]![1];
   }
-  return { kind, value, points, stats: seriesStats(points), ...(missed ? { missed, reads: reads.length } : {}) };
+  const restarts = restartsIn(reads);
+  return { kind, value, points, stats: seriesStats(points), ...(missed ? { missed, reads: reads.length } : {}), ...(restarts.length ? { restarts } : {}) };
 }

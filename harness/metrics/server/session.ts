@@ -4,7 +4,8 @@ import { parseExposition, readFamily } from './exposition.ts';
 import { readJsonNumber } from './json-endpoint.ts';
 import { planServerMetrics, type SeriesPlan, type ServerMetricsPlan } from './plan.ts';
 import { QueryRejected, queryInstant, queryRange, SourceUnreachable } from './prometheus.ts';
-import type { ServerMetricsResult, ServerSeriesResult } from './result.ts';
+import type { SeriesRestart, ServerMetricsResult, ServerSeriesResult } from './result.ts';
+import { restartsInStartTimes, startTimeQuery } from './restarts.ts';
 import { seriesFromReads, type Read } from './series.ts';
 import { seriesStats } from './stats.ts';
 
@@ -65,6 +66,7 @@ async function poll(group: SeriesPlan[], timeoutMs: number, now: () => number, r
   const { endpoint, source } = group[0]!;
   let body: string | undefined;
   let failure: string | undefined;
+  let refused = false;
   try {
     const res = await fetch(endpoint, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: source === 'json' ? 'application/json' : 'text/plain' } });
     t = now();
@@ -73,6 +75,8 @@ async function poll(group: SeriesPlan[], timeoutMs: number, now: () => number, r
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     failure = `source unreachable: ${endpoint}: ${cause?.code ?? (err as Error).message}`;
+    // Nothing listening on the port: the process was down (a restart, when reads answer around it).
+    refused = cause?.code === 'ECONNREFUSED';
   }
   let parsed: unknown;
   if (!failure) {
@@ -82,9 +86,12 @@ async function poll(group: SeriesPlan[], timeoutMs: number, now: () => number, r
       failure = `${endpoint} did not answer ${source === 'json' ? 'JSON' : 'the Prometheus text format'}: ${(err as Error).message}`;
     }
   }
+  // The process's start time, read beside every scraped series: a restart in the window changes it.
+  const started = !failure && source === 'scrape' ? readFamily(parsed as ReturnType<typeof parseExposition>, 'process_start_time_seconds', undefined) : undefined;
+  const start = started !== undefined && typeof started !== 'string' && started.kind !== 'histogram' ? started.value : undefined;
   for (const s of group) {
     const reading = failure ?? (source === 'json' ? readJsonNumber(parsed, s.query) : readFamily(parsed as ReturnType<typeof parseExposition>, s.query, s.labels));
-    reads.get(s)!.push({ t, reading });
+    reads.get(s)!.push({ t, reading, ...(start !== undefined ? { start } : {}), ...(refused ? { refused } : {}) });
   }
 }
 
@@ -103,10 +110,22 @@ async function fromPrometheus(s: SeriesPlan, plan: ServerMetricsPlan, start: num
     const range = await queryRange(s.endpoint, query, { start, end: until, stepMs }, plan.timeoutMs);
     const value = await queryInstant(s.endpoint, query, until, plan.timeoutMs);
     if (range.points.length === 0 && value === null) return { query, value: null, points: [], stats: null, error: `empty series: Prometheus at ${s.endpoint} returned no data for the window` };
-    return { query, value: value ?? range.points[range.points.length - 1]?.[1] ?? null, points: range.points, stats: seriesStats(range.points) };
+    const restarts = await promRestarts(s.endpoint, query, { start, end: until, stepMs }, plan.timeoutMs);
+    return { query, value: value ?? range.points[range.points.length - 1]?.[1] ?? null, points: range.points, stats: seriesStats(range.points), ...(restarts.length ? { restarts } : {}) };
   } catch (err) {
     if (err instanceof SourceUnreachable) return { query, value: null, points: [], stats: null, error: `source unreachable: ${err.message}` };
     if (err instanceof QueryRejected) return { query, value: null, points: [], stats: null, error: `query rejected by Prometheus: ${err.message}` };
     throw err;
+  }
+}
+
+/** Restarts of the series' process in the window, from its process_start_time_seconds; none when that cannot be read (no evidence either way). */
+async function promRestarts(endpoint: string, query: string, window: { start: number; end: number; stepMs: number }, timeoutMs: number): Promise<SeriesRestart[]> {
+  const started = startTimeQuery(query);
+  if (!started) return [];
+  try {
+    return restartsInStartTimes((await queryRange(endpoint, started, window, timeoutMs)).points);
+  } catch {
+    return [];
   }
 }
