@@ -34,12 +34,12 @@ process.on('newListener', standAside);
 
 // An error no command caught (thrown from a timer or callback: parity's, or one a TypeScript config
 // started) is a crash: exit 3 with PARITY_HARNESS_ERROR, as the CLI contract says. Node's own exit
-// code for it, 1, would read as a verdict ("fail").
+// code for it, 1, would read as a verdict ("fail"). Through the real process.exit, as above.
 process.on('uncaughtException', (err) => {
   try {
     process.stderr.write(`parity: PARITY_HARNESS_ERROR\n${err?.stack ?? String(err)}\n`);
   } finally {
-    process.exit(3);
+    exitNow(3);
   }
 });
 
