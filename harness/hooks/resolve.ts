@@ -3,6 +3,7 @@ import { substituteEnv } from '../config/env.ts';
 import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { userinfoAsBasic } from '../config/userinfo.ts';
+import { checkExecHook } from './available.ts';
 import type { HookSpec, HooksSpec } from './schema.ts';
 
 export type HookEvent = 'pass' | 'fail' | 'inconclusive';
@@ -36,8 +37,8 @@ export type ResolvedHooks = Record<HookEvent, ResolvedHook[]>;
 const KEYS: Record<HookEvent, keyof HooksSpec> = { pass: 'onPass', fail: 'onFail', inconclusive: 'onInconclusive' };
 
 /**
- * Substitutes `${ENV}` in webhook URLs/headers and exec env values, checks URLs, and resolves
- * `cwd` against the policy file. Problems go to `issues` (path under `hooks.`); substituted
+ * Substitutes `${ENV}` in webhook URLs/headers and exec env values, checks URLs, resolves `cwd`
+ * against the policy file and checks that each exec hook could start (available.ts). Problems go to `issues` (path under `hooks.`); substituted
  * values go to `secrets`, scrubbed from everything recorded.
  */
 export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): ResolvedHooks {
@@ -55,7 +56,7 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
       if ('exec' in h) {
         const argv = typeof h.exec === 'string' ? [h.exec] : h.exec;
         const hookEnv = Object.fromEntries(Object.entries(h.env).map(([k, v]) => [k, sub(v, `${at}.env.${k}`)]));
-        out[event].push({
+        const hook: ExecHook = {
           kind: 'exec',
           argv,
           shell: h.shell,
@@ -63,7 +64,10 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
           env: hookEnv,
           timeoutMs: h.timeout,
           display: argv[0]!,
-        });
+        };
+        // A rollback that cannot start is found now, before any traffic, not when it is needed.
+        checkExecHook(hook, h.cwd, at, issues);
+        out[event].push(hook);
       } else {
         const url = sub(h.webhook, `${at}.webhook`);
         const parsed = URL.canParse(url) ? new URL(url) : null;

@@ -77,7 +77,9 @@ describe('parity validate: checks config and policy, prints the plan, sends noth
     cfg.load = { model: 'ramping-arrival-rate', timeUnit: '1s', stages: [{ duration: '10s', target: 10 }, { duration: '20s', target: 10 }] };
     writeFileSync(ws.configFile, JSON.stringify(cfg));
     const policy = path.join(ws.dir, 'p.yaml');
-    writeFileSync(policy, 'gates:\n  - { metric: error_rate, threshold: "<= 1%" }\n  - { metric: completion.p95, threshold: "<= 1.2x baseline", severity: warn, scenario: s2 }\nhooks:\n  onFail:\n    - exec: [./rollback.sh, --now]\n');
+    // The hook's command must exist (checked at load, before any traffic): beside the policy, cwd ".".
+    writeFileSync(path.join(ws.dir, 'rollback.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(policy, 'gates:\n  - { metric: error_rate, threshold: "<= 1%" }\n  - { metric: completion.p95, threshold: "<= 1.2x baseline", severity: warn, scenario: s2 }\nhooks:\n  onFail:\n    - exec: [./rollback.sh, --now]\n      cwd: .\n');
     const r = await runCli(['validate', ws.configFile, '--policy', policy], { CAND_URL: server.url, CAND_TOKEN: 'sekrit-token-value' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`config: ${ws.configFile}`);

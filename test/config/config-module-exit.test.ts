@@ -36,4 +36,12 @@ describe('a config module that exits or throws outside parity', () => {
     expect(r.stderr).toMatch(/PARITY_HARNESS_ERROR/);
     expect(r.stderr).toMatch(/boom later/);
   });
+
+  it('an error thrown from a timer while the module is still loading: exit 3 PARITY_HARNESS_ERROR, not Node\'s 7', () => {
+    // The load replaces process.exit (a config must not end parity); the crash handler exited through it, threw, and Node exited 7.
+    const r = parity('validate', config('during.config.mts', `setTimeout(() => { throw new Error('boom while loading'); }, 10);\nawait new Promise((r) => setTimeout(r, 1_000));\nexport default {};\n`));
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^parity: PARITY_HARNESS_ERROR\n.*boom while loading/);
+    expect(r.stderr).not.toMatch(/called process\.exit/);
+  });
 });
