@@ -35,7 +35,8 @@ export function trendOptionsFrom(values: Record<string, unknown>): TrendOptions 
 /**
  * `parity trend [reports-dir]`: one row per stored run, plots over time, and a regression flag
  * when the latest complete run is worse than the median of the previous N. Writes trend.json
- * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it.
+ * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it, and 2
+ * when (no regression but) the newest run of a history is incomplete and so was not judged.
  */
 export const trendCommand: Command = {
   usage: 'trend [reports-dir] [--name n] [--config file] [--window N]',
@@ -74,10 +75,12 @@ export const trendCommand: Command = {
     if (grouped.groups.length === 0) io.stdout.write('no runs to trend\n');
     for (const trend of grouped.groups) {
       io.stdout.write(`${groupTitle(trend)}: ${trend.rows.length} runs; `);
+      const latestWord = trend.newest ? 'latest complete run' : 'latest';
+      if (trend.newest) io.stdout.write(`NOT JUDGED: the newest run ${trend.newest.runId} is incomplete (${trend.newest.reason}); the latest complete run is compared below\n  `);
       if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
-      else if (trend.regressions.length === 0) io.stdout.write(`latest ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
+      else if (trend.regressions.length === 0) io.stdout.write(`${latestWord} ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
       else {
-        io.stdout.write(`latest ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
+        io.stdout.write(`${latestWord} ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
         for (const c of trend.regressions) {
           const f = (v: number) => (c.unit === 'ms' ? ms(v) : pct(v));
           io.stdout.write(`  ${c.scenario} ${c.target} (${c.role}) ${c.label}: ${f(c.latest)} vs median ${f(c.median)} of ${c.history} (allowed ${c.unit === 'ms' ? ms(c.allowed) : `${num(c.allowed * 100)} pp`}, ${c.why})\n`);
@@ -85,6 +88,8 @@ export const trendCommand: Command = {
       }
     }
     io.stdout.write(`${displayPath(html)}\n${displayPath(json)}\n`);
-    return grouped.groups.some((g) => g.regressions.length > 0) ? ExitCode.fail : ExitCode.pass;
+    if (grouped.groups.some((g) => g.regressions.length > 0)) return ExitCode.fail;
+    // Last night's run did not complete: nothing says it did not regress.
+    return grouped.groups.some((g) => g.newest) ? ExitCode.inconclusive : ExitCode.pass;
   },
 };

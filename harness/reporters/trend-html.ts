@@ -27,7 +27,8 @@ export function renderTrendHtml(grouped: Grouped, o: TrendOptions, skipped: { fi
     ...grouped.groups.map((g, gi) => `<section class="trend-group" data-group="${esc(groupTitle(g))}"><h2>${esc(groupTitle(g))}</h2>${banner(g)}${checks(g)}${plots(g, gi)}${rows(g.rows)}</section>`),
     grouped.excluded.length ? `<h2>Left out</h2><ul class="excluded">${grouped.excluded.map((e) => `<li><code>${esc(e.runId)}</code>: ${esc(e.reason)}</li>`).join('')}</ul>` : '',
   ];
-  return htmlPage(`parity trend · ${regressed ? 'REGRESSION' : 'ok'}`, body.filter(Boolean).join('\n'));
+  const unjudged = grouped.groups.some((g) => g.newest);
+  return htmlPage(`parity trend · ${regressed ? 'REGRESSION' : unjudged ? 'NOT JUDGED' : 'ok'}`, body.filter(Boolean).join('\n'));
 }
 
 const change = (c: TrendCheck) => (c.unit === 'ms' ? `${c.latest >= c.median ? '+' : ''}${num(((c.latest - c.median) / c.median) * 100)}%` : `${c.latest >= c.median ? '+' : ''}${num((c.latest - c.median) * 100)} pp`);
@@ -35,7 +36,15 @@ const change = (c: TrendCheck) => (c.unit === 'ms' ? `${c.latest >= c.median ? '
 const allowed = (c: TrendCheck) => `${c.worse === 'higher' ? '+' : '−'}${c.unit === 'ms' ? ms(c.allowed) : `${num(c.allowed * 100)} pp`}`;
 
 function banner(t: Trend): string {
+  const newest = t.newest ? `<div class="callout"><b>Newest run not judged</b>: <code>${esc(t.newest.runId)}</code> is incomplete (${esc(t.newest.reason)}); what follows compares the latest complete run.</div>` : '';
+  return newest + verdictBanner(t);
+}
+
+function verdictBanner(t: Trend): string {
   if (t.note) return `<section class="banner none" data-regression="unknown"><div class="word">NO CHECK</div><div class="what">${esc(t.note)}</div></section>`;
+  if (t.regressions.length === 0 && t.newest) {
+    return `<section class="banner none" data-regression="unknown"><div class="word">NOT JUDGED</div><div class="what">the newest run <code>${esc(t.newest.runId)}</code> did not complete; the latest complete run <code>${esc(t.latest ?? '')}</code>: ${t.checks.length} metrics within their limits</div></section>`;
+  }
   if (t.regressions.length === 0) {
     return `<section class="banner pass" data-regression="false"><div class="word">NO REGRESSION</div><div class="what">latest run <code>${esc(t.latest ?? '')}</code>: ${t.checks.length} metrics within their limits</div></section>`;
   }

@@ -28,6 +28,8 @@ export interface TrendRow {
   policy: string | null;
   verdict: 'pass' | 'fail' | 'inconclusive' | 'none';
   complete: boolean;
+  /** Why the run did not complete (interrupted, preflight failed, a crash), when so. */
+  incompleteReason?: string;
   targets: TrendTarget[];
 }
 export interface TrendCheck {
@@ -56,6 +58,11 @@ export interface Trend {
   regressions: TrendCheck[];
   /** Why nothing could be compared, when so. */
   note: string | null;
+  /**
+   * The newest run of the history when it is not the one compared (it did not complete: interrupted,
+   * preflight failed, crashed): last night was not judged, which is never "no regression".
+   */
+  newest: { runId: string; reason: string } | null;
 }
 
 /** One row per run: date, policy, verdict, the key metrics per scenario and target. */
@@ -67,6 +74,7 @@ export function trendRow(run: RunResult): TrendRow {
     policy: run.verdict?.policy ?? null,
     verdict: run.verdict?.status ?? 'none',
     complete: run.complete,
+    ...(run.complete ? {} : { incompleteReason: run.incompleteReason ?? 'unknown' }),
     targets: run.summaries.flatMap((sc) =>
       [sc.baseline, sc.candidate].map((s) => ({
         scenario: sc.scenario,
@@ -92,7 +100,9 @@ export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREN
   const complete = rows.filter((r) => r.complete);
   const latest = complete.at(-1);
   const previous = complete.slice(Math.max(0, complete.length - 1 - opts.window), -1);
-  const base = { options: opts, rows, latest: latest?.runId ?? null };
+  const last = rows.at(-1);
+  const newest = last && !last.complete ? { runId: last.runId, reason: last.incompleteReason ?? 'unknown' } : null;
+  const base = { options: opts, rows, latest: latest?.runId ?? null, newest };
   if (!latest || previous.length < 2) {
     return { ...base, checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}` };
   }
