@@ -1,5 +1,6 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import type { RunResult } from '../run/result.ts';
+import { setupDifference } from './comparable.ts';
 import { TREND_METRICS } from './metrics.ts';
 
 export interface TrendOptions {
@@ -63,6 +64,8 @@ export interface Trend {
    * preflight failed, crashed): last night was not judged, which is never "no regression".
    */
   newest: { runId: string; reason: string } | null;
+  /** Earlier complete runs that are not the latest's history (another target or load), with why. */
+  setAside: { runId: string; reason: string }[];
 }
 
 /** One row per run: date, policy, verdict, the key metrics per scenario and target. */
@@ -89,7 +92,8 @@ export function trendRow(run: RunResult): TrendRow {
 }
 
 /**
- * Compares the latest complete run with the median of the `window` complete runs before it, per
+ * Compares the latest complete run with the median of the `window` complete runs before it of the
+ * same targets and load (others are set aside, with why), per
  * scenario, role and metric. A time regresses when it is above the median by more than the
  * tolerance and by more than 3 median absolute deviations of the history (the nights' own
  * spread); a rate when it is worse by more than the tolerance in pp and by more than 2 standard
@@ -99,12 +103,21 @@ export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREN
   const rows = runs.map(trendRow).sort((a, b) => a.date.localeCompare(b.date) || a.runId.localeCompare(b.runId));
   const complete = rows.filter((r) => r.complete);
   const latest = complete.at(-1);
-  const previous = complete.slice(Math.max(0, complete.length - 1 - opts.window), -1);
+  // Only runs of the same targets under the same load are the latest's history.
+  const byId = new Map(runs.map((r) => [r.runId, r]));
+  const setAside: Trend['setAside'] = [];
+  const comparable = complete.slice(0, -1).filter((r) => {
+    const why = latest && setupDifference(byId.get(latest.runId)!, byId.get(r.runId)!);
+    if (why) setAside.push({ runId: r.runId, reason: why });
+    return !why;
+  });
+  const previous = comparable.slice(Math.max(0, comparable.length - opts.window));
   const last = rows.at(-1);
   const newest = last && !last.complete ? { runId: last.runId, reason: last.incompleteReason ?? 'unknown' } : null;
-  const base = { options: opts, rows, latest: latest?.runId ?? null, newest };
+  const base = { options: opts, rows, latest: latest?.runId ?? null, newest, setAside };
   if (!latest || previous.length < 2) {
-    return { ...base, checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}` };
+    const aside = setAside.length ? ` (${setAside.length} earlier complete run${setAside.length === 1 ? '' : 's'} set aside: another target or load)` : '';
+    return { ...base, checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}${aside}` };
   }
   const checks: TrendCheck[] = [];
   for (const t of latest.targets) {
