@@ -77,7 +77,7 @@ export const trendCommand: Command = {
       io.stdout.write(`${groupTitle(trend)}: ${trend.rows.length} runs; `);
       const latestWord = trend.newest ? 'latest complete run' : 'latest';
       if (trend.newest) io.stdout.write(`NOT JUDGED: the newest run ${trend.newest.runId} is incomplete (${trend.newest.reason}); the latest complete run is compared below\n  `);
-      if (trend.setAside.length) io.stdout.write(`${trend.setAside.length} earlier run${trend.setAside.length === 1 ? '' : 's'} set aside (another target or load; see trend.json "setAside"); `);
+      if (trend.setAside.length) io.stdout.write(`${trend.setAside.length} earlier run${trend.setAside.length === 1 ? '' : 's'} set aside (another target or load, or an unhealthy harness; see trend.json "setAside"); `);
       if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
       else if (trend.regressions.length === 0) io.stdout.write(`${latestWord} ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
       else {

@@ -38,7 +38,7 @@ const allowed = (c: TrendCheck) => `${c.worse === 'higher' ? '+' : '−'}${c.uni
 function banner(t: Trend): string {
   const newest = t.newest ? `<div class="callout"><b>Newest run not judged</b>: <code>${esc(t.newest.runId)}</code> is incomplete (${esc(t.newest.reason)}); what follows compares the latest complete run.</div>` : '';
   const aside = t.setAside.length
-    ? `<div class="callout"><b>Set aside</b> (not this run’s history: another target or load)<ul class="set-aside">${t.setAside.map((a) => `<li><code>${esc(a.runId)}</code>: ${esc(a.reason)}</li>`).join('')}</ul></div>`
+    ? `<div class="callout"><b>Set aside</b> (not this run’s history: another target or load, or an unhealthy harness)<ul class="set-aside">${t.setAside.map((a) => `<li><code>${esc(a.runId)}</code>: ${esc(a.reason)}</li>`).join('')}</ul></div>`
     : '';
   return newest + verdictBanner(t) + aside;
 }

@@ -19,10 +19,14 @@ function loadShape(run: RunResult): string {
 }
 
 /**
- * Why an earlier run is not the latest's history, or null when it is: another baseline or
- * candidate (name or address), or another load (times under 50 VUs are not a 10-VU night's). Pure.
+ * Why an earlier run is not the latest's history, or null when it is: the harness may have shaped
+ * its numbers (harness-health warnings: an overloaded harness inflates times, and a median of
+ * inflated nights hides a real regression), another baseline or candidate (name or address), or
+ * another load (times under 50 VUs are not a 10-VU night's). Pure.
  */
-export function setupDifference(latest: RunResult, earlier: RunResult): string | null {
+export function whyNotHistory(latest: RunResult, earlier: RunResult): string | null {
+  const health = earlier.harness?.warnings ?? [];
+  if (health.length) return `harness health: ${health[0]}${health.length > 1 ? ` (and ${health.length - 1} more)` : ''}: the harness, not the backends, may have shaped its numbers`;
   for (const role of ['baseline', 'candidate'] as const) {
     const now = latest.targets.find((t) => t.role === role);
     const then = earlier.targets.find((t) => t.role === role);

@@ -1,6 +1,6 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import type { RunResult } from '../run/result.ts';
-import { setupDifference } from './comparable.ts';
+import { whyNotHistory } from './comparable.ts';
 import { TREND_METRICS } from './metrics.ts';
 
 export interface TrendOptions {
@@ -64,7 +64,7 @@ export interface Trend {
    * preflight failed, crashed): last night was not judged, which is never "no regression".
    */
   newest: { runId: string; reason: string } | null;
-  /** Earlier complete runs that are not the latest's history (another target or load), with why. */
+  /** Earlier complete runs that are not the latest's history (another target or load, an unhealthy harness), with why. */
   setAside: { runId: string; reason: string }[];
 }
 
@@ -103,11 +103,11 @@ export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREN
   const rows = runs.map(trendRow).sort((a, b) => a.date.localeCompare(b.date) || a.runId.localeCompare(b.runId));
   const complete = rows.filter((r) => r.complete);
   const latest = complete.at(-1);
-  // Only runs of the same targets under the same load are the latest's history.
+  // Only runs of the same targets under the same load, measured by a healthy harness, are the latest's history.
   const byId = new Map(runs.map((r) => [r.runId, r]));
   const setAside: Trend['setAside'] = [];
   const comparable = complete.slice(0, -1).filter((r) => {
-    const why = latest && setupDifference(byId.get(latest.runId)!, byId.get(r.runId)!);
+    const why = latest && whyNotHistory(byId.get(latest.runId)!, byId.get(r.runId)!);
     if (why) setAside.push({ runId: r.runId, reason: why });
     return !why;
   });
@@ -116,7 +116,7 @@ export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREN
   const newest = last && !last.complete ? { runId: last.runId, reason: last.incompleteReason ?? 'unknown' } : null;
   const base = { options: opts, rows, latest: latest?.runId ?? null, newest, setAside };
   if (!latest || previous.length < 2) {
-    const aside = setAside.length ? ` (${setAside.length} earlier complete run${setAside.length === 1 ? '' : 's'} set aside: another target or load)` : '';
+    const aside = setAside.length ? ` (${setAside.length} earlier complete run${setAside.length === 1 ? '' : 's'} set aside: another target or load, or an unhealthy harness)` : '';
     return { ...base, checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}${aside}` };
   }
   const checks: TrendCheck[] = [];

@@ -39,14 +39,23 @@ describe('trend: the latest run is compared only with runs of the same targets a
     expect(t.setAside).toHaveLength(4);
     expect(t.setAside[0]!.reason).toMatch(/another candidate: .*node-old/);
     expect(t.checks).toEqual([]);
-    expect(t.note).toMatch(/at least 2 complete runs before it; found 5 complete runs \(4 earlier complete runs set aside: another target or load\)/);
+    expect(t.note).toMatch(/at least 2 complete runs before it; found 5 complete runs \(4 earlier complete runs set aside: another target or load, or an unhealthy harness\)/);
+  });
+
+  it('nights the harness may have shaped (harness-health warnings) are not history', () => {
+    // Nights 0-3: the harness was overloaded and every time came out 60 % slower; the latest regressed 40 % vs the clean nights 4-5.
+    const overloaded = [0, 1, 2, 3].map((k) => ({ ...night(k, node(1.6)), harness: { eventLoopDelayMs: null, dispatchLagMs: null, warnings: ['harness event-loop delay p99 80 ms (limit 50 ms)'] } }));
+    const t = buildTrend([...overloaded, night(4), night(5), night(6, node(1.4))]);
+    expect(t.setAside.map((s) => s.runId)).toEqual(overloaded.map((r) => r.runId));
+    expect(t.setAside[0]!.reason).toMatch(/^harness health: harness event-loop delay/);
+    expect(t.regressions.some((c) => c.role === 'candidate' && c.metric === 'firstContentP50')).toBe(true);
   });
 
   it('parity trend says what it set aside, in stdout and trend.html', async () => {
     const heavy = [0, 1, 2].map((k) => withLoad(night(k), 50));
     const dir = reportsDir([...heavy, withLoad(night(3), 10)]);
     const r = await runCli(['trend', dir]);
-    expect(r.stdout).toMatch(/3 earlier runs set aside \(another target or load/);
+    expect(r.stdout).toMatch(/3 earlier runs set aside \(another target or load, or an unhealthy harness/);
     expect(r.stdout).toMatch(/no regression check: .*set aside/);
     expect(r.code).toBe(0);
     const html = readFileSync(path.join(dir, 'trend.html'), 'utf8');
