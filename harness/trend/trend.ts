@@ -1,6 +1,7 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import type { RunResult } from '../run/result.ts';
 import { whyNotHistory } from './comparable.ts';
+import { findGaps, type TrendGap } from './gaps.ts';
 import { TREND_METRICS } from './metrics.ts';
 
 export interface TrendOptions {
@@ -66,6 +67,10 @@ export interface Trend {
   newest: { runId: string; reason: string } | null;
   /** Earlier complete runs that are not the latest's history (another target or load, an unhealthy harness), with why. */
   setAside: { runId: string; reason: string }[];
+  /** Stretches with no run, much longer than the history's usual spacing (missing nights). */
+  gaps: TrendGap[];
+  /** Set by `parity trend --max-age`: the newest run is older than that (no run since), so the latest night was not judged. */
+  stale?: { runId: string; hours: number };
 }
 
 /** One row per run: date, policy, verdict, the key metrics per scenario and target. */
@@ -114,7 +119,7 @@ export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREN
   const previous = comparable.slice(Math.max(0, comparable.length - opts.window));
   const last = rows.at(-1);
   const newest = last && !last.complete ? { runId: last.runId, reason: last.incompleteReason ?? 'unknown' } : null;
-  const base = { options: opts, rows, latest: latest?.runId ?? null, newest, setAside };
+  const base = { options: opts, rows, latest: latest?.runId ?? null, newest, setAside, gaps: findGaps(rows) };
   if (!latest || previous.length < 2) {
     const aside = setAside.length ? ` (${setAside.length} earlier complete run${setAside.length === 1 ? '' : 's'} set aside: another target or load, or an unhealthy harness)` : '';
     return { ...base, checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}${aside}` };
