@@ -19,12 +19,15 @@ function loadShape(run: RunResult): string {
 }
 
 /**
- * Why an earlier run is not the latest's history, or null when it is: the harness may have shaped
+ * Why an earlier run is not the latest's history, or null when it is: its streams were not
+ * understood (run warnings: a stream profile that read nothing), the harness may have shaped
  * its numbers (harness-health warnings: an overloaded harness inflates times, and a median of
  * inflated nights hides a real regression), another baseline or candidate (name or address), or
  * another load (times under 50 VUs are not a 10-VU night's). Pure.
  */
 export function whyNotHistory(latest: RunResult, earlier: RunResult): string | null {
+  const measured = earlier.warnings ?? [];
+  if (measured.length) return `measurement warning: ${measured[0]}${measured.length > 1 ? ` (and ${measured.length - 1} more)` : ''}: what it measured was not understood`;
   const health = earlier.harness?.warnings ?? [];
   if (health.length) return `harness health: ${health[0]}${health.length > 1 ? ` (and ${health.length - 1} more)` : ''}: the harness, not the backends, may have shaped its numbers`;
   for (const role of ['baseline', 'candidate'] as const) {

@@ -49,6 +49,11 @@ describe('trend: the latest run is compared only with runs of the same targets a
     expect(t.setAside.map((s) => s.runId)).toEqual(overloaded.map((r) => r.runId));
     expect(t.setAside[0]!.reason).toMatch(/^harness health: harness event-loop delay/);
     expect(t.regressions.some((c) => c.role === 'candidate' && c.metric === 'firstContentP50')).toBe(true);
+    // Nor are nights whose streams were not understood (a run warning): their numbers are not the backend's.
+    const misread = [0, 1, 2, 3].map((k) => ({ ...night(k, node(1.6)), warnings: ['target "node" (candidate), scenario "chat-stream": the stream profile read no content'] }));
+    const u = buildTrend([...misread, night(4), night(5), night(6, node(1.4))]);
+    expect(u.setAside.map((s) => s.reason)).toEqual(misread.map(() => expect.stringMatching(/^measurement warning: .*read no content/)));
+    expect(u.regressions.some((c) => c.role === 'candidate' && c.metric === 'firstContentP50')).toBe(true);
   });
 
   it('parity trend says what it set aside, in stdout and trend.html', async () => {
