@@ -47,7 +47,8 @@ function maxAgeFrom(v: unknown): number | undefined {
  * `parity trend [reports-dir]`: one row per stored run, plots over time, and a regression flag
  * when the latest complete run is worse than the median of the previous N. Writes trend.json
  * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it, and 2
- * when (no regression but) the newest run of a history is incomplete and so was not judged.
+ * when (no regression but) the latest night was not judged: the newest run is incomplete, older
+ * than --max-age, or measured under half the streams of its history.
  */
 export const trendCommand: Command = {
   usage: 'trend [reports-dir] [--name n] [--config file] [--window N] [--max-age 26h]',
@@ -99,6 +100,7 @@ export const trendCommand: Command = {
       if (trend.stale) io.stdout.write(`NOT JUDGED: no run for ${trend.stale.hours} h (newest ${trend.stale.runId}, --max-age ${String(values['max-age'])})\n  `);
       for (const gap of trend.gaps) io.stdout.write(`no run for ${gap.hours} h between ${gap.after} and ${gap.before} (runs are usually ${gap.usualHours} h apart)\n  `);
       if (trend.newest) io.stdout.write(`NOT JUDGED: the newest run ${trend.newest.runId} is incomplete (${trend.newest.reason}); the latest complete run is compared below\n  `);
+      for (const t of trend.thin) io.stdout.write(`NOT JUDGED: the latest run measured ${t.count} ${t.scenario} streams of ${t.target} (${t.role}), under half the history's median ${t.median}: too little evidence for "no regression"\n  `);
       if (trend.setAside.length) io.stdout.write(`${trend.setAside.length} earlier run${trend.setAside.length === 1 ? '' : 's'} set aside (another target or load, or an unhealthy harness; see trend.json "setAside"); `);
       if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
       else if (trend.regressions.length === 0) io.stdout.write(`${latestWord} ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
@@ -113,6 +115,6 @@ export const trendCommand: Command = {
     io.stdout.write(`${displayPath(html)}\n${displayPath(json)}\n`);
     if (grouped.groups.some((g) => g.regressions.length > 0)) return ExitCode.fail;
     // Last night's run did not complete: nothing says it did not regress.
-    return grouped.groups.some((g) => g.newest || g.stale) ? ExitCode.inconclusive : ExitCode.pass;
+    return grouped.groups.some((g) => g.newest || g.stale || g.thin.length) ? ExitCode.inconclusive : ExitCode.pass;
   },
 };

@@ -71,6 +71,11 @@ export interface Trend {
   gaps: TrendGap[];
   /** Set by `parity trend --max-age`: the newest run is older than that (no run since), so the latest night was not judged. */
   stale?: { runId: string; hours: number };
+  /**
+   * Targets of the latest run that measured under half the streams their history's median did (the
+   * planned load was not delivered): their checks have too little evidence to say "no regression".
+   */
+  thin: { scenario: string; role: 'baseline' | 'candidate'; target: string; count: number; median: number }[];
 }
 
 /** One row per run: date, policy, verdict, the key metrics per scenario and target. */
@@ -122,7 +127,7 @@ export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREN
   const base = { options: opts, rows, latest: latest?.runId ?? null, newest, setAside, gaps: findGaps(rows) };
   if (!latest || previous.length < 2) {
     const aside = setAside.length ? ` (${setAside.length} earlier complete run${setAside.length === 1 ? '' : 's'} set aside: another target or load, or an unhealthy harness)` : '';
-    return { ...base, checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}${aside}` };
+    return { ...base, thin: [], checks: [], regressions: [], note: `needs the latest run and at least 2 complete runs before it; found ${complete.length} complete run${complete.length === 1 ? '' : 's'}${aside}` };
   }
   const checks: TrendCheck[] = [];
   for (const t of latest.targets) {
@@ -150,5 +155,10 @@ export function buildTrend(runs: readonly RunResult[], opts: TrendOptions = TREN
       checks.push({ scenario: t.scenario, role: t.role, target: t.target, metric: m.key, label: m.label, unit: m.unit, worse: m.worse, latest: now, median: med, history: past.length, allowed, regressed: worseBy > allowed, why });
     }
   }
-  return { ...base, checks, regressions: checks.filter((c) => c.regressed), note: null };
+  const thin = latest.targets.flatMap((t) => {
+    const past = previous.map((r) => r.targets.find((x) => x.scenario === t.scenario && x.role === t.role)?.count).filter((v): v is number => typeof v === 'number');
+    const med = past.length >= 2 ? median(past) : 0;
+    return t.count < 0.5 * med ? [{ scenario: t.scenario, role: t.role, target: t.target, count: t.count, median: med }] : [];
+  });
+  return { ...base, thin, checks, regressions: checks.filter((c) => c.regressed), note: null };
 }
