@@ -8,6 +8,8 @@ import { collectRuns } from '../trend/collect.ts';
 import { displayPath } from '../paths.ts';
 import { groupRuns } from '../trend/groups.ts';
 import { TREND_DEFAULTS, type TrendOptions } from '../trend/trend.ts';
+import { staleHours } from '../trend/gaps.ts';
+import { parseDuration } from '../config/duration.ts';
 
 /** "10%" or "0.1" → 0.1 */
 function parseRelative(v: string): number {
@@ -32,13 +34,24 @@ export function trendOptionsFrom(values: Record<string, unknown>): TrendOptions 
   };
 }
 
+function maxAgeFrom(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseDuration(String(v));
+  } catch {
+    throw new UsageError(`--max-age ${String(v)}: expected a duration like "26h" or "90m"`);
+  }
+}
+
 /**
  * `parity trend [reports-dir]`: one row per stored run, plots over time, and a regression flag
  * when the latest complete run is worse than the median of the previous N. Writes trend.json
- * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it.
+ * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it, and 2
+ * when (no regression but) the latest night was not judged: the newest run is incomplete, older
+ * than --max-age, or measured under half the streams of its history.
  */
 export const trendCommand: Command = {
-  usage: 'trend [reports-dir] [--name n] [--config file] [--window N]',
+  usage: 'trend [reports-dir] [--name n] [--config file] [--window N] [--max-age 26h]',
   summary: 'nightly trend of stored runs; flags a regression of the latest',
   options: {
     window: { type: 'string' },
@@ -47,6 +60,7 @@ export const trendCommand: Command = {
     out: { type: 'string' },
     name: { type: 'string' },
     config: { type: 'string' },
+    'max-age': { type: 'string' },
   },
   help: {
     name: { description: 'only runs whose config name is this (each config name and policy is its own history either way)', default: 'all names, one history each', example: '--name "python → node chat stream parity"' },
@@ -55,6 +69,7 @@ export const trendCommand: Command = {
     tolerance: { description: 'relative slack for times before a regression is flagged', default: `${TREND_DEFAULTS.tolerance * 100}%`, example: '--tolerance 15%' },
     'rate-tolerance': { description: 'slack for rates, in percentage points', default: `${TREND_DEFAULTS.rateTolerancePp}pp`, example: '--rate-tolerance 0.5pp' },
     out: { description: 'folder for trend.json and trend.html', default: 'the reports folder', example: '--out /tmp/trend' },
+    'max-age': { description: 'the newest run of a history must be at most this old, or the night is NOT JUDGED (exit 2): a nightly job that did not run', default: 'no limit', example: '--max-age 26h' },
   },
   examples: ['parity trend reports --window 7'],
   async execute({ values, positionals }, io: CliIO) {
@@ -62,6 +77,13 @@ export const trendCommand: Command = {
     const opts = trendOptionsFrom(values);
     const { runs, skipped } = await collectRuns(dir);
     const grouped = groupRuns(runs, opts, { name: values.name as string | undefined, config: values.config as string | undefined });
+    const maxAge = maxAgeFrom(values['max-age']);
+    if (maxAge !== undefined) {
+      for (const g of grouped.groups) {
+        const hours = staleHours(g.rows, Date.now(), maxAge);
+        if (hours !== null) g.stale = { runId: g.rows.at(-1)!.runId, hours };
+      }
+    }
     const out = path.resolve((values.out as string | undefined) ?? dir);
     await mkdir(out, { recursive: true });
     const json = path.join(out, 'trend.json');
@@ -74,10 +96,16 @@ export const trendCommand: Command = {
     if (grouped.groups.length === 0) io.stdout.write('no runs to trend\n');
     for (const trend of grouped.groups) {
       io.stdout.write(`${groupTitle(trend)}: ${trend.rows.length} runs; `);
+      const latestWord = trend.newest || trend.stale ? 'latest complete run' : 'latest';
+      if (trend.stale) io.stdout.write(`NOT JUDGED: no run for ${trend.stale.hours} h (newest ${trend.stale.runId}, --max-age ${String(values['max-age'])})\n  `);
+      for (const gap of trend.gaps) io.stdout.write(`no run for ${gap.hours} h between ${gap.after} and ${gap.before} (runs are usually ${gap.usualHours} h apart)\n  `);
+      if (trend.newest) io.stdout.write(`NOT JUDGED: the newest run ${trend.newest.runId} is incomplete (${trend.newest.reason}); the latest complete run is compared below\n  `);
+      for (const t of trend.thin) io.stdout.write(`NOT JUDGED: the latest run measured ${t.count} ${t.scenario} streams of ${t.target} (${t.role}), under half the history's median ${t.median}: too little evidence for "no regression"\n  `);
+      if (trend.setAside.length) io.stdout.write(`${trend.setAside.length} earlier run${trend.setAside.length === 1 ? '' : 's'} set aside (another target or load, or an unhealthy harness; see trend.json "setAside"); `);
       if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
-      else if (trend.regressions.length === 0) io.stdout.write(`latest ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
+      else if (trend.regressions.length === 0) io.stdout.write(`${latestWord} ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
       else {
-        io.stdout.write(`latest ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
+        io.stdout.write(`${latestWord} ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
         for (const c of trend.regressions) {
           const f = (v: number) => (c.unit === 'ms' ? ms(v) : pct(v));
           io.stdout.write(`  ${c.scenario} ${c.target} (${c.role}) ${c.label}: ${f(c.latest)} vs median ${f(c.median)} of ${c.history} (allowed ${c.unit === 'ms' ? ms(c.allowed) : `${num(c.allowed * 100)} pp`}, ${c.why})\n`);
@@ -85,6 +113,8 @@ export const trendCommand: Command = {
       }
     }
     io.stdout.write(`${displayPath(html)}\n${displayPath(json)}\n`);
-    return grouped.groups.some((g) => g.regressions.length > 0) ? ExitCode.fail : ExitCode.pass;
+    if (grouped.groups.some((g) => g.regressions.length > 0)) return ExitCode.fail;
+    // Last night's run did not complete: nothing says it did not regress.
+    return grouped.groups.some((g) => g.newest || g.stale || g.thin.length) ? ExitCode.inconclusive : ExitCode.pass;
   },
 };

@@ -28,7 +28,21 @@ export function verdictLine(run: RunResult): string {
   return `Verdict: ${v.status.toUpperCase()} (policy ${v.policy}): ${parts.join(', ')}`;
 }
 
-const trim = (s: string) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
+/** Drops trailing zeros of a fixed-point text ("12.50" → "12.5"); exponent forms ("1.00e-10") are left alone. */
+const trim = (s: string) => (s.includes('.') && !/e/i.test(s) ? s.replace(/\.?0+$/, '') : s);
+
+/**
+ * `v` in fixed point with at least `digits` decimals, and more when fewer would round a value
+ * that is not 0 to "0", or a share below 100 % to "100": one failure in 30 000 is "0.0033%",
+ * never "0%", and a 99.996 % presence is never "100%".
+ */
+function fixedHonest(v: number, digits: number, full?: number): string {
+  let d = digits;
+  let s = v.toFixed(d);
+  const lies = () => (v !== 0 && Number(s) === 0) || (full !== undefined && Math.abs(v) !== full && Math.abs(Number(s)) === full);
+  while (lies() && d < 20) s = v.toFixed(++d);
+  return s;
+}
 
 /** A number with sensible precision: 1234 → "1234", 12.345 → "12.3", 0.01234 → "0.0123". */
 export function num(v: number | null | undefined): string {
@@ -41,7 +55,9 @@ export function num(v: number | null | undefined): string {
 }
 
 export const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${num(v)} ms`);
-export const pct = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${trim((r * 100).toFixed(2))}%`);
+export const pct = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${trim(fixedHonest(r * 100, 2, 100))}%`);
+/** A rate with one decimal for the terminal's narrow columns, with more only where one decimal would round a failure away. */
+export const pct1 = (r: number | null | undefined) => (r === null || r === undefined ? '–' : `${fixedHonest(r * 100, 1, 100)}%`);
 
 /** The unit a metric name implies, for observed values of gates whose metric is a free-form name. */
 function metricUnit(metric: string): 'rate' | 'ms' | 'plain' {
@@ -95,7 +111,7 @@ export const rel = (b: number | null | undefined, c: number | null | undefined) 
   const d = ((c - b) / b) * 100;
   return `${signed(d, d.toFixed(1))}%`;
 };
-export const pp = (b: number | null, c: number | null) => (b === null || c === null ? '–' : `${signed(c - b, trim(((c - b) * 100).toFixed(2)))} pp`);
+export const pp = (b: number | null, c: number | null) => (b === null || c === null ? '–' : `${signed(c - b, trim(fixedHonest((c - b) * 100, 2)))} pp`);
 
 /** The key numbers of one scenario, baseline beside candidate, with the delta a release engineer would compute. */
 export function keyMetrics(b: TargetSummary, c: TargetSummary): MetricRow[] {

@@ -1,5 +1,5 @@
 import type { RunResult, TargetSummary } from '../run/result.ts';
-import { esc, num } from './format.ts';
+import { esc, num, pct } from './format.ts';
 import { requestMetrics, requestOutcomes, statusClasses, stepRows, type ScenarioKind } from './request-metrics.ts';
 import { emptyChart, lineChart, outcomeBars, type LineSeries } from './svg.ts';
 
@@ -69,6 +69,6 @@ function outcomesChart(id: string, b: TargetSummary, c: TargetSummary, outcomes:
     targets: { baseline: b.target, candidate: c.target },
     unit: 'requests',
     format: (v) => num(v),
-    note: `error rate ${(b.errorRate * 100).toFixed(2)}% vs ${(c.errorRate * 100).toFixed(2)}% · 5xx rate ${(b.http5xxRate * 100).toFixed(2)}% vs ${(c.http5xxRate * 100).toFixed(2)}%`,
+    note: `error rate ${pct(b.errorRate)} vs ${pct(c.errorRate)} · 5xx rate ${pct(b.http5xxRate)} vs ${pct(c.http5xxRate)}`,
   });
 }

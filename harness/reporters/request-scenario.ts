@@ -1,5 +1,6 @@
 import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
 import { outcomeCell, requestMetrics, requestOutcomes, statusClasses, stepRows, type ScenarioKind } from './request-metrics.ts';
+import { pct1 as pct } from './format.ts';
 
 type RequestKind = Exclude<ScenarioKind, 'stream'>;
 type Table = (head: string[], rows: string[][]) => string[];
@@ -41,7 +42,6 @@ export function requestScenarioTerminal(b: TargetSummary, c: TargetSummary, kind
   const triple = (p: Percentiles | null | undefined) => (p ? (['p50', 'p95', 'p99'] as const).map((q) => String(Math.round(p[q]))).join(' / ') : '–');
   rows.push(['time to headers p50/p95/p99 ms', triple(b.headersMs), triple(c.headersMs)]);
   rows.push(['whole response p50/p95/p99 ms', triple(b.completionMs), triple(c.completionMs)]);
-  const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
   rows.push(['error rate', pct(b.errorRate), pct(c.errorRate)]);
   rows.push(['5xx rate', pct(b.http5xxRate), pct(c.http5xxRate)]);
   const classes = (s: TargetSummary) => statusClasses(s).filter((k) => k.n > 0).map((k) => `${k.cls} ${k.n}`).join(', ') || '–';

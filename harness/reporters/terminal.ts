@@ -4,7 +4,7 @@ import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
 import { endpointsTerminal } from './endpoints.ts';
 import { scenarioKind } from './request-metrics.ts';
 import { requestScenarioTerminal } from './request-scenario.ts';
-import { gateMessage, gateOutcome, verdictLine } from './format.ts';
+import { gateMessage, gateOutcome, pct1 as pct, verdictLine } from './format.ts';
 import { serverTerminal } from './server-metrics.ts';
 
 export interface TerminalOptions {
@@ -14,7 +14,6 @@ export interface TerminalOptions {
 }
 
 const fmtMs = (p: Percentiles | null, k: keyof Percentiles) => (p ? `${Math.round(p[k])}` : '–');
-const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toFixed(1)}%`);
 
 /** The end-of-run table: one block per scenario, a column per target. Pure: text in, text out. */
 export function renderSummary(raw: RunResult, opts: TerminalOptions): string {

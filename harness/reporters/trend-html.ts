@@ -27,7 +27,8 @@ export function renderTrendHtml(grouped: Grouped, o: TrendOptions, skipped: { fi
     ...grouped.groups.map((g, gi) => `<section class="trend-group" data-group="${esc(groupTitle(g))}"><h2>${esc(groupTitle(g))}</h2>${banner(g)}${checks(g)}${plots(g, gi)}${rows(g.rows)}</section>`),
     grouped.excluded.length ? `<h2>Left out</h2><ul class="excluded">${grouped.excluded.map((e) => `<li><code>${esc(e.runId)}</code>: ${esc(e.reason)}</li>`).join('')}</ul>` : '',
   ];
-  return htmlPage(`parity trend · ${regressed ? 'REGRESSION' : 'ok'}`, body.filter(Boolean).join('\n'));
+  const unjudged = grouped.groups.some((g) => g.newest || g.stale || g.thin.length);
+  return htmlPage(`parity trend · ${regressed ? 'REGRESSION' : unjudged ? 'NOT JUDGED' : 'ok'}`, body.filter(Boolean).join('\n'));
 }
 
 const change = (c: TrendCheck) => (c.unit === 'ms' ? `${c.latest >= c.median ? '+' : ''}${num(((c.latest - c.median) / c.median) * 100)}%` : `${c.latest >= c.median ? '+' : ''}${num((c.latest - c.median) * 100)} pp`);
@@ -35,7 +36,22 @@ const change = (c: TrendCheck) => (c.unit === 'ms' ? `${c.latest >= c.median ? '
 const allowed = (c: TrendCheck) => `${c.worse === 'higher' ? '+' : '−'}${c.unit === 'ms' ? ms(c.allowed) : `${num(c.allowed * 100)} pp`}`;
 
 function banner(t: Trend): string {
+  const newest = t.newest ? `<div class="callout"><b>Newest run not judged</b>: <code>${esc(t.newest.runId)}</code> is incomplete (${esc(t.newest.reason)}); what follows compares the latest complete run.</div>` : '';
+  const aside = t.setAside.length
+    ? `<div class="callout"><b>Set aside</b> (not this run’s history: another target or load, or an unhealthy harness)<ul class="set-aside">${t.setAside.map((a) => `<li><code>${esc(a.runId)}</code>: ${esc(a.reason)}</li>`).join('')}</ul></div>`
+    : '';
+  const stale = t.stale ? `<div class="callout bad" data-stale="${t.stale.hours}"><b>No run for ${num(t.stale.hours)} h</b>: the newest run <code>${esc(t.stale.runId)}</code> is older than --max-age; the latest night was not judged.</div>` : '';
+  const gaps = t.gaps.map((g) => `<div class="callout" data-gap="${esc(g.after)}"><b>No run for ${num(g.hours)} h</b> between <code>${esc(g.after)}</code> and <code>${esc(g.before)}</code> (runs are usually ${num(g.usualHours)} h apart).</div>`).join('');
+  const thin = t.thin.map((x) => `<div class="callout bad" data-thin="${esc(`${x.scenario}/${x.role}`)}"><b>Too little evidence</b>: the latest run measured ${x.count} <code>${esc(x.scenario)}</code> streams of ${esc(x.target)} (${x.role}), under half the history’s median ${num(x.median)}.</div>`).join('');
+  return stale + newest + gaps + thin + verdictBanner(t) + aside;
+}
+
+function verdictBanner(t: Trend): string {
   if (t.note) return `<section class="banner none" data-regression="unknown"><div class="word">NO CHECK</div><div class="what">${esc(t.note)}</div></section>`;
+  if (t.regressions.length === 0 && (t.newest || t.stale || t.thin.length)) {
+    const why = t.newest ? `the newest run <code>${esc(t.newest.runId)}</code> did not complete` : t.stale ? `no run for ${num(t.stale.hours)} h` : 'the latest run measured too few streams';
+    return `<section class="banner none" data-regression="unknown"><div class="word">NOT JUDGED</div><div class="what">${why}; the latest complete run <code>${esc(t.latest ?? '')}</code>: ${t.checks.length} metrics within their limits</div></section>`;
+  }
   if (t.regressions.length === 0) {
     return `<section class="banner pass" data-regression="false"><div class="word">NO REGRESSION</div><div class="what">latest run <code>${esc(t.latest ?? '')}</code>: ${t.checks.length} metrics within their limits</div></section>`;
   }

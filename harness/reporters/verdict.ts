@@ -19,7 +19,11 @@ export function renderVerdict(raw: Verdict, opts: VerdictRenderOptions): string 
     const n = g.comparison === 'absolute' ? `n=${g.samples.candidate}` : `n=${g.samples.baseline}/${g.samples.candidate}`;
     lines.push(`  ${paint(tone[g.status], MARK[g.status].padEnd(12))} ${g.id}${g.severity === 'warn' ? ' (warn)' : ''}: ${text}  [${n}, min ${g.samples.min}]`);
   }
-  const runLevel = v.reasons.filter((r) => /^(FAIL|INCONCLUSIVE) (run incomplete|harness health)/.test(r));
+  // Every reason not about one gate (an incomplete run, harness health, dropped starts, a stream
+  // profile that read nothing, a warn-only policy): `parity gate` prints nothing else, so a verdict
+  // held back over passing gates must say why here.
+  const ofGates = new Set(v.gates.flatMap((g) => ['FAIL', 'INCONCLUSIVE', 'WARN'].map((k) => `${k} ${g.reason}`)));
+  const runLevel = v.reasons.filter((r) => !ofGates.has(r) && !/^all \d+ gates? pass$/.test(r));
   for (const r of runLevel) lines.push(`  ${r}`);
   return lines.join('\n');
 }
