@@ -121,3 +121,15 @@ export function segmentPlanProblem(load: { model: string; vus?: number | undefin
 export function segmentRunId(startAtMs: number, configDigest: string): string {
   return `${new Date(startAtMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${configDigest.slice(0, 8)}`;
 }
+
+/**
+ * A plan whose `maxInFlight` cannot be shared by the threads that run it (worker threads × segments),
+ * or undefined. Each thread bounds its own share (load/context.ts shareOf): below one per thread, a
+ * thread's bound is 0 and it counts every start it is given as dropped, none sent.
+ */
+export function threadPlanProblem(load: { model: string; maxInFlight?: number | undefined } | undefined, p: { segments: number; workers: number }): string | undefined {
+  const threads = p.segments * p.workers;
+  if (!load || load.maxInFlight === undefined || load.maxInFlight >= threads) return undefined;
+  const how = p.segments > 1 && p.workers > 1 ? ` (${p.segments} segments × ${p.workers} workers)` : p.segments > 1 ? ' (segments)' : ' (--workers)';
+  return `load.maxInFlight is ${load.maxInFlight} but the load is split over ${threads} threads${how}, each bounding its own share: a thread with none would drop every start it is given. Raise load.maxInFlight to ${threads} or more, or use fewer workers or segments`;
+}
