@@ -138,13 +138,15 @@ export function createShard(input: ShardInput): Shard {
   let warmup: SampleSpool | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
   /**
-   * Warm-up is decided when a pair ends: it started in the warm-up and ended in it too. A pair still
-   * running when the warm-up ended saw the measured window, and is measured: a freeze that catches
-   * every closed VU in a warm-up iteration holds them past the warm-up, and no other iteration
-   * starts until it thaws, so leaving those pairs out hid the freeze from the gates
-   * (test/redteam/warmup-outlived.test.ts).
+   * In the closed model, warm-up is decided when a pair ends: it started in the warm-up and ended in
+   * it too. A pair still running when the warm-up ended saw the measured window, and is measured: a
+   * freeze that catches every VU in a warm-up iteration holds them past the warm-up, and no other
+   * iteration starts until it thaws, so leaving those pairs out hid the freeze from the gates
+   * (test/redteam/warmup-outlived.test.ts). The arrival-rate models keep starting on schedule after
+   * the warm-up (a freeze there shows in those starts, or as dropped ones), so their warm-up stays
+   * the starts in it, and their measured iterations the starts the measured window offered.
    */
-  const warmUntil = input.startAt + load.warmup;
+  const warmUntil = load.model === 'closed' ? input.startAt + load.warmup : Infinity;
   const stillWarm = (startedWarm: boolean) => startedWarm && performance.now() < warmUntil;
   const classifiers = targets.map((t) => (input.onStreamEvent ? (ev: EventSourceMessage) => (input.onStreamEvent!(t.config.name, ev), t.classify(ev)) : t.classify));
 
