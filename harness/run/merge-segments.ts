@@ -14,6 +14,7 @@ import { mergeReplays } from '../sources/replay/segments.ts';
 import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
 import { mergeShardStates } from './merge-states.ts';
 import { readPairs } from './pairs.ts';
+import { profileWarnings } from './profile-sanity.ts';
 import { readRun } from './read.ts';
 import { RUN_SCHEMA_VERSION, type RunResult } from './result.ts';
 import { checkSegmentsAlike, type SegmentInput } from './segment-check.ts';
@@ -122,6 +123,9 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
     harness: { eventLoopDelayMs: m.health?.eventLoopDelayMs ?? null, dispatchLagMs: m.health?.dispatchLagMs ?? null, warnings },
     segments: { count, missing, skewMs, maxSkewMs: input.maxSkewMs, segments },
   };
+  // Streams the profile did not understand, judged on the merged summaries as on any run's (a run with warnings never passes).
+  const unread = profileWarnings(result.summaries);
+  if (unread.length) result.warnings = unread;
   const contracts = inputs.find((i) => i.run.segment!.index === 1)?.run.contracts;
   // Per-endpoint summaries and contract diffs sampled under load merge as worker threads' do.
   const names = { baseline: baseline.name, candidate: candidate.name };
