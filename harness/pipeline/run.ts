@@ -76,7 +76,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);
   const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
-  const threads = threadPlanProblem(replay ? undefined : loaded.config.load, { segments: opts.segment?.count ?? 1, workers: opts.workers ?? 1 });
+  const threads = threadPlanProblem(replay ? undefined : loaded.config.load, loaded.config.targets, { segments: opts.segment?.count ?? 1, workers: replay ? 1 : (opts.workers ?? 1) });
   if (threads) throw new UsageError(`${loaded.file}: ${threads}`);
   const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded) : opts.runId;
   const ac = new AbortController();

@@ -10,7 +10,9 @@ import { segmentConfig, writeConfig } from '../segments/helpers.ts';
  * fewer than one per thread, a thread got a bound of 0 and counted every start it was given as
  * dropped: `maxInFlight: 1` on `--workers 2` dropped half the plan without sending it, and the
  * verdict blamed a busy backend ("maxInFlight in flight"). A plan that cannot be sent as written is
- * refused before any traffic, as a closed model with fewer VUs than segments already is.
+ * refused before any traffic, as a closed model with fewer VUs than segments already is. So is a
+ * target's `connections` below one per thread: each thread's pool got at least one, so the threads
+ * together opened more connections than the target allows, and queued less behind them.
  */
 describe('maxInFlight below one per thread', () => {
   it('is refused before any traffic (exit 3), for workers and for segments', async () => {
@@ -25,6 +27,13 @@ describe('maxInFlight below one per thread', () => {
     const segs = await runCli(['run', ramp, '--segment', '1/2', '--workers', '2', '--start-at', '2030-01-01T00:00:00Z', '--out', ws.out]);
     expect(segs.code, segs.stderr).toBe(3);
     expect(segs.stderr).toMatch(/load\.maxInFlight is 3 but the load is split over 4 threads \(2 segments × 2 workers\)/);
+    expect(existsSync(ws.out) ? readdirSync(ws.out) : []).toEqual([]);
+    // A target's connections are split likewise; each thread's pool has at least one, so fewer than
+    // one per thread would open more than the target allows (less queueing: better latencies).
+    const pooled = writeConfig(path.join(ws.dir, 'p.json'), { ...cfg, load: { vus: 4, iterations: 8 }, targets: cfg.targets.map((t, i) => (i === 1 ? { ...t, connections: 2 } : t)) });
+    const pools = await runCli(['run', pooled, '--workers', '4', '--run-id', 'p', '--out', ws.out]);
+    expect(pools.code, pools.stderr).toBe(3);
+    expect(pools.stderr).toMatch(/targets\[1\]\.connections is 2 but the load is split over 4 threads/);
     expect(existsSync(ws.out) ? readdirSync(ws.out) : []).toEqual([]);
     // One per thread is enough.
     const ok = await runCli(['run', file, '--workers', '1', '--run-id', 'one', '--out', ws.out]);
