@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { loadConfig, redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { ExitCode, ParityError, UsageError } from '../errors.ts';
-import { segmentLabel, segmentPlanProblem, segmentRunId, threadPlanProblem } from '../load/segment.ts';
+import { segmentLabel, segmentPlanProblem, segmentRunId } from '../load/segment.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { hookPhaseActive } from '../hooks/signals.ts';
 import { reportError, type CliIO } from '../io.ts';
@@ -76,8 +76,6 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);
   const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
-  const threads = threadPlanProblem(replay ? undefined : loaded.config.load, loaded.config.targets, { segments: opts.segment?.count ?? 1, workers: replay ? 1 : (opts.workers ?? 1) });
-  if (threads) throw new UsageError(`${loaded.file}: ${threads}`);
   const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded) : opts.runId;
   const ac = new AbortController();
   const onSignal = () => {
