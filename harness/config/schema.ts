@@ -280,6 +280,10 @@ export const Load = z.preprocess(
       if (l.warmup > 0 && planned !== undefined && l.warmup >= planned) {
         ctx.addIssue({ code: 'custom', path: ['warmup'], message: `warmup (${l.warmup} ms) must be shorter than the load it is part of (${planned} ms)` });
       }
+      // VU i starts at (i-1)/vus of the ramp-up: one as long as the run would never start some of the VUs asked for.
+      if (l.model === 'closed' && !l.stages && l.duration !== undefined && l.rampUp > 0 && l.rampUp >= l.duration) {
+        ctx.addIssue({ code: 'custom', path: ['rampUp'], message: `rampUp (${l.rampUp} ms) must be shorter than load.duration (${l.duration} ms): the last VUs would start after the run ended, a lighter load than load.vus` });
+      }
     }),
   // The preprocess only fills in the default model: the input type is the union's.
 ) as unknown as z.ZodType<z.output<typeof LoadUnion>, z.input<typeof LoadUnion>>;

@@ -121,3 +121,29 @@ export function segmentPlanProblem(load: { model: string; vus?: number | undefin
 export function segmentRunId(startAtMs: number, configDigest: string): string {
   return `${new Date(startAtMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${configDigest.slice(0, 8)}`;
 }
+
+/**
+ * A plan whose bounds cannot be shared by the threads that run it (worker threads × segments), or
+ * undefined. Each thread bounds its own share (load/context.ts shareOf): below one per thread, a
+ * thread's `maxInFlight` is 0 and it counts every start it is given as dropped, none sent; a
+ * target's `connections` share is raised to 1, so the threads together open more connections than
+ * the config allows and queue less behind them (latencies better than the pool they model).
+ * `load` is left out for a replay (its own bound applies, and it runs one thread per segment).
+ */
+export function threadPlanProblem(
+  load: { model: string; maxInFlight?: number | undefined } | undefined,
+  targets: readonly { connections?: number | undefined }[],
+  p: { segments: number; workers: number },
+): string | undefined {
+  const threads = p.segments * p.workers;
+  const how = p.segments > 1 && p.workers > 1 ? ` (${p.segments} segments × ${p.workers} workers)` : p.segments > 1 ? ' (segments)' : ' (--workers)';
+  const fix = `or use fewer workers or segments`;
+  if (load && load.maxInFlight !== undefined && load.maxInFlight < threads) {
+    return `load.maxInFlight is ${load.maxInFlight} but the load is split over ${threads} threads${how}, each bounding its own share: a thread with none would drop every start it is given. Raise load.maxInFlight to ${threads} or more, ${fix}`;
+  }
+  const i = targets.findIndex((t) => t.connections !== undefined && t.connections < threads);
+  if (i >= 0) {
+    return `targets[${i}].connections is ${targets[i]!.connections} but the load is split over ${threads} threads${how}, each with its own pool of at least one connection: together they would open more than the target allows. Raise targets[${i}].connections to ${threads} or more, ${fix}`;
+  }
+  return undefined;
+}

@@ -12,7 +12,7 @@ import { PreflightError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../output/atomic.ts';
 import { outputFailed } from '../output/fs.ts';
 import { planned } from '../load/model.ts';
-import { segmentIteration, segmentShare, threadShard } from '../load/segment.ts';
+import { segmentIteration, segmentShare, threadPlanProblem, threadShard } from '../load/segment.ts';
 import { healthLimits } from '../load/health.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
@@ -111,6 +111,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
   const runId = opts.runId ?? newRunId();
   checkRunId(runId);
   const segment = opts.segment;
+  // Bounds split over more threads than they hold: refused before the folder exists or any traffic (see load/segment.ts).
+  const threads = threadPlanProblem(opts.replay ? undefined : cfg.load, cfg.targets, { segments: segment?.count ?? 1, workers: opts.replay ? 1 : Math.max(1, Math.floor(opts.workers ?? 1)) });
+  if (threads) throw new UsageError(`${loaded.file}: ${threads}`);
   const dir = segment ? segmentDir(opts.outDir ?? cfg.outDir, runId, segment) : path.resolve(opts.outDir ?? cfg.outDir, runId);
   try {
     await mkdir(dir, { recursive: true });

@@ -14,11 +14,12 @@ import { mergeReplays } from '../sources/replay/segments.ts';
 import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
 import { mergeShardStates } from './merge-states.ts';
 import { readPairs } from './pairs.ts';
+import { profileWarnings } from './profile-sanity.ts';
 import { readRun } from './read.ts';
 import { RUN_SCHEMA_VERSION, type RunResult } from './result.ts';
 import { checkSegmentsAlike, type SegmentInput } from './segment-check.ts';
 import type { MergedSegment } from './segment-result.ts';
-import { readSegmentState } from './segment-run.ts';
+import { readSegmentState, SEGMENT_STATE_FILE } from './segment-run.ts';
 import { ensureSamples } from './samples-file.ts';
 import type { ShardState } from './shard.ts';
 
@@ -53,10 +54,13 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
 
   const states: ShardState[] = [];
   const segments: MergedSegment[] = [];
+  /** Finished segments whose state file did not come back (see below). */
+  const stateless: number[] = [];
   for (const { dir: segDir, run } of inputs) {
     await ensureSamples(path.join(segDir, run.samples.file));
     // A segment killed before its end left no state: its summaries are rebuilt from the samples it spooled.
     const own = run.endedAt !== null ? await readSegmentState(segDir) : undefined;
+    if (run.endedAt !== null && !own) stateless.push(run.segment!.index);
     states.push(...(own ?? [await stateFromSamples(segDir, run)]));
     segments.push({
       ...run.segment!,
@@ -85,6 +89,9 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   const reasons = [
     ...missing.map((k) => `segment ${k}/${count} missing`),
     ...segments.filter((s) => !s.complete).map((s) => `segment ${s.index}/${count} incomplete (${s.incompleteReason ?? 'unknown'})`),
+    // Rebuilt from its samples, a finished segment keeps its pairs but not what only its state held
+    // (per-endpoint summaries, contract diffs under load, warm-up and lag figures): never a pass.
+    ...stateless.map((k) => `segment ${k}/${count}: its ${SEGMENT_STATE_FILE} is missing (not copied back with its run.json?), so what only it held (per-endpoint summaries, contract diffs under load) is lost; copy the whole segment folder`),
   ];
   const ended = segments.map((s, i) => inputs[i]!.run.endedAt);
   const result: RunResult = {
@@ -116,6 +123,9 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
     harness: { eventLoopDelayMs: m.health?.eventLoopDelayMs ?? null, dispatchLagMs: m.health?.dispatchLagMs ?? null, warnings },
     segments: { count, missing, skewMs, maxSkewMs: input.maxSkewMs, segments },
   };
+  // Streams the profile did not understand, judged on the merged summaries as on any run's (a run with warnings never passes).
+  const unread = profileWarnings(result.summaries);
+  if (unread.length) result.warnings = unread;
   const contracts = inputs.find((i) => i.run.segment!.index === 1)?.run.contracts;
   // Per-endpoint summaries and contract diffs sampled under load merge as worker threads' do.
   const names = { baseline: baseline.name, candidate: candidate.name };
@@ -171,6 +181,8 @@ async function stateFromSamples(dir: string, run: RunResult): Promise<ShardState
   const accs = new Map<string, [SummaryAccumulator, SummaryAccumulator]>();
   const names = Object.fromEntries(run.targets.map((t) => [t.role, t.name])) as Record<'baseline' | 'candidate', string>;
   for (const s of run.summaries) accs.set(s.scenario, [new SummaryAccumulator(names.baseline, 'baseline', s.scenario), new SummaryAccumulator(names.candidate, 'candidate', s.scenario)]);
+  // Dropped starts are never in the samples: a finished segment's run.json still counts them per scenario.
+  for (const s of run.summaries) for (const acc of accs.get(s.scenario) ?? []) acc.addDropped(s[acc.role]?.dropped ?? 0);
   const timeline = new TimelineAccumulator();
   let pairs = 0;
   const file = path.join(dir, run.samples.file);

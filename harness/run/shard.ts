@@ -137,6 +137,17 @@ export function createShard(input: ShardInput): Shard {
   const scrubber = new Scrubber(loaded.secrets);
   let warmup: SampleSpool | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
+  /**
+   * In the closed model, warm-up is decided when a pair ends: it started in the warm-up and ended in
+   * it too. A pair still running when the warm-up ended saw the measured window, and is measured: a
+   * freeze that catches every VU in a warm-up iteration holds them past the warm-up, and no other
+   * iteration starts until it thaws, so leaving those pairs out hid the freeze from the gates
+   * (test/redteam/warmup-outlived.test.ts). The arrival-rate models keep starting on schedule after
+   * the warm-up (a freeze there shows in those starts, or as dropped ones), so their warm-up stays
+   * the starts in it, and their measured iterations the starts the measured window offered.
+   */
+  const warmUntil = load.model === 'closed' ? input.startAt + load.warmup : Infinity;
+  const stillWarm = (startedWarm: boolean) => startedWarm && performance.now() < warmUntil;
   const classifiers = targets.map((t) => (input.onStreamEvent ? (ev: EventSourceMessage) => (input.onStreamEvent!(t.config.name, ev), t.classify(ev)) : t.classify));
 
   // What a request to a target for a scenario always carries, worked out once (the request id is added per request).
@@ -204,7 +215,7 @@ export function createShard(input: ShardInput): Shard {
     onPair(pair, isWarmup) {
       recordSample(stats.targets[0], pair.baseline);
       recordSample(stats.targets[1], pair.candidate);
-      record(pair, isWarmup);
+      record(pair, stillWarm(isWarmup));
     },
     onCompared(obs, diffs, noise) {
       endpoints.compared(obs, diffs, noise);
@@ -220,6 +231,7 @@ export function createShard(input: ShardInput): Shard {
     const ok = await runFlowIteration(flowRun, sc, it, compared, isWarmup);
     b.inFlight--;
     c.inFlight--;
+    if (stillWarm(isWarmup)) counts.warmupIterations++;
     if (!ok) counts.abandoned += 2;
   };
 
@@ -271,7 +283,6 @@ export function createShard(input: ShardInput): Shard {
   const iterate = (it: Iteration): Promise<void> => {
     const isWarmup = it.offsetMs < load.warmup;
     counts.iterations++;
-    if (isWarmup) counts.warmupIterations++;
     stats.iterations++;
     const picked = pickScenario(loaded.scenarios, it.iteration);
     if (picked.scenario.type !== 'stream') return iterateFlow(picked.scenario, it, isWarmup);
@@ -292,12 +303,14 @@ export function createShard(input: ShardInput): Shard {
     const s1 = await r1;
     const s2 = await r2;
     const [b, c] = first === 0 ? [s1, s2] : [s2, s1];
+    const warm = stillWarm(isWarmup);
+    if (warm) counts.warmupIterations++;
     if (b.aborted || c.aborted) {
       counts.abandoned += 2;
       return;
     }
     // Only an interrupted probe carries `aborted`, and those pairs were abandoned above: b and c are plain samples.
-    record({ requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c }, isWarmup);
+    record({ requestId: plan.requestId, scenario: plan.scenario.name, iteration: it.iteration, baseline: b, candidate: c }, warm);
   };
 
   /** One captured request as a paired iteration (sources/replay/pair.ts), into the same sinks. */

@@ -28,6 +28,8 @@ describe('bad load configs are rejected, naming the field', () => {
     ['a rate without its model', { rate: 5, duration: '5s' }, 'load.model', /constant-arrival-rate/],
     ['an unknown model', { model: 'open', rate: 5, duration: '5s' }, 'load.model', /ramping-arrival-rate/],
     ['a warm-up as long as the load', { model: 'constant-arrival-rate', rate: 10, duration: '2s', warmup: '2s' }, 'load.warmup', /shorter/],
+    // VU i starts at (i-1)/vus of the ramp-up: a ramp-up as long as the run never starts some of the VUs asked for (a lighter load than planned).
+    ['a ramp-up as long as the run', { vus: 4, duration: '2s', rampUp: '2s' }, 'load.rampUp', /shorter than load\.duration/],
     ['closed stages with a negative target', { stages: [{ duration: '1s', target: -1 }] }, 'load.stages[0].target', /negative/],
   ])('%s', async (_name, load, path, message) => {
     const issues = await issuesOf(load);
