@@ -1,3 +1,4 @@
+import { sweepVerdict } from '../sweep/verdict.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
@@ -137,7 +138,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
     const status: StepStatus = stoppedEarly === 'interrupted' && j.status === 'pass' ? 'inconclusive' : j.status;
     return { id: g.id, description: g.description, ...j, status };
   });
-  const verdict: StepStatus | null = gates.length === 0 ? null : gates.some((g) => g.status === 'fail') ? 'fail' : gates.some((g) => g.status === 'inconclusive') ? 'inconclusive' : 'pass';
+  const { verdict, heldBack } = sweepVerdict(gates, steps, stoppedEarly);
   const result: SweepResult = {
     sweepId,
     name: loaded.config.name,
@@ -155,6 +156,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
     knees: { ...knees, ratio },
     gates,
     verdict,
+    ...(heldBack.length ? { heldBack } : {}),
   };
   await writeFile(path.join(dir, 'sweep.json'), JSON.stringify(result, null, 2) + '\n');
   await writeFile(path.join(dir, 'sweep.html'), renderSweepHtml(result));
@@ -162,8 +164,7 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   await writeFile(path.join(dir, 'sweep.md'), md);
   io.stdout.write(`\n${md}\nsweep: ${path.relative(process.cwd(), dir) || dir}/sweep.json, sweep.html, sweep.md\n`);
   if (verdict === 'fail') return ExitCode.fail;
-  // A step cut short by the early stop is incomplete by design: it failed on both sides.
-  if (verdict === 'inconclusive' || stoppedEarly === 'interrupted' || steps.some((s) => !s.complete && s.stoppedEarly === null)) return ExitCode.inconclusive;
+  if (verdict === 'inconclusive' || heldBack.length) return ExitCode.inconclusive;
   return ExitCode.pass;
 }
 

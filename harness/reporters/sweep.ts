@@ -22,6 +22,7 @@ export function renderSweepMarkdown(r: SweepResult): string {
     `- candidate / baseline knee: ${r.knees.ratio === null ? '–' : `${num(r.knees.ratio)}x`}`,
   ];
   if (r.stoppedEarly) lines.push(`- stopped early: ${r.stoppedEarly}`);
+  for (const h of r.heldBack ?? []) lines.push(`- **not a pass**: ${h}`);
   for (const s of r.steps.filter((x) => x.stoppedEarly)) lines.push(`- ${cutLine(r, s)}`);
   for (const g of r.gates) lines.push(`- **${g.status.toUpperCase()}** \`${g.description}\`: ${g.reason}`);
   lines.push('', `| rate | target | SLO gates | completed${u} | goodput | output tokens${u} | first content p50 / p95 | completion p95 | TPOT p50 | errors |`, '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -48,7 +49,7 @@ export function renderSweepHtml(r: SweepResult): string {
     lineChart({ id: 'sweep-throughput', title: 'Output tokens vs rate', series: series((s) => s.outputTokensPerSec), markers: true, x, y: { label: `tokens${u}`, min: 0, format: num } }),
   ];
   const cls = r.verdict ?? 'none';
-  const banner = `<section class="banner ${cls}"><div class="word">${esc(r.verdict === null ? 'NO CAPACITY GATE' : r.verdict.toUpperCase())}</div><div><div class="what">knee: baseline ${esc(knee(r.knees.baseline, u))} · candidate ${esc(knee(r.knees.candidate, u))} · ratio ${r.knees.ratio === null ? '–' : `${num(r.knees.ratio)}x`}</div><ul class="detail">${r.gates.map((g) => `<li>${esc(`${g.status.toUpperCase()} ${g.description}: ${g.reason}`)}</li>`).join('')}${r.stoppedEarly ? `<li>${esc(`stopped early: ${r.stoppedEarly}`)}</li>` : ''}${r.steps
+  const banner = `<section class="banner ${cls}"><div class="word">${esc(r.verdict === null ? 'NO CAPACITY GATE' : r.verdict.toUpperCase())}</div><div><div class="what">knee: baseline ${esc(knee(r.knees.baseline, u))} · candidate ${esc(knee(r.knees.candidate, u))} · ratio ${r.knees.ratio === null ? '–' : `${num(r.knees.ratio)}x`}</div><ul class="detail">${r.gates.map((g) => `<li>${esc(`${g.status.toUpperCase()} ${g.description}: ${g.reason}`)}</li>`).join('')}${r.stoppedEarly ? `<li>${esc(`stopped early: ${r.stoppedEarly}`)}</li>` : ''}${(r.heldBack ?? []).map((h) => `<li>${esc(`not a pass: ${h}`)}</li>`).join('')}${r.steps
     .filter((s) => s.stoppedEarly)
     .map((s) => `<li>${esc(cutLine(r, s))}</li>`)
     .join('')}</ul></div></section>`;

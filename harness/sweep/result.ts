@@ -62,5 +62,8 @@ export interface SweepResult {
   stoppedEarly: string | null;
   knees: { baseline: Knee; candidate: Knee; ratio: number | null };
   gates: CapacityGateResult[];
+  /** The verdict the exit code gives: the capacity gates', held back to inconclusive by an interrupted sweep or a step that did not complete. */
   verdict: StepStatus | null;
+  /** Why the sweep cannot pass whatever its gates say (an interruption, a step that did not complete and was not cut short); the exit code is 2 for them. */
+  heldBack?: string[];
 }
