@@ -13,7 +13,14 @@ export async function* readGor(file: string, maxEntryBytes: number): AsyncGenera
   let n = 0;
   for await (const raw of splitRecords(file, Buffer.from(GOR_SEPARATOR), maxEntryBytes)) {
     const over = Buffer.isBuffer(raw) ? undefined : raw;
-    const payload = (over ? over.head : (raw as Buffer)).toString('utf8').replace(/^\n+/, '');
+    // The HTTP head is bytes (RFC 9110: obs-text, as Latin-1), the body text: a path or header
+    // with raw UTF-8 bytes (`/search?q=café` sent unencoded) decoded as UTF-8 became characters
+    // beyond U+00FF, unsendable; as Latin-1 it is sent back as the very bytes captured.
+    let bytes = over ? over.head : (raw as Buffer);
+    let skip = 0;
+    while (skip < bytes.length && bytes[skip] === 0x0a) skip++;
+    bytes = bytes.subarray(skip);
+    const payload = bytes.toString('latin1');
     if (!payload.trim()) continue;
     n++;
     const at = `entry ${n}`;
@@ -29,6 +36,7 @@ export async function* readGor(file: string, maxEntryBytes: number): AsyncGenera
       continue;
     }
     if (header[0] !== '1') continue;
+    // Latin-1 keeps one character per byte: offsets in `payload` are offsets in `bytes`.
     const http = payload.slice(nl + 1);
     const end = http.indexOf('\r\n\r\n') !== -1 ? http.indexOf('\r\n\r\n') : http.indexOf('\n\n');
     const sepLen = http.startsWith('\r\n\r\n', end) ? 4 : 2;
@@ -43,7 +51,7 @@ export async function* readGor(file: string, maxEntryBytes: number): AsyncGenera
       const c = l.indexOf(':');
       if (c > 0) headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
     }
-    const rawBody = http.slice(end + sepLen);
+    const rawBody = bytes.subarray(nl + 1 + end + sepLen).toString('utf8');
     const req = {
       t: Number(BigInt(header[2]!) / 1000n) / 1000,
       method: method.toUpperCase(),
