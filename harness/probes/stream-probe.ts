@@ -1,3 +1,4 @@
+import { rawHeaderValue } from './raw-headers.ts';
 import { performance } from 'node:perf_hooks';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
@@ -489,13 +490,8 @@ export function classifyError(e: NodeJS.ErrnoException, gotHeaders: boolean): Ou
 
 /** The response's content-encoding, unless it is absent or identity (raw headers: name, value, name, value, ...). */
 function contentEncoding(raw: readonly (Buffer | string)[]): string | undefined {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length !== 16 || name.toString().toLowerCase() !== 'content-encoding') continue;
-    const v = raw[i + 1]!.toString().trim().toLowerCase();
-    if (v && v !== 'identity') return v.slice(0, 40);
-  }
-  return undefined;
+  const v = rawHeaderValue(raw, 'content-encoding')?.trim().toLowerCase();
+  return v && v !== 'identity' ? v.slice(0, 40) : undefined;
 }
 
 function truncate(s: string, n = 200): string {

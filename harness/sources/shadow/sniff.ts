@@ -1,12 +1,9 @@
+import { rawHeaderValue } from '../../probes/raw-headers.ts';
 import type { Dispatcher } from 'undici';
 
-/** Whether raw response headers (name, value, name, value, ...) say `content-type: text/event-stream`. */
+/** Whether raw response headers say `content-type: text/event-stream`. */
 export function isEventStream(rawHeaders: readonly (Buffer | string)[] | null | undefined): boolean {
-  if (!rawHeaders) return false;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toString().toLowerCase() === 'content-type') return rawHeaders[i + 1]!.toString().toLowerCase().includes('text/event-stream');
-  }
-  return false;
+  return rawHeaderValue(rawHeaders, 'content-type')?.toLowerCase().includes('text/event-stream') ?? false;
 }
 
 /**

@@ -1,0 +1,13 @@
+/**
+ * The first value of header `name` (lower case) in undici's raw header list (name, value, name,
+ * value, ...), or undefined. Names of another length are skipped before any string is made: the
+ * stream probe asks this once per response.
+ */
+export function rawHeaderValue(raw: readonly (Buffer | string)[] | null | undefined, name: string): string | undefined {
+  if (!raw) return undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === name.length && n.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
+  }
+  return undefined;
+}
