@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { streamFileAtomic } from '../output/atomic.ts';
 import { outputError, outputFs } from '../output/fs.ts';
 import { OUTCOMES, type Outcome, type PairedSample, type StreamSample } from '../metrics/sample.ts';
@@ -88,6 +89,8 @@ export class SampleSpool {
   /** A batched write failed with nobody told yet (no `onError`, no write since): close throws it. */
   private unreported = false;
   private readonly batch: boolean;
+  /** Closed (the run's shard ended): a later write would start a second spool beside the finished samples file, which the first read turns into the samples file in its place. */
+  private closed = false;
 
   /** `file` is the NDJSON file the pairs end up in; the spool is `file` + ".spool". */
   constructor(
@@ -104,6 +107,7 @@ export class SampleSpool {
    * also a failure of an earlier turn's write.
    */
   write(pair: PairedSample): void {
+    if (this.closed) throw new Error(`a pair (request ${pair.requestId}) was measured after ${path.basename(this.file)} was closed; it is not kept`);
     if (this.failed !== undefined) {
       this.unreported = false;
       throw this.failed;
@@ -192,6 +196,7 @@ export class SampleSpool {
 
   /** Writes what is left, closes the spool (creating it when no pair came), leaving it as a killed run would. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.failed === undefined) this.flush();
     try {
       const fd = this.fd ?? outputFs.openSync(this.file + SPOOL_SUFFIX, 'a');

@@ -185,12 +185,15 @@ export function createShard(input: ShardInput): Shard {
     s.startedAt = round(s.startedAt + wallOffset);
     if (s.intendedAt !== undefined) s.intendedAt = round(s.intendedAt + wallOffset);
   };
+  let ended = false;
   const record = (pair: PairedSample, isWarmup: boolean) => {
     if (wallOffset !== 0) {
       onWallClock(pair.baseline);
       onWallClock(pair.candidate);
     }
     try {
+      // A pair that ends after the shard did (its load stopped on a harness error while others ran) has no spool left to go to.
+      if (ended) throw new Error(`a pair (request ${pair.requestId}) was measured after the run's samples were closed; it is not kept`);
       if (isWarmup) {
         (warmup ??= new SampleSpool(input.warmupFile, { batch: true, onError: input.fail })).write(pair);
         return;
@@ -370,6 +373,7 @@ export function createShard(input: ShardInput): Shard {
         else await runLoad(load, iterate, ctx);
       } finally {
         eld.disable();
+        ended = true;
         await Promise.all([samples.end(), warmup?.end()]);
         for (const c of connectors ?? []) c.close();
         await Promise.all([...targets, ...(replica ? [replica] : [])].map((t) => t.close())).catch(() => undefined);

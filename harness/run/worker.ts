@@ -30,7 +30,11 @@ setMaxListeners(0, ac.signal);
 let start: (startAtAbs: number) => void;
 const started = new Promise<number>((resolve) => (start = resolve));
 port.on('message', (m: { type: string; startAtAbs?: number }) => {
-  if (m.type === 'abort') ac.abort();
+  // Stopped before the start (Ctrl-C, or another worker failed): the shard starts now, aborted, and ends at once with its empty state.
+  if (m.type === 'abort') {
+    ac.abort();
+    start(performance.timeOrigin + performance.now());
+  }
   if (m.type === 'start') start(m.startAtAbs!);
 });
 port.postMessage({ type: 'ready' });

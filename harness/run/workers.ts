@@ -10,6 +10,10 @@ import { joinParts } from './samples-file.ts';
 import type { ShardState } from './shard.ts';
 import type { WorkerInput } from './worker.ts';
 
+/** Starts worker thread `index` with its input (tests hand in one that fails, to see the others stop). */
+export type SpawnWorker = (index: number, data: WorkerInput) => Worker;
+const spawnWorker: SpawnWorker = (_index, data) => new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data });
+
 /** Once every worker is ready, the schedule starts this much later (time for the start message to arrive). */
 const START_DELAY_MS = 50;
 
@@ -36,7 +40,7 @@ export interface WorkersInput {
  * the same worker). Live counters are summed from the workers' reports; at the end their states
  * (histograms and counts) merge, and their sample files are joined into one samples.ndjson.
  */
-export function runWorkers(input: WorkersInput): { states: () => ShardState[]; done: Promise<void>; started: Promise<number> } {
+export function runWorkers(input: WorkersInput, spawn: SpawnWorker = spawnWorker): { states: () => ShardState[]; done: Promise<void>; started: Promise<number> } {
   let resolveStarted!: (at: number) => void;
   const started = new Promise<number>((r) => (resolveStarted = r));
   const counter = new SharedArrayBuffer(4);
@@ -52,6 +56,17 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
     }
   };
   const workers: Worker[] = [];
+  /**
+   * One worker failing (an error, a crash, a thread that dies before it is ready) stops the others:
+   * the run is a harness error either way, and a worker waiting for a start that can no longer
+   * come (every worker must be ready first) would wait forever, and the run with it.
+   */
+  let stopping = false;
+  const stopAll = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const w of workers) w.postMessage({ type: 'abort' });
+  };
   const threads = parts.map((p, index) => {
     const data: WorkerInput = {
       loaded: withoutCompiledFlows(input.loaded),
@@ -63,9 +78,13 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
       warmupFile: p.warmup,
       counter,
     };
-    const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: data });
+    const w = spawn(index, data);
     workers.push(w);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, fail) => {
+      const reject = (err: unknown) => {
+        stopAll();
+        fail(err);
+      };
       w.on('message', (m: { type: string; stats?: LiveStats; state?: ShardState; message?: string; code?: string; file?: string }) => {
         if (m.stats) {
           live[index] = m.stats;
@@ -80,7 +99,6 @@ export function runWorkers(input: WorkersInput): { states: () => ShardState[]; d
         if (m.type === 'error') {
           // A write that failed (disk full, read-only) ends the whole run, with its code.
           if (m.code === 'PARITY_OUTPUT_FAILED') {
-            for (const other of workers) other.postMessage({ type: 'abort' });
             reject(new OutputError(m.file ?? input.samplesFile, m.message ?? 'cannot write'));
           } else reject(new Error(`worker ${index}: ${m.message}`));
         }

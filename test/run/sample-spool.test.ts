@@ -138,6 +138,22 @@ describe('sample spool', () => {
     await ensureSamples(file);
     expect(lines(file)).toHaveLength(2);
   });
+
+  it('refuses a pair written after it ended: no second spool appears to replace the finished samples file on its first read', async () => {
+    for (const batch of [false, true]) {
+      const file = tempFile();
+      const spool = new SampleSpool(file, { batch });
+      spool.write(pair(0));
+      spool.write(pair(1));
+      await spool.end();
+      // A pair that finished after the run's load stopped (others were still running when a harness error ended it).
+      expect(() => spool.write(pair(2))).toThrow(/request run-1-2\) was measured after samples\.ndjson was closed; it is not kept/);
+      await new Promise((r) => setImmediate(r));
+      expect(existsSync(file + SPOOL_SUFFIX)).toBe(false);
+      await ensureSamples(file);
+      expect(lines(file)).toEqual([pair(0), pair(1)].map(asJson));
+    }
+  });
 });
 
 describe('sample spool on disk while the run goes', () => {
