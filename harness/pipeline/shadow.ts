@@ -24,6 +24,7 @@ import { describePreflightFailures, runPreflight } from '../targets/preflight.ts
 import { openTarget } from '../targets/target.ts';
 import { applyPolicy, recordInRunJson } from './judge.ts';
 import { renderStoredRun } from './render.ts';
+import { Scrubber } from '../secrets/scrubber.ts';
 
 export interface ShadowOptions {
   listen: { host: string; port: number };
@@ -107,8 +108,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   const judge = policy ? new PolicyJudge(policy, env, { warn: (line) => io.stderr.write(line) }) : undefined;
   await judge?.ready();
   const t0 = Date.now();
-  const secrets = loaded.secrets;
-  const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
+  const scrubber = new Scrubber(loaded.secrets);
 
   let admin: AdminServer | undefined;
   // Cannot listen (address in use, not on this machine, no permission): nothing of this shadow stays open (the judge thread kept the process alive).
@@ -129,7 +129,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       timeouts,
       window: () => current,
       copying: () => rollout.decision === 'continue',
-      ...(capture ? { capture: (c) => void (capture!.destroyed || capture!.write(scrub(JSON.stringify(c)) + '\n')) } : {}),
+      ...(capture ? { capture: (c) => void (capture!.destroyed || capture!.write(JSON.stringify(scrubber.scrubDeep(c)) + '\n')) } : {}),
       onPair: (p) => {
         const gp = gatePair(p);
         gatePairs.push(gp);

@@ -103,3 +103,24 @@ export function redactUserinfo(url: string): string {
 
 /** Header names whose values are credentials, literal or not. */
 export const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|password|session|credential|auth/i;
+
+/**
+ * The credentials a live request carries (shadow, replay): the values of its sensitive headers,
+ * and each cookie's value on its own (a backend echoes `abc123`, not `sid=abc123`).
+ */
+export function requestCredentials(headers: Readonly<Record<string, string | string[] | undefined>>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || !SENSITIVE_HEADER.test(k)) continue;
+    for (const value of Array.isArray(v) ? v : [v]) {
+      out.push(value);
+      if (/cookie/i.test(k)) for (const c of value.split(';')) out.push(c.slice(c.indexOf('=') + 1).trim());
+    }
+  }
+  return out;
+}
+
+/** The headers with every sensitive header's value replaced by `[redacted]` (a capture keeps the name, never the credential). */
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? REDACTED : v]));
+}

@@ -9,6 +9,7 @@ import type { PairedSample, Role, StreamSample } from '../../metrics/sample.ts';
 import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
+import { redactHeaders, requestCredentials, Scrubber } from '../../secrets/scrubber.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
 import { TeeHandler, teeDispatcher } from './tee.ts';
@@ -102,13 +103,26 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     return Object.assign(p, { measure: (dispatcher: Dispatcher) => p.run(dispatcher).then((r): ProbeResult => (r.aborted ? { ...r.sample, aborted: true } : r.sample)) });
   };
 
+  const scrubber = new Scrubber(loaded.secrets);
+  /**
+   * A sample's error message may quote a backend's error body, which may echo a credential: the
+   * config's secrets, or the live request's own (its Authorization, its cookies). Scrubbed before
+   * the pair reaches the window's spool, run.json and reports.
+   */
+  const scrubbed = (s: ProbeResult, credentials: readonly string[]): StreamSample => {
+    const sample = plain(s);
+    if (!sample.error) return sample;
+    const by = credentials.length ? scrubber.with(credentials) : scrubber;
+    return by.empty ? sample : { ...sample, error: { code: sample.error.code, message: by.scrub(sample.error.message) } };
+  };
+
   /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
-  const finishPair = (route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>) => {
+  const finishPair = (route: string, requestId: string, iteration: number, credentials: readonly string[], both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>) => {
     pairsInFlight++;
     void both.then((r) => {
       pairsInFlight--;
       if (r?.[1]) {
-        const pair: PairedSample = { requestId, scenario: route, iteration, baseline: plain(r[0]), candidate: plain(r[1]) };
+        const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0], credentials), candidate: scrubbed(r[1], credentials) };
         input.window().add(pair);
         input.onPair?.(pair);
       }
@@ -162,18 +176,18 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(watched(h, decision, stream), res)));
       const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
-      input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
-      finishPair(decision.route, requestId, iteration, Promise.all([b, c]));
+      input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...(copied.body !== undefined ? { body: copied.body } : {}) });
+      finishPair(decision.route, requestId, iteration, requestCredentials(req.headers), Promise.all([b, c]));
       return;
     }
     // Mirror: both sides get the copy (dropped headers, rewrites), paired, under the copy limiter.
     if (!copied || decision.kind !== 'compare') return;
     const bReq = { method, path: rawPath, headers: copied.headers, body: copied.body };
     const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
-    input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: copied.headers, ...(copied.body !== undefined ? { body: copied.body } : {}) });
+    input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...(copied.body !== undefined ? { body: copied.body } : {}) });
     const stream = isStream(decision, headers.accept);
     const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(teeDispatcher(targets.baseline.pool, (h) => watched(h, decision, stream))), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
-    finishPair(decision.route, requestId, iteration, both);
+    finishPair(decision.route, requestId, iteration, requestCredentials(req.headers), both);
   };
 
   const server = http.createServer((req, res) => {

@@ -12,6 +12,7 @@ import { SummaryAccumulator } from '../../metrics/summary.ts';
 import { TimelineAccumulator } from '../../metrics/timeline.ts';
 import { RUN_SCHEMA_VERSION, type RunResult } from '../../run/result.ts';
 import { SampleSpool } from '../../run/sample-spool.ts';
+import { Scrubber } from '../../secrets/scrubber.ts';
 import { toolInfo } from '../../version.ts';
 
 /** Copies the candidate could not take, as a share of the copies made, beyond which a window is not judged on a fair sample. */
@@ -189,7 +190,7 @@ export class ShadowWindow {
     }
     const result = this.result(new Date(this.closedAt).toISOString(), incompleteReason);
     const runJson = path.join(this.dir, 'run.json');
-    await writeAtomic(runJson, scrub(JSON.stringify(result, null, 2), this.loaded.secrets) + '\n');
+    await writeAtomic(runJson, JSON.stringify(new Scrubber(this.loaded.secrets).scrubDeep(result), null, 2) + '\n');
     return { runJson, result };
   }
 }
@@ -200,8 +201,3 @@ export async function writeAtomic(file: string, text: string): Promise<void> {
   await rename(tmp, file);
 }
 
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out;
-}
