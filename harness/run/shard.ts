@@ -21,7 +21,7 @@ import { WarmConnector } from '../targets/preconnect.ts';
 import { openTarget, streamHeaders, type LiveTarget } from '../targets/target.ts';
 import { recordSample, type LiveStats } from './live-stats.ts';
 import { SampleSpool } from './sample-spool.ts';
-import { Scrubber } from '../secrets/scrubber.ts';
+import { Scrubber, scrubError } from '../secrets/scrubber.ts';
 import type { CapturedRequest } from '../sources/replay/capture.ts';
 import { replayPair } from '../sources/replay/pair.ts';
 import { runReplay } from '../sources/replay/schedule.ts';
@@ -187,6 +187,12 @@ export function createShard(input: ShardInput): Shard {
   };
   let ended = false;
   const record = (pair: PairedSample, isWarmup: boolean) => {
+    // A backend may echo a credential in an error body or error event: scrubbed before the pair is
+    // spooled, whatever measured it (stream, request, flow step, replayed request).
+    if (!scrubber.empty) {
+      scrubError(pair.baseline, scrubber);
+      scrubError(pair.candidate, scrubber);
+    }
     if (wallOffset !== 0) {
       onWallClock(pair.baseline);
       onWallClock(pair.candidate);
@@ -275,8 +281,6 @@ export function createShard(input: ShardInput): Shard {
       counters.inFlight--;
       slots[i]?.release();
       stampIntended(s, probe.t0, it.intendedAt);
-      // A backend may echo a credential in an error body or error event: scrubbed before the sample is spooled.
-      if (s.error && !scrubber.empty) s.error = { code: s.error.code, message: scrubber.scrub(s.error.message) };
       if (!s.aborted) recordSample(counters, s);
       return s;
     });

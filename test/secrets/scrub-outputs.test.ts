@@ -10,6 +10,8 @@ import { Scrubber } from '../../harness/secrets/scrubber.ts';
 const TOKEN = 'tok-9f8e7d6c5b4a3921';
 const PASS = 'p4ss-w0rd-Secret';
 const USER = 'svc-parity';
+/** A real user's token in captured traffic (not in the config). */
+const USER_TOKEN = 'user-own-token-7a6b5c4d';
 
 /** Every file under a folder, as text. */
 function allText(dir: string): Map<string, string> {
@@ -107,6 +109,39 @@ describe('secrets never reach an output', () => {
     const run = JSON.parse(files.get(path.join(ws.out, 'r1', 'run.json'))!) as { targets: { baseUrl: string }[]; config: { targets: { baseUrl: string }[] } };
     expect(run.targets[0]!.baseUrl).toBe(`http://${url}`);
     expect(run.config.targets[0]!.baseUrl).toBe(`http://[redacted]@${url}`);
+  });
+
+  it('request scenarios and replays: a credential echoed in an error body is scrubbed from their samples too, as from streams', async () => {
+    const ws = tempWorkspace([{ text: 'q' }]);
+    const config = {
+      name: 'secrets-requests',
+      targets: [
+        { name: 'base', role: 'baseline', baseUrl: `http://${url}`, headers: { authorization: 'Bearer ${TOKEN}' }, routes: { me: 'GET /me' } },
+        { name: 'cand', role: 'candidate', baseUrl: `http://${url}`, headers: { authorization: 'Bearer ${TOKEN}' }, routes: { me: 'GET /me' } },
+      ],
+      scenarios: [{ type: 'request', name: 'me', route: 'me', compare: 'all' }],
+      load: { vus: 2, iterations: 6, warmup: 0 },
+      preflight: { retries: 0, interval: 10 },
+    };
+    writeFileSync(ws.configFile, JSON.stringify(config));
+    const env = { TOKEN };
+    const run = await runCli(['run', ws.configFile, '--out', ws.out, '--run-id', 'req', '--quiet'], env);
+    expect(run.stderr).not.toMatch(/HARNESS_ERROR/);
+    // A replay sends the captured users' own credentials (no config header here): echoed, they are scrubbed too.
+    const replayConfig = path.join(ws.dir, 'replay.config.json');
+    writeFileSync(replayConfig, JSON.stringify({ ...config, targets: config.targets.map(({ headers: _h, ...t }) => t) }));
+    const capture = path.join(ws.dir, 'capture.ndjson');
+    writeFileSync(capture, Array.from({ length: 6 }, (_, i) => JSON.stringify({ t: 1_700_000_000_000 + i * 10, method: 'GET', path: '/me', headers: { authorization: `Bearer ${USER_TOKEN}` } })).join('\n') + '\n');
+    const replay = await runCli(['replay', capture, '--config', replayConfig, '--out', ws.out, '--run-id', 'rep', '--quiet', '--speed', 'max'], env);
+    expect(replay.stderr).not.toMatch(/HARNESS_ERROR/);
+    expect(seenAuth).toContain(`Bearer ${USER_TOKEN}`);
+    for (const id of ['req', 'rep']) {
+      const samples = readFileSync(path.join(ws.out, id, 'samples.ndjson'), 'utf8');
+      // The backend's echo did land in the samples, scrubbed.
+      expect(samples, id).toMatch(/rejected \[redacted\]/);
+    }
+    const files = allText(ws.out);
+    for (const [file, text] of files) for (const leak of [...LEAKS, USER_TOKEN]) expect({ file, leaked: text.includes(leak) }).toEqual({ file, leaked: false });
   });
 
   it('a URL with userinfo and an authorization header is refused at config time (exit 3), naming the field', async () => {

@@ -9,7 +9,7 @@ import type { PairedSample, Role, StreamSample } from '../../metrics/sample.ts';
 import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
-import { redactHeaders, requestCredentials, Scrubber } from '../../secrets/scrubber.ts';
+import { redactHeaders, requestCredentials, Scrubber, scrubError } from '../../secrets/scrubber.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
 import { TeeHandler, teeDispatcher } from './tee.ts';
@@ -111,9 +111,8 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
    */
   const scrubbed = (s: ProbeResult, credentials: readonly string[]): StreamSample => {
     const sample = plain(s);
-    if (!sample.error) return sample;
-    const by = credentials.length ? scrubber.with(credentials) : scrubber;
-    return by.empty ? sample : { ...sample, error: { code: sample.error.code, message: by.scrub(sample.error.message) } };
+    if (sample.error) scrubError(sample, credentials.length ? scrubber.with(credentials) : scrubber);
+    return sample;
   };
 
   /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
