@@ -120,11 +120,6 @@ export function requestCredentials(headers: Readonly<Record<string, string | str
   return out;
 }
 
-/** The headers with every sensitive header's value replaced by `[redacted]` (a capture keeps the name, never the credential). */
-export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SENSITIVE_HEADER.test(k) ? REDACTED : v]));
-}
-
 /** A sample's error message (which may quote a backend's error body) scrubbed in place. */
 export function scrubError(sample: { error?: { code: string; message: string } | undefined }, scrubber: Scrubber): void {
   if (sample.error) sample.error = { code: sample.error.code, message: scrubber.scrub(sample.error.message) };

@@ -12,6 +12,8 @@ const PASS = 'p4ss-w0rd-Secret';
 const USER = 'svc-parity';
 /** A real user's token in captured traffic (not in the config). */
 const USER_TOKEN = 'user-own-token-7a6b5c4d';
+/** A session token a flow captures at login. */
+const SESSION_TOKEN = 'session-token-3c2b1a09';
 
 /** Every file under a folder, as text. */
 function allText(dir: string): Map<string, string> {
@@ -142,6 +144,51 @@ describe('secrets never reach an output', () => {
     }
     const files = allText(ws.out);
     for (const [file, text] of files) for (const leak of [...LEAKS, USER_TOKEN]) expect({ file, leaked: text.includes(leak) }).toEqual({ file, leaked: false });
+  });
+
+  it('a flow: a token captured at login and sent as a credential header, echoed in a later step\'s error body, is scrubbed from that step\'s samples', async () => {
+    const ws = tempWorkspace([{ text: 'q' }]);
+    // The same backend answers the login with a session token (the mock server answers any POST /login so).
+    const login = http.createServer((req, res) => {
+      if (req.url === '/login') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ token: SESSION_TOKEN }));
+        return;
+      }
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: `rejected ${req.headers.authorization ?? ''}` }));
+    });
+    await new Promise<void>((r) => login.listen(0, '127.0.0.1', r));
+    const at = `http://127.0.0.1:${(login.address() as AddressInfo).port}`;
+    try {
+      const config = {
+        name: 'secrets-flow',
+        targets: [
+          { name: 'base', role: 'baseline', baseUrl: at, routes: {} },
+          { name: 'cand', role: 'candidate', baseUrl: at, routes: {} },
+        ],
+        scenarios: [
+          {
+            type: 'flow',
+            name: 'session',
+            steps: [
+              { name: 'login', route: 'POST /login', body: { user: 'qa' }, capture: { token: '$.token' } },
+              { name: 'me', route: 'GET /me', headers: { authorization: 'Bearer {{token}}' } },
+            ],
+          },
+        ],
+        load: { vus: 2, iterations: 4, warmup: 0 },
+        preflight: { retries: 0, interval: 10 },
+      };
+      writeFileSync(ws.configFile, JSON.stringify(config));
+      const r = await runCli(['run', ws.configFile, '--out', ws.out, '--run-id', 'flow', '--quiet']);
+      expect(r.stderr).not.toMatch(/HARNESS_ERROR/);
+      const samples = readFileSync(path.join(ws.out, 'flow', 'samples.ndjson'), 'utf8');
+      expect(samples).toMatch(/rejected \[redacted\]/);
+      for (const [file, text] of allText(ws.out)) expect({ file, leaked: text.includes(SESSION_TOKEN) }).toEqual({ file, leaked: false });
+    } finally {
+      await new Promise<void>((r) => login.close(() => r()));
+    }
   });
 
   it('a URL with userinfo and an authorization header is refused at config time (exit 3), naming the field', async () => {
