@@ -12,9 +12,15 @@ const RawTarget = z.object({
   requests: z.number(),
   sent: z.number(),
   requestsPerSec: z.number(),
+  /**
+   * 2xx responses per second: what the target served. An error answer is cheap (a 503 shed under
+   * load comes back faster than a real answer), so requests/s alone makes a failing target look
+   * faster; capacity is compared on this. Absent in raw.json written before it was added.
+   */
+  okPerSec: z.number().optional(),
   /** Send to whole response read, as autocannon measures it (ms). */
   latencyMs: z.object({ mean: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), max: z.number() }),
-  /** Connection errors and timeouts (no response at all). */
+  /** Connection errors and timeouts (no response at all; autocannon counts its timeouts here too). */
   errors: z.number(),
   timeouts: z.number(),
   non2xx: z.number(),
@@ -39,7 +45,7 @@ export const RawResult = z.object({
   complete: z.boolean(),
   targets: z.tuple([RawTarget, RawTarget]),
   /** Candidate ÷ baseline. */
-  ratios: z.object({ requestsPerSec: z.number().nullable(), latencyP99: z.number().nullable(), latencyP50: z.number().nullable() }),
+  ratios: z.object({ requestsPerSec: z.number().nullable(), okPerSec: z.number().nullable().optional(), latencyP99: z.number().nullable(), latencyP50: z.number().nullable() }),
 });
 export type RawResult = z.infer<typeof RawResult>;
 
@@ -82,6 +88,7 @@ function summarize(p: RawTargetPlan, r: AutocannonResult): RawTarget {
     requests: r.requests.total,
     sent: r.requests.sent,
     requestsPerSec: r.requests.total / secs,
+    okPerSec: r['2xx'] / secs,
     latencyMs: { mean: r.latency.mean, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
     errors: r.errors,
     timeouts: r.timeouts,
@@ -95,5 +102,5 @@ function summarize(p: RawTargetPlan, r: AutocannonResult): RawTarget {
 /** candidate ÷ baseline, or null when the baseline figure is 0. */
 export function rawRatios([b, c]: [RawTarget, RawTarget]): RawResult['ratios'] {
   const ratio = (x: number, y: number) => (y > 0 ? x / y : null);
-  return { requestsPerSec: ratio(c.requestsPerSec, b.requestsPerSec), latencyP99: ratio(c.latencyMs.p99, b.latencyMs.p99), latencyP50: ratio(c.latencyMs.p50, b.latencyMs.p50) };
+  return { requestsPerSec: ratio(c.requestsPerSec, b.requestsPerSec), okPerSec: ratio(c.okPerSec ?? 0, b.okPerSec ?? 0), latencyP99: ratio(c.latencyMs.p99, b.latencyMs.p99), latencyP50: ratio(c.latencyMs.p50, b.latencyMs.p50) };
 }

@@ -34,7 +34,8 @@ describe('parity raw: raw-throughput mode on autocannon', () => {
     const { code, stdout, stderr } = await runCli(['raw', ws.configFile, '--duration', '3s', '--connections', String(CONNECTIONS), '--out', ws.out, '--run-id', 'raw1']);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/raw throughput \(autocannon\): 3 s, 8 connections per target, both targets at once/);
-    expect(stdout).toMatch(/candidate ÷ baseline: req\/s \d+\.\d\d×/);
+    // Capacity is compared on what was served (2xx/s): a target's fast error answers make its req/s look better.
+    expect(stdout).toMatch(/candidate ÷ baseline: 2xx\/s \d+\.\d\d× \(all answers \d+\.\d\d×\)/);
     const r = RawResult.parse(JSON.parse(readFileSync(path.join(ws.out, 'raw1', 'raw.json'), 'utf8')));
     const [b, c] = r.targets;
     const servedBase = (await proc.fixtures[0]!.served()).slice(servedBase0);
@@ -62,6 +63,14 @@ describe('parity raw: raw-throughput mode on autocannon', () => {
     expect(b.requestsPerSec).toBeGreaterThan(CONNECTIONS * (1000 / (DELAY_MS + 150)));
     expect(b.requestsPerSec).toBeLessThanOrEqual(CONNECTIONS * (1000 / (DELAY_MS + 15)));
     expect(r.ratios.requestsPerSec).toBeCloseTo(c.requestsPerSec / b.requestsPerSec, 5);
+    expect(c.okPerSec).toBeCloseTo(c.status['2xx'] / c.durationSec, 5);
+    expect(b.okPerSec).toBeCloseTo(b.requestsPerSec, 5);
+    expect(r.ratios.okPerSec).toBeCloseTo(c.okPerSec! / b.okPerSec!, 5);
+    // The candidate's failed share is said, with its measured percentage; the clean baseline gets no such line.
+    const warned = /WARNING candidate cand: (\d+\.\d)% of requests got no 2xx \(5xx \d+\); its req\/s and latency include those answers: compare 2xx\/s/.exec(stdout);
+    expect(warned, stdout).not.toBeNull();
+    expect(Number(warned![1])).toBeCloseTo((100 * c.non2xx) / c.requests, 0);
+    expect(stdout).not.toMatch(/WARNING baseline/);
 
     // The requests are the config's: the scenario's body with each prompt, the request-id header.
     const bodies = new Set(servedBase.map((s) => JSON.stringify(s.body)));
