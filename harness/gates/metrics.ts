@@ -200,11 +200,15 @@ export function streamValue(base: string): ((s: GateSample) => number | undefine
 export const VALUE_BASES: readonly string[] = VALUE_SOURCES.map((v) => v.base);
 
 const is5xx = (s: GateSample) => s.status !== undefined && s.status >= 500;
+const isClass = (s: GateSample, c: number) => s.status !== undefined && Math.floor(s.status / 100) === c;
 
 const RATE_SOURCES: Omit<RateMetric, 'kind' | 'unit' | 'comparisons'>[] = [
   { name: 'error_rate', read: (s) => ({ counted: true, event: !isSuccess(s.outcome) }), describe: 'streams that did not complete and requests that were not ok (HTTP error, connection, timeout, failed check or capture) / all' },
   { name: 'http_5xx_rate', read: (s) => ({ counted: true, event: is5xx(s) }), describe: 'HTTP 5xx responses / streams and requests' },
   { name: 'status_5xx_rate', read: (s) => ({ counted: true, event: is5xx(s) }), describe: 'HTTP 5xx responses / requests (same as http_5xx_rate)' },
+  // A redirect is an answer (`ok`, as in k6), and a fast one: a candidate redirecting what the baseline answers (a trailing-slash 307, a login redirect) reads faster, with no error. This rate sees it.
+  { name: 'status_3xx_rate', read: (s) => ({ counted: true, event: isClass(s, 3) }), describe: 'HTTP 3xx responses / requests (redirects, not followed: answered `ok`)' },
+  { name: 'status_4xx_rate', read: (s) => ({ counted: true, event: isClass(s, 4) }), describe: 'HTTP 4xx responses / requests' },
   {
     name: 'interruption_rate',
     read: (s) => ({ counted: is2xx(s), event: is2xx(s) && INTERRUPTIONS.includes(s.outcome) }),

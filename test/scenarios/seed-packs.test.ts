@@ -58,6 +58,7 @@ describe('seed 003 pack: express → fastapi per endpoint', () => {
     }
     expect(status(v, 'lots-drift-under-load')).toBe('pass');
     expect(status(v, 'critical-flows')).toBe('pass');
+    expect(status(v, 'no-new-redirects')).toBe('pass');
   }, 120_000);
 
   it('a candidate 40 ms slower on the QC endpoint that loses 2% of its lot writes fails those gates, and only those', async () => {
