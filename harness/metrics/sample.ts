@@ -18,11 +18,14 @@ export const OUTCOMES = [
   'ok',
   'assertion_failed',
   'capture_failed',
+  // A stream that ended normally (terminal event, normal finish) with no content at all: the user
+  // saw an empty answer. Last in the list: the spool stores an outcome by its index.
+  'empty',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Outcomes that end a stream after the backend answered 2xx headers: what users see as a broken answer. */
-export const INTERRUPTIONS: readonly Outcome[] = ['reset', 'stalled', 'no_terminal', 'error_event', 'timeout', 'malformed', 'truncated'];
+export const INTERRUPTIONS: readonly Outcome[] = ['reset', 'stalled', 'no_terminal', 'error_event', 'timeout', 'malformed', 'truncated', 'empty'];
 
 /** What counts as a success: a stream that completed, a request answered and every check held. Every other outcome is an error (error_rate). */
 export function isSuccess(outcome: Outcome): boolean {

@@ -442,6 +442,11 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
       if (this.abnormalFinish) {
         s.outcome = 'truncated';
         s.error = { code: 'PARITY_TRUNCATED', message: `finish reason "${truncate(this.finishReason!)}" is not a normal end` };
+      } else if (s.contentChunks === 0) {
+        // Ended as a complete answer would, with nothing in it: an empty answer is what the user saw,
+        // and counting it complete left it out of every content metric and of the error rate.
+        s.outcome = 'empty';
+        s.error = { code: 'PARITY_EMPTY_ANSWER', message: 'the stream ended normally (terminal event) with no content event' };
       }
     }
     if (this.parser) this.tokens(s);

@@ -16,7 +16,7 @@ type Summary = RunResult['summaries'][number];
 export const REQUEST_OUTCOMES: readonly Outcome[] = ['ok', 'http_error', 'connect_error', 'reset', 'timeout', 'assertion_failed', 'capture_failed'];
 /** Request outcomes first (ok leading), then any other. */
 const ORDER: readonly Outcome[] = [...REQUEST_OUTCOMES, ...OUTCOMES.filter((o) => !REQUEST_OUTCOMES.includes(o))];
-const STREAM_ONLY: readonly Outcome[] = ['complete', 'stalled', 'no_terminal', 'error_event', 'malformed', 'truncated'];
+const STREAM_ONLY: readonly Outcome[] = ['complete', 'stalled', 'no_terminal', 'error_event', 'malformed', 'truncated', 'empty'];
 const REQUEST_ONLY: readonly Outcome[] = ['ok', 'assertion_failed', 'capture_failed'];
 
 /**

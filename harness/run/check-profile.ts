@@ -47,9 +47,9 @@ export async function checkProfiles(loaded: LoadedConfig, signal?: AbortSignal):
         signal,
       );
       const problems: string[] = [];
-      if (s.outcome !== 'complete') problems.push(`terminal: the stream did not complete (${s.outcome}${s.error ? `: ${s.error.message}` : ''}); check the profile's terminal and error matchers, or the backend`);
-      else if (s.contentChars === 0) problems.push(`content: ${s.events} events, none with content text; check the profile's content matcher and path`);
-      if (s.outcome === 'complete' && plan.prompt.expectsCitations && s.citations === 0) problems.push(`citations: the prompt expects citations and none were read; check the profile's citations matcher and path`);
+      if (s.outcome === 'empty') problems.push(`content: ${s.events} events, none with content text; check the profile's content matcher and path`);
+      else if (s.outcome !== 'complete') problems.push(`terminal: the stream did not complete (${s.outcome}${s.error ? `: ${s.error.message}` : ''}); check the profile's terminal and error matchers, or the backend`);
+      if ((s.outcome === 'complete' || s.outcome === 'empty') && plan.prompt.expectsCitations && s.citations === 0) problems.push(`citations: the prompt expects citations and none were read; check the profile's citations matcher and path`);
       out.push({
         target: t.name,
         role: t.role,

@@ -13,10 +13,11 @@ export function profileWarnings(summaries: RunResult['summaries']): string[] {
   const out: string[] = [];
   for (const s of summaries) {
     for (const t of [s.baseline, s.candidate]) {
-      const complete = t.outcomes.complete ?? 0;
+      // Streams that ended normally: complete, or `empty` (no content event), which is what all of them are when the profile reads no content.
+      const ended = (t.outcomes.complete ?? 0) + (t.outcomes.empty ?? 0);
       const who = `target "${t.target}" (${t.role}), scenario "${s.scenario}"`;
-      if (complete > 0 && t.contentChars === 0) {
-        out.push(`${who}: the stream profile read no content from any of its ${complete} completed streams (field: content); check targets[].stream against one stream (parity run --check-profile)`);
+      if (ended > 0 && t.contentChars === 0) {
+        out.push(`${who}: the stream profile read no content from any of its ${ended} streams that ended normally (field: content); check targets[].stream against one stream (parity run --check-profile)`);
       }
       if (t.citations.expected > 0 && t.citations.present === 0) {
         out.push(`${who}: the stream profile read no citations from any of its ${t.citations.expected} completed streams whose prompt expects them (field: citations); check the profile's citations matcher (parity run --check-profile)`);

@@ -25,8 +25,8 @@ export type Percentiles = z.infer<typeof Percentiles>;
 export const Histogram = z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) });
 export type Histogram = z.infer<typeof Histogram>;
 
-/** Outcomes added with request and flow scenarios: a run.json written before them has none. */
-const LATER_OUTCOMES: readonly string[] = ['ok', 'assertion_failed', 'capture_failed'];
+/** Outcomes added with request and flow scenarios, and `empty`: a run.json written before them has none. */
+const LATER_OUTCOMES: readonly string[] = ['ok', 'assertion_failed', 'capture_failed', 'empty'];
 const OutcomeCounts = z.object(
   Object.fromEntries(OUTCOMES.map((o) => [o, LATER_OUTCOMES.includes(o) ? z.number().int().default(0) : z.number().int()])) as Record<(typeof OUTCOMES)[number], z.ZodNumber>,
 );

@@ -88,7 +88,7 @@ describe('the failed-requests guard', () => {
  * judges the stored run offline, as `parity gate` does.
  */
 const PAIRS = 200;
-const FAULTS: Record<string, keyof FaultRates> = { '5xx': 'httpError', reset: 'reset', stall: 'stall', 'error event': 'errorEvent', 'no terminal': 'noTerminal' };
+const FAULTS: Record<string, keyof FaultRates> = { '5xx': 'httpError', reset: 'reset', stall: 'stall', 'error event': 'errorEvent', 'no terminal': 'noTerminal', 'empty answer': 'empty' };
 const RATES = [0.05, 0.5];
 const shape = { framing: 'named-events', tokens: 2 } as const;
 

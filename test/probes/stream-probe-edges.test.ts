@@ -51,7 +51,7 @@ describe('stream probe: edges the load path relies on', () => {
 
   it('many probes on one signal are all interrupted, and a finished one is not touched', async () => {
     const pool = await scripted(() => [{ write: 'event: token\ndata: {"text":"a"}\n\n' }, { wait: 2000 }]);
-    const quick = await scripted(() => [{ write: 'event: done\ndata: {}\n\n' }]);
+    const quick = await scripted(() => [{ write: 'event: token\ndata: {"text":"b"}\n\nevent: done\ndata: {}\n\n' }]);
     const ac = new AbortController();
     const done = await probeStream(quick, profile, req, timeouts, ac.signal);
     const slow = Array.from({ length: 5 }, () => probeStream(pool, profile, req, Timeouts.parse({ idle: '3s', total: '5s' }), ac.signal));

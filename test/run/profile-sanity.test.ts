@@ -64,19 +64,21 @@ describe('profile sanity', () => {
 
   it('a profile that reads no content and no citations: warned by target and field everywhere, and no pass', async () => {
     const r = await run('wrong-profile', wrong);
-    // Every stream still "completes": the [DONE] terminal is read, nothing else is.
-    expect(r.run.summaries[0]!.candidate.outcomes.complete).toBe(40);
-    expect(r.run.warnings).toHaveLength(2);
-    expect(r.run.warnings![0]).toMatch(/^target "cand" \(candidate\), scenario "s": the stream profile read no content from any of its 40 completed streams \(field: content\)/);
-    expect(r.run.warnings![1]).toMatch(/^target "cand" \(candidate\), scenario "s": the stream profile read no citations from any of its 40 completed streams whose prompt expects them \(field: citations\)/);
+    // Every stream ends as an empty answer: the [DONE] terminal is read, nothing else is.
+    expect(r.run.summaries[0]!.candidate.outcomes.empty).toBe(40);
+    expect(r.run.summaries[0]!.candidate.outcomes.complete).toBe(0);
+    // No stream completed, so no completed stream expected citations: the content warning is the one said.
+    expect(r.run.warnings).toHaveLength(1);
+    expect(r.run.warnings![0]).toMatch(/^target "cand" \(candidate\), scenario "s": the stream profile read no content from any of its 40 streams that ended normally \(field: content\)/);
     expect(r.stdout).toMatch(/WARNING: target "cand" \(candidate\), scenario "s": the stream profile read no content/);
-    expect(r.md).toMatch(/> \*\*Warning:\*\* target "cand" \(candidate\), scenario "s": the stream profile read no citations/);
+    expect(r.md).toMatch(/> \*\*Warning:\*\* target "cand" \(candidate\), scenario "s": the stream profile read no content/);
     expect(r.html).toMatch(/<b>Warning:<\/b> target &quot;cand&quot; \(candidate\)/);
-    // The latency gate alone would pass; the warnings keep the verdict from it.
-    expect(r.run.verdict!.gates[0]!.status).toBe('pass');
-    expect(r.run.verdict!.status).toBe('inconclusive');
+    // The latency gate alone has nothing to judge; the empty answers fail the failed-requests guard
+    // (what a client reading this profile would show its users), and the warning says why.
+    expect(r.run.verdict!.status).toBe('fail');
+    expect(r.run.verdict!.reasons[0]).toMatch(/^FAIL failed-requests: candidate − baseline \+100 pp/);
     expect(r.run.verdict!.reasons.join('\n')).toMatch(/field: content.*streams that were not understood cannot pass/);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
   });
 
   it('parity run --check-profile tries each profile against one live stream', async () => {
@@ -87,7 +89,7 @@ describe('profile sanity', () => {
     const bad = await runCli(['run', configFor('check-wrong', wrong), '--check-profile']);
     expect(bad.code).toBe(3);
     expect(bad.stdout).toMatch(/^base \(baseline\): complete/m);
-    expect(bad.stdout).toMatch(/^cand \(candidate\): complete, HTTP 200; \d+ events, 0 with content \(0 chars\), 0 citations/m);
+    expect(bad.stdout).toMatch(/^cand \(candidate\): empty, HTTP 200; \d+ events, 0 with content \(0 chars\), 0 citations/m);
     expect(bad.stdout).toMatch(/✖ content: \d+ events, none with content text/);
     expect(bad.stdout).toMatch(/✖ citations: the prompt expects citations and none were read/);
     expect(bad.stderr).toMatch(/^parity: PARITY_PROFILE_MISMATCH\n.*target "cand" \(content, citations\) did not read its stream/m);
