@@ -24,6 +24,8 @@ export interface ResolvedGate {
   route: string | null;
   /** A flow step (with `scenario`). */
   step: string | null;
+  /** Only the pairs whose prompt expects citations (the guard of a citation_presence gate). */
+  citationPrompts?: boolean;
   minSamples: number;
   severity: 'fail' | 'warn';
   insufficient: 'inconclusive' | 'fail';

@@ -29,7 +29,7 @@ describe('the cases the issue reports: a percentile over survivors hid the failu
     const v = evaluatePolicy(await loadPolicy('seed-000-stage-b'), runOf(ps), ps, NOW);
     expect(v.status).toBe('fail');
     // The latency and interruption gates see only the survivors and pass; the error gates do not.
-    expect(v.gates.filter((g) => g.status === 'fail').map((g) => g.id)).toEqual(['user-visible-errors', 'failed-requests']);
+    expect(v.gates.filter((g) => g.status === 'fail').map((g) => g.id)).toEqual(['user-visible-errors', 'failed-requests', 'failed-requests@citations']);
     expect(guardOf(v)!.value).toBeCloseTo(50, 6);
   });
 

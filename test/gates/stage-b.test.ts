@@ -67,7 +67,7 @@ describe('seed 000 Stage B preset against fixture backends', () => {
     const statuses = verdicts.map((v) => v.status);
     expect(statuses.filter((s) => s === 'fail'), JSON.stringify(verdicts.flatMap((v) => v.reasons))).toEqual([]);
     for (const v of verdicts) {
-      expect(v.gates.map((g) => g.id)).toEqual(['p95-latency-ratio', 'interruption-delta', 'citation-presence-delta', 'user-visible-errors', 'failed-requests']);
+      expect(v.gates.map((g) => g.id)).toEqual(['p95-latency-ratio', 'interruption-delta', 'citation-presence-delta', 'user-visible-errors', 'failed-requests', 'failed-requests@citations']);
       // Both sides fail the same streams: the failed-requests guard has nothing to hold against the candidate.
       expect(v.gates[4]!.status, v.gates[4]!.reason).toBe('pass');
       // Both sides get exactly 2 interruptions per 100 streams: the measured delta is 0.
@@ -103,7 +103,7 @@ describe('seed 000 Stage B preset against fixture backends', () => {
   it('a candidate with +3pp interruptions fails, naming the interruption and error gates', async () => {
     const v = await failCase('interruptions');
     expect(v.status).toBe('fail');
-    expect(v.gates.filter((g) => g.status === 'fail').map((g) => g.id)).toEqual(['interruption-delta', 'user-visible-errors', 'failed-requests']);
+    expect(v.gates.filter((g) => g.status === 'fail').map((g) => g.id)).toEqual(['interruption-delta', 'user-visible-errors', 'failed-requests', 'failed-requests@citations']);
     expect(v.gates[1]!.value).toBeCloseTo(3, 9);
     expect(v.reasons[0]).toMatch(/^FAIL interruption-delta: candidate − baseline \+3 pp/);
   });
