@@ -89,6 +89,11 @@ export function evaluateServerGate(g: ResolvedGate & { metric: ServerMetric }, r
     ...(g.source ? { source: g.source } : {}),
   };
   const missing = [c.why, needBoth ? b.why : undefined].filter((w): w is string => w !== undefined);
+  // One series read twice (a shared PromQL with nothing of the target in it): candidate/baseline is 1 whatever the candidate does.
+  const one = needBoth ? (run.serverMetrics?.series ?? []).find((x) => x.name === m.series && x.sameSeries) : undefined;
+  if (one && missing.length === 0) {
+    missing.push(`both targets read the same series "${m.series}" (${one.source} ${one.query}, the same query from the same source), so ${t.comparison === 'ratio' ? 'candidate/baseline is 1' : 'candidate − baseline is 0'} whatever the candidate does; put {{target}}, {{instance}} or a label of the target's metrics.labels in the query, or gate it with an absolute limit`);
+  }
   if (missing.length) {
     const status = g.insufficient === 'fail' ? 'fail' : 'inconclusive';
     return { ...base, status, value: null, margin: null, reason: `${g.id}: ${missing.join('; ')}; not enough to judge ${g.description}` };

@@ -59,6 +59,18 @@ function planOne(s: ServerSeriesConfig, t: ResolvedTarget, at: string, loaded: L
   return { ...base, source: 'json', query: s.json!, endpoint: endpointOf(t, (own?.json ?? shared?.json)!), at: `${at}.json` };
 }
 
+/** Names of the series both targets read identically (same source, query, endpoint, labels, quantile): one series read twice. */
+export function sameSeriesNames(plan: ServerMetricsPlan): Set<string> {
+  const key = (s: SeriesPlan) => JSON.stringify([s.source, s.query, s.endpoint, s.labels ?? null, s.quantile]);
+  const out = new Set<string>();
+  for (const b of plan.series) {
+    if (b.role !== 'baseline') continue;
+    const c = plan.series.find((x) => x.role === 'candidate' && x.name === b.name);
+    if (c && key(b) === key(c)) out.add(b.name);
+  }
+  return out;
+}
+
 function endpointOf(t: ResolvedTarget, e: string): string {
   return e.startsWith('/') ? `${t.baseUrl}${e}` : e;
 }

@@ -56,6 +56,12 @@ export const ServerSeriesResult = z.object({
   reads: z.number().int().optional(),
   /** Restarts of the target's process seen in the window (gates on what a restart resets are inconclusive). */
   restarts: z.array(SeriesRestart).optional(),
+  /**
+   * Both targets read this series with the same query from the same source (a shared PromQL with
+   * no {{target}}, {{instance}} or label in it): one series twice, so no ratio or delta of it
+   * says anything about the candidate.
+   */
+  sameSeries: z.literal(true).optional(),
 });
 export type ServerSeriesResult = z.infer<typeof ServerSeriesResult>;
 

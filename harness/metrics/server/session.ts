@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { fillTemplate } from '../../config/server-metrics.ts';
 import { parseExposition, readFamily } from './exposition.ts';
 import { readJsonNumber } from './json-endpoint.ts';
-import { planServerMetrics, type SeriesPlan, type ServerMetricsPlan } from './plan.ts';
+import { planServerMetrics, sameSeriesNames, type SeriesPlan, type ServerMetricsPlan } from './plan.ts';
 import { QueryRejected, queryInstant, queryRange, SourceUnreachable } from './prometheus.ts';
 import type { SeriesRestart, ServerMetricsResult, ServerSeriesResult } from './result.ts';
 import { restartsInStartTimes, startTimeQuery } from './restarts.ts';
@@ -50,8 +50,9 @@ export function startServerMetrics(loaded: LoadedConfig, window: { now?: () => n
       const prom = plan.series.filter((s) => s.source === 'prometheus');
       if (prom.length) await new Promise((r) => setTimeout(r, plan.settleMs));
       const series: ServerSeriesResult[] = [];
+      const same = sameSeriesNames(plan);
       for (const s of plan.series) {
-        const base = { name: s.name, target: s.target, role: s.role, source: s.source, query: s.source === 'prometheus' ? s.query : `${s.query} @ ${s.endpoint}` };
+        const base = { name: s.name, target: s.target, role: s.role, source: s.source, query: s.source === 'prometheus' ? s.query : `${s.query} @ ${s.endpoint}`, ...(same.has(s.name) ? { sameSeries: true as const } : {}) };
         if (s.source === 'prometheus') series.push({ ...base, ...(await fromPrometheus(s, plan, start, end)) });
         else series.push({ ...base, ...seriesFromReads(reads.get(s)!, s.quantile) });
       }

@@ -60,6 +60,8 @@ describe('server-side metrics from Prometheus, /metrics and JSON, same window as
           json: '/api/metrics/observability',
           series: [
             { name: 'memory', prometheus: 'fixture_memory_bytes{instance="{{instance}}"}' },
+            // Nothing of the target in the query: both targets read the one series (the max of the two fixtures).
+            { name: 'memory_unscoped', prometheus: 'max(fixture_memory_bytes)' },
             {
               name: 'http_5xx_rate',
               prometheus: 'sum(increase(http_requests_total{instance="{{instance}}",status=~"5.."}[{{window}}])) / sum(increase(http_requests_total{instance="{{instance}}"}[{{window}}]))',
@@ -115,6 +117,20 @@ describe('server-side metrics from Prometheus, /metrics and JSON, same window as
     expect(gate.observed.candidate!).toBeGreaterThan(gate.limit);
     const slope = run.verdict!.gates.find((g) => g.id === 'memory-slope')!;
     expect(slope.status, slope.reason).toBe('fail');
+  });
+
+  it('a shared PromQL with nothing of the target in it reads one series twice: a ratio or delta gate on it is inconclusive, never a pass', async () => {
+    expect(series('memory_unscoped', 'baseline').sameSeries).toBe(true);
+    expect(series('memory_unscoped', 'candidate').value).toBe(series('memory_unscoped', 'baseline').value);
+    expect(series('memory', 'baseline').sameSeries).toBeUndefined();
+    const file = path.join(ws.dir, 'unscoped-policy.yaml');
+    writeFileSync(file, ['gates:', '  - { name: unscoped-ratio, metric: server.memory_unscoped.max, threshold: "<= 1.1x baseline" }', '  - { name: unscoped-abs, metric: server.memory_unscoped.max, threshold: "<= 1000000000" }', ''].join('\n'));
+    const v = evaluatePolicy(await loadPolicy(file, {}), run, [], new Date(0));
+    const ratio = v.gates.find((g) => g.id === 'unscoped-ratio')!;
+    expect(ratio.status).toBe('inconclusive');
+    expect(ratio.reason).toMatch(/both targets read the same series "memory_unscoped" \(prometheus max\(fixture_memory_bytes\)/);
+    // An absolute limit judges the one series as it is.
+    expect(v.gates.find((g) => g.id === 'unscoped-abs')!.status).toBe('pass');
   });
 
   it('the same gate on the baseline (roles swapped in the stored series) passes', async () => {
@@ -212,7 +228,7 @@ describe('server-side metrics from Prometheus, /metrics and JSON, same window as
     expect(html).toMatch(/<h2>Server-side metrics/);
     for (const name of ['memory', 'http_5xx_rate', 'queue', 'latency', 'slo']) expect(html).toContain(`data-chart="server-${name}"`);
     const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testsuite name="server-side metrics" tests="8" failures="0" errors="0"/);
+    expect(junit).toMatch(/<testsuite name="server-side metrics" tests="9" failures="0" errors="0"/);
     expect(junit).toMatch(/<testcase name="memory-stable: server.memory.growth &lt;= 1000000"[^>]*>\s*<failure/);
     expect(stdout).toMatch(/server-side metrics \(baseline \| candidate\)\n\s+server\.memory /);
   });
