@@ -9,11 +9,14 @@ export interface CapturedRequest {
   path: string;
   /** Lower-case names. */
   headers: Record<string, string>;
-  body: string | undefined;
+  /** UTF-8 text, or the captured bytes when they are not UTF-8 (a binary body): sent as they are either way. */
+  body: string | Buffer | undefined;
   /** The route name the capture gave it (parity captures), else none. */
   route?: string | undefined;
   /** Where it was read: "line 12" or "entry 3". */
   at: string;
+  /** Why the capture does not hold this request as it was sent (e.g. a HAR that dropped its body): a bad entry when the filters keep it, never sent otherwise. */
+  unusable?: string | undefined;
 }
 
 /** A corrupt or truncated entry: counted and listed, the rest replays. */
@@ -91,4 +94,15 @@ const NL = Buffer.from('\n');
 export function entryOf(req: CapturedRequest): CaptureEntry {
   const problem = checkRequest(req);
   return problem ? { ok: false, bad: { at: req.at, reason: problem } } : { ok: true, req };
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Captured body bytes as the request holds them: UTF-8 text when they are (the same bytes go out), else the bytes themselves. */
+export function bodyOf(bytes: Buffer): string | Buffer {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return bytes;
+  }
 }
