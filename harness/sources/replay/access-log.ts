@@ -1,4 +1,5 @@
-import { entryOf, headerRecord, jsonLines, pathOf, type CaptureEntry } from './capture.ts';
+import { entryOf, headerRecord, jsonLines, LOSSY_LINE, type CaptureEntry } from './capture.ts';
+import { targetOf, utf8Target } from './target.ts';
 
 const pick = (doc: Record<string, unknown>, keys: string[]): unknown => {
   for (const k of keys) if (doc[k] !== undefined && doc[k] !== null && doc[k] !== '' && doc[k] !== '-') return doc[k];
@@ -26,7 +27,7 @@ export async function* readAccessLog(file: string, maxEntryBytes: number): Async
       yield { ok: false, bad: { at: rec.at, reason: rec.bad } };
       continue;
     }
-    const { doc, at } = rec;
+    const { doc, at, lossy } = rec;
     const headers = headerRecord(doc.headers);
     for (const [k, h] of [['content_type', 'content-type'], ['accept', 'accept'], ['user_agent', 'user-agent']] as const) {
       const v = pick(doc, [k]);
@@ -36,10 +37,12 @@ export async function* readAccessLog(file: string, maxEntryBytes: number): Async
     yield entryOf({
       t: timeOf(pick(doc, ['msec', 'time', 'start_time', 'timestamp'])),
       method: String(pick(doc, ['method', 'request_method']) ?? '').toUpperCase(),
-      path: pathOf(String(pick(doc, ['uri', 'request_uri', 'path']) ?? '')),
+      // nginx writes the bytes of $request_uri as they came (escape=json escapes only quotes, backslashes and controls): raw UTF-8 goes out as those bytes.
+      path: utf8Target(targetOf(String(pick(doc, ['uri', 'request_uri', 'path']) ?? ''))),
       headers,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       at,
+      unusable: lossy ? LOSSY_LINE : undefined,
     });
   }
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { oversizeReason, splitRecords } from './records.ts';
 
 /** One request read from a capture, whatever the format: what is replayed to both targets. */
@@ -5,7 +6,7 @@ export interface CapturedRequest {
   /** Epoch ms at which it was recorded (offsets are taken from the first request). */
   t: number;
   method: string;
-  /** Path and query, as the client sent it. */
+  /** Path and query, as the client sent it: one character per byte (Latin-1), as undici writes it (target.ts). */
   path: string;
   /** Lower-case names. */
   headers: Record<string, string>;
@@ -28,6 +29,9 @@ export interface BadEntry {
 export type CaptureEntry = { ok: true; req: CapturedRequest } | { ok: false; bad: BadEntry };
 
 export type CaptureFormat = 'parity' | 'har' | 'gor' | 'access-log';
+/** The reason of a line that is not UTF-8: its bytes cannot be told apart once read. */
+export const LOSSY_LINE = 'the line is not UTF-8 text: bytes of it (a raw path or body) were lost when read, so the request cannot be rebuilt as sent';
+
 export const CAPTURE_FORMATS: readonly CaptureFormat[] = ['parity', 'har', 'gor', 'access-log'];
 
 /** Headers as a plain lower-case record, from an object or a list of { name, value }. */
@@ -53,19 +57,12 @@ export function checkRequest(r: { t: number; method: string; path: string }): st
   return undefined;
 }
 
-/** The path and query of an absolute or relative URL. */
-export function pathOf(url: string): string {
-  if (url.startsWith('/')) return url;
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
-}
-
-/** NDJSON records with their line numbers: an object, or the reason a line is not one (over `maxBytes`: skipped unread). Blank lines are skipped. */
-export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<{ at: string; doc: Record<string, unknown> } | { at: string; bad: string }> {
+/**
+ * NDJSON records with their line numbers: an object, or the reason a line is not one (over
+ * `maxBytes`: skipped unread). Blank lines are skipped. `lossy`: the line is not UTF-8, so bytes of
+ * it were read as U+FFFD and are lost (a log that wrote a client's raw bytes).
+ */
+export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<{ at: string; doc: Record<string, unknown>; lossy: boolean } | { at: string; bad: string }> {
   let line = 0;
   for await (const raw of splitRecords(file, NL, maxBytes)) {
     line++;
@@ -83,7 +80,7 @@ export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator
       yield { at, bad: 'not a JSON object (corrupt or truncated line)' };
       continue;
     }
-    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown> };
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown>, lossy: !isUtf8(raw) };
     else yield { at, bad: 'not a JSON object' };
   }
 }

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { checkRequest, headerRecord, pathOf, type CaptureEntry } from './capture.ts';
+import { checkRequest, headerRecord, type CaptureEntry } from './capture.ts';
 import { harBody, type HarRequestBody } from './har-body.ts';
 import { oversizeReason } from './records.ts';
+import { harTarget } from './target.ts';
 
 /**
  * The texts of `log.entries[*]` in a HAR document, one at a time, without holding the document:
@@ -106,7 +107,7 @@ export async function* readHar(file: string, maxEntryBytes: number): AsyncGenera
     const req = {
       t: typeof e.startedDateTime === 'string' ? Date.parse(e.startedDateTime) : Number.NaN,
       method: String(r.method ?? '').toUpperCase(),
-      path: pathOf(String(r.url ?? '')),
+      path: harTarget(String(r.url ?? '')),
       headers,
       body: 'body' in body ? body.body : undefined,
       at,
