@@ -31,6 +31,18 @@ const essentials = (rs: CapturedRequest[]) => rs.map((r) => ({ t: r.t, method: r
 const expected = REQS.map((r) => ({ t: r.t, method: r.method, path: r.path, body: r.body, accept: r.headers.accept, contentType: r.headers['content-type'] }));
 
 describe('capture readers', () => {
+  it('a header repeated in a HAR (HTTP/2 splits cookies) or a .gor head is joined, never overwritten by its last line', async () => {
+    const har = path.join(dir, 'repeated.har');
+    const headers = [{ name: 'cookie', value: 'a=1' }, { name: 'Cookie', value: 'b=2' }, { name: 'x-forwarded-for', value: '10.0.0.1' }, { name: 'X-Forwarded-For', value: '10.0.0.2' }, { name: ':authority', value: 'example.test' }];
+    writeFileSync(har, JSON.stringify({ log: { version: '1.2', entries: [{ startedDateTime: new Date(T).toISOString(), request: { method: 'GET', url: 'https://example.test/x', headers } }] } }));
+    const gor = path.join(dir, 'repeated.gor');
+    writeFileSync(gor, `1 a1 ${BigInt(T) * 1_000_000n} 0\nGET /x HTTP/1.1\r\ncookie: a=1\r\ncookie: b=2\r\nx-forwarded-for: 10.0.0.1\r\nx-forwarded-for: 10.0.0.2\r\n\r\n\n🐵🙈🙉\n`);
+    for (const file of [har, gor]) {
+      const r = await collect(file);
+      expect(r.reqs.map((q) => q.headers), file).toEqual([{ cookie: 'a=1; b=2', 'x-forwarded-for': '10.0.0.1, 10.0.0.2' }]);
+    }
+  });
+
   it('a HAR (one pretty-printed JSON document) streams its entries, in order, with method, path, headers, body and time', async () => {
     const file = path.join(dir, 'a.har');
     writeHar(file, REQS);

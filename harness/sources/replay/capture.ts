@@ -34,12 +34,23 @@ export const LOSSY_LINE = 'the line is not UTF-8 text: bytes of it (a raw path o
 
 export const CAPTURE_FORMATS: readonly CaptureFormat[] = ['parity', 'har', 'gor', 'access-log'];
 
-/** Headers as a plain lower-case record, from an object or a list of { name, value }. */
+/**
+ * One more field line of a request into a lower-case record: a repeated name is joined to the
+ * value before (RFC 9110 §5.3: `, `; cookies with `; `, RFC 6265 §5.4, as HTTP/2 splits them), never
+ * overwritten (the last `cookie` or `x-forwarded-for` line alone would be another request).
+ */
+export function addHeader(out: Record<string, string>, name: string, value: string): void {
+  const k = name.toLowerCase();
+  const had = out[k];
+  out[k] = had === undefined ? value : `${had}${k === 'cookie' ? '; ' : ', '}${value}`;
+}
+
+/** Headers as a plain lower-case record, from an object or a list of { name, value } (repeated names joined). */
 export function headerRecord(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(raw)) {
     for (const h of raw as { name?: unknown; value?: unknown }[]) {
-      if (typeof h?.name === 'string' && !h.name.startsWith(':')) out[h.name.toLowerCase()] = String(h.value ?? '');
+      if (typeof h?.name === 'string' && !h.name.startsWith(':')) addHeader(out, h.name, String(h.value ?? ''));
     }
   } else if (raw && typeof raw === 'object') {
     for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);

@@ -1,4 +1,4 @@
-import { checkRequest, type CaptureEntry } from './capture.ts';
+import { addHeader, checkRequest, type CaptureEntry } from './capture.ts';
 import { gorBody } from './gor-body.ts';
 import { oversizeReason, splitRecords } from './records.ts';
 
@@ -50,7 +50,7 @@ export async function* readGor(file: string, maxEntryBytes: number): AsyncGenera
     const headers: Record<string, string> = {};
     for (const l of lines.slice(1)) {
       const c = l.indexOf(':');
-      if (c > 0) headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+      if (c > 0) addHeader(headers, l.slice(0, c).trim(), l.slice(c + 1).trim());
     }
     const body = gorBody(bytes.subarray(nl + 1 + end + sepLen), headers);
     const req = {
