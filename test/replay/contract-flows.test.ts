@@ -35,6 +35,6 @@ describe("parity replay with a config that has contract flows", () => {
     const run = JSON.parse(readFileSync(/run\.json: (.+)/.exec(r.stdout)![1]!.trim(), 'utf8')) as RunResult;
     expect(run.replay).toMatchObject({ read: 2, scheduled: 2, bad: 0 });
     for (const s of servers) expect(s.seen.map((q) => `${q.method} ${q.target.toString()}`).sort()).toEqual(['GET /api/items/0', 'GET /api/items/1']);
-    expect((run.contracts ?? []).map((c) => c.flow)).not.toContain('writes');
+    expect((run.contracts ?? []).map((c) => c.scenario)).not.toContain('writes');
   }, 60_000);
 });
