@@ -31,6 +31,15 @@ const essentials = (rs: CapturedRequest[]) => rs.map((r) => ({ t: r.t, method: r
 const expected = REQS.map((r) => ({ t: r.t, method: r.method, path: r.path, body: r.body, accept: r.headers.accept, contentType: r.headers['content-type'] }));
 
 describe('capture readers', () => {
+  it('a HAR entry that is no HTTP request (a WebSocket, a browser extension, a data: URL) is a bad entry, never sent as a GET of its path', async () => {
+    const har = path.join(dir, 'schemes.har');
+    const urls = ['wss://example.test/socket', 'chrome-extension://abcdef/script.js', 'data:text/plain,hi', 'HTTPS://example.test/ok'];
+    writeFileSync(har, JSON.stringify({ log: { version: '1.2', entries: urls.map((url) => ({ startedDateTime: new Date(T).toISOString(), request: { method: 'GET', url, headers: [] } })) } }));
+    const r = await collect(har);
+    expect(r.reqs.map((q) => q.path)).toEqual(['/ok']);
+    expect(r.bad.map((b) => b.reason)).toEqual(urls.slice(0, 3).map((u) => `path ${JSON.stringify(u)} does not start with "/"`));
+  });
+
   it('a header repeated in a HAR (HTTP/2 splits cookies) or a .gor head is joined, never overwritten by its last line', async () => {
     const har = path.join(dir, 'repeated.har');
     const headers = [{ name: 'cookie', value: 'a=1' }, { name: 'Cookie', value: 'b=2' }, { name: 'x-forwarded-for', value: '10.0.0.1' }, { name: 'X-Forwarded-For', value: '10.0.0.2' }, { name: ':authority', value: 'example.test' }];

@@ -13,13 +13,14 @@ const hex = (b: number) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
 
 /**
  * The request target of a URL, as written: scheme and authority dropped, the fragment (never sent)
- * too (the origin must parse as a URL's); nothing normalized (a URL parser would resolve `/a/../b`, turn `\` into `/` and strip tabs:
+ * too (http or https only, its origin must parse); nothing normalized (a URL parser would resolve `/a/../b`, turn `\` into `/` and strip tabs:
  * requests that were not the ones captured). A path already relative is kept whole.
  */
 export function targetOf(url: string): string {
   if (url.startsWith('/')) return url.split('#', 1)[0]!;
-  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url);
-  // A URL whose origin does not parse (a space in the host) is no URL: left whole, the path check refuses it.
+  const m = /^https?:\/\/[^/?#]*/i.exec(url);
+  // Another scheme (ws:, a browser's data:, blob: or extension URLs) is no HTTP request, and a URL
+  // whose origin does not parse (a space in the host) is no URL: left whole, the path check refuses it.
   if (!m || !URL.canParse(m[0])) return url;
   const rest = url.slice(m[0].length).split('#', 1)[0]!;
   return rest.startsWith('/') ? rest : `/${rest}`;
