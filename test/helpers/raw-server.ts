@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import net, { type AddressInfo } from 'node:net';
 
 /** One request as the bytes a raw server read: the request target, the head's lines, the body. */
@@ -42,4 +43,16 @@ export async function startRawServer(): Promise<{ url: string; seen: RawRequest[
     seen,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** Two raw servers (baseline, candidate) started before a describe block's tests and closed after them. */
+export function useRawServers(): Awaited<ReturnType<typeof startRawServer>>[] {
+  const servers: Awaited<ReturnType<typeof startRawServer>>[] = [];
+  beforeAll(async () => {
+    servers.push(await startRawServer(), await startRawServer());
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  return servers;
 }

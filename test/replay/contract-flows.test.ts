@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { runCli } from '../helpers/cli.ts';
-import { startRawServer } from '../helpers/raw-server.ts';
+import { useRawServers } from '../helpers/raw-server.ts';
 import { writeReplayConfig } from '../helpers/replay.ts';
 
 /**
@@ -15,13 +15,7 @@ import { writeReplayConfig } from '../helpers/replay.ts';
  */
 describe("parity replay with a config that has contract flows", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'parity-replay-flows-'));
-  const servers: Awaited<ReturnType<typeof startRawServer>>[] = [];
-  beforeAll(async () => {
-    servers.push(await startRawServer(), await startRawServer());
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
+  const servers = useRawServers();
 
   it('sends only the captured requests: the flows are not run, their steps are not in run.json', async () => {
     const base = JSON.parse(readFileSync(writeReplayConfig(dir, 'flows', servers[0]!.url, servers[1]!.url), 'utf8')) as Record<string, unknown>;

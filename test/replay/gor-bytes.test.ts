@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { runCli } from '../helpers/cli.ts';
-import { startRawServer } from '../helpers/raw-server.ts';
+import { useRawServers } from '../helpers/raw-server.ts';
 import { writeReplayConfig } from '../helpers/replay.ts';
 
 /**
@@ -16,13 +16,7 @@ import { writeReplayConfig } from '../helpers/replay.ts';
  */
 describe('parity replay of a .gor capture with raw non-ASCII bytes in its request head', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'parity-gor-bytes-'));
-  const servers: Awaited<ReturnType<typeof startRawServer>>[] = [];
-  beforeAll(async () => {
-    servers.push(await startRawServer(), await startRawServer());
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
+  const servers = useRawServers();
 
   it('replays the captured bytes of the path and headers, and the body as text', async () => {
     const t = 1_796_000_000_000n * 1_000_000n;

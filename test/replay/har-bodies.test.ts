@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { runCli } from '../helpers/cli.ts';
-import { startRawServer } from '../helpers/raw-server.ts';
+import { useRawServers } from '../helpers/raw-server.ts';
 import { writeReplayConfig } from '../helpers/replay.ts';
 
 /**
@@ -17,13 +17,7 @@ import { writeReplayConfig } from '../helpers/replay.ts';
  */
 describe('parity replay of HAR request bodies that are not plain postData.text', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'parity-har-bodies-'));
-  const servers: Awaited<ReturnType<typeof startRawServer>>[] = [];
-  beforeAll(async () => {
-    servers.push(await startRawServer(), await startRawServer());
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
+  const servers = useRawServers();
 
   const binary = Buffer.from([0x00, 0xff, 0x80, 0xc3, 0x28, 0x0a, 0x7f, 0xfe]);
   const json = Buffer.from('{"name":"café 🐵"}', 'utf8');

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
 import { runCli } from '../helpers/cli.ts';
-import { startRawServer } from '../helpers/raw-server.ts';
+import { useRawServers } from '../helpers/raw-server.ts';
 import { writeReplayConfig } from '../helpers/replay.ts';
 
 /**
@@ -18,13 +18,7 @@ import { writeReplayConfig } from '../helpers/replay.ts';
  */
 describe('parity replay of non-ASCII request paths from JSON-based captures', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'parity-nonascii-'));
-  const servers: Awaited<ReturnType<typeof startRawServer>>[] = [];
-  beforeAll(async () => {
-    servers.push(await startRawServer(), await startRawServer());
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
+  const servers = useRawServers();
   const t0 = Date.parse('2026-11-30T10:00:00Z');
 
   /** Replays `file`; returns run.json and the targets each server saw (as bytes), then forgets them. */
