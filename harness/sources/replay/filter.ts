@@ -90,10 +90,13 @@ export function endpointOf(r: CapturedRequest, path: string): string {
  * drops and rewrites (session ids, tenant prefixes) as a mirrored copy gets them. A body that is
  * bytes (not UTF-8) holds no JSON for a body rewrite: it goes out as captured.
  */
-export function outgoing(r: CapturedRequest, f: Pick<ReplayFilters, 'dropHeaders' | 'rewrites' | 'copy'>): { path: string; headers: Record<string, string>; body: string | Buffer | undefined } {
+export function outgoing(r: CapturedRequest, f: Pick<ReplayFilters, 'dropHeaders' | 'rewrites' | 'copy'>): { path: string; headers: Record<string, string>; body: string | Buffer | undefined; rewriteMissed: number } {
   const { path, headers } = rewriteRequest(r, f);
-  if (!f.copy) return { path, headers, body: r.body };
-  if (typeof r.body !== 'string' && r.body !== undefined) return { path, headers: buildCopy(headers, undefined, f.copy).headers, body: r.body };
+  if (!f.copy) return { path, headers, body: r.body, rewriteMissed: 0 };
+  if (typeof r.body !== 'string' && r.body !== undefined) {
+    const bodyRules = r.body.length ? f.copy.rewrite.filter((w) => w.body !== undefined).length : 0;
+    return { path, headers: buildCopy(headers, undefined, f.copy).headers, body: r.body, rewriteMissed: bodyRules };
+  }
   const copied = buildCopy(headers, r.body, f.copy);
-  return { path, headers: copied.headers, body: copied.body };
+  return { path, headers: copied.headers, body: copied.body, rewriteMissed: copied.rewriteMissed };
 }
