@@ -31,6 +31,18 @@ const essentials = (rs: CapturedRequest[]) => rs.map((r) => ({ t: r.t, method: r
 const expected = REQS.map((r) => ({ t: r.t, method: r.method, path: r.path, body: r.body, accept: r.headers.accept, contentType: r.headers['content-type'] }));
 
 describe('capture readers', () => {
+  it('a parity capture body that is bytes (not UTF-8) is read from base64 with bodyEncoding, as a HAR postData.encoding; another encoding is a bad entry', async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0x80, 0x7f]);
+    const file = path.join(dir, 'encoded.ndjson');
+    const rec = (i: number, extra: object) => JSON.stringify({ t: T + i, requestId: `r${i}`, method: 'POST', path: `/b/${i}`, headers: {}, ...extra });
+    writeFileSync(file, [rec(0, { body: bytes.toString('base64'), bodyEncoding: 'base64' }), rec(1, { body: Buffer.from('{"a":"é"}').toString('base64'), bodyEncoding: 'base64' }), rec(2, { body: '7b7d', bodyEncoding: 'hex' }), rec(3, { body: 'plain' })].join('\n') + '\n');
+    const r = await collect(file);
+    expect(r.bad).toEqual([]);
+    expect(Buffer.isBuffer(r.reqs[0]!.body) && (r.reqs[0]!.body as Buffer).equals(bytes)).toBe(true);
+    expect(r.reqs.slice(1).map((q) => q.body)).toEqual(['{"a":"é"}', undefined, 'plain']);
+    expect(r.reqs.map((q) => q.unusable)).toEqual([undefined, undefined, 'bodyEncoding "hex" is not understood (base64 is): the body\'s bytes are unknown', undefined]);
+  });
+
   it('a HAR entry that is no HTTP request (a WebSocket, a browser extension, a data: URL) is a bad entry, never sent as a GET of its path', async () => {
     const har = path.join(dir, 'schemes.har');
     const urls = ['wss://example.test/socket', 'chrome-extension://abcdef/script.js', 'data:text/plain,hi', 'HTTPS://example.test/ok'];

@@ -114,3 +114,12 @@ export function bodyOf(bytes: Buffer): string | Buffer {
     return bytes;
   }
 }
+
+/** A body held as text under a declared encoding (none: the text itself; `base64`: the bytes it encodes), or why its bytes are unknown. */
+export function decodedBody(text: string, encoding: unknown, names: { text: string; encoding: string }): { body: string | Buffer } | { problem: string } {
+  if (encoding === undefined || encoding === null || encoding === '') return { body: text };
+  if (String(encoding).toLowerCase() !== 'base64') return { problem: `${names.encoding} ${JSON.stringify(String(encoding).slice(0, 20))} is not understood (base64 is): the body's bytes are unknown` };
+  const b64 = text.replace(/\s+/g, '');
+  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return { problem: `${names.text} is not valid base64 (its ${names.encoding} says base64): the body's bytes are unknown` };
+  return { body: bodyOf(Buffer.from(b64, 'base64')) };
+}

@@ -1,4 +1,4 @@
-import { bodyOf } from './capture.ts';
+import { decodedBody } from './capture.ts';
 
 /** What a HAR request says of its body: `postData` (HAR 1.2), `bodySize`, and HTTP Toolkit's `_content` / `_requestBodyStatus`. */
 export interface HarRequestBody {
@@ -10,17 +10,6 @@ export interface HarRequestBody {
 
 /** Characters every form encoder leaves as they are: a value made of them has one urlencoded form. */
 const PLAIN = /^[A-Za-z0-9\-._*]*$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** A text field under its declared `encoding` (none: the text itself; `base64`: the bytes it encodes). */
-function decoded(text: string, encoding: unknown, field: string): { body: string | Buffer } | { problem: string } {
-  if (encoding === undefined || encoding === null || encoding === '') return { body: text };
-  if (String(encoding).toLowerCase() !== 'base64') return { problem: `${field}.encoding ${JSON.stringify(String(encoding).slice(0, 20))} is not understood (base64 is): the body's bytes are unknown` };
-  const b64 = text.replace(/\s+/g, '');
-  if (b64.length % 4 !== 0 || !BASE64.test(b64)) return { problem: `${field}.text is not valid base64 (its encoding says base64): the body's bytes are unknown` };
-  return { body: bodyOf(Buffer.from(b64, 'base64')) };
-}
-
 /**
  * A urlencoded form given only as `params` (no text): HAR exporters differ on whether a param is
  * written encoded (Chrome, IE) or decoded (Firefox), and a decoded space was sent as `+` or `%20`;
@@ -51,9 +40,9 @@ export function harBody(r: HarRequestBody, headers: Record<string, string>): { b
   const pd = r.postData && typeof r.postData === 'object' ? r.postData : undefined;
   const mimeType = String(pd?.mimeType ?? headers['content-type'] ?? '').toLowerCase();
   let got: { body: string | Buffer | undefined } | { problem: string };
-  if (r._content && typeof r._content.text === 'string') got = decoded(r._content.text, r._content.encoding, '_content');
+  if (r._content && typeof r._content.text === 'string') got = decodedBody(r._content.text, r._content.encoding, { text: '_content.text', encoding: '_content.encoding' });
   else if (status.startsWith('discarded')) return { problem: `the exporter did not keep this request's body (_requestBodyStatus ${JSON.stringify(status.slice(0, 40))})` };
-  else if (typeof pd?.text === 'string' && (pd.text !== '' || !Array.isArray(pd.params) || !pd.params.length)) got = decoded(pd.text, pd.encoding, 'postData');
+  else if (typeof pd?.text === 'string' && (pd.text !== '' || !Array.isArray(pd.params) || !pd.params.length)) got = decodedBody(pd.text, pd.encoding, { text: 'postData.text', encoding: 'postData.encoding' });
   else if (Array.isArray(pd?.params) && pd.params.length) got = fromParams(pd.params, mimeType);
   else got = { body: undefined };
   if ('problem' in got) return got;
