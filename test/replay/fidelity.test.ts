@@ -35,3 +35,11 @@ describe('the --max-corrupt share is of the entries meant to be replayed', () =>
     expect(replayFindings({ read: 10_000, bad: 3, skipped: { writes: 0, filtered: 9_800, window: 0 } }).incomplete).toMatch(/^3 of 200 capture entries to replay/);
   });
 });
+
+describe('a capture out of time order', () => {
+  it('is counted, and the pacing warning names it instead of the machine', () => {
+    const pacing = { toleranceMs: 5, sent: 10, late: 3, worstMs: 400 };
+    expect(replayFindings({ read: 10, bad: 0, pacing, outOfOrder: 3 }).warnings[0]).toMatch(/3 of the capture's requests are out of time order \(sent at once, late by design\): sort the capture by time$/);
+    expect(replayFindings({ read: 10, bad: 0, pacing }).warnings[0]).toMatch(/use a less busy machine or a lower --speed$/);
+  });
+});

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
+import type { CaptureEntry } from '../../harness/sources/replay/capture.ts';
+import { describeReplay, ReplayFeed } from '../../harness/sources/replay/feed.ts';
 import { runCli } from '../helpers/cli.ts';
 import { writeReplayConfig } from '../helpers/replay.ts';
 
@@ -50,4 +52,19 @@ describe('the replay section of the reports counts what was sent', () => {
     expect(readFileSync(path.join(path.dirname(runFile), 'summary.md'), 'utf8')).toContain(said);
     expect(readFileSync(path.join(path.dirname(runFile), 'report.html'), 'utf8')).toContain(said);
   }, 60_000);
+});
+
+describe('a capture out of time order (ReplayFeed)', () => {
+  it('counts each request recorded before one read ahead of it, once, over every --loop pass', async () => {
+    const ts = [1000, 1010, 1005, 1020, 990, 1030];
+    async function* entries(): AsyncGenerator<CaptureEntry> {
+      for (const [i, t] of ts.entries()) yield { ok: true, req: { t, method: 'GET', path: `/x/${i}`, headers: {}, body: undefined, at: `line ${i + 1}` } };
+    }
+    const feed = new ReplayFeed(entries, 'x.ndjson', 'parity', 1, 2, { include: [], exclude: [], allowWrites: false, dropHeaders: [], rewrites: [] });
+    const offsets: number[] = [];
+    for await (const item of feed.items(new AbortController().signal)) offsets.push(item.offsetMs);
+    expect(feed.report).toMatchObject({ read: 6, scheduled: 12, outOfOrder: 2 });
+    expect(describeReplay(feed.report)).toMatch(/out of order: 2 requests are recorded before a request read ahead of them/);
+    expect(offsets.slice(0, 6)).toEqual([0, 10, 5, 20, 0, 30]);
+  });
 });

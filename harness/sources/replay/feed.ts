@@ -20,6 +20,8 @@ export interface ReplayReport {
   unsendable?: number;
   /** Requests replayed without a shadow body rewrite of the config (a body that is not JSON, or lacks the field): sent as captured, as shadow sends such copies. */
   rewriteMissed?: number;
+  /** Requests recorded before one read ahead of them (a capture out of time order): sent at once, late against their recorded offsets. */
+  outOfOrder?: number;
   /** The first 100 bad entries with where they are. */
   badEntries: BadEntry[];
   /** Share of entries that may be bad before the run is incomplete (`--max-corrupt`; fidelity.ts). */
@@ -133,6 +135,7 @@ export class ReplayFeed {
           const missed = outgoing(req, this.filters).rewriteMissed;
           if (missed) this.report.rewriteMissed = (this.report.rewriteMissed ?? 0) + 1;
         }
+        if (pass === 0 && first !== undefined && req.t < last) this.report.outOfOrder = (this.report.outOfOrder ?? 0) + 1;
         first ??= req.t;
         last = Math.max(last, req.t);
         count++;
@@ -165,6 +168,7 @@ export function describeReplay(r: ReplayReport): string {
   ];
   if (r.bad > r.badEntries.length) lines.push(`  ... and ${r.bad - r.badEntries.length} more`);
   if (r.rewriteMissed) lines.push(`shadow rewrite: ${r.rewriteMissed} requests sent without the config's shadow body rewrite (a body that is not JSON, or without the field): their ids went to both targets as captured`);
+  if (r.outOfOrder) lines.push(`out of order: ${r.outOfOrder} requests are recorded before a request read ahead of them (the capture is not in time order): each was sent at once, late against its recorded offset`);
   if (r.pacing) lines.push(`pacing: ${r.pacing.sent - r.pacing.late} of ${r.pacing.sent} requests sent within ${r.pacing.toleranceMs} ms of their recorded offsets; ${r.pacing.late} later (worst ${r.pacing.worstMs} ms)`);
   return lines.join('\n') + '\n';
 }

@@ -45,6 +45,7 @@ export function replayFindings(r: {
   skipped?: { writes: number; filtered: number; window: number } | undefined;
   maxCorrupt?: number | undefined;
   pacing?: PacingReport | undefined;
+  outOfOrder?: number | undefined;
 }): { incomplete?: string; warnings: string[] } {
   const out: { incomplete?: string; warnings: string[] } = { warnings: [] };
   const max = r.maxCorrupt ?? DEFAULT_MAX_CORRUPT;
@@ -60,7 +61,7 @@ export function replayFindings(r: {
   const p = r.pacing;
   if (p && p.sent > 0 && p.late / p.sent > MAX_LATE_SHARE) {
     out.warnings.push(
-      `replay pacing: ${p.late} of ${p.sent} requests (${pct(p.late / p.sent)}) were sent more than ${p.toleranceMs} ms after their recorded offsets (worst ${p.worstMs} ms): the recorded inter-arrival times were not kept; use a less busy machine or a lower --speed`,
+      `replay pacing: ${p.late} of ${p.sent} requests (${pct(p.late / p.sent)}) were sent more than ${p.toleranceMs} ms after their recorded offsets (worst ${p.worstMs} ms): the recorded inter-arrival times were not kept; ${r.outOfOrder ? `${r.outOfOrder} of the capture's requests are out of time order (sent at once, late by design): sort the capture by time` : 'use a less busy machine or a lower --speed'}`,
     );
   }
   return out;
