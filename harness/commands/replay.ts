@@ -103,7 +103,7 @@ export const replayCommand: Command = {
     'max-in-flight': { description: 'paired requests in flight at once; a recorded start past it is dropped and counted', default: "the config's load.maxInFlight, else 1000", example: '--max-in-flight 200' },
     compare: { description: "share of pairs diffed under the config's contracts.rules, tallied per endpoint in run.json contracts: request pairs by status, headers and JSON body, stream pairs by status and streamed content (/content); a percentage, a fraction, all or none", default: 'none', example: '--compare 5%' },
     'max-corrupt': {
-      description: 'share of the capture\'s entries that may be corrupt or truncated; past it the run is incomplete (exit 2, never a pass): the replay did not send what was captured. Every bad entry is listed either way',
+      description: 'share of the capture\'s entries to replay (the bad ones and those the filters keep) that may be corrupt, truncated or not sendable as captured; past it the run is incomplete (exit 2, never a pass): the replay did not send what was captured. Every bad entry is listed either way',
       default: '1%',
       example: '--max-corrupt 0.5%',
     },

@@ -17,6 +17,9 @@ export interface HttpRequest {
   body: string | undefined;
 }
 
+/** A request as sent: a replay's body may be the captured bytes (not UTF-8), sent as they are. */
+export type WireRequest = Omit<HttpRequest, 'body'> & { body: string | Buffer | undefined };
+
 /** A measured request: the sample, and what checks and diffs read of the response. */
 export interface RequestResult {
   sample: StreamSample;
@@ -63,7 +66,7 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
    */
   constructor(
     id: RequestIdentity,
-    private readonly req: HttpRequest,
+    private readonly req: WireRequest,
     private readonly timeouts: TimeoutsConfig,
     private readonly keepBody: boolean,
     signal?: AbortSignal,

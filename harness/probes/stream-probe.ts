@@ -15,7 +15,7 @@ export type StreamRequest = Pick<StreamSample, 'target' | 'role' | 'scenario' | 
   method: string;
   path: string;
   headers: Record<string, string>;
-  body: string | undefined;
+  body: string | Buffer | undefined;
   /** Also return the streamed content text (contract stream steps); off for load, where it would only cost memory. */
   collectText?: boolean;
 };

@@ -356,6 +356,10 @@ export const RunResult = z.object({
       /** Of the bad entries, those read whole but not sendable as written (a header value with a line break, a path with a space, ...): never dispatched. */
       unsendable: z.number().int().optional(),
       badEntries: z.array(z.object({ at: z.string(), reason: z.string() })),
+      /** Requests recorded before one read ahead of them (a capture out of time order): sent at once, late. */
+      outOfOrder: z.number().int().optional(),
+      /** Requests sent without the config's shadow body rewrite (a body not JSON, or without the field), as captured. */
+      rewriteMissed: z.number().int().optional(),
       /** Share of entries that may be bad before the run is incomplete (--max-corrupt). */
       maxCorrupt: z.number().optional(),
       /** Largest capture entry read (--max-entry-bytes): a larger one is a bad entry, skipped unread. */

@@ -26,3 +26,20 @@ describe('what a replay says about its own verdict (sources/replay/fidelity.ts)'
     expect(replayFindings({ read: 0, bad: 0 })).toEqual({ warnings: [] });
   });
 });
+
+describe('the --max-corrupt share is of the entries meant to be replayed', () => {
+  it('entries left out by filters, window or writes do not dilute it: 50 bad with 100 kept is 33%, not 0.5% of 10,000 read', () => {
+    const skipped = { writes: 2_000, filtered: 7_000, window: 850 };
+    expect(replayFindings({ read: 10_000, bad: 50, unsendable: 50, skipped }).incomplete).toMatch(/^50 of 150 capture entries to replay \(10000 read, 9850 left out by filters, window or writes\) \(33\.3%\) were corrupt or truncated \(50 of them cannot be sent as written\), over --max-corrupt 1%/);
+    expect(replayFindings({ read: 10_000, bad: 1, skipped: { writes: 0, filtered: 9_800, window: 0 } }).incomplete).toBeUndefined();
+    expect(replayFindings({ read: 10_000, bad: 3, skipped: { writes: 0, filtered: 9_800, window: 0 } }).incomplete).toMatch(/^3 of 200 capture entries to replay/);
+  });
+});
+
+describe('a capture out of time order', () => {
+  it('is counted, and the pacing warning names it instead of the machine', () => {
+    const pacing = { toleranceMs: 5, sent: 10, late: 3, worstMs: 400 };
+    expect(replayFindings({ read: 10, bad: 0, pacing, outOfOrder: 3 }).warnings[0]).toMatch(/3 of the capture's requests are out of time order \(sent at once, late by design\): sort the capture by time$/);
+    expect(replayFindings({ read: 10, bad: 0, pacing }).warnings[0]).toMatch(/use a less busy machine or a lower --speed$/);
+  });
+});

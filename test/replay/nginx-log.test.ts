@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,36 @@ describe("nginx's escape=json access log (the README's log_format)", () => {
       expect(got.map((r) => ({ method: r.method, path: r.path, body: r.body }))).toEqual(sent);
       expect(got[1]!.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json' });
       expect(got[1]!.t - got[0]!.t).toBeGreaterThanOrEqual(15);
+    } finally {
+      await nginx.close();
+      await upstream.close();
+    }
+  }, 30_000);
+
+  it('a raw UTF-8 path is read back as the bytes sent; a body nginx buffered to a file (an empty $request_body) is caught by content_length, never replayed empty', async () => {
+    const upstream = await startCountingServer();
+    const port = await freePort();
+    const nginx = await startNginx(
+      (dir) => `${README_FORMAT()}\n  server {\n    listen 127.0.0.1:${port};\n    client_body_buffer_size 1k;\n    access_log ${dir}/parity.log parity;\n    location / { proxy_pass ${upstream.url}; }\n  }`,
+      port,
+    );
+    try {
+      // Raw bytes on the wire (fetch would percent-encode the path): nginx logs them as they came.
+      const raw = (head: Buffer, body = '') =>
+        new Promise<void>((resolve, reject) => {
+          const s = net.connect(port, '127.0.0.1', () => s.end(Buffer.concat([head, Buffer.from(`\r\nhost: x\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)])));
+          s.on('data', () => undefined).on('close', () => resolve()).on('error', reject);
+        });
+      await raw(Buffer.from('GET /search?q=café HTTP/1.1', 'utf8'));
+      await raw(Buffer.from('POST /upload HTTP/1.1'), `{"blob":"${'x'.repeat(4000)}"}`);
+      await raw(Buffer.from('POST /small HTTP/1.1'), '{"ok":true}');
+      const log = path.join(nginx.dir, 'parity.log');
+      for (let i = 0; i < 50 && (!existsSync(log) || readFileSync(log, 'utf8').trim().split('\n').length < 3); i++) await sleep(20);
+      const got: { path?: string; body?: string | Buffer | undefined; bad?: string }[] = [];
+      for await (const e of (await openCapture(log)).entries()) got.push(e.ok ? { path: e.req.path, body: e.req.body, ...(e.req.unusable ? { bad: e.req.unusable } : {}) } : { bad: e.bad.reason });
+      expect(Buffer.from(got[0]!.path!, 'latin1').equals(Buffer.from('/search?q=café', 'utf8'))).toBe(true);
+      expect(got[1]).toMatchObject({ path: '/upload', bad: expect.stringMatching(/0 body bytes where its content_length says 4011: .*client_body_buffer_size/) });
+      expect(got[2]).toEqual({ path: '/small', body: '{"ok":true}' });
     } finally {
       await nginx.close();
       await upstream.close();

@@ -31,6 +31,39 @@ const essentials = (rs: CapturedRequest[]) => rs.map((r) => ({ t: r.t, method: r
 const expected = REQS.map((r) => ({ t: r.t, method: r.method, path: r.path, body: r.body, accept: r.headers.accept, contentType: r.headers['content-type'] }));
 
 describe('capture readers', () => {
+  it('a parity capture body that is bytes (not UTF-8) is read from base64 with bodyEncoding, as a HAR postData.encoding; another encoding is a bad entry', async () => {
+    const bytes = Buffer.from([0x00, 0xff, 0x80, 0x7f]);
+    const file = path.join(dir, 'encoded.ndjson');
+    const rec = (i: number, extra: object) => JSON.stringify({ t: T + i, requestId: `r${i}`, method: 'POST', path: `/b/${i}`, headers: {}, ...extra });
+    writeFileSync(file, [rec(0, { body: bytes.toString('base64'), bodyEncoding: 'base64' }), rec(1, { body: Buffer.from('{"a":"é"}').toString('base64'), bodyEncoding: 'base64' }), rec(2, { body: '7b7d', bodyEncoding: 'hex' }), rec(3, { body: 'plain' })].join('\n') + '\n');
+    const r = await collect(file);
+    expect(r.bad).toEqual([]);
+    expect(Buffer.isBuffer(r.reqs[0]!.body) && (r.reqs[0]!.body as Buffer).equals(bytes)).toBe(true);
+    expect(r.reqs.slice(1).map((q) => q.body)).toEqual(['{"a":"é"}', undefined, 'plain']);
+    expect(r.reqs.map((q) => q.unusable)).toEqual([undefined, undefined, 'bodyEncoding "hex" is not understood (base64 is): the body\'s bytes are unknown', undefined]);
+  });
+
+  it('a HAR entry that is no HTTP request (a WebSocket, a browser extension, a data: URL) is a bad entry, never sent as a GET of its path', async () => {
+    const har = path.join(dir, 'schemes.har');
+    const urls = ['wss://example.test/socket', 'chrome-extension://abcdef/script.js', 'data:text/plain,hi', 'HTTPS://example.test/ok'];
+    writeFileSync(har, JSON.stringify({ log: { version: '1.2', entries: urls.map((url) => ({ startedDateTime: new Date(T).toISOString(), request: { method: 'GET', url, headers: [] } })) } }));
+    const r = await collect(har);
+    expect(r.reqs.map((q) => q.path)).toEqual(['/ok']);
+    expect(r.bad.map((b) => b.reason)).toEqual(urls.slice(0, 3).map((u) => `path ${JSON.stringify(u)} does not start with "/"`));
+  });
+
+  it('a header repeated in a HAR (HTTP/2 splits cookies) or a .gor head is joined, never overwritten by its last line', async () => {
+    const har = path.join(dir, 'repeated.har');
+    const headers = [{ name: 'cookie', value: 'a=1' }, { name: 'Cookie', value: 'b=2' }, { name: 'x-forwarded-for', value: '10.0.0.1' }, { name: 'X-Forwarded-For', value: '10.0.0.2' }, { name: ':authority', value: 'example.test' }];
+    writeFileSync(har, JSON.stringify({ log: { version: '1.2', entries: [{ startedDateTime: new Date(T).toISOString(), request: { method: 'GET', url: 'https://example.test/x', headers } }] } }));
+    const gor = path.join(dir, 'repeated.gor');
+    writeFileSync(gor, `1 a1 ${BigInt(T) * 1_000_000n} 0\nGET /x HTTP/1.1\r\ncookie: a=1\r\ncookie: b=2\r\nx-forwarded-for: 10.0.0.1\r\nx-forwarded-for: 10.0.0.2\r\n\r\n\n🐵🙈🙉\n`);
+    for (const file of [har, gor]) {
+      const r = await collect(file);
+      expect(r.reqs.map((q) => q.headers), file).toEqual([{ cookie: 'a=1; b=2', 'x-forwarded-for': '10.0.0.1, 10.0.0.2' }]);
+    }
+  });
+
   it('a HAR (one pretty-printed JSON document) streams its entries, in order, with method, path, headers, body and time', async () => {
     const file = path.join(dir, 'a.har');
     writeHar(file, REQS);

@@ -23,7 +23,7 @@ const CAPTURE: { text: string; bad?: RegExp }[] = [
   { text: line(1, 'GE(T', '/api/items/1'), bad: /method "GE\(T" is not an HTTP method/ },
   { text: line(2, 'GET', '/api/items/2 copy'), bad: /cannot be sent as written: path "\/api\/items\/2 copy" contains a space/ },
   { text: line(3, 'GET', '/api/items/3\r\nx-injected: 1'), bad: /cannot be sent as written: path .* contains a line break/ },
-  { text: line(4, 'GET', '/api/items/4?q=\u20ac'), bad: /cannot be sent as written: path .* contains a control character or a character beyond U\+00FF/ },
+  { text: line(4, 'GET', '/api/items/4?q=\u20ac'), bad: /cannot be sent as captured: the path holds non-ASCII characters, which parity's capture never records/ },
   { text: line(5, 'GET', '/api/items/5') },
   { text: line(6, 'GET', '/api/items/6', { 'x bad name': '1' }), bad: /cannot be sent as written: header name "x bad name" is not an HTTP token/ },
   { text: line(7, 'GET', '/api/items/7', { 'x-note': 'a\r\nx-injected: 1' }), bad: /cannot be sent as written: header x-note: header value contains a CR or LF/ },

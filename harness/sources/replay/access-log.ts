@@ -1,4 +1,5 @@
-import { entryOf, headerRecord, jsonLines, pathOf, type CaptureEntry } from './capture.ts';
+import { entryOf, headerRecord, jsonLines, LOSSY_LINE, type CaptureEntry } from './capture.ts';
+import { targetOf, utf8Target } from './target.ts';
 
 const pick = (doc: Record<string, unknown>, keys: string[]): unknown => {
   for (const k of keys) if (doc[k] !== undefined && doc[k] !== null && doc[k] !== '' && doc[k] !== '-') return doc[k];
@@ -14,11 +15,24 @@ function timeOf(v: unknown): number {
 }
 
 /**
+ * Why a logged body is not the one sent, when the log says how long it was (`$content_length`):
+ * nginx leaves `$request_body` empty when it buffered the body to a file (larger than
+ * `client_body_buffer_size`), and a log line may cut a long value.
+ */
+function bodyLost(body: string | undefined, declared: unknown): string | undefined {
+  if (declared === undefined || !/^\d+$/.test(String(declared).trim())) return undefined;
+  const n = Number(String(declared).trim());
+  const bytes = body === undefined ? 0 : Buffer.byteLength(body);
+  if (bytes === n) return undefined;
+  return `the log holds ${bytes} body bytes where its content_length says ${n}: the body was not logged as sent${bytes === 0 ? ' (nginx leaves $request_body empty when it buffered the body to a file: raise client_body_buffer_size to the largest body, or capture elsewhere)' : ' (cut or changed)'}`;
+}
+
+/**
  * nginx or Envoy JSON access logs with request bodies, one JSON object per line (see "Replay real
  * traffic" in the README for the `log_format escape=json` and Envoy `json_format` this reads):
  * time `msec` | `time` | `start_time`; method `method` | `request_method`; path `uri` |
  * `request_uri` | `path`; body `body` | `request_body`; headers `headers` (object) plus
- * `content_type`, `accept`, `user_agent` when logged.
+ * `content_type`, `accept`, `user_agent` and `content_length` (checked against the body) when logged.
  */
 export async function* readAccessLog(file: string, maxEntryBytes: number): AsyncGenerator<CaptureEntry> {
   for await (const rec of jsonLines(file, maxEntryBytes)) {
@@ -26,20 +40,23 @@ export async function* readAccessLog(file: string, maxEntryBytes: number): Async
       yield { ok: false, bad: { at: rec.at, reason: rec.bad } };
       continue;
     }
-    const { doc, at } = rec;
+    const { doc, at, lossy } = rec;
     const headers = headerRecord(doc.headers);
     for (const [k, h] of [['content_type', 'content-type'], ['accept', 'accept'], ['user_agent', 'user-agent']] as const) {
       const v = pick(doc, [k]);
       if (v !== undefined) headers[h] ??= String(v);
     }
-    const body = pick(doc, ['body', 'request_body']);
+    const raw = pick(doc, ['body', 'request_body']);
+    const body = raw === undefined ? undefined : typeof raw === 'string' ? raw : JSON.stringify(raw);
     yield entryOf({
       t: timeOf(pick(doc, ['msec', 'time', 'start_time', 'timestamp'])),
       method: String(pick(doc, ['method', 'request_method']) ?? '').toUpperCase(),
-      path: pathOf(String(pick(doc, ['uri', 'request_uri', 'path']) ?? '')),
+      // nginx writes the bytes of $request_uri as they came (escape=json escapes only quotes, backslashes and controls): raw UTF-8 goes out as those bytes.
+      path: utf8Target(targetOf(String(pick(doc, ['uri', 'request_uri', 'path']) ?? ''))),
       headers,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body,
       at,
+      unusable: lossy ? LOSSY_LINE : bodyLost(body, pick(doc, ['content_length']) ?? headers['content-length']),
     });
   }
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { oversizeReason, splitRecords } from './records.ts';
 
 /** One request read from a capture, whatever the format: what is replayed to both targets. */
@@ -5,15 +6,18 @@ export interface CapturedRequest {
   /** Epoch ms at which it was recorded (offsets are taken from the first request). */
   t: number;
   method: string;
-  /** Path and query, as the client sent it. */
+  /** Path and query, as the client sent it: one character per byte (Latin-1), as undici writes it (target.ts). */
   path: string;
   /** Lower-case names. */
   headers: Record<string, string>;
-  body: string | undefined;
+  /** UTF-8 text, or the captured bytes when they are not UTF-8 (a binary body): sent as they are either way. */
+  body: string | Buffer | undefined;
   /** The route name the capture gave it (parity captures), else none. */
   route?: string | undefined;
   /** Where it was read: "line 12" or "entry 3". */
   at: string;
+  /** Why the capture does not hold this request as it was sent (e.g. a HAR that dropped its body): a bad entry when the filters keep it, never sent otherwise. */
+  unusable?: string | undefined;
 }
 
 /** A corrupt or truncated entry: counted and listed, the rest replays. */
@@ -25,14 +29,28 @@ export interface BadEntry {
 export type CaptureEntry = { ok: true; req: CapturedRequest } | { ok: false; bad: BadEntry };
 
 export type CaptureFormat = 'parity' | 'har' | 'gor' | 'access-log';
+/** The reason of a line that is not UTF-8: its bytes cannot be told apart once read. */
+export const LOSSY_LINE = 'the line is not UTF-8 text: bytes of it (a raw path or body) were lost when read, so the request cannot be rebuilt as sent';
+
 export const CAPTURE_FORMATS: readonly CaptureFormat[] = ['parity', 'har', 'gor', 'access-log'];
 
-/** Headers as a plain lower-case record, from an object or a list of { name, value }. */
+/**
+ * One more field line of a request into a lower-case record: a repeated name is joined to the
+ * value before (RFC 9110 §5.3: `, `; cookies with `; `, RFC 6265 §5.4, as HTTP/2 splits them), never
+ * overwritten (the last `cookie` or `x-forwarded-for` line alone would be another request).
+ */
+export function addHeader(out: Record<string, string>, name: string, value: string): void {
+  const k = name.toLowerCase();
+  const had = out[k];
+  out[k] = had === undefined ? value : `${had}${k === 'cookie' ? '; ' : ', '}${value}`;
+}
+
+/** Headers as a plain lower-case record, from an object or a list of { name, value } (repeated names joined). */
 export function headerRecord(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(raw)) {
     for (const h of raw as { name?: unknown; value?: unknown }[]) {
-      if (typeof h?.name === 'string' && !h.name.startsWith(':')) out[h.name.toLowerCase()] = String(h.value ?? '');
+      if (typeof h?.name === 'string' && !h.name.startsWith(':')) addHeader(out, h.name, String(h.value ?? ''));
     }
   } else if (raw && typeof raw === 'object') {
     for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
@@ -50,19 +68,12 @@ export function checkRequest(r: { t: number; method: string; path: string }): st
   return undefined;
 }
 
-/** The path and query of an absolute or relative URL. */
-export function pathOf(url: string): string {
-  if (url.startsWith('/')) return url;
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return url;
-  }
-}
-
-/** NDJSON records with their line numbers: an object, or the reason a line is not one (over `maxBytes`: skipped unread). Blank lines are skipped. */
-export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<{ at: string; doc: Record<string, unknown> } | { at: string; bad: string }> {
+/**
+ * NDJSON records with their line numbers: an object, or the reason a line is not one (over
+ * `maxBytes`: skipped unread). Blank lines are skipped. `lossy`: the line is not UTF-8, so bytes of
+ * it were read as U+FFFD and are lost (a log that wrote a client's raw bytes).
+ */
+export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<{ at: string; doc: Record<string, unknown>; lossy: boolean } | { at: string; bad: string }> {
   let line = 0;
   for await (const raw of splitRecords(file, NL, maxBytes)) {
     line++;
@@ -80,7 +91,7 @@ export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator
       yield { at, bad: 'not a JSON object (corrupt or truncated line)' };
       continue;
     }
-    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown> };
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown>, lossy: !isUtf8(raw) };
     else yield { at, bad: 'not a JSON object' };
   }
 }
@@ -91,4 +102,24 @@ const NL = Buffer.from('\n');
 export function entryOf(req: CapturedRequest): CaptureEntry {
   const problem = checkRequest(req);
   return problem ? { ok: false, bad: { at: req.at, reason: problem } } : { ok: true, req };
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Captured body bytes as the request holds them: UTF-8 text when they are (the same bytes go out), else the bytes themselves. */
+export function bodyOf(bytes: Buffer): string | Buffer {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return bytes;
+  }
+}
+
+/** A body held as text under a declared encoding (none: the text itself; `base64`: the bytes it encodes), or why its bytes are unknown. */
+export function decodedBody(text: string, encoding: unknown, names: { text: string; encoding: string }): { body: string | Buffer } | { problem: string } {
+  if (encoding === undefined || encoding === null || encoding === '') return { body: text };
+  if (String(encoding).toLowerCase() !== 'base64') return { problem: `${names.encoding} ${JSON.stringify(String(encoding).slice(0, 20))} is not understood (base64 is): the body's bytes are unknown` };
+  const b64 = text.replace(/\s+/g, '');
+  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return { problem: `${names.text} is not valid base64 (its ${names.encoding} says base64): the body's bytes are unknown` };
+  return { body: bodyOf(Buffer.from(b64, 'base64')) };
 }

@@ -3,7 +3,7 @@ import type { CompiledFlow, CompiledStep } from '../../contracts/compile.ts';
 import { compareResponses, normalizeResponse, type Observed } from '../../contracts/normalize.ts';
 import { compileRules, type CompiledRules } from '../../contracts/rules.ts';
 import type { StepObservation } from '../../contracts/runner.ts';
-import type { HttpRequest, RequestResult } from '../../probes/request-probe.ts';
+import type { RequestResult, WireRequest } from '../../probes/request-probe.ts';
 import type { ProbeResult } from '../../probes/stream-probe.ts';
 import type { Difference } from '../../run/result.ts';
 import type { LiveTarget } from '../../targets/target.ts';
@@ -13,7 +13,7 @@ interface PairInput {
   iteration: number;
   requestId: string;
   targets: readonly [LiveTarget, LiveTarget];
-  requests: readonly HttpRequest[];
+  requests: readonly WireRequest[];
 }
 
 /**
@@ -76,7 +76,7 @@ export class ReplayComparer {
     const diffs = compareResponses(observed[0]!, observed[1]!, { headers: stream ? [] : this.headers, rules: this.rules, body: true });
     const sent = (i: 0 | 1) => {
       const q = p.requests[i]!;
-      return { method: q.method, url: new URL(p.targets[i].config.baseUrl).origin + q.path, path: q.path, headers: q.headers, body: q.body };
+      return { method: q.method, url: new URL(p.targets[i].config.baseUrl).origin + q.path, path: q.path, headers: q.headers, body: typeof q.body === 'string' || q.body === undefined ? q.body : `(${q.body.length} bytes, not UTF-8)` };
     };
     const req = p.requests[0]!;
     const obs: StepObservation = {

@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.ts';
 import type { BadEntry, CaptureEntry, CaptureFormat, CapturedRequest } from './capture.ts';
 import type { PacingReport } from './fidelity.ts';
 import { takesRequest } from './segments.ts';
-import { compileFilters, endpointOf, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
+import { compileFilters, endpointOf, outgoing, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
 import { unsendable } from './sendable.ts';
 
 /** What the replay read and left out: written to run.json (`replay`) and printed. */
@@ -18,6 +18,10 @@ export interface ReplayReport {
   bad: number;
   /** Of the bad entries, those read whole but not sendable as written (sendable.ts): never dispatched. */
   unsendable?: number;
+  /** Requests replayed without a shadow body rewrite of the config (a body that is not JSON, or lacks the field): sent as captured, as shadow sends such copies. */
+  rewriteMissed?: number;
+  /** Requests recorded before one read ahead of them (a capture out of time order): sent at once, late against their recorded offsets. */
+  outOfOrder?: number;
   /** The first 100 bad entries with where they are. */
   badEntries: BadEntry[];
   /** Share of entries that may be bad before the run is incomplete (`--max-corrupt`; fidelity.ts). */
@@ -127,6 +131,11 @@ export class ReplayFeed {
           continue;
         }
         const { req } = t;
+        if (pass === 0 && this.filters.copy?.rewrite.some((w) => w.body !== undefined)) {
+          const missed = outgoing(req, this.filters).rewriteMissed;
+          if (missed) this.report.rewriteMissed = (this.report.rewriteMissed ?? 0) + 1;
+        }
+        if (pass === 0 && first !== undefined && req.t < last) this.report.outOfOrder = (this.report.outOfOrder ?? 0) + 1;
         first ??= req.t;
         last = Math.max(last, req.t);
         count++;
@@ -158,6 +167,8 @@ export function describeReplay(r: ReplayReport): string {
     ...r.badEntries.map((b) => `  bad ${b.at}: ${b.reason}`),
   ];
   if (r.bad > r.badEntries.length) lines.push(`  ... and ${r.bad - r.badEntries.length} more`);
+  if (r.rewriteMissed) lines.push(`shadow rewrite: ${r.rewriteMissed} requests sent without the config's shadow body rewrite (a body that is not JSON, or without the field): their ids went to both targets as captured`);
+  if (r.outOfOrder) lines.push(`out of order: ${r.outOfOrder} requests are recorded before a request read ahead of them (the capture is not in time order): each was sent at once, late against its recorded offset`);
   if (r.pacing) lines.push(`pacing: ${r.pacing.sent - r.pacing.late} of ${r.pacing.sent} requests sent within ${r.pacing.toleranceMs} ms of their recorded offsets; ${r.pacing.late} later (worst ${r.pacing.worstMs} ms)`);
   return lines.join('\n') + '\n';
 }

@@ -38,16 +38,30 @@ const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
  * pass). More than 1% of the paced requests sent late: a harness-health warning (no pass either),
  * since the traffic the candidate saw was not the recorded traffic's pace.
  */
-export function replayFindings(r: { read: number; bad: number; unsendable?: number | undefined; maxCorrupt?: number | undefined; pacing?: PacingReport | undefined }): { incomplete?: string; warnings: string[] } {
+export function replayFindings(r: {
+  read: number;
+  bad: number;
+  unsendable?: number | undefined;
+  skipped?: { writes: number; filtered: number; window: number } | undefined;
+  maxCorrupt?: number | undefined;
+  pacing?: PacingReport | undefined;
+  outOfOrder?: number | undefined;
+}): { incomplete?: string; warnings: string[] } {
   const out: { incomplete?: string; warnings: string[] } = { warnings: [] };
   const max = r.maxCorrupt ?? DEFAULT_MAX_CORRUPT;
-  if (r.read > 0 && r.bad > 0 && r.bad / r.read > max) {
-    out.incomplete = `${r.bad} of ${r.read} capture entries (${pct(r.bad / r.read)}) were corrupt or truncated${r.unsendable ? ` (${r.unsendable} of them cannot be sent as written)` : ''}, over --max-corrupt ${pct(max)}: the replay did not send what was captured (each bad entry is listed in run.json replay.badEntries)`;
+  // The share is of the entries meant to be replayed (the bad ones and those the filters kept):
+  // entries left out by --include/--exclude, --from/--to or writes would otherwise dilute it, and a
+  // replay of 100 kept requests of which 50 were never sent would count as 0.5% of 10,000 read.
+  const left = r.skipped ? r.skipped.writes + r.skipped.filtered + r.skipped.window : 0;
+  const meant = r.read - left;
+  if (meant > 0 && r.bad > 0 && r.bad / meant > max) {
+    const of = left > 0 ? `${meant} capture entries to replay (${r.read} read, ${left} left out by filters, window or writes)` : `${meant} capture entries`;
+    out.incomplete = `${r.bad} of ${of} (${pct(r.bad / meant)}) were corrupt or truncated${r.unsendable ? ` (${r.unsendable} of them cannot be sent as written)` : ''}, over --max-corrupt ${pct(max)}: the replay did not send what was captured (each bad entry is listed in run.json replay.badEntries)`;
   }
   const p = r.pacing;
   if (p && p.sent > 0 && p.late / p.sent > MAX_LATE_SHARE) {
     out.warnings.push(
-      `replay pacing: ${p.late} of ${p.sent} requests (${pct(p.late / p.sent)}) were sent more than ${p.toleranceMs} ms after their recorded offsets (worst ${p.worstMs} ms): the recorded inter-arrival times were not kept; use a less busy machine or a lower --speed`,
+      `replay pacing: ${p.late} of ${p.sent} requests (${pct(p.late / p.sent)}) were sent more than ${p.toleranceMs} ms after their recorded offsets (worst ${p.worstMs} ms): the recorded inter-arrival times were not kept; ${r.outOfOrder ? `${r.outOfOrder} of the capture's requests are out of time order (sent at once, late by design): sort the capture by time` : 'use a less busy machine or a lower --speed'}`,
     );
   }
   return out;

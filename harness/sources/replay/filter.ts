@@ -1,4 +1,5 @@
 import type { ShadowConfig } from '../../config/shadow-schema.ts';
+import { buildCopy } from '../shadow/copy.ts';
 import type { CapturedRequest } from './capture.ts';
 
 /** Methods that change state: replayed only with --allow-writes (a replay must not write twice into production-like stores). */
@@ -82,4 +83,20 @@ export function endpointOf(r: CapturedRequest, path: string): string {
   if (r.route) return r.route;
   const q = path.indexOf('?');
   return `${r.method} ${q === -1 ? path : path.slice(0, q)}`;
+}
+
+/**
+ * The request as it goes out to both targets: rewritten, headers dropped, then the config's shadow
+ * drops and rewrites (session ids, tenant prefixes) as a mirrored copy gets them. A body that is
+ * bytes (not UTF-8) holds no JSON for a body rewrite: it goes out as captured.
+ */
+export function outgoing(r: CapturedRequest, f: Pick<ReplayFilters, 'dropHeaders' | 'rewrites' | 'copy'>): { path: string; headers: Record<string, string>; body: string | Buffer | undefined; rewriteMissed: number } {
+  const { path, headers } = rewriteRequest(r, f);
+  if (!f.copy) return { path, headers, body: r.body, rewriteMissed: 0 };
+  if (typeof r.body !== 'string' && r.body !== undefined) {
+    const bodyRules = r.body.length ? f.copy.rewrite.filter((w) => w.body !== undefined).length : 0;
+    return { path, headers: buildCopy(headers, undefined, f.copy).headers, body: r.body, rewriteMissed: bodyRules };
+  }
+  const copied = buildCopy(headers, r.body, f.copy);
+  return { path, headers: copied.headers, body: copied.body, rewriteMissed: copied.rewriteMissed };
 }

@@ -1,4 +1,5 @@
-import { checkRequest, type CaptureEntry } from './capture.ts';
+import { addHeader, checkRequest, type CaptureEntry } from './capture.ts';
+import { gorBody } from './gor-body.ts';
 import { oversizeReason, splitRecords } from './records.ts';
 
 /** GoReplay's separator between payloads, on its own line. */
@@ -13,7 +14,7 @@ export async function* readGor(file: string, maxEntryBytes: number): AsyncGenera
   let n = 0;
   for await (const raw of splitRecords(file, Buffer.from(GOR_SEPARATOR), maxEntryBytes)) {
     const over = Buffer.isBuffer(raw) ? undefined : raw;
-    // The HTTP head is bytes (RFC 9110: obs-text, as Latin-1), the body text: a path or header
+    // The HTTP head is bytes (RFC 9110: obs-text, as Latin-1), the body its bytes (gor-body.ts): a path or header
     // with raw UTF-8 bytes (`/search?q=café` sent unencoded) decoded as UTF-8 became characters
     // beyond U+00FF, unsendable; as Latin-1 it is sent back as the very bytes captured.
     let bytes = over ? over.head : (raw as Buffer);
@@ -49,18 +50,18 @@ export async function* readGor(file: string, maxEntryBytes: number): AsyncGenera
     const headers: Record<string, string> = {};
     for (const l of lines.slice(1)) {
       const c = l.indexOf(':');
-      if (c > 0) headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+      if (c > 0) addHeader(headers, l.slice(0, c).trim(), l.slice(c + 1).trim());
     }
-    const rawBody = bytes.subarray(nl + 1 + end + sepLen).toString('utf8');
+    const body = gorBody(bytes.subarray(nl + 1 + end + sepLen), headers);
     const req = {
       t: Number(BigInt(header[2]!) / 1000n) / 1000,
       method: method.toUpperCase(),
       path: target,
       headers,
-      body: rawBody.length ? rawBody : undefined,
+      body: 'body' in body ? body.body : undefined,
       at,
     };
-    const problem = checkRequest(req) ?? (headers['content-length'] !== undefined && Buffer.byteLength(rawBody) < Number(headers['content-length']) ? `body shorter than its content-length ${headers['content-length']} (truncated entry)` : undefined);
+    const problem = checkRequest(req) ?? ('problem' in body ? body.problem : undefined);
     yield problem ? { ok: false, bad: { at, reason: problem } } : { ok: true, req };
   }
 }

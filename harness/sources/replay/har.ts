@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { checkRequest, headerRecord, pathOf, type CaptureEntry } from './capture.ts';
+import { checkRequest, headerRecord, type CaptureEntry } from './capture.ts';
+import { harBody, type HarRequestBody } from './har-body.ts';
 import { oversizeReason } from './records.ts';
+import { harTarget } from './target.ts';
 
 /**
  * The texts of `log.entries[*]` in a HAR document, one at a time, without holding the document:
@@ -88,7 +90,7 @@ export async function* readHar(file: string, maxEntryBytes: number): AsyncGenera
       yield { ok: false, bad: { at, reason: oversizeReason(oversize, maxEntryBytes) } };
       continue;
     }
-    let e: { startedDateTime?: unknown; request?: { method?: unknown; url?: unknown; headers?: unknown; postData?: { text?: unknown } } };
+    let e: { startedDateTime?: unknown; request?: HarRequestBody & { method?: unknown; url?: unknown; headers?: unknown } };
     try {
       e = JSON.parse(text) as typeof e;
     } catch {
@@ -101,13 +103,15 @@ export async function* readHar(file: string, maxEntryBytes: number): AsyncGenera
       continue;
     }
     const headers = headerRecord(r.headers);
+    const body = harBody(r, headers);
     const req = {
       t: typeof e.startedDateTime === 'string' ? Date.parse(e.startedDateTime) : Number.NaN,
       method: String(r.method ?? '').toUpperCase(),
-      path: pathOf(String(r.url ?? '')),
+      path: harTarget(String(r.url ?? '')),
       headers,
-      body: typeof r.postData?.text === 'string' && r.postData.text !== '' ? r.postData.text : undefined,
+      body: 'body' in body ? body.body : undefined,
       at,
+      unusable: 'problem' in body ? body.problem : undefined,
     };
     const problem = checkRequest(req);
     yield problem ? { ok: false, bad: { at, reason: problem } } : { ok: true, req };

@@ -4,10 +4,9 @@ import type { PairedSample, StreamSample } from '../../metrics/sample.ts';
 import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
-import { buildCopy } from '../shadow/copy.ts';
 import type { CapturedRequest } from './capture.ts';
 import type { ReplayComparer } from './compare.ts';
-import { endpointOf, rewriteRequest, type ReplayFilters } from './filter.ts';
+import { endpointOf, outgoing, type ReplayFilters } from './filter.ts';
 
 export const REPLAY_SCENARIO = 'replay';
 
@@ -41,8 +40,7 @@ const prefixOf = (t: LiveTarget) => {
  */
 export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSample; t0: [number, number]; compared?: ReturnType<ReplayComparer['observe']> } | undefined> {
   const { req } = f;
-  const { path, headers: kept } = rewriteRequest(req, f.filters);
-  const { headers: captured, body } = f.filters.copy ? buildCopy(kept, req.body, f.filters.copy) : { headers: kept, body: req.body };
+  const { path, headers: captured, body } = outgoing(req, f.filters);
   const requestId = `${f.runId}-${f.iteration}`;
   const route = endpointOf(req, path);
   const stream = (req.headers.accept ?? '').includes('text/event-stream') || f.isStream(path.split('?', 1)[0]!);

@@ -1,4 +1,17 @@
-import { entryOf, headerRecord, jsonLines, type CaptureEntry } from './capture.ts';
+import { decodedBody, entryOf, headerRecord, jsonLines, LOSSY_LINE, type CaptureEntry } from './capture.ts';
+
+/** node:http answers 400 to a raw non-ASCII byte in a request target, so `req.url`, which the capture records, is ASCII. */
+const NOT_CAPTURED = 'the path holds non-ASCII characters, which parity\'s capture never records (node:http refuses raw non-ASCII bytes in a request target), so the bytes meant are unknown: percent-encode them (UTF-8) in the capture';
+
+/**
+ * A record's body: text, or bytes that are not UTF-8 as base64 with `bodyEncoding: "base64"` (as a
+ * HAR's postData.encoding); a JSON value instead of text is sent as its JSON.
+ */
+function bodyOfRecord(doc: Record<string, unknown>): { body: string | Buffer | undefined } | { problem: string } | undefined {
+  if (doc.body === undefined || doc.body === null) return undefined;
+  if (typeof doc.body !== 'string') return { body: JSON.stringify(doc.body) };
+  return decodedBody(doc.body, doc.bodyEncoding, { text: 'body', encoding: 'bodyEncoding' });
+}
 
 /** parity's own capture (`parity shadow --capture`): one `{ t, requestId, route, method, path, headers, body }` per line. */
 export async function* readParityCapture(file: string, maxEntryBytes: number): AsyncGenerator<CaptureEntry> {
@@ -7,15 +20,18 @@ export async function* readParityCapture(file: string, maxEntryBytes: number): A
       yield { ok: false, bad: { at: rec.at, reason: rec.bad } };
       continue;
     }
-    const { doc, at } = rec;
+    const { doc, at, lossy } = rec;
+    const path = String(doc.path ?? '');
+    const body = bodyOfRecord(doc);
     yield entryOf({
       t: typeof doc.t === 'number' ? doc.t : Number.NaN,
       method: String(doc.method ?? '').toUpperCase(),
-      path: String(doc.path ?? ''),
+      path,
       headers: headerRecord(doc.headers),
-      body: typeof doc.body === 'string' ? doc.body : doc.body === undefined || doc.body === null ? undefined : JSON.stringify(doc.body),
+      body: body && 'body' in body ? body.body : undefined,
       route: typeof doc.route === 'string' ? doc.route : undefined,
       at,
+      unusable: lossy ? LOSSY_LINE : /[^\p{ASCII}]/u.test(path) ? NOT_CAPTURED : body && 'problem' in body ? body.problem : undefined,
     });
   }
 }

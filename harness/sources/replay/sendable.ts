@@ -1,9 +1,8 @@
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { checkHeaderName, checkHeaderValue, checkPath } from '../../config/sendable.ts';
 import type { ConfigIssue } from '../../errors.ts';
-import { buildCopy } from '../shadow/copy.ts';
 import type { CapturedRequest } from './capture.ts';
-import { rewriteRequest, type ReplayFilters } from './filter.ts';
+import { outgoing, type ReplayFilters } from './filter.ts';
 
 /** RFC 9110 §9.1: a method is a token (undici refuses any other). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -17,13 +16,13 @@ const DECODERS: Record<string, (b: Buffer) => Buffer> = {
 };
 
 /** A body declared content-encoded must decode as such: a capture holds bodies as text, so compressed bytes read as UTF-8 are lost. */
-function bodyProblem(headers: Record<string, string>, body: string | undefined): string | undefined {
+function bodyProblem(headers: Record<string, string>, body: string | Buffer | undefined): string | undefined {
   const coding = headers['content-encoding']?.trim().toLowerCase();
-  if (!coding || coding === 'identity' || body === undefined || body === '') return undefined;
+  if (!coding || coding === 'identity' || body === undefined || body.length === 0) return undefined;
   const decode = DECODERS[coding];
   if (!decode) return undefined;
   try {
-    decode(Buffer.from(body, 'utf8'));
+    decode(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
     return undefined;
   } catch (err) {
     // Over the output bound: it did decode that far, so it is what was declared.
@@ -40,11 +39,11 @@ function bodyProblem(headers: Record<string, string>, body: string | undefined):
  * a header value is never echoed (it may be a secret).
  */
 export function unsendable(req: CapturedRequest, filters: Pick<ReplayFilters, 'dropHeaders' | 'rewrites' | 'copy'>): string | undefined {
+  if (req.unusable) return `cannot be sent as captured: ${req.unusable}`;
   const issues: ConfigIssue[] = [];
   if (!TOKEN.test(req.method)) issues.push({ path: 'method', message: `method ${JSON.stringify(req.method.slice(0, 20))} is not an HTTP token` });
   else if (req.method === 'CONNECT') issues.push({ path: 'method', message: 'method CONNECT opens a tunnel, not a request to replay' });
-  const { path, headers: kept } = rewriteRequest(req, filters);
-  const { headers, body } = filters.copy ? buildCopy(kept, req.body, filters.copy) : { headers: kept, body: req.body };
+  const { path, headers, body } = outgoing(req, filters);
   checkPath(path, 'path', issues);
   for (const [name, value] of Object.entries(headers)) {
     checkHeaderName(name, name, issues);

@@ -22,7 +22,8 @@ export interface ReplaySource {
 /**
  * The config as a replay runs it: one scenario, "replay", whose pairs carry their endpoint
  * (per-endpoint summaries and gates), and the config's timeouts and maxInFlight (default 1000) on
- * an open schedule that the capture drives; no warm-up (every recorded request counts).
+ * an open schedule that the capture drives; no warm-up (every recorded request counts); no
+ * contract flows.
  */
 export function replayLoaded(loaded: LoadedConfig, maxInFlight?: number, endpoints: string[] = []): { loaded: LoadedConfig; maxInFlight: number } {
   const l = loaded.config.load as (LoadConfig & { maxInFlight?: number }) | undefined;
@@ -37,7 +38,11 @@ export function replayLoaded(loaded: LoadedConfig, maxInFlight?: number, endpoin
     // The capture's endpoints, when read ahead for a policy: its route-scoped gates are checked against them.
     routes: endpoints,
   };
-  return { loaded: { ...loaded, config: { ...loaded.config, load }, scenarios: [scenario] }, maxInFlight: bound };
+  // The config's contract flows are not run either: a replay sends what was captured and nothing
+  // else (flows would add their own requests, writes among them, and their verdicts); its rules and
+  // compared headers still apply to `--compare`.
+  const contracts = loaded.contracts ? { contracts: { ...loaded.contracts, flows: [] } } : {};
+  return { loaded: { ...loaded, ...contracts, config: { ...loaded.config, load }, scenarios: [scenario] }, maxInFlight: bound };
 }
 
 const glob = (p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
