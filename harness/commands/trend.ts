@@ -119,7 +119,8 @@ export const trendCommand: Command = {
       if (trend.newest) io.stdout.write(`NOT JUDGED: the newest run ${trend.newest.runId} is incomplete (${trend.newest.reason}); the latest complete run is compared below\n  `);
       for (const t of trend.thin) io.stdout.write(`NOT JUDGED: the latest run measured ${t.count} ${t.scenario} streams of ${t.target} (${t.role}), under half the history's median ${t.median}: too little evidence for "no regression"\n  `);
       if (trend.setAside.length) io.stdout.write(`${trend.setAside.length} earlier run${trend.setAside.length === 1 ? '' : 's'} set aside (another target or load, or an unhealthy harness; see trend.json "setAside"); `);
-      if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
+      if (trend.note && trend.setAside.length) io.stdout.write(`NOT JUDGED: no regression check: ${trend.note}\n`);
+      else if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
       else if (trend.regressions.length === 0) io.stdout.write(`${latestWord} ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
       else {
         io.stdout.write(`${latestWord} ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
@@ -133,6 +134,8 @@ export const trendCommand: Command = {
     if (grouped.groups.some((g) => g.regressions.length > 0)) return ExitCode.fail;
     if (grouped.groups.length === 0) return ExitCode.inconclusive;
     // Last night's run did not complete: nothing says it did not regress.
-    return grouped.groups.some((g) => g.newest || g.stale || g.thin.length) ? ExitCode.inconclusive : ExitCode.pass;
+    // A history whose earlier runs were all set aside (another target or load each night: a preview
+    // URL that changes nightly) has runs but never a check: not judged, night after night.
+    return grouped.groups.some((g) => g.newest || g.stale || g.thin.length || (g.note && g.setAside.length)) ? ExitCode.inconclusive : ExitCode.pass;
   },
 };

@@ -58,6 +58,18 @@ describe('trend: options read as written, and nothing judged is not a pass', () 
     expect(right.code).toBe(1);
   });
 
+  it('a history whose earlier runs were all set aside (a candidate URL that changes nightly) is NOT JUDGED; a new one is not', async () => {
+    const preview = nights(4).map((r, k) => ({ ...r, targets: r.targets.map((t) => (t.role === 'candidate' ? { ...t, baseUrl: `https://pr-${k}.preview.example` } : t)) }));
+    const r = await runCli(['trend', reportsDir(preview)]);
+    expect(r.stdout).toContain('NOT JUDGED: no regression check');
+    expect(r.code).toBe(2);
+    // A new history (its first nights, nothing set aside) has no check yet, and says so: exit 0.
+    const fresh = await runCli(['trend', reportsDir(nights(2))]);
+    expect(fresh.stdout).toContain('no regression check: needs the latest run and at least 2 complete runs before it');
+    expect(fresh.stdout).not.toContain('NOT JUDGED');
+    expect(fresh.code).toBe(0);
+  });
+
   it('an empty reports folder is NOT JUDGED (exit 2)', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'parity-trend-empty-'));
     const r = await runCli(['trend', empty]);
