@@ -79,4 +79,36 @@ describe('literal credentials in hook headers and env are secrets', () => {
       for (const secret of [HEADER_TOKEN, API_KEY, DEPLOY_TOKEN]) expect(text, `${secret} in ${where}`).not.toContain(secret);
     }
   });
+
+  it("parity's own environment, inherited by an exec hook that prints it, is scrubbed from its output", async () => {
+    const dir = tempDir();
+    const policyFile = path.join(dir, 'policy.yaml');
+    // As `env` would print them (the whole environment can be longer than the recorded tail).
+    const dump = `[${JSON.stringify(process.execPath)}, -e, "const e = process.env; console.log(JSON.stringify({ GITHUB_TOKEN: e.GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY: e.AWS_SECRET_ACCESS_KEY, USE_AUTH: e.USE_AUTH, PARITY_TEST_REGION: e.PARITY_TEST_REGION }))"]`;
+    writeFileSync(policyFile, `minSamples: 1\ngates:\n  - { metric: completion.p95, threshold: "<= 1s" }\nhooks:\n  onPass:\n    - exec: ${dump}\n`);
+    const policy = await loadPolicy(policyFile, {});
+    const ps = pairs(20, () => ({ completionMs: 100 }), () => ({ completionMs: 100 }));
+    const runJson = path.join(dir, 'run-1', 'run.json');
+    mkdirSync(path.dirname(runJson));
+    const run = runOf(ps);
+    writeFileSync(runJson, JSON.stringify(run));
+    const saved = { ...process.env };
+    Object.assign(process.env, { GITHUB_TOKEN: 'ghs_inherited0123456789', AWS_SECRET_ACCESS_KEY: 'inheritedAwsSecret/42', USE_AUTH: 'true', PARITY_TEST_REGION: 'eu-west-1-region' });
+    try {
+      const c = captureIO({});
+      expect(await applyPolicy({ run, pairs: ps.map(gatePair), runJson, policy, dryRun: false }, c.io)).toBe(0);
+    } finally {
+      for (const k of ['GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'USE_AUTH', 'PARITY_TEST_REGION']) if (saved[k] === undefined) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    const stored = readFileSync(runJson, 'utf8');
+    const out = (JSON.parse(stored) as { hooks: { stdoutTail: string }[] }).hooks[0]!.stdoutTail;
+    expect(out).toContain('"PARITY_TEST_REGION":"eu-west-1-region"'); // the output is there, and a plain value stays
+    expect(out).toContain('"GITHUB_TOKEN":"[redacted]"');
+    expect(out).toContain('"USE_AUTH":"true"'); // too short to be a credential
+    for (const text of [stored, readFileSync(path.join(dir, 'audit.ndjson'), 'utf8')]) {
+      expect(text).not.toContain('ghs_inherited0123456789');
+      expect(text).not.toContain('inheritedAwsSecret');
+    }
+  });
 });
