@@ -11,10 +11,14 @@ import { TREND_DEFAULTS, type TrendOptions } from '../trend/trend.ts';
 import { staleHours } from '../trend/gaps.ts';
 import { parseDuration } from '../config/duration.ts';
 
-/** "10%" or "0.1" → 0.1 */
+/**
+ * "10%" or "0.1" → 0.1. A plain number of 1 or more is refused: "--tolerance 10" meant 10% but read
+ * as the fraction 10 (1000%), and no regression was ever flagged again.
+ */
 function parseRelative(v: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v.trim());
   if (!m) throw new UsageError(`--tolerance ${v}: expected a percentage like "10%" (or a fraction like 0.1)`);
+  if (!m[2] && Number(m[1]) >= 1) throw new UsageError(`--tolerance ${v}: a plain number is a fraction (${v} would be ${Number(m[1]) * 100}%); write "${m[1]}%" for ${m[1]} percent, or a fraction below 1 such as 0.1`);
   return m[2] ? Number(m[1]) / 100 : Number(m[1]);
 }
 /** "1pp" or "1" → 1 */
@@ -43,12 +47,23 @@ function maxAgeFrom(v: unknown): number | undefined {
   }
 }
 
+/** Why no history was left: the names and config files the folder does hold, when a filter left them all out. */
+function noRunsWhy(runs: readonly { name: string; configFile: string; summaries: readonly unknown[] }[], values: Record<string, unknown>): string {
+  const trendable = runs.filter((r) => r.summaries.length > 0);
+  if (trendable.length === 0) return runs.length ? ' (only contract-only runs, which have no stream metrics)' : '';
+  const list = (xs: string[]) => [...new Set(xs)].map((x) => JSON.stringify(x)).join(', ');
+  const parts: string[] = [];
+  if (values.name !== undefined) parts.push(`--name ${JSON.stringify(values.name)} matches none of the config names ${list(trendable.map((r) => r.name))}`);
+  if (values.config !== undefined) parts.push(`--config ${JSON.stringify(values.config)} matches none of the config files ${list(trendable.map((r) => r.configFile))}`);
+  return parts.length ? `: ${parts.join('; ')}` : '';
+}
+
 /**
  * `parity trend [reports-dir]`: one row per stored run, plots over time, and a regression flag
  * when the latest complete run is worse than the median of the previous N. Writes trend.json
  * and trend.html; exits 1 when a regression is flagged, so a nightly job can alert on it, and 2
  * when (no regression but) the latest night was not judged: the newest run is incomplete, older
- * than --max-age, or measured under half the streams of its history.
+ * than --max-age, or measured under half the streams of its history, or no run was left to trend.
  */
 export const trendCommand: Command = {
   usage: 'trend [reports-dir] [--name n] [--config file] [--window N] [--max-age 26h]',
@@ -93,7 +108,9 @@ export const trendCommand: Command = {
     for (const s of skipped) io.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
     const dropped = grouped.excluded.length;
     if (dropped) io.stdout.write(`${dropped} run${dropped === 1 ? '' : 's'} left out (contract-only, duplicate run id or filtered; see trend.json "excluded")\n`);
-    if (grouped.groups.length === 0) io.stdout.write('no runs to trend\n');
+    // Nothing judged is not "no regression": an empty folder or a --name/--config that matches no run
+    // (a typo in the nightly job) exited 0 night after night.
+    if (grouped.groups.length === 0) io.stdout.write(`NOT JUDGED: no runs to trend in ${displayPath(path.resolve(dir))}${noRunsWhy(runs, values)}\n`);
     for (const trend of grouped.groups) {
       io.stdout.write(`${groupTitle(trend)}: ${trend.rows.length} runs; `);
       const latestWord = trend.newest || trend.stale ? 'latest complete run' : 'latest';
@@ -102,7 +119,8 @@ export const trendCommand: Command = {
       if (trend.newest) io.stdout.write(`NOT JUDGED: the newest run ${trend.newest.runId} is incomplete (${trend.newest.reason}); the latest complete run is compared below\n  `);
       for (const t of trend.thin) io.stdout.write(`NOT JUDGED: the latest run measured ${t.count} ${t.scenario} streams of ${t.target} (${t.role}), under half the history's median ${t.median}: too little evidence for "no regression"\n  `);
       if (trend.setAside.length) io.stdout.write(`${trend.setAside.length} earlier run${trend.setAside.length === 1 ? '' : 's'} set aside (another target or load, or an unhealthy harness; see trend.json "setAside"); `);
-      if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
+      if (trend.note && trend.setAside.length) io.stdout.write(`NOT JUDGED: no regression check: ${trend.note}\n`);
+      else if (trend.note) io.stdout.write(`no regression check: ${trend.note}\n`);
       else if (trend.regressions.length === 0) io.stdout.write(`${latestWord} ${trend.latest}: no regression (${trend.checks.length} metrics checked)\n`);
       else {
         io.stdout.write(`${latestWord} ${trend.latest}: REGRESSION in ${trend.regressions.length} metric${trend.regressions.length === 1 ? '' : 's'}\n`);
@@ -114,7 +132,10 @@ export const trendCommand: Command = {
     }
     io.stdout.write(`${displayPath(html)}\n${displayPath(json)}\n`);
     if (grouped.groups.some((g) => g.regressions.length > 0)) return ExitCode.fail;
+    if (grouped.groups.length === 0) return ExitCode.inconclusive;
     // Last night's run did not complete: nothing says it did not regress.
-    return grouped.groups.some((g) => g.newest || g.stale || g.thin.length) ? ExitCode.inconclusive : ExitCode.pass;
+    // A history whose earlier runs were all set aside (another target or load each night: a preview
+    // URL that changes nightly) has runs but never a check: not judged, night after night.
+    return grouped.groups.some((g) => g.newest || g.stale || g.thin.length || (g.note && g.setAside.length)) ? ExitCode.inconclusive : ExitCode.pass;
   },
 };

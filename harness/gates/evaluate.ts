@@ -7,6 +7,7 @@ import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './interva
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import { FAILED_MS, METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
 import { evaluateServerGate } from './server.ts';
+import { sameBackend } from './same-backend.ts';
 import { upper, type Op } from './threshold.ts';
 
 /**
@@ -31,6 +32,8 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   for (const g of open) reasons.push(`INCONCLUSIVE ${g.reason}`);
   const runBlockers: string[] = [];
   if (!run.complete) runBlockers.push(`run incomplete (${run.incompleteReason ?? 'unknown reason'}): part of a run never passes`);
+  const itself = sameBackend(run);
+  if (itself) runBlockers.push(itself);
   for (const w of run.warnings ?? []) runBlockers.push(`${w}; streams that were not understood cannot pass`);
   for (const w of run.harness?.warnings ?? []) runBlockers.push(`harness health: ${w}; the harness may have shaped the numbers, so no pass`);
   const dropped = droppedUngated(policy, run);

@@ -10,6 +10,7 @@ import { closestMetric, lookupMetric, METRIC_NAMES, METRICS, SERVER_STATS, type 
 import { POLICY_DEFAULTS, PolicySpec, type PolicyParsed } from './policy.ts';
 import { goodputMetric, parseSlo, SloError } from './slo.ts';
 import { thresholdFor, ThresholdError, type Threshold } from './threshold.ts';
+import { backwardsThreshold } from './direction.ts';
 import { displayPath } from '../paths.ts';
 
 export const PRESETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scenarios/policies');
@@ -183,6 +184,11 @@ function resolveGates(spec: PolicyParsed, file: string, minSamples: number, insu
     } catch (err) {
       if (!(err instanceof ThresholdError)) throw err;
       issues.push({ path: `${at}.threshold`, message: err.message });
+      return;
+    }
+    const backwards = backwardsThreshold(metric, threshold, g.threshold);
+    if (backwards) {
+      issues.push({ path: `${at}.threshold`, message: backwards });
       return;
     }
     const scope = g.scenario ? ` (scenario ${g.scenario}${g.step ? `, step ${g.step}` : ''})` : g.route ? ` (route ${g.route})` : '';

@@ -100,6 +100,11 @@ export function evaluateServerGate(g: ResolvedGate & { metric: ServerMetric }, r
   }
   const cv = c.value!;
   const bv = b.value;
+  const notFraction = percentOfNonFraction(t.text, m, cv, bv);
+  if (notFraction) {
+    const status = g.insufficient === 'fail' ? 'fail' : 'inconclusive';
+    return { ...base, status, value: null, margin: null, reason: `${g.id}: ${notFraction}; not judged: ${g.description}` };
+  }
   const value = t.comparison === 'absolute' ? cv : t.comparison === 'ratio' ? (bv! > 0 ? cv / bv! : null) : cv - bv!;
   const what = t.comparison === 'absolute' ? 'candidate' : t.comparison === 'ratio' ? 'candidate/baseline' : 'candidate − baseline';
   let status = judge(t.op, t.limit, value, null, true);
@@ -116,6 +121,20 @@ export function evaluateServerGate(g: ResolvedGate & { metric: ServerMetric }, r
     reason += `; or candidate − baseline ${fmt(d)} ${fs === 'pass' ? 'is within' : 'is beyond'} ${t.floor.op} ${fmt(t.floor.limit)}`;
   }
   return { ...base, status, value, margin: margin(t.op, t.limit, value), reason, ...(floor ? { floor } : {}) };
+}
+
+/**
+ * A limit written in % or pp reads the series as a fraction (1% = 0.01). A series the source
+ * reports in percent (a hit ratio of 45, an SLO compliance of 99.2) then passes any lower bound
+ * (`server.cache_hit_pct.min >= 90%` passed at 45) and fails any upper one. A side that reads
+ * beyond ±1 under such a limit is not a fraction: said, and the gate is not judged.
+ */
+function percentOfNonFraction(text: string, m: ServerMetric, cv: number, bv: number | null): string | null {
+  if (m.stat === 'slope' || !/%|pp/i.test(text)) return null;
+  const side = Math.abs(cv) > 1 ? { role: 'candidate', v: cv } : bv !== null && Math.abs(bv) > 1 ? { role: 'baseline', v: bv } : null;
+  if (!side) return null;
+  const plain = text.trim().replace(/([+-]?\d+(?:\.\d+)?)\s*(%|pp)/gi, '$1');
+  return `the ${side.role} reads ${fmt(side.v)}, not a fraction between 0 and 1, but "${text.trim()}" is written in % or pp (1% = 0.01): if the series is in percent, write the limit in its units ("${plain}")`;
 }
 
 /**

@@ -39,6 +39,8 @@ export function parseSlo(text: string): SloCheck[] {
     if (perSec && unit) throw new SloError(`"${m[1]}" is a rate per second; write a plain number, e.g. "${m[1]} >= 20"`);
     if (!perSec && !unit) throw new SloError(`"${m[1]}" is in milliseconds; give the unit, e.g. "${m[1]} ${m[2]} ${m[3]}ms"`);
     const op = (m[2] === '≤' ? '<=' : m[2] === '≥' ? '>=' : m[2]) as Op;
+    // A time must stay under its limit, a rate per second over it: "ttft >= 500ms" would count the slow streams as good.
+    if (upper(op) === perSec) throw new SloError(`"${part.trim()}" counts a stream as good when it is ${perSec ? 'slower' : 'later'} than the limit; write "${m[1]} ${perSec ? '>=' : '<='} ${m[3]}${m[4] ?? ''}"`);
     return { name, op, limit: Number(m[3]) * (unit === 's' ? 1000 : 1), read };
   });
 }

@@ -88,6 +88,8 @@ export function parseThreshold(text: string): { op: Op; kind: Comparison; q: Qua
     const q = quantity(m[2]!, m[3]);
     // "+0.5pp" is a delta to the baseline; "0.5pp" on its own reads the same.
     if (q.unit === 'pp') return { op: normOp(m[1]!), kind: 'delta', q };
+    // "+1%" is a rate's change: percentage points. The delta form "baseline + 1%" is refused for every metric, so it is not suggested.
+    if (/^[+-]/.test(m[2]!) && q.unit === '%') throw new ThresholdError(`"${main}": a signed value is a delta; a rate's change to the baseline is in percentage points: write "${m[1]} ${m[2]}pp"`);
     if (/^[+-]/.test(m[2]!) && q.unit !== '') throw new ThresholdError(`"${main}": a signed value is a delta; write "${m[1]} baseline ${m[2]!.slice(0, 1)} ${m[2]!.slice(1)}${m[3] ?? ''}" or "${m[2]}pp" for rates`);
     return { op: normOp(m[1]!), kind: 'absolute', q };
   }

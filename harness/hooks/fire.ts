@@ -1,5 +1,5 @@
 import type { HookResult } from '../run/result.ts';
-import { Scrubber } from '../secrets/scrubber.ts';
+import { Scrubber, SENSITIVE_HEADER } from '../secrets/scrubber.ts';
 import { runExec, TAIL } from './exec.ts';
 import { hookEnv, hookPayload, type HookContext } from './payload.ts';
 import type { HookEvent, ResolvedHook, ResolvedHooks } from './resolve.ts';
@@ -58,7 +58,21 @@ export const STARTED = 'started; no result recorded (parity stopped while it ran
 export const NOT_RUN = 'not run: parity was interrupted before this hook started';
 export const ABANDONED = 'abandoned: parity was stopped again while this hook ran; the hook may still be running and its outcome is unknown';
 
-async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, scrubber: Scrubber): Promise<HookResult> {
+/**
+ * Values of parity's own environment that an exec hook inherits under a credential-like name
+ * (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, DEPLOY_PASSWORD): a rollback script that prints its
+ * environment (`set -x`, `env` while debugging) put a CI's tokens in run.json, the audit log and
+ * the reports. Scrubbed from hook output; 8+ characters, so a flag like USE_AUTH=true stays readable.
+ */
+export function inheritedSecrets(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => v !== undefined && v.length >= 8 && SENSITIVE_HEADER.test(k))
+    .map(([, v]) => v!);
+}
+
+async function fire(event: HookEvent, hook: ResolvedHook, env: Record<string, string>, payload: string, known: Scrubber): Promise<HookResult> {
+  // An exec hook inherits parity's environment, and its output may echo it.
+  const scrubber = hook.kind === 'exec' ? known.with(inheritedSecrets(process.env)) : known;
   const scrub = (s: string) => scrubber.scrub(s);
   // Scrubbed before the cut to the tail: a secret straddling the cut would otherwise leave its end behind.
   const tail = (s: string) => scrub(s).slice(-TAIL);

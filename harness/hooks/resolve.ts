@@ -3,6 +3,7 @@ import { substituteEnv } from '../config/env.ts';
 import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { userinfoAsBasic } from '../config/userinfo.ts';
+import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
 import { checkExecHook } from './available.ts';
 import type { HookSpec, HooksSpec } from './schema.ts';
 
@@ -44,10 +45,14 @@ const KEYS: Record<HookEvent, keyof HooksSpec> = { pass: 'onPass', fail: 'onFail
 export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): ResolvedHooks {
   const out: ResolvedHooks = { pass: [], fail: [], inconclusive: [] };
   if (!spec) return out;
-  const sub = (template: string, at: string): string => {
+  // `sensitiveName`: a header or env name that looks like a credential (authorization, DEPLOY_TOKEN, ...):
+  // its value is a secret even when written literally, as a target's sensitive headers are. A receiver
+  // that answers 401 "invalid token <value>" put it in run.json, the audit log and the terminal.
+  const sub = (template: string, at: string, sensitiveName?: string): string => {
     const s = substituteEnv(template, env);
     for (const name of s.missing) issues.push({ path: at, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
     if (s.usedEnv) secrets.push(s.value, ...s.values);
+    else if (sensitiveName !== undefined && SENSITIVE_HEADER.test(sensitiveName)) secrets.push(s.value);
     return s.value;
   };
   for (const event of Object.keys(KEYS) as HookEvent[]) {
@@ -55,7 +60,7 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
       const at = `hooks.${KEYS[event]}[${i}]`;
       if ('exec' in h) {
         const argv = typeof h.exec === 'string' ? [h.exec] : h.exec;
-        const hookEnv = Object.fromEntries(Object.entries(h.env).map(([k, v]) => [k, sub(v, `${at}.env.${k}`)]));
+        const hookEnv = Object.fromEntries(Object.entries(h.env).map(([k, v]) => [k, sub(v, `${at}.env.${k}`, k)]));
         const hook: ExecHook = {
           kind: 'exec',
           argv,
@@ -72,7 +77,7 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
         const url = sub(h.webhook, `${at}.webhook`);
         const parsed = URL.canParse(url) ? new URL(url) : null;
         if (!parsed || !/^https?:$/.test(parsed.protocol)) issues.push({ path: `${at}.webhook`, message: `"${h.webhook}" is not an http(s) URL; expected e.g. "https://deploy.example/rollback"` });
-        const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), sub(v, `${at}.headers.${k}`)]));
+        const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), sub(v, `${at}.headers.${k}`, k)]));
         let sent = url;
         const basic = parsed ? userinfoAsBasic(parsed, `${at}.webhook`, issues) : undefined;
         if (basic) {

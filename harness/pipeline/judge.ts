@@ -50,7 +50,9 @@ export function runScopes(run: RunResult, file: string): RunScopes {
 export async function loadStoredRun(file: string, io: CliIO): Promise<{ run: RunResult; pairs: GatePair[] }> {
   const recovered = await recoverRun(path.resolve(file));
   if (recovered !== null) io.stderr.write(`parity: ${file} did not finish; ${recovered} measured pairs recovered from its samples spool, judged as an incomplete run\n`);
-  return readRunWithPairs(file, gatePair);
+  const { run, pairs, mismatch } = await readRunWithPairs(file, gatePair);
+  if (mismatch) io.stderr.write(`parity: ${file}: ${mismatch}; judged as the incomplete run it is (never a pass)\n`);
+  return { run, pairs };
 }
 
 /**

@@ -22,12 +22,15 @@ interface Suite {
  * junit.xml for CI: one testsuite per policy with one testcase per gate (a failed gate is a
  * <failure> saying observed vs limit; an inconclusive gate is an <error>; a failed warn-severity
  * gate passes with a note), and a "contracts" testsuite with one testcase per contract step
- * (a <failure> per drifted step, with the curl that reproduces it). Pure: run.json in, XML out.
+ * (a <failure> per drifted step, with the curl that reproduces it), and a "hooks" testsuite when
+ * hooks ran (a <failure> per failed hook). Pure: run.json in, XML out.
  */
 export function renderJunit(run: RunResult): string {
   const suites: Suite[] = [policySuite(run)];
   if (run.contracts && run.contracts.length > 0) suites.push(contractSuite(run));
   if (run.serverMetrics?.series.length) suites.push({ name: 'server-side metrics', cases: serverJunitCases(run) });
+  const hooks = hookSuite(run);
+  if (hooks) suites.push(hooks);
   const count = (f: (c: Case) => boolean) => suites.reduce((n, s) => n + s.cases.filter(f).length, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -88,6 +91,27 @@ function runCase(run: RunResult, v: NonNullable<RunResult['verdict']>): Case | u
   const own = v.reasons.filter((r) => !ids.some((id) => ['FAIL', 'INCONCLUSIVE', 'WARN'].some((k) => r.startsWith(`${k} ${id}:`))));
   const message = `verdict ${v.status.toUpperCase()}: ${own.join('; ')}`;
   return v.status === 'fail' ? { ...c, failure: { message, body: v.reasons.join('\n') } } : { ...c, error: { message, body: v.reasons.join('\n') } };
+}
+
+/**
+ * The hooks the verdict fired (dry runs are not actions: left out): a promotion or rollback that
+ * failed is a <failure>. parity exits 4 then, and junit.xml of a pass whose promotion failed was all
+ * green: a CI reading the test report saw a release that did not happen.
+ */
+function hookSuite(run: RunResult): Suite | undefined {
+  const fired = (run.hooks ?? []).filter((h) => !h.dryRun);
+  if (fired.length === 0) return undefined;
+  const on = { pass: 'onPass', fail: 'onFail', inconclusive: 'onInconclusive' } as const;
+  const cases = fired.map((h, i): Case => {
+    const c: Case = { name: `${on[h.on]}[${i}] ${h.kind} ${h.target}`, classname: `parity.hooks.${on[h.on]}` };
+    if (!h.ok) {
+      const result = h.kind === 'exec' ? `exit code ${h.exitCode ?? 'none'}` : `HTTP ${h.httpStatus ?? 'no answer'}`;
+      const body = [`${result}, ${h.attempts} attempt${h.attempts === 1 ? '' : 's'}${h.timedOut ? ', timed out' : ''}`, ...(h.stderrTail ? ['stderr:', h.stderrTail] : []), ...(h.stdoutTail ? ['output:', h.stdoutTail] : [])];
+      c.failure = { message: `hook failed: ${h.error ?? result}; verdict ${run.verdict?.status ?? 'none'} reached, its ${on[h.on]} hook did not act (exit 4)`, body: body.join('\n') };
+    }
+    return c;
+  });
+  return { name: 'hooks', cases };
 }
 
 function details(g: NonNullable<RunResult['verdict']>['gates'][number]): string {

@@ -56,18 +56,74 @@ export function parseRun(file: string, text: string): RunResult {
 }
 
 /**
- * A stored run.json and the samples.ndjson it names, checked against each other: what `parity gate`
- * needs to re-judge a run (the gates' intervals resample the paired samples). The samples are read
+ * A stored run.json and the samples.ndjson it names, checked against each other (pair count, and
+ * outcome counts per scenario and side against the summaries): what `parity gate` needs to re-judge
+ * a run (the gates' intervals resample the paired samples). A complete run whose samples differ is
+ * refused; an incomplete one comes back with `mismatch` said (it never passes anyway). The samples are read
  * line by line (a long run's file is larger than one string can be) and each pair is kept as
  * `view` makes it (the gates keep a few fields of each).
  */
-export async function readRunWithPairs<T>(file: string, view: (p: PairedSample) => T): Promise<{ run: RunResult; pairs: T[] }> {
+export async function readRunWithPairs<T>(file: string, view: (p: PairedSample) => T): Promise<{ run: RunResult; pairs: T[]; mismatch?: string }> {
   const run = await readRun(file);
   const bad = (msg: string) => new ParityError('PARITY_RUN_FILE_INVALID', `${file}: ${msg}`);
   const samplesFile = path.join(path.dirname(file), run.samples.file);
   await ensureSamples(samplesFile);
   if (!existsSync(samplesFile)) throw bad(`its samples file ${samplesFile} is missing; gates need the paired samples for their confidence intervals`);
-  const pairs = await collectPairs(samplesFile, view, (line) => bad(`${run.samples.file} line ${line} is not JSON`));
+  const tally = new OutcomeTally();
+  const pairs = await collectPairs(
+    samplesFile,
+    (p) => {
+      tally.add(p);
+      return view(p);
+    },
+    (line) => bad(`${run.samples.file} line ${line} is not JSON`),
+  );
   if (pairs.length !== run.samples.pairs) throw bad(`${run.samples.file} holds ${pairs.length} pairs but run.json says ${run.samples.pairs}; the files do not belong together`);
-  return { run, pairs };
+  const differs = tally.differsFrom(run);
+  const mismatch = differs && `${run.samples.file} does not match run.json's summaries (${differs}); the files do not belong together (another run's samples, or one of them edited after the run)`;
+  // A complete run is judged on its samples only when they are the ones its summaries were made of.
+  // An incomplete one never passes, and a merge that lost a segment's samples summarizes more than it holds.
+  if (mismatch && run.complete) throw bad(`${mismatch}. Restore this run's samples.ndjson, or run again`);
+  return mismatch ? { run, pairs, mismatch } : { run, pairs };
+}
+
+/**
+ * Outcome counts per scenario and side, as the samples hold them, checked against run.json's
+ * summaries (written from the same samples). The pair count alone let a samples.ndjson of another
+ * run with as many pairs (last night's, every failure absent) be judged under this run's name.
+ */
+class OutcomeTally {
+  private readonly counts = new Map<string, Map<string, number>>();
+
+  add(p: PairedSample): void {
+    for (const role of ['baseline', 'candidate'] as const) {
+      const key = `${p.scenario}\u0000${role}`;
+      const m = this.counts.get(key) ?? new Map<string, number>();
+      const outcome = p[role]?.outcome ?? '(none)';
+      m.set(outcome, (m.get(outcome) ?? 0) + 1);
+      this.counts.set(key, m);
+    }
+  }
+
+  /** The first difference, described, or null. */
+  differsFrom(run: RunResult): string | null {
+    const seen = new Set<string>();
+    for (const s of run.summaries) {
+      for (const role of ['baseline', 'candidate'] as const) {
+        const key = `${s.scenario}\u0000${role}`;
+        seen.add(key);
+        const have = this.counts.get(key) ?? new Map<string, number>();
+        const want = s[role].outcomes as Record<string, number>;
+        for (const outcome of new Set([...have.keys(), ...Object.keys(want)])) {
+          const a = have.get(outcome) ?? 0;
+          const b = want[outcome] ?? 0;
+          if (a !== b) return `scenario "${s.scenario}", ${role}: ${a} ${outcome} in the samples, ${b} in run.json`;
+        }
+      }
+    }
+    for (const key of this.counts.keys()) {
+      if (!seen.has(key)) return `scenario "${key.split('\u0000')[0]}" is in the samples but not in run.json`;
+    }
+    return null;
+  }
 }

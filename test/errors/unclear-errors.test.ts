@@ -67,7 +67,8 @@ describe('unclear errors get a code, a cause and a fix', () => {
 
   const config = () => {
     const ws = tempWorkspace([{ text: 'q' }]);
-    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: base, candidateUrl: base, promptsFile: ws.promptsFile, load: { vus: 2, iterations: 4 } })));
+    // One server, two routes: two backends to the verdict (one URL and route for both would be a backend compared with itself, never a pass).
+    writeFileSync(ws.configFile, JSON.stringify(streamConfig({ baselineUrl: base, candidateUrl: base, candidatePath: '/chat-stream-candidate', promptsFile: ws.promptsFile, load: { vus: 2, iterations: 4 } })));
     return ws;
   };
 

@@ -46,7 +46,8 @@ describe('threshold strings', () => {
   it.each([
     ['completion.p95', '<= 1500', /milliseconds; write the value with a unit/],
     ['error_rate', '<= 0.01', /write the limit as a percentage/],
-    ['error_rate', '<= +1%', /signed value is a delta/],
+    // The fix it names must itself be accepted: "<= +1pp", not "<= baseline + 1%" (refused below).
+    ['error_rate', '<= +1%', /signed value is a delta; a rate's change to the baseline is in percentage points: write "<= \+1pp"$/],
     ['error_rate', '<= baseline + 1%', /percentage points/],
     ['error_rate', '<= 150%', /within 0%\.\.100%/],
     ['contract_drift', '<= 1.5', /whole number/],

@@ -55,7 +55,8 @@ describe('junit.xml', () => {
     const drifted = contracts.testcase.filter((t) => t.failure);
     expect(drifted).toHaveLength(run.contracts!.filter((s) => s.drifted > 0).length);
     expect(drifted[0]!.failure!['@_message']).toBe('9 of 40 pairs drifted at /session/created_at, /session/messages/0/citations');
-    expect(Number(root['@_failures'])).toBe(failedGates.length + drifted.length);
+    // ...plus the failed hooks (the hooks testsuite).
+    expect(Number(root['@_failures'])).toBe(failedGates.length + drifted.length + run.hooks!.filter((h) => !h.ok && !h.dryRun).length);
     expect(renderJunit(run)).toContain('curl -sS -X GET');
   });
 
