@@ -284,6 +284,10 @@ export const Load = z.preprocess(
       if (l.model === 'closed' && !l.stages && l.duration !== undefined && l.rampUp > 0 && l.rampUp >= l.duration) {
         ctx.addIssue({ code: 'custom', path: ['rampUp'], message: `rampUp (${l.rampUp} ms) must be shorter than load.duration (${l.duration} ms): the last VUs would start after the run ended, a lighter load than load.vus` });
       }
+      // Closed stages set the VU count at every moment themselves: a rampUp beside them was never applied.
+      if (l.model === 'closed' && l.stages && l.rampUp > 0) {
+        ctx.addIssue({ code: 'custom', path: ['rampUp'], message: `rampUp does not apply to stages, which ramp the VU count themselves: remove rampUp and ramp in a first stage instead, e.g. stages: [{ duration: "${l.rampUp}ms", target: ${l.vus ?? 10} }, ...] (without vus, so the ramp starts from 0 VUs)` });
+      }
     }),
   // The preprocess only fills in the default model: the input type is the union's.
 ) as unknown as z.ZodType<z.output<typeof LoadUnion>, z.input<typeof LoadUnion>>;

@@ -30,6 +30,8 @@ describe('bad load configs are rejected, naming the field', () => {
     ['a warm-up as long as the load', { model: 'constant-arrival-rate', rate: 10, duration: '2s', warmup: '2s' }, 'load.warmup', /shorter/],
     // VU i starts at (i-1)/vus of the ramp-up: a ramp-up as long as the run never starts some of the VUs asked for (a lighter load than planned).
     ['a ramp-up as long as the run', { vus: 4, duration: '2s', rampUp: '2s' }, 'load.rampUp', /shorter than load\.duration/],
+    // Closed stages set the VU count themselves; runClosed never read rampUp beside them (all VUs started at once).
+    ['a ramp-up beside closed stages', { vus: 4, stages: [{ duration: '2s', target: 4 }], rampUp: '1s' }, 'load.rampUp', /does not apply to stages.*first stage/],
     ['closed stages with a negative target', { stages: [{ duration: '1s', target: -1 }] }, 'load.stages[0].target', /negative/],
   ])('%s', async (_name, load, path, message) => {
     const issues = await issuesOf(load);
