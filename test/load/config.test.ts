@@ -32,6 +32,8 @@ describe('bad load configs are rejected, naming the field', () => {
     ['a ramp-up as long as the run', { vus: 4, duration: '2s', rampUp: '2s' }, 'load.rampUp', /shorter than load\.duration/],
     // Closed stages set the VU count themselves; runClosed never read rampUp beside them (all VUs started at once).
     ['a ramp-up beside closed stages', { vus: 4, stages: [{ duration: '2s', target: 4 }], rampUp: '1s' }, 'load.rampUp', /does not apply to stages.*first stage/],
+    // Every VU that runs takes at least one iteration: with fewer, some VUs never run (a lighter load than load.vus).
+    ['fewer iterations than VUs', { vus: 4, iterations: 3 }, 'load.iterations', /below load\.vus.*at least 4 iterations/],
     ['closed stages with a negative target', { stages: [{ duration: '1s', target: -1 }] }, 'load.stages[0].target', /negative/],
   ])('%s', async (_name, load, path, message) => {
     const issues = await issuesOf(load);
