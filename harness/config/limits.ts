@@ -59,10 +59,6 @@ export function checkLimits(cfg: ParsedConfig, issues: ConfigIssue[]): void {
   if (l.model === 'closed') {
     if (l.vus !== undefined) over(l.vus, LIMITS.vus, 'load.vus', 'vus');
     if (l.iterations !== undefined) over(l.iterations, LIMITS.iterations, 'load.iterations', 'iterations');
-    // Every VU that runs takes at least one iteration: with fewer iterations than VUs, some VUs never run at all.
-    if (l.iterations !== undefined && l.vus !== undefined && l.iterations < l.vus && l.vus <= LIMITS.vus.max) {
-      issues.push({ path: 'load.iterations', message: `load.iterations (${fmt(l.iterations)}) is below load.vus (${fmt(l.vus)}): at most ${fmt(l.iterations)} VUs could ever run at once, a lighter load than load.vus; give at least ${fmt(l.vus)} iterations, or vus: ${l.iterations}` });
-    }
     l.stages?.forEach((s, i) => over(s.target, LIMITS.vus, `load.stages[${i}].target`, 'a stage target of VUs'));
     return;
   }

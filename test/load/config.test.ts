@@ -34,6 +34,9 @@ describe('bad load configs are rejected, naming the field', () => {
     ['a ramp-up beside closed stages', { vus: 4, stages: [{ duration: '2s', target: 4 }], rampUp: '1s' }, 'load.rampUp', /does not apply to stages.*first stage/],
     // Every VU that runs takes at least one iteration: with fewer, some VUs never run (a lighter load than load.vus).
     ['fewer iterations than VUs', { vus: 4, iterations: 3 }, 'load.iterations', /below load\.vus.*at least 4 iterations/],
+    // A schedule that never starts anything ran "complete" with nothing sent (exit 0).
+    ['closed stages that never ask for a VU', { stages: [{ duration: '2s', target: 0 }] }, 'load.stages', /never ask for a VU.*send nothing/],
+    ['a ramping rate of 0 throughout', { model: 'ramping-arrival-rate', stages: [{ duration: '2s', target: 0 }] }, 'load.stages', /rate is 0 throughout.*send nothing/],
     ['closed stages with a negative target', { stages: [{ duration: '1s', target: -1 }] }, 'load.stages[0].target', /negative/],
   ])('%s', async (_name, load, path, message) => {
     const issues = await issuesOf(load);
