@@ -3,6 +3,7 @@ import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseJsonPath } from '../json/path.ts';
 import { checkServerMetrics, SharedServerMetrics, TargetServerMetrics } from './server-metrics.ts';
 import { Shadow } from './shadow-schema.ts';
+import { wrongModelKey } from './load-keys.ts';
 
 /**
  * The run config, as zod schemas. Every object is strict: an unknown key is an error that names
@@ -257,6 +258,11 @@ export const Load = z.preprocess(
         input: v,
         continue: false,
       });
+      return raw;
+    }
+    const wrong = v.model === undefined && (v.rate !== undefined || v.startRate !== undefined) ? undefined : wrongModelKey(v);
+    if (wrong) {
+      ctx.addIssue({ code: 'custom', path: [wrong.key], message: wrong.message, input: v, continue: false });
       return raw;
     }
     if (v.model === undefined) {

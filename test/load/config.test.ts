@@ -37,6 +37,13 @@ describe('bad load configs are rejected, naming the field', () => {
     // A schedule that never starts anything ran "complete" with nothing sent (exit 0).
     ['closed stages that never ask for a VU', { stages: [{ duration: '2s', target: 0 }] }, 'load.stages', /never ask for a VU.*send nothing/],
     ['a ramping rate of 0 throughout', { model: 'ramping-arrival-rate', stages: [{ duration: '2s', target: 0 }] }, 'load.stages', /rate is 0 throughout.*send nothing/],
+    // A key of another model read as a typo ("unknown key: remove it or fix the spelling"): the message names the model it belongs to.
+    ['maxInFlight in the closed model', { vus: 2, duration: '2s', maxInFlight: 5 }, 'load.maxInFlight', /does not apply to model "closed".*vus bound/],
+    ['vus in a ramping arrival rate', { model: 'ramping-arrival-rate', vus: 10, stages: [{ duration: '2s', target: 10 }] }, 'load.vus', /does not apply to model "ramping-arrival-rate".*no VUs/],
+    ['rampUp in a constant arrival rate', { model: 'constant-arrival-rate', rate: 10, duration: '2s', rampUp: '1s' }, 'load.rampUp', /ramping-arrival-rate/],
+    ['duration in a ramping arrival rate', { model: 'ramping-arrival-rate', stages: [{ duration: '2s', target: 10 }], duration: '2s' }, 'load.duration', /sum of its stages/],
+    ['stages in a constant arrival rate', { model: 'constant-arrival-rate', rate: 10, duration: '2s', stages: [{ duration: '2s', target: 10 }] }, 'load.stages', /ramping-arrival-rate/],
+    ['a rate in an explicit closed model', { model: 'closed', rate: 10, duration: '2s' }, 'load.rate', /constant-arrival-rate/],
     ['closed stages with a negative target', { stages: [{ duration: '1s', target: -1 }] }, 'load.stages[0].target', /negative/],
   ])('%s', async (_name, load, path, message) => {
     const issues = await issuesOf(load);
