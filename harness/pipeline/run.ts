@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { loadConfig, redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { ExitCode, ParityError, UsageError } from '../errors.ts';
-import { segmentLabel, segmentPlanProblem, segmentRunId } from '../load/segment.ts';
+import { segmentLabel, segmentPlanProblem, segmentRunId, startSignalProblem } from '../load/segment.ts';
+import { planned } from '../load/model.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { hookPhaseActive } from '../hooks/signals.ts';
 import { reportError, type CliIO } from '../io.ts';
@@ -153,6 +154,8 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
 function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>): string {
   const problem = segmentPlanProblem(loaded.config.load, segment);
   if (problem) throw new UsageError(`${loaded.file}: ${problem}`);
+  const late = loaded.config.load ? startSignalProblem(segment.startAtMs, Date.now(), planned(loaded.config.load).durationMs) : undefined;
+  if (late) throw new UsageError(late);
   if (runId) return runId;
   if (segment.startAtMs === undefined) {
     throw new UsageError('segments of one plan must share a run id: pass --start-at <ISO time> (the run id is derived from it and the config) or the same --run-id to every segment');
