@@ -12,7 +12,7 @@ import { wrongModelKey } from './load-keys.ts';
  */
 
 export const Duration = z
-  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" or a number of milliseconds')])
+  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" (one unit: "90s", not "1m30s") or a number of milliseconds')])
   .transform((v) => parseDuration(v));
 
 export const JsonPathString = z.string().superRefine((value, ctx) => {

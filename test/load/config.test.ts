@@ -40,6 +40,8 @@ describe('bad load configs are rejected, naming the field', () => {
     // One start at 0 (1 per minute for 30 s), inside the 10 s warm-up: nothing would be measured.
     ['a warm-up holding every scheduled start', { model: 'constant-arrival-rate', rate: 1, timeUnit: '1m', duration: '30s', warmup: '10s' }, 'load.warmup', /every scheduled start \(1\) falls in the 10,000 ms warm-up/],
     ['a ramp whose starts all fall in the warm-up', { model: 'ramping-arrival-rate', stages: [{ duration: '2s', target: 2 }, { duration: '2s', target: 0 }], timeUnit: '1m', warmup: '3s' }, 'load.warmup', /nothing would be measured/],
+    // One unit per duration: "1m30s" is refused (not read as 1m), and the message says how to write it.
+    ['a compound duration', { vus: 2, duration: '1m30s' }, 'load.duration', /one unit: "90s", not "1m30s"/],
     // A key of another model read as a typo ("unknown key: remove it or fix the spelling"): the message names the model it belongs to.
     ['maxInFlight in the closed model', { vus: 2, duration: '2s', maxInFlight: 5 }, 'load.maxInFlight', /does not apply to model "closed".*vus bound/],
     ['vus in a ramping arrival rate', { model: 'ramping-arrival-rate', vus: 10, stages: [{ duration: '2s', target: 10 }] }, 'load.vus', /does not apply to model "ramping-arrival-rate".*no VUs/],
