@@ -154,7 +154,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
 function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>): string {
   const problem = segmentPlanProblem(loaded.config.load, segment);
   if (problem) throw new UsageError(`${loaded.file}: ${problem}`);
-  const late = loaded.config.load ? startSignalProblem(segment.startAtMs, Date.now(), planned(loaded.config.load).durationMs) : undefined;
+  const late = startSignalProblem(segment.startAtMs, Date.now(), loaded.config.load ? planned(loaded.config.load).durationMs : null);
   if (late) throw new UsageError(late);
   if (runId) return runId;
   if (segment.startAtMs === undefined) {

@@ -48,7 +48,7 @@ describe('--segment K/N and --segment auto', () => {
     expect(() => parseStartAt('tomorrow')).toThrow(/ISO 8601/);
   });
 
-  it('a start signal past the end of the plan is refused before any traffic (exit 3): nothing of the plan could start on time', async () => {
+  it('a start signal past the end of the plan, or more than a day ahead, is refused before any traffic (exit 3)', async () => {
     // Late by less than the plan: its overdue starts fire at once, their lag measured (as documented).
     expect(startSignalProblem(Date.now() - 1000, Date.now(), 2000)).toBeUndefined();
     expect(startSignalProblem(undefined, Date.now(), 2000)).toBeUndefined();
@@ -65,6 +65,11 @@ describe('--segment K/N and --segment auto', () => {
         expect(r.code).toBe(3);
         expect(r.stderr).toMatch(/PARITY_USAGE[\s\S]*--start-at .* was 36\d\d(\.\d)? s ago, past the end of the plan's [24] s: every start of this segment is overdue/);
       }
+      // A day ahead is a wrong date: the segment would sit silently waiting for it.
+      const file = writeConfig(path.join(ws.dir, 'ahead.json'), segmentConfig({ baselineUrl: server.url, candidateUrl: server.url, promptsFile: ws.promptsFile, load: { vus: 2, iterations: 4 } }));
+      const ahead = await runCli(['run', file, '--segment', '1/2', '--start-at', new Date(Date.now() + 400 * 86_400_000).toISOString(), '--out', ws.out, '--quiet']);
+      expect(ahead.code).toBe(3);
+      expect(ahead.stderr).toMatch(/--start-at .* is 9\d{3} h ahead: this segment would wait that long/);
       expect(server.requests).toBe(0);
     } finally {
       await server.close();
