@@ -77,7 +77,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);
   const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
-  const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded) : opts.runId;
+  const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded, replay !== undefined) : opts.runId;
   const ac = new AbortController();
   const onSignal = () => {
     // While hooks run, hooks/signals.ts decides (wait for the running hook, or record it abandoned).
@@ -151,10 +151,11 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
  * every machine from `--start-at` and the config. A plan that cannot be cut as asked stops here,
  * before any traffic.
  */
-function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>): string {
+function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>, replay: boolean): string {
   const problem = segmentPlanProblem(loaded.config.load, segment);
   if (problem) throw new UsageError(`${loaded.file}: ${problem}`);
-  const late = startSignalProblem(segment.startAtMs, Date.now(), loaded.config.load ? planned(loaded.config.load).durationMs : null);
+  // A replay's schedule is its capture's, not the config's load (which it does not run).
+  const late = startSignalProblem(segment.startAtMs, Date.now(), loaded.config.load && !replay ? planned(loaded.config.load).durationMs : null);
   if (late) throw new UsageError(late);
   if (runId) return runId;
   if (segment.startAtMs === undefined) {
