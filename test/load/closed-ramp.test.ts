@@ -57,10 +57,12 @@ describe('closed rampUp with iterations', () => {
     const first = new Map<number, number>();
     for (const p of out.pairs) first.set(p.baseline.vu, Math.min(first.get(p.baseline.vu) ?? Infinity, p.baseline.startedAt));
     expect([...first.keys()].sort()).toEqual([1, 2, 3, 4]);
-    const t1 = first.get(1)!;
-    // A send is stamped once its connection is open (each VU opens one): a few ms either way, late
-    // by the machine's load; what matters is that the starts were spread, not all at once.
-    for (const v of [2, 3, 4]) expect(first.get(v)! - t1).toBeGreaterThanOrEqual((v - 1) * 250 - 30);
-    expect(first.get(4)! - t1).toBeLessThan(750 + 500);
+    // A send is stamped once its connection is open (each VU opens one; the run's very first also
+    // warms the request path, so VU 1's can be tens of ms later): a few ms either way, late by the
+    // machine's load; what matters is that the starts were spread, not all at once.
+    const t = (v: number) => first.get(v)!;
+    expect(t(2) - t(1)).toBeGreaterThan(100);
+    for (const v of [3, 4]) expect(t(v) - t(2)).toBeGreaterThanOrEqual((v - 2) * 250 - 30);
+    expect(t(4) - t(1)).toBeLessThan(750 + 500);
   });
 });
