@@ -11,7 +11,8 @@ import { substituteEnv } from './env.ts';
 import { duplicateJsonKeys, parseYamlConfig } from './yaml.ts';
 import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.ts';
 import { resolveBaseUrl } from './base-url.ts';
-import { checkLimits } from './limits.ts';
+import { checkLimits, LIMITS } from './limits.ts';
+import { checkLoadPlan } from './load-checks.ts';
 import { checkHeaderName, checkHeaderValue, checkPath, truncateForMessage } from './sendable.ts';
 import { REDACTED, SENSITIVE_HEADER, redactUserinfo } from '../secrets/scrubber.ts';
 import { readPromptSet } from './prompts.ts';
@@ -129,6 +130,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
   checkLimits(config, issues);
+  checkLoadPlan(config, issues, LIMITS.vus.max);
   checkHeaderName(config.requestIdHeader, 'requestIdHeader', issues);
   const secrets: string[] = [];
   const baseDir = path.dirname(path.resolve(file));

@@ -3,6 +3,7 @@ import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseJsonPath } from '../json/path.ts';
 import { checkServerMetrics, SharedServerMetrics, TargetServerMetrics } from './server-metrics.ts';
 import { Shadow } from './shadow-schema.ts';
+import { wrongModelKey } from './load-keys.ts';
 
 /**
  * The run config, as zod schemas. Every object is strict: an unknown key is an error that names
@@ -11,7 +12,7 @@ import { Shadow } from './shadow-schema.ts';
  */
 
 export const Duration = z
-  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" or a number of milliseconds')])
+  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" (one unit: "90s", not "1m30s") or a number of milliseconds')])
   .transform((v) => parseDuration(v));
 
 export const JsonPathString = z.string().superRefine((value, ctx) => {
@@ -259,6 +260,11 @@ export const Load = z.preprocess(
       });
       return raw;
     }
+    const wrong = v.model === undefined && (v.rate !== undefined || v.startRate !== undefined) ? undefined : wrongModelKey(v);
+    if (wrong) {
+      ctx.addIssue({ code: 'custom', path: [wrong.key], message: wrong.message, input: v, continue: false });
+      return raw;
+    }
     if (v.model === undefined) {
       if (v.rate !== undefined || v.startRate !== undefined) {
         ctx.addIssue({
@@ -283,6 +289,10 @@ export const Load = z.preprocess(
       // VU i starts at (i-1)/vus of the ramp-up: one as long as the run would never start some of the VUs asked for.
       if (l.model === 'closed' && !l.stages && l.duration !== undefined && l.rampUp > 0 && l.rampUp >= l.duration) {
         ctx.addIssue({ code: 'custom', path: ['rampUp'], message: `rampUp (${l.rampUp} ms) must be shorter than load.duration (${l.duration} ms): the last VUs would start after the run ended, a lighter load than load.vus` });
+      }
+      // Closed stages set the VU count at every moment themselves: a rampUp beside them was never applied.
+      if (l.model === 'closed' && l.stages && l.rampUp > 0) {
+        ctx.addIssue({ code: 'custom', path: ['rampUp'], message: `rampUp does not apply to stages, which ramp the VU count themselves: remove rampUp and ramp in a first stage instead, e.g. stages: [{ duration: "${l.rampUp}ms", target: ${l.vus ?? 10} }, ...] (without vus, so the ramp starts from 0 VUs)` });
       }
     }),
   // The preprocess only fills in the default model: the input type is the union's.

@@ -27,6 +27,8 @@ export interface LoadContext {
   dropped(iteration: number, offsetMs: number): void;
   /** How late the scheduler fired a start (ms), for self-diagnosis; arrival-rate models only. */
   schedulerLag(ms: number): void;
+  /** Closed VUs of this shard that never ran an iteration (the iterations ran out before their start): the run never had load.vus users at once. */
+  idleVus?(count: number): void;
 }
 
 /** Iterations i start at i·timeUnit/rate for every start strictly before `duration`. */

@@ -117,6 +117,29 @@ export function segmentPlanProblem(load: { model: string; vus?: number | undefin
   return undefined;
 }
 
+/** How far ahead a start signal may be. */
+const MAX_LEAD_MS = 24 * 3_600_000;
+
+/**
+ * A start signal already past the end of the plan, or more than a day ahead, or undefined. A late segment keeps the plan's
+ * times (its overdue starts fire at once, their lag measured): past the whole planned duration,
+ * every start is overdue, so an arrival rate would send its whole schedule in one burst and a
+ * closed load with a duration or stages would send nothing. (A closed load with `iterations` has
+ * no planned end: it runs them whenever it starts.)
+ */
+export function startSignalProblem(startAtMs: number | undefined, nowMs: number, plannedDurationMs: number | null): string | undefined {
+  if (startAtMs === undefined) return undefined;
+  const s = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  // A segment waits for its signal silently, connections open: a day ahead is a wrong date, not a plan.
+  if (startAtMs - nowMs > MAX_LEAD_MS) {
+    return `--start-at ${new Date(startAtMs).toISOString()} is ${Math.round((startAtMs - nowMs) / 3_600_000)} h ahead: this segment would wait that long before its first start (more than a day: check the date). Give a start signal minutes ahead, once every machine is up`;
+  }
+  if (plannedDurationMs === null) return undefined;
+  const lateMs = nowMs - startAtMs;
+  if (lateMs < plannedDurationMs) return undefined;
+  return `--start-at ${new Date(startAtMs).toISOString()} was ${s(lateMs)} ago, past the end of the plan's ${s(plannedDurationMs)}: every start of this segment is overdue, so an arrival rate would send its whole schedule at once and a closed load nothing. Give every segment a start signal ahead of now (e.g. a minute ahead, once all machines are up)`;
+}
+
 /** The run id every segment of a plan derives alike from its start signal and config (request ids carry it). */
 export function segmentRunId(startAtMs: number, configDigest: string): string {
   return `${new Date(startAtMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${configDigest.slice(0, 8)}`;

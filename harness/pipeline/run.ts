@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { loadConfig, redactedConfig, type LoadedConfig } from '../config/load.ts';
 import { ExitCode, ParityError, UsageError } from '../errors.ts';
-import { segmentLabel, segmentPlanProblem, segmentRunId } from '../load/segment.ts';
+import { segmentLabel, segmentPlanProblem, segmentRunId, startSignalProblem } from '../load/segment.ts';
+import { planned } from '../load/model.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { hookPhaseActive } from '../hooks/signals.ts';
 import { reportError, type CliIO } from '../io.ts';
@@ -76,7 +77,7 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);
   const server = await prepareServerMetrics(loaded, (line) => io.stderr.write(line));
-  const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded) : opts.runId;
+  const runId = opts.segment ? segmentRunIdFor(opts.segment, opts.runId, loaded, replay !== undefined) : opts.runId;
   const ac = new AbortController();
   const onSignal = () => {
     // While hooks run, hooks/signals.ts decides (wait for the running hook, or record it abandoned).
@@ -150,9 +151,12 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
  * every machine from `--start-at` and the config. A plan that cannot be cut as asked stops here,
  * before any traffic.
  */
-function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>): string {
+function segmentRunIdFor(segment: SegmentRun, runId: string | undefined, loaded: Awaited<ReturnType<typeof loadConfig>>, replay: boolean): string {
   const problem = segmentPlanProblem(loaded.config.load, segment);
   if (problem) throw new UsageError(`${loaded.file}: ${problem}`);
+  // A replay's schedule is its capture's, not the config's load (which it does not run).
+  const late = startSignalProblem(segment.startAtMs, Date.now(), loaded.config.load && !replay ? planned(loaded.config.load).durationMs : null);
+  if (late) throw new UsageError(late);
   if (runId) return runId;
   if (segment.startAtMs === undefined) {
     throw new UsageError('segments of one plan must share a run id: pass --start-at <ISO time> (the run id is derived from it and the config) or the same --run-id to every segment');

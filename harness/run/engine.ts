@@ -14,6 +14,7 @@ import { outputFailed } from '../output/fs.ts';
 import { planned } from '../load/model.ts';
 import { segmentIteration, segmentShare, threadPlanProblem, threadShard } from '../load/segment.ts';
 import { healthLimits } from '../load/health.ts';
+import { idleVusWarning } from '../load/closed.ts';
 import type { PairedSample } from '../metrics/sample.ts';
 import { describePreflightFailures, runPreflight } from '../targets/preflight.ts';
 import { openTarget } from '../targets/target.ts';
@@ -193,6 +194,8 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     };
     if (segment) r.segment = clock.record(segment, fullPlan.iterations, prompts, endedAt !== null);
     if (health) r.harness = health;
+    const idleVus = shards.reduce((a, st) => a + (st.idleVus ?? 0), 0);
+    if (idleVus > 0 && cfg.load?.model === 'closed') r.harness = { ...(r.harness ?? { eventLoopDelayMs: null, dispatchLagMs: null, warnings: [] }), warnings: [...(r.harness?.warnings ?? []), idleVusWarning(idleVus, cfg.load)] };
     const warnings = profileWarnings(r.summaries);
     if (warnings.length) r.warnings = warnings;
     const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };

@@ -77,6 +77,8 @@ export interface ShardState {
   loadContracts?: ContractStepSummary[];
   /** The drifting pairs of those diffs, kept whole (bounded) for `diffs/<n>.json`. */
   loadDiffs?: DriftingPair[];
+  /** Closed VUs that never ran an iteration (the iterations ran out before their turn in the ramp-up); absent when none. */
+  idleVus?: number;
 }
 
 export interface Shard {
@@ -137,6 +139,7 @@ export function createShard(input: ShardInput): Shard {
   const scrubber = new Scrubber(loaded.secrets);
   let warmup: SampleSpool | undefined;
   const counts = { iterations: 0, warmupIterations: 0, pairs: 0, abandoned: 0, dropped: 0 };
+  let idleVus = 0;
   /**
    * In the closed model, warm-up is decided when a pair ends: it started in the warm-up and ended in
    * it too. A pair still running when the warm-up ended saw the measured window, and is measured: a
@@ -366,6 +369,7 @@ export function createShard(input: ShardInput): Shard {
           shard,
           claimIteration: input.claimIteration,
           schedulerLag: (ms) => schedulerLag.record(ms),
+          idleVus: (n) => (idleVus += n),
           dropped: (iteration, offsetMs) => {
             counts.dropped++;
             stats.dropped++;
@@ -392,6 +396,7 @@ export function createShard(input: ShardInput): Shard {
         schedulerLag: schedulerLag.toJSON(),
         timeline: timeline.toJSON(),
         eventLoopDelayMs: eld.count > 0 ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } : null,
+        ...(idleVus > 0 ? { idleVus } : {}),
         ...(hasFlows ? (({ endpoints: e, contracts: c, diffs: d }) => ({ endpoints: e, loadContracts: c, loadDiffs: d }))(endpoints.toJSON()) : {}),
       };
     },

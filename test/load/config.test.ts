@@ -30,6 +30,25 @@ describe('bad load configs are rejected, naming the field', () => {
     ['a warm-up as long as the load', { model: 'constant-arrival-rate', rate: 10, duration: '2s', warmup: '2s' }, 'load.warmup', /shorter/],
     // VU i starts at (i-1)/vus of the ramp-up: a ramp-up as long as the run never starts some of the VUs asked for (a lighter load than planned).
     ['a ramp-up as long as the run', { vus: 4, duration: '2s', rampUp: '2s' }, 'load.rampUp', /shorter than load\.duration/],
+    // Closed stages set the VU count themselves; runClosed never read rampUp beside them (all VUs started at once).
+    ['a ramp-up beside closed stages', { vus: 4, stages: [{ duration: '2s', target: 4 }], rampUp: '1s' }, 'load.rampUp', /does not apply to stages.*first stage/],
+    // Every VU that runs takes at least one iteration: with fewer, some VUs never run (a lighter load than load.vus).
+    ['fewer iterations than VUs', { vus: 4, iterations: 3 }, 'load.iterations', /below load\.vus.*at least 4 iterations/],
+    // A schedule that never starts anything ran "complete" with nothing sent (exit 0).
+    ['closed stages that never ask for a VU', { stages: [{ duration: '2s', target: 0 }] }, 'load.stages', /never ask for a VU.*send nothing/],
+    ['a ramping rate of 0 throughout', { model: 'ramping-arrival-rate', stages: [{ duration: '2s', target: 0 }] }, 'load.stages', /rate is 0 throughout.*send nothing/],
+    // One start at 0 (1 per minute for 30 s), inside the 10 s warm-up: nothing would be measured.
+    ['a warm-up holding every scheduled start', { model: 'constant-arrival-rate', rate: 1, timeUnit: '1m', duration: '30s', warmup: '10s' }, 'load.warmup', /every scheduled start \(1\) falls in the 10,000 ms warm-up/],
+    ['a ramp whose starts all fall in the warm-up', { model: 'ramping-arrival-rate', stages: [{ duration: '2s', target: 2 }, { duration: '2s', target: 0 }], timeUnit: '1m', warmup: '3s' }, 'load.warmup', /nothing would be measured/],
+    // One unit per duration: "1m30s" is refused (not read as 1m), and the message says how to write it.
+    ['a compound duration', { vus: 2, duration: '1m30s' }, 'load.duration', /one unit: "90s", not "1m30s"/],
+    // A key of another model read as a typo ("unknown key: remove it or fix the spelling"): the message names the model it belongs to.
+    ['maxInFlight in the closed model', { vus: 2, duration: '2s', maxInFlight: 5 }, 'load.maxInFlight', /does not apply to model "closed".*vus bound/],
+    ['vus in a ramping arrival rate', { model: 'ramping-arrival-rate', vus: 10, stages: [{ duration: '2s', target: 10 }] }, 'load.vus', /does not apply to model "ramping-arrival-rate".*no VUs/],
+    ['rampUp in a constant arrival rate', { model: 'constant-arrival-rate', rate: 10, duration: '2s', rampUp: '1s' }, 'load.rampUp', /ramping-arrival-rate/],
+    ['duration in a ramping arrival rate', { model: 'ramping-arrival-rate', stages: [{ duration: '2s', target: 10 }], duration: '2s' }, 'load.duration', /sum of its stages/],
+    ['stages in a constant arrival rate', { model: 'constant-arrival-rate', rate: 10, duration: '2s', stages: [{ duration: '2s', target: 10 }] }, 'load.stages', /ramping-arrival-rate/],
+    ['a rate in an explicit closed model', { model: 'closed', rate: 10, duration: '2s' }, 'load.rate', /constant-arrival-rate/],
     ['closed stages with a negative target', { stages: [{ duration: '1s', target: -1 }] }, 'load.stages[0].target', /negative/],
   ])('%s', async (_name, load, path, message) => {
     const issues = await issuesOf(load);

@@ -24,7 +24,7 @@ describe('maxInFlight below one per thread', () => {
     expect(workers.code, workers.stderr).toBe(3);
     expect(workers.stderr).toMatch(/PARITY_USAGE[\s\S]*load\.maxInFlight is 1 but the load is split over 2 threads/);
     const ramp = writeConfig(path.join(ws.dir, 'r.json'), { ...cfg, load: { model: 'ramping-arrival-rate', stages: [{ duration: '1s', target: 10 }], maxInFlight: 3 } });
-    const segs = await runCli(['run', ramp, '--segment', '1/2', '--workers', '2', '--start-at', '2030-01-01T00:00:00Z', '--out', ws.out]);
+    const segs = await runCli(['run', ramp, '--segment', '1/2', '--workers', '2', '--start-at', new Date(Date.now() + 60_000).toISOString(), '--out', ws.out]);
     expect(segs.code, segs.stderr).toBe(3);
     expect(segs.stderr).toMatch(/load\.maxInFlight is 3 but the load is split over 4 threads \(2 segments × 2 workers\)/);
     expect(existsSync(ws.out) ? readdirSync(ws.out) : []).toEqual([]);

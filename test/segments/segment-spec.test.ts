@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStartAt, resolveSegment, segmentIteration, segmentShare, threadShard } from '../../harness/load/segment.ts';
+import { parseStartAt, resolveSegment, segmentIteration, segmentShare, startSignalProblem, threadShard } from '../../harness/load/segment.ts';
+import { startScriptedServer } from '../helpers/chunked-server.ts';
 import { tempWorkspace } from '../helpers/config.ts';
 import { runCli } from '../helpers/cli.ts';
 import { segmentConfig, writeConfig } from './helpers.ts';
@@ -45,6 +46,34 @@ describe('--segment K/N and --segment auto', () => {
     expect(parseStartAt('2026-11-30T03:00:00.500+01:00')).toBe(Date.UTC(2026, 10, 30, 2, 0, 0, 500));
     expect(() => parseStartAt('2026-11-30 02:00')).toThrow(/ISO 8601/);
     expect(() => parseStartAt('tomorrow')).toThrow(/ISO 8601/);
+  });
+
+  it('a start signal past the end of the plan, or more than a day ahead, is refused before any traffic (exit 3)', async () => {
+    // Late by less than the plan: its overdue starts fire at once, their lag measured (as documented).
+    expect(startSignalProblem(Date.now() - 1000, Date.now(), 2000)).toBeUndefined();
+    expect(startSignalProblem(undefined, Date.now(), 2000)).toBeUndefined();
+    // A closed load with iterations has no planned end: it runs them whenever it starts.
+    expect(startSignalProblem(Date.now() - 3_600_000, Date.now(), null)).toBeUndefined();
+    const server = await startScriptedServer(() => [{ write: 'event: done\ndata: {}\n\n' }]);
+    try {
+      const ws = tempWorkspace();
+      const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+      // Before: a closed 2 s load sent nothing ("complete", exit 0); a 4 s arrival rate sent its whole schedule in one burst.
+      for (const [name, load] of [['closed', { vus: 2, duration: '2s' }], ['rate', { model: 'constant-arrival-rate', rate: 50, duration: '4s' }]] as const) {
+        const file = writeConfig(path.join(ws.dir, `${name}.json`), segmentConfig({ baselineUrl: server.url, candidateUrl: server.url, promptsFile: ws.promptsFile, load }));
+        const r = await runCli(['run', file, '--segment', '1/2', '--start-at', hourAgo, '--out', ws.out, '--quiet']);
+        expect(r.code).toBe(3);
+        expect(r.stderr).toMatch(/PARITY_USAGE[\s\S]*--start-at .* was 36\d\d(\.\d)? s ago, past the end of the plan's [24] s: every start of this segment is overdue/);
+      }
+      // A day ahead is a wrong date: the segment would sit silently waiting for it.
+      const file = writeConfig(path.join(ws.dir, 'ahead.json'), segmentConfig({ baselineUrl: server.url, candidateUrl: server.url, promptsFile: ws.promptsFile, load: { vus: 2, iterations: 4 } }));
+      const ahead = await runCli(['run', file, '--segment', '1/2', '--start-at', new Date(Date.now() + 400 * 86_400_000).toISOString(), '--out', ws.out, '--quiet']);
+      expect(ahead.code).toBe(3);
+      expect(ahead.stderr).toMatch(/--start-at .* is 9\d{3} h ahead: this segment would wait that long/);
+      expect(server.requests).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses, before any traffic, a plan that cannot be cut as asked or segments without a shared run id (exit 3)', async () => {
