@@ -17,13 +17,14 @@ export function forwardHeaders(headers: IncomingHttpHeaders): Record<string, str
 /**
  * The copy of a live request: listed headers dropped (unless allowed), then the rewrites applied
  * (a prefix on a JSON body field or a header), so the candidate's stores never mix with real ones.
- * A body that is not JSON is copied as it is; a body rewrite on it is reported, not guessed.
+ * A body that is not JSON is copied as it is; a body rewrite on it is reported, not guessed. A body
+ * that is not UTF-8 text comes as its bytes (a Buffer) and goes out as them.
  */
-export function buildCopy(
+export function buildCopy<B extends string | Buffer | undefined>(
   headers: Record<string, string>,
-  body: string | undefined,
+  body: B,
   shadow: Pick<ShadowConfig, 'dropHeaders' | 'allowHeaders' | 'rewrite'>,
-): { headers: Record<string, string>; body: string | undefined; rewriteMissed: number } {
+): { headers: Record<string, string>; body: B | string; rewriteMissed: number } {
   const allow = new Set(shadow.allowHeaders.map((h) => h.toLowerCase()));
   const drop = new Set(shadow.dropHeaders.map((h) => h.toLowerCase()).filter((h) => !allow.has(h)));
   const out: Record<string, string> = {};
@@ -32,6 +33,7 @@ export function buildCopy(
   const bodyRules = shadow.rewrite.filter((r) => r.body !== undefined);
   for (const r of shadow.rewrite) if (r.header !== undefined && out[r.header.toLowerCase()] !== undefined) out[r.header.toLowerCase()] = r.prefix + out[r.header.toLowerCase()];
   if (!bodyRules.length || body === undefined || body === '') return { headers: out, body, rewriteMissed };
+  if (typeof body !== 'string') return { headers: out, body, rewriteMissed: bodyRules.length };
   let doc: unknown;
   try {
     doc = JSON.parse(body);

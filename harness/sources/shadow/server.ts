@@ -1,4 +1,5 @@
 import { SseSniffer } from './sniff.ts';
+import { isUtf8 } from 'node:buffer';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
@@ -92,7 +93,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   /** The baseline's handler, watched when an `auto` route went to the request probe: an SSE answer is counted (sniff.ts). */
   const watched = (h: Dispatcher.DispatchHandler, d: { route: string; probe: 'auto' | 'stream' | 'request' }, stream: boolean): Dispatcher.DispatchHandler =>
     !stream && d.probe === 'auto' ? new SseSniffer(h, () => input.window().streamReadWhole(d.route)) : h;
-  type Req = { method: string; path: string; headers: Record<string, string>; body: string | undefined };
+  type Req = { method: string; path: string; headers: Record<string, string>; body: string | Buffer | undefined };
   /** The probe for one side: the stream probe (SSE) or the request probe (a whole response); both are dispatch handlers. */
   const probeFor = (stream: boolean, role: Role, d: { route: string; endpoint: string }, requestId: string, iteration: number, req: Req): ShadowProbe => {
     const target = role === 'baseline' ? loaded.baseline.name : loaded.candidate.name;
@@ -146,7 +147,8 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     const iteration = seq++;
     const requestId = headers[idHeader] ?? `shadow-${arrived.toString(36)}-${iteration}`;
     headers[idHeader] = requestId;
-    const bodyText = body.length ? body.toString('utf8') : undefined;
+    // The body as the client sent it: text when it is UTF-8 (the copy's rewrites read JSON), else its bytes, never re-encoded.
+    const bodyText = body.length === 0 ? undefined : isUtf8(body) ? body.toString('utf8') : body;
     const decision = match(method, rawPath);
     let copy = false;
     if (decision.kind === 'unmatched') w.counts.unmatched++;
@@ -166,7 +168,8 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     if (copied) w.counts.rewriteMissed += copied.rewriteMissed;
 
     if (mode === 'inline') {
-      const forwarded = { method, path: rawPath, headers, body: bodyText };
+      // The baseline gets the very bytes the client sent.
+      const forwarded = { method, path: rawPath, headers, body: body.length ? body : undefined };
       if (!copied || decision.kind !== 'compare') {
         targets.baseline.pool.dispatch({ ...forwarded, method: method as Dispatcher.HttpMethod }, new TeeHandler({}, res));
         return;
@@ -176,7 +179,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(watched(h, decision, stream), res)));
       const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
-      input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...(copied.body !== undefined ? { body: copied.body } : {}) });
+      input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
       finishPair(decision.route, requestId, iteration, requestCredentials(req.headers), Promise.all([b, c]));
       return;
     }
@@ -184,7 +187,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     if (!copied || decision.kind !== 'compare') return;
     const bReq = { method, path: rawPath, headers: copied.headers, body: copied.body };
     const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
-    input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...(copied.body !== undefined ? { body: copied.body } : {}) });
+    input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
     const stream = isStream(decision, headers.accept);
     const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(teeDispatcher(targets.baseline.pool, (h) => watched(h, decision, stream))), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
     finishPair(decision.route, requestId, iteration, requestCredentials(req.headers), both);
@@ -223,6 +226,12 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       return abandoned;
     },
   };
+}
+
+/** A captured body: text as it is, bytes that are not UTF-8 as base64 (`bodyEncoding`, which replay reads). */
+function capturedBody(body: string | Buffer | undefined): { body?: string; bodyEncoding?: 'base64' } {
+  if (body === undefined) return {};
+  return typeof body === 'string' ? { body } : { body: body.toString('base64'), bodyEncoding: 'base64' };
 }
 
 /** A sample as stored: the probe's extras (`aborted`, `text`) left out. */
