@@ -46,6 +46,8 @@ function quantity(value: string, unit: string | undefined): Quantity {
     case 's':
       return { value: v * 1000, unit: 'ms' };
     case 'm':
+      // "500m" is 500 minutes (8 h), a limit nothing reaches: almost surely "500ms" mistyped, and it passed every candidate.
+      if (v >= 60) throw new ThresholdError(`"${value}m" reads as ${value} minutes (${(v / 60).toFixed(1)} h), a limit no latency reaches; for milliseconds write "${value}ms", for seconds "${value}s" (an hour or more is no latency limit)`);
       return { value: v * 60_000, unit: 'ms' };
     case 'ms':
     case '%':

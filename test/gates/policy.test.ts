@@ -14,6 +14,9 @@ describe('threshold strings', () => {
     expect(thresholdFor('<= 1500ms', metric('completion.p95'))).toMatchObject({ op: '<=', comparison: 'absolute', limit: 1500 });
     expect(thresholdFor('< 1.5s', metric('completion.p95'))).toMatchObject({ op: '<', limit: 1500 });
     expect(thresholdFor('< 5m', metric('completion.p99'))).toMatchObject({ limit: 300_000 });
+    // "500m" is 500 minutes: a mistyped "500ms" that passed every candidate is refused, with the fix.
+    expect(() => thresholdFor('<= 500m', metric('completion.p95'))).toThrow(/"500m" reads as 500 minutes \(8\.3 h\), a limit no latency reaches; for milliseconds write "500ms"/);
+    expect(() => thresholdFor('<= baseline + 100m', metric('completion.p95'))).toThrow(ThresholdError);
     expect(thresholdFor('<= 1%', metric('error_rate'))).toMatchObject({ comparison: 'absolute', limit: 0.01 });
     expect(thresholdFor('>= 95%', metric('citation_presence'))).toMatchObject({ op: '>=', limit: 0.95 });
     expect(thresholdFor('≤ 0', metric('contract_drift'))).toMatchObject({ op: '<=', limit: 0 });
