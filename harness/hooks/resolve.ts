@@ -3,7 +3,7 @@ import { substituteEnv } from '../config/env.ts';
 import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { userinfoAsBasic } from '../config/userinfo.ts';
-import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
+import { Scrubber, SENSITIVE_HEADER, urlSecrets } from '../secrets/scrubber.ts';
 import { checkExecHook } from './available.ts';
 import type { HookSpec, HooksSpec } from './schema.ts';
 
@@ -76,6 +76,9 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
       } else {
         const url = sub(h.webhook, `${at}.webhook`);
         const parsed = URL.canParse(url) ? new URL(url) : null;
+        // A webhook whose secret is its path or query (Slack, Discord, signed URLs): scrubbed wherever it is echoed, its display included.
+        const inUrl = parsed ? urlSecrets(parsed) : [];
+        secrets.push(...inUrl);
         if (!parsed || !/^https?:$/.test(parsed.protocol)) issues.push({ path: `${at}.webhook`, message: `"${h.webhook}" is not an http(s) URL; expected e.g. "https://deploy.example/rollback"` });
         const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k.toLowerCase(), sub(v, `${at}.headers.${k}`, k)]));
         let sent = url;
@@ -92,7 +95,7 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
           checkHeaderName(k, `${at}.headers.${k}`, issues);
           checkHeaderValue(headers[k.toLowerCase()] ?? '', `${at}.headers.${k}`, issues, v.includes('${'));
         }
-        out[event].push({ kind: 'webhook', url: sent, headers, timeoutMs: h.timeout, retries: h.retries, backoffMs: h.backoff, display: stripCredentials(h.webhook) });
+        out[event].push({ kind: 'webhook', url: sent, headers, timeoutMs: h.timeout, retries: h.retries, backoffMs: h.backoff, display: new Scrubber(inUrl).scrub(stripCredentials(h.webhook)) });
       }
     });
   }

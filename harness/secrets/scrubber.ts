@@ -124,3 +124,19 @@ export function requestCredentials(headers: Readonly<Record<string, string | str
 export function scrubError(sample: { error?: { code: string; message: string } | undefined }, scrubber: Scrubber): void {
   if (sample.error) sample.error = { code: sample.error.code, message: scrubber.scrub(sample.error.message) };
 }
+
+/** A path segment or query value that reads as a generated credential: 16+ URL-safe characters with letters and digits. */
+const tokenLike = (s: string) => s.length >= 16 && /^[A-Za-z0-9_\-.~+/=%]+$/.test(s) && /\d/.test(s) && /[A-Za-z]/.test(s);
+
+/**
+ * The parts of a URL that carry a credential by their look, not by a name the config gave them:
+ * a webhook whose secret is its path (Slack's `/services/T…/B…/<token>`, Discord's
+ * `/api/webhooks/<id>/<token>`) or a query value (`?sig=…`, `?token=…`). Each is scrubbed from
+ * every output, as a header's credential is; the host and the rest of the path stay readable.
+ */
+export function urlSecrets(url: URL): string[] {
+  const out: string[] = [];
+  for (const seg of url.pathname.split('/')) if (tokenLike(seg)) out.push(seg);
+  for (const [k, v] of url.searchParams) if ((SENSITIVE_HEADER.test(k) || /^(sig|signature|code)$/i.test(k) || tokenLike(v)) && v.length >= MIN_SECRET) out.push(v, encodeURIComponent(v));
+  return out;
+}

@@ -80,6 +80,32 @@ describe('literal credentials in hook headers and env are secrets', () => {
     }
   });
 
+  it('a webhook whose secret is its path or query (Slack, Discord, signed URLs) leaves it in no output', async () => {
+    const SLACK = 'AbCdEf1234567890XyZ98765';
+    const SIG = 's1gn4tur3-value';
+    const dir = tempDir();
+    const policyFile = path.join(dir, 'policy.yaml');
+    const url = `http://127.0.0.1:${port}/services/T0001/B0002/${SLACK}?sig=${SIG}`;
+    writeFileSync(policyFile, ['minSamples: 1', 'gates:', '  - { metric: completion.p95, threshold: "<= 1s" }', 'hooks:', '  onPass:', `    - webhook: "${url}"`, '      retries: 0', ''].join('\n'));
+    const policy = await loadPolicy(policyFile, {});
+    expect(policy.secrets).toEqual(expect.arrayContaining([SLACK, SIG]));
+    // The readable parts of the path are no secrets.
+    expect(policy.secrets).not.toContain('services');
+    const ps = pairs(20, () => ({ completionMs: 100 }), () => ({ completionMs: 100 }));
+    const runJson = path.join(dir, 'run-1', 'run.json');
+    mkdirSync(path.dirname(runJson));
+    const run = runOf(ps);
+    writeFileSync(runJson, JSON.stringify(run));
+    const c = captureIO({});
+    expect(await applyPolicy({ run, pairs: ps.map(gatePair), runJson, policy, dryRun: false }, c.io)).toBe(4);
+    const stored = readFileSync(runJson, 'utf8');
+    // The hook is recorded (with its host readable), its secret is not.
+    expect(stored).toContain(`127.0.0.1:${port}/services/T0001/B0002/[redacted]`);
+    for (const [where, text] of [['run.json', stored], ['audit.ndjson', readFileSync(path.join(dir, 'audit.ndjson'), 'utf8')], ['stdout', c.out], ['stderr', c.err]] as const) {
+      for (const secret of [SLACK, SIG]) expect(text, `${secret} in ${where}`).not.toContain(secret);
+    }
+  });
+
   it("parity's own environment, inherited by an exec hook that prints it, is scrubbed from its output", async () => {
     const dir = tempDir();
     const policyFile = path.join(dir, 'policy.yaml');
