@@ -9,6 +9,16 @@ import { applyPolicy } from '../../harness/pipeline/judge.ts';
 import { captureIO } from '../helpers/cli.ts';
 import { pairs, runOf, tempDir } from '../helpers/gates.ts';
 
+/** 20 passing pairs and their run.json under `dir`/run-1, as `parity gate` finds them. */
+function storedRun(dir: string) {
+  const ps = pairs(20, () => ({ completionMs: 100 }), () => ({ completionMs: 100 }));
+  const runJson = path.join(dir, 'run-1', 'run.json');
+  mkdirSync(path.dirname(runJson));
+  const run = runOf(ps);
+  writeFileSync(runJson, JSON.stringify(run));
+  return { ps, run, runJson };
+}
+
 const HEADER_TOKEN = 'lit-bearer-7f3a9c2e';
 const API_KEY = 'lit-apikey-51d0b8aa';
 const DEPLOY_TOKEN = 'lit-deploy-0c4e7d19';
@@ -60,11 +70,7 @@ describe('literal credentials in hook headers and env are secrets', () => {
     expect(policy.secrets).not.toContain('checkout-team');
     expect(policy.secrets).not.toContain('eu-west-1');
 
-    const ps = pairs(20, () => ({ completionMs: 100 }), () => ({ completionMs: 100 }));
-    const runJson = path.join(dir, 'run-1', 'run.json');
-    mkdirSync(path.dirname(runJson));
-    const run = runOf(ps);
-    writeFileSync(runJson, JSON.stringify(run));
+    const { ps, run, runJson } = storedRun(dir);
     const c = captureIO({});
     const code = await applyPolicy({ run, pairs: ps.map(gatePair), runJson, policy, dryRun: false }, c.io);
     expect(code).toBe(4); // both hooks failed: the receiver refused, the script exited 1
@@ -91,11 +97,7 @@ describe('literal credentials in hook headers and env are secrets', () => {
     expect(policy.secrets).toEqual(expect.arrayContaining([SLACK, SIG]));
     // The readable parts of the path are no secrets.
     expect(policy.secrets).not.toContain('services');
-    const ps = pairs(20, () => ({ completionMs: 100 }), () => ({ completionMs: 100 }));
-    const runJson = path.join(dir, 'run-1', 'run.json');
-    mkdirSync(path.dirname(runJson));
-    const run = runOf(ps);
-    writeFileSync(runJson, JSON.stringify(run));
+    const { ps, run, runJson } = storedRun(dir);
     const c = captureIO({});
     expect(await applyPolicy({ run, pairs: ps.map(gatePair), runJson, policy, dryRun: false }, c.io)).toBe(4);
     const stored = readFileSync(runJson, 'utf8');
@@ -113,11 +115,7 @@ describe('literal credentials in hook headers and env are secrets', () => {
     const dump = `[${JSON.stringify(process.execPath)}, -e, "const e = process.env; console.log(JSON.stringify({ GITHUB_TOKEN: e.GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY: e.AWS_SECRET_ACCESS_KEY, USE_AUTH: e.USE_AUTH, PARITY_TEST_REGION: e.PARITY_TEST_REGION }))"]`;
     writeFileSync(policyFile, `minSamples: 1\ngates:\n  - { metric: completion.p95, threshold: "<= 1s" }\nhooks:\n  onPass:\n    - exec: ${dump}\n`);
     const policy = await loadPolicy(policyFile, {});
-    const ps = pairs(20, () => ({ completionMs: 100 }), () => ({ completionMs: 100 }));
-    const runJson = path.join(dir, 'run-1', 'run.json');
-    mkdirSync(path.dirname(runJson));
-    const run = runOf(ps);
-    writeFileSync(runJson, JSON.stringify(run));
+    const { ps, run, runJson } = storedRun(dir);
     const saved = { ...process.env };
     Object.assign(process.env, { GITHUB_TOKEN: 'ghs_inherited0123456789', AWS_SECRET_ACCESS_KEY: 'inheritedAwsSecret/42', USE_AUTH: 'true', PARITY_TEST_REGION: 'eu-west-1-region' });
     try {
