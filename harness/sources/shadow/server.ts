@@ -124,8 +124,8 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       pairsInFlight--;
       if (r?.[1]) {
         const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0], credentials), candidate: scrubbed(r[1], credentials) };
-        input.window().add(pair);
-        input.onPair?.(pair);
+        // The gates' pairs are the window's: a pair its window no longer takes goes to neither.
+        if (input.window().add(pair)) input.onPair?.(pair);
       }
       if (pairsInFlight === 0) idle?.();
     });

@@ -77,7 +77,12 @@ export class ShadowWindow {
     this.server = startServerMetrics(loaded);
   }
 
-  add(pair: PairedSample): void {
+  /** Takes in a measured pair; false when the window is already closed (the pair is not measured). */
+  add(pair: PairedSample): boolean {
+    // A pair that finishes after the last window closed was counted abandoned when the server
+    // stopped waiting for it (counts.abandoned): not measured, and its spool is already the
+    // window's samples.ndjson (writing would start a second spool beside it).
+    if (this.closedAt !== undefined) return false;
     this.pairs++;
     this.spool.write(pair);
     const [b, c] = this.accumulators(pair.scenario);
@@ -85,6 +90,7 @@ export class ShadowWindow {
     c.add(pair.candidate);
     this.timeline.add(pair.baseline);
     this.timeline.add(pair.candidate);
+    return true;
   }
 
   private accumulators(route: string): [SummaryAccumulator, SummaryAccumulator] {
