@@ -78,8 +78,15 @@ export async function applyPolicy(
   io.stdout.write(`\n${renderVerdict(verdict, { color: Boolean(io.stdout.isTTY) })}\n`);
   const audit = auditFileFor(runJson);
   const entry = { runId: run.runId, runJson, policy: policy.name, verdict, dryRun: input.dryRun };
+  // A dry run over a run whose hooks really ran (a promotion that fired) leaves run.json as the
+  // record of what happened: the verdict acted on and its hooks' results stay; the dry run's verdict
+  // is printed and goes to the audit log. Rewriting it put a previewed verdict and "dry run" hooks
+  // where the real promotion or rollback had been recorded.
+  const ofRecord = input.dryRun && (input.run.hooks ?? []).some((h) => !h.dryRun);
+  const record = (hooks: HookResult[] | undefined) => (ofRecord ? Promise.resolve() : recordInRunJson(runJson, verdict, hooks));
+  if (ofRecord) io.stderr.write(`parity: dry run: ${runJson} keeps the verdict and hooks that ran (its record of what happened); this verdict is in ${audit} only\n`);
   // Hooks may read run.json: the verdict is in it (and in the audit log) before they fire.
-  await recordInRunJson(runJson, verdict, undefined);
+  await record(undefined);
   const advisory = isWarnOnly(policy);
   await auditVerdict(audit, entry);
   const done: HookResult[] = [];
@@ -103,18 +110,18 @@ export async function applyPolicy(
       proceed: () => !phase.interrupted,
       before: async (started) => {
         await auditHook(audit, 'hook-start', entry, started);
-        await recordInRunJson(runJson, verdict, [...done, started]);
+        await record([...done, started]);
         running = started;
       },
       after: async (result) => {
         running = null;
         done.push(result);
         await auditHook(audit, 'hook', entry, result);
-        await recordInRunJson(runJson, verdict, done);
+        await record(done);
       },
     });
     // A verdict with no hooks still says so in run.json (hooks: []).
-    if (hooks.length === 0) await recordInRunJson(runJson, verdict, hooks);
+    if (hooks.length === 0) await record(hooks);
   } finally {
     phase.dispose();
   }

@@ -94,10 +94,13 @@ describe('parity run --policy and parity gate', () => {
       expect(run.hooks).toMatchObject([{ on: 'fail', kind: 'webhook', ok: false, httpStatus: 500, attempts: 2, error: 'HTTP 500 after 2 attempts' }]);
       // Offline: no request reached the backends.
       expect((await cand.served()).length).toBe(served);
-      // Re-evaluating with a preset by name works the same way.
+      // Re-evaluating with a preset by name works the same way; as a dry run over a run whose hook
+      // really fired, it is a preview: run.json keeps the verdict and the hook of record.
       const b = captureIO();
       expect([0, 2]).toContain(await main(['gate', runJson, '--policy', 'seed-000-stage-b', '--dry-run'], b.io));
-      expect(read(runJson).verdict!.policy).toBe('seed-000-stage-b');
+      expect(b.out).toMatch(/verdict: \w+ \(policy seed-000-stage-b\)/);
+      expect(read(runJson).verdict!.policy).toBe('strict');
+      expect(read(runJson).hooks).toMatchObject([{ on: 'fail', kind: 'webhook', ok: false, dryRun: false }]);
     } finally {
       await new Promise<void>((r) => hook.close(() => r()));
     }
