@@ -1,5 +1,4 @@
 import type { ResolvedFlowScenario } from '../config/flow-scenarios.ts';
-import { requestCredentials, Scrubber, scrubError } from '../secrets/scrubber.ts';
 import { checkStep, type Failure } from '../contracts/assertions.ts';
 import type { CompiledStep } from '../contracts/compile.ts';
 import { compareResponses, normalizeResponse, type Observed } from '../contracts/normalize.ts';
@@ -77,7 +76,6 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     if (!keepBody) {
       // Nothing reads the response but its status: no parsing, no checks to run (the fast path of a plain request scenario).
       for (let i = 0; i < 2; i++) judgeStatus(results[i]!.sample, step);
-      scrubSent(results, requests);
       run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
       continue;
     }
@@ -98,7 +96,6 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
       if (missing.length) stop = true;
       if (i < 2) judgeOutcome(r.sample, step, missing, fails);
     }
-    scrubSent(results, requests);
     run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
     if (compared && run.onCompared) {
       const opts = { headers: run.comparedHeaders, rules: step.rules, body: true };
@@ -172,20 +169,6 @@ function readBackSources(flow: { steps: readonly CompiledStep[] }): Set<string> 
   let set = readBacks.get(flow);
   if (!set) readBacks.set(flow, (set = new Set(flow.steps.flatMap((s) => (s.readBack ? [s.readBack.step] : [])))));
   return set;
-}
-
-/**
- * A step's error message may quote a credential the step sent that is no config secret (a token
- * captured at login and sent as `Bearer {{token}}`): scrubbed from its sample before the pair is
- * recorded (the run scrubs the config's own secrets from every pair).
- */
-function scrubSent(results: readonly RequestResult[], requests: readonly HttpRequest[]): void {
-  for (let i = 0; i < 2; i++) {
-    const s = results[i]!.sample;
-    if (!s.error) continue;
-    const own = Scrubber.none.with(requestCredentials(requests[i]!.headers));
-    if (!own.empty) scrubError(s, own);
-  }
 }
 
 const origins = new WeakMap<LiveTarget, string>();

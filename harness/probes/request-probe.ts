@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { scrubOwnCredentials } from '../secrets/scrubber.ts';
 import type { Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/schema.ts';
 import { freshSample, type StreamSample } from '../metrics/sample.ts';
@@ -172,6 +173,8 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
       s.outcome = 'http_error';
       s.error = { code: 'PARITY_HTTP_STATUS', message: `HTTP ${s.status}: ${truncate(bodyText)}` };
     } else s.completionMs = s.endMs;
+    // An error body may echo a credential this request sent (a captured token, a replayed user's).
+    if (s.error) scrubOwnCredentials(s, this.req.headers);
     this.settle!({ sample: s, headers, bodyText, aborted: false });
   }
 

@@ -1,4 +1,5 @@
 import { rawHeaderValue } from './raw-headers.ts';
+import { scrubOwnCredentials } from '../secrets/scrubber.ts';
 import { performance } from 'node:perf_hooks';
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
@@ -449,6 +450,8 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
         s.error = { code: 'PARITY_EMPTY_ANSWER', message: 'the stream ended normally (terminal event) with no content event' };
       }
     }
+    // An error body or error event may echo a credential this request sent (a replayed or mirrored user's).
+    if (s.error) scrubOwnCredentials(s, this.request.headers as Record<string, string>);
     if (this.parser) this.tokens(s);
     const now = performance.now();
     s.endMs = this.since(now);

@@ -125,6 +125,18 @@ export function scrubError(sample: { error?: { code: string; message: string } |
   if (sample.error) sample.error = { code: sample.error.code, message: scrubber.scrub(sample.error.message) };
 }
 
+/**
+ * A sample's error message scrubbed of the credentials its own request carried, which are no config
+ * secret: a token a flow captured at login (`Bearer {{token}}`), a replayed or mirrored user's
+ * Authorization and cookies. Called by the probe that sent them, on an error only; the config's
+ * secrets are the run's to scrub (every pair, before it is spooled).
+ */
+export function scrubOwnCredentials(sample: { error?: { code: string; message: string } | undefined }, headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  if (!sample.error) return;
+  const own = Scrubber.none.with(requestCredentials(headers));
+  if (!own.empty) scrubError(sample, own);
+}
+
 /** A path segment or query value that reads as a generated credential: 16+ URL-safe characters with letters and digits. */
 const tokenLike = (s: string) => s.length >= 16 && /^[A-Za-z0-9_\-.~+/=%]+$/.test(s) && /\d/.test(s) && /[A-Za-z]/.test(s);
 

@@ -1,5 +1,4 @@
 import type { TimeoutsConfig } from '../../config/schema.ts';
-import { requestCredentials, Scrubber, scrubError } from '../../secrets/scrubber.ts';
 import type { PairedSample, StreamSample } from '../../metrics/sample.ts';
 import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe } from '../../probes/stream-probe.ts';
@@ -69,12 +68,6 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
     if (f.comparer) compared = f.comparer.observe({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
   }
   if (samples.some((s) => s.aborted)) return undefined;
-  // Captured traffic carries real users' credentials (not the config's secrets, which the run scrubs):
-  // one echoed in an error body is scrubbed from this pair's samples before they are spooled.
-  if (samples.some((s) => s.error)) {
-    const own = Scrubber.none.with(requestCredentials(captured));
-    if (!own.empty) for (const s of samples) scrubError(s, own);
-  }
   const pair: PairedSample = { requestId, scenario: REPLAY_SCENARIO, iteration: f.iteration, route, baseline: samples[0]!, candidate: samples[1]! };
   return compared ? { pair, t0, compared } : { pair, t0 };
 }

@@ -11,7 +11,7 @@ import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
 import { redactHeaders } from '../../contracts/redact.ts';
-import { requestCredentials, Scrubber, scrubError } from '../../secrets/scrubber.ts';
+import { Scrubber, scrubError } from '../../secrets/scrubber.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
 import { TeeHandler, teeDispatcher } from './tee.ts';
@@ -107,23 +107,24 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
 
   const scrubber = new Scrubber(loaded.secrets);
   /**
-   * A sample's error message may quote a backend's error body, which may echo a credential: the
-   * config's secrets, or the live request's own (its Authorization, its cookies). Scrubbed before
-   * the pair reaches the window's spool, run.json and reports.
+   * A sample's error message may quote a backend's error body, which may echo one of the config's
+   * secrets (the probe has already scrubbed the credentials its own request carried: the live
+   * user's Authorization and cookies): scrubbed before the pair reaches the window's spool,
+   * run.json and reports, as a run's pairs are.
    */
-  const scrubbed = (s: ProbeResult, credentials: readonly string[]): StreamSample => {
+  const scrubbed = (s: ProbeResult): StreamSample => {
     const sample = plain(s);
-    if (sample.error) scrubError(sample, credentials.length ? scrubber.with(credentials) : scrubber);
+    if (sample.error && !scrubber.empty) scrubError(sample, scrubber);
     return sample;
   };
 
   /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
-  const finishPair = (route: string, requestId: string, iteration: number, credentials: readonly string[], both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>) => {
+  const finishPair = (route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>) => {
     pairsInFlight++;
     void both.then((r) => {
       pairsInFlight--;
       if (r?.[1]) {
-        const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0], credentials), candidate: scrubbed(r[1], credentials) };
+        const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0]), candidate: scrubbed(r[1]) };
         // The gates' pairs are the window's: a pair its window no longer takes goes to neither.
         if (input.window().add(pair)) input.onPair?.(pair);
       }
@@ -180,7 +181,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
       input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
-      finishPair(decision.route, requestId, iteration, requestCredentials(req.headers), Promise.all([b, c]));
+      finishPair(decision.route, requestId, iteration, Promise.all([b, c]));
       return;
     }
     // Mirror: both sides get the copy (dropped headers, rewrites), paired, under the copy limiter.
@@ -190,7 +191,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
     const stream = isStream(decision, headers.accept);
     const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(teeDispatcher(targets.baseline.pool, (h) => watched(h, decision, stream))), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
-    finishPair(decision.route, requestId, iteration, requestCredentials(req.headers), both);
+    finishPair(decision.route, requestId, iteration, both);
   };
 
   const server = http.createServer((req, res) => {
