@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeBody, type Observed } from './normalize.ts';
 import { showPointer } from './pointer.ts';
-import { curlCommand, redactJson, scrub, sensitivePointer } from './redact.ts';
+import { curlCommand, redactJson, scrub } from './redact.ts';
 import type { StepVerdict } from './tally.ts';
 
 /**
@@ -19,12 +19,6 @@ export interface ArtifactLabels {
 export async function writeArtifacts(verdicts: readonly StepVerdict[], runDir: string, secrets: readonly string[], labels: ArtifactLabels): Promise<void> {
   for (const v of verdicts) {
     const s = v.summary;
-    for (const d of s.drift) {
-      if (!sensitivePointer(d.pointer)) continue;
-      const hidden = (e: typeof d.example) => ({ ...e, baseline: hide(e.baseline), candidate: hide(e.candidate) });
-      d.example = hidden(d.example);
-      if (d.examples) d.examples = d.examples.map(hidden);
-    }
     if (s.drifted === 0 && s.assertionFailures.baseline === 0 && s.assertionFailures.candidate === 0 && !s.skipped) continue;
     const pair = v.example ?? (v.tally.kept.get(0) ? { ...v.tally.kept.get(0)!, index: 0 } : undefined);
     const candReq = pair?.requests.candidate;
@@ -79,12 +73,6 @@ function render(v: StepVerdict, pair: StepVerdict['example'], labels: ArtifactLa
     }
   }
   return lines.join('\n');
-}
-
-/** A credential's value in a drift example: its type stays visible (a type drift still reads right), not its value. */
-export function hide(v: unknown): unknown {
-  if (v === undefined || v === null) return v;
-  return typeof v === 'object' ? redactJson(v) : `[redacted ${typeof v}]`;
 }
 
 function describeStatus(o: Observed): string {

@@ -25,6 +25,17 @@ export function sensitivePointer(pointer: string): boolean {
   return SENSITIVE_FIELD.test(last);
 }
 
+/** A credential's value in a drift example: its type stays visible (a type drift still reads right), not its value. */
+export function hide(v: unknown): unknown {
+  if (v === undefined || v === null) return v;
+  return typeof v === 'object' ? redactJson(v) : `[redacted ${typeof v}]`;
+}
+
+/** A difference as it may be shown: the values at a pointer that names a credential (`/token`, `/password`) hidden, their types kept. */
+export function hideSensitive<T extends { pointer: string; baseline?: unknown; candidate?: unknown }>(d: T): T {
+  return sensitivePointer(d.pointer) ? { ...d, baseline: hide(d.baseline), candidate: hide(d.candidate) } : d;
+}
+
 /** Through the one scrubber every writer uses (token parts, escaped forms, cut tails). */
 export function scrub(text: string, secrets: readonly string[]): string {
   return new Scrubber(secrets).scrub(text);

@@ -4,6 +4,8 @@ import type { CompiledFlow, CompiledStep } from './compile.ts';
 import type { GroupedDifference } from './diff.ts';
 import type { Observed } from './normalize.ts';
 import { comparePointers } from './pointer.ts';
+import { hideSensitive, SENSITIVE_HEADER } from './redact.ts';
+import { requestCredentials, Scrubber } from '../secrets/scrubber.ts';
 import type { SentRequest, SideName, SkippedStep, StepObservation } from './runner.ts';
 
 /**
@@ -70,7 +72,10 @@ export class ContractTally {
   }
 
   /** Adds one pair: the differences the caller computed, the noise differences (if learned), the observation. */
-  add(obs: StepObservation, diffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
+  add(observed: StepObservation, rawDiffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
+    const own = ownCredentials(observed);
+    const obs = own ? { ...observed, requests: scrubRequests(observed.requests, own), responses: own.scrubDeep(observed.responses), failures: own.scrubDeep(observed.failures) } : observed;
+    const diffs = own ? own.scrubDeep(rawDiffs) : rawDiffs;
     const t = this.get(obs.flow, obs.step);
     const both = obs.responses.baseline && obs.responses.candidate;
     if (both && obs.responses.baseline!.status === null && obs.responses.candidate!.status === null) {
@@ -150,6 +155,40 @@ export function realDiffs(t: Pick<StepTally, 'noise'>, diffs: readonly GroupedDi
 }
 
 /**
+ * The credentials a pair's own requests carried (a token a flow captured at login and sent as
+ * `Bearer {{token}}`, a session cookie), as a scrubber for what the tally keeps of the pair: a
+ * backend that echoes its caller's token in a plain field (`{"session": "<token>"}`, `"signed in
+ * with <token>"`) would otherwise put it into drift examples, diffs/*.json and every report
+ * (test/secrets/flow-diff-credentials.test.ts). Undefined when they carried none.
+ */
+function ownCredentials(obs: StepObservation): Scrubber | undefined {
+  const values: string[] = [];
+  for (const side of ['baseline', 'candidate'] as const) {
+    const req = obs.requests[side];
+    if (req) values.push(...requestCredentials(req.headers));
+  }
+  if (values.length === 0) return undefined;
+  const s = Scrubber.none.with(values);
+  return s.empty ? undefined : s;
+}
+
+/**
+ * The requests with their own credentials taken out of the URL, the body and the other headers; a
+ * credential header keeps its value, which every writer replaces by name (redactHeaders, and the
+ * replay curl's `${PARITY_TOKEN}`, which needs the scheme word the scrubber would take with it).
+ */
+function scrubRequests(requests: StepObservation['requests'], own: Scrubber): StepObservation['requests'] {
+  const out: StepObservation['requests'] = {};
+  for (const [side, req] of Object.entries(requests) as [keyof typeof requests, SentRequest | undefined][]) {
+    if (!req) continue;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k] = SENSITIVE_HEADER.test(k) ? v : own.scrub(v);
+    out[side] = { ...req, url: own.scrub(req.url), path: own.scrub(req.path), headers, body: req.body === undefined ? undefined : own.scrub(req.body) };
+  }
+  return out;
+}
+
+/**
  * Drift per step once noise is known. Learned noise hides value differences only (`value`,
  * `header`, `array_length`; a length only by as much as the baseline's own answers differed): a field or header that is missing, extra or of another type is drift
  * however much its value varied. Array indices are grouped (`/items/*\/id`): a row counts the pairs
@@ -171,7 +210,8 @@ export function summarizeStep(t: StepTally): StepVerdict {
     const seen = new Set<string>();
     for (const d of real) {
       const k = noiseKey(d);
-      const { group: _g, ...plain } = d;
+      const { group: _g, ...shown } = d;
+      const plain = hideSensitive(shown);
       let e = drift.get(k);
       if (!e) {
         e = { pointer: d.group ?? d.pointer, kind: d.kind, class: d.class ?? 'value', count: 0, occurrences: 0, example: plain, examples: [] };

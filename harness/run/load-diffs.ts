@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { routeTemplate } from '../config/flow-scenarios.ts';
-import { hide } from '../contracts/artifacts.ts';
 import { describeBody, type Observed } from '../contracts/normalize.ts';
-import { redactHeaders, redactJson, sensitivePointer } from '../contracts/redact.ts';
+import { hideSensitive, redactHeaders, redactJson } from '../contracts/redact.ts';
 import { replayCurl } from '../contracts/replay-curl.ts';
 import type { SentRequest } from '../contracts/runner.ts';
 import { KEEP, realDiffs, type ContractTally } from '../contracts/tally.ts';
@@ -104,7 +103,7 @@ function artifact(p: DriftingPair, scrubber: Scrubber, labels: Record<Side, stri
     route: p.route,
     iteration: p.iteration,
     requestId: p.requestId,
-    differences: p.differences.map((d) => (sensitivePointer(d.pointer) ? { ...d, baseline: hide(d.baseline), candidate: hide(d.candidate) } : d)),
+    differences: p.differences.map(hideSensitive),
     replay: 'Set the variables a curl line reads (env), then run it: it sends the same request to that target again.',
     baseline: side('baseline'),
     candidate: side('candidate'),

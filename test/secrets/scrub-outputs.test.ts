@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/config.ts';
+import { allText } from '../helpers/reports-dir.ts';
 import { Scrubber } from '../../harness/secrets/scrubber.ts';
 
 const TOKEN = 'tok-9f8e7d6c5b4a3921';
@@ -14,20 +15,6 @@ const USER = 'svc-parity';
 const USER_TOKEN = 'user-own-token-7a6b5c4d';
 /** A session token a flow captures at login. */
 const SESSION_TOKEN = 'session-token-3c2b1a09';
-
-/** Every file under a folder, as text. */
-function allText(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const f = path.join(d, e);
-      if (statSync(f).isDirectory()) walk(f);
-      else out.set(f, readFileSync(f, 'latin1'));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Forms of the secrets a careless writer would leave: raw, the Basic credential, the base64 of user:pass. */
 const LEAKS = [TOKEN, PASS, Buffer.from(`${USER}:${PASS}`).toString('base64'), TOKEN.slice(0, 10)];
