@@ -9,9 +9,9 @@ import type { CompiledFlow, ContractPlan, TargetRole } from './compile.ts';
 import { compareResponses, type Observed } from './normalize.ts';
 import { orderedVerdicts } from './phase.ts';
 import { redactJson } from './redact.ts';
-import { Scrubber } from '../secrets/scrubber.ts';
+import { requestCredentials, Scrubber } from '../secrets/scrubber.ts';
 import type { Generated } from './echo.ts';
-import { runContractFlows, type ReplicaAt, type Side, type SkippedStep, type StepObservation } from './runner.ts';
+import { runContractFlows, type ReplicaAt, type SentRequest, type Side, type SkippedStep, type StepObservation } from './runner.ts';
 import { ContractTally, noiseKey } from './tally.ts';
 
 /**
@@ -78,10 +78,10 @@ export async function recordSnapshots(loaded: Plan, ctx: SnapshotContext): Promi
   const tally = new ContractTally();
   const url = ctx.target.config.baseUrl;
   const first = await observe(plan, ctx, true, (obs) => {
-    const live = redacted(obs.responses.candidate!);
+    const live = redacted(obs.responses.candidate!, obs.requests.candidate);
     const sides = { a: { baseUrl: url, generated: obs.generated?.candidate }, b: { baseUrl: replicaUrl(obs.flow, url), generated: obs.generated?.replica } };
     const opts = { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides };
-    const noise = obs.responses.replica ? compareResponses(live, redacted(obs.responses.replica), opts) : undefined;
+    const noise = obs.responses.replica ? compareResponses(live, redacted(obs.responses.replica, obs.requests.replica), opts) : undefined;
     tally.add({ ...obs, responses: { baseline: live } }, [], noise);
   });
   const written: string[] = [];
@@ -127,7 +127,7 @@ export async function compareSnapshots(loaded: Plan, opts: CompareOptions): Prom
       const snap = snapshots.get(stepKey(obs.flow.name, obs.step.name));
       if (!snap) return;
       const base = fromSnapshot(snap);
-      const live = redacted(obs.responses.candidate!);
+      const live = redacted(obs.responses.candidate!, obs.requests.candidate);
       const sides = { a: { baseUrl: snap.baseUrl, generated: snap.generated }, b: { baseUrl: opts.target.config.baseUrl, generated: obs.generated?.candidate } };
       const diffs = compareResponses(base, live, { headers: plan.headers, rules: obs.step.rules, body: !obs.step.stream, sides });
       tally.add({ ...obs, responses: { baseline: base, candidate: live } }, diffs, undefined);
@@ -142,8 +142,17 @@ export async function compareSnapshots(loaded: Plan, opts: CompareOptions): Prom
   return verdicts.map((v) => v.summary);
 }
 
-function redacted(o: Observed): Observed {
-  return o.json ? { ...o, body: redactJson(o.body) } : o;
+/**
+ * A response as stored and compared: credential-named JSON fields "[redacted]", and the
+ * credentials its own request carried (a session token a flow captured at login and sent as
+ * `Bearer {{token}}`) scrubbed wherever the backend echoed them (`{"session": "<token>"}`): a
+ * snapshot is a file committed to a repository. Recorded and live responses are scrubbed alike, so
+ * an echoed token compares equal ("[redacted]" both) as a token echoed under its own name did.
+ */
+function redacted(o: Observed, req: SentRequest | undefined): Observed {
+  const shown = o.json ? { ...o, body: redactJson(o.body) } : o;
+  const own = req ? Scrubber.none.with(requestCredentials(req.headers)) : Scrubber.none;
+  return own.empty ? shown : own.scrubDeep(shown);
 }
 
 function fromSnapshot(s: SnapshotFile): Observed {
@@ -157,8 +166,8 @@ function fromSnapshot(s: SnapshotFile): Observed {
  * secret of the config (header tokens, userinfo, env values) scrubbed wherever a backend echoed it.
  */
 async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl: string }, obs: StepObservation, noise: SnapshotFile['noise'], secrets: readonly string[]): Promise<string> {
-  const o = redacted(obs.responses.candidate!);
   const req = obs.requests.candidate!;
+  const o = redacted(obs.responses.candidate!, req);
   let body: unknown = req.body;
   try {
     body = req.body === undefined ? null : redactJson(JSON.parse(req.body));
@@ -177,11 +186,12 @@ async function writeSnapshot(plan: ContractPlan, target: { name: string; baseUrl
     response: { status: o.status, headers, body: o.body ?? null, json: o.json, ...(o.text !== undefined ? { text: o.text } : {}) },
     noise: [...noise].sort((a, b) => noiseKey(a).localeCompare(noiseKey(b))),
     baseUrl: withoutCredentials(target.baseUrl),
+    // Only values the stored response echoes: a captured token it echoed is "[redacted]" there, so its value is not kept here either.
     generated: echoed(obs.generated?.candidate ?? [], JSON.stringify(headers) + JSON.stringify(o.body ?? null)),
   };
   const file = snapshotFile(plan.snapshots, obs.flow.name, obs.step.name);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(new Scrubber(secrets).scrubDeep(snap), null, 2) + '\n');
+  await writeFile(file, JSON.stringify(new Scrubber(secrets).with(requestCredentials(req.headers)).scrubDeep(snap), null, 2) + '\n');
   return file;
 }
 

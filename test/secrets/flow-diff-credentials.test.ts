@@ -98,4 +98,20 @@ describe("a flow's captured credentials, echoed in response bodies, reach no out
     expect(readFileSync(path.join(ws.out, 'contract', 'contracts', 'session-me.md'), 'utf8')).toContain('signed in with [redacted]');
     expect(leaks(ws.out)).toEqual([]);
   });
+
+  it('snapshots: a recorded answer echoing the token stores "[redacted]", and a compare against a new login finds no drift', async () => {
+    const ws = tempWorkspace([{ text: 'q' }]);
+    const before = issued.length;
+    // Only the baseline (no extra field) is recorded and compared: a new token per login, the same contract.
+    const [base] = targets();
+    writeFileSync(ws.configFile, JSON.stringify({ targets: [base, { ...base, name: 'again', role: 'candidate' }], contracts: { noise: false, snapshots: 'snaps', flows: [{ name: 'session', steps }] } }));
+    const rec = await runCli(['snapshot', 'record', ws.configFile]);
+    expect(rec.code, rec.stderr).toBe(0);
+    const stored = readFileSync(path.join(ws.dir, 'snaps', 'session', 'me.json'), 'utf8');
+    expect(stored).toContain('signed in with [redacted]');
+    const cmp = await runCli(['snapshot', 'compare', ws.configFile, '--out', ws.out, '--run-id', 'cmp']);
+    expect(cmp.code, cmp.stdout + cmp.stderr).toBe(0);
+    expect(issued.length - before).toBe(2);
+    expect(leaks(ws.dir)).toEqual([]);
+  });
 });
