@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,6 +81,38 @@ describe("nginx's escape=json access log (the README's log_format)", () => {
     } finally {
       await nginx.close();
       await upstream.close();
+    }
+  }, 30_000);
+
+  it('a request is timed by its arrival (msec − request_time), not by when nginx logged its end: a slow request keeps its place before a later fast one', async () => {
+    const upstream = http.createServer((req, res) => {
+      req.resume();
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), req.url === '/slow' ? 400 : 0);
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = await freePort();
+    const nginx = await startNginx(
+      (dir) => `${README_FORMAT()}\n  server {\n    listen 127.0.0.1:${port};\n    access_log ${dir}/parity.log parity;\n    location / { proxy_pass http://127.0.0.1:${(upstream.address() as AddressInfo).port}; }\n  }`,
+      port,
+    );
+    try {
+      const slow = fetch(`http://127.0.0.1:${port}/slow`).then((r) => r.text());
+      await sleep(100);
+      await (await fetch(`http://127.0.0.1:${port}/fast`)).text();
+      await slow;
+      const log = path.join(nginx.dir, 'parity.log');
+      for (let i = 0; i < 50 && (!existsSync(log) || readFileSync(log, 'utf8').trim().split('\n').length < 2); i++) await sleep(20);
+      const got: CapturedRequest[] = [];
+      for await (const e of (await openCapture(log)).entries()) if (e.ok) got.push(e.req);
+      // nginx logged the fast one first (it ended first)...
+      expect(got.map((r) => r.path)).toEqual(['/fast', '/slow']);
+      const [fast, slowReq] = got;
+      // ...but the slow one arrived ~100 ms before it (by $msec alone: ~300 ms after).
+      expect(fast!.t - slowReq!.t).toBeGreaterThanOrEqual(60);
+      expect(fast!.t - slowReq!.t).toBeLessThanOrEqual(250);
+    } finally {
+      await nginx.close();
+      await new Promise<void>((r) => upstream.close(() => r()));
     }
   }, 30_000);
 });

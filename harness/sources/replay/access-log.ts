@@ -15,6 +15,20 @@ function timeOf(v: unknown): number {
 }
 
 /**
+ * When the request arrived. nginx writes `$msec` when it logs the line, at the request's end: a
+ * chat stream of 20 s is logged 20 s after it came, so a log of streams replayed by `$msec` moves
+ * every long request later by its own duration and reorders them. With `$request_time` (seconds
+ * since nginx read the request's first bytes) logged too, the arrival is `$msec − $request_time`.
+ * Envoy's `%START_TIME%` is the start already.
+ */
+function arrivalOf(doc: Record<string, unknown>): number {
+  const msec = pick(doc, ['msec']);
+  const took = pick(doc, ['request_time']);
+  if (msec !== undefined && took !== undefined && /^\d+(\.\d+)?$/.test(String(took).trim())) return timeOf(msec) - Number(String(took).trim()) * 1000;
+  return timeOf(pick(doc, ['msec', 'time', 'start_time', 'timestamp']));
+}
+
+/**
  * Why a logged body is not the one sent, when the log says how long it was (`$content_length`):
  * nginx leaves `$request_body` empty when it buffered the body to a file (larger than
  * `client_body_buffer_size`), and a log line may cut a long value.
@@ -30,7 +44,7 @@ function bodyLost(body: string | undefined, declared: unknown): string | undefin
 /**
  * nginx or Envoy JSON access logs with request bodies, one JSON object per line (see "Replay real
  * traffic" in the README for the `log_format escape=json` and Envoy `json_format` this reads):
- * time `msec` | `time` | `start_time`; method `method` | `request_method`; path `uri` |
+ * time `msec` (minus `request_time` when logged) | `time` | `start_time`; method `method` | `request_method`; path `uri` |
  * `request_uri` | `path`; body `body` | `request_body`; headers `headers` (object) plus
  * `content_type`, `accept`, `user_agent` and `content_length` (checked against the body) when logged.
  */
@@ -49,7 +63,7 @@ export async function* readAccessLog(file: string, maxEntryBytes: number): Async
     const raw = pick(doc, ['body', 'request_body']);
     const body = raw === undefined ? undefined : typeof raw === 'string' ? raw : JSON.stringify(raw);
     yield entryOf({
-      t: timeOf(pick(doc, ['msec', 'time', 'start_time', 'timestamp'])),
+      t: arrivalOf(doc),
       method: String(pick(doc, ['method', 'request_method']) ?? '').toUpperCase(),
       // nginx writes the bytes of $request_uri as they came (escape=json escapes only quotes, backslashes and controls): raw UTF-8 goes out as those bytes.
       path: utf8Target(targetOf(String(pick(doc, ['uri', 'request_uri', 'path']) ?? ''))),
