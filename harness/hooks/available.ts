@@ -9,6 +9,9 @@ import type { ConfigIssue } from '../errors.ts';
  * without running anything.
  */
 
+/** A `${NAME}` reference, as parity substitutes in headers and a hook's env. */
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/;
+
 /** libuv's search path when the hook's environment has no PATH (glibc's _PATH_DEFPATH). */
 const DEFAULT_PATH = '/usr/bin:/bin';
 
@@ -54,6 +57,13 @@ export function checkExecHook(hook: { argv: string[]; shell: boolean; cwd: strin
     return;
   }
   if (hook.shell) return;
+  // `${NAME}` is substituted in a hook's env and a webhook's headers, never in exec arguments (no
+  // shell, the argv as written): `exec: [deploy.sh, --token, "${DEPLOY_TOKEN}"]` would hand the
+  // script those eleven characters, found only when the rollback ran.
+  hook.argv.forEach((arg, i) => {
+    const m = ENV_REF.exec(arg);
+    if (m) issues.push({ path: `${at}.exec[${i}]`, message: `"${m[0]}" is not substituted in exec arguments (they run as written, without a shell); pass it in the hook's env (env: { ${m[1]}: "${m[0]}" }) and read it there, or use shell: true with a command string` });
+  });
   const found = findProgram(hook.argv[0]!, hook.cwd, hook.env.PATH ?? process.env.PATH);
   if ('problem' in found) issues.push({ path: `${at}.exec`, message: found.problem });
 }

@@ -80,6 +80,16 @@ describe('exec hooks checked before any traffic', () => {
     expect(server.count()).toBe(0);
   });
 
+  it('an exec argument holding ${NAME} (substituted in env and headers, never in argv): refused before traffic, the fix named', async () => {
+    const p = policy('argv-env', '  onFail:\n    - exec: [node, -e, "0", --token, "${DEPLOY_TOKEN}"]\n      env: { DEPLOY_TOKEN: "${DEPLOY_TOKEN}" }\n    - exec: "echo ${HOME}"\n      shell: true\n');
+    const r = await runCli(['run', ws.configFile, '--policy', p, '--out', ws.out, '--quiet'], { ...process.env, DEPLOY_TOKEN: 'tok-argv-1234' });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('argv-env.yaml: 1 problem; nothing was sent.');
+    expect(r.stderr).toMatch(/"\$\{DEPLOY_TOKEN\}" is not substituted in exec arguments[^\n]*env: \{ DEPLOY_TOKEN: "\$\{DEPLOY_TOKEN\}" \}[^\n]*\n\s+→ at hooks\.onFail\[0\]\.exec\[4\]/);
+    expect(r.stderr).not.toContain('tok-argv-1234');
+    expect(server.count()).toBe(0);
+  });
+
   it('parity shadow: refused before its preflight, before it listens', async () => {
     const p = policy('shadow-missing', '  onFail:\n    - exec: [/nonexistent/rollback.sh]\n');
     const r = await runCli(['shadow', ws.configFile, '--listen', '127.0.0.1:0', '--policy', p, '--out', ws.out, '--window', '1s', '--windows', '1', '--quiet'], process.env);
