@@ -90,6 +90,15 @@ describe('exec hooks checked before any traffic', () => {
     expect(server.count()).toBe(0);
   });
 
+  it('a hook timeout written as a bare number below a second (milliseconds: `timeout: 60` stopped a rollback after 60 ms) is refused, naming both readings', async () => {
+    const p = policy('bare-timeout', '  onFail:\n    - exec: [node, -e, "0"]\n      timeout: 60\n    - webhook: http://127.0.0.1:9/x\n      timeout: 5\n  onPass:\n    - exec: [node, -e, "0"]\n      timeout: 90000\n    - exec: [node, -e, "0"]\n      timeout: 60ms\n');
+    const r = await runCli(['validate', ws.configFile, '--policy', p], process.env);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('bare-timeout.yaml: 2 problems');
+    expect(r.stderr).toMatch(/60 would stop the hook after 60 ms; write "60s" for seconds, or "60ms" if that is meant[^\n]*\n\s+→ at hooks\.onFail\[0\]\.timeout/);
+    expect(r.stderr).toMatch(/5 would stop the hook after 5 ms[^\n]*\n\s+→ at hooks\.onFail\[1\]\.timeout/);
+  });
+
   it('parity shadow: refused before its preflight, before it listens', async () => {
     const p = policy('shadow-missing', '  onFail:\n    - exec: [/nonexistent/rollback.sh]\n');
     const r = await runCli(['shadow', ws.configFile, '--listen', '127.0.0.1:0', '--policy', p, '--out', ws.out, '--window', '1s', '--windows', '1', '--quiet'], process.env);
