@@ -11,6 +11,20 @@ const Duration = z
   .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "5m" or a number of milliseconds')])
   .transform((v) => parseDuration(v));
 
+/**
+ * A rollout's time scale (window length, minimum soak): written with its unit. A bare number counts
+ * milliseconds elsewhere in a config, and here that reading promotes early: `minSoak: 86400` (a day
+ * in seconds) is 86.4 s of soak before onPass. Refused, naming the reading and the fix; 0 stays 0.
+ */
+const RolloutDuration = z
+  .union([
+    z.number().superRefine((n, ctx) => {
+      if (n !== 0) ctx.addIssue({ code: 'custom', message: `give a unit: a bare number counts milliseconds, so ${n} is ${n >= 1000 ? `${n / 1000} s` : `${n} ms`}; write e.g. "24h", "30m" or "${n}ms" if that is meant` });
+    }),
+    z.string().regex(DURATION_PATTERN, 'expected a duration like "5m", "1h", "24h" (one unit: "90m", not "1h30m")'),
+  ])
+  .transform((v) => parseDuration(v));
+
 const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)');
 
 /** A rewrite of the candidate's copy: a JSON body field (pointer) or a header gets a prefix. */
@@ -54,13 +68,13 @@ export const Shadow = z.strictObject({
     })
     .default({ concurrency: 50, queue: 100 }),
   /** Tumbling window length: each window is a run judged by the policy. */
-  window: Duration.default(300_000),
+  window: RolloutDuration.default(300_000),
   /** Roll back after this many consecutive failing windows. */
   failureLimit: z.number().int().min(1).default(2),
   /** Promote after this many consecutive passing windows ... */
   passWindows: z.number().int().min(1).default(3),
   /** ... and not before this much shadowing (e.g. "24h"). */
-  minSoak: Duration.default(0),
+  minSoak: RolloutDuration.default(0),
   /** How often the current window is judged so far, to end it early when it already fails. 0: never. */
   abortCheck: Duration.default(10_000),
 });

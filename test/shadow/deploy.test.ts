@@ -37,6 +37,17 @@ describe('shipped shadow config', () => {
     expect(loaded.config.shadow).toMatchObject({ routes: { 'chat.stream': { allowWrites: true } }, window: 300_000, failureLimit: 2, passWindows: 12, minSoak: 86_400_000 });
   });
 
+  it('a rollout time (minSoak, window) written as a bare number is refused: it counts milliseconds, and minSoak: 86400 (a day in seconds) promoted after 86 s', async () => {
+    const { resolveConfig } = await import('../../harness/config/load.ts');
+    const targets = [{ name: 'a', role: 'baseline', baseUrl: 'http://127.0.0.1:1', routes: { chat: 'POST /c' } }, { name: 'b', role: 'candidate', baseUrl: 'http://127.0.0.1:2', routes: { chat: 'POST /c' } }];
+    const err = await resolveConfig({ targets, shadow: { minSoak: 86400, window: 300 } }, 'x.yaml', {}).then(() => null, (e: Error) => e.message);
+    expect(err).toMatch(/give a unit: a bare number counts milliseconds, so 86400 is 86\.4 s; write e\.g\. "24h"[\s\S]*at shadow\.minSoak/);
+    expect(err).toMatch(/so 300 is 300 ms[\s\S]*at shadow\.window/);
+    const ok = await resolveConfig({ targets, shadow: { minSoak: '24h', window: '5m' } }, 'x.yaml', {});
+    expect(ok.config.shadow).toMatchObject({ minSoak: 86_400_000, window: 300_000 });
+    expect((await resolveConfig({ targets, shadow: { minSoak: 0 } }, 'x.yaml', {})).config.shadow?.minSoak).toBe(0);
+  });
+
   it('a shadow route missing from a target is a config error naming the fix', async () => {
     const { resolveConfig } = await import('../../harness/config/load.ts');
     const cfg = { targets: [{ name: 'a', role: 'baseline', baseUrl: 'http://127.0.0.1:1', routes: { chat: 'POST /c' } }, { name: 'b', role: 'candidate', baseUrl: 'http://127.0.0.1:2', routes: {} }], shadow: { routes: { chat: {} } } };
