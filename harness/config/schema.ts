@@ -15,6 +15,23 @@ export const Duration = z
   .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" (one unit: "90s", not "1m30s") or a number of milliseconds')])
   .transform((v) => parseDuration(v));
 
+/**
+ * A duration whose scale is seconds or more (a run's length, warm-up, ramp, a hook's time limit).
+ * A bare number counts milliseconds, as everywhere in a config; below a second it is refused,
+ * naming both readings: `duration: 60` ran for 60 ms, `warmup: 30` measured the cold start,
+ * `timeUnit: 1` made `rate: 10` ten thousand starts a second, and a hook's `timeout: 60` stopped a
+ * rollback after 60 ms. "60ms" says it on purpose; 0 stays 0.
+ */
+export const SecondsScaleDuration = z
+  .union([
+    z.number().superRefine((n, ctx) => {
+      if (n < 0) ctx.addIssue({ code: 'custom', message: 'a duration cannot be negative' });
+      else if (n > 0 && n < 1000) ctx.addIssue({ code: 'custom', message: `a bare number counts milliseconds: ${n} is ${n} ms; write "${n}s" for seconds, or "${n}ms" if that is meant` });
+    }),
+    z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" (one unit: "90s", not "1m30s") or a number of milliseconds'),
+  ])
+  .transform((v) => parseDuration(v));
+
 export const JsonPathString = z.string().superRefine((value, ctx) => {
   try {
     parseJsonPath(value);
@@ -160,7 +177,7 @@ export const Timeouts = z.strictObject({
 export type TimeoutsConfig = z.output<typeof Timeouts>;
 
 /** One step of a ramp: move linearly to `target` (VUs, or iterations per timeUnit) over `duration`. */
-export const Stage = z.strictObject({ duration: Duration, target: z.number().nonnegative('a stage target cannot be negative') });
+export const Stage = z.strictObject({ duration: SecondsScaleDuration, target: z.number().nonnegative('a stage target cannot be negative') });
 export type StageConfig = z.output<typeof Stage>;
 
 const Stages = z
@@ -169,8 +186,8 @@ const Stages = z
   .refine((st) => st.reduce((a, s) => a + s.duration, 0) > 0, { message: 'the stages add up to zero duration; give at least one stage a duration above 0' });
 
 /** The first part of the schedule whose samples are kept apart (warmup.ndjson) and left out of summaries and gates. */
-const Warmup = Duration.default(0);
-const TimeUnit = Duration.default(1000).refine((v) => v > 0, { message: 'timeUnit must be above 0, e.g. "1s" or "1m"' });
+const Warmup = SecondsScaleDuration.default(0);
+const TimeUnit = SecondsScaleDuration.default(1000).refine((v) => v > 0, { message: 'timeUnit must be above 0, e.g. "1s" or "1m"' });
 /**
  * Limits on the harness's own health (see load/health.ts): above either, run.json `harness.warnings`
  * says so and no gate passes. Lower them when gates judge differences finer than the defaults: a
@@ -198,11 +215,11 @@ export const ClosedLoad = z
     vus: z.number().int().min(1).optional(),
     /** Total iterations shared by all VUs. Give this, `duration` or `stages`. */
     iterations: z.number().int().min(1).optional(),
-    duration: Duration.optional(),
+    duration: SecondsScaleDuration.optional(),
     /** Ramping VUs: the VU count moves linearly to each stage's target. */
     stages: Stages.optional(),
     /** Start the VUs evenly over this time instead of all at once (spreads the connection burst). */
-    rampUp: Duration.default(0),
+    rampUp: SecondsScaleDuration.default(0),
     warmup: Warmup,
     health: Health.optional(),
     timeouts: Timeouts.default(Timeouts.parse({})),
@@ -217,7 +234,7 @@ export const ConstantArrivalRateLoad = z.strictObject({
   /** Paired iterations started per `timeUnit`, whatever the responses do. */
   rate: z.number().positive('rate must be above 0 (iterations per timeUnit)'),
   timeUnit: TimeUnit,
-  duration: Duration.refine((v) => v > 0, { message: 'duration must be above 0' }),
+  duration: SecondsScaleDuration.refine((v) => v > 0, { message: 'duration must be above 0' }),
   maxInFlight: MaxInFlight,
   warmup: Warmup,
   health: Health.optional(),

@@ -1,21 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from '../config/duration.ts';
-import { Duration } from '../config/schema.ts';
-
-/**
- * A hook's time limit. A bare number counts milliseconds, as everywhere in a config: `timeout: 60`
- * killed a rollback after 60 ms, found only when the rollback was needed. Below a second, a bare
- * number is refused, naming both readings; "60ms" says it on purpose.
- */
-const HookTimeout = z
-  .union([
-    z.number().superRefine((n, ctx) => {
-      if (n < 0) ctx.addIssue({ code: 'custom', message: 'a timeout cannot be negative' });
-      else if (n > 0 && n < 1000) ctx.addIssue({ code: 'custom', message: `a bare number counts milliseconds: ${n} would stop the hook after ${n} ms; write "${n}s" for seconds, or "${n}ms" if that is meant` });
-    }),
-    z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "30s", "5m" (one unit: "90s", not "1m30s") or a number of milliseconds'),
-  ])
-  .transform((v) => parseDuration(v));
+import { Duration, SecondsScaleDuration } from '../config/schema.ts';
 
 /**
  * Hook specs, as written in a policy's `hooks` section:
@@ -40,7 +24,7 @@ export const ExecHook = z
     /** Extra environment; values may use `${ENV_VAR}` and are scrubbed from recorded output. */
     env: z.record(z.string(), z.string()).default({}),
     /** Killed (process group, SIGTERM then SIGKILL) and reported as timed out past this. */
-    timeout: HookTimeout.default(60_000),
+    timeout: SecondsScaleDuration.default(60_000),
   })
   .refine((h) => typeof h.exec !== 'string' || h.shell, {
     message: 'a command string runs through a shell: give argv as a list, e.g. ["./rollback.sh", "--now"], or set "shell: true" to opt in',
@@ -52,7 +36,7 @@ export const WebhookHook = z.strictObject({
   webhook: z.string().min(1),
   headers: z.record(z.string(), z.string()).default({}),
   /** Per attempt. */
-  timeout: HookTimeout.default(10_000),
+  timeout: SecondsScaleDuration.default(10_000),
   /** Extra attempts after a network error, a timeout, a 5xx or a 429. */
   retries: z.number().int().min(0).max(10).default(3),
   /** Wait before retry k is backoff × 2^(k−1). */

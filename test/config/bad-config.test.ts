@@ -38,6 +38,10 @@ describe('a bad config stops before any request, naming file, field and fix (exi
     ['bad route syntax', (c) => (c.targets[0]!.routes = { chat: 'POST chat' }), [/→ at targets\[0\]\.routes\.chat/, /expected "METHOD \/path"/]],
     ['bad duration', (c) => ((c.load.timeouts as Record<string, unknown>).idle = '3 secs'), [/→ at load\.timeouts\.idle/, /duration like/]],
     ['unknown stream preset', (c) => (c.targets[0]!.stream = 'openia'), [/→ at targets\[0\]\.stream/, /"openai"/]],
+    // A bare number counts milliseconds: below a second, a schedule's time is refused with both readings (`duration: 60` ran for 60 ms).
+    ['bare-number run length', (c) => ((c.load.duration = 60), delete c.load.iterations), [/→ at load\.duration/, /a bare number counts milliseconds: 60 is 60 ms; write "60s" for seconds, or "60ms" if that is meant/]],
+    ['bare-number warm-up', (c) => (c.load.warmup = 30), [/→ at load\.warmup/, /30 is 30 ms; write "30s"/]],
+    ['bare-number time unit', (c) => (c.load = { model: 'constant-arrival-rate', rate: 10, timeUnit: 1, duration: '5s' }), [/→ at load\.timeUnit/, /1 is 1 ms; write "1s"/]],
     ['missing env var', (c) => (c.targets[0]!.baseUrl = '${PARITY_TEST_UNSET_URL}'), [/→ at targets\[0\]\.baseUrl/, /environment variable PARITY_TEST_UNSET_URL is not set/]],
   ];
 

@@ -95,8 +95,8 @@ describe('exec hooks checked before any traffic', () => {
     const r = await runCli(['validate', ws.configFile, '--policy', p], process.env);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toContain('bare-timeout.yaml: 2 problems');
-    expect(r.stderr).toMatch(/60 would stop the hook after 60 ms; write "60s" for seconds, or "60ms" if that is meant[^\n]*\n\s+→ at hooks\.onFail\[0\]\.timeout/);
-    expect(r.stderr).toMatch(/5 would stop the hook after 5 ms[^\n]*\n\s+→ at hooks\.onFail\[1\]\.timeout/);
+    expect(r.stderr).toMatch(/60 is 60 ms; write "60s" for seconds, or "60ms" if that is meant[^\n]*\n\s+→ at hooks\.onFail\[0\]\.timeout/);
+    expect(r.stderr).toMatch(/5 is 5 ms[^\n]*\n\s+→ at hooks\.onFail\[1\]\.timeout/);
   });
 
   it('parity shadow: refused before its preflight, before it listens', async () => {
