@@ -78,6 +78,8 @@ interface Measured {
   floor?: Judged;
   /** Why there is nothing to judge (no data), if so. */
   noData?: string;
+  /** What the figure is made of when that is not what its name says (added to the reason). */
+  note?: string;
 }
 
 function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
@@ -137,6 +139,7 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
     status = anyOf(mainStatus, fStatus);
     reason += `; or candidate − baseline ${formatValue(f.value, floorUnit)}${f.interval ? `, ${formatInterval(f.interval, floorUnit)}` : ''} ${verb(fStatus, false)} ${t.floor.op} ${formatValue(fLimit, floorUnit)}`;
   }
+  if (measured.note) reason += `; ${measured.note}`;
   return { ...base, status, value: main.value, margin: margin(t.op, limit, main.value), interval: main.interval, reason, ...(floor ? { floor } : {}) };
 }
 
@@ -255,6 +258,9 @@ function measureValue(m: ValueMetric, g: ResolvedGate, pairs: readonly GatePair[
       return measured;
     }
   }
+  // An absolute mean over failed requests (each read as FAILED_MS) shows millions of ms: say what it is made of.
+  const kC = m.stat === 'mean' && t.comparison === 'absolute' ? cv.filter((v) => v >= FAILED_MS).length : 0;
+  if (kC > 0) measured.note = `the candidate's mean includes ${kC} failed request${kC === 1 ? '' : 's'} of ${cv.length}, each read as 10⁹ ms: it counts failures, not speed (gate ${m.name.split('.')[0]}.p50 or .p95 for speed; failures are gated by error_rate and the failed-requests guard)`;
   if (t.comparison !== 'absolute') {
     const broken = noReference(m, bv, cv, ob, oc, t.comparison);
     if (broken) {

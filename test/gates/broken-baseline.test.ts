@@ -64,6 +64,18 @@ describe('a baseline whose percentile fell on failed requests is no reference fo
     expect(both.v.gates[0]!.reason).toMatch(/a mean over failed requests says nothing about speed/);
   });
 
+  it("an absolute mean over the candidate's failed requests never passes, and the reason says what the millions of ms are made of", async () => {
+    const gate = [{ metric: 'latency.mean', threshold: '<= 2000ms' }];
+    const { v } = await judged(gate, () => ok(300), (i) => (i === 9 ? failed : ok(300)));
+    const g = v.gates[0]!;
+    expect(g.value).toBeGreaterThan(1e6);
+    expect(g.status).not.toBe('pass');
+    expect(g.reason).toMatch(/the candidate's mean includes 1 failed request of 400, each read as 10⁹ ms: it counts failures, not speed \(gate latency\.p50 or \.p95 for speed/);
+    const clean = await judged(gate, () => ok(300), () => ok(300));
+    expect(clean.v.gates[0]).toMatchObject({ status: 'pass', value: 300 });
+    expect(clean.v.gates[0]!.reason).not.toMatch(/failed request/);
+  });
+
   it('a baseline p99 on the edge of its failures (real in the run, failed in many resamples): no pass', async () => {
     // 3 failed in 400 (0.75%): the observed p99 is an answer, but a resample often draws more than 1%.
     const { v } = await judged([{ metric: 'latency.p99', threshold: '<= 2x baseline' }], (i) => (i % 133 === 0 ? failed : ok(300)), slowCand);
