@@ -59,7 +59,7 @@ export function checkExecHook(hook: { argv: string[]; shell: boolean; cwd: strin
   if (hook.shell) return;
   // `${NAME}` is substituted in a hook's env and a webhook's headers, never in exec arguments (no
   // shell, the argv as written): `exec: [deploy.sh, --token, "${DEPLOY_TOKEN}"]` would hand the
-  // script those eleven characters, found only when the rollback ran.
+  // script those characters, found only when the rollback ran.
   hook.argv.forEach((arg, i) => {
     const m = ENV_REF.exec(arg);
     if (m) issues.push({ path: `${at}.exec[${i}]`, message: `"${m[0]}" is not substituted in exec arguments (they run as written, without a shell); pass it in the hook's env (env: { ${m[1]}: "${m[0]}" }) and read it there, or use shell: true with a command string` });
