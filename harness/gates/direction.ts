@@ -15,7 +15,7 @@ import { upper, type Op, type Threshold } from './threshold.ts';
  */
 export type Better = 'lower' | 'higher';
 
-const HIGHER: readonly string[] = ['content_chars_per_sec', 'output_tokens_per_sec', 'goodput', 'citation_presence', 'capacity'];
+const HIGHER: readonly string[] = ['content_chars_per_sec', 'output_tokens_per_sec', 'content_chars', 'output_tokens', 'goodput', 'citation_presence', 'capacity'];
 const LOWER: readonly string[] = [
   'headers', 'first_event', 'first_content', 'completion', 'itl', 'tpot', 'latency', 'ttfb',
   'error_rate', 'http_5xx_rate', 'status_5xx_rate', 'status_3xx_rate', 'status_4xx_rate', 'interruption_rate', 'error_count', 'http_5xx_count',

@@ -1,5 +1,5 @@
 /** Units a gate's numbers are reported in (GateResult.unit), and how they read in words. */
-export type ReportUnit = 'ms' | 'rate' | 'pp' | 'ratio' | 'count' | 'chars/s' | 'tokens/s' | 'per_s';
+export type ReportUnit = 'ms' | 'rate' | 'pp' | 'ratio' | 'count' | 'chars/s' | 'tokens/s' | 'per_s' | 'chars' | 'tokens';
 
 const trim = (v: number, digits: number) => String(Number(v.toFixed(digits)));
 
@@ -22,6 +22,10 @@ export function formatValue(v: number | null, unit: ReportUnit): string {
       return `${trim(v, 1)} chars/s`;
     case 'tokens/s':
       return `${trim(v, 1)} tokens/s`;
+    case 'chars':
+      return `${trim(v, 1)} chars`;
+    case 'tokens':
+      return `${trim(v, 1)} tokens`;
     case 'per_s':
       return `${trim(v, 2)}/s`;
   }

@@ -68,7 +68,7 @@ function gateSample(s: StreamSample): GateSample {
 }
 
 /** Value metrics read from the token count: a count and an estimate (one per content event) have no common unit. */
-export const TOKEN_BASED: readonly string[] = ['tpot', 'output_tokens_per_sec'];
+export const TOKEN_BASED: readonly string[] = ['tpot', 'output_tokens_per_sec', 'output_tokens'];
 
 export const STATS = ['p50', 'p90', 'p95', 'p99', 'mean'] as const;
 export type Stat = (typeof STATS)[number];
@@ -76,7 +76,7 @@ export type Stat = (typeof STATS)[number];
 export interface ValueMetric {
   kind: 'value';
   name: string;
-  unit: 'ms' | 'chars/s' | 'tokens/s';
+  unit: 'ms' | 'chars/s' | 'tokens/s' | 'chars' | 'tokens';
   stat: Stat;
   /** The stream's value, or undefined when the stream has none (e.g. no completion). */
   read(s: GateSample): number | undefined;
@@ -177,6 +177,21 @@ const VALUE_SOURCES: { base: string; unit: ValueMetric['unit']; read: (s: GateSa
     unit: 'tokens/s',
     read: (s) => (s.outcome === 'complete' ? tokensPerSec(s) : undefined),
     describe: 'output tokens per second from first content to completion, completed streams',
+  },
+  // The answer's length. A candidate that ends its answers early with a normal terminal event (a
+  // max_tokens set lower, a streaming bug that stops after the first paragraph) is faster on every
+  // latency and passes them: the length is what shows it.
+  {
+    base: 'content_chars',
+    unit: 'chars',
+    read: (s) => (s.outcome === 'complete' ? s.contentChars : undefined),
+    describe: "content characters per completed stream (the answer's length, in Unicode code points)",
+  },
+  {
+    base: 'output_tokens',
+    unit: 'tokens',
+    read: (s) => (s.outcome === 'complete' ? s.outputTokens : undefined),
+    describe: "output tokens per completed stream (the answer's length: the count the stream sent, else one per content event)",
   },
   // Whole-response metrics for request and flow scenarios (and streams): failures read as FAILED_MS, never dropped.
   {

@@ -148,5 +148,9 @@ function toBase(q: Quantity, metric: Metric, kind: Comparison): number {
     case 'tokens/s':
       if (q.unit !== '') throw new ThresholdError(`${name} is in tokens per second; write a plain number, e.g. ">= 30"`);
       return q.value;
+    case 'chars':
+    case 'tokens':
+      if (q.unit !== '') throw new ThresholdError(`${name} is a length in ${metric.unit}; write a plain number, e.g. ">= 200", or a ratio, ">= 0.8x baseline"`);
+      return q.value;
   }
 }
