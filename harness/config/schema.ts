@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { durationField } from './duration.ts';
 import { parseJsonPath } from '../json/path.ts';
 import { checkServerMetrics, SharedServerMetrics, TargetServerMetrics } from './server-metrics.ts';
 import { Shadow } from './shadow-schema.ts';
@@ -11,9 +11,8 @@ import { wrongModelKey } from './load-keys.ts';
  * need the file system or the environment (prompt files, `${ENV}`) live in `load.ts`.
  */
 
-export const Duration = z
-  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" (one unit: "90s", not "1m30s") or a number of milliseconds')])
-  .transform((v) => parseDuration(v));
+const EXPECTED_DURATION = 'expected a duration like "500ms", "2s", "1m" (one unit: "90s", not "1m30s") or a number of milliseconds';
+export const Duration = durationField(EXPECTED_DURATION);
 
 /**
  * A duration whose scale is seconds or more (a run's length, warm-up, ramp, a hook's time limit).
@@ -22,15 +21,9 @@ export const Duration = z
  * `timeUnit: 1` made `rate: 10` ten thousand starts a second, and a hook's `timeout: 60` stopped a
  * rollback after 60 ms. "60ms" says it on purpose; 0 stays 0.
  */
-export const SecondsScaleDuration = z
-  .union([
-    z.number().superRefine((n, ctx) => {
-      if (n < 0) ctx.addIssue({ code: 'custom', message: 'a duration cannot be negative' });
-      else if (n > 0 && n < 1000) ctx.addIssue({ code: 'custom', message: `a bare number counts milliseconds: ${n} is ${n} ms; write "${n}s" for seconds, or "${n}ms" if that is meant` });
-    }),
-    z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" (one unit: "90s", not "1m30s") or a number of milliseconds'),
-  ])
-  .transform((v) => parseDuration(v));
+export const SecondsScaleDuration = durationField(EXPECTED_DURATION, (n) =>
+  n < 0 ? 'a duration cannot be negative' : n > 0 && n < 1000 ? `a bare number counts milliseconds: ${n} is ${n} ms; write "${n}s" for seconds, or "${n}ms" if that is meant` : undefined,
+);
 
 export const JsonPathString = z.string().superRefine((value, ctx) => {
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration, DURATION_PATTERN } from './duration.ts';
+import { durationField } from './duration.ts';
 import { parseJsonPath } from '../json/path.ts';
 
 /**
@@ -11,9 +11,7 @@ import { parseJsonPath } from '../json/path.ts';
  * at once with its field path.
  */
 
-const Ms = z
-  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "1m" or a number of milliseconds')])
-  .transform((v) => parseDuration(v));
+const Ms = durationField('expected a duration like "500ms", "2s", "1m" or a number of milliseconds');
 
 const JsonPathText = z.string().superRefine((value, ctx) => {
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { durationField } from './duration.ts';
 
 /**
  * `shadow`: how `parity shadow` treats live traffic (see harness/sources/shadow/). Which logical
@@ -7,23 +7,16 @@ import { DURATION_PATTERN, parseDuration } from './duration.ts';
  * rewritten, how many copies may be in flight, and how windows are judged into a rollout decision.
  */
 
-const Duration = z
-  .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration like "500ms", "2s", "5m" or a number of milliseconds')])
-  .transform((v) => parseDuration(v));
+const Duration = durationField('expected a duration like "500ms", "2s", "5m" or a number of milliseconds');
 
 /**
  * A rollout's time scale (window length, minimum soak): written with its unit. A bare number counts
  * milliseconds elsewhere in a config, and here that reading promotes early: `minSoak: 86400` (a day
  * in seconds) is 86.4 s of soak before onPass. Refused, naming the reading and the fix; 0 stays 0.
  */
-const RolloutDuration = z
-  .union([
-    z.number().superRefine((n, ctx) => {
-      if (n !== 0) ctx.addIssue({ code: 'custom', message: `give a unit: a bare number counts milliseconds, so ${n} is ${n >= 1000 ? `${n / 1000} s` : `${n} ms`}; write e.g. "24h", "30m" or "${n}ms" if that is meant` });
-    }),
-    z.string().regex(DURATION_PATTERN, 'expected a duration like "5m", "1h", "24h" (one unit: "90m", not "1h30m")'),
-  ])
-  .transform((v) => parseDuration(v));
+const RolloutDuration = durationField('expected a duration like "5m", "1h", "24h" (one unit: "90m", not "1h30m")', (n) =>
+  n !== 0 ? `give a unit: a bare number counts milliseconds, so ${n} is ${n >= 1000 ? `${n / 1000} s` : `${n} ms`}; write e.g. "24h", "30m" or "${n}ms" if that is meant` : undefined,
+);
 
 const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)');
 

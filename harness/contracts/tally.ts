@@ -72,16 +72,18 @@ export class ContractTally {
   }
 
   /** Adds one pair: the differences the caller computed, the noise differences (if learned), the observation. */
-  add(observed: StepObservation, rawDiffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
-    const own = ownCredentials(observed);
-    const obs = own ? { ...observed, requests: scrubRequests(observed.requests, own), responses: own.scrubDeep(observed.responses), failures: own.scrubDeep(observed.failures) } : observed;
-    const diffs = own ? own.scrubDeep(rawDiffs) : rawDiffs;
+  add(obs: StepObservation, rawDiffs: GroupedDifference[], noise: GroupedDifference[] | undefined): void {
+    // What the tally keeps of the pair (its differences, the pair whole when kept, failure messages)
+    // is scrubbed of the pair's own credentials; the rest is counted and dropped, never copied.
+    let made: Scrubber | null | undefined = null;
+    const own = () => (made === null ? (made = ownCredentials(obs)) : made);
+    const diffs = rawDiffs.length ? (own()?.scrubDeep(rawDiffs) ?? rawDiffs) : rawDiffs;
     const t = this.get(obs.flow, obs.step);
     const both = obs.responses.baseline && obs.responses.candidate;
     if (both && obs.responses.baseline!.status === null && obs.responses.candidate!.status === null) {
       // Two failures compare equal but show nothing about the contract: never an identical pair.
       t.unanswered++;
-      this.failed(t, obs);
+      this.failed(t, obs, own);
       return;
     }
     const index = t.pairs++;
@@ -98,16 +100,20 @@ export class ContractTally {
     // Kept whole: pairs that differ beyond the noise seen so far (noise only grows, so every pair
     // that turns out to drift is kept while there is room; pairs differing only in fresh ids and
     // timestamps do not crowd them out), and the first pair besides (always kept, hence `<=`).
-    if ((realDiffs(t, diffs).length > 0 && t.kept.size <= KEEP) || index === 0) t.kept.set(index, { diffs, iteration: obs.iteration, requestId: obs.requestId, requests: obs.requests, responses: obs.responses });
-    this.failed(t, obs);
+    if ((realDiffs(t, diffs).length > 0 && t.kept.size <= KEEP) || index === 0) {
+      const o = own();
+      const [requests, responses] = o ? [scrubRequests(obs.requests, o), o.scrubDeep(obs.responses)] : [obs.requests, obs.responses];
+      t.kept.set(index, { diffs, iteration: obs.iteration, requestId: obs.requestId, requests, responses });
+    }
+    this.failed(t, obs, own);
   }
 
-  private failed(t: StepTally, obs: StepObservation): void {
+  private failed(t: StepTally, obs: StepObservation, own: () => Scrubber | undefined): void {
     for (const role of ['baseline', 'candidate'] as const) {
       const f = obs.failures[role];
       if (!f?.length) continue;
       t.failures[role]++;
-      for (const { check, message } of f) this.message(t, role, check, message);
+      for (const { check, message } of f) this.message(t, role, check, own()?.scrub(message) ?? message);
     }
   }
 

@@ -8,7 +8,7 @@ import { runParity } from '../../harness/run/engine.ts';
 import type { RunResult } from '../../harness/run/result.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
 import { startFixtureProcess, type FixtureProcess } from '../helpers/fixture-process.ts';
-import { policyOf } from '../helpers/gates.ts';
+import { pairs as synthetic, policyOf, runOf } from '../helpers/gates.ts';
 
 /**
  * A candidate that ends every answer early with a normal terminal event (a max_tokens set lower in
@@ -64,6 +64,21 @@ describe("the answer's length: content_chars and output_tokens", () => {
     const v = evaluatePolicy(await policyOf([...gates, { metric: 'content_chars.p50', threshold: '>= 30' }], { minSamples: 50 }), run, pairs, NOW);
     expect(v.gates.filter((g) => g.metric.startsWith('content_chars') || g.metric.startsWith('output_tokens')).map((g) => g.status)).toEqual(['pass', 'pass', 'pass']);
     expect(v.gates.find((g) => g.metric === 'content_chars.p50' && g.comparison === 'absolute')!.reason).toMatch(/candidate 40 chars, .* entirely within >= 30 chars/);
+  });
+
+  it('a length gate reads completed streams only, so it cannot pass a candidate that fails, stalls or reads nothing', async () => {
+    const policy = await policyOf([{ metric: 'content_chars.p50', threshold: '>= 0.8x baseline' }], { minSamples: 50 });
+    // Half the candidate's streams stall: the survivors are as long as the baseline's and the length gate passes; the failed-requests guard does not.
+    const stalls = synthetic(400, () => ({}), (i) => (i % 2 ? { outcome: 'stalled', completionMs: undefined } : {}));
+    const v = evaluatePolicy(policy, runOf(stalls), stalls.map(gatePair), NOW);
+    expect(v.gates.find((g) => g.metric === 'content_chars.p50')!.status).toBe('pass');
+    expect(v.gates.find((g) => g.id === 'failed-requests')!.status).toBe('fail');
+    expect(v.status).toBe('fail');
+    // A profile that reads no content: every stream is `empty` (an error), none counts toward the length: no data, and the guard fails.
+    const empty = synthetic(400, () => ({}), () => ({ outcome: 'empty', contentChars: 0, contentChunks: 0, firstContentMs: undefined, completionMs: undefined }));
+    const w = evaluatePolicy(policy, runOf(empty), empty.map(gatePair), NOW);
+    expect(w.gates.find((g) => g.metric === 'content_chars.p50')!.status).toBe('inconclusive');
+    expect(w.status).toBe('fail');
   });
 
   it('an upper bound on a length is backwards (a shorter answer would pass it): refused', async () => {
