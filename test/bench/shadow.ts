@@ -4,7 +4,8 @@
  * to the same backend, all on loopback, every figure from the same run:
  * - time to first SSE event at 200 concurrent streams (p50/p99) through nginx and through parity
  *   (candidate healthy, down, 10× slower), each beside direct streams to the same backend at the
- *   same time: added time = via − direct;
+ *   same time: added time = via − direct; beside them two yardsticks on the proxy's core
+ *   (node-proxy.ts): a bare node:http + undici reverse proxy and a Node TCP relay;
  * - JSON throughput (autocannon, 50 connections) through parity vs through nginx;
  * and, in the "memory" section, parity's RSS over a mirrored run with windows rotating
  * (benchShadowSoak).
@@ -245,30 +246,45 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
     const slower = await shadowProcess(base.url, slow.url);
     kill.push(healthy.child, down.child, slower.child);
 
-    // Repeats alternate the order (nginx, parity / parity, nginx); each proxy's added time is read
-    // against the direct streams measured at the same time as it.
-    const runs: Record<'nginx' | 'parity', Hop[]> = { nginx: [], parity: [] };
+    // Yardsticks on the proxy's core, nothing measured or copied (node-proxy.ts): a bare node:http +
+    // undici reverse proxy (parity's inline shape) and a Node TCP relay (sockets alone).
+    const nodeHttp = await spawnListening(['--import', 'tsx', 'test/bench/node-proxy.ts', 'http', base.url], /listening (\S+)/, PROXY_CORE);
+    const nodeTcp = await spawnListening(['--import', 'tsx', 'test/bench/node-proxy.ts', 'tcp', base.url], /listening (\S+)/, PROXY_CORE);
+    kill.push(nodeHttp.child, nodeTcp.child);
+    const hops = {
+      nginx: () => withCpu(nginxUrl, base.url, () => nginxCpuSeconds(nginx.dir)),
+      parity: () => withCpu(healthy.url, base.url, () => cpuSeconds(healthy.child.pid!)),
+      nodeHttp: () => withCpu(nodeHttp.url, base.url, () => cpuSeconds(nodeHttp.child.pid!)),
+      nodeTcp: () => withCpu(nodeTcp.url, base.url, () => cpuSeconds(nodeTcp.child.pid!)),
+    };
+    type HopName = keyof typeof hops;
+    const names = Object.keys(hops) as HopName[];
+
+    // Repeats alternate the order (forwards, backwards); each proxy's added time is read against
+    // the direct streams measured at the same time as it.
+    const runs = Object.fromEntries(names.map((n) => [n, [] as Hop[]])) as Record<HopName, Hop[]>;
     for (let r = 0; r < REPEATS; r++) {
-      const order = r % 2 === 0 ? (['nginx', 'parity'] as const) : (['parity', 'nginx'] as const);
-      for (const hop of order) {
-        const x: Hop = hop === 'nginx' ? await withCpu(nginxUrl, base.url, () => nginxCpuSeconds(nginx.dir)) : await withCpu(healthy.url, base.url, () => cpuSeconds(healthy.child.pid!));
+      for (const hop of r % 2 === 0 ? names : [...names].reverse()) {
+        const x: Hop = await hops[hop]();
         runs[hop].push(x);
         log(`  repeat ${r + 1} ${hop}: first event p50/p99 ${x.p50.toFixed(2)}/${x.p99.toFixed(2)} ms (hops ${x.hopP50.toFixed(2)}/${x.hopP99.toFixed(2)}, request ${x.reqP50.toFixed(2)} + first event ${x.resP50.toFixed(2)} at p50; direct alongside ${x.direct!.hopP50.toFixed(2)}/${x.direct!.hopP99.toFixed(2)}, ${x.direct!.reqP50.toFixed(2)} + ${x.direct!.resP50.toFixed(2)}), CPU ${(x.cpuShare! * 100).toFixed(0)}%, ${x.cpuMsPerStream!.toFixed(2)} ms per stream`);
       }
     }
     // Added time: the proxied streams' hop time minus the direct streams' of the same run.
-    const addedBy = (hop: 'nginx' | 'parity', q: 'hopP50' | 'hopP99') => runs[hop].map((x) => x[q] - x.direct![q]);
-    const added = (hop: 'nginx' | 'parity') => ({ p50: spread(addedBy(hop, 'hopP50')), p99: spread(addedBy(hop, 'hopP99')) });
-    const addedNginx = added('nginx');
-    const addedParity = added('parity');
-    const med = (hop: 'nginx' | 'parity', k: 'p50' | 'p99' | 'hopP50' | 'hopP99' | 'cpuMsPerStream' | 'cpuShare') => spread(runs[hop].map((x) => x[k] ?? NaN)).median;
-    const medDirect = (k: 'p50' | 'p99' | 'hopP50' | 'hopP99') => spread([...runs.nginx, ...runs.parity].map((x) => x.direct![k])).median;
+    const addedBy = (hop: HopName, q: 'hopP50' | 'hopP99') => runs[hop].map((x) => x[q] - x.direct![q]);
+    const added = (hop: HopName) => ({ p50: spread(addedBy(hop, 'hopP50')), p99: spread(addedBy(hop, 'hopP99')) });
+    const addedAll = Object.fromEntries(names.map((n) => [n, added(n)])) as Record<HopName, ReturnType<typeof added>>;
+    const addedNginx = addedAll.nginx;
+    const addedParity = addedAll.parity;
+    const med = (hop: HopName, k: 'p50' | 'p99' | 'hopP50' | 'hopP99' | 'cpuMsPerStream' | 'cpuShare') => spread(runs[hop].map((x) => x[k] ?? NaN)).median;
+    const medDirect = (k: 'p50' | 'p99' | 'hopP50' | 'hopP99') => spread(names.flatMap((n) => runs[n]).map((x) => x.direct![k])).median;
+    const vsNginx = (hop: HopName) => ({ p50: addedAll[hop].p50.median / addedNginx.p50.median, p99: addedAll[hop].p99.median / addedNginx.p99.median });
     const viaParityDown = await firstEvent(down.url);
     const viaParitySlow = await firstEvent(slower.url);
     const jsonNginx = await jsonRate(nginxUrl);
     const jsonParity = await jsonRate(healthy.url);
     await nginx.close();
-    for (const c of [healthy.child, down.child, slower.child]) c.kill('SIGTERM');
+    for (const c of [healthy.child, down.child, slower.child, nodeHttp.child, nodeTcp.child]) c.kill('SIGTERM');
 
     const result = {
       streams: STREAMS,
@@ -285,18 +301,20 @@ export async function benchShadow(): Promise<Record<string, unknown>> {
         parityCandidate10xSlower: viaParitySlow,
       },
       // Medians of the per-repeat added times, with their spread.
-      addedFirstEventMs: { nginx: addedNginx, parity: addedParity },
+      addedFirstEventMs: addedAll,
       // Targets: parity's added p50/p99 ≤ 1.5× nginx's; candidate down or slow: ≤ 1.1× the healthy figure.
-      addedRatioVsNginx: { p50: addedParity.p50.median / addedNginx.p50.median, p99: addedParity.p99.median / addedNginx.p99.median },
+      addedRatioVsNginx: vsNginx('parity'),
+      // The yardsticks against nginx (reported): where a Node proxy of parity's shape starts.
+      yardsticksVsNginx: { nodeHttp: vsNginx('nodeHttp'), nodeTcp: vsNginx('nodeTcp') },
       candidateDownVsHealthy: { p50: viaParityDown.p50 / med('parity', 'p50'), p99: viaParityDown.p99 / med('parity', 'p99') },
       candidate10xSlowerVsHealthy: { p50: viaParitySlow.p50 / med('parity', 'p50'), p99: viaParitySlow.p99 / med('parity', 'p99') },
       jsonRate: { nginx: jsonNginx, parity: jsonParity, ratio: jsonParity / jsonNginx },
       // What a proxied stream costs each proxy (parity also probes both sides, copies to the candidate and spools).
-      cpuMsPerStream: { nginx: med('nginx', 'cpuMsPerStream'), parity: med('parity', 'cpuMsPerStream'), ratio: med('parity', 'cpuMsPerStream') / med('nginx', 'cpuMsPerStream') },
+      cpuMsPerStream: { nginx: med('nginx', 'cpuMsPerStream'), parity: med('parity', 'cpuMsPerStream'), nodeHttp: med('nodeHttp', 'cpuMsPerStream'), nodeTcp: med('nodeTcp', 'cpuMsPerStream'), ratio: med('parity', 'cpuMsPerStream') / med('nginx', 'cpuMsPerStream') },
     };
     const fe = (v: FirstEvent) => `${v.p50.toFixed(2)}/${v.p99.toFixed(2)} (hops ${v.hopP50.toFixed(2)}/${v.hopP99.toFixed(2)})`;
     const ad = (a: ReturnType<typeof added>) => `${a.p50.median.toFixed(2)}/${a.p99.median.toFixed(2)} ms (p50 spread ${a.p50.min.toFixed(2)}..${a.p50.max.toFixed(2)})`;
-    log(`  added time to first event p50/p99: nginx ${ad(addedNginx)}, parity ${ad(addedParity)}; candidate down ${fe(viaParityDown)}, 10× slower ${fe(viaParitySlow)}`);
+    log(`  added time to first event p50/p99: nginx ${ad(addedNginx)}, parity ${ad(addedParity)}, bare Node proxy ${ad(addedAll.nodeHttp)}, Node TCP relay ${ad(addedAll.nodeTcp)}; candidate down ${fe(viaParityDown)}, 10× slower ${fe(viaParitySlow)}`);
     log(`  JSON req/s: nginx ${jsonNginx.toFixed(0)}, parity ${jsonParity.toFixed(0)}`);
     return result;
   } finally {
