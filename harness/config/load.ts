@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, ParityError, type ConfigIssue } from '../errors.ts';
-import { Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
+import { checkWhatRuns, Config, StreamProfile, type ParsedConfig, type StreamProfileConfig, type TargetConfig } from './schema.ts';
 import { compileFlowScenarios, type AnyResolvedScenario, type ResolvedFlowScenario } from './flow-scenarios.ts';
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
@@ -124,11 +124,17 @@ function moduleErrorFix(err: Error): string {
 }
 
 /** Validates a raw config value; throws ConfigError with every issue at once. No traffic is ever sent before this returns. */
-export async function resolveConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+/** `replay`: the config serves a replay, which runs none of its scenarios, load or flows (checkWhatRuns). */
+export interface LoadOptions {
+  replay?: boolean;
+}
+
+export async function resolveConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Promise<LoadedConfig> {
   const parsed = Config.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(file, fromZodIssues(parsed.error.issues));
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
+  if (!opts.replay) checkWhatRuns(config, issues);
   checkLimits(config, issues);
   checkLoadPlan(config, issues, LIMITS.vus.max);
   checkHeaderName(config.requestIdHeader, 'requestIdHeader', issues);
@@ -213,8 +219,8 @@ export function flowScenarios(loaded: Pick<LoadedConfig, 'scenarios'>): Resolved
   return loaded.scenarios.filter((s): s is ResolvedFlowScenario => s.type !== 'stream');
 }
 
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
-  return resolveConfig(await readConfigFile(file, env), file, env);
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Promise<LoadedConfig> {
+  return resolveConfig(await readConfigFile(file, env), file, env, opts);
 }
 
 /** A module that never finishes loading (a top-level await on nothing) is an error, not a hang. */

@@ -534,15 +534,11 @@ export const Config = z
   })
   .superRefine((cfg, ctx) => {
     for (const issue of checkServerMetrics(cfg.metrics, cfg.targets)) ctx.addIssue({ code: 'custom', ...issue });
-    if (!cfg.contracts?.flows.length && !cfg.shadow && cfg.scenarios.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'give at least one scenario, contract flows ("contracts.flows") or a "shadow" section' });
-    }
     for (const route of Object.keys(cfg.shadow?.routes ?? {})) {
       for (const [i, t] of cfg.targets.entries()) {
         if (!(route in t.routes)) ctx.addIssue({ code: 'custom', path: ['shadow', 'routes', route], message: `route "${route}" is not in the route map of target "${t.name}"; add it to targets[${i}].routes or remove it here` });
       }
     }
-    if (cfg.scenarios.length > 0 && !cfg.load) ctx.addIssue({ code: 'custom', path: ['load'], message: 'required with stream scenarios: e.g. load: { vus: 10, iterations: 200 }' });
     for (const role of ['baseline', 'candidate'] as const) {
       const n = cfg.targets.filter((t) => t.role === role).length;
       if (n !== 1) {
@@ -579,6 +575,18 @@ export type ConfigInput = z.input<typeof Config>;
 export type ParsedConfig = z.output<typeof Config>;
 
 /** Identity function that exists for types: `export default defineConfig({ ... })` in parity.config.ts. */
+/**
+ * What `parity run` and `parity shadow` need the config to say they should do: scenarios (with a
+ * load), contract flows or a shadow section. A replay sends its capture's requests with the
+ * config's targets, timeouts and rules, and runs none of these: its config may be targets alone.
+ */
+export function checkWhatRuns(cfg: Pick<ParsedConfig, 'scenarios' | 'load' | 'contracts' | 'shadow'>, issues: { path: string; message: string }[]): void {
+  if (!cfg.contracts?.flows.length && !cfg.shadow && cfg.scenarios.length === 0) {
+    issues.push({ path: 'scenarios', message: 'give at least one scenario, contract flows ("contracts.flows") or a "shadow" section' });
+  }
+  if (cfg.scenarios.length > 0 && !cfg.load) issues.push({ path: 'load', message: 'required with scenarios: e.g. load: { vus: 10, iterations: 200 }' });
+}
+
 export function defineConfig(config: ConfigInput): ConfigInput {
   return config;
 }

@@ -2,7 +2,7 @@ import { percentiles } from '../metrics/percentiles.ts';
 import type { ContractStepSummary, GateResult, RunResult, Verdict } from '../run/result.ts';
 import { pairedBootstrap, type BootstrapOptions } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
-import { failedCounts } from './guard.ts';
+import { baselineMostlyFailed, failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import { FAILED_MS, METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
@@ -140,6 +140,13 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
     reason += `; or candidate − baseline ${formatValue(f.value, floorUnit)}${f.interval ? `, ${formatInterval(f.interval, floorUnit)}` : ''} ${verb(fStatus, false)} ${t.floor.op} ${formatValue(fLimit, floorUnit)}`;
   }
   if (measured.note) reason += `; ${measured.note}`;
+  // A comparison with a baseline that mostly failed judged nothing: no pass, and the reason says why
+  // (a failing candidate still fails).
+  const noReference = status !== 'fail' && t.comparison !== 'absolute' ? baselineMostlyFailed(pairs) : undefined;
+  if (noReference) {
+    if (status === 'pass') status = insufficient;
+    reason += `; no reference: ${noReference}`;
+  }
   return { ...base, status, value: main.value, margin: margin(t.op, limit, main.value), interval: main.interval, reason, ...(floor ? { floor } : {}) };
 }
 
@@ -154,7 +161,7 @@ function evaluateGuard(guard: ResolvedGate, policy: LoadedPolicy, run: RunResult
   // count, and its own gates (contract drift, assertion failures) are the evidence.
   if ((run.load.model === 'none' || run.load.model === 'snapshot-compare') && pairs.length === 0) return { ...g, status: 'pass', reason: `${g.id}: no load phase (contract flows only): the guard counts paired load requests, of which there are none` };
   const k = failedCounts(pairs);
-  if (g.status === 'pass' || pairs.length < guard.minSamples || k.candidate > k.baseline) return g;
+  if (g.status === 'pass' || pairs.length < guard.minSamples || k.candidate > k.baseline || baselineMostlyFailed(pairs)) return g;
   return { ...g, status: 'pass', reason: `${g.id}: the candidate failed ${k.candidate} of ${pairs.length} streams, the baseline ${k.baseline}: no more failures than the baseline` };
 }
 

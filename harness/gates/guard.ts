@@ -56,3 +56,25 @@ export function failedCounts(pairs: readonly GatePair[]): { baseline: number; ca
   }
   return { baseline, candidate };
 }
+
+/**
+ * Why a scope's baseline is no reference, or undefined: it failed more than half of the scope's
+ * requests. Compared with a baseline that mostly fails, a candidate is measured against failures,
+ * not against the old backend's answers: both sides answering 401 to requests without credentials
+ * (a replayed HAR, copies whose authorization was dropped), 404 to a wrong base path, or refusing
+ * connections agree, so every ratio, delta and the guard would pass on a run that judged nothing.
+ */
+export function baselineMostlyFailed(pairs: readonly GatePair[]): string | undefined {
+  const kinds = new Map<string, number>();
+  let k = 0;
+  for (const p of pairs) {
+    if (isSuccess(p.baseline.outcome)) continue;
+    k++;
+    const kind = p.baseline.status !== undefined && p.baseline.status !== null && p.baseline.status > 0 ? `${p.baseline.outcome} ${p.baseline.status}` : p.baseline.outcome;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  if (pairs.length === 0 || k * 2 <= pairs.length) return undefined;
+  const top = [...kinds].sort((a, b) => b[1] - a[1]);
+  const said = top.slice(0, 3).map(([kind, n]) => `${kind} ×${n}`).join(', ') + (top.length > 3 ? ', …' : '');
+  return `the baseline failed ${k} of ${pairs.length} requests here (${said}), so the candidate was compared with failures, not with the baseline's answers; check the requests' credentials (targets[].headers), paths and the baseline's health, and run again`;
+}

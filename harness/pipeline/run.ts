@@ -67,7 +67,7 @@ async function checkProfileCommand(loaded: LoadedConfig, io: CliIO): Promise<num
  * exits 3 with the error.
  */
 export async function executeRun(file: string, opts: RunCommandOptions, rawIO: CliIO): Promise<number> {
-  const configured = await loadConfig(file, opts.env ?? rawIO.env);
+  const configured = await loadConfig(file, opts.env ?? rawIO.env, { replay: opts.replay !== undefined });
   const replay = opts.replay ? await opts.replay(configured) : undefined;
   const loaded = replay?.loaded ?? configured;
   if (opts.checkProfile) return checkProfileCommand(loaded, rawIO);

@@ -110,6 +110,61 @@ describe('a baseline whose percentile fell on failed requests is no reference fo
   });
 });
 
+describe('a baseline that failed most requests is no reference: nothing compared with it passes', () => {
+  // A replayed HAR exported without credentials, or mirrored copies whose authorization was
+  // dropped: both backends answer 401 to every request. They agree, so before this every ratio
+  // and delta gate and the failed-requests guard passed a run that judged nothing.
+  const unauthorized: Partial<StreamSample> = { ...failed, status: 401 };
+  const gates = [
+    { metric: 'latency.p95', threshold: '<= 1.2x baseline' },
+    { metric: 'error_rate', threshold: '<= +0.5pp' },
+    { metric: 'ttfb.p50', threshold: '<= baseline + 50ms' },
+  ];
+
+  it('both sides 401 on every request: no gate and not the guard passes; the reason names the failures and the fix', async () => {
+    const { v } = await judged(gates, () => unauthorized, () => unauthorized, 2000);
+    expect(v.status).toBe('inconclusive');
+    for (const g of v.gates) {
+      expect([g.id, g.status]).toEqual([g.id, 'inconclusive']);
+      expect(g.reason).toMatch(/no reference: the baseline failed 2000 of 2000 requests here \(http_error 401 ×2000\)/);
+      expect(g.reason).toMatch(/targets\[\]\.headers/);
+    }
+    expect(v.gates.map((g) => g.id)).toContain('failed-requests');
+  });
+
+  it('most but not all failed, on both sides alike: still no pass; insufficient: fail fails it', async () => {
+    const mostly = (i: number) => (i % 10 < 6 ? unauthorized : ok(300));
+    const { v } = await judged(gates, mostly, mostly, 2000);
+    expect(v.gates.filter((g) => g.status === 'pass')).toEqual([]);
+    expect(v.status).toBe('inconclusive');
+    const strict = await judged(gates, mostly, mostly, 2000, { insufficient: 'fail' });
+    expect(strict.v.status).toBe('fail');
+  });
+
+  it('a candidate failing more than a failing baseline still fails; an absolute limit on the candidate is judged on its own', async () => {
+    const { v } = await judged([{ metric: 'error_rate', threshold: '<= +0.5pp' }], (i) => (i % 10 < 6 ? unauthorized : ok(300)), () => unauthorized, 2000);
+    expect(v.gates[0]!.status).toBe('fail');
+    expect(v.status).toBe('fail');
+    const absolute = await judged([{ metric: 'latency.p95', threshold: '<= 2000ms' }], () => unauthorized, () => ok(300), 2000);
+    expect(absolute.v.gates[0]!.status).toBe('pass');
+  });
+
+  it('per scenario: the one whose baseline fails every request does not pass, the healthy one does', async () => {
+    const ps = [...pairs(1000, () => unauthorized, () => unauthorized, 'lots'), ...pairs(1000, () => ok(300), () => ok(310), 'health')];
+    const policy = await policyOf(
+      [
+        { metric: 'latency.p95', threshold: '<= 1.2x baseline', scenario: 'lots' },
+        { metric: 'latency.p95', threshold: '<= 1.2x baseline', scenario: 'health' },
+      ],
+      { minSamples: 20 },
+    );
+    const v = evaluatePolicy(policy, runOf(ps), ps.map(gatePair), NOW);
+    expect(v.gates.slice(0, 2).map((g) => g.status)).toEqual(['inconclusive', 'pass']);
+    expect(v.gates[0]!.reason).toMatch(/the baseline failed 1000 of 1000 requests here/);
+    expect(v.status).toBe('inconclusive');
+  });
+});
+
 describe('the paired bootstrap with failedAt', () => {
   it('a resample whose baseline percentile fell on failures against a candidate answer is undefined: no interval', () => {
     const n = 400;

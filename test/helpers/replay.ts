@@ -88,7 +88,7 @@ export function writeReplayConfig(dir: string, name: string, baseUrl: string, ca
       { name: 'base', role: 'baseline', baseUrl, routes: { items: 'GET /api/items' } },
       { name: 'cand', role: 'candidate', baseUrl: candUrl, routes: { items: 'GET /api/items' } },
     ],
-    // The config's own scenario is not run by a replay (a config needs one).
+    // The config's own scenario is not run by a replay (nor needed: test/replay/no-credentials.test.ts replays with targets alone).
     scenarios: [{ name: 'own', route: 'items', prompts }],
     load: { vus: 1, iterations: 1, timeouts: { firstEvent: '2s', idle: '1s', total: '5s' } },
     preflight: { retries: 0, interval: 10 },
