@@ -76,5 +76,5 @@ export function baselineMostlyFailed(pairs: readonly GatePair[]): string | undef
   if (pairs.length === 0 || k * 2 <= pairs.length) return undefined;
   const top = [...kinds].sort((a, b) => b[1] - a[1]);
   const said = top.slice(0, 3).map(([kind, n]) => `${kind} ×${n}`).join(', ') + (top.length > 3 ? ', …' : '');
-  return `the baseline failed ${k} of ${pairs.length} requests here (${said}), so the candidate was compared with failures, not with the baseline's answers; check the requests' credentials (targets[].headers), paths and the baseline's health, and run again`;
+  return `the baseline failed ${k} of ${pairs.length} requests here (${said}), so the candidate was compared with failures, not with the baseline's answers; check the requests' credentials (targets[].headers; a shadow copies its users' only with shadow.allowHeaders), paths and the baseline's health, and run again`;
 }
