@@ -340,6 +340,8 @@ export const RunResult = z.object({
       rewriteMissed: z.number().int(),
       /** Compared responses that were SSE streams read whole (route kind auto): the window cannot pass. */
       streamsReadWhole: z.number().int().default(0),
+      /** Inline: copies without the user's credentials that the candidate refused (401/403) where the baseline answered: not compared; the window cannot pass. */
+      refusedUncredentialed: z.number().int().default(0),
     })
     .optional(),
   /** A `parity replay`: the capture read, what was scheduled, and what was left out (writes, filters, window, bad entries listed). */

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/run/result.ts';
+import { useAuthServers } from '../helpers/auth-servers.ts';
 import { runCli } from '../helpers/cli.ts';
 import { writeHar } from '../helpers/replay.ts';
 
@@ -18,29 +17,7 @@ import { writeHar } from '../helpers/replay.ts';
  */
 describe('parity replay of a capture without credentials, with a config of targets alone', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'parity-replay-creds-'));
-  const servers: Server[] = [];
-  const urls: string[] = [];
-
-  beforeAll(async () => {
-    for (let k = 0; k < 2; k++) {
-      const s = createServer((req, res) => {
-        req.resume();
-        req.on('end', () => {
-          if (req.headers.authorization !== 'Bearer replay-token') return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: req.url }));
-        });
-      });
-      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-      servers.push(s);
-      urls.push(`http://127.0.0.1:${(s.address() as AddressInfo).port}`);
-    }
-  });
-  afterAll(() => {
-    for (const s of servers) {
-      s.closeAllConnections();
-      s.close();
-    }
-  });
+  const { urls } = useAuthServers((_k, authorization) => authorization === 'Bearer replay-token');
 
   it('every request 401 on both sides: INCONCLUSIVE (exit 2), naming the failures and targets[].headers; with credentials, PASS', async () => {
     const har = path.join(dir, 'export.har');

@@ -6,12 +6,12 @@ import type { Dispatcher } from 'undici';
 import { streamScenarios, type LoadedConfig } from '../../config/load.ts';
 import type { TimeoutsConfig } from '../../config/schema.ts';
 import type { ShadowConfig } from '../../config/shadow-schema.ts';
-import type { PairedSample, Role, StreamSample } from '../../metrics/sample.ts';
+import { isSuccess, type PairedSample, type Role, type StreamSample } from '../../metrics/sample.ts';
 import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
 import { redactHeaders } from '../../contracts/redact.ts';
-import { Scrubber, scrubError } from '../../secrets/scrubber.ts';
+import { SENSITIVE_HEADER, Scrubber, scrubError } from '../../secrets/scrubber.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
 import { TeeHandler, teeDispatcher } from './tee.ts';
@@ -106,6 +106,9 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   };
 
   const scrubber = new Scrubber(loaded.secrets);
+  /** A copy as it goes to a target: the target's own headers (targets[].headers: a service credential, say) over the copied ones. */
+  const targetHeaders = { baseline: loaded.baseline.headers, candidate: loaded.candidate.headers };
+  const withTargetHeaders = (copied: Record<string, string>, role: Role) => (Object.keys(targetHeaders[role]).length ? { ...copied, ...targetHeaders[role] } : copied);
   /**
    * A sample's error message may quote a backend's error body, which may echo one of the config's
    * secrets (the probe has already scrubbed the credentials its own request carried: the live
@@ -119,11 +122,12 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   };
 
   /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
-  const finishPair = (route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>) => {
+  const finishPair = (route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>, stripped = false) => {
     pairsInFlight++;
     void both.then((r) => {
       pairsInFlight--;
-      if (r?.[1]) {
+      if (r?.[1] && stripped && refusedForCredentials(r[0], r[1])) input.window().counts.refusedUncredentialed++;
+      else if (r?.[1]) {
         const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0]), candidate: scrubbed(r[1]) };
         // The gates' pairs are the window's: a pair its window no longer takes goes to neither.
         if (input.window().add(pair)) input.onPair?.(pair);
@@ -178,16 +182,16 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const stream = isStream(decision, headers.accept);
       const bProbe = probeFor(stream, 'baseline', decision, requestId, iteration, forwarded);
       const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(watched(h, decision, stream), res)));
-      const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
+      const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
       input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
-      finishPair(decision.route, requestId, iteration, Promise.all([b, c]));
+      finishPair(decision.route, requestId, iteration, Promise.all([b, c]), strippedCredentials(headers, cReq.headers));
       return;
     }
     // Mirror: both sides get the copy (dropped headers, rewrites), paired, under the copy limiter.
     if (!copied || decision.kind !== 'compare') return;
-    const bReq = { method, path: rawPath, headers: copied.headers, body: copied.body };
-    const cReq = { method, path: decision.candidatePath, headers: copied.headers, body: copied.body };
+    const bReq = { method, path: rawPath, headers: withTargetHeaders(copied.headers, 'baseline'), body: copied.body };
+    const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
     input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
     const stream = isStream(decision, headers.accept);
     const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(teeDispatcher(targets.baseline.pool, (h) => watched(h, decision, stream))), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
@@ -227,6 +231,25 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       return abandoned;
     },
   };
+}
+
+/**
+ * The live request carried a credential header (authorization, cookie, …) that its copy lacks:
+ * dropped (shadow.dropHeaders, by default) and not given by the candidate's own headers.
+ */
+function strippedCredentials(live: Record<string, string>, copy: Record<string, string>): boolean {
+  for (const name of Object.keys(live)) if (SENSITIVE_HEADER.test(name) && !(name in copy)) return true;
+  return false;
+}
+
+/**
+ * Inline: the baseline answered the user's request and the candidate refused (401/403) a copy sent
+ * without the user's credentials. Not the same request, so not a pair to judge: a healthy candidate
+ * read as failing would roll back on a setting. Counted (`refusedUncredentialed`; the window then
+ * never passes) instead.
+ */
+function refusedForCredentials(baseline: ProbeResult, candidate: ProbeResult): boolean {
+  return isSuccess(baseline.outcome) && (candidate.status === 401 || candidate.status === 403);
 }
 
 /** A captured body: text as it is, bytes that are not UTF-8 as base64 (`bodyEncoding`, which replay reads). */

@@ -35,6 +35,8 @@ export interface WindowCounts {
   rewriteMissed: number;
   /** Compared responses that were SSE streams read whole (an `auto` route whose request did not accept text/event-stream). */
   streamsReadWhole: number;
+  /** Inline: copies sent without the user's credentials (dropHeaders) that the candidate refused (401/403) where the baseline answered: not compared. */
+  refusedUncredentialed: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface WindowCounts {
  * its run.json (`serverMetrics`) before it is judged, as `parity run` stores them for its load.
  */
 export class ShadowWindow {
-  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0, streamsReadWhole: 0 };
+  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0, streamsReadWhole: 0, refusedUncredentialed: 0 };
   /** The routes of `streamsReadWhole`, for the warning's fix. */
   private readonly readWholeRoutes = new Set<string>();
   pairs = 0;
@@ -140,6 +142,12 @@ export class ShadowWindow {
       const routes = [...this.readWholeRoutes];
       health.warnings.push(
         `${this.counts.streamsReadWhole} compared response${this.counts.streamsReadWhole === 1 ? ' was an SSE stream' : 's were SSE streams'} read as whole responses (route${routes.length === 1 ? '' : 's'} ${routes.join(', ')}: kind auto, and the request did not accept text/event-stream): first content, interruptions and the terminal event were not measured, so a stream cut short read as ok; set shadow.routes.${routes[0]}.kind: stream`,
+      );
+    }
+    if (this.counts.refusedUncredentialed > 0) {
+      const n = this.counts.refusedUncredentialed;
+      health.warnings.push(
+        `${n} cop${n === 1 ? 'y' : 'ies'} sent without the user's credentials (shadow.dropHeaders) ${n === 1 ? 'was' : 'were'} refused by the candidate (401/403) where the baseline answered the user: not the same request, so not compared; give the candidate's copies a credential of their own (targets[].headers) or copy the users' (shadow.allowHeaders)`,
       );
     }
     const config = redactedConfig(this.loaded) as Record<string, unknown>;
