@@ -123,12 +123,12 @@ function moduleErrorFix(err: Error): string {
   return '';
 }
 
-/** Validates a raw config value; throws ConfigError with every issue at once. No traffic is ever sent before this returns. */
 /** `replay`: the config serves a replay, which runs none of its scenarios, load or flows (checkWhatRuns). */
 export interface LoadOptions {
   replay?: boolean;
 }
 
+/** Validates a raw config value; throws ConfigError with every issue at once. No traffic is ever sent before this returns. */
 export async function resolveConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Promise<LoadedConfig> {
   const parsed = Config.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(file, fromZodIssues(parsed.error.issues));

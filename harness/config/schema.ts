@@ -574,7 +574,6 @@ export const Config = z
 export type ConfigInput = z.input<typeof Config>;
 export type ParsedConfig = z.output<typeof Config>;
 
-/** Identity function that exists for types: `export default defineConfig({ ... })` in parity.config.ts. */
 /**
  * What `parity run` and `parity shadow` need the config to say they should do: scenarios (with a
  * load), contract flows or a shadow section. A replay sends its capture's requests with the
@@ -587,6 +586,7 @@ export function checkWhatRuns(cfg: Pick<ParsedConfig, 'scenarios' | 'load' | 'co
   if (cfg.scenarios.length > 0 && !cfg.load) issues.push({ path: 'load', message: 'required with scenarios: e.g. load: { vus: 10, iterations: 200 }' });
 }
 
+/** Identity function that exists for types: `export default defineConfig({ ... })` in parity.config.ts. */
 export function defineConfig(config: ConfigInput): ConfigInput {
   return config;
 }
