@@ -162,7 +162,7 @@ function evaluateGuard(guard: ResolvedGate, policy: LoadedPolicy, run: RunResult
   if ((run.load.model === 'none' || run.load.model === 'snapshot-compare') && pairs.length === 0) return { ...g, status: 'pass', reason: `${g.id}: no load phase (contract flows only): the guard counts paired load requests, of which there are none` };
   const k = failedCounts(pairs);
   if (g.status === 'pass' || pairs.length < guard.minSamples || k.candidate > k.baseline || baselineMostlyFailed(pairs)) return g;
-  return { ...g, status: 'pass', reason: `${g.id}: the candidate failed ${k.candidate} of ${pairs.length} streams, the baseline ${k.baseline}: no more failures than the baseline` };
+  return { ...g, status: 'pass', reason: `${g.id}: the candidate failed ${k.candidate} of ${pairs.length} compared requests (streams are requests too), the baseline ${k.baseline}: no more failures than the baseline` };
 }
 
 /**

@@ -99,6 +99,7 @@ describe('a baseline whose percentile fell on failed requests is no reference fo
     // Both sides' p99 on failures, the candidate failing no more often: the ratio is 1 (a failure is a failure).
     const alike = await judged([{ metric: 'latency.p99', threshold: '<= 2x baseline' }], (i) => (i % 10 === 0 ? failed : ok(300)), (i) => (i % 10 === 0 ? failed : ok(300)));
     expect(alike.v.gates[0]).toMatchObject({ status: 'pass', value: 1 });
+    expect(alike.v.gates.find((g) => g.id === 'failed-requests')!.reason).toMatch(/the candidate failed 40 of 400 compared requests \(streams are requests too\), the baseline 40: no more failures/);
   });
 
   it('both p99s on failures and the candidate failing more often: the gate does not pass', async () => {
