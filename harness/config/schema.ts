@@ -581,7 +581,7 @@ export type ParsedConfig = z.output<typeof Config>;
  */
 export function checkWhatRuns(cfg: Pick<ParsedConfig, 'scenarios' | 'load' | 'contracts' | 'shadow'>, issues: { path: string; message: string }[]): void {
   if (!cfg.contracts?.flows.length && !cfg.shadow && cfg.scenarios.length === 0) {
-    issues.push({ path: 'scenarios', message: 'give at least one scenario, contract flows ("contracts.flows") or a "shadow" section' });
+    issues.push({ path: 'scenarios', message: 'give at least one scenario, contract flows ("contracts.flows") or a "shadow" section (a targets-only config for parity replay needs none: check it with parity validate <config> --replay)' });
   }
   if (cfg.scenarios.length > 0 && !cfg.load) issues.push({ path: 'load', message: 'required with scenarios: e.g. load: { vus: 10, iterations: 200 }' });
 }

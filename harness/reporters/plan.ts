@@ -14,7 +14,7 @@ import { duration } from './format.ts';
  * contract flows, gates with metric and limit, and the hooks each verdict could fire. Pure: no I/O;
  * values that came from the environment are scrubbed, sensitive header values never shown.
  */
-export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefined, opts: { cwd?: string } = {}): string {
+export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefined, opts: { cwd?: string; replay?: { maxInFlight: number } } = {}): string {
   const c = loaded.config;
   const lines: string[] = [`plan: ${c.name}`, `config: ${path.resolve(opts.cwd ?? process.cwd(), loaded.file)}`, ''];
   lines.push('targets:');
@@ -30,29 +30,10 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
     lines.push(`    stream: ${typeof st === 'string' ? st : st.preset ? `${st.preset} with overrides (${Object.keys(st).filter((k) => k !== 'preset').join(', ')})` : 'custom profile'}`);
   });
 
-  lines.push('', 'scenarios:');
-  if (loaded.scenarios.length === 0) lines.push('  none (contract flows only: no paired load)');
-  const weighted = loaded.scenarios.some((s) => s.weight !== undefined);
-  const total = loaded.scenarios.reduce((a, s) => a + (s.weight ?? 1), 0);
-  for (const s of loaded.scenarios) {
-    const share = total ? (100 * (s.weight ?? 1)) / total : 0;
-    const mix = `${round(share)}% of iterations (${weighted ? 'by weight' : 'round robin'})`;
-    if (s.type === 'stream') {
-      const prompts = s.promptsFile === '(none)' ? 'no prompt set (the body needs none)' : `${s.prompts.length} prompt${s.prompts.length === 1 ? '' : 's'} from ${s.promptsFile}`;
-      lines.push(`  ${s.name}: stream, route ${s.route}, ${mix}, ${prompts}`);
-    } else {
-      lines.push(`  ${s.name}: ${s.type}, ${s.routes.join(' → ')}, ${mix}${s.compare > 0 ? `, ${round(100 * s.compare)}% of pairs diffed` : ''}`);
-    }
-  }
-  if (c.load) lines.push('', 'load:', ...loadLines(c.load).map((l) => `  ${l}`));
-
-  if (loaded.contracts?.flows.length) {
-    lines.push('', 'contract flows:');
-    for (const f of loaded.contracts.flows) {
-      lines.push(`  ${f.name}: ${f.steps.length} step${f.steps.length === 1 ? '' : 's'} × ${f.repeat} run${f.repeat === 1 ? '' : 's'}${f.noise ? ', noise learning' : ''}`);
-      for (const s of f.steps) lines.push(`    ${s.name}: ${s.routes.baseline.method} ${s.routes.baseline.path}${s.routes.candidate.path !== s.routes.baseline.path ? ` | ${s.routes.candidate.method} ${s.routes.candidate.path}` : ''}${s.stream ? ' (stream)' : ''}`);
-    }
-  }
+  if (opts.replay) {
+    lines.push('', "replay: the capture's requests, paired, at its recorded pace (--speed), at most " + `${opts.replay.maxInFlight} in flight (--max-in-flight); the config's own scenarios, load and contract flows are not run`);
+    if (policy?.gates.some((g) => g.route !== null)) lines.push("  a route-scoped gate is checked against the capture's endpoints when parity replay reads it");
+  } else planScenarios(loaded, lines);
 
   lines.push('');
   if (!policy) lines.push('policy: none (no verdict; exit 0 when the run completes)');
@@ -65,7 +46,11 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
       lines.push(`  ${g.severity === 'warn' ? 'warn' : 'fail'} ${g.id}: ${g.metric.name} ${g.threshold.text} (${scope}, minSamples ${g.minSamples})`);
     }
     lines.push(`  fail ${policy.guard.id}: error_rate ${policy.guard.threshold.text} candidate − baseline (implicit on every policy; change the margin with failedRequests)`);
-    for (const g of scopedGuards(policy)) lines.push(`  fail ${g.id}: the same over ${g.scenario ? `scenario ${g.scenario}${g.step ? `, step ${g.step}` : ''}` : `route ${g.route}`} (implicit: a scoped gate reads that scope's survivors; minSamples ${g.minSamples})`);
+    for (const g of scopedGuards(policy)) {
+      const where = g.scenario ? `scenario ${g.scenario}${g.step ? `, step ${g.step}` : ''}` : g.route ? `route ${g.route}` : undefined;
+      const over = g.citationPrompts ? `the streams whose prompt expects citations${where ? `, ${where}` : ''}` : where;
+      lines.push(`  fail ${g.id}: the same over ${over} (implicit: a scoped gate reads that scope's survivors; minSamples ${g.minSamples})`);
+    }
     lines.push('hooks that could fire:');
     const events = [['pass', 'onPass'], ['fail', 'onFail'], ['inconclusive', 'onInconclusive']] as const;
     let any = false;
@@ -125,4 +110,32 @@ function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
   return out;
+}
+
+/** The plan's scenarios with their share of the iterations, the load's schedule and the contract flows. */
+function planScenarios(loaded: LoadedConfig, lines: string[]): void {
+  const c = loaded.config;
+  lines.push('', 'scenarios:');
+  if (loaded.scenarios.length === 0) lines.push('  none (contract flows only: no paired load)');
+  const weighted = loaded.scenarios.some((s) => s.weight !== undefined);
+  const total = loaded.scenarios.reduce((a, s) => a + (s.weight ?? 1), 0);
+  for (const s of loaded.scenarios) {
+    const share = total ? (100 * (s.weight ?? 1)) / total : 0;
+    const mix = `${round(share)}% of iterations (${weighted ? 'by weight' : 'round robin'})`;
+    if (s.type === 'stream') {
+      const prompts = s.promptsFile === '(none)' ? 'no prompt set (the body needs none)' : `${s.prompts.length} prompt${s.prompts.length === 1 ? '' : 's'} from ${s.promptsFile}`;
+      lines.push(`  ${s.name}: stream, route ${s.route}, ${mix}, ${prompts}`);
+    } else {
+      lines.push(`  ${s.name}: ${s.type}, ${s.routes.join(' → ')}, ${mix}${s.compare > 0 ? `, ${round(100 * s.compare)}% of pairs diffed` : ''}`);
+    }
+  }
+  if (c.load) lines.push('', 'load:', ...loadLines(c.load).map((l) => `  ${l}`));
+
+  if (loaded.contracts?.flows.length) {
+    lines.push('', 'contract flows:');
+    for (const f of loaded.contracts.flows) {
+      lines.push(`  ${f.name}: ${f.steps.length} step${f.steps.length === 1 ? '' : 's'} × ${f.repeat} run${f.repeat === 1 ? '' : 's'}${f.noise ? ', noise learning' : ''}`);
+      for (const s of f.steps) lines.push(`    ${s.name}: ${s.routes.baseline.method} ${s.routes.baseline.path}${s.routes.candidate.path !== s.routes.baseline.path ? ` | ${s.routes.candidate.method} ${s.routes.candidate.path}` : ''}${s.stream ? ' (stream)' : ''}`);
+    }
+  }
 }

@@ -57,6 +57,8 @@ describe('parity validate: checks config and policy, prints the plan, sends noth
           fits.get(policy)!.push(config);
           expect(r.stdout).toContain('valid: nothing was sent.');
           expect(r.stdout).toMatch(/^gates:$/m);
+          // A plan names real things: no field left unset in its text (a citation guard read "over route null").
+          expect(r.stdout).not.toMatch(/\b(null|undefined|NaN)\b/);
         } else if (!(r.code === ExitCode.error && onlyScopeMismatch(r.stderr))) failures.push(`${config} + ${policy}: exit ${r.code}\n${r.stderr}`);
       }
     }
@@ -115,6 +117,31 @@ describe('parity validate: checks config and policy, prints the plan, sends noth
     expect(badPolicy.code).toBe(ExitCode.error);
     expect(badPolicy.stderr).toMatch(/bad-policy\.yaml/);
     expect(badPolicy.stderr).toMatch(/→ at gates\[0\]\.scenario/);
+    expect(server.connections()).toBe(0);
+  });
+
+  it('a config of targets alone (what parity replay --config reads): refused as a run config, naming --replay; with --replay, checked and planned, nothing sent', async () => {
+    const ws = tempWorkspace();
+    const targets = ['baseline', 'candidate'].map((role) => ({ name: role, role, baseUrl: server.url, routes: {}, headers: { authorization: 'Bearer ${REPLAY_TOKEN}' } }));
+    writeFileSync(ws.configFile, JSON.stringify({ name: 'replay-targets', targets }));
+    const asRun = await runCli(['validate', ws.configFile], { REPLAY_TOKEN: 'replay-sekrit' });
+    expect(asRun.code).toBe(ExitCode.error);
+    expect(asRun.stderr).toMatch(/→ at scenarios/);
+    expect(asRun.stderr).toContain('parity validate <config> --replay');
+
+    const policy = path.join(ws.dir, 'replay-policy.yaml');
+    writeFileSync(policy, ['name: replay', 'gates:', '  - { metric: error_rate, threshold: "<= +1pp" }', '  - { metric: latency.p95, threshold: "<= 1.5x baseline", route: "GET /api/items/:id" }', ''].join('\n'));
+    const asReplay = await runCli(['validate', ws.configFile, '--replay', '--policy', policy], { REPLAY_TOKEN: 'replay-sekrit' });
+    expect(asReplay.code, asReplay.stderr).toBe(ExitCode.pass);
+    expect(asReplay.stdout).toContain('headers: authorization (values not shown)');
+    expect(asReplay.stdout).toContain('policy: replay');
+    expect(asReplay.stdout).toContain("checked against the capture's endpoints when parity replay reads it");
+    expect(asReplay.stdout).not.toContain('replay-sekrit');
+
+    // What --replay still checks: a target's ${ENV} header with the variable unset is refused as in a replay.
+    const unset = await runCli(['validate', ws.configFile, '--replay'], {});
+    expect(unset.code).toBe(ExitCode.error);
+    expect(unset.stderr).toContain('REPLAY_TOKEN');
     expect(server.connections()).toBe(0);
   });
 });
