@@ -158,14 +158,21 @@ export const Scenario = z.strictObject({
 });
 export type ScenarioConfig = z.output<typeof Scenario>;
 
+/**
+ * A request's time limit: a bare number counts milliseconds, and below a second it is refused
+ * naming both readings, as for SecondsScaleDuration: `total: 120` meant two minutes and timed out
+ * every stream at 120 ms, the whole run failing on a setting. "500ms" says it on purpose.
+ */
+const TimeLimit = SecondsScaleDuration;
+
 export const Timeouts = z.strictObject({
-  connect: Duration.default(5_000),
-  headers: Duration.default(10_000),
-  firstEvent: Duration.default(15_000),
+  connect: TimeLimit.default(5_000),
+  headers: TimeLimit.default(10_000),
+  firstEvent: TimeLimit.default(15_000),
   /** Longest allowed silence between two events before the stream counts as `stalled`. */
-  idle: Duration.default(10_000),
+  idle: TimeLimit.default(10_000),
   /** Whole-stream limit; past it the stream counts as `timeout`. */
-  total: Duration.default(120_000),
+  total: TimeLimit.default(120_000),
 });
 export type TimeoutsConfig = z.output<typeof Timeouts>;
 
@@ -510,7 +517,7 @@ export const LITERAL_ROUTE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*)$
 export const Preflight = z.strictObject({
   retries: z.number().int().min(0).default(5),
   interval: Duration.default(2_000),
-  timeout: Duration.default(5_000),
+  timeout: TimeLimit.default(5_000),
 });
 
 export const Config = z

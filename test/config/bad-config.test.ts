@@ -42,6 +42,9 @@ describe('a bad config stops before any request, naming file, field and fix (exi
     ['bare-number run length', (c) => ((c.load.duration = 60), delete c.load.iterations), [/→ at load\.duration/, /a bare number counts milliseconds: 60 is 60 ms; write "60s" for seconds, or "60ms" if that is meant/]],
     ['bare-number warm-up', (c) => (c.load.warmup = 30), [/→ at load\.warmup/, /30 is 30 ms; write "30s"/]],
     ['bare-number time unit', (c) => (c.load = { model: 'constant-arrival-rate', rate: 10, timeUnit: 1, duration: '5s' }), [/→ at load\.timeUnit/, /1 is 1 ms; write "1s"/]],
+    // A request's time limit too: `total: 120` meant two minutes and timed every stream out at 120 ms.
+    ['bare-number stream time limit', (c) => ((c.load.timeouts as Record<string, unknown>).total = 120), [/→ at load\.timeouts\.total/, /120 is 120 ms; write "120s"/]],
+    ['bare-number preflight timeout', (c) => (c.preflight = { retries: 0, timeout: 5 }), [/→ at preflight\.timeout/, /5 is 5 ms; write "5s"/]],
     ['missing env var', (c) => (c.targets[0]!.baseUrl = '${PARITY_TEST_UNSET_URL}'), [/→ at targets\[0\]\.baseUrl/, /environment variable PARITY_TEST_UNSET_URL is not set/]],
   ];
 

@@ -177,7 +177,7 @@ describe('stream probe: outcomes', () => {
     const server = await startScriptedServer(() => Array.from({ length: 12 }, () => [{ write: 'event: token\ndata: {"text":"a"}\n\n' }, { wait: 50 }]).flat());
     const pool = new Pool(server.url);
     try {
-      const s = await probeStream(pool, profile, req, Timeouts.parse({ idle: '1s', total: 300 }));
+      const s = await probeStream(pool, profile, req, Timeouts.parse({ idle: '1s', total: '300ms' }));
       expect(s.outcome).toBe('timeout');
       expect(s.error?.code).toBe('PARITY_TOTAL_TIMEOUT');
       expect(s.endMs).toBeGreaterThanOrEqual(295);

@@ -28,7 +28,8 @@ export interface ReplaySource {
 export function replayLoaded(loaded: LoadedConfig, maxInFlight?: number, endpoints: string[] = []): { loaded: LoadedConfig; maxInFlight: number } {
   const l = loaded.config.load as (LoadConfig & { maxInFlight?: number }) | undefined;
   const bound = maxInFlight ?? l?.maxInFlight ?? 1000;
-  const load = Load.parse({ model: 'constant-arrival-rate', rate: 1, duration: 1000, maxInFlight: bound, warmup: 0, ...(l ? { timeouts: l.timeouts } : {}) });
+  // The config's timeouts as it resolved them (milliseconds), not parsed again as config input.
+  const load = { ...Load.parse({ model: 'constant-arrival-rate', rate: 1, duration: 1000, maxInFlight: bound, warmup: 0 }), ...(l ? { timeouts: l.timeouts } : {}) };
   const scenario: ResolvedFlowScenario = {
     type: 'request',
     name: REPLAY_SCENARIO,
