@@ -13,7 +13,7 @@ import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.
 import { resolveBaseUrl } from './base-url.ts';
 import { checkLimits, LIMITS } from './limits.ts';
 import { checkLoadPlan } from './load-checks.ts';
-import { checkHeaderName, checkHeaderValue, checkPath, truncateForMessage } from './sendable.ts';
+import { checkHeaderCase, checkHeaderName, checkHeaderValue, checkPath, checkRequestIdHeader, truncateForMessage } from './sendable.ts';
 import { REDACTED, SENSITIVE_HEADER, redactUserinfo } from '../secrets/scrubber.ts';
 import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
@@ -98,10 +98,13 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 /**
  * Header values with `${ENV}` substituted (an unset variable is an issue at its field), checked for
  * what can be sent; a value from the environment (whole, and each variable's part) or of a header
- * whose name looks sensitive is a secret. Targets' and scenarios' headers alike.
+ * whose name looks sensitive is a secret. Targets' and scenarios' headers alike, keyed in lower
+ * case; two spellings of one name, or the request id header parity sets itself, are issues.
  */
-function envHeaders(given: Record<string, string>, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): Record<string, string> {
+function envHeaders(given: Record<string, string>, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[], requestIdHeader: string): Record<string, string> {
   const headers: Record<string, string> = {};
+  checkHeaderCase(Object.keys(given), at, issues);
+  checkRequestIdHeader(Object.keys(given), requestIdHeader, at, issues);
   for (const [k, v] of Object.entries(given)) {
     const s = substituteEnv(v, env);
     for (const name of s.missing) issues.push({ path: `${at}.${k}`, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
@@ -109,7 +112,8 @@ function envHeaders(given: Record<string, string>, at: string, env: NodeJS.Proce
     else if (SENSITIVE_HEADER.test(k)) secrets.push(s.value);
     checkHeaderName(k, `${at}.${k}`, issues);
     if (!s.missing.length) checkHeaderValue(s.value, `${at}.${k}`, issues, s.usedEnv);
-    headers[k] = s.value;
+    // Lower case, as sent: a scenario's header replaces the target's of the same name (as a contract step's does), never goes out beside it.
+    headers[k.toLowerCase()] = s.value;
   }
   return headers;
 }
@@ -145,7 +149,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     const at = `targets[${i}]`;
     const base = resolveBaseUrl(t.baseUrl, `${at}.baseUrl`, env, Object.keys(t.headers), issues);
     secrets.push(...base.secrets);
-    const headers = Object.fromEntries(Object.entries(envHeaders(t.headers, `${at}.headers`, env, issues, secrets)).map(([k, v]) => [k.toLowerCase(), v]));
+    const headers = envHeaders(t.headers, `${at}.headers`, env, issues, secrets, config.requestIdHeader);
     const { routes, health } = envInPaths(t, at, env, issues, secrets);
     for (const s of config.scenarios) {
       if (s.type !== 'stream') continue; // request and flow routes are resolved by their own compiler
@@ -170,7 +174,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     }
     checkStreamPlaceholders(s, i, issues);
     // `${ENV}` in a scenario's header values, as in a target's: substituted, required, and a secret.
-    const headers = envHeaders(s.headers, `scenarios[${i}].headers`, env, issues, secrets);
+    const headers = envHeaders(s.headers, `scenarios[${i}].headers`, env, issues, secrets, config.requestIdHeader);
     const { prompts: _file, ...rest } = { ...s, headers };
     const body = scenarioBody(s.body, `scenarios[${i}].body`, env, issues, secrets);
     if (s.prompts === undefined) {

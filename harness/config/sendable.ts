@@ -24,6 +24,27 @@ export function checkHeaderName(name: string, at: string, issues: ConfigIssue[])
   }
 }
 
+/**
+ * Names of one header set that differ only in case (`X-Api-Key` and `x-api-key`) are one header:
+ * keyed apart, one value replaced the other silently, or both went out as two header lines (the
+ * server then reads the first, or both joined). Each later spelling is an issue naming the first.
+ */
+export function checkHeaderCase(names: readonly string[], at: string, issues: ConfigIssue[]): void {
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    const first = seen.get(n.toLowerCase());
+    if (first === undefined) seen.set(n.toLowerCase(), n);
+    else issues.push({ path: `${at}.${n}`, message: `header "${truncateForMessage(n)}" is also given as "${truncateForMessage(first)}" (header names are case-insensitive: it is one header, and one of the two values would not be sent as written); keep one` });
+  }
+}
+
+/** A header named as `requestIdHeader`: parity sets it to each pair's request id, so a value written in the config would never be sent. */
+export function checkRequestIdHeader(names: readonly string[], requestIdHeader: string, at: string, issues: ConfigIssue[]): void {
+  for (const n of names) {
+    if (n.toLowerCase() === requestIdHeader.toLowerCase()) issues.push({ path: `${at}.${n}`, message: `header "${truncateForMessage(n)}" is the requestIdHeader: parity sets it to each pair's request id, so this value would never be sent; remove it, or set requestIdHeader to another name` });
+  }
+}
+
 /** `value` is the value as sent (after `${ENV}` substitution), `fromEnv` whether the environment supplied part of it. */
 export function checkHeaderValue(value: string, at: string, issues: ConfigIssue[], fromEnv = false): void {
   if (FIELD_VALUE.test(value)) return;

@@ -5,7 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ConfigIssue } from '../errors.ts';
 import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
-import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
+import { checkHeaderCase, checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json/depth.ts';
 import { formatPath } from '../config/issues.ts';
@@ -178,6 +178,7 @@ function compileSteps(
     }
 
     const headers: Record<string, string> = {};
+    checkHeaderCase(Object.keys(s.headers), here('headers'), issues);
     for (const [k, v] of Object.entries(s.headers)) {
       headers[k.toLowerCase()] = env$(v, here('headers', k));
       checkHeaderName(k, here('headers', k), issues);

@@ -20,9 +20,17 @@ export function routeOn(config: ResolvedTarget, route: string): { method: string
   return { method: r.method, path: new URL(config.baseUrl).pathname.replace(/\/+$/, '') + r.path };
 }
 
-/** The headers of a stream request to a target for a scenario: the target's, the scenario's, JSON in, SSE out, the request id. */
+/**
+ * The headers of a stream request to a target for a scenario: the target's, the scenario's (both
+ * keyed in lower case, so the scenario's replaces the target's), JSON in and SSE out unless the
+ * config gave its own content-type or accept (sent as written, as a request scenario's), the request id.
+ */
 export function streamHeaders(config: ResolvedTarget, scenarioHeaders: Record<string, string> | undefined, requestIdHeader: string, requestId: string): Record<string, string> {
-  return { ...config.headers, ...scenarioHeaders, 'content-type': 'application/json', accept: 'text/event-stream', [requestIdHeader]: requestId };
+  const h: Record<string, string> = { ...config.headers, ...scenarioHeaders };
+  h['content-type'] ??= 'application/json';
+  h.accept ??= 'text/event-stream';
+  h[requestIdHeader] = requestId;
+  return h;
 }
 
 /** `connector`: the pool's connector in place of undici's own (a WarmConnector opens connections ahead). */
