@@ -1,9 +1,10 @@
-import { entryOf, headerRecord, jsonLines, LOSSY_LINE, type CaptureEntry } from './capture.ts';
+import { entryOf, headerRecord, jsonLines, LOSSY_LINE, memberText, type CaptureEntry } from './capture.ts';
 import { targetOf, utf8Target } from './target.ts';
 
+const pickKey = (doc: Record<string, unknown>, keys: string[]): string | undefined => keys.find((k) => doc[k] !== undefined && doc[k] !== null && doc[k] !== '' && doc[k] !== '-');
 const pick = (doc: Record<string, unknown>, keys: string[]): unknown => {
-  for (const k of keys) if (doc[k] !== undefined && doc[k] !== null && doc[k] !== '' && doc[k] !== '-') return doc[k];
-  return undefined;
+  const k = pickKey(doc, keys);
+  return k === undefined ? undefined : doc[k];
 };
 
 /** A time field: epoch seconds with a fraction (nginx `$msec`), epoch ms, or ISO 8601 (Envoy `%START_TIME%`). */
@@ -54,14 +55,16 @@ export async function* readAccessLog(file: string, maxEntryBytes: number): Async
       yield { ok: false, bad: { at: rec.at, reason: rec.bad } };
       continue;
     }
-    const { doc, at, lossy } = rec;
+    const { doc, at, text, lossy } = rec;
     const headers = headerRecord(doc.headers);
     for (const [k, h] of [['content_type', 'content-type'], ['accept', 'accept'], ['user_agent', 'user-agent']] as const) {
       const v = pick(doc, [k]);
       if (v !== undefined) headers[h] ??= String(v);
     }
-    const raw = pick(doc, ['body', 'request_body']);
-    const body = raw === undefined ? undefined : typeof raw === 'string' ? raw : JSON.stringify(raw);
+    const bodyKey = pickKey(doc, ['body', 'request_body']);
+    const raw = bodyKey === undefined ? undefined : doc[bodyKey];
+    // A body logged as a JSON value (a Lua filter or logger that embeds it) goes out as its text in the line, not re-serialized.
+    const body = raw === undefined ? undefined : typeof raw === 'string' ? raw : (memberText(text, bodyKey!) ?? JSON.stringify(raw));
     yield entryOf({
       t: arrivalOf(doc),
       method: String(pick(doc, ['method', 'request_method']) ?? '').toUpperCase(),

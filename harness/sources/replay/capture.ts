@@ -73,7 +73,7 @@ export function checkRequest(r: { t: number; method: string; path: string }): st
  * `maxBytes`: skipped unread). Blank lines are skipped. `lossy`: the line is not UTF-8, so bytes of
  * it were read as U+FFFD and are lost (a log that wrote a client's raw bytes).
  */
-export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<{ at: string; doc: Record<string, unknown>; lossy: boolean } | { at: string; bad: string }> {
+export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator<{ at: string; doc: Record<string, unknown>; text: string; lossy: boolean } | { at: string; bad: string }> {
   let line = 0;
   for await (const raw of splitRecords(file, NL, maxBytes)) {
     line++;
@@ -91,7 +91,7 @@ export async function* jsonLines(file: string, maxBytes: number): AsyncGenerator
       yield { at, bad: 'not a JSON object (corrupt or truncated line)' };
       continue;
     }
-    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown>, lossy: !isUtf8(raw) };
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) yield { at, doc: doc as Record<string, unknown>, text, lossy: !isUtf8(raw) };
     else yield { at, bad: 'not a JSON object' };
   }
 }
@@ -122,4 +122,59 @@ export function decodedBody(text: string, encoding: unknown, names: { text: stri
   const b64 = text.replace(/\s+/g, '');
   if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return { problem: `${names.text} is not valid base64 (its ${names.encoding} says base64): the body's bytes are unknown` };
   return { body: bodyOf(Buffer.from(b64, 'base64')) };
+}
+
+/**
+ * The text of member `key` of the JSON object `text` (valid JSON: it parsed), as written in the
+ * line: the last one, as JSON.parse keeps. A body logged as a JSON value rather than a string is
+ * sent as these characters: parsing and serializing it again would change its bytes (key order,
+ * integer-like keys first; `1.0` as `1`, `1e3` as `1000`; an id beyond 2^53 rounded, `\u00e9` as
+ * `é`, spacing), another request than the one logged.
+ */
+export function memberText(text: string, key: string): string | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const skipString = () => {
+    for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    i++;
+  };
+  const skipValue = () => {
+    if (text[i] === '"') return skipString();
+    if (text[i] === '{' || text[i] === '[') {
+      let depth = 0;
+      do {
+        if (text[i] === '"') {
+          skipString();
+          continue;
+        }
+        if (text[i] === '{' || text[i] === '[') depth++;
+        else if (text[i] === '}' || text[i] === ']') depth--;
+        i++;
+      } while (depth > 0 && i < text.length);
+      return;
+    }
+    while (i < text.length && !/[\s,}\]]/.test(text[i]!)) i++;
+  };
+  let found: string | undefined;
+  ws();
+  if (text[i] !== '{') return undefined;
+  i++;
+  for (;;) {
+    ws();
+    if (text[i] !== '"') return found;
+    const k0 = i;
+    skipString();
+    const name = JSON.parse(text.slice(k0, i)) as string;
+    ws();
+    i++; // ':'
+    ws();
+    const v0 = i;
+    skipValue();
+    if (name === key) found = text.slice(v0, i);
+    ws();
+    if (text[i] !== ',') return found;
+    i++;
+  }
 }
