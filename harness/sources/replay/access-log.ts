@@ -67,7 +67,7 @@ export async function* readAccessLog(file: string, maxEntryBytes: number): Async
     const body = raw === undefined ? undefined : typeof raw === 'string' ? raw : (memberText(text, bodyKey!) ?? JSON.stringify(raw));
     yield entryOf({
       t: arrivalOf(doc),
-      method: String(pick(doc, ['method', 'request_method']) ?? '').toUpperCase(),
+      method: String(pick(doc, ['method', 'request_method']) ?? ''),
       // nginx writes the bytes of $request_uri as they came (escape=json escapes only quotes, backslashes and controls): raw UTF-8 goes out as those bytes.
       path: utf8Target(targetOf(String(pick(doc, ['uri', 'request_uri', 'path']) ?? ''))),
       headers,

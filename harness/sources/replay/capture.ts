@@ -58,7 +58,8 @@ export function headerRecord(raw: unknown): Record<string, string> {
   return out;
 }
 
-const METHOD = /^[A-Z]{3,10}$/;
+/** Methods are case-sensitive (RFC 9110 §9.1): one captured in lower case is replayed as it was sent, never upper-cased into another request. */
+const METHOD = /^[A-Za-z]{3,10}$/;
 
 /** Checks the fields every reader must produce; the reason when one is missing. */
 export function checkRequest(r: { t: number; method: string; path: string }): string | undefined {

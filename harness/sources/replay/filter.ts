@@ -42,7 +42,7 @@ export function compilePattern(p: string): Pattern {
 
 function matches(pat: Pattern, r: CapturedRequest, path: string): boolean {
   if (pat.route !== undefined) return r.route === pat.route;
-  return (pat.method === undefined || pat.method === r.method) && (pat.path === undefined || pat.path.test(path));
+  return (pat.method === undefined || pat.method === r.method.toUpperCase()) && (pat.path === undefined || pat.path.test(path));
 }
 
 /** Decides, for each captured request, whether it is replayed (undefined) or why not. */
@@ -55,7 +55,8 @@ export function compileFilters(f: ReplayFilters): (r: CapturedRequest) => Filter
     const path = q === -1 ? r.path : r.path.slice(0, q);
     if (include.length && !include.some((p) => matches(p, r, path))) return 'filtered';
     if (exclude.some((p) => matches(p, r, path))) return 'filtered';
-    if (WRITE_METHODS.has(r.method) && !f.allowWrites) return 'write';
+    // Any case: a server may take a captured `post` as POST, and a replay must not write twice.
+    if (WRITE_METHODS.has(r.method.toUpperCase()) && !f.allowWrites) return 'write';
     return undefined;
   };
 }

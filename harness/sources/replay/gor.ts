@@ -55,7 +55,8 @@ export async function* readGor(file: string, maxEntryBytes: number): AsyncGenera
     const body = gorBody(bytes.subarray(nl + 1 + end + sepLen), headers);
     const req = {
       t: Number(BigInt(header[2]!) / 1000n) / 1000,
-      method: method.toUpperCase(),
+      // As on the wire: methods are case-sensitive (RFC 9110 §9.1), a captured `get` is not GET.
+      method,
       path: target,
       headers,
       body: 'body' in body ? body.body : undefined,

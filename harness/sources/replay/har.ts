@@ -106,7 +106,8 @@ export async function* readHar(file: string, maxEntryBytes: number): AsyncGenera
     const body = harBody(r, headers);
     const req = {
       t: typeof e.startedDateTime === 'string' ? Date.parse(e.startedDateTime) : Number.NaN,
-      method: String(r.method ?? '').toUpperCase(),
+      // As sent: a browser's fetch() sends `patch` in lower case as written (it upper-cases only the standard six), and servers answer it apart from PATCH.
+      method: String(r.method ?? ''),
       path: harTarget(String(r.url ?? '')),
       headers,
       body: 'body' in body ? body.body : undefined,

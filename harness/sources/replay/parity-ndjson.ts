@@ -26,7 +26,7 @@ export async function* readParityCapture(file: string, maxEntryBytes: number): A
     const body = bodyOfRecord(doc, text);
     yield entryOf({
       t: typeof doc.t === 'number' ? doc.t : Number.NaN,
-      method: String(doc.method ?? '').toUpperCase(),
+      method: String(doc.method ?? ''),
       path,
       headers: headerRecord(doc.headers),
       body: body && 'body' in body ? body.body : undefined,

@@ -42,7 +42,7 @@ export function unsendable(req: CapturedRequest, filters: Pick<ReplayFilters, 'd
   if (req.unusable) return `cannot be sent as captured: ${req.unusable}`;
   const issues: ConfigIssue[] = [];
   if (!TOKEN.test(req.method)) issues.push({ path: 'method', message: `method ${JSON.stringify(req.method.slice(0, 20))} is not an HTTP token` });
-  else if (req.method === 'CONNECT') issues.push({ path: 'method', message: 'method CONNECT opens a tunnel, not a request to replay' });
+  else if (req.method.toUpperCase() === 'CONNECT') issues.push({ path: 'method', message: 'method CONNECT opens a tunnel, not a request to replay' });
   const { path, headers, body } = outgoing(req, filters);
   checkPath(path, 'path', issues);
   for (const [name, value] of Object.entries(headers)) {
