@@ -13,7 +13,7 @@ import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.
 import { resolveBaseUrl } from './base-url.ts';
 import { checkLimits, LIMITS } from './limits.ts';
 import { checkLoadPlan } from './load-checks.ts';
-import { checkHeaderCase, checkHeaderName, checkHeaderValue, checkPath, checkRequestIdHeader, truncateForMessage } from './sendable.ts';
+import { checkConfigPath, checkHeaderCase, checkHeaderName, checkHeaderValue, checkRequestIdHeader, truncateForMessage } from './sendable.ts';
 import { REDACTED, SENSITIVE_HEADER, redactUserinfo } from '../secrets/scrubber.ts';
 import { readPromptSet } from './prompts.ts';
 import { STREAM_PRESETS } from '../targets/stream-presets.ts';
@@ -157,8 +157,8 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       if (literal && !(s.route in routes)) routes[s.route] = literal;
     }
     // Checked as they will be sent: after ${VAR} substitution.
-    for (const [name, r] of Object.entries(routes)) checkPath(r.path, `${at}.routes.${name}`, issues);
-    health.forEach((h, hi) => checkPath(h.path, `${at}.health[${hi}]`, issues));
+    for (const [name, r] of Object.entries(routes)) checkConfigPath(r.path, `${at}.routes.${name}`, issues);
+    health.forEach((h, hi) => checkConfigPath(h.path, `${at}.health[${hi}]`, issues));
     if (base.authorization) headers.authorization = base.authorization;
     return { ...t, routes, health, baseUrl: base.url, headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
   });

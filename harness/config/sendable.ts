@@ -59,6 +59,20 @@ export function checkPath(p: string, at: string, issues: ConfigIssue[]): void {
   issues.push({ path: at, message: `path ${JSON.stringify(truncateForMessage(p))} ${why}, which cannot be sent; percent-encode it (a space is %20)` });
 }
 
+/**
+ * A path written in a config (routes, health routes): as checkPath, and ASCII. undici writes a path
+ * one byte per character, so `/café` went out as the single Latin-1 byte 0xE9, not the UTF-8 text
+ * the file holds (node:http answers 400 to it; others read another path), where a base URL's `café`
+ * is percent-encoded as UTF-8 by the URL parser. The fix names the encoded path.
+ */
+export function checkConfigPath(p: string, at: string, issues: ConfigIssue[]): void {
+  const before = issues.length;
+  checkPath(p, at, issues);
+  if (issues.length > before || !/[\x80-\xff]/.test(p)) return;
+  const c = /[\x80-\xff]/.exec(p)![0];
+  issues.push({ path: at, message: `path ${JSON.stringify(truncateForMessage(p))} contains the non-ASCII character "${c}", which would go out as the Latin-1 byte 0x${c.charCodeAt(0).toString(16).toUpperCase()}, not as the UTF-8 text written; percent-encode it: "${truncateForMessage(p.replace(/[\x80-\xff]/g, (x) => encodeURIComponent(x)))}"` });
+}
+
 /** The base URL's scheme and parts: http(s) only, nothing that would be dropped on the way. */
 export function checkBaseUrl(url: URL, shown: string, at: string, issues: ConfigIssue[]): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {

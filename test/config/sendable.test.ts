@@ -37,6 +37,10 @@ describe('config that cannot be sent as written is a config error, before any tr
     ['route path with a space', (c) => (c.targets[0]!.routes = { chat: { method: 'POST', path: '/chat stream' } }), 'targets[0].routes.chat', /contains a space.*%20/],
     ['route path with CR/LF', (c) => (c.targets[1]!.routes = { chat: { method: 'POST', path: '/chat\r\nX: 1' } }), 'targets[1].routes.chat', /line break/],
     ['health path with a space', (c) => (c.targets[0]!.health = ['/health check']), 'targets[0].health[0]', /contains a space/],
+    // undici writes a path one byte per character: `é` went out as the Latin-1 byte 0xE9, not the UTF-8 text written (node:http answers 400).
+    ['route path with a non-ASCII character', (c) => (c.targets[1]!.routes = { chat: 'POST /menu/café' }), 'targets[1].routes.chat', /non-ASCII character "é", which would go out as the Latin-1 byte 0xE9.*percent-encode it: "\/menu\/caf%C3%A9"/],
+    ['a literal scenario route with a non-ASCII character', (c) => (c.scenarios[0]!.route = 'POST /größe'), 'targets[0].routes.POST /größe', /percent-encode it: "\/gr%C3%B6%C3%9Fe"/],
+    ['health path with a non-ASCII character from the environment', (c) => (c.targets[0]!.health = ['${HEALTH}']), 'targets[0].health[0]', /non-ASCII character "ü"/, { HEALTH: '/prüfung' }],
     ['request-id header with a space', (c) => (c.requestIdHeader = 'x request id'), 'requestIdHeader', /not an HTTP token/],
     ['baseUrl with another scheme', (c) => (c.targets[0]!.baseUrl = 'ftp://127.0.0.1:9'), 'targets[0].baseUrl', /scheme "ftp" is not supported/],
     ['baseUrl without a scheme', (c) => (c.targets[0]!.baseUrl = 'localhost:8000'), 'targets[0].baseUrl', /no http:\/\/ or https:\/\/ scheme/],
