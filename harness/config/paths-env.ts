@@ -14,13 +14,19 @@ export function literalRoute(route: string): RouteConfig | undefined {
 
 type Sink = { issues: ConfigIssue[]; secrets: string[]; env: NodeJS.ProcessEnv };
 
-/** `${VAR}` in one string, with the rules headers follow: missing → issue at `at`; substituted values of 4+ chars are secrets (scrubbed from outputs). */
+/**
+ * `${VAR}` in one string, with the rules headers follow: missing → issue at `at`; substituted values
+ * of 4+ chars are secrets (scrubbed from outputs): the whole string, and each value the environment
+ * gave on its own (`/v1/${TENANT_KEY}/chat`: a backend answering `unknown key <TENANT_KEY>` echoes
+ * the value, not the path).
+ */
 function sub(template: string, at: string, s: Sink): string {
   if (!template.includes('${')) return template;
   const r = substituteEnv(template, s.env);
   for (const name of r.missing) s.issues.push({ path: at, message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
   // Values that came from the environment are secrets (as in headers); a fallback written in the config is not.
   if (r.usedEnv && r.value.length >= 4 && substituteEnv(template, {}).value !== r.value) s.secrets.push(r.value);
+  for (const v of r.fromEnv) if (v.length >= 4) s.secrets.push(v);
   return r.value;
 }
 
