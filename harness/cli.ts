@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError } from './errors.ts';
 import { processIO, reportError, type CliIO } from './io.ts';
+import { learningIO } from './secrets/io.ts';
 import type { Command } from './commands/command.ts';
 import { TOOL_VERSION } from './version.ts';
 import { EXIT_CODES_LINE, renderCommandHelp } from './reporters/help.ts';
@@ -46,7 +47,9 @@ async function help(): Promise<string> {
 
 
 /** Runs the CLI; resolves to the exit code. Never calls process.exit itself. */
-export async function main(argv: string[], io: CliIO = (defaultIO ??= processIO())): Promise<number> {
+export async function main(argv: string[], given: CliIO = (defaultIO ??= processIO())): Promise<number> {
+  // Scrubbed of the secrets the command learns once it has loaded its config, its error included.
+  const io = learningIO(given);
   try {
     const [name, ...rest] = argv;
     if (name === '--version' || name === '-v') return void io.stdout.write(`${TOOL_VERSION}\n`), ExitCode.pass;

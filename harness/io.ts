@@ -6,6 +6,12 @@ export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /**
+   * Tells the terminal the secrets a command has learned (its config's and policy's, once loaded):
+   * everything printed from then on, the command's error included, is scrubbed of them
+   * (`secrets/io.ts`; the CLI's terminal has it, a test's capture may not).
+   */
+  learnSecrets?: (secrets: Iterable<string>) => void;
 }
 
 /**

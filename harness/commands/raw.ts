@@ -57,6 +57,8 @@ export const rawCommand: Command = {
     checkRunId(runId);
 
     const loaded = await loadConfig(file, io.env);
+    // Everything printed from here on (preflight notices and failures naming a health path, errors) goes through the scrubber.
+    io.learnSecrets?.(loaded.secrets);
     if (streamScenarios(loaded).length === 0) throw new UsageError(`${file} has no stream scenarios: raw mode sends the stream scenarios' requests`);
     const timeouts = loaded.config.load?.timeouts ?? Timeouts.parse({});
     const live = [openTarget(loaded.baseline, timeouts), openTarget(loaded.candidate, timeouts)];

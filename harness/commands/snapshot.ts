@@ -57,6 +57,8 @@ export const snapshotCommand: Command = {
     if (policyRef && action === 'record') throw new UsageError('--policy applies to snapshot compare, not record');
     // Loaded before any request: a broken policy is a config error, not a verdict after the traffic.
     const policy = policyRef ? await loadPolicy(policyRef, io.env) : undefined;
+    // Everything printed from here on (a preflight failure naming its health path, the comparison, errors) goes through the scrubber.
+    io.learnSecrets?.([...loaded.secrets, ...(policy?.secrets ?? [])]);
     const target = openTarget(loaded[role], loaded.contracts.timeouts);
     const ac = new AbortController();
     const onSignal = () => ac.abort();

@@ -72,7 +72,9 @@ export async function executeRun(file: string, opts: RunCommandOptions, rawIO: C
   const loaded = replay?.loaded ?? configured;
   if (opts.checkProfile) return checkProfileCommand(loaded, rawIO);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, opts.env ?? rawIO.env) : undefined;
-  // Everything printed from here on goes through the scrubber: config secrets and the policy's hook secrets.
+  // Everything printed from here on goes through the scrubber: config secrets and the policy's hook secrets
+  // (and the CLI's terminal learns them, for the error this may end with).
+  rawIO.learnSecrets?.([...loaded.secrets, ...(policy?.secrets ?? [])]);
   const io = scrubbingIO(rawIO, new Scrubber([...loaded.secrets, ...(policy?.secrets ?? [])]));
   // Server-side metrics: bad PromQL stops here, before any traffic; the window opens with the load.
   if (policy) checkGateSeries(policy, loaded);

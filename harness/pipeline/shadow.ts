@@ -73,6 +73,8 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
     checkScopes(policy, { scenarios: compared, routes: new Map(compared.map((r) => [r, [r]])), source: file });
     checkGateSeries(policy, loaded);
   }
+  // Everything printed from here on (preflight, the listening line, errors) goes through the scrubber.
+  io.learnSecrets?.([...loaded.secrets, ...(policy?.secrets ?? [])]);
   // Server-side metrics: bad PromQL stops here, before any traffic; each window reads them over its own range.
   for (const w of await checkServerMetricQueries(loaded)) io.stderr.write(`parity: ${w}\n`);
   const timeouts = cfg.load?.timeouts ?? Timeouts.parse({});

@@ -46,6 +46,8 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
   const loaded = await loadConfig(file, env);
   if (!loaded.config.load || loaded.scenarios.length === 0) throw new UsageError(`parity sweep needs stream scenarios and a load section in ${file}`);
   const policy = opts.policy ? await preparePolicy(opts.policy, loaded, env) : undefined;
+  // Everything printed from here on (a preflight that failed naming its health path, errors) goes through the scrubber.
+  io.learnSecrets?.([...loaded.secrets, ...(policy?.secrets ?? [])]);
   const split = policy ? splitGates(policy) : undefined;
   const base = loaded.config.load;
   const arrival = base.model === 'constant-arrival-rate' ? base : undefined;
