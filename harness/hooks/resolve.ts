@@ -3,7 +3,7 @@ import { substituteEnv } from '../config/env.ts';
 import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { userinfoAsBasic } from '../config/userinfo.ts';
-import { Scrubber, SENSITIVE_HEADER, urlSecrets } from '../secrets/scrubber.ts';
+import { Scrubber, SENSITIVE_HEADER, stripUserinfo, urlSecrets } from '../secrets/scrubber.ts';
 import { checkExecHook } from './available.ts';
 import type { HookSpec, HooksSpec } from './schema.ts';
 
@@ -95,14 +95,9 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
           checkHeaderName(k, `${at}.headers.${k}`, issues);
           checkHeaderValue(headers[k.toLowerCase()] ?? '', `${at}.headers.${k}`, issues, v.includes('${'));
         }
-        out[event].push({ kind: 'webhook', url: sent, headers, timeoutMs: h.timeout, retries: h.retries, backoffMs: h.backoff, display: new Scrubber(inUrl).scrub(stripCredentials(h.webhook)) });
+        out[event].push({ kind: 'webhook', url: sent, headers, timeoutMs: h.timeout, retries: h.retries, backoffMs: h.backoff, display: new Scrubber(inUrl).scrub(stripUserinfo(h.webhook)) });
       }
     });
   }
   return out;
 }
-
-function stripCredentials(url: string): string {
-  return url.replace(/^(\w+:\/\/)[^/@]*@/, '$1');
-}
-

@@ -6,6 +6,7 @@ import { isWarnOnly } from '../gates/load.ts';
 import { scopedGuards } from '../gates/evaluate.ts';
 import { constantCount } from '../load/context.ts';
 import { integralTo, stagesDuration } from '../load/stages.ts';
+import { stripUserinfo } from '../secrets/scrubber.ts';
 import { duration } from './format.ts';
 
 /**
@@ -20,8 +21,8 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
   lines.push('targets:');
   c.targets.forEach((t, i) => {
     const resolved = t.role === 'baseline' ? loaded.baseline : loaded.candidate;
-    const url = stripCredentials(resolved.baseUrl);
-    lines.push(`  ${t.role.padEnd(9)} ${t.name}: ${url}${t.baseUrl !== url ? `   (written ${stripCredentials(t.baseUrl)})` : ''}`);
+    const url = stripUserinfo(resolved.baseUrl);
+    lines.push(`  ${t.role.padEnd(9)} ${t.name}: ${url}${t.baseUrl !== url ? `   (written ${stripUserinfo(t.baseUrl)})` : ''}`);
     for (const [name, r] of Object.entries(resolved.routes)) lines.push(`    route ${name}: ${r.method} ${r.path}`);
     if (resolved.health.length) lines.push(`    health: ${resolved.health.map((h) => `${h.path} → ${h.status}`).join(', ')}`);
     const headers = Object.keys(t.headers);
@@ -104,7 +105,6 @@ function rampingStages(start: number, stages: readonly StageConfig[], timeUnit: 
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
-const stripCredentials = (url: string) => url.replace(/^(\w+:\/\/)[^/@]*@/, '$1');
 
 function scrub(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -96,9 +96,22 @@ export function userinfoSecrets(url: URL): string[] {
   return [url.username, url.password, user, pass, `${url.username}:${url.password}`, pair, Buffer.from(pair).toString('base64')].filter(Boolean);
 }
 
+/**
+ * A URL's userinfo as written: up to the *last* `@` before its path, query or fragment. A password
+ * may hold a raw `@` (`http://svc:p@ss@host`: the URL parser, as curl, ends the userinfo at the last
+ * one); cut at the first, the rest of the password (`ss`) stayed in the config echo, the plan and a
+ * webhook's display.
+ */
+const USERINFO = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#\\]*@/;
+
 /** `http://user:pass@host/x` → `http://[redacted]@host/x` (a template or a value; text that is no URL is returned as is). */
 export function redactUserinfo(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/, `$1${REDACTED}@`);
+  return url.replace(USERINFO, `$1${REDACTED}@`);
+}
+
+/** `http://user:pass@host/x` → `http://host/x`, as shown beside a URL already sent without it. */
+export function stripUserinfo(url: string): string {
+  return url.replace(USERINFO, '$1');
 }
 
 /** Header names whose values are credentials, literal or not. */
