@@ -1,5 +1,5 @@
 import { sweepVerdict } from '../sweep/verdict.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { LoadConfig } from '../config/schema.ts';
@@ -8,6 +8,7 @@ import type { LoadedPolicy } from '../gates/load.ts';
 import { gatePair } from '../gates/metrics.ts';
 import { parseSlo } from '../gates/slo.ts';
 import type { CliIO } from '../io.ts';
+import { writeFileAtomic } from '../output/atomic.ts';
 import { outputFailed } from '../output/fs.ts';
 import { renderSweepHtml, renderSweepMarkdown } from '../reporters/sweep.ts';
 import { newRunId, runParity } from '../run/engine.ts';
@@ -160,10 +161,11 @@ export async function executeSweep(file: string, opts: SweepOptions, io: CliIO):
     verdict,
     ...(heldBack.length ? { heldBack } : {}),
   };
-  await writeFile(path.join(dir, 'sweep.json'), JSON.stringify(result, null, 2) + '\n');
-  await writeFile(path.join(dir, 'sweep.html'), renderSweepHtml(result));
+  // Whole or not at all (temp + rename; a full disk is PARITY_OUTPUT_FAILED, exit 3): the verdict is in sweep.json.
+  await writeFileAtomic(path.join(dir, 'sweep.json'), JSON.stringify(result, null, 2) + '\n', 'the sweep result');
+  await writeFileAtomic(path.join(dir, 'sweep.html'), renderSweepHtml(result), 'the sweep report');
   const md = renderSweepMarkdown(result);
-  await writeFile(path.join(dir, 'sweep.md'), md);
+  await writeFileAtomic(path.join(dir, 'sweep.md'), md, 'the sweep report');
   io.stdout.write(`\n${md}\nsweep: ${path.relative(process.cwd(), dir) || dir}/sweep.json, sweep.html, sweep.md\n`);
   if (verdict === 'fail') return ExitCode.fail;
   if (verdict === 'inconclusive' || heldBack.length) return ExitCode.inconclusive;
