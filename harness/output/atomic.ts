@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { outputError, outputFs } from './fs.ts';
 
 /**
@@ -30,6 +30,11 @@ export function writeFileAtomicSync(file: string, text: string): void {
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the error that matters is the write's
+    }
     throw outputError(err, file, 'run.json');
   }
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { UsageError } from '../errors.ts';
+import { streamFileAtomic, writeFileAtomic } from '../output/atomic.ts';
 import { outputFailed } from '../output/fs.ts';
 import { segmentLabel } from '../load/segment.ts';
 import { Histogram } from '../metrics/histogram.ts';
@@ -147,8 +147,7 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   const warmups = inputs.map((i) => path.join(i.dir, 'warmup.ndjson')).filter((f) => existsSync(f));
   if (warmups.length) await join(warmups, path.join(dir, 'warmup.ndjson'));
   const runJson = path.join(dir, 'run.json');
-  await writeFile(runJson + '.tmp', JSON.stringify(result, null, 2) + '\n');
-  await rename(runJson + '.tmp', runJson);
+  await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', 'run.json');
   return { result, dir, runJson };
 }
 
@@ -209,23 +208,22 @@ async function stateFromSamples(dir: string, run: RunResult): Promise<ShardState
   };
 }
 
-/** Concatenates NDJSON files into one, written beside and renamed into place; returns the lines each held (0 when missing). */
+/** Concatenates NDJSON files into one, written whole (temp + rename, output/atomic.ts); returns the lines each held (0 when missing). */
 async function join(files: readonly string[], into: string): Promise<number[]> {
-  const out = createWriteStream(into + '.tmp');
   const lines: number[] = [];
-  for (const f of files) {
-    let n = 0;
-    const count = async function* (src: AsyncIterable<Buffer>) {
-      for await (const chunk of src) {
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
-        yield chunk;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (const f of files) {
+      let n = 0;
+      if (existsSync(f)) {
+        for await (const chunk of createReadStream(f) as AsyncIterable<Buffer>) {
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+          yield chunk;
+        }
       }
-    };
-    if (existsSync(f)) await pipeline(createReadStream(f), count, out, { end: false });
-    lines.push(n);
+      lines.push(n);
+    }
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  await rename(into + '.tmp', into);
+  await streamFileAtomic(into, chunks(), path.basename(into));
   return lines;
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../output/atomic.ts';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,8 +27,7 @@ export const SEGMENT_STATE_FILE = 'segment-state.json';
 export async function writeSegmentState(dir: string, shards: readonly ShardState[]): Promise<void> {
   const file = path.join(dir, SEGMENT_STATE_FILE);
   // Written whole and renamed into place: a reader never sees half a state.
-  await writeFile(file + '.tmp', JSON.stringify({ stateVersion: 1, shards }));
-  await rename(file + '.tmp', file);
+  await writeFileAtomic(file, JSON.stringify({ stateVersion: 1, shards }), 'the segment state');
 }
 
 export async function readSegmentState(dir: string): Promise<ShardState[] | undefined> {

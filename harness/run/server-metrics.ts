@@ -1,4 +1,5 @@
-import { rename, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../output/atomic.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { checkServerMetricQueries } from '../metrics/server/preflight.ts';
 import type { ServerMetricsResult } from '../metrics/server/result.ts';
@@ -41,7 +42,5 @@ async function storeInRunJson(runJson: string, result: ServerMetricsResult, secr
   doc.serverMetrics = result;
   let text = JSON.stringify(doc, null, 2) + '\n';
   for (const s of secrets) text = text.split(s).join('[redacted]');
-  const tmp = `${runJson}.server-metrics.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, runJson);
+  await writeFileAtomic(runJson, text, 'run.json');
 }

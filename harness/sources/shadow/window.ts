@@ -1,5 +1,6 @@
 import { createReadStream, mkdirSync } from 'node:fs';
-import { open, rename, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { writeFileAtomic } from '../../output/atomic.ts';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { redactedConfig, type LoadedConfig } from '../../config/load.ts';
@@ -204,14 +205,9 @@ export class ShadowWindow {
     }
     const result = this.result(new Date(this.closedAt).toISOString(), incompleteReason);
     const runJson = path.join(this.dir, 'run.json');
-    await writeAtomic(runJson, JSON.stringify(new Scrubber(this.loaded.secrets).scrubDeep(result), null, 2) + '\n');
+    await writeFileAtomic(runJson, JSON.stringify(new Scrubber(this.loaded.secrets).scrubDeep(result), null, 2) + '\n');
     return { runJson, result };
   }
 }
 
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
 
