@@ -9,7 +9,7 @@ import { sseWorkspace, startSseServer } from '../helpers/sse-server.ts';
  * `parity merge --out` naming a file: exit 3 PARITY_OUTPUT_FAILED with the path (README), not a
  * PARITY_HARNESS_ERROR stack. A disk that fills while the merged files are written: the same, and
  * nothing half-written left as the merged run (merge wrote its own temp files, outside the output
- * fs layer, so the error came out as a bare ENOSPC).
+ * fs layer that reports disk errors).
  */
 describe('parity merge --out that cannot be written', () => {
   let server: Awaited<ReturnType<typeof startSseServer>>;
