@@ -38,7 +38,20 @@ export interface StepTally {
   skipped: number;
   /** Pairs in which neither target answered (no status on either side): no comparison, not counted in `pairs`. */
   unanswered: number;
+  /** Compared pairs whose baseline failed (no answer, a broken stream, an HTTP error the step does not expect). */
+  baselineFailed: number;
   failureMessages: Map<string, { role: 'baseline' | 'candidate'; message: string; count: number }>;
+}
+
+/**
+ * Whether a side's answer to a step is a failure rather than an answer to compare with: none (a
+ * refused or timed-out request), a stream that broke, or a 4xx/5xx the step does not `expect` (a
+ * negative case answering 404 as asked is an answer).
+ */
+function failedAnswer(step: CompiledStep, o: Observed | undefined): boolean {
+  if (!o) return false;
+  if (o.status === null || o.error !== undefined) return true;
+  return o.status >= 400 && !(step.expect.status ?? []).includes(o.status);
 }
 
 /** A pointer whose value differed between two baseline answers; `maxDelta`: the largest array length difference seen there. */
@@ -65,7 +78,7 @@ export class ContractTally {
     const key = `${flow.name}\u0000${step.name}`;
     let t = this.steps.get(key);
     if (!t) {
-      t = { flow, step, pairs: 0, diffs: new Map(), kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, unanswered: 0, failureMessages: new Map() };
+      t = { flow, step, pairs: 0, diffs: new Map(), kept: new Map(), noise: new Map(), failures: { baseline: 0, candidate: 0 }, skipped: 0, unanswered: 0, baselineFailed: 0, failureMessages: new Map() };
       this.steps.set(key, t);
     }
     return t;
@@ -87,6 +100,7 @@ export class ContractTally {
       return;
     }
     const index = t.pairs++;
+    if (failedAnswer(obs.step, obs.responses.baseline)) t.baselineFailed++;
     if (diffs.length) t.diffs.set(index, diffs);
     // Counted once per pair and grouped pointer, however many indices differed.
     for (const k of new Set((noise ?? []).map(noiseKey))) {
@@ -249,5 +263,6 @@ export function summarizeStep(t: StepTally): StepVerdict {
   };
   if (t.skipped) summary.skipped = t.skipped;
   if (t.unanswered) summary.unanswered = t.unanswered;
+  if (t.baselineFailed) summary.baselineFailed = t.baselineFailed;
   return { tally: t, summary, example };
 }

@@ -2,7 +2,7 @@ import { percentiles } from '../metrics/percentiles.ts';
 import type { ContractStepSummary, GateResult, RunResult, Verdict } from '../run/result.ts';
 import { pairedBootstrap, type BootstrapOptions } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
-import { baselineMostlyFailed, failedCounts } from './guard.ts';
+import { baselineFailedCompared, baselineMostlyFailed, failedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import { FAILED_MS, METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
@@ -80,6 +80,8 @@ interface Measured {
   noData?: string;
   /** What the figure is made of when that is not what its name says (added to the reason). */
   note?: string;
+  /** A count that compares with the baseline (contract drift) whose baseline mostly failed: why it has no reference. */
+  noReference?: string;
 }
 
 function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
@@ -142,7 +144,8 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
   if (measured.note) reason += `; ${measured.note}`;
   // A comparison with a baseline that mostly failed judged nothing: no pass, and the reason says why
   // (a failing candidate still fails).
-  const noReference = status !== 'fail' && t.comparison !== 'absolute' ? baselineMostlyFailed(pairs) : undefined;
+  // Contract drift is absolute in form but compares with the baseline's answers: its own pairs say whether the baseline answered.
+  const noReference = status === 'fail' ? undefined : t.comparison !== 'absolute' ? baselineMostlyFailed(pairs) : measured.noReference;
   if (noReference) {
     if (status === 'pass') status = insufficient;
     reason += `; no reference: ${noReference}`;
@@ -354,7 +357,10 @@ function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[]
           : 'the load section reports no dropped iterations (run.load.dropped)';
     return { observed: { baseline: null, candidate: null }, samples: { baseline: 0, candidate: 0 }, main: { value: null, interval: null, method: 'exact count', exact: true }, noData: `no data: ${where}` };
   }
-  return { observed: { baseline: r.baseline, candidate: r.candidate }, samples: { baseline: r.samples, candidate: r.samples }, main: { value: r.candidate, interval: null, method: 'exact count', exact: true } };
+  const measured: Measured = { observed: { baseline: r.baseline, candidate: r.candidate }, samples: { baseline: r.samples, candidate: r.samples }, main: { value: r.candidate, interval: null, method: 'exact count', exact: true } };
+  const failed = r.baselineFailed !== undefined ? baselineFailedCompared(r.baselineFailed, r.samples) : undefined;
+  if (failed) measured.noReference = failed;
+  return measured;
 }
 
 function within(op: Op, limit: number, v: number): boolean {

@@ -78,3 +78,14 @@ export function baselineMostlyFailed(pairs: readonly GatePair[]): string | undef
   const said = top.slice(0, 3).map(([kind, n]) => `${kind} ×${n}`).join(', ') + (top.length > 3 ? ', …' : '');
   return `the baseline failed ${k} of ${pairs.length} requests here (${said}), so the candidate was compared with failures, not with the baseline's answers; check the requests' credentials (targets[].headers; a shadow copies its users' only with shadow.allowHeaders), paths and the baseline's health, and run again`;
 }
+
+/**
+ * Why a contract drift count has no reference, or undefined: the baseline failed more than half of
+ * the compared pairs (`failed` of `pairs`; run.contracts[].baselineFailed). Drift is the candidate's
+ * answers against the baseline's; two 401s to a token neither backend accepts compare identical, so
+ * `contract_drift <= 0` passed a candidate whose answers were never compared with one.
+ */
+export function baselineFailedCompared(failed: number, pairs: number): string | undefined {
+  if (pairs === 0 || failed * 2 <= pairs) return undefined;
+  return `the baseline failed ${failed} of ${pairs} compared pairs here (no answer, or an error status the step does not expect), so the candidate's answers were compared with failures, not with the baseline's answers; check the requests' credentials (targets[].headers, the steps' headers), paths and the baseline's health, and run again`;
+}

@@ -99,6 +99,8 @@ export interface CountReading {
   baseline: number | null;
   candidate: number;
   samples: number;
+  /** Contract drift: of `samples`, the compared pairs whose baseline failed (run.contracts[].baselineFailed). */
+  baselineFailed?: number;
 }
 
 export interface CountMetric {
@@ -261,14 +263,16 @@ function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, p
   let drifted = 0;
   let base = 0;
   let cand = 0;
+  let baselineFailed = 0;
   for (const s of steps) {
     pairs += s.pairs;
     drifted += s.drifted;
     base += s.assertionFailures.baseline;
     cand += s.assertionFailures.candidate;
+    baselineFailed += s.baselineFailed ?? 0;
   }
   if (unseenClean(steps, pick === 'drift' ? drifted : cand)) return null;
-  return pick === 'drift' ? { baseline: null, candidate: drifted, samples: pairs } : { baseline: base, candidate: cand, samples: pairs };
+  return pick === 'drift' ? { baseline: null, candidate: drifted, samples: pairs, baselineFailed } : { baseline: base, candidate: cand, samples: pairs };
 }
 
 /**
@@ -290,12 +294,14 @@ function contractClassCounts(run: RunResult, scenarios: ReadonlySet<string> | nu
   if (steps.length === 0 || steps.some((s) => s.drifted > 0 && !s.classes)) return null;
   let pairs = 0;
   let n = 0;
+  let baselineFailed = 0;
   for (const s of steps) {
     pairs += s.pairs;
     n += s.classes?.[cls] ?? 0;
+    baselineFailed += s.baselineFailed ?? 0;
   }
   if (unseenClean(steps, n)) return null;
-  return { baseline: null, candidate: n, samples: pairs };
+  return { baseline: null, candidate: n, samples: pairs, baselineFailed };
 }
 
 /**

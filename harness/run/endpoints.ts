@@ -111,6 +111,7 @@ export function mergeLoadContracts(states: readonly ContractStepSummary[][]): Co
       else delete m.classes;
       if (s.skipped) m.skipped = (m.skipped ?? 0) + s.skipped;
       if (s.unanswered) m.unanswered = (m.unanswered ?? 0) + s.unanswered;
+      if (s.baselineFailed) m.baselineFailed = (m.baselineFailed ?? 0) + s.baselineFailed;
       for (const f of s.failures ?? []) {
         const e = m.failures?.find((x) => x.role === f.role && x.message === f.message);
         if (e) e.count += f.count;

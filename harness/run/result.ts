@@ -225,6 +225,13 @@ export const ContractStepSummary = z.object({
   skipped: z.number().int().optional(),
   /** Pairs in which neither target answered (no status on either side): not compared, not in `pairs`. */
   unanswered: z.number().int().optional(),
+  /**
+   * Compared pairs (in `pairs`) whose baseline failed: no answer, a broken stream, or an HTTP error
+   * status the step does not `expect` (both sides 401 to a token neither accepts). Such a pair
+   * compares the candidate with a failure, not with the baseline's answer; when they are most of a
+   * drift gate's pairs, the gate has no reference (gates/evaluate.ts).
+   */
+  baselineFailed: z.number().int().optional(),
   /** Pointers that differed between two baseline responses: noise, excluded from drift. */
   noise: z.array(z.object({ pointer: z.string(), count: z.number().int() })),
   assertionFailures: z.object({ baseline: z.number().int(), candidate: z.number().int() }),
