@@ -375,6 +375,9 @@ export const RunResult = z.object({
       maxEntryBytes: z.number().int().optional(),
       /** Paced replays: pairs sent, those sent more than toleranceMs after their recorded offsets, the worst lag. */
       pacing: z.object({ toleranceMs: z.number(), sent: z.number().int(), late: z.number().int(), worstMs: z.number() }).optional(),
+      /** Requests read whole (not as streams: no text/event-stream accept, no --stream path) whose baseline answered an SSE stream; their paths (the first 10). A harness warning: no pass. */
+      streamsReadWhole: z.number().int().optional(),
+      readWholePaths: z.array(z.string()).optional(),
     })
     .optional(),
 });

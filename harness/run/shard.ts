@@ -344,6 +344,7 @@ export function createShard(input: ShardInput): Shard {
     recordSample(stats.targets[0], r.pair.baseline);
     recordSample(stats.targets[1], r.pair.candidate);
     record(r.pair, false);
+    if (r.readWhole) replay.feed.readWhole(req);
     if (r.compared) endpoints.compared(r.compared.obs, r.compared.diffs, undefined);
   };
 

@@ -30,6 +30,9 @@ export interface ReplayReport {
   maxEntryBytes?: number;
   /** How closely the sends kept the recorded offsets (paced replays; fidelity.ts). */
   pacing?: PacingReport;
+  /** Replayed requests read whole (not as streams) whose baseline answered an SSE stream, and their paths (the first 10): never a pass (fidelity.ts). */
+  streamsReadWhole?: number;
+  readWholePaths?: string[];
 }
 
 export interface ReplayItem {
@@ -104,6 +107,15 @@ export class ReplayFeed {
       seen.window && `${seen.window} outside --from/--to`,
     ].filter(Boolean);
     throw new UsageError(`${this.report.file}: no request left to replay after filters (${seen.entries} entries read${parts.length ? `: ${parts.join(', ')}` : ''})`);
+  }
+
+  /** A replayed request read whole whose baseline answered with an SSE stream (pair.ts). */
+  readWhole(req: CapturedRequest): void {
+    const r = this.report;
+    r.streamsReadWhole = (r.streamsReadWhole ?? 0) + 1;
+    const p = rewriteRequest(req, this.filters).path.split('?', 1)[0]!;
+    const paths = (r.readWholePaths ??= []);
+    if (paths.length < 10 && !paths.includes(p)) paths.push(p);
   }
 
   /** The requests to replay; a segment's share only (`shard`: request i when i mod count = index; segments.ts). */

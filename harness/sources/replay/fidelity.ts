@@ -46,6 +46,8 @@ export function replayFindings(r: {
   maxCorrupt?: number | undefined;
   pacing?: PacingReport | undefined;
   outOfOrder?: number | undefined;
+  streamsReadWhole?: number | undefined;
+  readWholePaths?: string[] | undefined;
 }): { incomplete?: string; warnings: string[] } {
   const out: { incomplete?: string; warnings: string[] } = { warnings: [] };
   const max = r.maxCorrupt ?? DEFAULT_MAX_CORRUPT;
@@ -62,6 +64,16 @@ export function replayFindings(r: {
   if (p && p.sent > 0 && p.late / p.sent > MAX_LATE_SHARE) {
     out.warnings.push(
       `replay pacing: ${p.late} of ${p.sent} requests (${pct(p.late / p.sent)}) were sent more than ${p.toleranceMs} ms after their recorded offsets (worst ${p.worstMs} ms): the recorded inter-arrival times were not kept; ${r.outOfOrder ? `${r.outOfOrder} of the capture's requests are out of time order (sent at once, late by design): sort the capture by time` : 'use a less busy machine or a lower --speed'}`,
+    );
+  }
+  // A stream read as a whole response measures none of what makes it right (first content,
+  // interruptions, the terminal event): a candidate whose streams end in an error event, empty or
+  // cut short reads `ok` there (test/redteam/replay-streams-read-whole.test.ts).
+  if (r.streamsReadWhole) {
+    const n = r.streamsReadWhole;
+    const paths = r.readWholePaths ?? [];
+    out.warnings.push(
+      `${n} replayed response${n === 1 ? ' was an SSE stream' : 's were SSE streams'} read as whole responses${paths.length ? ` (${paths.join(', ')})` : ''}: the request${n === 1 ? '' : 's'} did not accept text/event-stream and no --stream path matched, so first content, interruptions and the terminal event were not measured and a stream cut short read as ok; replay ${n === 1 ? 'it' : 'them'} as streams with --stream '${paths[0] ?? '/path*'}'`,
     );
   }
   return out;

@@ -6,6 +6,8 @@ import type { LiveTarget } from '../../targets/target.ts';
 import type { CapturedRequest } from './capture.ts';
 import type { ReplayComparer } from './compare.ts';
 import { endpointOf, outgoing, type ReplayFilters } from './filter.ts';
+import { SseSniffer } from '../shadow/sniff.ts';
+import { teeDispatcher } from '../shadow/tee.ts';
 
 export const REPLAY_SCENARIO = 'replay';
 
@@ -37,7 +39,7 @@ const prefixOf = (t: LiveTarget) => {
  * or the request probe (anything else), exactly as `parity run` measures its scenarios.
  * Returns the pair and each probe's start, or undefined when interrupted (not a measurement).
  */
-export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSample; t0: [number, number]; compared?: ReturnType<ReplayComparer['observe']> } | undefined> {
+export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSample; t0: [number, number]; compared?: ReturnType<ReplayComparer['observe']>; readWhole?: true } | undefined> {
   const { req } = f;
   const { path, headers: captured, body } = outgoing(req, f.filters);
   const requestId = `${f.runId}-${f.iteration}`;
@@ -48,6 +50,8 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   let samples: (StreamSample & { aborted?: boolean })[];
   let t0: [number, number];
   let compared: ReturnType<ReplayComparer['observe']> | undefined;
+  /** The baseline answered a request read whole with an SSE stream (2xx text/event-stream): see the request branch. */
+  let readWhole = false;
   if (stream) {
     // A compared pair keeps its streamed content text (the diff reads it); others do not hold it.
     const collectText = f.comparer !== undefined;
@@ -62,12 +66,17 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   } else {
     const probes = f.targets.map((t, i) => new RequestProbe({ ...ids[i]!, route }, requests[i]!, f.timeouts, f.comparer !== undefined, f.signal));
     t0 = [probes[0]!.t0, probes[1]!.t0];
-    const results = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
+    // A request that did not accept text/event-stream (a browser's fetch() streaming a chat answer)
+    // may be answered with a stream all the same: read whole, a stream with an error event, an
+    // empty answer or no terminal event is `ok`. The baseline's SSE answers are counted (shadow's
+    // rule, sniff.ts), and the run cannot pass on them (fidelity.ts).
+    const baselinePool = teeDispatcher(f.targets[0].pool, (h) => new SseSniffer(h, () => (readWhole = true)));
+    const results = await Promise.all(probes.map((p, i) => p.run(i === 0 ? baselinePool : f.targets[i]!.pool)));
     if (results.some((r) => r.aborted)) return undefined;
     samples = results.map((r) => r.sample);
     if (f.comparer) compared = f.comparer.observe({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
   }
   if (samples.some((s) => s.aborted)) return undefined;
   const pair: PairedSample = { requestId, scenario: REPLAY_SCENARIO, iteration: f.iteration, route, baseline: samples[0]!, candidate: samples[1]! };
-  return compared ? { pair, t0, compared } : { pair, t0 };
+  return { pair, t0, ...(compared ? { compared } : {}), ...(readWhole ? { readWhole: true as const } : {}) };
 }

@@ -28,5 +28,10 @@ export function mergeReplays(reports: readonly Replay[]): Replay {
   if (paced.length) {
     out.pacing = { toleranceMs: paced[0]!.toleranceMs, sent: paced.reduce((a, p) => a + p.sent, 0), late: paced.reduce((a, p) => a + p.late, 0), worstMs: Math.max(...paced.map((p) => p.worstMs)) };
   }
+  const whole = reports.reduce((a, r) => a + (r.streamsReadWhole ?? 0), 0);
+  if (whole) {
+    out.streamsReadWhole = whole;
+    out.readWholePaths = [...new Set(reports.flatMap((r) => r.readWholePaths ?? []))].slice(0, 10);
+  }
   return out;
 }
