@@ -185,7 +185,7 @@ function ownCredentials(obs: StepObservation): Scrubber | undefined {
   const values: string[] = [];
   for (const side of ['baseline', 'candidate'] as const) {
     const req = obs.requests[side];
-    if (req) values.push(...requestCredentials(req.headers));
+    if (req) values.push(...requestCredentials(req.headers, req.path));
   }
   if (values.length === 0) return undefined;
   const s = Scrubber.none.with(values);

@@ -173,8 +173,8 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
       s.outcome = 'http_error';
       s.error = { code: 'PARITY_HTTP_STATUS', message: `HTTP ${s.status}: ${truncate(bodyText)}` };
     } else s.completionMs = s.endMs;
-    // An error body may echo a credential this request sent (a captured token, a replayed user's).
-    if (s.error) scrubOwnCredentials(s, this.req.headers);
+    // An error body may echo a credential this request sent (a captured token, a replayed user's, in a header or its query).
+    if (s.error) scrubOwnCredentials(s, this.req.headers, this.req.path);
     this.settle!({ sample: s, headers, bodyText, aborted: false });
   }
 

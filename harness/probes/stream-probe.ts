@@ -451,7 +451,7 @@ export class StreamProbe implements Dispatcher.DispatchHandler {
       }
     }
     // An error body or error event may echo a credential this request sent (a replayed or mirrored user's).
-    if (s.error) scrubOwnCredentials(s, this.request.headers as Record<string, string>);
+    if (s.error) scrubOwnCredentials(s, this.request.headers as Record<string, string>, this.request.path);
     if (this.parser) this.tokens(s);
     const now = performance.now();
     s.endMs = this.since(now);

@@ -114,15 +114,118 @@ export function stripUserinfo(url: string): string {
   return url.replace(USERINFO, '$1');
 }
 
-/** Header names whose values are credentials, literal or not. */
+/**
+ * Header names whose values are credentials, literal or not: what counts as a secret (README
+ * "Secrets"), so it errs broad (`key` takes `x-api-key` and `monkey` alike; `auth`, `author`).
+ * harness/contracts/redact.ts keeps a narrower list on purpose: it decides which header values a
+ * contract artifact and a shadow capture show as `[redacted]` and which a replay curl line reads
+ * from a shell variable, documented as "authorization, cookie, token, secret, api-key or
+ * password"; widening it would hide ids like `x-session-id` or `x-auth-request-id` that a diff
+ * shows, and change those files. A value that list keeps is still scrubbed wherever it is a live
+ * credential (requestCredentials).
+ */
 export const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|password|session|credential|auth/i;
 
 /**
- * The credentials a live request carries (shadow, replay): the values of its sensitive headers,
- * and each cookie's value on its own (a backend echoes `abc123`, not `sid=abc123`).
+ * Query parameters a URL carries a credential in (`?sig=` of an Azure SAS URL, `X-Amz-Signature`,
+ * `oauth_signature`, `?code=` of an OAuth callback or an Azure Functions key) beyond the header
+ * names, which apply to parameter names too (`access_token`, `api_key`, `apikey`, `key`, `token`,
+ * `password`, `secret`, `session`).
  */
-export function requestCredentials(headers: Readonly<Record<string, string | string[] | undefined>>): string[] {
-  const out: string[] = [];
+const URL_CREDENTIAL = /(^|[-_.])(sig|signature)$|^code$/i;
+
+/**
+ * Whether a query parameter's value is a credential, by its name (decoded: `access%5Ftoken`,
+ * `user[password]`): one rule for a live request's query (a capture's redaction, its own
+ * credentials) and a webhook URL's (urlSecrets). The header list, so `?keyword=` and `?author=`
+ * read as credentials too: a capture shows them `[redacted]` (a replay sends the placeholder),
+ * the price of never writing a user's `?api_key=`.
+ */
+export function credentialParam(name: string): boolean {
+  const n = decodeQueryPart(name);
+  return SENSITIVE_HEADER.test(n) || URL_CREDENTIAL.test(n);
+}
+
+/** `[redacted]` as it goes in a URL's query. */
+export const REDACTED_PARAM = encodeURIComponent(REDACTED);
+
+/** A query name or value as a server reads it (`+` a space, percent-decoded); as written when it is no valid encoding. */
+function decodeQueryPart(s: string): string {
+  const spaced = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}
+
+/**
+ * The `name=value` fields of a path's query, each with where its value starts and ends. `&` and
+ * `;` both separate (older servers and frameworks split on `;` too: a credential after one is
+ * still one). The fragment (none in a request target; a HAR URL's) is left out.
+ */
+function queryFields(path: string): { name: string; start: number; end: number }[] {
+  const q = path.indexOf('?');
+  if (q < 0) return [];
+  const hash = path.indexOf('#', q);
+  const stop = hash < 0 ? path.length : hash;
+  const out: { name: string; start: number; end: number }[] = [];
+  let from = q + 1;
+  while (from <= stop) {
+    let to = from;
+    while (to < stop && path[to] !== '&' && path[to] !== ';') to++;
+    const eq = path.indexOf('=', from);
+    if (eq > from && eq < to) out.push({ name: path.slice(from, eq), start: eq + 1, end: to });
+    from = to + 1;
+  }
+  return out;
+}
+
+/**
+ * A request path with the value of each credential query parameter (credentialParam) replaced by
+ * `%5Bredacted%5D` (`[redacted]`, percent-encoded as a query needs it); every other byte as it was
+ * (`/api/items?access_token=abc&page=2` → `/api/items?access_token=%5Bredacted%5D&page=2`). An
+ * empty value stays empty. What a shadow capture writes of a live request's path.
+ */
+export function redactQuery(path: string): string {
+  let out = '';
+  let at = 0;
+  for (const f of queryFields(path)) {
+    if (f.end === f.start || !credentialParam(f.name)) continue;
+    out += path.slice(at, f.start) + REDACTED_PARAM;
+    at = f.end;
+  }
+  return at === 0 ? path : out + path.slice(at);
+}
+
+/**
+ * The credentials in a request path's query (the values redactQuery replaces): as written and as
+ * a server decodes them, the form a backend echoes (`a%2Bb` and `a+b`; `+` as a space too).
+ */
+export function queryCredentials(path: string): string[] {
+  const out = new Set<string>();
+  for (const f of queryFields(path)) {
+    if (f.end === f.start || !credentialParam(f.name)) continue;
+    const raw = path.slice(f.start, f.end);
+    out.add(raw);
+    out.add(decodeQueryPart(raw));
+    try {
+      out.add(decodeURIComponent(raw));
+    } catch {
+      // Not a valid encoding: the raw form is what a backend can echo.
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The credentials a live request carries (shadow, replay): the values of its sensitive headers,
+ * each cookie's value on its own (a backend echoes `abc123`, not `sid=abc123`) and, given its
+ * path, the values of its credential query parameters (`?access_token=…`: a backend's 404 page
+ * or an error quoting the URL echoes them).
+ */
+export function requestCredentials(headers: Readonly<Record<string, string | string[] | undefined>>, path?: string): string[] {
+  const out: string[] = path === undefined ? [] : queryCredentials(path);
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || !SENSITIVE_HEADER.test(k)) continue;
     for (const value of Array.isArray(v) ? v : [v]) {
@@ -141,12 +244,13 @@ export function scrubError(sample: { error?: { code: string; message: string } |
 /**
  * A sample's error message scrubbed of the credentials its own request carried, which are no config
  * secret: a token a flow captured at login (`Bearer {{token}}`), a replayed or mirrored user's
- * Authorization and cookies. Called by the probe that sent them, on an error only; the config's
+ * Authorization, cookies and query credentials (`?access_token=…`, given the path: an error that
+ * quotes the URL echoes them). Called by the probe that sent them, on an error only; the config's
  * secrets are the run's to scrub (every pair, before it is spooled).
  */
-export function scrubOwnCredentials(sample: { error?: { code: string; message: string } | undefined }, headers: Readonly<Record<string, string | string[] | undefined>>): void {
+export function scrubOwnCredentials(sample: { error?: { code: string; message: string } | undefined }, headers: Readonly<Record<string, string | string[] | undefined>>, path?: string): void {
   if (!sample.error) return;
-  const own = Scrubber.none.with(requestCredentials(headers));
+  const own = Scrubber.none.with(requestCredentials(headers, path));
   if (!own.empty) scrubError(sample, own);
 }
 
@@ -162,6 +266,6 @@ const tokenLike = (s: string) => s.length >= 16 && /^[A-Za-z0-9_\-.~+/=%]+$/.tes
 export function urlSecrets(url: URL): string[] {
   const out: string[] = [];
   for (const seg of url.pathname.split('/')) if (tokenLike(seg)) out.push(seg);
-  for (const [k, v] of url.searchParams) if ((SENSITIVE_HEADER.test(k) || /^(sig|signature|code)$/i.test(k) || tokenLike(v)) && v.length >= MIN_SECRET) out.push(v, encodeURIComponent(v));
+  for (const [k, v] of url.searchParams) if ((credentialParam(k) || tokenLike(v)) && v.length >= MIN_SECRET) out.push(v, encodeURIComponent(v));
   return out;
 }

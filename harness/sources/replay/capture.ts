@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { redactQuery } from '../../secrets/scrubber.ts';
 import { oversizeReason, splitRecords } from './records.ts';
 
 /** One request read from a capture, whatever the format: what is replayed to both targets. */
@@ -65,7 +66,8 @@ const METHOD = /^[A-Za-z]{3,10}$/;
 export function checkRequest(r: { t: number; method: string; path: string }): string | undefined {
   if (!Number.isFinite(r.t)) return 'no usable timestamp';
   if (!METHOD.test(r.method)) return `method ${JSON.stringify(r.method.slice(0, 20))} is not an HTTP method`;
-  if (!r.path.startsWith('/')) return `path ${JSON.stringify(r.path.slice(0, 60))} does not start with "/"`;
+  // Quoted with its query credentials redacted: a bad entry's reason goes to run.json, the reports and the terminal.
+  if (!r.path.startsWith('/')) return `path ${JSON.stringify(redactQuery(r.path).slice(0, 60))} does not start with "/"`;
   return undefined;
 }
 

@@ -44,7 +44,9 @@ export class ReplayComparer {
   private step(route: string, method: string, path: string, stream: boolean): CompiledStep {
     let s = this.steps.get(route);
     if (!s) {
-      const r = { method, path };
+      // The step's route as diffs/*.json show it: its first request's path without the query, as
+      // the endpoint names it (the query of one request, `?api_key=…` included, is no route's).
+      const r = { method, path: path.split('?', 1)[0]! };
       s = { index: 0, name: route, stream, routes: { baseline: r, candidate: r }, headers: {}, body: undefined, captures: [], expect: { values: [], contains: [], matches: [], json: false }, rules: this.rules };
       this.steps.set(route, s);
     }

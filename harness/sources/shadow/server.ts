@@ -11,7 +11,7 @@ import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
 import { redactHeaders } from '../../contracts/redact.ts';
-import { SENSITIVE_HEADER, Scrubber, scrubError } from '../../secrets/scrubber.ts';
+import { SENSITIVE_HEADER, Scrubber, redactQuery, scrubError } from '../../secrets/scrubber.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
 import { TeeHandler, teeDispatcher } from './tee.ts';
@@ -26,7 +26,7 @@ export interface CapturedRequest {
   requestId: string;
   route: string;
   method: string;
-  /** The path as the baseline sees it (query included). */
+  /** The path as the baseline sees it (query included), credential query values `%5Bredacted%5D` (redactQuery). */
   path: string;
   headers: Record<string, string>;
   body?: string;
@@ -184,7 +184,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(watched(h, decision, stream), res)));
       const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
-      input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
+      input.capture?.(captured(arrived, requestId, decision.route, method, rawPath, copied));
       finishPair(decision.route, requestId, iteration, Promise.all([b, c]), strippedCredentials(headers, cReq.headers));
       return;
     }
@@ -192,7 +192,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     if (!copied || decision.kind !== 'compare') return;
     const bReq = { method, path: rawPath, headers: withTargetHeaders(copied.headers, 'baseline'), body: copied.body };
     const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
-    input.capture?.({ t: arrived, requestId, route: decision.route, method, path: rawPath, headers: redactHeaders(copied.headers), ...capturedBody(copied.body) });
+    input.capture?.(captured(arrived, requestId, decision.route, method, rawPath, copied));
     const stream = isStream(decision, headers.accept);
     const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(teeDispatcher(targets.baseline.pool, (h) => watched(h, decision, stream))), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
     finishPair(decision.route, requestId, iteration, both);
@@ -250,6 +250,17 @@ function strippedCredentials(live: Record<string, string>, copy: Record<string, 
  */
 function refusedForCredentials(baseline: ProbeResult, candidate: ProbeResult): boolean {
   return isSuccess(baseline.outcome) && (candidate.status === 401 || candidate.status === 403);
+}
+
+/**
+ * A copied request as the capture writes it: a capture is a file that travels (tickets, CI
+ * artifacts), so no live user's credential goes in. Credential headers keep their names with the
+ * value `[redacted]` (redactHeaders), and so do credential query parameters
+ * (`?access_token=%5Bredacted%5D&page=2`, the rest of the path byte for byte): a replay of it
+ * sends the placeholder, and its own credentials come from targets[].headers.
+ */
+function captured(t: number, requestId: string, route: string, method: string, rawPath: string, copied: { headers: Record<string, string>; body: string | Buffer | undefined }): CapturedRequest {
+  return { t, requestId, route, method, path: redactQuery(rawPath), headers: redactHeaders(copied.headers), ...capturedBody(copied.body) };
 }
 
 /** A captured body: text as it is, bytes that are not UTF-8 as base64 (`bodyEncoding`, which replay reads). */
