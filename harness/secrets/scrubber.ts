@@ -127,23 +127,30 @@ export function stripUserinfo(url: string): string {
 export const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|password|session|credential|auth/i;
 
 /**
- * Query parameters a URL carries a credential in (`?sig=` of an Azure SAS URL, `X-Amz-Signature`,
- * `oauth_signature`, `?code=` of an OAuth callback or an Azure Functions key) beyond the header
- * names, which apply to parameter names too (`access_token`, `api_key`, `apikey`, `key`, `token`,
- * `password`, `secret`, `session`).
+ * Words of a query parameter's name that make its value a credential (`access_token`, `apiKey`,
+ * `X-Amz-Security-Token`, `client_secret`, `user[password]`, `session_id`), matched as whole words
+ * of the name (split at non-letters and camelCase): a query name is data far more often than a
+ * header name, and matched anywhere, `?keyword=`, `?author=` and `?monkey=` were redacted from
+ * captures and replayed as the placeholder, other requests than the users'.
+ */
+const CREDENTIAL_WORD = new Set(['token', 'accesstoken', 'authtoken', 'jwt', 'key', 'apikey', 'secret', 'password', 'passwd', 'pwd', 'auth', 'authorization', 'credential', 'credentials', 'session', 'sessionid', 'sid', 'cookie']);
+/**
+ * A URL's own credential names, beyond the words: a signature as the name's last word (`?sig=` of
+ * an Azure SAS URL, `X-Amz-Signature`, `oauth_signature`; not `signature_version`) and `?code=`
+ * alone (an OAuth callback's, an Azure Functions key; not `zip_code`).
  */
 const URL_CREDENTIAL = /(^|[-_.])(sig|signature)$|^code$/i;
 
 /**
  * Whether a query parameter's value is a credential, by its name (decoded: `access%5Ftoken`,
  * `user[password]`): one rule for a live request's query (a capture's redaction, its own
- * credentials) and a webhook URL's (urlSecrets). The header list, so `?keyword=` and `?author=`
- * read as credentials too: a capture shows them `[redacted]` (a replay sends the placeholder),
- * the price of never writing a user's `?api_key=`.
+ * credentials) and a webhook URL's (urlSecrets, which also takes any token-like value).
  */
 export function credentialParam(name: string): boolean {
   const n = decodeQueryPart(name);
-  return SENSITIVE_HEADER.test(n) || URL_CREDENTIAL.test(n);
+  if (URL_CREDENTIAL.test(n)) return true;
+  const words = n.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((w) => CREDENTIAL_WORD.has(w));
 }
 
 /** `[redacted]` as it goes in a URL's query. */
