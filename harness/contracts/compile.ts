@@ -5,7 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ConfigIssue } from '../errors.ts';
 import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
-import { checkHeaderCase, checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
+import { checkConfigPath, checkHeaderCase, checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json/depth.ts';
 import { formatPath } from '../config/issues.ts';
@@ -161,6 +161,10 @@ function compileSteps(
 
     const routes = {} as CompiledStep['routes'];
     const literal = LITERAL_ROUTE.exec(s.route);
+    // A mapped route's path is checked in its target's map (config/load.ts); a literal one here, as a
+    // stream scenario's is: `/größe` would go out as Latin-1 bytes. Its {{placeholders}} are filled
+    // percent-encoded (UTF-8) at run time, so only the literal parts can be unsendable.
+    if (literal) checkConfigPath(literal[2]!, here('route'), issues);
     for (const role of ['baseline', 'candidate'] as const) {
       const t = targets[role];
       const r = literal ? { method: literal[1]!, path: literal[2]! } : t.routes[s.route];

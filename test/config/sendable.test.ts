@@ -40,6 +40,10 @@ describe('config that cannot be sent as written is a config error, before any tr
     // undici writes a path one byte per character: `é` went out as the Latin-1 byte 0xE9, not the UTF-8 text written (node:http answers 400).
     ['route path with a non-ASCII character', (c) => (c.targets[1]!.routes = { chat: 'POST /menu/café' }), 'targets[1].routes.chat', /non-ASCII character "é", which would go out as the Latin-1 byte 0xE9.*percent-encode it: "\/menu\/caf%C3%A9"/],
     ['a literal scenario route with a non-ASCII character', (c) => (c.scenarios[0]!.route = 'POST /größe'), 'targets[0].routes.POST /größe', /percent-encode it: "\/gr%C3%B6%C3%9Fe"/],
+    // Contract steps and request/flow scenarios compiled their literal routes without this check: `é` still went out as 0xE9.
+    ['a contract step\'s literal route with a non-ASCII character', (c) => (c.contracts = { flows: [{ name: 'f', steps: [{ name: 's', route: 'GET /menu/café' }] }] }), 'contracts.flows[0].steps[0].route', /non-ASCII character "é".*percent-encode it: "\/menu\/caf%C3%A9"/],
+    ['a request scenario\'s literal route with a non-ASCII character (its {{vars}} kept in the fix)', (c) => c.scenarios.push({ type: 'request', name: 'r', route: 'GET /größe/{{run_id}}' }), 'scenarios[1].route', /Latin-1 byte 0xF6.*percent-encode it: "\/gr%C3%B6%C3%9Fe\/\{\{run_id\}\}"/],
+    ['a flow step\'s literal route with a character beyond Latin-1', (c) => c.scenarios.push({ type: 'flow', name: 'f', steps: [{ name: 'a', route: 'POST /a' }, { name: 'b', route: 'GET /items/日本' }] }), 'scenarios[1].steps[1].route', /character beyond U\+00FF.*percent-encode it/],
     ['health path with a non-ASCII character from the environment', (c) => (c.targets[0]!.health = ['${HEALTH}']), 'targets[0].health[0]', /non-ASCII character "ü"/, { HEALTH: '/prüfung' }],
     ['request-id header with a space', (c) => (c.requestIdHeader = 'x request id'), 'requestIdHeader', /not an HTTP token/],
     ['baseUrl with another scheme', (c) => (c.targets[0]!.baseUrl = 'ftp://127.0.0.1:9'), 'targets[0].baseUrl', /scheme "ftp" is not supported/],
