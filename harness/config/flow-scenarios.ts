@@ -68,6 +68,7 @@ export function compileFlowScenarios(
     env,
     own,
     secrets,
+    config.requestIdHeader,
   );
   for (const issue of own) {
     const m = /^contracts\.flows\[(\d+)\](?:\.steps\[(\d+)\])?(.*)$/.exec(issue.path);

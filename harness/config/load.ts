@@ -189,7 +189,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     scenarios.push({ ...rest, body, promptsFile, prompts: set.ok ? set.prompts : [] });
   }
 
-  const contracts = config.contracts ? compileContracts(config.contracts, { baseline, candidate }, env, issues, secrets, baseDir) : undefined;
+  const contracts = config.contracts ? compileContracts(config.contracts, { baseline, candidate }, env, issues, secrets, config.requestIdHeader, baseDir) : undefined;
 
   if (issues.length) throw new ConfigError(file, issues);
   const loaded: LoadedConfig = { file, config, baseline, candidate, scenarios, secrets };

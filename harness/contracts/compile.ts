@@ -5,7 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ConfigIssue } from '../errors.ts';
 import type { ResolvedTarget } from '../config/resolved.ts';
 import { substituteEnv } from '../config/env.ts';
-import { checkConfigPath, checkHeaderCase, checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
+import { checkConfigPath, checkHeaderCase, checkHeaderName, checkHeaderValue, checkRequestIdHeader } from '../config/sendable.ts';
 import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json/depth.ts';
 import { formatPath } from '../config/issues.ts';
@@ -85,6 +85,8 @@ export function compileContracts(
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
   secrets: string[],
+  /** The config's `requestIdHeader`: parity sets it on every request, so a step may not set it too. */
+  requestIdHeader: string,
   /** The config file's folder: a relative `snapshots` path is resolved against it. */
   baseDir = '.',
 ): ContractPlan {
@@ -126,7 +128,7 @@ export function compileContracts(
       vars: f.vars,
       repeat: f.repeat,
       noise,
-      steps: compileSteps(f, fi, cfg, targets, known, issues, at, env$, envDeep),
+      steps: compileSteps(f, fi, cfg, targets, known, issues, at, env$, envDeep, requestIdHeader),
     };
   });
   // Literal values of credential headers in steps are secrets too (env-substituted ones already are).
@@ -144,6 +146,7 @@ function compileSteps(
   at: (...p: PropertyKey[]) => string,
   env$: (v: string, where: string) => string,
   envDeep: (v: unknown, where: string) => unknown,
+  requestIdHeader: string,
 ): CompiledStep[] {
   const names = f.steps.map((s) => s.name);
   /** variable → index of the first step that captures it; `step.var` too. */
@@ -183,6 +186,8 @@ function compileSteps(
 
     const headers: Record<string, string> = {};
     checkHeaderCase(Object.keys(s.headers), here('headers'), issues);
+    // Replaced by the pair's request id (or, with a requestIdHeader in another case, sent beside it), never sent as written.
+    checkRequestIdHeader(Object.keys(s.headers), requestIdHeader, here('headers'), issues);
     for (const [k, v] of Object.entries(s.headers)) {
       headers[k.toLowerCase()] = env$(v, here('headers', k));
       checkHeaderName(k, here('headers', k), issues);

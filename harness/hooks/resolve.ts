@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { substituteEnv } from '../config/env.ts';
-import { checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
+import { checkHeaderCase, checkHeaderName, checkHeaderValue } from '../config/sendable.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { userinfoAsBasic } from '../config/userinfo.ts';
 import { Scrubber, SENSITIVE_HEADER, stripUserinfo, urlSecrets } from '../secrets/scrubber.ts';
@@ -91,6 +91,8 @@ export function resolveHooks(spec: HooksSpec | undefined, policyFile: string, en
           sent = basic.href;
         }
         // A webhook header that cannot be sent would fail the promotion or rollback only when it fires: refused now.
+        // Two spellings of one name are one header: keyed in lower case above, one value was silently dropped.
+        checkHeaderCase(Object.keys(h.headers), `${at}.headers`, issues);
         for (const [k, v] of Object.entries(h.headers)) {
           checkHeaderName(k, `${at}.headers.${k}`, issues);
           checkHeaderValue(headers[k.toLowerCase()] ?? '', `${at}.headers.${k}`, issues, v.includes('${'));

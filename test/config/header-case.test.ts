@@ -66,6 +66,32 @@ describe('one header written twice (names differing in case), or one parity sets
     expect(raws).toEqual([]);
   });
 
+  it('a request or flow step or a contract step that sets the requestIdHeader is refused at its path (exit 3), nothing sent', async () => {
+    // It was replaced by the pair's request id without a word, or, with a requestIdHeader written in
+    // another case, went out as a second header line beside it (`x-corr: mine` and `X-Corr: <id>`).
+    for (const [requestIdHeader, name] of [
+      [undefined, 'X-Request-Id'],
+      ['X-Corr', 'x-corr'],
+    ] as const) {
+      raws.length = 0;
+      const ws = sseWorkspace(url, { vus: 1, iterations: 1 }, (cfg) => {
+        if (requestIdHeader) cfg.requestIdHeader = requestIdHeader;
+        cfg.scenarios!.push(
+          { type: 'request', name: 'r', route: 'GET /r', headers: { [name]: 'mine' } },
+          { type: 'flow', name: 'f', steps: [{ name: 'a', route: 'GET /a' }, { name: 'b', route: 'GET /b', headers: { accept: 'application/json', [name]: 'mine' } }] },
+        );
+        Object.assign(cfg, { contracts: { flows: [{ name: 'c', steps: [{ name: 's', route: 'GET /c', headers: { [name]: 'mine' } }] }] } });
+      });
+      const r = await runCli(['run', ws.configFile, '--out', ws.out, '--quiet']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/PARITY_CONFIG_INVALID/);
+      for (const at of ['scenarios[1].headers', 'scenarios[2].steps[1].headers', 'contracts.flows[0].steps[0].headers']) {
+        expect(r.stderr).toContain(`header "${name}" is the requestIdHeader: parity sets it to each pair's request id, so this value would never be sent; remove it, or set requestIdHeader to another name\n    → at ${at}.${name}\n`);
+      }
+      expect(raws).toEqual([]);
+    }
+  });
+
   it('in a contract step too', async () => {
     raws.length = 0;
     const ws = sseWorkspace(url, { vus: 1, iterations: 1 }, (cfg) => {

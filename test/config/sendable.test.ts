@@ -180,6 +180,19 @@ describe('policy hooks', () => {
   });
 });
 
+describe('policy hooks: one webhook header in two spellings', () => {
+  it('is a config error at the later spelling (one value was silently dropped: headers are keyed in lower case)', async () => {
+    const { loadPolicy } = await import('../../harness/gates/load.ts');
+    const ws = tempWorkspace();
+    const p = path.join(ws.dir, 'hooks.yaml');
+    writeFileSync(p, 'gates:\n  - { metric: error_rate, threshold: "<= 1%" }\nhooks:\n  onFail:\n    webhook: http://127.0.0.1:9/x\n    headers: { X-Deploy-Token: one, x-deploy-token: two }\n');
+    const err = (await loadPolicy(p, {}).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual([{ path: 'hooks.onFail[0].headers.x-deploy-token', message: expect.stringMatching(/header "x-deploy-token" is also given as "X-Deploy-Token" .*; keep one/) }]);
+    expect(JSON.stringify(err.issues)).not.toMatch(/"(one|two)"/);
+  });
+});
+
 describe('body templates nested past any real body', () => {
   it('a 10,000-deep body in a stream, request or contract step is a config error at its path, not a stack overflow', async () => {
     const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000)) as unknown;
