@@ -25,18 +25,31 @@ export function sameBackend(run: Pick<RunResult, 'targets' | 'config'>): string 
     if (canonical(b[field] ?? null) !== canonical(c[field] ?? null)) return null;
   }
   return (
-    `baseline "${baseline.name}" and candidate "${candidate.name}" are the same backend (${baseline.baseUrl}, the same routes and headers): ` +
+    `baseline "${baseline.name}" and candidate "${candidate.name}" are the same backend (${baseline.baseUrl}${sameText(baseline.baseUrl, candidate.baseUrl) ? '' : ` and ${candidate.baseUrl}, one loopback address`}, the same routes and headers): ` +
     'the run compared a backend with itself, so its gates say nothing about the candidate; point the candidate at the new backend'
   );
 }
 
+/**
+ * This machine's loopback names, as the URL parser writes them (it lower-cases, writes `127.1` as
+ * `127.0.0.1` and `[0:0:0:0:0:0:0:1]` as `[::1]`): `localhost:8000` and `127.0.0.1:8000` are one
+ * listener. No other name is resolved: two names of one host behind DNS stay two backends.
+ */
+const LOOPBACK = new Set(['localhost', 'localhost.', '127.0.0.1', '[::1]']);
+
 function normalUrl(u: string): string {
   try {
     const url = new URL(u);
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+    const host = LOOPBACK.has(url.hostname) ? `loopback:${url.port}` : url.host;
+    return `${url.protocol}//${host}${url.pathname.replace(/\/+$/, '')}`;
   } catch {
     return u;
   }
+}
+
+/** The same URL but for case and a trailing slash: only loopback names told apart need saying. */
+function sameText(a: string, b: string): boolean {
+  return a.toLowerCase().replace(/\/+$/, '') === b.toLowerCase().replace(/\/+$/, '');
 }
 
 /** JSON with object keys sorted, so the same map written in another order compares equal. */

@@ -60,4 +60,24 @@ describe('a run whose candidate is the baseline is never a pass', () => {
     expect(sameBackend(run({}, {}, 'http://gw.internal:8080/python', 'http://gw.internal:8080/node'))).toBeNull();
     expect(sameBackend({ ...run({}, {}), config: {} })).toBeNull(); // no echo: no telling
   });
+
+  it('localhost, 127.0.0.1 and [::1] on one port are one backend; another port, or a name behind DNS, is not', () => {
+    // A candidate `${NODE_URL:-http://localhost:8000}` fell back beside a baseline written http://127.0.0.1:8000: a pass.
+    for (const [b, c] of [
+      ['http://127.0.0.1:8000', 'http://localhost:8000'],
+      ['http://localhost:8000/', 'http://[::1]:8000'],
+      ['http://[0:0:0:0:0:0:0:1]:8000/api', 'http://LOCALHOST:8000/api/'],
+      ['http://127.0.0.1', 'http://localhost:80'],
+    ] as const) {
+      expect(sameBackend(run({}, {}, b, c)), `${b} vs ${c}`).toBe(
+        `baseline "old" and candidate "new" are the same backend (${b} and ${c}, one loopback address, the same routes and headers): ` +
+          'the run compared a backend with itself, so its gates say nothing about the candidate; point the candidate at the new backend',
+      );
+    }
+    expect(sameBackend(run({}, {}, 'http://127.0.0.1:8000', 'http://localhost:8001'))).toBeNull();
+    expect(sameBackend(run({}, {}, 'http://127.0.0.1:8000', 'https://localhost:8000'))).toBeNull();
+    expect(sameBackend(run({}, {}, 'http://127.0.0.1:8000/python', 'http://localhost:8000/node'))).toBeNull();
+    expect(sameBackend(run({}, {}, 'http://localhost:8000', 'http://my-laptop.local:8000'))).toBeNull();
+    expect(sameBackend(run({}, {}, 'http://127.0.0.2:8000', 'http://127.0.0.1:8000'))).toBeNull();
+  });
 });
