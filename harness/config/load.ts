@@ -9,7 +9,7 @@ import { compileFlowScenarios, type AnyResolvedScenario, type ResolvedFlowScenar
 import { fromZodIssues } from './issues.ts';
 import { substituteEnv } from './env.ts';
 import { duplicateJsonKeys, parseYamlConfig } from './yaml.ts';
-import { envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.ts';
+import { envInLiteralRoute, envInPaths, literalRoute, scenarioBody, usesPrompt } from './paths-env.ts';
 import { resolveBaseUrl } from './base-url.ts';
 import { checkLimits, LIMITS } from './limits.ts';
 import { checkLoadPlan } from './load-checks.ts';
@@ -154,7 +154,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     for (const s of config.scenarios) {
       if (s.type !== 'stream') continue; // request and flow routes are resolved by their own compiler
       const literal = literalRoute(s.route);
-      if (literal && !(s.route in routes)) routes[s.route] = literal;
+      if (literal && !(s.route in routes)) routes[s.route] = envInLiteralRoute(literal, `scenarios[${config.scenarios.indexOf(s)}].route`, env, issues, secrets);
     }
     // Checked as they will be sent: after ${VAR} substitution.
     for (const [name, r] of Object.entries(routes)) checkConfigPath(r.path, `${at}.routes.${name}`, issues);

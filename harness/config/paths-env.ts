@@ -30,6 +30,13 @@ function sub(template: string, at: string, s: Sink): string {
   return r.value;
 }
 
+/** A scenario's literal route (`POST /v1/${TENANT}/chat`) with `${VAR}` substituted in its path, by the rules of a route map's paths. */
+export function envInLiteralRoute(route: RouteConfig, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): RouteConfig {
+  const p = sub(route.path, at, { issues, secrets, env });
+  if (!p.startsWith('/')) issues.push({ path: at, message: `path "${route.path}" gives "${p}", which does not start with "/"; set the variable to a path segment` });
+  return { method: route.method, path: p };
+}
+
 /** A target's route paths and health paths with `${VAR}` substituted; each must still be a path. */
 export function envInPaths(t: TargetConfig, at: string, env: NodeJS.ProcessEnv, issues: ConfigIssue[], secrets: string[]): { routes: Record<string, RouteConfig>; health: TargetConfig['health'] } {
   const sink = { issues, secrets, env };

@@ -167,10 +167,13 @@ function compileSteps(
     // A mapped route's path is checked in its target's map (config/load.ts); a literal one here, as a
     // stream scenario's is: `/größe` would go out as Latin-1 bytes. Its {{placeholders}} are filled
     // percent-encoded (UTF-8) at run time, so only the literal parts can be unsendable.
-    if (literal) checkConfigPath(literal[2]!, here('route'), issues);
+    // `${ENV}` in a literal route is filled as in a target's route map (`GET /v1/${TENANT}/lots` went
+    // out with `${TENANT}` as its text); a value from the environment is a secret.
+    const literalPath = literal ? env$(literal[2]!, here('route')) : undefined;
+    if (literalPath !== undefined) checkConfigPath(literalPath, here('route'), issues);
     for (const role of ['baseline', 'candidate'] as const) {
       const t = targets[role];
-      const r = literal ? { method: literal[1]!, path: literal[2]! } : t.routes[s.route];
+      const r = literal ? { method: literal[1]!, path: literalPath! } : t.routes[s.route];
       if (!r) {
         const mapped = Object.keys(t.routes);
         issues.push({

@@ -115,4 +115,38 @@ describe('config ergonomics: literal routes without a route map, prompt-less sce
     expect(r2.code).toBe(ExitCode.error);
     expect(r2.stderr).toMatch(new RegExp(`not valid YAML at ${indent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: .*indentation`));
   });
+
+  it('${VAR} in literal routes of stream, request and flow scenarios is filled (it went out as the text ${TENANT}); unset: exit 3 at each route, nothing sent; the value stays out of run.json', async () => {
+    const ws = tempWorkspace();
+    const file = path.join(ws.dir, 'literal-env.config.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: literal-env',
+        'targets:',
+        `  - { name: a, role: baseline, baseUrl: "${url}" }`,
+        `  - { name: b, role: candidate, baseUrl: "${url}" }`,
+        'scenarios:',
+        '  - { name: chat, route: "POST /t/${TENANT}/chat", body: { q: hi } }',
+        '  - { name: items, type: request, route: "GET /t/${TENANT}/items" }',
+        '  - { name: flow, type: flow, steps: [{ name: one, route: "GET /t/${TENANT}/flow" }] }',
+        'load: { vus: 1, iterations: 3 }',
+        'preflight: { retries: 0 }',
+        '',
+      ].join('\n'),
+    );
+    const before = seen.length;
+    const unset = await runCli(['run', file, '--out', ws.out, '--quiet'], {});
+    expect(unset.code).toBe(ExitCode.error);
+    for (const i of [0, 1, 2]) expect(unset.stderr).toMatch(new RegExp(`environment variable TENANT is not set[^\\n]*\\n\\s*→ at scenarios\\[${i}\\]\\.(route|steps\\[0\\]\\.route)`));
+    expect(seen.length).toBe(before);
+
+    const r = await runCli(['run', file, '--out', ws.out, '--quiet'], { TENANT: 'tenant-from-env-7' });
+    expect(r.code, r.stderr + r.stdout).toBe(ExitCode.pass);
+    const urls = seen.slice(before).map((x) => x.url);
+    expect(urls.filter((u) => u.includes('${')).length).toBe(0);
+    expect(new Set(urls)).toEqual(new Set(['/t/tenant-from-env-7/chat', '/t/tenant-from-env-7/items', '/t/tenant-from-env-7/flow']));
+    const runJson = readFileSync(path.resolve(/run\.json: (.*)/.exec(r.stdout)![1]!.trim()), 'utf8');
+    expect(runJson).not.toContain('tenant-from-env-7');
+  });
 });
