@@ -23,9 +23,15 @@ import { upper, type Op } from './threshold.ts';
 export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], now: Date = new Date()): Verdict {
   const z = zFor(policy.confidence);
   // The failed-requests guard comes last on every policy (guard.ts): no verdict is blind to failures.
-  const gates = [...policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z)), ...[policy.guard, ...scopedGuards(policy)].map((guard) => evaluateGuard(guard, policy, run, pairs, z))];
+  const scoped = scopedGuards(policy);
+  const gates = [
+    ...policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z)),
+    ...[policy.guard, ...scoped].map((guard) => evaluateGuard(guard, policy, run, pairs, z)),
+    ...scenarioGuards(policy, runScopes(run, pairs), scoped).map((guard) => evaluateEvidenceGuard(guard, policy, run, pairs, z)),
+  ];
   const reasons: string[] = [];
-  const blocking = gates.filter((g) => g.severity === 'fail');
+  // An evidence-only guard that could not judge its scope alone (`unjudged`) neither passes nor holds the verdict back.
+  const blocking = gates.filter((g) => g.severity === 'fail' && g.status !== 'unjudged');
   const failed = blocking.filter((g) => g.status === 'fail');
   const open = blocking.filter((g) => g.status === 'inconclusive');
   for (const g of failed) reasons.push(`FAIL ${g.reason}`);
@@ -68,7 +74,8 @@ function droppedUngated(policy: LoadedPolicy, run: RunResult): number {
 
 export const WARN_ONLY_REASON = 'warn-only policy: every gate is severity "warn", so the gates are reported and none decides (no hook fires; exit code as without a policy)';
 
-type Status = GateResult['status'];
+/** What a judged interval gives (`unjudged` is only an evidence-only guard's, evaluateEvidenceGuard). */
+type Status = Exclude<GateResult['status'], 'unjudged'>;
 type Judged = { value: number | null; interval: Interval | null; method: string; exact: boolean };
 
 interface Measured {
@@ -194,6 +201,77 @@ export function scopedGuards(policy: LoadedPolicy): ResolvedGate[] {
     out.set(where, { ...policy.guard, id: `${policy.guard.id}@${where}`, description: `${policy.guard.description}${scope}`, scenario: g.scenario, route: g.route, step: g.step, minSamples: Math.min(policy.guard.minSamples, g.minSamples) });
   }
   return [...out.values()];
+}
+
+/** A scenario of a run (or a config) and its flow steps (none for a stream or request scenario). */
+export interface GuardScope {
+  scenario: string;
+  steps: readonly string[];
+}
+
+/**
+ * The implicit guard of every scenario and of every step of a multi-step flow, deciding on evidence
+ * only. The run-wide guard pools every pair, so a scenario that is 0.3% of the iterations moves it
+ * by 0.3 pp even when its candidate fails every request; gates scoped to a scenario get a full guard
+ * (scopedGuards), the others had none. These fail when the scope's candidate − baseline failure rate
+ * is entirely beyond the margin (`failedRequests`) at the policy's confidence, however few its
+ * pairs (the interval is as wide as they are few), pass over `minSamples` pairs when the guard
+ * would, and are otherwise `unjudged`: a 2%-weight scenario with 12 pairs shows no pass and holds
+ * no verdict back. A flow's steps are distinct endpoints in fixed proportion to the flow (one pair
+ * per step and iteration), so a write step failing one in five of a six-step flow is 3 pp of the
+ * flow and 20 pp of the step: its own guard sees it with a sixth of the pairs. None where the
+ * scope is the whole run (one scenario; a one-step flow is its scenario), none where a full scoped
+ * guard already reads it.
+ */
+export function scenarioGuards(policy: LoadedPolicy, scopes: readonly GuardScope[], scoped: readonly ResolvedGate[] = scopedGuards(policy)): ResolvedGate[] {
+  const taken = new Set(scoped.map((g) => g.id));
+  const out: ResolvedGate[] = [];
+  const add = (scenario: string, step: string | null) => {
+    const id = `${policy.guard.id}@${scenario}${step !== null ? `/${step}` : ''}`;
+    if (taken.has(id)) return;
+    taken.add(id);
+    const scope = ` (scenario ${scenario}${step !== null ? `, step ${step}` : ''}; fails on evidence only)`;
+    out.push({ ...policy.guard, id, description: `${policy.guard.description}${scope}`, scenario, route: null, step, onEvidence: true, insufficient: 'inconclusive', minSamples: policy.guard.minSamples });
+  };
+  for (const s of scopes) {
+    if (scopes.length > 1) add(s.scenario, null);
+    if (s.steps.length > 1) for (const step of s.steps) add(s.scenario, step);
+  }
+  return out;
+}
+
+/** The scenarios of a run (its summaries, then any other the pairs name) with the flow steps its pairs name, in order. */
+export function runScopes(run: RunResult, pairs: readonly GatePair[]): GuardScope[] {
+  const steps = new Map<string, Set<string>>();
+  for (const s of run.summaries) steps.set(s.scenario, new Set());
+  for (const p of pairs) {
+    let mine = steps.get(p.scenario);
+    if (!mine) steps.set(p.scenario, (mine = new Set()));
+    if (p.step !== undefined && p.step !== null) mine.add(p.step);
+  }
+  return [...steps].map(([scenario, s]) => ({ scenario, steps: [...s] }));
+}
+
+/**
+ * An evidence-only guard (scenarioGuards): fail when the interval over its pairs is entirely beyond
+ * the margin, whatever their number; pass as the guard does over `minSamples` pairs; otherwise
+ * `unjudged`, never a pass and never a reason to hold the verdict back.
+ */
+function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: RunResult, allPairs: readonly GatePair[], z: number): GateResult {
+  const evidence = evaluateGuard({ ...guard, minSamples: 1 }, policy, run, allPairs, z);
+  const min = { ...evidence.samples, min: guard.minSamples };
+  if (evidence.status === 'fail') return { ...evidence, samples: min, reason: `${evidence.reason}: this scope's candidate fails more than the margin allows, at the policy's confidence, over ${Math.min(evidence.samples.baseline, evidence.samples.candidate)} pairs` };
+  const full = evaluateGuard(guard, policy, run, allPairs, z);
+  if (full.status === 'pass') return full;
+  const n = Math.min(full.samples.baseline, full.samples.candidate);
+  const why = n === 0 ? 'no pairs in this scope' : n < guard.minSamples ? `${n} pairs, fewer than minSamples ${guard.minSamples} to show a pass` : 'the interval straddles the margin';
+  const seen = evidence.interval ? `candidate − baseline ${formatValue(evidence.value, 'pp')}, ${formatInterval(evidence.interval, 'pp')}` : 'no interval';
+  const noRef = full.reason.includes('; no reference: ') ? full.reason.slice(full.reason.indexOf('; no reference: ')) : '';
+  return {
+    ...full,
+    status: 'unjudged',
+    reason: `${guard.id}: not judged alone (${why}): ${seen} is not entirely beyond ${guard.threshold.op} ${formatValue(full.limit, 'pp')}, so no evidence of failure here and no pass either; these pairs count in the run-wide ${policy.guard.id}${noRef}`,
+  };
 }
 
 /** The pairs a gate reads: its scenario, route or flow step (all pairs when unscoped). */

@@ -27,6 +27,12 @@ export interface ResolvedGate {
   step: string | null;
   /** Only the pairs whose prompt expects citations (the guard of a citation_presence gate). */
   citationPrompts?: boolean;
+  /**
+   * A guard that decides on evidence only (the implicit guard of every scenario and flow step):
+   * it fails when its interval is entirely beyond the margin, however few its pairs; otherwise it
+   * passes only over `minSamples` pairs and is `unjudged` below, holding nothing back.
+   */
+  onEvidence?: boolean;
   minSamples: number;
   severity: 'fail' | 'warn';
   insufficient: 'inconclusive' | 'fail';

@@ -15,7 +15,7 @@ import type { Op } from './threshold.ts';
  * statistic (growth and slope need two) make the gate inconclusive (or fail, with
  * `insufficient: fail`), and the reason says which.
  */
-type Judge = (op: Op, limit: number, value: number | null, interval: null, exact: true) => GateResult['status'];
+type Judge = (op: Op, limit: number, value: number | null, interval: null, exact: true) => NonNullable<GateResult['floor']>['status'];
 type Margin = (op: Op, limit: number, value: number | null) => number | null;
 
 /** Share of a polled series' reads that may fail mid-window before its gates cannot pass. */

@@ -23,8 +23,10 @@ export function verdictLine(run: RunResult): string {
   if (!v) return `Verdict: NONE (${NO_POLICY})${run.complete ? '' : `; run incomplete: ${run.incompleteReason ?? 'unknown'}`}`;
   const failed = v.gates.filter((g) => g.status === 'fail' && g.severity === 'fail').length;
   const inconclusive = v.gates.filter((g) => g.status === 'inconclusive').length;
+  const unjudged = v.gates.filter((g) => g.status === 'unjudged').length;
   const parts = [`${v.gates.length} gate${v.gates.length === 1 ? '' : 's'}`, `${failed} failed`];
   if (inconclusive) parts.push(`${inconclusive} inconclusive`);
+  if (unjudged) parts.push(`${unjudged} not judged (too few pairs; no evidence of failure)`);
   return `Verdict: ${v.status.toUpperCase()} (policy ${v.policy}): ${parts.join(', ')}`;
 }
 
@@ -83,11 +85,19 @@ export function gateValue(g: GateResult, v: number | null): string {
   return observed(g, v);
 }
 
-export type GateOutcome = 'pass' | 'fail' | 'warn' | 'inconclusive';
-/** A failed gate of severity warn does not fail the verdict: it is a warning. */
+export type GateOutcome = 'pass' | 'fail' | 'warn' | 'inconclusive' | 'unjudged';
+/**
+ * A failed gate of severity warn does not fail the verdict: it is a warning. `unjudged` (an
+ * evidence-only guard with too few pairs to judge its scope alone) is neither a pass nor a hold.
+ */
 export function gateOutcome(g: GateResult): GateOutcome {
   if (g.status === 'fail') return g.severity === 'warn' ? 'warn' : 'fail';
   return g.status;
+}
+
+/** How a gate outcome reads in a report: `unjudged` is "not judged", never a pass. */
+export function outcomeLabel(o: GateOutcome): string {
+  return o === 'unjudged' ? 'not judged' : o;
 }
 
 /** "observed 1.31× vs limit 1.2× (p95 completion <= 1.20x baseline)" */

@@ -54,7 +54,7 @@ th{font-size:12px;color:var(--muted);font-weight:600;background:var(--panel)}
 tr:last-child td{border-bottom:0}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th.n{text-align:right}
 .pill{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:700;text-transform:uppercase;letter-spacing:.03em}
 .pill.pass{background:var(--pass-bg);color:var(--pass)}.pill.fail{background:var(--fail-bg);color:var(--fail)}
-.pill.warn,.pill.inconclusive{background:var(--warn-bg);color:var(--warn)}.pill.none{background:var(--none-bg);color:var(--none)}
+.pill.warn,.pill.inconclusive{background:var(--warn-bg);color:var(--warn)}.pill.none,.pill.unjudged{background:var(--none-bg);color:var(--none)}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:14px;margin:12px 0}
 .chart{margin:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 .chart figcaption{font-weight:600;margin-bottom:4px}.chart svg{width:100%;height:auto;display:block}

@@ -7,6 +7,7 @@ import {
   esc,
   failureBreakdown,
   gateOutcome,
+  outcomeLabel,
   gateValue,
   isContractOnly,
   jsonValue,
@@ -74,7 +75,7 @@ function gates(run: RunResult): string {
       `<tr data-gate="${esc(g.id)}"><td><code>${esc(g.id)}</code><br>${esc(g.description)}<div class="note">${esc(g.reason)}</div></td><td>${esc(g.scenario ?? 'all')}</td>` +
       `<td class="n">${esc(observed(g, g.observed.baseline))}</td><td class="n">${esc(observed(g, g.observed.candidate))}</td>` +
       `<td class="n">${esc(gateValue(g, g.value))}${g.interval ? `<div class="note">${esc(`${gateValue(g, g.interval.low)} … ${gateValue(g, g.interval.high)}`)}</div>` : ''}</td>` +
-      `<td class="n">${esc(gateValue(g, g.limit))}</td><td class="n">${g.samples.baseline} / ${g.samples.candidate}</td><td><span class="pill ${o}">${o}</span></td></tr>`
+      `<td class="n">${esc(gateValue(g, g.limit))}</td><td class="n">${g.samples.baseline} / ${g.samples.candidate}</td><td><span class="pill ${o}">${outcomeLabel(o)}</span></td></tr>`
     );
   });
   return (

@@ -11,6 +11,8 @@ interface Case {
   failure?: { message: string; body: string };
   /** Inconclusive: not a failure of the candidate, but not a pass either. */
   error?: { message: string; body: string };
+  /** Not judged (an evidence-only guard with too few pairs alone): neither a pass nor a failure. */
+  skipped?: { message: string };
   out?: string;
 }
 interface Suite {
@@ -21,7 +23,8 @@ interface Suite {
 /**
  * junit.xml for CI: one testsuite per policy with one testcase per gate (a failed gate is a
  * <failure> saying observed vs limit; an inconclusive gate is an <error>; a failed warn-severity
- * gate passes with a note), and a "contracts" testsuite with one testcase per contract step
+ * gate passes with a note; a scenario's evidence-only guard with too few pairs to judge alone is
+ * <skipped>, never a green pass of what it did not judge), and a "contracts" testsuite with one testcase per contract step
  * (a <failure> per drifted step, with the curl that reproduces it), and a "hooks" testsuite when
  * hooks ran (a <failure> per failed hook). Pure: run.json in, XML out.
  */
@@ -34,16 +37,17 @@ export function renderJunit(run: RunResult): string {
   const count = (f: (c: Case) => boolean) => suites.reduce((n, s) => n + s.cases.filter(f).length, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${esc(`parity: ${run.name}`)}" tests="${count(() => true)}" failures="${count((c) => !!c.failure)}" errors="${count((c) => !!c.error)}" time="${secs(run.load.durationMs)}" timestamp="${esc(run.startedAt)}">`,
+    `<testsuites name="${esc(`parity: ${run.name}`)}" tests="${count(() => true)}" failures="${count((c) => !!c.failure)}" errors="${count((c) => !!c.error)}" skipped="${count((c) => !!c.skipped)}" time="${secs(run.load.durationMs)}" timestamp="${esc(run.startedAt)}">`,
   ];
   for (const s of suites) {
     const n = (f: (c: Case) => boolean) => s.cases.filter(f).length;
-    lines.push(`  <testsuite name="${esc(s.name)}" tests="${s.cases.length}" failures="${n((c) => !!c.failure)}" errors="${n((c) => !!c.error)}" skipped="0" timestamp="${esc(run.startedAt)}">`);
+    lines.push(`  <testsuite name="${esc(s.name)}" tests="${s.cases.length}" failures="${n((c) => !!c.failure)}" errors="${n((c) => !!c.error)}" skipped="${n((c) => !!c.skipped)}" timestamp="${esc(run.startedAt)}">`);
     for (const c of s.cases) {
       const open = `    <testcase name="${esc(c.name)}" classname="${esc(c.classname)}"`;
       const inner: string[] = [];
       if (c.failure) inner.push(`      <failure message="${esc(c.failure.message)}" type="gate">${esc(c.failure.body)}</failure>`);
       if (c.error) inner.push(`      <error message="${esc(c.error.message)}" type="inconclusive">${esc(c.error.body)}</error>`);
+      if (c.skipped) inner.push(`      <skipped message="${esc(c.skipped.message)}"/>`);
       if (c.out) inner.push(`      <system-out>${esc(c.out)}</system-out>`);
       lines.push(inner.length === 0 ? `${open}/>` : `${open}>\n${inner.join('\n')}\n    </testcase>`);
     }
@@ -68,6 +72,7 @@ function policySuite(run: RunResult): Suite {
     if (outcome === 'fail') c.failure = { message, body: details(g) };
     else if (outcome === 'inconclusive') c.error = { message, body: details(g) };
     else if (outcome === 'warn') c.out = `WARN (severity warn, does not fail the verdict): ${message}`;
+    else if (outcome === 'unjudged') c.skipped = { message: `not judged (decides on evidence only; too few pairs to judge this scope alone, no evidence of failure): ${message}` };
     return c;
   });
   const run_ = runCase(run, v);

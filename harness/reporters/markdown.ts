@@ -52,7 +52,7 @@ export function renderMarkdown(raw: RunResult): string {
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
-const MARK: Record<GateOutcome, string> = { pass: '✅ pass', fail: '❌ fail', warn: '⚠️ warn', inconclusive: '❔ inconclusive' };
+const MARK: Record<GateOutcome, string> = { pass: '✅ pass', fail: '❌ fail', warn: '⚠️ warn', inconclusive: '❔ inconclusive', unjudged: '➖ not judged (too few pairs; no evidence of failure)' };
 
 function gates(run: RunResult): string[] {
   const v = run.verdict;

@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { LoadConfig, StageConfig } from '../config/schema.ts';
 import type { LoadedPolicy } from '../gates/load.ts';
 import { isWarnOnly } from '../gates/load.ts';
-import { scopedGuards } from '../gates/evaluate.ts';
+import { scenarioGuards, scopedGuards } from '../gates/evaluate.ts';
 import { constantCount } from '../load/context.ts';
 import { integralTo, stagesDuration } from '../load/stages.ts';
 import { stripUserinfo } from '../secrets/scrubber.ts';
@@ -51,6 +51,13 @@ export function renderPlan(loaded: LoadedConfig, policy: LoadedPolicy | undefine
       const where = g.scenario ? `scenario ${g.scenario}${g.step ? `, step ${g.step}` : ''}` : g.route ? `route ${g.route}` : undefined;
       const over = g.citationPrompts ? `the streams whose prompt expects citations${where ? `, ${where}` : ''}` : where;
       lines.push(`  fail ${g.id}: the same over ${over} (implicit: a scoped gate reads that scope's survivors; minSamples ${g.minSamples})`);
+    }
+    // A replay judges its capture's requests as one scenario, not the config's scenarios.
+    const scopes = opts.replay ? [] : loaded.scenarios.map((s) => ({ scenario: s.name, steps: s.type === 'flow' ? s.flow.steps.map((x) => x.name) : [] }));
+    for (const g of scenarioGuards(policy, scopes)) {
+      lines.push(
+        `  fail ${g.id}: the same over scenario ${g.scenario}${g.step ? `, step ${g.step}` : ''}, on evidence only (implicit per ${g.step ? 'flow step' : 'scenario'}: fails when entirely beyond the margin however few its pairs; passes over minSamples ${g.minSamples}; else not judged, holding nothing back)`,
+      );
     }
     lines.push('hooks that could fire:');
     const events = [['pass', 'onPass'], ['fail', 'onFail'], ['inconclusive', 'onInconclusive']] as const;

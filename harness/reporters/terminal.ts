@@ -4,7 +4,7 @@ import type { Percentiles, RunResult, TargetSummary } from '../run/result.ts';
 import { endpointsTerminal } from './endpoints.ts';
 import { scenarioKind } from './request-metrics.ts';
 import { requestScenarioTerminal } from './request-scenario.ts';
-import { gateMessage, gateOutcome, pct1 as pct, verdictLine } from './format.ts';
+import { gateMessage, gateOutcome, outcomeLabel, pct1 as pct, verdictLine } from './format.ts';
 import { serverTerminal } from './server-metrics.ts';
 
 export interface TerminalOptions {
@@ -83,7 +83,7 @@ function verdict(result: RunResult, opts: TerminalOptions): string[] {
   const out = [result.verdict ? paint(color, verdictLine(result)) : verdictLine(result)];
   for (const g of result.verdict?.gates ?? []) {
     const o = gateOutcome(g);
-    if (o !== 'pass') out.push(`  ${paint(o === 'fail' ? 31 : 33, o.toUpperCase())} ${gateMessage(g)}`);
+    if (o !== 'pass') out.push(`  ${paint(o === 'fail' ? 31 : o === 'unjudged' ? 2 : 33, outcomeLabel(o).toUpperCase())} ${gateMessage(g)}`);
   }
   return out;
 }

@@ -6,13 +6,13 @@ export interface VerdictRenderOptions {
   color: boolean;
 }
 
-const MARK = { pass: 'pass', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
+const MARK = { pass: 'pass', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', unjudged: 'not judged' } as const;
 
 /** The verdict on the terminal: the decision first, then one line per gate. Pure: text in, text out. */
 export function renderVerdict(raw: Verdict, opts: VerdictRenderOptions): string {
   const v = mapStrings(raw, terminalSafe);
   const paint = (code: number, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const tone = { pass: 32, fail: 31, inconclusive: 33 } as const;
+  const tone = { pass: 32, fail: 31, inconclusive: 33, unjudged: 2 } as const;
   const lines = [paint(1, `verdict: ${paint(tone[v.status], v.status.toUpperCase())} (policy ${v.policy})`)];
   for (const g of v.gates) {
     const text = g.reason.startsWith(`${g.id}: `) ? g.reason.slice(g.id.length + 2) : g.reason;

@@ -125,7 +125,12 @@ export const GateResult = z.object({
   /** delta: candidate − baseline in the metric's unit (ms); delta_pp: the same for rates, in percentage points. */
   comparison: z.enum(['absolute', 'ratio', 'delta', 'delta_pp']),
   severity: z.enum(['fail', 'warn']),
-  status: z.enum(['pass', 'fail', 'inconclusive']),
+  /**
+   * `unjudged`: a guard that decides on evidence only (the implicit per-scenario and per-step
+   * `failed-requests@…`) found no evidence that its scope fails and had too little to show that it
+   * passes: neither a pass nor a reason to hold the verdict back (the run-wide guard counts its pairs).
+   */
+  status: z.enum(['pass', 'fail', 'inconclusive', 'unjudged']),
   observed: z.object({ baseline: z.number().nullable(), candidate: z.number().nullable() }),
   /** The compared quantity: the candidate value (absolute), candidate/baseline (ratio), or candidate − baseline in pp (delta_pp). */
   value: z.number().nullable(),

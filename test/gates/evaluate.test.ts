@@ -253,6 +253,8 @@ describe('scoping and observed values', () => {
       // The guard again over each scoped gate's scope: its survivors never hide its failures.
       ['failed-requests@fast', 'pass', 60],
       ['failed-requests@route:route-slow', 'pass', 60],
+      // And over every scenario no full guard reads, deciding on evidence only.
+      ['failed-requests@slow', 'pass', 60],
     ]);
     expect(v.gates[1]!.route).toBe('route-slow');
   });

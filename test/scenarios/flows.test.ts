@@ -85,6 +85,10 @@ describe('flow scenarios under load', () => {
       ['drift-get', 'fail'],
       ['drift-create', 'pass'],
       ['errors', 'fail'],
+      // Each step's own guard, on evidence only: the lost writes' read-backs fail there.
+      ['failed-requests@lots/login', 'pass'],
+      ['failed-requests@lots/create_lot', 'pass'],
+      ['failed-requests@lots/get_lot', 'fail'],
     ]);
   }, 120_000);
 

@@ -123,7 +123,7 @@ describe('parity merge', () => {
     const seg = await runCli(['gate', path.join(dirs[0]!, 'run.json'), '--policy', policy, '--dry-run']);
     expect(seg.code).toBe(3);
     expect(seg.stderr).toMatch(/is segment 1\/4 of a plan, part of a run: merge the segments/);
-    expect(first.gates.length).toBe(3); // two gates and the failed-requests guard
+    expect(first.gates.length).toBe(5); // two gates, the failed-requests guard and one per scenario (two)
     expect(existsSync(path.join(out, 'report.html'))).toBe(true);
   });
 
