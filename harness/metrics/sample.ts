@@ -88,6 +88,12 @@ export interface StreamSample {
   tpotMs?: number;
   /** Request and flow scenarios: the flow step (absent for a one-request scenario). */
   step?: string;
+  /**
+   * A request probe's 2xx answer with `content-type: text/event-stream`, read as a whole response:
+   * its first content, interruptions and terminal event were not measured (a stream cut short or
+   * ending in an error event reads `ok`). Counted per scenario (summaries' `streamsReadWhole`).
+   */
+  streamReadWhole?: boolean;
   /** Request and flow scenarios: the endpoint as "METHOD /path/:var" (the baseline's route template), for per-endpoint summaries and gates. */
   route?: string;
 }

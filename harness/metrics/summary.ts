@@ -7,7 +7,7 @@ const LATENCIES = ['headersMs', 'firstEventMs', 'firstContentMs', 'completionMs'
 const HISTOGRAMS = [...LATENCIES, ...LATENCIES.map((k) => `service.${k}` as const), 'gapMs', 'contentCharsPerSec', 'dispatchLagMs', 'itlMs', 'tpotMs', 'outputTokensPerSec'] as const;
 type HistogramName = (typeof HISTOGRAMS)[number];
 
-const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped', 'tokens', 'tokensEstimated', 'http2xx', 'http3xx', 'http4xx'] as const;
+const COUNTERS = ['count', 'withHeaders', 'interrupted', 'http5xx', 'expected', 'present', 'bytes', 'chars', 'dropped', 'tokens', 'tokensEstimated', 'http2xx', 'http3xx', 'http4xx', 'readWhole'] as const;
 type CounterName = (typeof COUNTERS)[number];
 
 const INTERRUPTING: ReadonlySet<Outcome> = new Set(INTERRUPTIONS);
@@ -55,6 +55,7 @@ export class SummaryAccumulator {
     }
     if (s.status !== undefined && s.status >= 200 && s.status < 300) {
       c.withHeaders++;
+      if (s.streamReadWhole) c.readWhole++;
       if (INTERRUPTING.has(s.outcome)) c.interrupted++;
     }
     if (s.headersMs !== undefined) {
@@ -160,6 +161,7 @@ export class SummaryAccumulator {
       outputTokens: { total: this.counters.tokens, estimatedStreams: this.counters.tokensEstimated },
       gapHistogram: histogramOf(this.histograms.gapMs.entries()),
       statusClasses: { '2xx': this.counters.http2xx, '3xx': this.counters.http3xx, '4xx': this.counters.http4xx, '5xx': http5xx },
+      ...(this.counters.readWhole ? { streamsReadWhole: this.counters.readWhole } : {}),
     };
   }
 }

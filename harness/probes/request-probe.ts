@@ -6,6 +6,7 @@ import { freshSample, type StreamSample } from '../metrics/sample.ts';
 import { epochMs } from './clock.ts';
 import { Deadline } from './deadlines.ts';
 import { joinInterrupt } from './interrupts.ts';
+import { isSseAnswer } from './raw-headers.ts';
 import { classifyError, errorCode } from './stream-probe.ts';
 
 /** The sample's identity travels with the request, so the probe can fill the sample it returns. */
@@ -117,6 +118,9 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // informational (1xx): the response is still to come
     this.s.headersMs = this.now();
     this.s.status = statusCode;
+    // An SSE stream read whole measures none of what makes it right: marked, from the headers alone
+    // (SseSniffer's test), and counted per scenario; the run says so (run/engine.ts).
+    if (statusCode < 300 && isSseAnswer(statusCode, rawHeaders)) this.s.streamReadWhole = true;
     if (this.keepBody || statusCode >= 400) {
       this.rawHeaders = rawHeaders;
       this.parts = [];

@@ -1,3 +1,4 @@
+import { readWholeWarnings } from './read-whole.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -198,6 +199,9 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     if (idleVus > 0 && cfg.load?.model === 'closed') r.harness = { ...(r.harness ?? { eventLoopDelayMs: null, dispatchLagMs: null, warnings: [] }), warnings: [...(r.harness?.warnings ?? []), idleVusWarning(idleVus, cfg.load)] };
     const warnings = profileWarnings(r.summaries);
     if (warnings.length) r.warnings = warnings;
+    // Request and flow scenarios answered with SSE streams, read whole (read-whole.ts); a replay has its own rule (fidelity.ts).
+    const readWhole = opts.replay ? [] : readWholeWarnings(r.summaries);
+    if (readWhole.length) r.harness = { ...(r.harness ?? { eventLoopDelayMs: null, dispatchLagMs: null, warnings: [] }), warnings: [...(r.harness?.warnings ?? []), ...readWhole] };
     const names = { baseline: loaded.baseline.name, candidate: loaded.candidate.name };
     if (shards.some((st) => st.endpoints)) r.endpoints = mergeEndpoints(shards.map((st) => st.endpoints ?? []), names);
     const underLoad = withDiffFiles(mergeLoadContracts(shards.map((st) => st.loadContracts ?? [])), loadDiffs);

@@ -93,6 +93,8 @@ export const TargetSummary = z.object({
   gapHistogram: Histogram.nullable().optional(),
   /** Responses by status class (request and flow scenarios; streams too). */
   statusClasses: z.object({ '2xx': z.number().int(), '3xx': z.number().int(), '4xx': z.number().int(), '5xx': z.number().int() }).optional(),
+  /** Request and flow scenarios: 2xx answers that were SSE streams (text/event-stream), read as whole responses (absent when none). */
+  streamsReadWhole: z.number().int().optional(),
 });
 export type TargetSummary = z.infer<typeof TargetSummary>;
 

@@ -45,6 +45,8 @@ const HAS_TPOT = HAS_ITL << 1;
 /** Request and flow samples: a flow step name and a route template follow the error. */
 const HAS_STEP = HAS_TPOT << 1;
 const HAS_ROUTE = HAS_STEP << 1;
+/** A request probe's 2xx SSE answer, read whole (StreamSample.streamReadWhole). */
+const READ_WHOLE = HAS_ROUTE << 1;
 const OUTCOME_INDEX = new Map<Outcome, number>(OUTCOMES.map((o, i) => [o, i]));
 
 /**
@@ -305,7 +307,8 @@ function sample(b: Buffer, v: DataView, at: number, s: StreamSample, pair: Paire
     (s.itlMs !== undefined ? HAS_ITL : 0) |
     (s.tpotMs !== undefined ? HAS_TPOT : 0) |
     (s.step !== undefined ? HAS_STEP : 0) |
-    (s.route !== undefined ? HAS_ROUTE : 0);
+    (s.route !== undefined ? HAS_ROUTE : 0) |
+    (s.streamReadWhole ? READ_WHOLE : 0);
   at = b.writeUInt32LE(flags, at);
   at = b.writeUInt8(roleIndex, at);
   at = b.writeUInt8(OUTCOME_INDEX.get(s.outcome)!, at);
@@ -409,6 +412,7 @@ function readSample(r: Reader, requestId: string, scenario: string, targets: str
   if (flags & HAS_ERROR) s.error = { code: readStr(r), message: readStr(r) };
   if (flags & HAS_STEP) s.step = readStr(r);
   if (flags & HAS_ROUTE) s.route = readStr(r);
+  if (flags & READ_WHOLE) s.streamReadWhole = true;
   const n = r.b.readUInt32LE(r.at);
   r.at += 4;
   for (let i = 0; i < n; i++) s.gapsMs.push(readF64(r));

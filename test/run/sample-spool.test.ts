@@ -10,7 +10,7 @@ import { ensureSamples } from '../../harness/run/samples-file.ts';
 import { spooledPairs } from '../helpers/spool.ts';
 
 /** Every field of a stream sample set, so a field the spool forgot to carry shows up as a difference (request fields: test/probes/request-spool.test.ts). */
-const everyField: Required<Omit<StreamSample, 'step' | 'route'>> = {
+const everyField: Required<Omit<StreamSample, 'step' | 'route' | 'streamReadWhole'>> = {
   target: 'python-api',
   role: 'baseline',
   scenario: 'chat "rag"',

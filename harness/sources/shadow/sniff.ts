@@ -1,10 +1,7 @@
-import { rawHeaderValue } from '../../probes/raw-headers.ts';
+import { isSseAnswer } from '../../probes/raw-headers.ts';
 import type { Dispatcher } from 'undici';
 
-/** Whether raw response headers say `content-type: text/event-stream`. */
-export function isEventStream(rawHeaders: readonly (Buffer | string)[] | null | undefined): boolean {
-  return rawHeaderValue(rawHeaders, 'content-type')?.toLowerCase().includes('text/event-stream') ?? false;
-}
+export { isEventStream } from '../../probes/raw-headers.ts';
 
 /**
  * Around the request probe of a route compared as `auto`: tells `onStream` when a 2xx response is
@@ -24,7 +21,7 @@ export class SseSniffer implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode >= 200 && statusCode < 300 && isEventStream(rawHeaders)) this.onStream();
+    if (isSseAnswer(statusCode, rawHeaders)) this.onStream();
     return this.inner.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true;
   }
 
