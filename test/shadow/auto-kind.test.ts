@@ -26,7 +26,7 @@ describe('shadow: SSE answers on an auto route', () => {
     writeFileSync(file, ['name: auto-kind', 'minSamples: 20', 'gates:', '  - { name: interruptions, metric: interruption_rate, threshold: "<= +2pp" }', ''].join('\n'));
     return file;
   };
-  const config = (b: ChatFixture, c: ChatFixture, kind?: 'stream'): ConfigInput => ({
+  const config = (b: ChatFixture, c: ChatFixture, kind?: 'stream' | 'request'): ConfigInput => ({
     name: 'auto kind',
     targets: [
       { name: 'py', role: 'baseline', baseUrl: b.url, routes: { chat: 'POST /chat-stream' }, stream: 'named-events' },
@@ -37,7 +37,7 @@ describe('shadow: SSE answers on an auto route', () => {
     preflight: { retries: 0, interval: 10 },
   });
 
-  const oneWindow = async (kind?: 'stream') => {
+  const oneWindow = async (kind?: 'stream' | 'request') => {
     const b = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream', tokens: 3 });
     const c = await startChatFixture({ framing: 'named-events', streamPath: '/chat-stream', tokens: 3, faults: { noTerminal: 0.2 } });
     fixtures.push(b, c);
@@ -52,7 +52,15 @@ describe('shadow: SSE answers on an auto route', () => {
     const w = await oneWindow();
     expect(w.samples.pairs).toBeGreaterThanOrEqual(20);
     expect(w.shadow.streamsReadWhole).toBe(w.samples.pairs);
-    expect(w.harness.warnings.join('\n')).toMatch(/SSE streams read as whole responses \(route chat: kind auto.*set shadow\.routes\.chat\.kind: stream/);
+    expect(w.harness.warnings.join('\n')).toMatch(/SSE streams read as whole responses \(route chat: read by the request probe.*set shadow\.routes\.chat\.kind: stream/);
+    expect(w.verdict.status).not.toBe('pass');
+  }, 60_000);
+
+  it('kind request, set on purpose: the same, counted and never a pass (a stream read whole reads a cut stream as ok)', async () => {
+    const w = await oneWindow('request');
+    expect(w.samples.pairs).toBeGreaterThanOrEqual(20);
+    expect(w.shadow.streamsReadWhole).toBe(w.samples.pairs);
+    expect(w.harness.warnings.join('\n')).toMatch(/SSE streams read as whole responses \(route chat: read by the request probe.*set shadow\.routes\.chat\.kind: stream/);
     expect(w.verdict.status).not.toBe('pass');
   }, 60_000);
 

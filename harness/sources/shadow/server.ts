@@ -90,9 +90,13 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   const streamRoutes = new Set(streamScenarios(loaded).map((sc) => sc.route));
   const isStream = (d: { route: string; probe: 'auto' | 'stream' | 'request' }, accept: string | undefined) =>
     d.probe === 'stream' || (d.probe === 'auto' && (streamRoutes.has(d.route) || (accept ?? '').includes('text/event-stream')));
-  /** The baseline's handler, watched when an `auto` route went to the request probe: an SSE answer is counted (sniff.ts). */
+  /**
+   * The baseline's handler, watched whenever the request probe reads it (`auto` without an SSE
+   * accept, or `kind: request`): an SSE answer is counted (sniff.ts), as `parity run` counts a
+   * request scenario's; a stream read whole cannot tell a broken stream from a good one.
+   */
   const watched = (h: Dispatcher.DispatchHandler, d: { route: string; probe: 'auto' | 'stream' | 'request' }, stream: boolean): Dispatcher.DispatchHandler =>
-    !stream && d.probe === 'auto' ? new SseSniffer(h, () => input.window().streamReadWhole(d.route)) : h;
+    !stream ? new SseSniffer(h, () => input.window().streamReadWhole(d.route)) : h;
   type Req = { method: string; path: string; headers: Record<string, string>; body: string | Buffer | undefined };
   /** The probe for one side: the stream probe (SSE) or the request probe (a whole response); both are dispatch handlers. */
   const probeFor = (stream: boolean, role: Role, d: { route: string; endpoint: string }, requestId: string, iteration: number, req: Req): ShadowProbe => {

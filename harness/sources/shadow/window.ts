@@ -142,7 +142,7 @@ export class ShadowWindow {
     if (this.counts.streamsReadWhole > 0) {
       const routes = [...this.readWholeRoutes];
       health.warnings.push(
-        `${this.counts.streamsReadWhole} compared response${this.counts.streamsReadWhole === 1 ? ' was an SSE stream' : 's were SSE streams'} read as whole responses (route${routes.length === 1 ? '' : 's'} ${routes.join(', ')}: kind auto, and the request did not accept text/event-stream): first content, interruptions and the terminal event were not measured, so a stream cut short read as ok; set shadow.routes.${routes[0]}.kind: stream`,
+        `${this.counts.streamsReadWhole} compared response${this.counts.streamsReadWhole === 1 ? ' was an SSE stream' : 's were SSE streams'} read as whole responses (route${routes.length === 1 ? '' : 's'} ${routes.join(', ')}: read by the request probe, as kind request or as kind auto when the request did not accept text/event-stream): first content, interruptions and the terminal event were not measured, so a stream cut short read as ok; set shadow.routes.${routes[0]}.kind: stream`,
       );
     }
     if (this.counts.refusedUncredentialed > 0) {
