@@ -223,7 +223,7 @@ async function join(files: readonly string[], into: string): Promise<number[]> {
       lines.push(n);
     }
   }
-  await streamFileAtomic(into, chunks(), path.basename(into));
+  await streamFileAtomic(into, chunks(), `the merged ${path.basename(into)}`);
   return lines;
 }
 
