@@ -1,4 +1,3 @@
-import { readWholeWarnings } from './read-whole.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +20,7 @@ import { describePreflightFailures, runPreflight } from '../targets/preflight.ts
 import { openTarget } from '../targets/target.ts';
 import { Scrubber } from '../secrets/scrubber.ts';
 import { toolInfo } from '../version.ts';
+import { readWholeWarnings } from './read-whole.ts';
 import { createLiveStats, type LiveStats } from './live-stats.ts';
 import { collectPairs, readPairsSync } from './pairs.ts';
 import { SPOOL_SUFFIX } from './sample-spool.ts';
