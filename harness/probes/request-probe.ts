@@ -118,9 +118,9 @@ export class RequestProbe implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // informational (1xx): the response is still to come
     this.s.headersMs = this.now();
     this.s.status = statusCode;
-    // An SSE stream read whole measures none of what makes it right: marked, from the headers alone
-    // (SseSniffer's test), and counted per scenario; the run says so (run/engine.ts).
-    if (statusCode < 300 && isSseAnswer(statusCode, rawHeaders)) this.s.streamReadWhole = true;
+    // An SSE stream read whole measures none of what makes it right: marked, from the headers alone,
+    // and counted (per scenario by the run, run/read-whole.ts; per route by a shadow window; by a replay).
+    if (isSseAnswer(statusCode, rawHeaders)) this.s.streamReadWhole = true;
     if (this.keepBody || statusCode >= 400) {
       this.rawHeaders = rawHeaders;
       this.parts = [];

@@ -7,7 +7,7 @@ import type { RunResult } from './result.ts';
  * read of a stream measures none of what makes a stream right: first content, interruptions, the
  * terminal event. A candidate cutting its streams short or ending them with an error event answered
  * 200 and a body that ended: `ok`, 0% errors, a pass. The rule `parity shadow` (kind auto) and
- * `parity replay` already apply (sources/shadow/sniff.ts): counted, and a warning that holds back a
+ * `parity replay` apply to the same sample flag: counted, and a warning that holds back a
  * pass, naming the scenario and the fix. There is no opt-out: a stream read whole can never tell a
  * broken stream from a good one, and a stream scenario measures the same route properly.
  */

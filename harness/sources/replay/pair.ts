@@ -6,8 +6,6 @@ import type { LiveTarget } from '../../targets/target.ts';
 import type { CapturedRequest } from './capture.ts';
 import type { ReplayComparer } from './compare.ts';
 import { endpointOf, outgoing, type ReplayFilters } from './filter.ts';
-import { SseSniffer } from '../shadow/sniff.ts';
-import { teeDispatcher } from '../shadow/tee.ts';
 
 export const REPLAY_SCENARIO = 'replay';
 
@@ -50,8 +48,6 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   let samples: (StreamSample & { aborted?: boolean })[];
   let t0: [number, number];
   let compared: ReturnType<ReplayComparer['observe']> | undefined;
-  /** The baseline answered a request read whole with an SSE stream (2xx text/event-stream): see the request branch. */
-  let readWhole = false;
   if (stream) {
     // A compared pair keeps its streamed content text (the diff reads it); others do not hold it.
     const collectText = f.comparer !== undefined;
@@ -66,17 +62,16 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   } else {
     const probes = f.targets.map((t, i) => new RequestProbe({ ...ids[i]!, route }, requests[i]!, f.timeouts, f.comparer !== undefined, f.signal));
     t0 = [probes[0]!.t0, probes[1]!.t0];
-    // A request that did not accept text/event-stream (a browser's fetch() streaming a chat answer)
-    // may be answered with a stream all the same: read whole, a stream with an error event, an
-    // empty answer or no terminal event is `ok`. The baseline's SSE answers are counted (shadow's
-    // rule, sniff.ts), and the run cannot pass on them (fidelity.ts).
-    const baselinePool = teeDispatcher(f.targets[0].pool, (h) => new SseSniffer(h, () => (readWhole = true)));
-    const results = await Promise.all(probes.map((p, i) => p.run(i === 0 ? baselinePool : f.targets[i]!.pool)));
+    const results = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
     if (results.some((r) => r.aborted)) return undefined;
     samples = results.map((r) => r.sample);
     if (f.comparer) compared = f.comparer.observe({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
   }
   if (samples.some((s) => s.aborted)) return undefined;
   const pair: PairedSample = { requestId, scenario: REPLAY_SCENARIO, iteration: f.iteration, route, baseline: samples[0]!, candidate: samples[1]! };
-  return { pair, t0, ...(compared ? { compared } : {}), ...(readWhole ? { readWhole: true as const } : {}) };
+  // A request that did not accept text/event-stream (a browser's fetch() streaming a chat answer)
+  // may be answered with a stream all the same: read whole, a stream with an error event, an empty
+  // answer or no terminal event is `ok`. The request probe marks the baseline's SSE answer
+  // (streamReadWhole); the replay counts it and cannot pass on it (fidelity.ts).
+  return { pair, t0, ...(compared ? { compared } : {}), ...(pair.baseline.streamReadWhole ? { readWhole: true as const } : {}) };
 }

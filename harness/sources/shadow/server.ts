@@ -1,4 +1,3 @@
-import { SseSniffer } from './sniff.ts';
 import { isUtf8 } from 'node:buffer';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,13 +89,6 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   const streamRoutes = new Set(streamScenarios(loaded).map((sc) => sc.route));
   const isStream = (d: { route: string; probe: 'auto' | 'stream' | 'request' }, accept: string | undefined) =>
     d.probe === 'stream' || (d.probe === 'auto' && (streamRoutes.has(d.route) || (accept ?? '').includes('text/event-stream')));
-  /**
-   * The baseline's handler, watched whenever the request probe reads it (`auto` without an SSE
-   * accept, or `kind: request`): an SSE answer is counted (sniff.ts), as `parity run` counts a
-   * request scenario's; a stream read whole cannot tell a broken stream from a good one.
-   */
-  const watched = (h: Dispatcher.DispatchHandler, d: { route: string; probe: 'auto' | 'stream' | 'request' }, stream: boolean): Dispatcher.DispatchHandler =>
-    !stream ? new SseSniffer(h, () => input.window().streamReadWhole(d.route)) : h;
   type Req = { method: string; path: string; headers: Record<string, string>; body: string | Buffer | undefined };
   /** The probe for one side: the stream probe (SSE) or the request probe (a whole response); both are dispatch handlers. */
   const probeFor = (stream: boolean, role: Role, d: { route: string; endpoint: string }, requestId: string, iteration: number, req: Req): ShadowProbe => {
@@ -133,6 +125,9 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       if (r?.[1] && stripped && refusedForCredentials(r[0], r[1])) input.window().counts.refusedUncredentialed++;
       else if (r?.[1]) {
         const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0]), candidate: scrubbed(r[1]) };
+        // An SSE answer the request probe read whole (kind request, or auto without an SSE accept)
+        // measures none of what makes a stream right: counted, and the window cannot pass on it.
+        if (pair.baseline.streamReadWhole) input.window().streamReadWhole(route);
         // The gates' pairs are the window's: a pair its window no longer takes goes to neither.
         if (input.window().add(pair)) input.onPair?.(pair);
       }
@@ -185,7 +180,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       }
       const stream = isStream(decision, headers.accept);
       const bProbe = probeFor(stream, 'baseline', decision, requestId, iteration, forwarded);
-      const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(watched(h, decision, stream), res)));
+      const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
       const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
       input.capture?.(captured(arrived, requestId, decision.route, method, rawPath, copied));
@@ -198,7 +193,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
     input.capture?.(captured(arrived, requestId, decision.route, method, rawPath, copied));
     const stream = isStream(decision, headers.accept);
-    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(teeDispatcher(targets.baseline.pool, (h) => watched(h, decision, stream))), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
+    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
     finishPair(decision.route, requestId, iteration, both);
   };
 
