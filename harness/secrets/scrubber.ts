@@ -148,8 +148,17 @@ const URL_CREDENTIAL = /(^|[-_.])(sig|signature)$|^code$/i;
  */
 export function credentialParam(name: string): boolean {
   const n = decodeQueryPart(name);
-  if (URL_CREDENTIAL.test(n)) return true;
-  const words = n.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
+  return URL_CREDENTIAL.test(n) || credentialWords(n);
+}
+
+/**
+ * Whether a name reads as a credential's by its words (split at non-letters and camelCase):
+ * `x-functions-key`, `X-Session-Id`, `x-auth-token`, `apiKey`, not `keyword` or `author`. The rule
+ * for a live request's credentials, in its query (credentialParam) and its headers (a shadow
+ * capture's, `redactCapturedHeaders` in sources/shadow/server.ts).
+ */
+export function credentialWords(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/);
   return words.some((w) => CREDENTIAL_WORD.has(w));
 }
 

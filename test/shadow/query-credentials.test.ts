@@ -21,6 +21,13 @@ import { startShadow } from '../helpers/shadow.ts';
  */
 const SECRET = 'live-secret-123';
 const SENT = `/api/items?access_token=${SECRET}&page=2`;
+/**
+ * Credentials in headers the contract artifacts' list (authorization, cookie, token, secret,
+ * api-key, password) does not name: an Azure Functions key, a session id, an auth header of a
+ * gateway. They went into the capture in clear; a header whose name is data stays as sent.
+ */
+const HEADER_SECRETS = { 'x-functions-key': 'fn-key-456', 'x-session-id': 'sess-789', 'x-auth-user': 'user-012' };
+const DATA_HEADERS = { 'x-keyword': 'shoes', 'x-author': 'ann' };
 
 const servers: http.Server[] = [];
 afterAll(async () => {
@@ -53,6 +60,7 @@ describe('credentials in a live request query string', () => {
     const b: string[] = [];
     const c: string[] = [];
     const [bu, cu] = await Promise.all([backend(b, false), backend(c, true)]);
+    const secrets = [SECRET, ...Object.values(HEADER_SECRETS)];
     const config: ConfigInput = {
       name: 'shadow query credentials',
       targets: [
@@ -68,7 +76,7 @@ describe('credentials in a live request query string', () => {
     const s = await startShadow(config, { windows: 1, capture });
     const bodies: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = await request(`${s.url}${SENT}`);
+      const r = await request(`${s.url}${SENT}`, { headers: { ...HEADER_SECRETS, ...DATA_HEADERS } });
       bodies.push(await r.body.text());
     }
     const shadowRun = await s.done;
@@ -80,16 +88,20 @@ describe('credentials in a live request query string', () => {
     expect(c).toEqual(Array(10).fill(SENT));
 
     // The capture: the credential's value is the placeholder, percent-encoded; every other byte as sent.
-    const lines = readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string });
+    const lines = readFileSync(capture, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; headers: Record<string, string> });
     expect(lines).toHaveLength(10);
-    for (const l of lines) expect(l.path).toBe('/api/items?access_token=%5Bredacted%5D&page=2');
+    for (const l of lines) {
+      expect(l.path).toBe('/api/items?access_token=%5Bredacted%5D&page=2');
+      // Credential headers by the words of their names (as query names), the name kept; data headers as sent.
+      expect(l.headers).toMatchObject({ 'x-functions-key': '[redacted]', 'x-session-id': '[redacted]', 'x-auth-user': '[redacted]', ...DATA_HEADERS });
+    }
 
     // The candidate's error message quoted the URL: scrubbed, the rest kept.
     const samples = readFileSync(path.join(s.dir, 'windows', '1', 'samples.ndjson'), 'utf8');
     expect(samples.split('\n').filter(Boolean).length).toBeGreaterThan(0);
     expect(samples).toContain('upstream rejected /api/items?access_token=[redacted]&page=2');
-    for (const f of [...files(s.dir), capture]) expect(readFileSync(f, 'utf8'), f).not.toContain(SECRET);
-    expect(shadowRun.out + shadowRun.err).not.toContain(SECRET);
+    for (const f of [...files(s.dir), capture]) for (const x of secrets) expect(readFileSync(f, 'utf8'), f).not.toContain(x);
+    for (const x of secrets) expect(shadowRun.out + shadowRun.err).not.toContain(x);
 
     // `parity replay` of that capture runs: both targets get the placeholder (the replay's own credentials go in targets[].headers).
     const rb: string[] = [];
@@ -115,6 +127,6 @@ describe('credentials in a live request query string', () => {
     const runJson = /run\.json: (.+)/.exec(replay.stdout)![1]!.trim();
     const run = JSON.parse(readFileSync(runJson, 'utf8')) as RunResult;
     expect(run.summaries[0]!.baseline.outcomes).toMatchObject({ ok: 10 });
-    for (const f of files(path.dirname(runJson))) expect(readFileSync(f, 'utf8'), f).not.toContain(SECRET);
+    for (const f of files(path.dirname(runJson))) for (const x of secrets) expect(readFileSync(f, 'utf8'), f).not.toContain(x);
   }, 60_000);
 });

@@ -10,7 +10,7 @@ import { RequestProbe } from '../../probes/request-probe.ts';
 import { StreamProbe, type ProbeResult } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
 import { redactHeaders } from '../../contracts/redact.ts';
-import { SENSITIVE_HEADER, Scrubber, redactQuery, scrubError } from '../../secrets/scrubber.ts';
+import { REDACTED, SENSITIVE_HEADER, Scrubber, credentialWords, redactQuery, scrubError } from '../../secrets/scrubber.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
 import { TeeHandler, teeDispatcher } from './tee.ts';
@@ -254,12 +254,25 @@ function refusedForCredentials(baseline: ProbeResult, candidate: ProbeResult): b
 /**
  * A copied request as the capture writes it: a capture is a file that travels (tickets, CI
  * artifacts), so no live user's credential goes in. Credential headers keep their names with the
- * value `[redacted]` (redactHeaders), and so do credential query parameters
+ * value `[redacted]` (redactCapturedHeaders), and so do credential query parameters
  * (`?access_token=%5Bredacted%5D&page=2`, the rest of the path byte for byte): a replay of it
  * sends the placeholder, and its own credentials come from targets[].headers.
  */
 function captured(t: number, requestId: string, route: string, method: string, rawPath: string, copied: { headers: Record<string, string>; body: string | Buffer | undefined }): CapturedRequest {
-  return { t, requestId, route, method, path: redactQuery(rawPath), headers: redactHeaders(copied.headers), ...capturedBody(copied.body) };
+  return { t, requestId, route, method, path: redactQuery(rawPath), headers: redactCapturedHeaders(copied.headers), ...capturedBody(copied.body) };
+}
+
+/**
+ * A live request's headers as a capture holds them: the contract artifacts' list (redactHeaders:
+ * authorization, cookie, token, secret, api-key, password) and every name whose words read as a
+ * credential, as a query parameter's do (credentialWords: `x-functions-key`, `x-session-id`,
+ * `x-auth-user`, `x-amz-security-token`), `[redacted]`. With the narrower list alone, an Azure
+ * Functions key or a session id of every live user went into the file in clear.
+ */
+export function redactCapturedHeaders(headers: Record<string, string>): Record<string, string> {
+  const out = redactHeaders(headers);
+  for (const k in out) if (credentialWords(k)) out[k] = REDACTED;
+  return out;
 }
 
 /** A captured body: text as it is, bytes that are not UTF-8 as base64 (`bodyEncoding`, which replay reads). */
