@@ -11,6 +11,7 @@ import { RequestProbe, type HttpRequest, type RequestIdentity, type RequestResul
 import { buildRequest, sameBodyOnEverySide } from './request-template.ts';
 import { performance } from 'node:perf_hooks';
 import { stampIntended } from './clock.ts';
+import { runInTurn } from './send-order.ts';
 import { isPlainRequest, judgeStatus, names, pairOf, runRequestPair, varsOf, type FlowRun, type FlowStart } from './request-pair.ts';
 
 /**
@@ -64,8 +65,8 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
       if (scenario.type === 'flow') id.step = step.name;
       probes.push(new RequestProbe(id, req, run.timeouts, keepBody, run.signal, t0));
     }
-    const pending: Promise<RequestResult>[] = [];
-    for (let i = 0; i < sides.length; i++) pending.push(probes[i]!.run(sides[i]!.pool));
+    // Whoever is sent first goes out first: alternate by iteration (send-order.ts).
+    const pending = runInTurn(iteration, sides.length, (i) => probes[i]!.run(sides[i]!.pool));
     const results: RequestResult[] = [];
     for (let i = 0; i < pending.length; i++) results.push(await pending[i]!);
     if (results.some((r) => r.aborted)) return false;

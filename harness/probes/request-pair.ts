@@ -133,8 +133,14 @@ export function runRequestPair(run: FlowRun, scenario: ResolvedFlowScenario, it:
   const pc = new RequestProbe(idc, rc, run.timeouts, false, run.signal, t0);
   return new Promise<boolean>((resolve, reject) => {
     const pair = new PairInFlight(run, scenario.name, step, it, warmup, requestId, route, pb, pc, resolve, reject);
-    pb.send(tb.pool, (r) => pair.settle(0, r));
-    pc.send(tc.pool, (r) => pair.settle(1, r));
+    // Whoever is sent first goes out first: alternate (send-order.ts).
+    if (iteration % 2 === 0) {
+      pb.send(tb.pool, (r) => pair.settle(0, r));
+      pc.send(tc.pool, (r) => pair.settle(1, r));
+    } else {
+      pc.send(tc.pool, (r) => pair.settle(1, r));
+      pb.send(tb.pool, (r) => pair.settle(0, r));
+    }
   });
 }
 

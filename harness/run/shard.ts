@@ -10,6 +10,7 @@ import { runLoad, shareOf, type Iteration, type LoadContext } from '../load/mode
 import { pickScenario } from '../load/mix.ts';
 import { planStream, scenarioFor } from '../load/plan.ts';
 import { stampIntended } from '../probes/clock.ts';
+import { sendOrder } from '../probes/send-order.ts';
 import { runFlowIteration } from '../probes/flow-runner.ts';
 import type { FlowRun } from '../probes/request-pair.ts';
 import type { ContractStepSummary } from './result.ts';
@@ -303,8 +304,8 @@ export function createShard(input: ShardInput): Shard {
     const plan = planStream(picked, it.iteration, input.runId);
     // Both requests are dispatched in this tick (unless one waits for a free connection); each
     // probe's clock starts when its own request is handed to its connection. Whoever is sent first
-    // goes out first: alternate, so neither side carries that order in every pair.
-    const first = (it.iteration % 2) as 0 | 1;
+    // goes out first: alternate, so neither side carries that order in every pair (send-order.ts).
+    const first = sendOrder(it.iteration, 2)[0] as 0 | 1;
     const second = (1 - first) as 0 | 1;
     const p1 = prepare(first, plan, it);
     const p2 = prepare(second, plan, it);

@@ -1,6 +1,7 @@
 import type { TimeoutsConfig } from '../../config/schema.ts';
 import type { PairedSample, StreamSample } from '../../metrics/sample.ts';
 import { RequestProbe } from '../../probes/request-probe.ts';
+import { runInTurn } from '../../probes/send-order.ts';
 import { StreamProbe } from '../../probes/stream-probe.ts';
 import type { LiveTarget } from '../../targets/target.ts';
 import type { CapturedRequest } from './capture.ts';
@@ -52,7 +53,8 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
     // A compared pair keeps its streamed content text (the diff reads it); others do not hold it.
     const collectText = f.comparer !== undefined;
     const probes = f.targets.map((t, i) => new StreamProbe(t.classify, { ...ids[i]!, promptIndex: 0, expectsCitations: false, ...requests[i]!, collectText }, f.timeouts, f.signal));
-    const results = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
+    // Whoever is sent first goes out first: alternate by iteration (send-order.ts).
+    const results = await Promise.all(runInTurn(f.iteration, 2, (i) => probes[i]!.run(f.targets[i]!.pool)));
     // A stream probe's clock starts when it is run.
     t0 = [probes[0]!.t0, probes[1]!.t0];
     if (f.comparer && !results.some((r) => r.aborted)) compared = f.comparer.observeStream({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
@@ -62,7 +64,7 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   } else {
     const probes = f.targets.map((t, i) => new RequestProbe({ ...ids[i]!, route }, requests[i]!, f.timeouts, f.comparer !== undefined, f.signal));
     t0 = [probes[0]!.t0, probes[1]!.t0];
-    const results = await Promise.all(probes.map((p, i) => p.run(f.targets[i]!.pool)));
+    const results = await Promise.all(runInTurn(f.iteration, 2, (i) => probes[i]!.run(f.targets[i]!.pool)));
     if (results.some((r) => r.aborted)) return undefined;
     samples = results.map((r) => r.sample);
     if (f.comparer) compared = f.comparer.observe({ route, iteration: f.iteration, requestId, targets: f.targets, requests, results });
