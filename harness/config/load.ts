@@ -1,4 +1,4 @@
-import { checkStreamPlaceholders } from './stream-placeholders.ts';
+import { checkStreamPlaceholders, checkStreamRoute } from './stream-placeholders.ts';
 import { watchLoad } from './load-watchdog.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -157,7 +157,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       if (literal && !(s.route in routes)) routes[s.route] = envInLiteralRoute(literal, `scenarios[${config.scenarios.indexOf(s)}].route`, env, issues, secrets);
     }
     // Checked as they will be sent: after ${VAR} substitution.
-    for (const [name, r] of Object.entries(routes)) checkConfigPath(r.path, `${at}.routes.${name}`, issues);
+    for (const [name, r] of Object.entries(routes)) checkConfigPath(r.path, `${at}.routes.${name}`, issues, true);
     health.forEach((h, hi) => checkConfigPath(h.path, `${at}.health[${hi}]`, issues));
     if (base.authorization) headers.authorization = base.authorization;
     return { ...t, routes, health, baseUrl: base.url, headers, stream: resolveStream(t.stream, `${at}.stream`, issues) };
@@ -173,6 +173,10 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
       continue;
     }
     checkStreamPlaceholders(s, i, issues);
+    // The route's path on each target (a literal route's once, the same on both).
+    const literal = literalRoute(s.route) !== undefined;
+    const routePaths = literal ? [[targets[0]!.routes[s.route]?.path ?? '', `scenarios[${i}].route`] as const] : targets.flatMap((t, ti) => (t.routes[s.route] ? [[t.routes[s.route]!.path, `targets[${ti}].routes.${s.route}`] as const] : []));
+    checkStreamRoute(s, routePaths, issues);
     // `${ENV}` in a scenario's header values, as in a target's: substituted, required, and a secret.
     const headers = envHeaders(s.headers, `scenarios[${i}].headers`, env, issues, secrets, config.requestIdHeader);
     const { prompts: _file, ...rest } = { ...s, headers };

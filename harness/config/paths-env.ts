@@ -1,14 +1,11 @@
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json/depth.ts';
 import type { ConfigIssue } from '../errors.ts';
 import { substituteEnv } from './env.ts';
-import type { RouteConfig, TargetConfig } from './schema.ts';
-
-const METHODS = 'GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS';
-const LITERAL = new RegExp(`^(${METHODS}) (/\\S*)$`);
+import { LITERAL_ROUTE, type RouteConfig, type TargetConfig } from './schema.ts';
 
 /** A scenario route written as "METHOD /path" rather than a logical name: used as is on both targets. */
 export function literalRoute(route: string): RouteConfig | undefined {
-  const m = LITERAL.exec(route);
+  const m = LITERAL_ROUTE.exec(route);
   return m ? { method: m[1] as RouteConfig['method'], path: m[2]! } : undefined;
 }
 

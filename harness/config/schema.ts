@@ -101,14 +101,23 @@ export const StreamSetting = z.union([
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 const Method = z.enum(METHODS);
 
+/**
+ * A route's path as written after its method: no whitespace, except inside a `{{ placeholder }}`
+ * (templates read `{{ id }}` as `{{id}}`; a path holding one was refused as "expected METHOD /path").
+ */
+const ROUTE_PATH = String.raw`(?:\{\{\s*[^{}\s]*\s*\}\}|\S)*`;
+const ROUTE_STRING = new RegExp(`^(${METHODS.join('|')}) ((?:/|\\$\\{)${ROUTE_PATH})$`);
+/** A route written as "METHOD /path" rather than a logical route name. */
+export const LITERAL_ROUTE = new RegExp(`^(${METHODS.join('|')}) (/${ROUTE_PATH})$`);
+
 /** `"POST /chat/stream"` or `{ method: 'POST', path: '/chat/stream' }`. */
 export const Route = z.union([
   z
     .string()
-    .regex(new RegExp(`^(${METHODS.join('|')}) (/|\\$\\{)\\S*$`), 'expected "METHOD /path", e.g. "POST /chat/stream" (the path may use ${VAR})')
+    .regex(ROUTE_STRING, 'expected "METHOD /path", e.g. "POST /chat/stream" (the path may use ${VAR})')
     .transform((s) => {
-      const [method, path] = s.split(' ') as [z.infer<typeof Method>, string];
-      return { method, path };
+      const m = ROUTE_STRING.exec(s)!;
+      return { method: m[1] as z.infer<typeof Method>, path: m[2]! };
     }),
   z.strictObject({ method: Method, path: z.string().regex(/^(\/|\$\{)/, 'a path starts with "/" (or ${VAR})') }),
 ]);
@@ -511,8 +520,6 @@ export const AnyScenario = z.preprocess(
 ) as unknown as z.ZodType<z.output<typeof Scenario> | RequestScenarioConfig | FlowScenarioConfig, z.input<typeof Scenario> | z.input<typeof RequestScenario> | z.input<typeof FlowScenario>>;
 export type AnyScenarioConfig = z.output<typeof AnyScenario>;
 
-/** A route written as "METHOD /path" rather than a logical route name. */
-export const LITERAL_ROUTE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*)$/;
 
 export const Preflight = z.strictObject({
   retries: z.number().int().min(0).default(5),

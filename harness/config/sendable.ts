@@ -65,7 +65,9 @@ export function checkPath(p: string, at: string, issues: ConfigIssue[]): void {
  * the file holds (node:http answers 400 to it; others read another path), where a base URL's `café`
  * is percent-encoded as UTF-8 by the URL parser. The fix names the encoded path.
  */
-export function checkConfigPath(p: string, at: string, issues: ConfigIssue[]): void {
+export function checkConfigPath(p: string, at: string, issues: ConfigIssue[], templated = false): void {
+  // A route's `{{ placeholder }}` is filled (percent-encoded) when sent: the spaces inside its braces never go out.
+  if (templated) p = p.replace(/\{\{\s*([^{}\s]*)\s*\}\}/g, '{{$1}}');
   const before = issues.length;
   checkPath(p, at, issues);
   if (issues.length > before || !/[\x80-\xff]/.test(p)) return;

@@ -21,6 +21,8 @@ const KNOWN = {
   sessionId: ['prompt', 'iteration', 'request_id'],
   // Not {{prompt}}: a prompt's text (newlines, any length) is no header value.
   headers: ['session_id', 'iteration', 'request_id'],
+  // A route path's are filled percent-encoded (load/plan.ts streamPath); not {{prompt}} (any length) either.
+  route: ['session_id', 'iteration', 'request_id'],
 } as const;
 
 /** The placeholder names a string uses, as written (`{{ prompt }}` → "prompt"). */
@@ -46,7 +48,7 @@ export function checkStreamPlaceholders(s: Pick<ScenarioConfig, 'body' | 'sessio
       const list = known.map((k) => `{{${k}}}`).join(', ');
       const fix = near ? `did you mean {{${near}}}? ` : '';
       const literal = part === 'body' ? '; text meant to go out with its braces belongs in the prompt set (prompts are sent as written)' : '';
-      issues.push({ path: where, message: `placeholder {{${name}}} is not one parity fills in a stream scenario's ${part === 'sessionId' ? 'sessionId' : part} (it would be sent as written in every request): ${fix}the ${part} may use ${list}${literal}` });
+      issues.push({ path: where, message: `placeholder {{${name}}} is not one parity fills in a stream scenario's ${part === 'sessionId' ? 'sessionId' : part === 'route' ? 'route path' : part} (it would be sent as written in every request): ${fix}the ${part === 'route' ? 'route path' : part} may use ${list}${literal}` });
     }
   };
   // A body nested past any real one is refused by scenarioBody (config/paths-env.ts); not walked here.
@@ -57,6 +59,25 @@ export function checkStreamPlaceholders(s: Pick<ScenarioConfig, 'body' | 'sessio
     // The session id becomes a header value: one made from the prompt's text is no header value.
     if (placeholdersIn(value).includes('session_id') && placeholdersIn(s.sessionId).includes('prompt')) {
       issues.push({ path: `${at}.headers.${name}`, message: `{{session_id}} is made from {{prompt}} here (sessionId "${s.sessionId}"), and a prompt's text is no header value: build sessionId from {{iteration}} or {{request_id}}, or leave the header out` });
+    }
+  }
+}
+
+/**
+ * The route paths a stream scenario is sent to (`[path, where]`: each target's, or the scenario's
+ * literal route once): placeholders beyond `{{session_id}}`, `{{iteration}}`, `{{request_id}}`
+ * would go out as their own text; a session id made from the prompt's text is no path segment.
+ */
+export function checkStreamRoute(s: Pick<ScenarioConfig, 'sessionId'>, paths: readonly (readonly [string, string])[], issues: ConfigIssue[]): void {
+  const known: readonly string[] = KNOWN.route;
+  for (const [path, where] of paths) {
+    for (const name of placeholdersIn(path)) {
+      if (!known.includes(name)) {
+        const near = closest(name.toLowerCase(), known);
+        issues.push({ path: where, message: `placeholder {{${name}}} is not one parity fills in a stream scenario's route path (it would be sent as written in every request): ${near ? `did you mean {{${near}}}? ` : ''}the route path may use ${known.map((k) => `{{${k}}}`).join(', ')}` });
+      } else if (name === 'session_id' && placeholdersIn(s.sessionId).includes('prompt')) {
+        issues.push({ path: where, message: `{{session_id}} is made from {{prompt}} here (sessionId "${s.sessionId}"), and a prompt's text (any length) is no path segment: build sessionId from {{iteration}} or {{request_id}}, or leave it out of the path` });
+      }
     }
   }
 }

@@ -9,7 +9,7 @@ import { checkConfigPath, checkHeaderCase, checkHeaderName, checkHeaderValue, ch
 import { SENSITIVE_HEADER } from '../secrets/scrubber.ts';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json/depth.ts';
 import { formatPath } from '../config/issues.ts';
-import type { ContractFlowConfig, ContractsConfig, ContractStepConfig, StandardSchemaLike, TimeoutsConfig } from '../config/schema.ts';
+import { LITERAL_ROUTE, type ContractFlowConfig, type ContractsConfig, type ContractStepConfig, type StandardSchemaLike, type TimeoutsConfig } from '../config/schema.ts';
 import { compileJsonPath, type JsonPath } from '../json/path.ts';
 import { compileRules, type CompiledRules } from './rules.ts';
 import { placeholders } from './template.ts';
@@ -65,7 +65,6 @@ export interface ContractPlan {
 /** Built-in variables: the run id, the flow repetition, a value unique to each flow run on each target. */
 export const BUILTIN_VARS = ['run_id', 'iteration', 'unique', 'flow'] as const;
 
-const LITERAL_ROUTE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\/\S*)$/;
 
 let ajv: Ajv | undefined;
 function jsonSchemaCompiler(): Ajv {
@@ -170,7 +169,7 @@ function compileSteps(
     // `${ENV}` in a literal route is filled as in a target's route map (`GET /v1/${TENANT}/lots` went
     // out with `${TENANT}` as its text); a value from the environment is a secret.
     const literalPath = literal ? env$(literal[2]!, here('route')) : undefined;
-    if (literalPath !== undefined) checkConfigPath(literalPath, here('route'), issues);
+    if (literalPath !== undefined) checkConfigPath(literalPath, here('route'), issues, true);
     for (const role of ['baseline', 'candidate'] as const) {
       const t = targets[role];
       const r = literal ? { method: literal[1]!, path: literalPath! } : t.routes[s.route];

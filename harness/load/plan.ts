@@ -38,6 +38,20 @@ export function planStream(picked: Picked<ResolvedScenario>, iteration: number, 
   return { iteration, scenario, promptIndex, prompt, requestId, sessionId, body, headers };
 }
 
+/**
+ * A stream scenario's route path for one iteration: `{{session_id}}`, `{{iteration}}` and
+ * `{{request_id}}` filled, percent-encoded (UTF-8), as a request scenario's path placeholders are
+ * (`POST /conversations/{{session_id}}/messages`). Until this, a stream route's placeholders went
+ * out as their own text (`/conversations/%7B%7Bsession_id%7D%7D` to a server) in every request, to
+ * both targets alike. Other names are refused by the config check (stream-placeholders.ts).
+ */
+export function streamPath(path: string, plan: Pick<PlannedIteration, 'iteration' | 'requestId' | 'sessionId'>): string {
+  if (!path.includes('{{')) return path;
+  return path.replace(STREAM_PATH_PLACEHOLDER, (_m, name: string) => encodeURIComponent(name === 'session_id' ? plan.sessionId : name === 'request_id' ? plan.requestId : String(plan.iteration)));
+}
+
+const STREAM_PATH_PLACEHOLDER = /\{\{\s*(session_id|iteration|request_id)\s*\}\}/g;
+
 export function scenarioFor<T extends { weight?: number | undefined }>(scenarios: readonly T[], iteration: number): T {
   return pickScenario(scenarios, iteration).scenario;
 }

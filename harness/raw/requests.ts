@@ -1,6 +1,6 @@
 import type { Request as AutocannonRequest } from 'autocannon';
 import { streamScenarios, type LoadedConfig, type ResolvedTarget } from '../config/load.ts';
-import { planIteration } from '../load/plan.ts';
+import { planIteration, streamPath } from '../load/plan.ts';
 import { routeOn, streamHeaders } from '../targets/target.ts';
 
 /** Distinct requests a raw run cycles through per connection (the first iterations of the plan). */
@@ -31,7 +31,7 @@ export function rawPlan(loaded: LoadedConfig, runId: string): [RawTargetPlan, Ra
     requests: plans.map((p) => {
       const { method, path } = routeOn(t, p.scenario.route);
       const headers = streamHeaders(t, p.headers ?? p.scenario.headers, loaded.config.requestIdHeader, p.requestId);
-      return { method: method as AutocannonRequest['method'], path, headers, ...(p.body === undefined ? {} : { body: p.body }) };
+      return { method: method as AutocannonRequest['method'], path: streamPath(path, p), headers, ...(p.body === undefined ? {} : { body: p.body }) };
     }),
   });
   return [forTarget(loaded.baseline), forTarget(loaded.candidate)];

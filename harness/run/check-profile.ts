@@ -1,6 +1,6 @@
 import { streamScenarios, type LoadedConfig } from '../config/load.ts';
 import { Timeouts } from '../config/schema.ts';
-import { planIteration } from '../load/plan.ts';
+import { planIteration, streamPath } from '../load/plan.ts';
 import { probeStream } from '../probes/stream-probe.ts';
 import { openTarget, streamHeaders } from '../targets/target.ts';
 
@@ -42,7 +42,7 @@ export async function checkProfiles(loaded: LoadedConfig, signal?: AbortSignal):
       const s = await probeStream(
         live.pool,
         live.classify,
-        { target: t.name, role: t.role, scenario: scenario.name, requestId: plan.requestId, iteration: 0, vu: 0, promptIndex: plan.promptIndex, expectsCitations: plan.prompt.expectsCitations, method, path, headers, body: plan.body, collectText: true },
+        { target: t.name, role: t.role, scenario: scenario.name, requestId: plan.requestId, iteration: 0, vu: 0, promptIndex: plan.promptIndex, expectsCitations: plan.prompt.expectsCitations, method, path: streamPath(path, plan), headers, body: plan.body, collectText: true },
         timeouts,
         signal,
       );

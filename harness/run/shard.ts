@@ -8,7 +8,7 @@ import { SummaryAccumulator, type SummaryStateJSON } from '../metrics/summary.ts
 import { TimelineAccumulator, type TimelineJSON } from '../metrics/timeline.ts';
 import { runLoad, shareOf, type Iteration, type LoadContext } from '../load/model.ts';
 import { pickScenario } from '../load/mix.ts';
-import { planStream, scenarioFor } from '../load/plan.ts';
+import { planStream, scenarioFor, streamPath } from '../load/plan.ts';
 import { stampIntended } from '../probes/clock.ts';
 import { sendOrder } from '../probes/send-order.ts';
 import { runFlowIteration } from '../probes/flow-runner.ts';
@@ -271,7 +271,7 @@ export function createShard(input: ShardInput): Shard {
       promptIndex: plan.promptIndex,
       expectsCitations: plan.prompt.expectsCitations,
       method: fixed.method,
-      path: fixed.path,
+      path: streamPath(fixed.path, plan),
       headers,
       body: plan.body,
     };
