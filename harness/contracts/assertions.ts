@@ -14,32 +14,40 @@ export interface Failure {
   message: string;
 }
 
+/**
+ * A failed check into the list. A module function, not a closure made per call: the harness runs on
+ * tsx, whose esbuild keeps function names, so a named closure costs a defineProperty each time it
+ * is made (once per checked response here).
+ */
+function failWith(fails: Failure[], check: string, message: string): void {
+  fails.push({ check, message });
+}
+
 export async function checkStep(step: CompiledStep, o: Observed, vars: Vars, earlier: ReadonlyMap<string, Observed>): Promise<Failure[]> {
   const fails: Failure[] = [];
-  const fail = (check: string, message: string) => fails.push({ check, message });
   if (o.status === null) return [{ check: 'response', message: `no response: ${o.error?.code ?? 'ERROR'}: ${o.error?.message ?? ''}` }];
   const e = step.expect;
-  if (e.status && !e.status.includes(o.status)) fail('status', `status ${o.status}, expected ${e.status.join(' or ')}`);
-  if (step.stream && o.error) fail('stream', `stream did not complete: ${o.error.code}: ${o.error.message}`);
-  if (o.tooDeep) fail('json', `the body is JSON nested deeper than ${MAX_JSON_DEPTH} levels; parity compares and asserts on bodies up to that depth (compared as text)`);
-  else if (e.json && o.body !== undefined && !o.json) fail('json', `expected a JSON body, got ${o.headers['content-type'] ?? 'no content-type'}: ${preview(String(o.body))}`);
+  if (e.status && !e.status.includes(o.status)) failWith(fails, 'status', `status ${o.status}, expected ${e.status.join(' or ')}`);
+  if (step.stream && o.error) failWith(fails, 'stream', `stream did not complete: ${o.error.code}: ${o.error.message}`);
+  if (o.tooDeep) failWith(fails, 'json', `the body is JSON nested deeper than ${MAX_JSON_DEPTH} levels; parity compares and asserts on bodies up to that depth (compared as text)`);
+  else if (e.json && o.body !== undefined && !o.json) failWith(fails, 'json', `expected a JSON body, got ${o.headers['content-type'] ?? 'no content-type'}: ${preview(String(o.body))}`);
   if (o.json) {
-    if (e.schema) for (const m of await e.schema(o.body)) fail('schema', `schema: ${m}`);
+    if (e.schema) for (const m of await e.schema(o.body)) failWith(fails, 'schema', `schema: ${m}`);
     for (const v of e.values) {
       const expected = renderValue(v.expected, vars);
       const got = v.path.get(o.body);
-      if (!deepEqual(got, expected)) fail(`values ${v.path.source}`, `${v.path.source} is ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+      if (!deepEqual(got, expected)) failWith(fails, `values ${v.path.source}`, `${v.path.source} is ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
     }
   } else if (e.schema || e.values.length) {
-    if (!(e.json && o.body !== undefined) && !o.tooDeep) fail('json', 'schema/values: the body is not JSON');
+    if (!(e.json && o.body !== undefined) && !o.tooDeep) failWith(fails, 'json', 'schema/values: the body is not JSON');
   }
   const text = step.stream ? (o.text ?? '') : typeof o.body === 'string' && !o.json ? o.body : o.body === undefined ? '' : JSON.stringify(o.body);
   for (const c of e.contains) {
     const want = renderString(c, vars);
-    if (!text.includes(want)) fail(`contains ${c}`, `${step.stream ? 'streamed text' : 'body'} does not contain ${JSON.stringify(want)}: ${preview(text)}`);
+    if (!text.includes(want)) failWith(fails, `contains ${c}`, `${step.stream ? 'streamed text' : 'body'} does not contain ${JSON.stringify(want)}: ${preview(text)}`);
   }
-  for (const re of e.matches) if (!re.test(text)) fail(`matches ${re.source}`, `${step.stream ? 'streamed text' : 'body'} does not match /${re.source}/: ${preview(text)}`);
-  if (step.readBack) for (const m of readBack(step.readBack, o, earlier.get(step.readBack.step))) fail('read-back', m);
+  for (const re of e.matches) if (!re.test(text)) failWith(fails, `matches ${re.source}`, `${step.stream ? 'streamed text' : 'body'} does not match /${re.source}/: ${preview(text)}`);
+  if (step.readBack) for (const m of readBack(step.readBack, o, earlier.get(step.readBack.step))) failWith(fails, 'read-back', m);
   return fails;
 }
 

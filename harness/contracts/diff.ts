@@ -58,7 +58,7 @@ export function difference(rules: PointerRules, at: Segments, group: Segments, k
 function walk(a0: unknown, b0: unknown, w: Walk, at: string[], group: string[]): void {
   const { rules, out } = w;
   if (rules.ignored(at)) return;
-  const push = (kind: Difference['kind']) => out.push(difference(rules, at, group, kind, a0, b0));
+  // Not a closure per node (`const push = ...`): under tsx, whose esbuild keeps names, each one made costs a defineProperty.
   // Normalizers and equivalences rewrite the compared values; reports show the answers as given.
   const norm = rules.normalizers(at);
   let a = normalizeValue(a0, norm, w.sides.a);
@@ -69,18 +69,18 @@ function walk(a0: unknown, b0: unknown, w: Walk, at: string[], group: string[]):
 
   const format = rules.format(at);
   if (format === 'type') {
-    if (ta !== tb) push('type');
+    if (ta !== tb) out.push(difference(rules, at, group, 'type', a0, b0));
     return;
   }
   if (format) {
     const fa = satisfiesFormat(format, a);
     const fb = satisfiesFormat(format, b);
     if (fa && fb) return;
-    if (fa !== fb || !deepEqual(a, b)) push(ta !== tb ? 'type' : 'value');
+    if (fa !== fb || !deepEqual(a, b)) out.push(difference(rules, at, group, ta !== tb ? 'type' : 'value', a0, b0));
     return;
   }
   if (ta !== tb) {
-    push('type');
+    out.push(difference(rules, at, group, 'type', a0, b0));
     return;
   }
   switch (ta) {
@@ -105,14 +105,14 @@ function walk(a0: unknown, b0: unknown, w: Walk, at: string[], group: string[]):
     case 'number': {
       if (rules.numbersEqual(at, a as number, b as number)) return;
       const echo = echoName(a, w.sides.a);
-      if (echo === undefined || echo !== echoName(b, w.sides.b)) push('value');
+      if (echo === undefined || echo !== echoName(b, w.sides.b)) out.push(difference(rules, at, group, 'value', a0, b0));
       return;
     }
     case 'string':
-      if (a !== b && mapEchoString(a as string, w.sides.a) !== mapEchoString(b as string, w.sides.b)) push('value');
+      if (a !== b && mapEchoString(a as string, w.sides.a) !== mapEchoString(b as string, w.sides.b)) out.push(difference(rules, at, group, 'value', a0, b0));
       return;
     default:
-      if (a !== b) push('value');
+      if (a !== b) out.push(difference(rules, at, group, 'value', a0, b0));
   }
 }
 

@@ -102,9 +102,9 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
       const opts = { headers: run.comparedHeaders, rules: step.rules, body: true };
       // Echo-aware, as contract flows: each side's own `{{unique}}` and earlier captures map to one placeholder,
       // so an echoed field is compared (never learned as noise because the replica's unique differs).
-      const side = (i: number): SideContext => ({ baseUrl: sides[i]!.config.baseUrl, generated: before![i] });
-      const diffs = compareResponses(observed[0]!, observed[1]!, { ...opts, sides: { a: side(0), b: side(1) } });
-      const noise = observed[2] ? compareResponses(observed[0]!, observed[2], { ...opts, sides: { a: side(0), b: side(2) } }) : undefined;
+      const side: SideContext[] = sides.map((t, i) => ({ baseUrl: t.config.baseUrl, generated: before![i] }));
+      const diffs = compareResponses(observed[0]!, observed[1]!, { ...opts, sides: { a: side[0]!, b: side[1]! } });
+      const noise = observed[2] ? compareResponses(observed[0]!, observed[2], { ...opts, sides: { a: side[0]!, b: side[2]! } }) : undefined;
       const obs: StepObservation = {
         flow,
         step,
@@ -135,12 +135,14 @@ function judgeOutcome(s: StreamSample, step: CompiledStep, missing: Failure[], f
     s.completionMs = s.endMs;
   }
   if (s.outcome !== 'ok') return;
-  const set = (outcome: Outcome, list: Failure[]) => {
-    s.outcome = outcome;
-    s.error = { code: outcome === 'capture_failed' ? 'PARITY_CAPTURE_FAILED' : 'PARITY_ASSERTION_FAILED', message: list.map((x) => x.message).join('; ').slice(0, 300) };
-  };
-  if (missing.length) set('capture_failed', missing);
-  else if (fails.length) set('assertion_failed', fails);
+  if (missing.length) failSample(s, 'capture_failed', missing);
+  else if (fails.length) failSample(s, 'assertion_failed', fails);
+}
+
+/** A module function, not a closure per call: under tsx (esbuild keeping names) each closure made costs a defineProperty. */
+function failSample(s: StreamSample, outcome: Outcome, list: Failure[]): void {
+  s.outcome = outcome;
+  s.error = { code: outcome === 'capture_failed' ? 'PARITY_CAPTURE_FAILED' : 'PARITY_ASSERTION_FAILED', message: list.map((x) => x.message).join('; ').slice(0, 300) };
 }
 
 /** Stores this side's captures; each that finds nothing is returned as a failure. */
