@@ -70,9 +70,14 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     const results: RequestResult[] = [];
     for (let i = 0; i < pending.length; i++) results.push(await pending[i]!);
     if (results.some((r) => r.aborted)) return false;
-    if (step.index === 0 && it.intendedAt !== undefined) {
-      // Coordinated omission: the first step counts from the iteration's intended start.
-      for (let i = 0; i < 2; i++) stampIntended(results[i]!.sample, probes[i]!.t0, it.intendedAt);
+    if (it.intendedAt !== undefined) {
+      // Coordinated omission: the first step counts from the iteration's intended start; a later
+      // one from the moment it was due (its probes made, right after the step before). A probe's
+      // clock starts when its request gets a connection, so without this a later step's wait for a
+      // free connection, or its TCP (and TLS) connect, counted nowhere: a candidate that closes
+      // every connection paid a fresh connect on each later step and its latency never showed it.
+      const from = step.index === 0 ? it.intendedAt : t0;
+      for (let i = 0; i < 2; i++) stampIntended(results[i]!.sample, probes[i]!.t0, from);
     }
     if (!keepBody) {
       // Nothing reads the response but its status: no parsing, no checks to run (the fast path of a plain request scenario).
