@@ -394,6 +394,7 @@ async function main() {
       ['parityRequest', () => clientRate('parityRequest', json.url)],
       ['undiciPaired', () => clientRate('undiciPaired', json.url)],
       ['undici', () => clientRate('undici', json.url)],
+      ['undiciDispatchPaired', () => clientRate('undiciDispatchPaired', json.url)],
       ['rawPaired', () => clientRate('rawPaired', json.url)],
       ['autocannon', () => clientRate('autocannon', json.url)],
     ];
@@ -410,6 +411,8 @@ async function main() {
       parityVsAutocannon: ratio('parityRequest', 'autocannon'),
       pairedVsUnpaired: ratio('undiciPaired', 'undici'),
       rawPairedVsAutocannon: ratio('rawPaired', 'autocannon'),
+      undiciDispatchPairedVsAutocannon: ratio('undiciDispatchPaired', 'autocannon'),
+      parityVsUndiciDispatchPaired: ratio('parityRequest', 'undiciDispatchPaired'),
     };
   }
 
@@ -516,7 +519,7 @@ function table(r: Record<string, unknown>): string {
   type ClockCmp = { firstContent: ClockFig; completion: ClockFig };
   const clock = (r.clock ?? []) as { concurrentStreams: number; pinned: boolean; measured: string; repeats: number; vsReferencePaired: ClockCmp; vsReference: ClockCmp; meets: boolean }[];
   const sp = (x: Spread, d = 3, unit = '') => `${x.median.toFixed(d)}${unit} (${x.min.toFixed(d)}..${x.max.toFixed(d)})`;
-  const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndiciPaired: Ratio; parityVsUndici: Ratio; parityVsAutocannon: Ratio; pairedVsUnpaired: Ratio; rawPairedVsAutocannon?: Ratio } | undefined;
+  const rq = r.requests as { medians: Record<string, number>; best: Record<string, number>; parityVsUndiciPaired: Ratio; parityVsUndici: Ratio; parityVsAutocannon: Ratio; pairedVsUnpaired: Ratio; rawPairedVsAutocannon?: Ratio; undiciDispatchPairedVsAutocannon?: Ratio; parityVsUndiciDispatchPaired?: Ratio } | undefined;
   const mem = r.memory as { requests: { seconds: number; requests: number; secondQuarterMb: number; lastQuarterMb: number; growth: number; finalizePeakMb: number }; shadow: { seconds: number; middleThirdMedianMb: number; lastThirdMedianMb: number; growth: number } } | undefined;
   type P = { p50: number; p99: number };
   const sh = r.shadow as { streams: number; pinned: unknown; repeats: number; addedFirstEventMs: Record<'nginx' | 'parity' | 'nodeHttp' | 'nodeTcp', Record<'p50' | 'p99', Spread>>; addedRatioVsNginx: P; yardsticksVsNginx: Record<'nodeHttp' | 'nodeTcp', P>; cpuMsPerStream: { nginx: number; parity: number; nodeHttp: number; nodeTcp: number; ratio: number }; candidateDownVsHealthy: P; candidate10xSlowerVsHealthy: P; jsonRate: { nginx: number; parity: number; ratio: number } } | undefined;
@@ -560,6 +563,7 @@ function table(r: Record<string, unknown>): string {
           `| JSON request scenario, 50 conns (req/s; paired, 5% diffed) | ${Math.round(rq.medians.parityRequest ?? NaN)} (best ${Math.round(rq.best.parityRequest ?? NaN)}) | bare undici Pool loop of the same pairs ${Math.round(rq.medians.undiciPaired ?? NaN)} (best ${Math.round(rq.best.undiciPaired ?? NaN)}) | ${fr(rq.parityVsUndiciPaired)} (target ≥ 0.85×) |`,
           `| | | bare undici Pool loop, unpaired ${Math.round(rq.medians.undici ?? NaN)} (best ${Math.round(rq.best.undici ?? NaN)}) | ${fr(rq.parityVsUndici)} (pairing itself: ${fr(rq.pairedVsUnpaired)}) |`,
           `| | | autocannon ${Math.round(rq.medians.autocannon ?? NaN)} (best ${Math.round(rq.best.autocannon ?? NaN)}) | ${fr(rq.parityVsAutocannon)} (target ≥ 1×) |`,
+          `| undici dispatch() loop of the same pairs, nothing recorded (the most a client on undici reaches; not parity) | ${Math.round(rq.medians.undiciDispatchPaired ?? NaN)} (best ${Math.round(rq.best.undiciDispatchPaired ?? NaN)}) | autocannon | ${rq.undiciDispatchPairedVsAutocannon ? fr(rq.undiciDispatchPairedVsAutocannon) : 'n/a'} (parity vs it: ${rq.parityVsUndiciDispatchPaired ? fr(rq.parityVsUndiciDispatchPaired) : 'n/a'}) |`,
           `| raw paired sockets, nothing recorded (about the most any paired client reaches; not parity) | ${Math.round(rq.medians.rawPaired ?? NaN)} (best ${Math.round(rq.best.rawPaired ?? NaN)}) | autocannon | ${rq.rawPairedVsAutocannon ? fr(rq.rawPairedVsAutocannon) : 'n/a'} |`,
         ]
       : []),

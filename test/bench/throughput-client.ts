@@ -1,7 +1,7 @@
 /**
  * One throughput measurement in a fresh process of its own, so no client runs on code the JIT
  * shaped for another (undici's call sites, the heap autocannon leaves behind):
- *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciPaired|undiciDispatch|rawPaired|autocannon> <url> <seconds> <connections> [requests]
+ *   tsx test/bench/throughput-client.ts <parity|parityWorkers2|parityRaw|parityRequest|parityRequestMemory|undici|undiciPaired|undiciDispatch|undiciDispatchPaired|rawPaired|autocannon> <url> <seconds> <connections> [requests]
  * Prints one JSON line: { rate } in requests/s (parityRequestMemory adds the process's RSS, MB, once a second, and the requests sent).
  */
 import net from 'node:net';
@@ -95,6 +95,42 @@ const undiciDispatch = () =>
         });
       }),
   );
+
+/**
+ * The ceiling of any client built on undici for a paired scenario: the same pairs as undiciPaired,
+ * on undici's lower-level dispatch() API (no body stream, no promise per response, headers left
+ * raw), nothing timed or recorded. Not a target: parity's request probe is a dispatch handler on
+ * the same API, so whatever this loop reaches against autocannon, parity (which also times,
+ * records, spools and diffs every pair) can at most reach on undici.
+ */
+async function undiciDispatchPaired(): Promise<number> {
+  const pools = [new Pool(url, { connections: connections / 2 }), new Pool(url, { connections: connections / 2 })];
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const one = (pool: Pool, i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      pool.dispatch(request(i), {
+        onConnect: () => undefined,
+        onHeaders: () => true,
+        onData: (chunk) => (chunks.push(chunk), true),
+        onComplete: () => (Buffer.concat(chunks).toString(), resolve()),
+        onError: (err) => reject(err),
+      });
+    });
+  const loop = async () => {
+    while (performance.now() < end) {
+      const i = sent++;
+      await Promise.all([one(pools[0]!, i), one(pools[1]!, i)]);
+      n += 2;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: connections / 2 }, loop));
+  const rate = n / ((performance.now() - t0) / 1000);
+  await Promise.all(pools.map((p) => p.close()));
+  return rate;
+}
 
 /**
  * About the most a paired client can reach: the same pairs as undiciPaired, on raw keep-alive sockets (one per
@@ -249,6 +285,7 @@ const modes: Record<string, () => Promise<number>> = {
   undici,
   undiciPaired,
   undiciDispatch,
+  undiciDispatchPaired,
   rawPaired,
   autocannon: autocannonRate,
   parityRaw: parityRawRate,
