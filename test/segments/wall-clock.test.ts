@@ -54,8 +54,16 @@ describe('a segment’s intended starts are on the wall clock of its start signa
       expect(new Set(pairs.map((p) => p.scenario))).toEqual(new Set(['chat', 'items', 'lots']));
       expect(pairs.length).toBeGreaterThanOrEqual(60);
       // Iteration i is planned at the signal + i × (1000 / 60) ms, on the signal's clock (to the half millisecond: each process reads the wall clock once).
-      const firstSteps = pairs.filter((p) => p.baseline.intendedAt !== undefined);
+      const firstSteps = pairs.filter((p) => p.step === undefined || p.step === 'login');
       expect(new Set(firstSteps.map((p) => p.scenario))).toEqual(new Set(['chat', 'items', 'lots']));
+      // A flow's later step is due when the step before it ends: on the same clock, after its iteration's intended start.
+      for (const p of pairs.filter((x) => x.step === 'read')) {
+        const first = firstSteps.find((x) => x.scenario === 'lots' && x.iteration === p.iteration)!;
+        for (const s of [p.baseline, p.candidate]) {
+          expect(s.intendedAt! - first.baseline.intendedAt!, `lots read iteration ${p.iteration}`).toBeGreaterThan(0);
+          expect(s.intendedAt! - first.baseline.intendedAt!, `lots read iteration ${p.iteration}`).toBeLessThan(1_000);
+        }
+      }
       for (const p of firstSteps) {
         for (const s of [p.baseline, p.candidate]) {
           expect(s.intendedAt! - startAtMs, `${p.scenario} iteration ${p.iteration}`).toBeCloseTo((p.iteration * 1000) / 60, 0);
