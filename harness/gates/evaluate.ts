@@ -97,7 +97,7 @@ function evaluateGate(g: ResolvedGate, policy: LoadedPolicy, run: RunResult, all
   const pairs = pairsIn(g, run, allPairs);
   const m = g.metric;
   const measured =
-    m.kind === 'value' ? measureValue(m, g, pairs, policy) : m.kind === 'rate' ? measureRate(m, g, pairs, z) : measureCount(m, run, pairs, scope, contractScope(g, run));
+    m.kind === 'value' ? measureValue(m, g, pairs, policy) : m.kind === 'rate' ? measureRate(m, g, pairs, z) : measureCount(m, run, pairs, scope, policy.confidence, contractScope(g, run));
   const t = g.threshold;
   const isRate = m.kind === 'rate';
   const unit: ReportUnit = t.comparison === 'ratio' ? 'ratio' : t.comparison === 'delta' && isRate ? 'pp' : (m.unit as ReportUnit);
@@ -417,7 +417,7 @@ function measureRate(m: RateMetric, g: ResolvedGate, pairs: readonly GatePair[],
   return measured;
 }
 
-function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[], scope: Set<string> | null, steps?: (c: ContractStepSummary) => boolean): Measured {
+function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[], scope: Set<string> | null, confidence: number, steps?: (c: ContractStepSummary) => boolean): Measured {
   if (m.source === 'streams') {
     const kB = pairs.filter((p) => m.event!(p.baseline)).length;
     const kC = pairs.filter((p) => m.event!(p.candidate)).length;
@@ -438,7 +438,24 @@ function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[]
   const measured: Measured = { observed: { baseline: r.baseline, candidate: r.candidate }, samples: { baseline: r.samples, candidate: r.samples }, main: { value: r.candidate, interval: null, method: 'exact count', exact: true } };
   const failed = r.baselineFailed !== undefined ? baselineFailedCompared(r.baselineFailed, r.samples) : undefined;
   if (failed) measured.noReference = failed;
+  if (r.share !== undefined) measured.note = sampleNote(r.candidate, r.samples, r.share, confidence, m.name.startsWith('contract_drift') ? 'drift' : 'assertion failure');
   return measured;
+}
+
+/**
+ * What a count over a sample of the pairs says and does not: `contract_drift <= 0` passing on the
+ * 5% of pairs diffed found no drift there, which is not "no drift": a candidate drifting in 2% of
+ * its pairs shows none in 100 compared pairs one time in eight. The reason says so, with the
+ * largest share of drifting pairs such a sample misses at the policy's confidence (one-sided:
+ * exact for none seen, 1 − (1 − c)^(1/n); Wilson's bound otherwise), so a reader of a pass knows
+ * what it covers; `compare: all` counts every pair.
+ */
+export function sampleNote(found: number, compared: number, share: number, confidence: number, event: 'drift' | 'assertion failure' = 'drift'): string {
+  const pct = (x: number) => `${x >= 0.1 ? (x * 100).toFixed(0) : x >= 0.01 ? (x * 100).toFixed(1) : (x * 100).toFixed(2)}%`;
+  const what = `counted over ${compared} compared pair${compared === 1 ? '' : 's'}, a ${pct(share)} sample of the load's pairs (compare)`;
+  if (compared === 0) return what;
+  const upper = found === 0 ? 1 - (1 - confidence) ** (1 / compared) : wilson(found, compared, zFor(2 * confidence - 1)).high;
+  return `${what}: a${event === 'drift' ? '' : 'n'} ${event} rate of up to ${pct(upper)} of the pairs is consistent with it (${pct(confidence)} upper bound); compare: all counts every pair`;
 }
 
 function within(op: Op, limit: number, v: number): boolean {

@@ -101,6 +101,15 @@ export interface CountReading {
   samples: number;
   /** Contract drift: of `samples`, the compared pairs whose baseline failed (run.contracts[].baselineFailed). */
   baselineFailed?: number;
+  /** Contract counts over a sample of the load's pairs (`compare` below "all"): the smallest share diffed among the steps counted. */
+  share?: number;
+}
+
+/** The smallest `share` of the steps counted, when any diffed only a sample of its pairs. */
+function sampledShare(steps: readonly ContractStepSummary[]): { share: number } | Record<string, never> {
+  let share: number | undefined;
+  for (const s of steps) if (s.share !== undefined && s.share < 1) share = Math.min(share ?? 1, s.share);
+  return share === undefined ? {} : { share };
 }
 
 export interface CountMetric {
@@ -272,7 +281,7 @@ function contractCounts(run: RunResult, scenarios: ReadonlySet<string> | null, p
     baselineFailed += s.baselineFailed ?? 0;
   }
   if (unseenClean(steps, pick === 'drift' ? drifted : cand)) return null;
-  return pick === 'drift' ? { baseline: null, candidate: drifted, samples: pairs, baselineFailed } : { baseline: base, candidate: cand, samples: pairs };
+  return pick === 'drift' ? { baseline: null, candidate: drifted, samples: pairs, baselineFailed, ...sampledShare(steps) } : { baseline: base, candidate: cand, samples: pairs, ...sampledShare(steps) };
 }
 
 /**
@@ -301,7 +310,7 @@ function contractClassCounts(run: RunResult, scenarios: ReadonlySet<string> | nu
     baselineFailed += s.baselineFailed ?? 0;
   }
   if (unseenClean(steps, n)) return null;
-  return { baseline: null, candidate: n, samples: pairs, baselineFailed };
+  return { baseline: null, candidate: n, samples: pairs, baselineFailed, ...sampledShare(steps) };
 }
 
 /**

@@ -252,6 +252,11 @@ export const ContractStepSummary = z.object({
   diffs: z.array(z.string()).optional(),
   /** Sampled from the paired load (`compare` on a request or flow scenario), not from the contract phase. */
   underLoad: z.boolean().optional(),
+  /**
+   * Under load with `compare` below "all": the share of the step's pairs diffed. Its counts are over
+   * that sample: a drift gate says so, with how much drift such a sample can miss (gates/evaluate.ts).
+   */
+  share: z.number().min(0).max(1).optional(),
 });
 export type ContractStepSummary = z.infer<typeof ContractStepSummary>;
 

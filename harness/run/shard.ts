@@ -173,6 +173,9 @@ export function createShard(input: ShardInput): Shard {
     ? openTarget({ ...loaded.baseline, name: `${loaded.baseline.name}#2`, connections: share(loaded.baseline.connections) }, load.timeouts)
     : undefined;
   const comparedHeaders = loaded.contracts?.headers ?? ['content-type'];
+  /** Scenarios diffing a sample of their pairs (`compare` below "all"): their contract counts say so (ContractStepSummary.share). */
+  const shares = new Map(loaded.scenarios.flatMap((sc) => (sc.type !== 'stream' && sc.compare > 0 && sc.compare < 1 ? [[sc.name, sc.compare] as const] : [])));
+  const withShare = (c: ContractStepSummary): ContractStepSummary => (shares.has(c.scenario) ? { ...c, share: shares.get(c.scenario)! } : c);
 
   /**
    * A measured pair into every sink: spool (or warm-up file), then, once the spool has it on disk
@@ -399,7 +402,7 @@ export function createShard(input: ShardInput): Shard {
         timeline: timeline.toJSON(),
         eventLoopDelayMs: eld.count > 0 ? { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) } : null,
         ...(idleVus > 0 ? { idleVus } : {}),
-        ...(hasFlows ? (({ endpoints: e, contracts: c, diffs: d }) => ({ endpoints: e, loadContracts: c, loadDiffs: d }))(endpoints.toJSON()) : {}),
+        ...(hasFlows ? (({ endpoints: e, contracts: c, diffs: d }) => ({ endpoints: e, loadContracts: c.map(withShare), loadDiffs: d }))(endpoints.toJSON()) : {}),
       };
     },
   };
