@@ -42,8 +42,8 @@ export function planStream(picked: Picked<ResolvedScenario>, iteration: number, 
  * A stream scenario's route path for one iteration: `{{session_id}}`, `{{iteration}}` and
  * `{{request_id}}` filled, percent-encoded (UTF-8), as a request scenario's path placeholders are
  * (`POST /conversations/{{session_id}}/messages`). Until this, a stream route's placeholders went
- * out as their own text (`/conversations/%7B%7Bsession_id%7D%7D` to a server) in every request, to
- * both targets alike. Other names are refused by the config check (stream-placeholders.ts).
+ * out as their own text (`/conversations/{{session_id}}/messages`) in every request, to both
+ * targets alike. Other names are refused by the config check (stream-placeholders.ts).
  */
 export function streamPath(path: string, plan: Pick<PlannedIteration, 'iteration' | 'requestId' | 'sessionId'>): string {
   if (!path.includes('{{')) return path;
