@@ -47,6 +47,38 @@ const undici = () =>
     await res.body.text();
   });
 
+/** One request on undici's lower-level dispatch() API, its body read whole (what parity's probe does, minus the measuring). */
+const dispatchOne = (pool: Pool, i: number) =>
+  new Promise<void>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    pool.dispatch(request(i), {
+      onConnect: () => undefined,
+      onHeaders: () => true,
+      onData: (chunk) => (chunks.push(chunk), true),
+      onComplete: () => (Buffer.concat(chunks).toString(), resolve()),
+      onError: (err) => reject(err),
+    });
+  });
+
+/** Requests/s of half the loops, each sending request i to two Pools (half the connections each) at once, the next pair once both answered. */
+async function pairedRate(one: (pool: Pool, i: number) => Promise<void>): Promise<number> {
+  const pools = [new Pool(url, { connections: connections / 2 }), new Pool(url, { connections: connections / 2 })];
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const i = sent++;
+      await Promise.all([one(pools[0]!, i), one(pools[1]!, i)]);
+      n += 2;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: connections / 2 }, loop));
+  const rate = n / ((performance.now() - t0) / 1000);
+  await Promise.all(pools.map((p) => p.close()));
+  return rate;
+}
+
 /**
  * The yardstick doing what parity's closed model does on the wire: half the loops, each sending
  * the same request to two Pools (half the connections each, as parity's two targets) at the same
@@ -54,83 +86,27 @@ const undici = () =>
  * iteration, and a loop of pairs runs at the pace of the slower answer of each pair: this is
  * the "bare undici Pool loop doing the same requests" for a paired scenario.
  */
-async function undiciPaired(): Promise<number> {
-  const pools = [new Pool(url, { connections: connections / 2 }), new Pool(url, { connections: connections / 2 })];
-  let n = 0;
-  const end = performance.now() + seconds * 1000;
-  const one = async (pool: Pool, i: number) => {
+const undiciPaired = () =>
+  pairedRate(async (pool, i) => {
     const res = await pool.request(request(i));
     await res.body.text();
-  };
-  const loop = async () => {
-    while (performance.now() < end) {
-      const i = sent++;
-      await Promise.all([one(pools[0]!, i), one(pools[1]!, i)]);
-      n += 2;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: connections / 2 }, loop));
-  const rate = n / ((performance.now() - t0) / 1000);
-  await Promise.all(pools.map((p) => p.close()));
-  return rate;
-}
+  });
 
 /**
  * The same loop on undici's lower-level dispatch() API with the handler API its core calls (what
  * parity's probe uses): no body stream, no header parsing per response. Not a target, a
  * reference: it shows what the yardstick loop leaves on the table.
  */
-const undiciDispatch = () =>
-  loopRate(
-    (pool) =>
-      new Promise<void>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        pool.dispatch(request(sent++), {
-          onConnect: () => undefined,
-          onHeaders: () => true,
-          onData: (chunk) => (chunks.push(chunk), true),
-          onComplete: () => (Buffer.concat(chunks).toString(), resolve()),
-          onError: (err) => reject(err),
-        });
-      }),
-  );
+const undiciDispatch = () => loopRate((pool) => dispatchOne(pool, sent++));
 
 /**
  * The ceiling of any client built on undici for a paired scenario: the same pairs as undiciPaired,
- * on undici's lower-level dispatch() API (no body stream, no promise per response, headers left
- * raw), nothing timed or recorded. Not a target: parity's request probe is a dispatch handler on
+ * on undici's lower-level dispatch() API (no body stream, headers left raw), nothing timed or
+ * recorded. Not a target: parity's request probe is a dispatch handler on
  * the same API, so whatever this loop reaches against autocannon, parity (which also times,
  * records, spools and diffs every pair) can at most reach on undici.
  */
-async function undiciDispatchPaired(): Promise<number> {
-  const pools = [new Pool(url, { connections: connections / 2 }), new Pool(url, { connections: connections / 2 })];
-  let n = 0;
-  const end = performance.now() + seconds * 1000;
-  const one = (pool: Pool, i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      pool.dispatch(request(i), {
-        onConnect: () => undefined,
-        onHeaders: () => true,
-        onData: (chunk) => (chunks.push(chunk), true),
-        onComplete: () => (Buffer.concat(chunks).toString(), resolve()),
-        onError: (err) => reject(err),
-      });
-    });
-  const loop = async () => {
-    while (performance.now() < end) {
-      const i = sent++;
-      await Promise.all([one(pools[0]!, i), one(pools[1]!, i)]);
-      n += 2;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: connections / 2 }, loop));
-  const rate = n / ((performance.now() - t0) / 1000);
-  await Promise.all(pools.map((p) => p.close()));
-  return rate;
-}
+const undiciDispatchPaired = () => pairedRate(dispatchOne);
 
 /**
  * About the most a paired client can reach: the same pairs as undiciPaired, on raw keep-alive sockets (one per
