@@ -112,6 +112,9 @@ export function mergeLoadContracts(states: readonly ContractStepSummary[][]): Co
       if (s.skipped) m.skipped = (m.skipped ?? 0) + s.skipped;
       if (s.unanswered) m.unanswered = (m.unanswered ?? 0) + s.unanswered;
       if (s.baselineFailed) m.baselineFailed = (m.baselineFailed ?? 0) + s.baselineFailed;
+      // The smallest share diffed by any shard (one without diffed all): counts that include a sample say so, whichever shard came first.
+      const share = Math.min(m.share ?? 1, s.share ?? 1);
+      if (share < 1) m.share = share;
       for (const f of s.failures ?? []) {
         const e = m.failures?.find((x) => x.role === f.role && x.message === f.message);
         if (e) e.count += f.count;
