@@ -174,7 +174,13 @@ export function createShard(input: ShardInput): Shard {
     : undefined;
   const comparedHeaders = loaded.contracts?.headers ?? ['content-type'];
   /** Scenarios diffing a sample of their pairs (`compare` below "all"): their contract counts say so (ContractStepSummary.share). */
-  const shares = new Map(loaded.scenarios.flatMap((sc) => (sc.type !== 'stream' && sc.compare > 0 && sc.compare < 1 ? [[sc.name, sc.compare] as const] : [])));
+  // A replay's one scenario diffs `--compare` of its pairs (its own `compare` is 0).
+  const shares = new Map(
+    loaded.scenarios.flatMap((sc) => {
+      const compare = input.replay ? (input.replay.compare?.share ?? 0) : sc.type !== 'stream' ? sc.compare : 0;
+      return compare > 0 && compare < 1 ? [[sc.name, compare] as const] : [];
+    }),
+  );
   const withShare = (c: ContractStepSummary): ContractStepSummary => (shares.has(c.scenario) ? { ...c, share: shares.get(c.scenario)! } : c);
 
   /**
