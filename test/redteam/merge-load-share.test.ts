@@ -1,6 +1,13 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeLoadContracts } from '../../harness/run/endpoints.ts';
-import type { ContractStepSummary } from '../../harness/run/result.ts';
+import type { ContractStepSummary, RunResult } from '../../harness/run/result.ts';
+import { runCli } from '../helpers/cli.ts';
+import { parityLines } from '../helpers/replay.ts';
 
 /**
  * `share` (the part of a step's pairs diffed, `compare` below "all") makes a `contract_drift` pass
@@ -36,4 +43,41 @@ describe('share of the pairs diffed, merged across shards', () => {
   it('every shard diffing all leaves no share', () => {
     expect(mergeLoadContracts([[step({})], [step({})]])[0]!.share).toBeUndefined();
   });
+});
+
+/**
+ * Reachable: `parity replay --compare` is a flag, not config, and merge checks replay segments'
+ * capture and flags without it, so segments of one replay can diff different shares.
+ */
+describe('parity merge of replay segments that diffed different shares', () => {
+  it('the merged contract steps carry the smaller share, whichever segment diffed all', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-merge-share-'));
+    const servers = [0, 1].map(() => createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":7}'))));
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    try {
+      const url = (k: number) => `http://127.0.0.1:${(servers[k]!.address() as AddressInfo).port}`;
+      const config = path.join(dir, 'c.json');
+      const target = (name: string, role: string, k: number) => ({ name, role, baseUrl: url(k), routes: { item: 'GET /api/items/7' } });
+      writeFileSync(config, JSON.stringify({ targets: [target('base', 'baseline', 0), target('cand', 'candidate', 1)], preflight: { retries: 0, interval: 10 }, outDir: path.join(dir, 'reports') }));
+      const capture = path.join(dir, 'capture.ndjson');
+      const T = Date.now();
+      writeFileSync(capture, parityLines(Array.from({ length: 80 }, (_, i) => ({ t: T + i, method: 'GET', path: '/api/items/7', headers: { accept: 'application/json' } }))));
+      const seg = (k: number, compare: string) => runCli(['replay', capture, '--config', config, '--quiet', '--speed', 'max', '--segment', `${k}/2`, '--run-id', 'mixed-share', '--compare', compare], {});
+      for (const [k, compare] of [[1, 'all'], [2, '50%']] as const) {
+        const r = await seg(k, compare);
+        expect(r.code, r.stderr + r.stdout).toBe(0);
+      }
+      const merged = await runCli(['merge', path.join(dir, 'reports', 'mixed-share')], {});
+      expect(merged.code, merged.stderr + merged.stdout).toBe(0);
+      const m = JSON.parse(readFileSync(path.join(dir, 'reports', 'mixed-share', 'run.json'), 'utf8')) as RunResult;
+      const steps = (m.contracts ?? []).filter((c) => c.underLoad);
+      expect(steps.length).toBeGreaterThan(0);
+      for (const c of steps) expect(c.share).toBe(0.5);
+    } finally {
+      for (const s of servers) {
+        s.closeAllConnections();
+        s.close();
+      }
+    }
+  }, 30_000);
 });
