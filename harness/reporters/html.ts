@@ -218,7 +218,14 @@ function contracts(run: RunResult): string {
 }
 
 function contractStep(s: ContractStepSummary): string {
-  const status = s.drifted > 0 ? `<span class="pill fail">drift</span>` : s.skipped ? `<span class="pill fail">skipped</span>` : `<span class="pill pass">identical</span>`;
+  const status =
+    s.drifted > 0
+      ? `<span class="pill fail">drift</span>`
+      : s.skipped
+        ? `<span class="pill fail">skipped</span>`
+        : s.assertionFailures.candidate > 0
+          ? `<span class="pill fail">assertions failed</span>`
+          : `<span class="pill pass">identical</span>`;
   const rows = s.drift.map(
     (d) =>
       `<tr data-pointer="${esc(d.pointer)}" data-class="${esc(d.class ?? 'value')}"><td><code>${esc(showPointer(d.pointer))}</code>${examplesOf(d)}</td><td><span class="kind">${esc(d.class ?? 'value')}</span></td><td><span class="kind">${esc(d.kind)}</span></td><td class="n">${d.count}</td>` +

@@ -134,6 +134,13 @@ function contractSuite(run: RunResult): Suite {
       const body = [...top, ...(s.curl ? ['', 'reproduce:', s.curl] : []), ...(s.artifact ? [`diff: ${s.artifact}`] : [])].join('\n');
       c.failure = { message: `${s.drifted} of ${s.pairs} pairs drifted${classCounts(s)} at ${s.drift.map((d) => showPointer(d.pointer)).join(', ')}`, body };
     }
+    // The candidate failing its assertions is a failure too, drift or not (the terminal marks it ✖, `parity snapshot compare` exits 1).
+    const failed = s.assertionFailures.candidate;
+    if (failed > 0) {
+      const why = (s.failures ?? []).filter((f) => f.role === 'candidate' && !f.message.startsWith('skipped:')).map((f) => `${f.message} (${f.count}×)`);
+      const message = `candidate failed ${failed} assertion${failed === 1 ? '' : 's'}`;
+      c.failure = c.failure ? { ...c.failure, body: [c.failure.body, '', `${message}:`, ...why].join('\n') } : { message, body: why.join('\n') };
+    }
     if (s.skipped) {
       const why = (s.failures ?? []).filter((f) => f.message.startsWith('skipped:')).map((f) => `${f.role}: ${f.message} (${f.count}×)`);
       c.error = { message: `not sent in ${s.skipped} flow run${s.skipped === 1 ? '' : 's'}: an earlier capture failed`, body: why.join('\n') };

@@ -101,6 +101,13 @@ function contracts(run: RunResult): string[] {
     s.noise.length === 0 ? '–' : s.noise.map((n) => `\`${showPointer(n.pointer)}\``).join(', '),
   ]);
   const out = ['## Contract drift', '', ...table(['Step', 'Pairs', 'Drifted', 'Breaking', 'Additive', 'Value', 'Drift (pointer, class, kind, pairs)', 'Noise (values ignored)'], rows), ''];
+  // Failed assertions are not drift, and no less a failure (the terminal marks them ✖, `parity snapshot compare` exits 1).
+  for (const s of steps.filter((x) => x.assertionFailures.candidate > 0)) {
+    const n = s.assertionFailures.candidate;
+    const why = (s.failures ?? []).filter((f) => f.role === 'candidate' && !f.message.startsWith('skipped:')).map((f) => `${f.message} (${f.count}×)`);
+    out.push(`- ❌ \`${s.scenario}\` / \`${s.step}\`: candidate failed ${n} assertion${n === 1 ? '' : 's'}${why.length ? `: ${why.join('; ')}` : ''}`);
+  }
+  if (steps.some((x) => x.assertionFailures.candidate > 0)) out.push('');
   for (const s of steps.filter((x) => x.drifted > 0)) {
     const d = s.drift[0];
     out.push(`<details><summary>${cell(s.scenario)} / ${cell(s.step)}: ${s.drifted} of ${s.pairs} pairs drifted${classCounts(s)}</summary>`, '');
