@@ -263,6 +263,17 @@ function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: R
   if (evidence.status === 'fail') return { ...evidence, samples: min, reason: `${evidence.reason}: this scope's candidate fails more than the margin allows, at the policy's confidence, over ${Math.min(evidence.samples.baseline, evidence.samples.candidate)} pairs` };
   const full = evaluateGuard(guard, policy, run, allPairs, z);
   if (full.status === 'pass') return full;
+  // A scope whose baseline failed most of its requests, shown at the policy's confidence (the lower
+  // bound of its failure rate above one half), compared the candidate with failures: no reference,
+  // as for any gate there, and it holds the verdict however small the scope. Both sides answering
+  // 401 to a fifth of a mixed run's iterations passed: the run-wide baseline failed a fifth (not
+  // most) and this guard, seeing no evidence of the candidate failing more, was `not judged`.
+  const pairs = pairsIn(guard, run, allPairs);
+  const mostlyFailed = baselineMostlyFailed(pairs);
+  if (mostlyFailed && wilson(failedCounts(pairs).baseline, pairs.length, z).low > 0.5) {
+    const reason = full.reason.includes('; no reference: ') ? full.reason : `${full.reason}; no reference: ${mostlyFailed}`;
+    return { ...full, status: policy.insufficient === 'fail' ? 'fail' : 'inconclusive', reason };
+  }
   const n = Math.min(full.samples.baseline, full.samples.candidate);
   const why = n === 0 ? 'no pairs in this scope' : n < guard.minSamples ? `${n} pairs, fewer than minSamples ${guard.minSamples} to show a pass` : 'the interval straddles the margin';
   const seen = evidence.interval ? `candidate − baseline ${formatValue(evidence.value, 'pp')}, ${formatInterval(evidence.interval, 'pp')}` : 'no interval';
