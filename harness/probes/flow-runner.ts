@@ -38,7 +38,7 @@ export function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScenario, i
 async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
   const iteration = it.iteration;
   const flow = scenario.flow;
-  const sides: readonly LiveTarget[] = compared && run.replica ? [run.targets[0], run.targets[1], run.replica] : run.targets;
+  let sides: readonly LiveTarget[] = compared && run.replica ? [run.targets[0], run.targets[1], run.replica] : run.targets;
   const vars: Map<string, unknown>[] = [];
   for (let i = 0; i < sides.length; i++) vars.push(varsOf(run.runId, iteration, flow, names[i]!));
   let seen: Map<string, Observed>[] | undefined;
@@ -87,6 +87,7 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     }
     seen ??= sides.map(() => new Map<string, Observed>());
     let stop = false;
+    let replicaLeaves = false;
     const observed: Observed[] = [];
     const failures: Failure[][] = [];
     const before = generated?.map((g) => g.slice());
@@ -99,7 +100,14 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
       seen[i]!.set(step.name, o);
       observed.push(o);
       failures.push([...missing, ...fails]);
-      if (missing.length) stop = true;
+      // A side without its capture sends no later step (never an empty id). The noise replica only
+      // measures noise: when its capture fails it leaves the flow, and the pair goes on. It stopped
+      // the pair's flow too, so a baseline refusing the replica's second write (a lot code that is
+      // not unique per side) kept every later step from the candidate, whose failures there passed.
+      if (missing.length) {
+        if (i < 2) stop = true;
+        else replicaLeaves = true;
+      }
       if (i < 2) judgeOutcome(r.sample, step, missing, fails);
     }
     run.onPair(pairOf(results[0]!.sample, results[1]!.sample, requestId, scenario.name, iteration, route), warmup);
@@ -122,6 +130,7 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
       run.onCompared(obs, diffs, noise);
     }
     if (stop) return true;
+    if (replicaLeaves) sides = run.targets;
   }
   return true;
 }
