@@ -240,16 +240,48 @@ export function scenarioGuards(policy: LoadedPolicy, scopes: readonly GuardScope
   return out;
 }
 
-/** The scenarios of a run (its summaries, then any other the pairs name) with the flow steps its pairs name, in order. */
+/**
+ * The scenarios of a run (its summaries, then any other the pairs name) with their flow steps: the
+ * steps its config lists, in order, then any other its pairs name. A configured step no pair names
+ * was never sent in the measured window (every iteration stopped before it): it gets its guard too.
+ */
 export function runScopes(run: RunResult, pairs: readonly GatePair[]): GuardScope[] {
   const steps = new Map<string, Set<string>>();
-  for (const s of run.summaries) steps.set(s.scenario, new Set());
+  for (const s of run.summaries) steps.set(s.scenario, new Set(flowSteps(run, s.scenario)));
   for (const p of pairs) {
     let mine = steps.get(p.scenario);
     if (!mine) steps.set(p.scenario, (mine = new Set()));
     if (p.step !== undefined && p.step !== null) mine.add(p.step);
   }
   return [...steps].map(([scenario, s]) => ({ scenario, steps: [...s] }));
+}
+
+/** A flow scenario's step names as its config (recorded in run.json) lists them; none for other scenarios. */
+function flowSteps(run: RunResult, scenario: string): string[] {
+  const scenarios = (run.config as { scenarios?: unknown } | null)?.scenarios;
+  if (!Array.isArray(scenarios)) return [];
+  const sc = scenarios.find((x): x is { type: string; steps: unknown } => x?.name === scenario && x?.type === 'flow');
+  return Array.isArray(sc?.steps) ? sc.steps.flatMap((st: unknown) => (typeof (st as { name?: unknown })?.name === 'string' ? [(st as { name: string }).name] : [])) : [];
+}
+
+/**
+ * A flow step no pair reached although its flow ran, shown at the policy's confidence (reached in
+ * none of the flow's n measured iterations, and 0 of n has an upper bound below one half), or
+ * undefined: a step before it stopped every iteration (a failed capture on a side), so nothing was
+ * measured there.
+ */
+function unreachedStep(guard: ResolvedGate, run: RunResult, allPairs: readonly GatePair[], z: number): string | undefined {
+  if (guard.step === null || guard.scenario === null) return undefined;
+  const first = flowSteps(run, guard.scenario)[0];
+  if (first === undefined || first === guard.step) return undefined;
+  let n = 0;
+  for (const p of allPairs) {
+    if (p.scenario !== guard.scenario) continue;
+    if (p.step === guard.step) return undefined;
+    if (p.step === first) n++;
+  }
+  if (n === 0 || wilson(0, n, z).high >= 0.5) return undefined;
+  return `the flow reached step ${guard.step} in none of its ${n} measured iterations (a step before it stopped every one: a capture failed on a side), so nothing was measured there; a candidate failing this step every time would pass. Look at the earlier steps' failures (both sides failing alike: a value that is not unique per side on a shared database?)`;
 }
 
 /**
@@ -263,6 +295,9 @@ function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: R
   if (evidence.status === 'fail') return { ...evidence, samples: min, reason: `${evidence.reason}: this scope's candidate fails more than the margin allows, at the policy's confidence, over ${Math.min(evidence.samples.baseline, evidence.samples.candidate)} pairs` };
   const full = evaluateGuard(guard, policy, run, allPairs, z);
   if (full.status === 'pass') return full;
+  // A flow step never reached: no evidence of anything there, and not for being small (its flow ran).
+  const unreached = unreachedStep(guard, run, allPairs, z);
+  if (unreached) return { ...full, status: policy.insufficient === 'fail' ? 'fail' : 'inconclusive', reason: `${guard.id}: ${unreached}` };
   // A scope whose baseline failed most of its requests, shown at the policy's confidence (the lower
   // bound of its failure rate above one half), compared the candidate with failures: no reference,
   // as for any gate there, and it holds the verdict however small the scope. Both sides answering
