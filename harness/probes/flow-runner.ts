@@ -56,16 +56,8 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     // A body that cannot differ by side is rendered once, for the baseline.
     const sameBody = sameBodyOnEverySide(flow, step);
     const probes: RequestProbe[] = [];
-    const probeFor = (i: number, at: number): RequestProbe => {
-      const t = sides[i]!;
-      const role = i === 2 ? 'baseline' : t.config.role;
-      const req = buildRequest(step, t, role, vars[i]!, run.requestIdHeader, requestId, i > 0 && sameBody ? requests[0]!.body : undefined);
-      requests.push(req);
-      const id: RequestIdentity = { target: t.config.name, role, scenario: scenario.name, requestId, iteration, vu: it.vu, route };
-      if (scenario.type === 'flow') id.step = step.name;
-      return new RequestProbe(id, req, run.timeouts, keepBody, run.signal, at);
-    };
-    for (let i = 0; i < 2; i++) probes.push(probeFor(i, t0));
+    const each = { run, scenario, step, it, requestId, route, keepBody, sameBody, requests };
+    for (let i = 0; i < 2; i++) probes.push(stepProbe(each, sides[i]!, i, vars[i]!, t0));
     // Whoever is sent first goes out first: alternate by iteration (send-order.ts).
     const pending = runInTurn(iteration, 2, (i) => probes[i]!.run(sides[i]!.pool));
     const results: RequestResult[] = [];
@@ -75,7 +67,7 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     // candidate's ran alone): on a backend sharing its CPU between requests the baseline read twice
     // as slow, and a candidate 1.7x slower passed latency.p50 <= 1.3x baseline.
     if (sides.length > 2 && !results.some((r) => r.aborted)) {
-      probes.push(probeFor(2, performance.now()));
+      probes.push(stepProbe(each, sides[2]!, 2, vars[2]!, performance.now()));
       results.push(await probes[2]!.run(sides[2]!.pool));
     }
     if (results.some((r) => r.aborted)) return false;
@@ -144,6 +136,26 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
   return true;
 }
 
+/**
+ * Side i's probe for a step, its request built and kept in `requests` (in side order: a body the
+ * same on every side is the baseline's). A module function, not a closure made per step: the
+ * harness runs on tsx, whose esbuild keeps names, at a defineProperty per closure made.
+ */
+function stepProbe(
+  each: { run: FlowRun; scenario: ResolvedFlowScenario; step: CompiledStep; it: FlowStart; requestId: string; route: string; keepBody: boolean; sameBody: boolean; requests: HttpRequest[] },
+  t: LiveTarget,
+  i: number,
+  vars: Map<string, unknown>,
+  at: number,
+): RequestProbe {
+  const { run, scenario, step, it, requestId, route, requests } = each;
+  const role = i === 2 ? 'baseline' : t.config.role;
+  const req = buildRequest(step, t, role, vars, run.requestIdHeader, requestId, i > 0 && each.sameBody ? requests[0]!.body : undefined);
+  requests.push(req);
+  const id: RequestIdentity = { target: t.config.name, role, scenario: scenario.name, requestId, iteration: it.iteration, vu: it.vu, route };
+  if (scenario.type === 'flow') id.step = step.name;
+  return new RequestProbe(id, req, run.timeouts, each.keepBody, run.signal, at);
+}
 
 /**
  * The outcome of one side's step: a transport failure or an HTTP error stays what it is (unless
