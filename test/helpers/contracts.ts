@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { startContractFixture, type ContractDrifts, type ContractFixture } from '../../fixtures/backends/contract-backend.ts';
 import type { ConfigInput } from '../../harness/config/schema.ts';
+import type { ContractStepSummary } from '../../harness/run/result.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PACK = path.join(ROOT, 'scenarios/contracts/lots.config.yaml');
@@ -50,3 +51,22 @@ export function envTargets(baseline = 'old', candidate = 'new'): ConfigInput['ta
 
 /** Authorization with the token captured at login. */
 export const AUTH = { authorization: 'Bearer {{token}}' };
+
+/** A contract step summary under load as a shard writes it (ten identical pairs on `lots / get_lot`), with overrides. */
+export function loadStep(over: Partial<ContractStepSummary> = {}): ContractStepSummary {
+  return {
+    scenario: 'lots',
+    step: 'get_lot',
+    pairs: 10,
+    identical: 10,
+    drifted: 0,
+    drift: [],
+    classes: { breaking: 0, additive: 0, value: 0 },
+    noise: [],
+    assertionFailures: { baseline: 0, candidate: 0 },
+    artifact: null,
+    curl: null,
+    underLoad: true,
+    ...over,
+  };
+}

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../harness/reporters/html.ts';
 import { renderJunit } from '../../harness/reporters/junit.ts';
 import { renderMarkdown } from '../../harness/reporters/markdown.ts';
-import type { ContractStepSummary, RunResult } from '../../harness/run/result.ts';
+import type { RunResult } from '../../harness/run/result.ts';
+import { loadStep } from '../helpers/contracts.ts';
 import { plainRun } from '../reporters/fixtures.ts';
 
 /**
@@ -13,19 +14,7 @@ import { plainRun } from '../reporters/fixtures.ts';
  * testcase (failures only on drift), report.html showed a green "identical" pill and summary.md
  * did not mention it: without a policy, junit.xml was all green for a run that exited 1.
  */
-const step: ContractStepSummary = {
-  scenario: 'lots',
-  step: 'get_lot',
-  pairs: 10,
-  identical: 10,
-  drifted: 0,
-  drift: [],
-  noise: [],
-  assertionFailures: { baseline: 0, candidate: 3 },
-  failures: [{ role: 'candidate', message: 'expected status 200, got 500', count: 3 }],
-  artifact: null,
-  curl: null,
-};
+const step = loadStep({ underLoad: undefined, classes: undefined, assertionFailures: { baseline: 0, candidate: 3 }, failures: [{ role: 'candidate', message: 'expected status 200, got 500', count: 3 }] });
 const run: RunResult = { ...plainRun(), contracts: [step] };
 
 describe('a contract step whose candidate failed its assertions', () => {

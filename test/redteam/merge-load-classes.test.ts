@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeLoadContracts } from '../../harness/run/endpoints.ts';
-import type { ContractStepSummary } from '../../harness/run/result.ts';
+import { loadStep } from '../helpers/contracts.ts';
 
 /**
  * Contract summaries under load from several workers (or segments) were merged by adding pairs,
@@ -9,21 +9,7 @@ import type { ContractStepSummary } from '../../harness/run/result.ts';
  * candidate dropped a field gave `drifted: 3` with `classes.breaking: 0`, so
  * `contract_drift.breaking <= 0` passed a breaking candidate.
  */
-const step = (over: Partial<ContractStepSummary>): ContractStepSummary => ({
-  scenario: 'lots',
-  step: 'get_lot',
-  pairs: 10,
-  identical: 10,
-  drifted: 0,
-  drift: [],
-  classes: { breaking: 0, additive: 0, value: 0 },
-  noise: [],
-  assertionFailures: { baseline: 0, candidate: 0 },
-  artifact: null,
-  curl: null,
-  underLoad: true,
-  ...over,
-});
+const step = loadStep;
 
 describe('contract summaries under load merged across shards', () => {
   it('adds every shard\'s drift classes and skipped flow runs', () => {

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeLoadContracts } from '../../harness/run/endpoints.ts';
-import type { ContractStepSummary, RunResult } from '../../harness/run/result.ts';
+import type { RunResult } from '../../harness/run/result.ts';
 import { runCli } from '../helpers/cli.ts';
+import { loadStep } from '../helpers/contracts.ts';
 import { parityLines } from '../helpers/replay.ts';
 
 /**
@@ -16,21 +17,7 @@ import { parityLines } from '../helpers/replay.ts';
  * a merged step without it: the counts include a sample, and the gate's reason read as "no drift".
  * The merged step carries the smallest share of any shard (a shard without one diffed all).
  */
-const step = (over: Partial<ContractStepSummary>): ContractStepSummary => ({
-  scenario: 'lots',
-  step: 'get_lot',
-  pairs: 10,
-  identical: 10,
-  drifted: 0,
-  drift: [],
-  classes: { breaking: 0, additive: 0, value: 0 },
-  noise: [],
-  assertionFailures: { baseline: 0, candidate: 0 },
-  artifact: null,
-  curl: null,
-  underLoad: true,
-  ...over,
-});
+const step = loadStep;
 
 describe('share of the pairs diffed, merged across shards', () => {
   it('is kept whichever shard comes first, and the smallest wins', () => {

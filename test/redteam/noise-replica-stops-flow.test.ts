@@ -1,15 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../harness/config/load.ts';
-import type { ConfigInput } from '../../harness/config/schema.ts';
 import { evaluatePolicy } from '../../harness/gates/evaluate.ts';
 import { gatePair } from '../../harness/gates/metrics.ts';
 import { runParity, type RunOutput } from '../../harness/run/engine.ts';
 import { policyOf } from '../helpers/gates.ts';
+import { lotsFlowConfig, lotsServer } from '../helpers/lots-server.ts';
 
 /**
  * A flow under load with `compare: all` and `noise: true` (the README's example) runs every
@@ -24,63 +23,11 @@ import { policyOf } from '../helpers/gates.ts';
 const servers: http.Server[] = [];
 let candidateGets = 0;
 
-function server(role: 'baseline' | 'candidate'): Promise<string> {
-  const lots = new Set<string>();
-  const s = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'POST' && req.url === '/lots') {
-        const code = (JSON.parse(body) as { code: string }).code;
-        if (lots.has(code)) {
-          res.writeHead(409);
-          return res.end('{"error":"lot code exists"}');
-        }
-        lots.add(code);
-        res.writeHead(201);
-        return res.end(JSON.stringify({ id: code, code }));
-      }
-      if (req.method === 'GET' && req.url?.startsWith('/lots/')) {
-        if (role === 'candidate') {
-          candidateGets++;
-          res.writeHead(500);
-          return res.end('{"error":"boom"}');
-        }
-        return res.end(JSON.stringify({ id: decodeURIComponent(req.url.slice('/lots/'.length)) }));
-      }
-      res.end('{}');
-    });
-  });
-  servers.push(s);
-  return new Promise((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
-}
-
 describe('a noise replica whose capture fails does not stop the pair', () => {
   let out: RunOutput;
   beforeAll(async () => {
-    const [b, c] = await Promise.all([server('baseline'), server('candidate')]);
-    const cfg: ConfigInput = {
-      targets: [
-        { name: 'old', role: 'baseline', baseUrl: b, routes: {} },
-        { name: 'new', role: 'candidate', baseUrl: c, routes: {} },
-      ],
-      scenarios: [
-        {
-          type: 'flow',
-          name: 'lots',
-          compare: 'all',
-          noise: true,
-          vars: { code: 'LOT-{{iteration}}' },
-          steps: [
-            { name: 'create', route: 'POST /lots', body: { code: '{{code}}' }, capture: { id: '$.id' } },
-            { name: 'get', route: 'GET /lots/{{id}}' },
-          ],
-        },
-      ],
-      load: { model: 'constant-arrival-rate', rate: 40, duration: '2500ms', warmup: '500ms', maxInFlight: 100, timeouts: { total: '10s' } },
-      preflight: { retries: 0, interval: 10 },
-    };
+    const [b, c] = await Promise.all([lotsServer(servers, { db: new Set() }), lotsServer(servers, { db: new Set(), failReads: true, onRead: () => candidateGets++ })]);
+    const cfg = lotsFlowConfig(b, c, { compare: 'all', noise: true });
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-noise-stop-'));
     out = await runParity(await resolveConfig(cfg, path.join(dir, 'inline.json')), { outDir: dir });
   }, 60_000);

@@ -1,15 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../harness/config/load.ts';
-import type { ConfigInput } from '../../harness/config/schema.ts';
 import { evaluatePolicy } from '../../harness/gates/evaluate.ts';
 import { gatePair } from '../../harness/gates/metrics.ts';
 import { runParity } from '../../harness/run/engine.ts';
 import { pairs, policyOf, runOf } from '../helpers/gates.ts';
+import { lotsFlowConfig, lotsServer } from '../helpers/lots-server.ts';
 
 /**
  * Baseline and candidate on one database (a strangler migration), a flow creating `LOT-{{iteration}}`
@@ -27,57 +26,12 @@ afterAll(async () => {
 });
 
 const db = new Set<string>();
-function server(role: 'baseline' | 'candidate'): Promise<string> {
-  const s = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'POST' && req.url === '/lots') {
-        const code = (JSON.parse(body) as { code: string }).code;
-        if (db.has(code)) {
-          res.writeHead(409);
-          return res.end('{"error":"lot code exists"}');
-        }
-        db.add(code);
-        res.writeHead(201);
-        return res.end(JSON.stringify({ id: code }));
-      }
-      if (role === 'candidate') {
-        res.writeHead(500);
-        return res.end('{"error":"boom"}');
-      }
-      res.end('{"id":"lot"}');
-    });
-  });
-  servers.push(s);
-  return new Promise((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
-}
-
 const gates = [{ metric: 'latency.p95', threshold: '<= 2x baseline or <= baseline + 50ms', scenario: 'lots', step: 'create' }];
 
 describe('a flow step its flow never reached', () => {
   it('holds the verdict: its guard is inconclusive and names the step', async () => {
-    const [b, c] = await Promise.all([server('baseline'), server('candidate')]);
-    const cfg: ConfigInput = {
-      targets: [
-        { name: 'old', role: 'baseline', baseUrl: b, routes: {} },
-        { name: 'new', role: 'candidate', baseUrl: c, routes: {} },
-      ],
-      scenarios: [
-        {
-          type: 'flow',
-          name: 'lots',
-          vars: { code: 'LOT-{{iteration}}' },
-          steps: [
-            { name: 'create', route: 'POST /lots', body: { code: '{{code}}' }, capture: { id: '$.id' } },
-            { name: 'get', route: 'GET /lots/{{id}}' },
-          ],
-        },
-      ],
-      load: { model: 'constant-arrival-rate', rate: 40, duration: '2500ms', warmup: '500ms', maxInFlight: 100, timeouts: { total: '10s' } },
-      preflight: { retries: 0, interval: 10 },
-    };
+    const [b, c] = await Promise.all([lotsServer(servers, { db }), lotsServer(servers, { db, failReads: true })]);
+    const cfg = lotsFlowConfig(b, c);
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-unreached-'));
     const out = await runParity(await resolveConfig(cfg, path.join(dir, 'inline.json')), { outDir: dir });
     const ps = await out.collectPairs(gatePair);
