@@ -99,9 +99,12 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
     await closeTargets();
     throw err;
   }
+  /** How long a window's close waits for its copies in flight: their timeout, at least 5 s. */
+  const settleMs = Math.max(timeouts.total, 5_000);
   const windowDir = (n: number) => path.join(dir, 'windows', String(n));
   let current = new ShadowWindow(1, windowDir(1), loaded, opts.mode, windowMs);
-  let gatePairs: GatePair[] = [];
+  /** Each open window's pairs as the gates keep them, by window index (a pair goes to the window its request arrived in). */
+  const gatePairs = new Map<number, GatePair[]>([[1, []]]);
   const cumulative = new ShadowWindow(0, path.join(dir, 'cumulative'), loaded, opts.mode, windowMs);
   let rollout: RolloutState = initialRollout();
   let lastWindow: { index: number; status: WindowStatus; reasons: string[]; runJson: string } | null = null;
@@ -132,10 +135,10 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
       window: () => current,
       copying: () => rollout.decision === 'continue',
       ...(capture ? { capture: (c) => void (capture!.destroyed || capture!.write(JSON.stringify(scrubber.scrubDeep(c)) + '\n')) } : {}),
-      onPair: (p) => {
+      onPair: (p, w) => {
         const gp = gatePair(p);
-        gatePairs.push(gp);
-        judge?.add(current.index, gp);
+        gatePairs.get(w.index)?.push(gp);
+        judge?.add(w.index, gp);
         admin?.observe(p);
       },
       onDropped: () => admin?.observeDropped(),
@@ -166,11 +169,15 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   /** Closes the current window (a new one takes its place unless `last`), judges it, moves the rollout on. */
   const closeWindow = async (last: boolean, incompleteReason?: string) => {
     const w = current;
-    const pairs = gatePairs;
     if (!last) {
       current = new ShadowWindow(w.index + 1, windowDir(w.index + 1), loaded, opts.mode, windowMs);
-      gatePairs = [];
+      gatePairs.set(w.index + 1, []);
     }
+    // Judged on its own requests: the copies still in flight are waited for (as at the end, up to
+    // the request timeout), so a candidate slow to fail is not judged on its fast answers alone.
+    await w.settle(last ? 0 : settleMs);
+    const pairs = gatePairs.get(w.index) ?? [];
+    gatePairs.delete(w.index);
     const { runJson, result } = await w.close(incompleteReason);
     cumulative.absorb(w);
     let line = `window ${w.index}: ${w.pairs} pairs, ${w.counts.dropped} copies dropped, ${w.counts.unsafe} writes not copied, ${w.counts.unmatched} unmatched`;
@@ -262,8 +269,8 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const abandoned = await server.close(interrupted ? 2_000 : Math.max(timeouts.total, 5_000));
-  current.counts.abandoned += abandoned;
+  // Copies still in flight after this are counted abandoned by their window (settle).
+  await server.close(interrupted ? 2_000 : settleMs);
   await closeWindow(true, atBoundary ? undefined : interrupted ? 'interrupted' : 'shadow ended before the window did');
   closedWindows++;
   await admin?.close();

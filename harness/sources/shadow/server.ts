@@ -43,7 +43,7 @@ export interface ShadowServerInput {
   copying(): boolean;
   capture?: (c: CapturedRequest) => void;
   /** Every measured pair (metrics endpoint, tests). */
-  onPair?: (pair: PairedSample) => void;
+  onPair?: (pair: PairedSample, window: ShadowWindow) => void;
   onDropped?: () => void;
 }
 
@@ -117,27 +117,34 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     return sample;
   };
 
-  /** Both samples of a pair into the current window, once both are measured; a dropped copy leaves no pair. */
-  const finishPair = (route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>, stripped = false) => {
+  /**
+   * Both samples of a pair into the window its request arrived in (`w`), once both are measured,
+   * whenever that is: a window is judged once its copies are in (ShadowWindow.settle), so a
+   * candidate slow to fail has its failures in the window of its requests, not a later one. A
+   * dropped copy leaves no pair.
+   */
+  const finishPair = (w: ShadowWindow, route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>, stripped = false) => {
     pairsInFlight++;
+    w.sent();
     void both.then((r) => {
       pairsInFlight--;
-      if (r?.[1] && stripped && refusedForCredentials(r[0], r[1])) input.window().counts.refusedUncredentialed++;
+      if (r?.[1] && stripped && refusedForCredentials(r[0], r[1])) w.counts.refusedUncredentialed++;
       else if (r?.[1]) {
         const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0]), candidate: scrubbed(r[1]) };
         // An SSE answer the request probe read whole (kind request, or auto without an SSE accept)
         // measures none of what makes a stream right: counted, and the window cannot pass on it.
-        if (pair.baseline.streamReadWhole) input.window().streamReadWhole(route);
+        if (pair.baseline.streamReadWhole) w.streamReadWhole(route);
         // The gates' pairs are the window's: a pair its window no longer takes goes to neither.
-        if (input.window().add(pair)) input.onPair?.(pair);
+        if (w.add(pair)) input.onPair?.(pair, w);
       }
+      w.finished();
       if (pairsInFlight === 0) idle?.();
     });
   };
-  // Counted in the window open when the copy is dropped: at admission that is the one it arrived
-  // in; a copy still queued at the close goes to the last window, which is not closed yet.
-  const dropped = () => {
-    input.window().counts.dropped++;
+  // Counted in the window the copy's request arrived in (a copy still queued at the close of the
+  // last window is that window's).
+  const dropped = (w: ShadowWindow) => {
+    w.counts.dropped++;
     input.onDropped?.();
   };
 
@@ -182,9 +189,9 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const bProbe = probeFor(stream, 'baseline', decision, requestId, iteration, forwarded);
       const b = bProbe.measure(teeDispatcher(targets.baseline.pool, (h) => new TeeHandler(h, res)));
       const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
-      const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), dropped);
+      const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), () => dropped(w));
       input.capture?.(captured(arrived, requestId, decision.route, method, rawPath, copied));
-      finishPair(decision.route, requestId, iteration, Promise.all([b, c]), strippedCredentials(headers, cReq.headers));
+      finishPair(w, decision.route, requestId, iteration, Promise.all([b, c]), strippedCredentials(headers, cReq.headers));
       return;
     }
     // Mirror: both sides get the copy (dropped headers, rewrites), paired, under the copy limiter.
@@ -193,8 +200,8 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
     input.capture?.(captured(arrived, requestId, decision.route, method, rawPath, copied));
     const stream = isStream(decision, headers.accept);
-    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), dropped);
-    finishPair(decision.route, requestId, iteration, both);
+    const both = limiter.run(() => Promise.all([probeFor(stream, 'baseline', decision, requestId, iteration, bReq).measure(targets.baseline.pool), probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool)] as const), () => dropped(w));
+    finishPair(w, decision.route, requestId, iteration, both);
   };
 
   const server = http.createServer((req, res) => {

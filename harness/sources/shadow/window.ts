@@ -30,7 +30,7 @@ export interface WindowCounts {
   sampledOut: number;
   /** Copies the candidate's concurrency and queue could not take: dropped, counted. */
   dropped: number;
-  /** Pairs still in flight when the window closed early (interrupted): not measured. */
+  /** Copies of the window's requests still in flight when it was judged (the shadow stopped, or past the wait for them): not measured. */
   abandoned: number;
   /** Body rewrites that found no field to prefix. */
   rewriteMissed: number;
@@ -66,6 +66,9 @@ export class ShadowWindow {
   private serverMetrics: ServerMetricsResult | undefined;
   /** When close() began: the window's end (reading its server-side series takes longer). */
   private closedAt: number | undefined;
+  /** Copies of this window's requests sent and not yet both measured (their pair comes to this window, whenever it ends). */
+  private pending = 0;
+  private settled: (() => void) | undefined;
 
   constructor(
     readonly index: number,
@@ -94,6 +97,31 @@ export class ShadowWindow {
     this.timeline.add(pair.baseline);
     this.timeline.add(pair.candidate);
     return true;
+  }
+
+  /** A copy of a request that arrived in this window went out: its pair (or its drop) belongs here. */
+  sent(): void {
+    this.pending++;
+  }
+
+  /** A copy of this window's went through (measured, refused or dropped). */
+  finished(): void {
+    if (--this.pending === 0) this.settled?.();
+  }
+
+  /**
+   * Waits (up to `graceMs`) until every copy of this window's requests is measured, so the window
+   * is judged on its own requests, slow ones included; those still in flight then are counted
+   * abandoned (not measured: the window cannot pass).
+   */
+  async settle(graceMs: number): Promise<void> {
+    if (this.pending > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((resolve) => (this.settled = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      this.settled = undefined;
+    }
+    this.counts.abandoned += Math.max(0, this.pending);
   }
 
   private accumulators(route: string): [SummaryAccumulator, SummaryAccumulator] {
@@ -137,6 +165,12 @@ export class ShadowWindow {
     if (copies > 0 && this.counts.dropped / copies > DROP_WARNING_SHARE) {
       health.warnings.push(
         `${this.counts.dropped} of ${copies} copies (${((100 * this.counts.dropped) / copies).toFixed(1)}%) dropped at the candidate's concurrency cap (shadow.candidate): the compared pairs are not a fair sample; raise shadow.candidate.concurrency/queue or lower shadow.sample`,
+      );
+    }
+    if (this.counts.abandoned > 0 && incompleteReason === undefined) {
+      const n = this.counts.abandoned;
+      health.warnings.push(
+        `${n} cop${n === 1 ? 'y' : 'ies'} of this window's requests ${n === 1 ? 'was' : 'were'} still in flight when it was judged (abandoned): not measured, so the window is not judged on all its requests (a candidate slow to fail would pass on its fast answers)`,
       );
     }
     if (this.counts.streamsReadWhole > 0) {
