@@ -79,7 +79,6 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
   const idHeader = loaded.config.requestIdHeader.toLowerCase();
   const classify = { baseline: targets.baseline.classify, candidate: targets.candidate.classify };
   let seq = 0;
-  let sampleAcc = 0;
   let pairsInFlight = 0;
   let idle: (() => void) | undefined;
   const limiter = new CopyLimiter(shadow.candidate.concurrency, shadow.candidate.queue);
@@ -165,10 +164,10 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     if (decision.kind === 'unmatched') w.counts.unmatched++;
     else if (decision.kind === 'unsafe') w.counts.unsafe++;
     else if (!input.copying() || body.length > MAX_COPY_BODY) w.counts.sampledOut++;
-    else if ((sampleAcc += shadow.sample) >= 100) {
-      sampleAcc -= 100;
-      copy = true;
-    } else w.counts.sampledOut++;
+    // Each request on its own chance (never every k-th: that aliased with traffic that repeats, a
+    // page's /a then /b, and left a route out entirely).
+    else if (shadow.sample >= 100 || Math.random() * 100 < shadow.sample) copy = true;
+    else w.counts.sampledOut++;
 
     if (mode === 'mirror') {
       res.writeHead(202, { 'content-length': '0' });
