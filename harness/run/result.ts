@@ -361,6 +361,10 @@ export const RunResult = z.object({
       streamsReadWhole: z.number().int().default(0),
       /** Inline: copies without the user's credentials that the candidate refused (401/403) where the baseline answered: not compared; the window cannot pass. */
       refusedUncredentialed: z.number().int().default(0),
+      /** Inline: requests whose client went away before the baseline's answer was done: not compared (the baseline was cut by the user, not by a fault). */
+      clientClosed: z.number().int().default(0),
+      /** Of those, the copies the candidate failed: not compared, so the window cannot pass. */
+      clientClosedFailed: z.number().int().default(0),
     })
     .optional(),
   /** A `parity replay`: the capture read, what was scheduled, and what was left out (writes, filters, window, bad entries listed). */

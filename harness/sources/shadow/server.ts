@@ -13,7 +13,7 @@ import { redactHeaders } from '../../contracts/redact.ts';
 import { REDACTED, SENSITIVE_HEADER, Scrubber, credentialWords, redactQuery, scrubError } from '../../secrets/scrubber.ts';
 import { buildCopy, forwardHeaders } from './copy.ts';
 import { compileMatcher } from './match.ts';
-import { TeeHandler, teeDispatcher } from './tee.ts';
+import { TeeHandler, clientClosed, teeDispatcher } from './tee.ts';
 import type { ShadowWindow } from './window.ts';
 
 export type ShadowMode = 'inline' | 'mirror';
@@ -122,12 +122,19 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
    * candidate slow to fail has its failures in the window of its requests, not a later one. A
    * dropped copy leaves no pair.
    */
-  const finishPair = (w: ShadowWindow, route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>, stripped = false) => {
+  const finishPair = (w: ShadowWindow, route: string, requestId: string, iteration: number, both: Promise<readonly [ProbeResult, ProbeResult | undefined] | undefined>, stripped = false, live?: ServerResponse) => {
     pairsInFlight++;
     w.sent();
     void both.then((r) => {
       pairsInFlight--;
-      if (r?.[1] && stripped && refusedForCredentials(r[0], r[1])) w.counts.refusedUncredentialed++;
+      // Inline: the user went away before the baseline's answer was done (a closed tab, a chat
+      // stopped): the baseline was cut by the user, not comparable with the copy that went on.
+      if (r?.[1] && live && clientClosed(live)) {
+        w.counts.clientClosed++;
+        // The candidate's failure on it is judged by no gate: counted, and the window cannot pass.
+        if (!isSuccess(r[1].outcome)) w.counts.clientClosedFailed++;
+      }
+      else if (r?.[1] && stripped && refusedForCredentials(r[0], r[1])) w.counts.refusedUncredentialed++;
       else if (r?.[1]) {
         const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0]), candidate: scrubbed(r[1]) };
         // An SSE answer the request probe read whole (kind request, or auto without an SSE accept)
@@ -190,7 +197,7 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
       const cReq = { method, path: decision.candidatePath, headers: withTargetHeaders(copied.headers, 'candidate'), body: copied.body };
       const c = limiter.run(() => probeFor(stream, 'candidate', decision, requestId, iteration, cReq).measure(targets.candidate.pool), () => dropped(w));
       input.capture?.(captured(arrived, requestId, decision.route, method, rawPath, copied));
-      finishPair(w, decision.route, requestId, iteration, Promise.all([b, c]), strippedCredentials(headers, cReq.headers));
+      finishPair(w, decision.route, requestId, iteration, Promise.all([b, c]), strippedCredentials(headers, cReq.headers), res);
       return;
     }
     // Mirror: both sides get the copy (dropped headers, rewrites), paired, under the copy limiter.

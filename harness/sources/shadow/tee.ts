@@ -4,6 +4,18 @@ import type { Dispatcher } from 'undici';
 /** Response headers that belong to one connection (RFC 9110 §7.6.1): Node frames the client's response itself. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer']);
 
+/** Live responses whose client went away before the baseline's answer was done (clientClosed). */
+const closedByClient = new WeakSet<ServerResponse>();
+
+/**
+ * The client closed the connection before the baseline's answer was done: the baseline's response
+ * was cut by the user, not by a fault of the baseline, so its pair is no comparison (the copy to
+ * the candidate went on).
+ */
+export function clientClosed(res: ServerResponse): boolean {
+  return closedByClient.has(res);
+}
+
 /**
  * The inline proxy's handler for the baseline's response: every byte goes to the client as it
  * arrives (status, headers, body; no buffering, no re-framing of the body), and the same calls go
@@ -24,12 +36,16 @@ export class TeeHandler implements Dispatcher.DispatchHandler {
     private readonly res: ServerResponse,
   ) {
     res.once('close', () => {
-      if (!this.ended) this.upstreamAbort?.(new Error('the client closed the connection'));
+      if (this.ended) return;
+      closedByClient.add(res);
+      this.upstreamAbort?.(new Error('the client closed the connection'));
     });
   }
 
   onConnect(abort: (err?: Error) => void): void {
     this.upstreamAbort = abort;
+    // The client went away before the request left: nothing to send the answer to.
+    if (closedByClient.has(this.res)) queueMicrotask(() => abort(new Error('the client closed the connection')));
     this.probe.onConnect?.((err?: Error) => {
       if (this.probeDone) return;
       this.probeDone = true;
@@ -63,7 +79,8 @@ export class TeeHandler implements Dispatcher.DispatchHandler {
     this.bodyStarted = true;
     const ok = this.res.write(chunk);
     if (!this.probeDone) this.probe.onData?.(chunk);
-    if (!ok) {
+    // A client gone never drains: pausing for it would hold the baseline's answer (and its probe) until the timeout.
+    if (!ok && !this.res.destroyed) {
       this.res.once('drain', () => this.resume?.());
       return false;
     }

@@ -38,6 +38,10 @@ export interface WindowCounts {
   streamsReadWhole: number;
   /** Inline: copies sent without the user's credentials (dropHeaders) that the candidate refused (401/403) where the baseline answered: not compared. */
   refusedUncredentialed: number;
+  /** Inline: requests whose client closed the connection before the baseline's answer was done: the baseline's response cut by the user, not compared. */
+  clientClosed: number;
+  /** Of those, the copies the candidate failed (not compared: the window cannot pass). */
+  clientClosedFailed: number;
 }
 
 /**
@@ -49,7 +53,7 @@ export interface WindowCounts {
  * its run.json (`serverMetrics`) before it is judged, as `parity run` stores them for its load.
  */
 export class ShadowWindow {
-  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0, streamsReadWhole: 0, refusedUncredentialed: 0 };
+  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0, streamsReadWhole: 0, refusedUncredentialed: 0, clientClosed: 0, clientClosedFailed: 0 };
   /** The routes of `streamsReadWhole`, for the warning's fix. */
   private readonly readWholeRoutes = new Set<string>();
   pairs = 0;
@@ -171,6 +175,12 @@ export class ShadowWindow {
       const n = this.counts.abandoned;
       health.warnings.push(
         `${n} cop${n === 1 ? 'y' : 'ies'} of this window's requests ${n === 1 ? 'was' : 'were'} still in flight when it was judged (abandoned): not measured, so the window is not judged on all its requests (a candidate slow to fail would pass on its fast answers)`,
+      );
+    }
+    if (this.counts.clientClosedFailed > 0) {
+      const n = this.counts.clientClosedFailed;
+      health.warnings.push(
+        `${n} of ${this.counts.clientClosed} cop${this.counts.clientClosed === 1 ? 'y' : 'ies'} whose user went away before the baseline's answer was done failed on the candidate: not compared (the baseline's answer was cut by the user), so these failures are judged by no gate`,
       );
     }
     if (this.counts.streamsReadWhole > 0) {
