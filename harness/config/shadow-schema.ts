@@ -50,6 +50,12 @@ export const Shadow = z.strictObject({
   dropHeaders: z.array(HeaderName).default(['cookie', 'authorization', 'proxy-authorization']),
   /** Headers from dropHeaders that are copied after all. */
   allowHeaders: z.array(HeaderName).default([]),
+  /**
+   * Request bodies up to this many bytes are copied; a bigger one is not (inline it still goes to
+   * the baseline), is counted (`tooLarge`) and keeps its window from passing: its route was not
+   * compared on it.
+   */
+  maxCopyBody: z.number().int().min(0).max(256 * 1024 * 1024).default(1024 * 1024),
   /** Rewrites of the candidate's copy, so its stores never mix with real ones. */
   rewrite: z.array(ShadowRewrite).default([]),
   candidate: z

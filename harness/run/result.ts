@@ -365,6 +365,8 @@ export const RunResult = z.object({
       clientClosed: z.number().int().default(0),
       /** Of those, the copies the candidate failed: not compared, so the window cannot pass. */
       clientClosedFailed: z.number().int().default(0),
+      /** Requests on compared routes whose body was over shadow.maxCopyBody: never copied; the window cannot pass. */
+      tooLarge: z.number().int().default(0),
     })
     .optional(),
   /** A `parity replay`: the capture read, what was scheduled, and what was left out (writes, filters, window, bad entries listed). */

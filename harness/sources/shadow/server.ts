@@ -59,9 +59,6 @@ export interface ShadowServer {
 /** A probe of either kind, as a dispatch handler the tee can wrap, measuring to one sample. */
 type ShadowProbe = Dispatcher.DispatchHandler & { measure(dispatcher: Dispatcher): Promise<ProbeResult> };
 
-/** Request bodies up to this size are copied; a bigger one passes through (inline) and is counted as not copied. */
-const MAX_COPY_BODY = 1 << 20;
-
 /**
  * The shadow listener. Inline: the reverse proxy in front of the baseline — each request goes to
  * the baseline and its response streams back to the client byte for byte as it arrives while a
@@ -170,7 +167,9 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
     let copy = false;
     if (decision.kind === 'unmatched') w.counts.unmatched++;
     else if (decision.kind === 'unsafe') w.counts.unsafe++;
-    else if (!input.copying() || body.length > MAX_COPY_BODY) w.counts.sampledOut++;
+    else if (!input.copying()) w.counts.sampledOut++;
+    // Too big to copy: not a sample left out at random but a request never compared (counted; the window cannot pass).
+    else if (body.length > shadow.maxCopyBody) w.counts.tooLarge++;
     // Each request on its own chance (never every k-th: that aliased with traffic that repeats, a
     // page's /a then /b, and left a route out entirely).
     else if (shadow.sample >= 100 || Math.random() * 100 < shadow.sample) copy = true;

@@ -42,6 +42,8 @@ export interface WindowCounts {
   clientClosed: number;
   /** Of those, the copies the candidate failed (not compared: the window cannot pass). */
   clientClosedFailed: number;
+  /** Requests on compared routes whose body was over shadow.maxCopyBody: never copied (the window cannot pass). */
+  tooLarge: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export interface WindowCounts {
  * its run.json (`serverMetrics`) before it is judged, as `parity run` stores them for its load.
  */
 export class ShadowWindow {
-  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0, streamsReadWhole: 0, refusedUncredentialed: 0, clientClosed: 0, clientClosedFailed: 0 };
+  readonly counts: WindowCounts = { requests: 0, unmatched: 0, unsafe: 0, sampledOut: 0, dropped: 0, abandoned: 0, rewriteMissed: 0, streamsReadWhole: 0, refusedUncredentialed: 0, clientClosed: 0, clientClosedFailed: 0, tooLarge: 0 };
   /** The routes of `streamsReadWhole`, for the warning's fix. */
   private readonly readWholeRoutes = new Set<string>();
   pairs = 0;
@@ -175,6 +177,12 @@ export class ShadowWindow {
       const n = this.counts.abandoned;
       health.warnings.push(
         `${n} cop${n === 1 ? 'y' : 'ies'} of this window's requests ${n === 1 ? 'was' : 'were'} still in flight when it was judged (abandoned): not measured, so the window is not judged on all its requests (a candidate slow to fail would pass on its fast answers)`,
+      );
+    }
+    if (this.counts.tooLarge > 0) {
+      const n = this.counts.tooLarge;
+      health.warnings.push(
+        `${n} request${n === 1 ? '' : 's'} on compared routes had a body over shadow.maxCopyBody (${this.loaded.config.shadow?.maxCopyBody ?? 1024 * 1024} bytes) and ${n === 1 ? 'was' : 'were'} never copied: the candidate was not compared on them (an upload route would never be); raise shadow.maxCopyBody, or leave the route out of shadow.routes`,
       );
     }
     if (this.counts.clientClosedFailed > 0) {
