@@ -323,7 +323,7 @@ function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: R
 /** The pairs a gate reads: its scenario, route or flow step (all pairs when unscoped). */
 function pairsIn(g: ResolvedGate, run: RunResult, allPairs: readonly GatePair[]): readonly GatePair[] {
   const scope = scopeOf(g, run);
-  const endpoint = endpointOf(g);
+  const endpoint = endpointOf(g, run);
   const cited = g.citationPrompts === true;
   return scope || endpoint || cited ? allPairs.filter((p) => (!scope || scope.has(p.scenario)) && (!endpoint || endpoint(p)) && (!cited || p.baseline.expectsCitations)) : allPairs;
 }
@@ -342,10 +342,21 @@ function scopeOf(g: ResolvedGate, run: RunResult): Set<string> | null {
 /** A route template ("POST /api/lots") rather than a logical route name. */
 const ROUTE_TEMPLATE = /^[A-Z]+ \//;
 
-/** Pairs of one endpoint: a flow step (with its scenario), or a route template of request/flow scenarios. */
-function endpointOf(g: ResolvedGate): ((p: GatePair) => boolean) | null {
+/**
+ * Whether a gate's route names endpoints rather than whole scenarios: a route template of
+ * request/flow scenarios, or an endpoint of the run under another name (a replayed parity capture
+ * summarises its pairs under the capture's route names, `checkout`, in the one scenario `replay`;
+ * such a gate read every replayed pair, and a candidate failing every checkout request, 1 in 400
+ * of the capture, passed the gate named for checkout: test/redteam/replay-route-name-scope.test.ts).
+ */
+function namesEndpoint(route: string, run: RunResult): boolean {
+  return ROUTE_TEMPLATE.test(route) || (run.endpoints ?? []).some((e) => e.route === route);
+}
+
+/** Pairs of one endpoint: a flow step (with its scenario), or a route template of request/flow scenarios (a replay's endpoint). */
+function endpointOf(g: ResolvedGate, run: RunResult): ((p: GatePair) => boolean) | null {
   if (g.step !== null) return (p) => p.step === g.step;
-  if (g.route !== null && ROUTE_TEMPLATE.test(g.route)) return (p) => p.route === g.route;
+  if (g.route !== null && namesEndpoint(g.route, run)) return (p) => p.route === g.route;
   return null;
 }
 
