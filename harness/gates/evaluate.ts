@@ -28,6 +28,7 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
     ...policy.gates.map((g) => evaluateGate(g, policy, run, pairs, z)),
     ...[policy.guard, ...scoped].map((guard) => evaluateGuard(guard, policy, run, pairs, z)),
     ...scenarioGuards(policy, runScopes(run, pairs), scoped).map((guard) => evaluateEvidenceGuard(guard, policy, run, pairs, z)),
+    ...replayEndpointGuards(policy, run, pairs, scoped, z),
   ];
   const reasons: string[] = [];
   // An evidence-only guard that could not judge its scope alone (`unjudged`) neither passes nor holds the verdict back.
@@ -318,6 +319,40 @@ function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: R
     status: 'unjudged',
     reason: `${guard.id}: not judged alone (${why}): ${seen} is not entirely beyond ${guard.threshold.op} ${formatValue(full.limit, 'pp')}, so no evidence of failure here and no pass either; these pairs count in the run-wide ${policy.guard.id}${noRef}`,
   };
+}
+
+/**
+ * The guard of each endpoint of a replay, reported only when it fails on evidence (its interval
+ * entirely beyond the margin, however few its pairs). A replay is one scenario, so neither the
+ * scenario guards nor the run-wide guard see an endpoint apart: a rare endpoint of the capture
+ * whose candidate failed every request (checkout, 1 request in 1000, 500 on every one) moved the
+ * pooled error rate by 0.1 pp and PASSED (test/redteam/replay-rare-endpoint-broken.test.ts). An
+ * endpoint with no evidence of failure adds nothing (a capture may have thousands; the run-wide
+ * guard counts their pairs), and one failing on both sides alike holds nothing back here (real
+ * traffic's 404s on both backends are parity).
+ */
+function replayEndpointGuards(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], scoped: readonly ResolvedGate[], z: number): GateResult[] {
+  if (run.load.model !== 'replay') return [];
+  const byRoute = new Map<string, GatePair[]>();
+  for (const p of pairs) {
+    if (p.route === undefined) continue;
+    const mine = byRoute.get(p.route);
+    if (mine) mine.push(p);
+    else byRoute.set(p.route, [p]);
+  }
+  if (byRoute.size < 2) return [];
+  const taken = new Set(scoped.map((g) => g.id));
+  const out: GateResult[] = [];
+  for (const [route, mine] of byRoute) {
+    const id = `${policy.guard.id}@route:${route}`;
+    if (taken.has(id)) continue;
+    const scenario = mine[0]!.scenario;
+    const guard: ResolvedGate = { ...policy.guard, id, description: `${policy.guard.description} (endpoint ${route} of the replay; reported when it fails on evidence)`, scenario, route, step: null, onEvidence: true, insufficient: 'inconclusive', minSamples: 1 };
+    // Its own pairs only: the scope of a scenario and route is those pairs, never the whole run's.
+    const g = evaluateGuard(guard, policy, run, mine, z);
+    if (g.status === 'fail') out.push({ ...g, samples: { ...g.samples, min: policy.guard.minSamples }, reason: `${g.reason}: this endpoint's candidate fails more than the margin allows, at the policy's confidence, over ${mine.length} pairs` });
+  }
+  return out;
 }
 
 /** The pairs a gate reads: its scenario, route or flow step (all pairs when unscoped). */
