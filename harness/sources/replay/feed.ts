@@ -30,7 +30,7 @@ export interface ReplayReport {
   maxEntryBytes?: number;
   /** How closely the sends kept the recorded offsets (paced replays; fidelity.ts). */
   pacing?: PacingReport;
-  /** Replayed requests read whole (not as streams) whose baseline answered an SSE stream, and their paths (the first 10): never a pass (fidelity.ts). */
+  /** Replayed requests read whole (not as streams) whose baseline or candidate answered an SSE stream, and their paths (the first 10): never a pass (fidelity.ts). */
   streamsReadWhole?: number;
   readWholePaths?: string[];
 }
@@ -109,7 +109,7 @@ export class ReplayFeed {
     throw new UsageError(`${this.report.file}: no request left to replay after filters (${seen.entries} entries read${parts.length ? `: ${parts.join(', ')}` : ''})`);
   }
 
-  /** A replayed request read whole whose baseline answered with an SSE stream (pair.ts). */
+  /** A replayed request read whole whose baseline or candidate answered with an SSE stream (pair.ts). */
   readWhole(req: CapturedRequest): void {
     const r = this.report;
     r.streamsReadWhole = (r.streamsReadWhole ?? 0) + 1;

@@ -73,7 +73,10 @@ export async function replayPair(f: ReplayPairInput): Promise<{ pair: PairedSamp
   const pair: PairedSample = { requestId, scenario: REPLAY_SCENARIO, iteration: f.iteration, route, baseline: samples[0]!, candidate: samples[1]! };
   // A request that did not accept text/event-stream (a browser's fetch() streaming a chat answer)
   // may be answered with a stream all the same: read whole, a stream with an error event, an empty
-  // answer or no terminal event is `ok`. The request probe marks the baseline's SSE answer
-  // (streamReadWhole); the replay counts it and cannot pass on it (fidelity.ts).
-  return { pair, t0, ...(compared ? { compared } : {}), ...(pair.baseline.streamReadWhole ? { readWhole: true as const } : {}) };
+  // answer or no terminal event is `ok`. The request probe marks an SSE answer (streamReadWhole);
+  // the replay counts a pair where either side gave one and cannot pass on it (fidelity.ts). The
+  // candidate's alone counts too: a baseline answering JSON and a candidate streaming an error event
+  // every time read `ok` on both sides and passed (test/redteam/replay-candidate-stream-read-whole.test.ts).
+  const readWhole = pair.baseline.streamReadWhole === true || pair.candidate.streamReadWhole === true;
+  return { pair, t0, ...(compared ? { compared } : {}), ...(readWhole ? { readWhole: true as const } : {}) };
 }
