@@ -136,7 +136,9 @@ export async function startShadowServer(input: ShadowServerInput, listen: { host
         const pair: PairedSample = { requestId, scenario: route, iteration, baseline: scrubbed(r[0]), candidate: scrubbed(r[1]) };
         // An SSE answer the request probe read whole (kind request, or auto without an SSE accept)
         // measures none of what makes a stream right: counted, and the window cannot pass on it.
-        if (pair.baseline.streamReadWhole) w.streamReadWhole(route);
+        // Either side's: a candidate streaming an error event where the baseline answered JSON read
+        // `ok` and passed (test/redteam/shadow-candidate-stream-read-whole.test.ts).
+        if (pair.baseline.streamReadWhole || pair.candidate.streamReadWhole) w.streamReadWhole(route);
         // The gates' pairs are the window's: a pair its window no longer takes goes to neither.
         if (w.add(pair)) input.onPair?.(pair, w);
       }

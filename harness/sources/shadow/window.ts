@@ -157,7 +157,7 @@ export class ShadowWindow {
     this.sampleFiles.push(path.join(w.dir, 'samples.ndjson'));
   }
 
-  /** A compared response on `route` was an SSE stream read as a whole response (the baseline sample's streamReadWhole). */
+  /** A compared response on `route` was an SSE stream read as a whole response (either sample's streamReadWhole). */
   streamReadWhole(route: string): void {
     this.counts.streamsReadWhole++;
     this.readWholeRoutes.add(route);
