@@ -323,13 +323,14 @@ function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: R
 
 /**
  * The guard of each endpoint of a replay, reported only when it fails on evidence (its interval
- * entirely beyond the margin, however few its pairs). A replay is one scenario, so neither the
+ * entirely beyond the margin, however few its pairs), or when the baseline refused (401/403) most
+ * of the endpoint's requests at the policy's confidence: no reference there (inconclusive). A replay is one scenario, so neither the
  * scenario guards nor the run-wide guard see an endpoint apart: a rare endpoint of the capture
  * whose candidate failed every request (checkout, 1 request in 1000, 500 on every one) moved the
  * pooled error rate by 0.1 pp and PASSED (test/redteam/replay-rare-endpoint-broken.test.ts). An
  * endpoint with no evidence of failure adds nothing (a capture may have thousands; the run-wide
  * guard counts their pairs), and one failing on both sides alike holds nothing back here (real
- * traffic's 404s on both backends are parity).
+ * traffic's 404s on both backends are parity) unless the failures are the baseline's refusals.
  */
 function replayEndpointGuards(policy: LoadedPolicy, run: RunResult, pairs: readonly GatePair[], scoped: readonly ResolvedGate[], z: number): GateResult[] {
   if (run.load.model !== 'replay') return [];
@@ -342,6 +343,8 @@ function replayEndpointGuards(policy: LoadedPolicy, run: RunResult, pairs: reado
   }
   if (byRoute.size < 2) return [];
   const taken = new Set(scoped.map((g) => g.id));
+  // A run whose baseline failed most of all its requests is no reference as a whole, and every gate says so already.
+  const refusals = baselineMostlyFailed(pairs) === undefined;
   const out: GateResult[] = [];
   for (const [route, mine] of byRoute) {
     const id = `${policy.guard.id}@route:${route}`;
@@ -351,8 +354,22 @@ function replayEndpointGuards(policy: LoadedPolicy, run: RunResult, pairs: reado
     // Its own pairs only: the scope of a scenario and route is those pairs, never the whole run's.
     const g = evaluateGuard(guard, policy, run, mine, z);
     if (g.status === 'fail') out.push({ ...g, samples: { ...g.samples, min: policy.guard.minSamples }, reason: `${g.reason}: this endpoint's candidate fails more than the margin allows, at the policy's confidence, over ${mine.length} pairs` });
+    else if (refusals && refusedByBaseline(mine, z)) {
+      // Refused (401/403) by the baseline in most of its requests, at the policy's confidence: the
+      // replay's credentials do not reach this endpoint, so its candidate was compared with
+      // refusals, however small a share of the capture (test/redteam/replay-endpoint-refused.test.ts).
+      const why = baselineMostlyFailed(mine)!;
+      out.push({ ...g, status: policy.insufficient === 'fail' ? 'fail' : 'inconclusive', samples: { ...g.samples, min: policy.guard.minSamples }, reason: `${id}: no reference: ${why}` });
+    }
   }
   return out;
+}
+
+/** Whether the baseline refused (401/403) most of these requests, shown at the policy's confidence (the Wilson lower bound above one half). */
+function refusedByBaseline(pairs: readonly GatePair[], z: number): boolean {
+  let k = 0;
+  for (const p of pairs) if (p.baseline.outcome === 'http_error' && (p.baseline.status === 401 || p.baseline.status === 403)) k++;
+  return k * 2 > pairs.length && wilson(k, pairs.length, z).low > 0.5;
 }
 
 /** The pairs a gate reads: its scenario, route or flow step (all pairs when unscoped). */
