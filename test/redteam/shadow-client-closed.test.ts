@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempWorkspace } from '../helpers/config.ts';
 import { startShadow } from '../helpers/shadow.ts';
+import { testServers } from '../helpers/servers.ts';
 
 /**
  * Inline, a user who goes away before the baseline's answer is done (a closed tab, a chat stopped
@@ -14,17 +14,9 @@ import { startShadow } from '../helpers/shadow.ts';
  * baseline's failures, and a candidate failing a fifth of its copies passed an error-rate gate
  * (candidate − baseline below zero).
  */
-const servers: http.Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
-});
-
-async function server(handler: http.RequestListener): Promise<string> {
-  const s = http.createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
+const servers = testServers();
+afterAll(() => servers.close());
+const server = servers.start;
 
 describe('shadow inline: users who close the connection early', () => {
   it("are not the baseline's failures: a candidate failing a fifth of its copies fails the window", async () => {

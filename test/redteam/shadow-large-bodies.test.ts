@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempWorkspace } from '../helpers/config.ts';
 import { startShadow } from '../helpers/shadow.ts';
+import { testServers } from '../helpers/servers.ts';
 
 /**
  * A request body over 1 MiB was never copied and was counted as "sampled out", as if `shadow.sample`
@@ -13,17 +13,9 @@ import { startShadow } from '../helpers/shadow.ts';
  * upload) was then never compared: a candidate answering 500 to every upload passed its window on
  * the other routes, and promoted.
  */
-const servers: http.Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
-});
-
-async function server(handler: http.RequestListener): Promise<string> {
-  const s = http.createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
+const servers = testServers();
+afterAll(() => servers.close());
+const server = servers.start;
 
 describe('shadow: request bodies too big to copy', () => {
   it('are counted as such, and the window cannot pass without them', async () => {

@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempWorkspace } from '../helpers/config.ts';
 import { startShadow } from '../helpers/shadow.ts';
+import { testServers } from '../helpers/servers.ts';
 
 /**
  * `shadow.sample` copied every k-th matching request, counted over all routes together. Live
@@ -13,17 +13,9 @@ import { startShadow } from '../helpers/shadow.ts';
  * /b, /a was never copied (all of it "sampled out"), and a candidate answering 500 to every /a
  * passed its window on /b alone.
  */
-const servers: http.Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
-});
-
-async function server(handler: http.RequestListener): Promise<string> {
-  const s = http.createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
+const servers = testServers();
+afterAll(() => servers.close());
+const server = servers.start;
 
 describe('shadow: sampling traffic that repeats', () => {
   it('copies from every route: a candidate failing every request of one of them fails the window', async () => {

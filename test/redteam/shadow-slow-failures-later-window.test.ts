@@ -1,11 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempWorkspace } from '../helpers/config.ts';
 import { startShadow } from '../helpers/shadow.ts';
+import { testServers } from '../helpers/servers.ts';
 
 /**
  * A pair went to the window open when it finished, not the one its request arrived in, and a
@@ -14,17 +13,9 @@ import { startShadow } from '../helpers/shadow.ts';
  * windows: each passed on the fast answers alone, and the rollout promoted after two of them
  * (passWindows: 2) before any failure was measured.
  */
-const servers: http.Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
-});
-
-async function server(handler: http.RequestListener): Promise<string> {
-  const s = http.createServer(handler);
-  servers.push(s);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
+const servers = testServers();
+afterAll(() => servers.close());
+const server = servers.start;
 
 describe('shadow: a candidate whose failures are slow', () => {
   it("has them judged in the window its requests arrived in: no window passes on the fast answers alone, no promotion", async () => {
