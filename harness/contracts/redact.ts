@@ -6,11 +6,11 @@ import { Scrubber } from '../secrets/scrubber.ts';
  */
 /**
  * Narrower than harness/secrets/scrubber.ts's SENSITIVE_HEADER (which adds key, session, credential,
- * auth): this one picks the header values a contract artifact and a shadow capture show as
- * `[redacted]` and a replay curl line reads from a shell variable, a documented list (README
- * "Capture"). Widened, headers that are data there would be lost: a session id a shadow `rewrite`
- * prefixes for replay (`x-session-id`), `x-auth-request-id` in a diff. The broad list decides what
- * is scrubbed as a secret (error messages, reports); query parameters use it too (credentialParam).
+ * auth): this one picks the header values a contract artifact shows as `[redacted]` and a replay
+ * curl line reads from a shell variable, a documented list. Widened, ids a diff shows would be lost
+ * (`x-auth-request-id`). A shadow capture, which holds live users' requests, redacts this list and
+ * every name whose words read as a credential's (redactCapturedHeaders, sources/shadow/server.ts);
+ * the broad list decides what is scrubbed as a secret (error messages, reports).
  */
 export const SENSITIVE_HEADER = /authorization|cookie|token|secret|api[-_]?key|password/i;
 const SENSITIVE_FIELD = /password|passwd|secret|api[-_]?key|authorization|cookie|credential|(^|[_-])token$/i;

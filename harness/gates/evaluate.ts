@@ -3,7 +3,7 @@ import type { ContractStepSummary, GateResult, RunResult, Verdict } from '../run
 import { pairedBootstrap, type BootstrapOptions } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
 import { baselineFailedCompared, baselineMostlyFailed, failedCounts } from './guard.ts';
-import { moverRatio, newcombeDiff, wilson, zFor, type Interval } from './intervals.ts';
+import { moverRatio, newcombeDiff, normalQuantile, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import { FAILED_MS, METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
 import { evaluateServerGate } from './server.ts';
@@ -563,7 +563,7 @@ export function sampleNote(found: number, compared: number, share: number, confi
   const pct = (x: number) => `${x >= 0.1 ? (x * 100).toFixed(0) : x >= 0.01 ? (x * 100).toFixed(1) : (x * 100).toFixed(2)}%`;
   const what = `counted over ${compared} compared pair${compared === 1 ? '' : 's'}, a ${pct(share)} sample of the load's pairs (compare)`;
   if (compared === 0) return what;
-  const upper = found === 0 ? 1 - (1 - confidence) ** (1 / compared) : wilson(found, compared, zFor(2 * confidence - 1)).high;
+  const upper = found === 0 ? 1 - (1 - confidence) ** (1 / compared) : wilson(found, compared, normalQuantile(confidence)).high;
   return `${what}: a${event === 'drift' ? '' : 'n'} ${event} rate of up to ${pct(upper)} of the pairs is consistent with it (${pct(confidence)} upper bound); compare: all counts every pair`;
 }
 

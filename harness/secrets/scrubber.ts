@@ -118,16 +118,16 @@ export function stripUserinfo(url: string): string {
  * Header names whose values are credentials, literal or not: what counts as a secret (README
  * "Secrets"), so it errs broad (`key` takes `x-api-key` and `monkey` alike; `auth`, `author`).
  * harness/contracts/redact.ts keeps a narrower list on purpose: it decides which header values a
- * contract artifact and a shadow capture show as `[redacted]` and which a replay curl line reads
- * from a shell variable, documented as "authorization, cookie, token, secret, api-key or
- * password"; widening it would hide ids like `x-session-id` or `x-auth-request-id` that a diff
- * shows, and change those files. A value that list keeps is still scrubbed wherever it is a live
- * credential (requestCredentials).
+ * contract artifact shows as `[redacted]` and which a replay curl line reads from a shell variable,
+ * documented as "authorization, cookie, token, secret, api-key or password"; widening it would
+ * hide ids like `x-auth-request-id` that a diff shows. A shadow capture adds the word rule
+ * (credentialWords). A value these lists keep is still scrubbed wherever it is a live credential
+ * (requestCredentials).
  */
 export const SENSITIVE_HEADER = /authorization|cookie|token|secret|key|password|session|credential|auth/i;
 
 /**
- * Words of a query parameter's name that make its value a credential (`access_token`, `apiKey`,
+ * Words of a query parameter's (or a captured header's) name that make its value a credential (`access_token`, `apiKey`,
  * `X-Amz-Security-Token`, `client_secret`, `user[password]`, `session_id`), matched as whole words
  * of the name (split at non-letters and camelCase): a query name is data far more often than a
  * header name, and matched anywhere, `?keyword=`, `?author=` and `?monkey=` were redacted from
