@@ -9,7 +9,7 @@ import { displayPath } from '../paths.ts';
 export function parseFormats(value: string | undefined): ReporterName[] {
   const asked = (value ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
   if (asked.includes('all')) return REPORTER_NAMES;
-  const unknown = asked.filter((a) => !(a in REPORTERS));
+  const unknown = asked.filter((a) => !Object.hasOwn(REPORTERS, a));
   if (unknown.length || asked.length === 0) {
     throw new UsageError(`--format ${value ?? ''}: unknown format ${unknown.map((u) => `"${u}"`).join(', ') || '(empty)'}; use ${[...REPORTER_NAMES, 'all'].join(', ')} (or several, comma-separated)`);
   }

@@ -154,7 +154,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     for (const s of config.scenarios) {
       if (s.type !== 'stream') continue; // request and flow routes are resolved by their own compiler
       const literal = literalRoute(s.route);
-      if (literal && !(s.route in routes)) routes[s.route] = envInLiteralRoute(literal, `scenarios[${config.scenarios.indexOf(s)}].route`, env, issues, secrets);
+      if (literal && !Object.hasOwn(routes, s.route)) routes[s.route] = envInLiteralRoute(literal, `scenarios[${config.scenarios.indexOf(s)}].route`, env, issues, secrets);
     }
     // Checked as they will be sent: after ${VAR} substitution.
     for (const [name, r] of Object.entries(routes)) checkConfigPath(r.path, `${at}.routes.${name}`, issues, true);
@@ -175,7 +175,7 @@ export async function resolveConfig(raw: unknown, file: string, env: NodeJS.Proc
     checkStreamPlaceholders(s, i, issues);
     // The route's path on each target (a literal route's once, the same on both).
     const literal = literalRoute(s.route) !== undefined;
-    const routePaths = literal ? [[targets[0]!.routes[s.route]?.path ?? '', `scenarios[${i}].route`] as const] : targets.flatMap((t, ti) => (t.routes[s.route] ? [[t.routes[s.route]!.path, `targets[${ti}].routes.${s.route}`] as const] : []));
+    const routePaths = literal ? [[targets[0]!.routes[s.route]?.path ?? '', `scenarios[${i}].route`] as const] : targets.flatMap((t, ti) => (Object.hasOwn(t.routes, s.route) ? [[t.routes[s.route]!.path, `targets[${ti}].routes.${s.route}`] as const] : []));
     checkStreamRoute(s, routePaths, issues);
     // `${ENV}` in a scenario's header values, as in a target's: substituted, required, and a secret.
     const headers = envHeaders(s.headers, `scenarios[${i}].headers`, env, issues, secrets, config.requestIdHeader);

@@ -550,7 +550,7 @@ export const Config = z
     for (const issue of checkServerMetrics(cfg.metrics, cfg.targets)) ctx.addIssue({ code: 'custom', ...issue });
     for (const route of Object.keys(cfg.shadow?.routes ?? {})) {
       for (const [i, t] of cfg.targets.entries()) {
-        if (!(route in t.routes)) ctx.addIssue({ code: 'custom', path: ['shadow', 'routes', route], message: `route "${route}" is not in the route map of target "${t.name}"; add it to targets[${i}].routes or remove it here` });
+        if (!Object.hasOwn(t.routes, route)) ctx.addIssue({ code: 'custom', path: ['shadow', 'routes', route], message: `route "${route}" is not in the route map of target "${t.name}"; add it to targets[${i}].routes or remove it here` });
       }
     }
     for (const role of ['baseline', 'candidate'] as const) {
@@ -573,7 +573,7 @@ export const Config = z
       if (s.type === 'flow' || (s.type === 'request' && LITERAL_ROUTE.test(s.route))) return;
       cfg.targets.forEach((t) => {
         // A literal "METHOD /path" is used as written on both targets.
-        if (!(s.route in t.routes) && !LITERAL_ROUTE.test(s.route)) {
+        if (!Object.hasOwn(t.routes, s.route) && !LITERAL_ROUTE.test(s.route)) {
           const known = Object.keys(t.routes);
           ctx.addIssue({
             code: 'custom',

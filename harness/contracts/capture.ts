@@ -9,11 +9,20 @@ import type { Observed } from './normalize.ts';
  */
 export type CaptureFailure = Failure & { capture: string };
 
+/**
+ * What capture `c` reads from a response: a header (own keys only: a header named "constructor" that
+ * the answer lacks is not found) or a JSON path into the body.
+ */
+export function captureValue(c: CompiledStep['captures'][number], o: Observed): unknown {
+  if (c.header !== undefined) return Object.hasOwn(o.headers, c.header) ? o.headers[c.header] : undefined;
+  return o.json ? c.path!.get(o.body) : undefined;
+}
+
 export function capture(step: CompiledStep, o: Observed, vars: Map<string, unknown>): { failures: CaptureFailure[]; captured: [string, unknown][] } {
   const failures: CaptureFailure[] = [];
   const captured: [string, unknown][] = [];
   for (const c of step.captures) {
-    const v = c.header !== undefined ? o.headers[c.header] : o.json ? c.path!.get(o.body) : undefined;
+    const v = captureValue(c, o);
     if (v === undefined || v === null || v === '') {
       const what = c.header !== undefined ? `header ${c.header}` : c.path!.source;
       failures.push({ check: `capture ${c.name}`, capture: c.name, message: `capture ${c.name}: ${what} ${v === undefined ? 'not found in the response' : `is ${JSON.stringify(v)}`}` });

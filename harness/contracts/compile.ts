@@ -172,7 +172,7 @@ function compileSteps(
     if (literalPath !== undefined) checkConfigPath(literalPath, here('route'), issues, true);
     for (const role of ['baseline', 'candidate'] as const) {
       const t = targets[role];
-      const r = literal ? { method: literal[1]!, path: literalPath! } : t.routes[s.route];
+      const r = literal ? { method: literal[1]!, path: literalPath! } : Object.hasOwn(t.routes, s.route) ? t.routes[s.route] : undefined;
       if (!r) {
         const mapped = Object.keys(t.routes);
         issues.push({

@@ -89,13 +89,13 @@ function walk(a0: unknown, b0: unknown, w: Walk, at: string[], group: string[]):
       const ob = b as Record<string, unknown>;
       for (const k of Object.keys(oa)) {
         const child = [...at, k];
-        if (!(k in ob)) {
+        if (!Object.hasOwn(ob, k)) {
           if (!rules.ignored(child)) out.push(difference(rules, child, [...group, k], 'missing', oa[k], undefined));
         } else walk(oa[k], ob[k], w, child, [...group, k]);
       }
       for (const k of Object.keys(ob)) {
         const child = [...at, k];
-        if (!(k in oa) && !rules.ignored(child)) out.push(difference(rules, child, [...group, k], 'extra', undefined, ob[k]));
+        if (!Object.hasOwn(oa, k) && !rules.ignored(child)) out.push(difference(rules, child, [...group, k], 'extra', undefined, ob[k]));
       }
       return;
     }

@@ -18,7 +18,8 @@ export function mapStrings<T>(value: T, fn: (s: string) => string): T {
       const obj: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         const mk = fn(k);
-        obj[mk] = undefined; // keeps the key order
+        // Defined, not assigned: a key "__proto__" is a key like any other (assigned, it would set the prototype).
+        Object.defineProperty(obj, mk, { value: undefined, writable: true, enumerable: true, configurable: true }); // keeps the key order
         stack.push([x, obj, mk]);
       }
       out = obj;

@@ -72,7 +72,9 @@ export function compileJsonPath(source: string): JsonPath {
   const get = (value: unknown): unknown => {
     let cur: unknown = value;
     for (const step of steps) {
-      if (cur === null || typeof cur !== 'object') return undefined;
+      // Own members only: `$.constructor` of an answer without one is nothing, not Object's constructor
+      // (an `exists` assertion or a capture would pass on it); a member name selects nothing in an array.
+      if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, step) || (typeof step === 'string' && Array.isArray(cur))) return undefined;
       cur = (cur as Record<string | number, unknown>)[step];
     }
     return cur;

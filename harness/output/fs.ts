@@ -32,7 +32,7 @@ const DISK: Record<string, string> = {
 export function outputError(err: unknown, file: string, what: string): unknown {
   if (err instanceof OutputError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (!code || !(code in DISK)) return err;
+  if (!code || !Object.hasOwn(DISK, code)) return err;
   const reason = (err as Error).message.replace(/^[A-Z]+: /, '').replace(/, \w+( '.*')?$/, '');
   return new OutputError(file, `${file}: cannot write ${what} (${code}: ${reason}); ${DISK[code]}. Files already written are complete (the last good run.json is kept); nothing measured after this was recorded.`, { cause: err });
 }

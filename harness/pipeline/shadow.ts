@@ -66,7 +66,7 @@ export async function executeShadow(file: string, opts: ShadowOptions, io: CliIO
   const shadow = cfg.shadow ?? Shadow.parse({});
   const windowMs = opts.windowMs ?? shadow.window;
   if (!(windowMs > 0)) throw new UsageError(`the shadow window must be longer than 0 ms (shadow.window or --window), got ${windowMs}`);
-  const compared = Object.keys(shadow.routes ?? loaded.baseline.routes).filter((r) => r in loaded.candidate.routes);
+  const compared = Object.keys(shadow.routes ?? loaded.baseline.routes).filter((r) => Object.hasOwn(loaded.candidate.routes, r));
   let policy: LoadedPolicy | undefined;
   if (opts.policy) {
     policy = await loadPolicy(opts.policy, env);

@@ -1,5 +1,6 @@
 import type { ResolvedFlowScenario } from '../config/flow-scenarios.ts';
 import { checkStep, type Failure } from '../contracts/assertions.ts';
+import { captureValue } from '../contracts/capture.ts';
 import type { CompiledStep } from '../contracts/compile.ts';
 import { compareResponses, normalizeResponse, type Observed } from '../contracts/normalize.ts';
 import type { SentRequest, StepObservation } from '../contracts/runner.ts';
@@ -184,7 +185,7 @@ function failSample(s: StreamSample, outcome: Outcome, list: Failure[]): void {
 function capture(step: CompiledStep, o: Observed, vars: Map<string, unknown>): Failure[] {
   const fails: Failure[] = [];
   for (const c of step.captures) {
-    const v = c.header !== undefined ? o.headers[c.header] : o.json ? c.path!.get(o.body) : undefined;
+    const v = captureValue(c, o);
     if (v === undefined || v === null || v === '') {
       fails.push({ check: `capture ${c.name}`, message: `capture ${c.name}: ${c.header !== undefined ? `header ${c.header}` : c.path!.source} not found in the response (status ${o.status ?? 'none'})` });
       continue;

@@ -15,7 +15,7 @@ export interface LiveTarget {
 
 /** Method and path on a target for a logical route (the base URL's path prefix included). */
 export function routeOn(config: ResolvedTarget, route: string): { method: string; path: string } {
-  const r = config.routes[route];
+  const r = Object.hasOwn(config.routes, route) ? config.routes[route] : undefined;
   if (!r) throw new Error(`target "${config.name}" has no route "${route}"`);
   return { method: r.method, path: new URL(config.baseUrl).pathname.replace(/\/+$/, '') + r.path };
 }

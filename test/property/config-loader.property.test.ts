@@ -85,9 +85,10 @@ const UNSENDABLE = /[\u0000-\u0008\u000A-\u001F\u007F]/;
 describe('config loader properties', () => {
   it('random mutations of a valid config: a valid, sendable config or a coded error, never a crash or a hang', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...PATHS), nasty, fc.boolean()), { minLength: 1, maxLength: 4 }), async (muts) => {
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...PATHS), nasty, fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 4 }), async (muts) => {
         const cfg = base();
-        for (const [p, v, del] of muts) setAt(cfg, p, v, del && Math.random() < 0.3);
+        // A deletion in 3 of 10 mutations, drawn by fast-check so that a failing seed replays the same run.
+        for (const [p, v, roll] of muts) setAt(cfg, p, v, roll < 3);
         const r = await outcome(cfg);
         if ('err' in r) return expectCoded(r.err);
         const { baseline, candidate, config } = r.ok;

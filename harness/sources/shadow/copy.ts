@@ -53,7 +53,7 @@ function prefixAt(doc: unknown, pointer: string, prefix: string): boolean {
     node = (node as Record<string, unknown>)[parts[i]!] as typeof node;
   }
   const last = parts[parts.length - 1]!;
-  if (node === null || typeof node !== 'object' || !(last in node)) return false;
+  if (node === null || typeof node !== 'object' || !Object.hasOwn(node, last)) return false;
   const v = (node as Record<string, unknown>)[last];
   if (typeof v !== 'string' && typeof v !== 'number') return false;
   (node as Record<string, unknown>)[last] = prefix + String(v);

@@ -57,7 +57,7 @@ function fill(path: string, values: Record<string, string>): string {
  */
 export function compileMatcher(baseline: ResolvedTarget, candidate: ResolvedTarget, shadow: ShadowConfig): (method: string, path: string) => Decision {
   const listed = shadow.routes;
-  const names = listed ? Object.keys(listed) : Object.keys(baseline.routes).filter((r) => r in candidate.routes);
+  const names = listed ? Object.keys(listed) : Object.keys(baseline.routes).filter((r) => Object.hasOwn(candidate.routes, r));
   const routes: CompiledRoute[] = names.map((route) => {
     const b = routeOn(baseline, route);
     const { pattern, params } = compilePath(b.path);
