@@ -26,7 +26,7 @@ const BY_MODEL: Record<string, Record<string, string>> = {
 /** The first key of `load` that its model does not take, with why and the fix; undefined when none. */
 export function wrongModelKey(load: Record<string, unknown>): { key: string; message: string } | undefined {
   const model = typeof load.model === 'string' ? load.model : 'closed';
-  const known = model === 'closed' ? ARRIVAL_ONLY : model in BY_MODEL ? { ...CLOSED_ONLY, ...BY_MODEL[model] } : {};
+  const known = model === 'closed' ? ARRIVAL_ONLY : Object.hasOwn(BY_MODEL, model) ? { ...CLOSED_ONLY, ...BY_MODEL[model] } : {};
   for (const [key, why] of Object.entries(known)) {
     if (load[key] !== undefined) return { key, message: `"${key}" does not apply to model "${model}": ${why}` };
   }

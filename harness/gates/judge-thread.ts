@@ -50,7 +50,7 @@ port.on('message', (m: JudgeMessage) => {
   queue = queue.then(async () => {
     try {
       const [policy, extra] = await ready;
-      const fn = BUILT_IN[m.fn] ?? extra[m.fn];
+      const fn = Object.hasOwn(BUILT_IN, m.fn) ? BUILT_IN[m.fn] : Object.hasOwn(extra, m.fn) ? extra[m.fn] : undefined;
       if (typeof fn !== 'function') throw new Error(`no judgement named "${m.fn}"`);
       port.postMessage({ id: m.id, result: fn(policy, m.run, buckets.get(m.bucket) ?? []) } satisfies JudgeReply);
     } catch (err) {

@@ -7,6 +7,9 @@ import { parseFormats } from '../../harness/commands/report.ts';
 import { compileJsonPath } from '../../harness/json/path.ts';
 import { mapStrings } from '../../harness/json/map-strings.ts';
 import { UsageError } from '../../harness/errors.ts';
+import { loadCommand } from '../../harness/cli.ts';
+import { unsendable } from '../../harness/sources/replay/sendable.ts';
+import { runCli } from '../helpers/cli.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
 
 /**
@@ -72,5 +75,18 @@ describe('names Object.prototype holds', () => {
   it('--format constructor is an unknown format (usage error), not a reporter', () => {
     expect(() => parseFormats('constructor')).toThrow(UsageError);
     expect(() => parseFormats('md,toString')).toThrow(/unknown format "toString"/);
+  });
+
+  it('parity constructor is an unknown command (exit 3 PARITY_USAGE), not a crash', async () => {
+    expect(await loadCommand('toString')).toBeUndefined();
+    const r = await runCli(['constructor']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^parity: PARITY_USAGE\n.*unknown command "constructor"/);
+  });
+
+  it('a captured body with content-encoding "__proto__" is sent as captured, like any coding parity cannot check', () => {
+    const req = { t: 0, method: 'POST', path: '/chat', headers: { 'content-encoding': '__proto__', 'content-type': 'text/plain' }, body: 'a b', at: 'line 1' };
+    expect(unsendable(req, { dropHeaders: [], rewrites: [] })).toBeUndefined();
+    expect(unsendable({ ...req, headers: { 'content-encoding': 'gzip' } }, { dropHeaders: [], rewrites: [] })).toMatch(/does not decode/);
   });
 });

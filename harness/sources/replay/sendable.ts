@@ -19,7 +19,7 @@ const DECODERS: Record<string, (b: Buffer) => Buffer> = {
 function bodyProblem(headers: Record<string, string>, body: string | Buffer | undefined): string | undefined {
   const coding = headers['content-encoding']?.trim().toLowerCase();
   if (!coding || coding === 'identity' || body === undefined || body.length === 0) return undefined;
-  const decode = DECODERS[coding];
+  const decode = Object.hasOwn(DECODERS, coding) ? DECODERS[coding] : undefined;
   if (!decode) return undefined;
   try {
     decode(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
