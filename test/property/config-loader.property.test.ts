@@ -6,6 +6,7 @@ import { readConfigFile, resolveConfig, type LoadedConfig } from '../../harness/
 import { ParityError } from '../../harness/errors.ts';
 import { formatIssues } from '../../harness/errors.ts';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
+import { mutations, setAt } from '../helpers/mutations.ts';
 
 /**
  * The config loader over random input: every outcome is a valid config or a coded ParityError
@@ -36,29 +37,6 @@ const PATHS = [
   'preflight', 'preflight.retries', 'preflight.timeout', 'requestIdHeader', 'outDir', 'contracts',
 ];
 
-/** Values that have broken parsers before: wrong types, NaN, huge numbers, CR/LF, env templates, odd URLs, deep nesting. */
-const nasty = fc.oneof(
-  { weight: 1, arbitrary: fc.anything({ maxDepth: 3 }) },
-  { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 0.5, 1e9, 1e21, Number.MAX_SAFE_INTEGER, -0) },
-  { weight: 5, arbitrary: fc.constantFrom('', ' ', 'x y', 'a\r\nb', '\u0000', '${TOKEN}', '${BAD}', '${NOPE}', '${EMPTY:-}', '${URL}', 'Bearer ${TOKEN}', 'POST /x y', 'GET /ok', 'POST /\r\n', '/a b',
-    'ftp://h', 'localhost:80', 'http://u:p@127.0.0.1:9', 'http://127.0.0.1:9/?q=1', 'http://[::1', '10s', '0s', '1e9h', 'openai', 'closed', 'constant-arrival-rate', 'ramping-arrival-rate', '__proto__', 'constructor') },
-  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }).map((d) => JSON.parse('['.repeat(d * 500) + ']'.repeat(d * 500)) as unknown) },
-);
-
-function setAt(obj: Record<string, unknown>, p: string, value: unknown, del: boolean): void {
-  const keys = p.split('.');
-  let cur: unknown = obj;
-  for (const k of keys.slice(0, -1)) {
-    if (cur === null || typeof cur !== 'object') return;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  if (cur === null || typeof cur !== 'object') return;
-  const last = keys.at(-1)!;
-  if (del) delete (cur as Record<string, unknown>)[last];
-  else (cur as Record<string, unknown>)[last] = value;
-}
-
 async function outcome(raw: unknown): Promise<{ ok: LoadedConfig } | { err: unknown }> {
   // A hang is a failure too: the loader must answer well within this.
   let timer: NodeJS.Timeout | undefined;
@@ -85,10 +63,9 @@ const UNSENDABLE = /[\u0000-\u0008\u000A-\u001F\u007F]/;
 describe('config loader properties', () => {
   it('random mutations of a valid config: a valid, sendable config or a coded error, never a crash or a hang', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...PATHS), nasty, fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 4 }), async (muts) => {
+      fc.asyncProperty(mutations(PATHS), async (muts) => {
         const cfg = base();
-        // A deletion in 3 of 10 mutations, drawn by fast-check so that a failing seed replays the same run.
-        for (const [p, v, roll] of muts) setAt(cfg, p, v, roll < 3);
+        for (const m of muts) setAt(cfg, m.path, m.value, m.del);
         const r = await outcome(cfg);
         if ('err' in r) return expectCoded(r.err);
         const { baseline, candidate, config } = r.ok;
