@@ -1,3 +1,4 @@
+import { setOwn } from '../json/own.ts';
 import { difference, diffJson, type DiffSides, type GroupedDifference } from './diff.ts';
 import { mapEchoString } from './echo.ts';
 import { normalizeValue } from './normalizers.ts';
@@ -38,7 +39,7 @@ export interface RawResponse {
 
 export function normalizeResponse(raw: RawResponse): Observed {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined) setOwn(headers, k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v);
   let body: unknown;
   let json = false;
   let tooDeep = false;

@@ -1,3 +1,5 @@
+import { setOwn } from './own.ts';
+
 /**
  * A copy of a JSON-like value with every string (keys included) passed through `fn`; numbers,
  * booleans, null and the shape (key order too) are kept. Iterative, so any depth is fine. Only
@@ -18,8 +20,7 @@ export function mapStrings<T>(value: T, fn: (s: string) => string): T {
       const obj: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         const mk = fn(k);
-        // Defined, not assigned: a key "__proto__" is a key like any other (assigned, it would set the prototype).
-        Object.defineProperty(obj, mk, { value: undefined, writable: true, enumerable: true, configurable: true }); // keeps the key order
+        setOwn(obj, mk, undefined); // keeps the key order (a key "__proto__" too)
         stack.push([x, obj, mk]);
       }
       out = obj;

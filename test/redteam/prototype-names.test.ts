@@ -9,7 +9,11 @@ import { mapStrings } from '../../harness/json/map-strings.ts';
 import { UsageError } from '../../harness/errors.ts';
 import { loadCommand } from '../../harness/cli.ts';
 import { unsendable } from '../../harness/sources/replay/sendable.ts';
+import { openCapture } from '../../harness/sources/replay/detect.ts';
 import { runCli } from '../helpers/cli.ts';
+import { gorText, parityLines } from '../helpers/replay.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { streamConfig, tempWorkspace } from '../helpers/config.ts';
 
 /**
@@ -88,5 +92,15 @@ describe('names Object.prototype holds', () => {
     const req = { t: 0, method: 'POST', path: '/chat', headers: { 'content-encoding': '__proto__', 'content-type': 'text/plain' }, body: 'a b', at: 'line 1' };
     expect(unsendable(req, { dropHeaders: [], rewrites: [] })).toBeUndefined();
     expect(unsendable({ ...req, headers: { 'content-encoding': 'gzip' } }, { dropHeaders: [], rewrites: [] })).toMatch(/does not decode/);
+  });
+
+  it.each([['parity', parityLines], ['gor', gorText]] as const)('a %s capture keeps headers named "__proto__" and "constructor" as headers when replayed', async (format, write) => {
+    const file = path.join(tempWorkspace().dir, `capture.${format}`);
+    const headers = JSON.parse('{"__proto__":"a","constructor":"b","x-c":"c"}') as Record<string, string>;
+    writeFileSync(file, write([{ t: 1_700_000_000_000, method: 'GET', path: '/x', headers }]));
+    const got: Record<string, string>[] = [];
+    for await (const e of (await openCapture(file, format)).entries()) if (e.ok) got.push(e.req.headers);
+    expect(got).toHaveLength(1);
+    expect(Object.entries(got[0]!).filter(([k]) => k !== 'host')).toEqual([['__proto__', 'a'], ['constructor', 'b'], ['x-c', 'c']]);
   });
 });

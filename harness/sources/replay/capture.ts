@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { getOwn, setOwn } from '../../json/own.ts';
 import { redactQuery } from '../../secrets/scrubber.ts';
 import { oversizeReason, splitRecords } from './records.ts';
 
@@ -42,8 +43,8 @@ export const CAPTURE_FORMATS: readonly CaptureFormat[] = ['parity', 'har', 'gor'
  */
 export function addHeader(out: Record<string, string>, name: string, value: string): void {
   const k = name.toLowerCase();
-  const had = out[k];
-  out[k] = had === undefined ? value : `${had}${k === 'cookie' ? '; ' : ', '}${value}`;
+  const had = getOwn(out, k);
+  setOwn(out, k, had === undefined ? value : `${had}${k === 'cookie' ? '; ' : ', '}${value}`);
 }
 
 /** Headers as a plain lower-case record, from an object or a list of { name, value } (repeated names joined). */
@@ -54,7 +55,7 @@ export function headerRecord(raw: unknown): Record<string, string> {
       if (typeof h?.name === 'string' && !h.name.startsWith(':')) addHeader(out, h.name, String(h.value ?? ''));
     }
   } else if (raw && typeof raw === 'object') {
-    for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== null) setOwn(out, k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v));
   }
   return out;
 }
