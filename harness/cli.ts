@@ -1,3 +1,4 @@
+import { getOwn } from './json/own.ts';
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError } from './errors.ts';
 import { processIO, reportError, type CliIO } from './io.ts';
@@ -28,7 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /** The registered command names, and each command by name (for help and its tests). */
 export const COMMAND_NAMES = (): string[] => Object.keys(COMMANDS);
 export async function loadCommand(name: string): Promise<Command | undefined> {
-  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+  return getOwn(COMMANDS, name)?.();
 }
 
 /** The process's streams, guarded once: a closed stdout or stderr drops output instead of crashing the run. */
@@ -57,7 +58,7 @@ export async function main(argv: string[], given: CliIO = (defaultIO ??= process
       io.stdout.write(await help());
       return name ? ExitCode.pass : ExitCode.error;
     }
-    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    const load = getOwn(COMMANDS, name);
     if (!load) throw new UsageError(`unknown command "${name}"; the commands are: ${Object.keys(COMMANDS).join(', ')}`);
     const command = await load();
     if (rest.includes('--help') || rest.includes('-h')) return void io.stdout.write(renderCommandHelp(command)), ExitCode.pass;

@@ -1,3 +1,4 @@
+import { getOwn } from '../json/own.ts';
 import type { Failure } from './assertions.ts';
 import type { CompiledStep } from './compile.ts';
 import type { Observed } from './normalize.ts';
@@ -14,7 +15,7 @@ export type CaptureFailure = Failure & { capture: string };
  * the answer lacks is not found) or a JSON path into the body.
  */
 export function captureValue(c: CompiledStep['captures'][number], o: Observed): unknown {
-  if (c.header !== undefined) return Object.hasOwn(o.headers, c.header) ? o.headers[c.header] : undefined;
+  if (c.header !== undefined) return getOwn(o.headers, c.header);
   return o.json ? c.path!.get(o.body) : undefined;
 }
 

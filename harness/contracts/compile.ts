@@ -1,3 +1,4 @@
+import { getOwn } from '../json/own.ts';
 import { closest } from '../text/closest.ts';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -172,7 +173,7 @@ function compileSteps(
     if (literalPath !== undefined) checkConfigPath(literalPath, here('route'), issues, true);
     for (const role of ['baseline', 'candidate'] as const) {
       const t = targets[role];
-      const r = literal ? { method: literal[1]!, path: literalPath! } : Object.hasOwn(t.routes, s.route) ? t.routes[s.route] : undefined;
+      const r = literal ? { method: literal[1]!, path: literalPath! } : getOwn(t.routes, s.route);
       if (!r) {
         const mapped = Object.keys(t.routes);
         issues.push({

@@ -1,3 +1,4 @@
+import { getOwn } from '../json/own.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RunResult } from '../run/result.ts';
 import { failsSoFar } from './early.ts';
@@ -50,7 +51,7 @@ port.on('message', (m: JudgeMessage) => {
   queue = queue.then(async () => {
     try {
       const [policy, extra] = await ready;
-      const fn = Object.hasOwn(BUILT_IN, m.fn) ? BUILT_IN[m.fn] : Object.hasOwn(extra, m.fn) ? extra[m.fn] : undefined;
+      const fn = getOwn(BUILT_IN, m.fn) ?? getOwn(extra, m.fn);
       if (typeof fn !== 'function') throw new Error(`no judgement named "${m.fn}"`);
       port.postMessage({ id: m.id, result: fn(policy, m.run, buckets.get(m.bucket) ?? []) } satisfies JudgeReply);
     } catch (err) {

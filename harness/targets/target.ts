@@ -1,3 +1,4 @@
+import { getOwn } from '../json/own.ts';
 import { Pool, type buildConnector } from 'undici';
 import type { ResolvedTarget } from '../config/load.ts';
 import type { TimeoutsConfig } from '../config/schema.ts';
@@ -15,7 +16,7 @@ export interface LiveTarget {
 
 /** Method and path on a target for a logical route (the base URL's path prefix included). */
 export function routeOn(config: ResolvedTarget, route: string): { method: string; path: string } {
-  const r = Object.hasOwn(config.routes, route) ? config.routes[route] : undefined;
+  const r = getOwn(config.routes, route);
   if (!r) throw new Error(`target "${config.name}" has no route "${route}"`);
   return { method: r.method, path: new URL(config.baseUrl).pathname.replace(/\/+$/, '') + r.path };
 }

@@ -1,3 +1,4 @@
+import { getOwn } from '../../json/own.ts';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { checkHeaderName, checkHeaderValue, checkPath } from '../../config/sendable.ts';
 import type { ConfigIssue } from '../../errors.ts';
@@ -19,7 +20,7 @@ const DECODERS: Record<string, (b: Buffer) => Buffer> = {
 function bodyProblem(headers: Record<string, string>, body: string | Buffer | undefined): string | undefined {
   const coding = headers['content-encoding']?.trim().toLowerCase();
   if (!coding || coding === 'identity' || body === undefined || body.length === 0) return undefined;
-  const decode = Object.hasOwn(DECODERS, coding) ? DECODERS[coding] : undefined;
+  const decode = getOwn(DECODERS, coding);
   if (!decode) return undefined;
   try {
     decode(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
