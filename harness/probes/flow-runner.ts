@@ -39,7 +39,8 @@ export function runFlowIteration(run: FlowRun, scenario: ResolvedFlowScenario, i
 async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowStart, compared: boolean, warmup: boolean): Promise<boolean> {
   const iteration = it.iteration;
   const flow = scenario.flow;
-  let sides: readonly LiveTarget[] = compared && run.replica ? [run.targets[0], run.targets[1], run.replica] : run.targets;
+  // A compared iteration learning noise: the replica on the baseline, its counterweight on the candidate.
+  let sides: readonly LiveTarget[] = compared && run.replica && run.counterweight ? [run.targets[0], run.targets[1], run.replica, run.counterweight] : run.targets;
   const vars: Map<string, unknown>[] = [];
   for (let i = 0; i < sides.length; i++) vars.push(varsOf(run.runId, iteration, flow, names[i]!));
   let seen: Map<string, Observed>[] | undefined;
@@ -67,9 +68,16 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
     // baseline's server, it ran beside the baseline's request of every compared pair (the
     // candidate's ran alone): on a backend sharing its CPU between requests the baseline read twice
     // as slow, and a candidate 1.7x slower passed latency.p50 <= 1.3x baseline.
+    // Its counterweight goes to the candidate at the same moment: the replica alone doubled the
+    // baseline's load (compare: all), whose latency near saturation grew with it, and a candidate
+    // 2x slower per request read 1.15x and passed latency.p50 <= 1.25x baseline
+    // (noise-replica-load.test.ts).
     if (sides.length > 2 && !results.some((r) => r.aborted)) {
-      probes.push(stepProbe(each, sides[2]!, 2, vars[2]!, performance.now()));
-      results.push(await probes[2]!.run(sides[2]!.pool));
+      const at = performance.now();
+      for (let i = 2; i < sides.length; i++) probes.push(stepProbe(each, sides[i]!, i, vars[i]!, at));
+      // Two copies (a replica never goes without its counterweight), in turn as the pair's two.
+      const copies = runInTurn(iteration, 2, (k) => probes[2 + k]!.run(sides[2 + k]!.pool));
+      for (let k = 0; k < copies.length; k++) results.push(await copies[k]!);
     }
     if (results.some((r) => r.aborted)) return false;
     if (it.intendedAt !== undefined) {
@@ -106,6 +114,8 @@ async function runFlow(run: FlowRun, scenario: ResolvedFlowScenario, it: FlowSta
       // measures noise: when its capture fails it leaves the flow, and the pair goes on. It stopped
       // the pair's flow too, so a baseline refusing the replica's second write (a lot code that is
       // not unique per side) kept every later step from the candidate, whose failures there passed.
+      // The replica and its counterweight leave together, whichever failed: one going on alone
+      // would load one target more than the other again.
       if (missing.length) {
         if (i < 2) stop = true;
         else replicaLeaves = true;
@@ -150,7 +160,7 @@ function stepProbe(
   at: number,
 ): RequestProbe {
   const { run, scenario, step, it, requestId, route, requests } = each;
-  const role = i === 2 ? 'baseline' : t.config.role;
+  const role = i === 2 ? 'baseline' : i === 3 ? 'candidate' : t.config.role;
   const req = buildRequest(step, t, role, vars, run.requestIdHeader, requestId, i > 0 && each.sameBody ? requests[0]!.body : undefined);
   requests.push(req);
   const id: RequestIdentity = { target: t.config.name, role, scenario: scenario.name, requestId, iteration: it.iteration, vu: it.vu, route };

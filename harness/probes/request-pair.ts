@@ -23,6 +23,13 @@ export interface FlowRun {
   targets: readonly [LiveTarget, LiveTarget];
   /** The noise replica (the baseline again, with its own variables), for a compared iteration with noise learning. */
   replica?: LiveTarget | undefined;
+  /**
+   * The replica's counterpart on the candidate (its own pool and variables): every request the
+   * replica sends the baseline, it sends the candidate at the same moment, and its answer only
+   * carries its flow on (never measured, compared or judged). Both targets carry the same load.
+   * Given whenever `replica` is.
+   */
+  counterweight?: LiveTarget | undefined;
   runId: string;
   requestIdHeader: string;
   timeouts: TimeoutsConfig;
@@ -45,8 +52,11 @@ export interface FlowStart {
   intendedAt?: number | undefined;
 }
 
-/** Side names, by index: baseline, candidate, the noise replica. */
-export const names = ['baseline', 'candidate', 'replica'] as const;
+/** Side names, by index: baseline, candidate, the noise replica, its counterweight on the candidate. */
+export const names = ['baseline', 'candidate', 'replica', 'counterweight'] as const;
+
+/** Each side's `{{unique}}` ends in its own letter (the counterweight's cannot be the candidate's "c": one server gets both). */
+const UNIQUE_SUFFIX = { baseline: 'b', candidate: 'c', replica: 'r', counterweight: 'w' } as const;
 
 
 /** One side's variables at the start of an iteration: the built-ins, then the flow's own (which may use them). */
@@ -56,7 +66,7 @@ export function varsOf(runId: string, iteration: number, flow: ResolvedFlowScena
   vars.set('run_id', runId);
   vars.set('iteration', iteration);
   vars.set('flow', flow.name);
-  vars.set('unique', `${runId}-${iteration}-${side[0]}`);
+  vars.set('unique', `${runId}-${iteration}-${UNIQUE_SUFFIX[side]}`);
   for (const k in flow.vars) vars.set(k, renderValue(flow.vars[k], vars));
   return vars;
 }

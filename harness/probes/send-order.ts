@@ -6,7 +6,8 @@
  * the baseline's request: a bias in one direction that the gates read as the candidate's. So the
  * order alternates with the iteration, as the stream path's does: even iterations send the
  * baseline first, odd ones the candidate. A noise replica (a third side) goes last (a flow under
- * load sends its replica's request only once the pair has answered: flow-runner.ts).
+ * load sends its replica's request only once the pair has answered, beside its counterweight on
+ * the candidate, the two in turn as a pair's: flow-runner.ts).
  */
 export function sendOrder(iteration: number, sides: number): readonly number[] {
   const odd = iteration % 2 === 1;

@@ -168,10 +168,12 @@ export function createShard(input: ShardInput): Shard {
   type Plan = ReturnType<typeof planStream>;
   const endpoints = new EndpointSinks({ baseline: loaded.baseline.name, candidate: loaded.candidate.name });
   const hasFlows = loaded.scenarios.some((sc) => sc.type !== 'stream');
-  // The noise replica of compared flow iterations: the baseline again, on its own pool.
-  const replica = loaded.scenarios.some((sc) => sc.type !== 'stream' && sc.noise && sc.compare > 0)
-    ? openTarget({ ...loaded.baseline, name: `${loaded.baseline.name}#2`, connections: share(loaded.baseline.connections) }, load.timeouts)
-    : undefined;
+  // The noise replica of compared flow iterations: the baseline again, on its own pool; and its
+  // counterweight, the candidate again on its own pool, so both targets carry the same load.
+  const learnsNoise = loaded.scenarios.some((sc) => sc.type !== 'stream' && sc.noise && sc.compare > 0);
+  const [replica, counterweight] = learnsNoise
+    ? [loaded.baseline, loaded.candidate].map((t) => openTarget({ ...t, name: `${t.name}#2`, connections: share(t.connections) }, load.timeouts))
+    : [undefined, undefined];
   const comparedHeaders = loaded.contracts?.headers ?? ['content-type'];
   /** Scenarios diffing a sample of their pairs (`compare` below "all"): their contract counts say so (ContractStepSummary.share). */
   // A replay's one scenario diffs `--compare` of its pairs (its own `compare` is 0).
@@ -229,6 +231,7 @@ export function createShard(input: ShardInput): Shard {
   const flowRun: FlowRun = {
     targets,
     replica,
+    counterweight,
     runId: input.runId,
     requestIdHeader: cfg.requestIdHeader,
     timeouts: load.timeouts,
@@ -395,7 +398,7 @@ export function createShard(input: ShardInput): Shard {
         ended = true;
         await Promise.all([samples.end(), warmup?.end()]);
         for (const c of connectors ?? []) c.close();
-        await Promise.all([...targets, ...(replica ? [replica] : [])].map((t) => t.close())).catch(() => undefined);
+        await Promise.all([...targets, ...(replica ? [replica] : []), ...(counterweight ? [counterweight] : [])].map((t) => t.close())).catch(() => undefined);
       }
     },
     state() {

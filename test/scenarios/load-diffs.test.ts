@@ -154,9 +154,9 @@ describe.each([
 
   it('the curl lines replay the same requests: each target answers as it did under load', async () => {
     for (const d of docs.slice(0, 3)) {
-      // Under load: once on each target, and once more on the baseline (the noise replica, same request id).
+      // Under load: twice on each target (the noise replica on the baseline, its counterweight on the candidate; same request id).
       const before = [b, c].map((f) => f.served.filter((s) => s.requestId === d.requestId).length);
-      expect(before).toEqual([2, 1]);
+      expect(before).toEqual([2, 2]);
       expect(await replay(d.baseline.curl, { PARITY_TOKEN: TOKEN })).toBe(200);
       expect(await replay(d.candidate.curl, { PARITY_TOKEN: TOKEN })).toBe(404);
       // The servers logged the replays under the pair's request id and route.
