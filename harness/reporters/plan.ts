@@ -113,6 +113,15 @@ function rampingStages(start: number, stages: readonly StageConfig[], timeUnit: 
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
+/**
+ * What noise learning adds under load: each diffed step goes a second time to the baseline (the
+ * replica) and to the candidate (its counterweight, answer dropped), so both carry the same extra
+ * load, and the latencies gated are those of that load, not the schedule's alone.
+ */
+function noiseLoad(compare: number): string {
+  return `noise learning: each diffed step is sent a second time to both targets (the baseline's replica; the candidate's counterweight, its answer dropped): +${round(100 * compare)}% of this scenario's requests on each target, writes repeated on both; latency is measured under that load`;
+}
+
 function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
@@ -134,6 +143,7 @@ function planScenarios(loaded: LoadedConfig, lines: string[]): void {
       lines.push(`  ${s.name}: stream, route ${s.route}, ${mix}, ${prompts}`);
     } else {
       lines.push(`  ${s.name}: ${s.type}, ${s.routes.join(' → ')}, ${mix}${s.compare > 0 ? `, ${round(100 * s.compare)}% of pairs diffed` : ''}`);
+      if (s.noise && s.compare > 0) lines.push(`    ${noiseLoad(s.compare)}`);
     }
   }
   if (c.load) lines.push('', 'load:', ...loadLines(c.load).map((l) => `  ${l}`));

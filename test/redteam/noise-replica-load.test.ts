@@ -6,6 +6,7 @@ import { resolveConfig } from '../../harness/config/load.ts';
 import type { ConfigInput } from '../../harness/config/schema.ts';
 import { evaluatePolicy } from '../../harness/gates/evaluate.ts';
 import { gatePair } from '../../harness/gates/metrics.ts';
+import { renderPlan } from '../../harness/reporters/plan.ts';
 import { runParity } from '../../harness/run/engine.ts';
 import { policyOf } from '../helpers/gates.ts';
 import { loadSensitive } from '../helpers/load-server.ts';
@@ -101,4 +102,11 @@ describe('noise learning loads both targets alike', () => {
     expect(out.pairs.filter((p) => p.step === 'get').length).toBe(creates.length);
     expect(Object.fromEntries(base.counts), 'baseline requests by method').toEqual(Object.fromEntries(cand.counts));
   }, 60_000);
+
+  it('the plan says what noise learning adds to each target’s load', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-noise-plan-'));
+    const cfg = config('http://127.0.0.1:1', 'http://127.0.0.1:2', { type: 'request', name: 'lot', route: 'GET /api/lots/LOT-1', compare: '5%', noise: true }, 40);
+    const plan = renderPlan(await resolveConfig(cfg, path.join(dir, 'inline.json')), undefined);
+    expect(plan).toMatch(/lot: request, .*5% of pairs diffed\n {4}noise learning: each diffed step is sent a second time to both targets .*\+5% of this scenario's requests on each target/);
+  });
 });
