@@ -5,6 +5,8 @@ import { ReplayComparer } from '../sources/replay/compare.ts';
 import { parseSpeed, ReplayFeed } from '../sources/replay/feed.ts';
 import { DEFAULT_MAX_CORRUPT, PacingTally } from '../sources/replay/fidelity.ts';
 import { REPLAY_SCENARIO } from '../sources/replay/pair.ts';
+import { captureDigest } from '../sources/replay/digest.ts';
+import { replayOptions } from '../sources/replay/options.ts';
 import { DEFAULT_MAX_ENTRY_BYTES } from '../sources/replay/records.ts';
 import { replayLoaded, streamPaths } from '../sources/replay/source.ts';
 import type { Command } from './command.ts';
@@ -143,6 +145,8 @@ export const replayCommand: Command = {
     const feed = new ReplayFeed(opened.entries, capture, opened.format, speed, loop, filters);
     feed.report.maxCorrupt = maxCorrupt;
     feed.report.maxEntryBytes = maxEntryBytes;
+    // Segments of one replay must have replayed the same bytes (sources/replay/segments.ts): a segment run records the capture's digest.
+    const digest = values.segment !== undefined ? await captureDigest(capture) : undefined;
     return executeRun(config, {
       ...runOptionsFrom(values, io.env),
       replay: async (loaded) => {
@@ -151,6 +155,7 @@ export const replayCommand: Command = {
         feed.filters.copy = loaded.config.shadow;
         const endpoints = await feed.check(values.policy !== undefined);
         const r = replayLoaded(loaded, maxInFlight, endpoints);
+        feed.report.options = replayOptions({ digest, filters, streams: list(values.stream), maxInFlight: r.maxInFlight, compare: share, maxEntryBytes });
         const comparer = share > 0 ? { share, comparer: new ReplayComparer(REPLAY_SCENARIO, loaded.config.contracts?.rules, loaded.config.contracts?.headers ?? ['content-type']) } : undefined;
         return { loaded: r.loaded, source: { feed, isStream: streamPaths(list(values.stream)), maxInFlight: r.maxInFlight, compare: comparer, pacing: speed === 'max' ? undefined : new PacingTally() } };
       },

@@ -396,6 +396,23 @@ export const RunResult = z.object({
       /** Requests read whole (not as streams: no text/event-stream accept, no --stream path) whose baseline answered an SSE stream; their paths (the first 10). A harness warning: no pass. */
       streamsReadWhole: z.number().int().optional(),
       readWholePaths: z.array(z.string()).optional(),
+      /** The flags the replay ran with (sources/replay/options.ts): segments of one replay must agree on each, or merge refuses them. */
+      options: z
+        .object({
+          digest: z.string().nullable(),
+          include: z.array(z.string()),
+          exclude: z.array(z.string()),
+          allowWrites: z.boolean(),
+          from: z.number().nullable(),
+          to: z.number().nullable(),
+          rewrite: z.array(z.string()),
+          dropHeader: z.array(z.string()),
+          stream: z.array(z.string()),
+          maxInFlight: z.number().int(),
+          compare: z.number(),
+          maxEntryBytes: z.number().int(),
+        })
+        .optional(),
     })
     .optional(),
 });

@@ -30,12 +30,13 @@ export function checkSegmentsAlike(inputs: readonly SegmentInput[]): void {
     if (b.segment!.count !== a.segment!.count) throw differs('the number of segments is', a.segment!.count, b.segment!.count, 'Run every segment with the same --segment K/N or --segments N.');
     if (b.runId !== a.runId) throw differs('the run id is', a.runId, b.runId, 'Give every segment the same --start-at (or --run-id).');
     if (b.tool.version !== a.tool.version) throw differs('the parity version is', a.tool.version, b.tool.version, 'Run every segment with the same parity (container image).');
+    // Before the config: a replay's --max-in-flight is in its config echo too, and named here as the flag it is.
+    const replay = replaySegmentMismatch(a.replay, b.replay);
+    if (replay) throw mismatch(`${name(other)} is not a segment of the same replay as ${name(ref)}: ${replay}`);
     const path = firstDifference(a.config, b.config);
     if (path !== undefined) throw differs(`the config differs at ${path || '(root)'}:`, at(a.config, path), at(b.config, path), 'Run every segment with the same config file.');
     if (!isDeepStrictEqual(a.targets, b.targets)) throw differs('the targets are', a.targets, b.targets, 'Give every segment the same environment (target URLs).');
     if (b.segment!.prompts !== a.segment!.prompts) throw differs('the prompt sets (sha256) are', a.segment!.prompts, b.segment!.prompts, 'Ship the same prompt files to every segment.');
-    const replay = replaySegmentMismatch(a.replay, b.replay);
-    if (replay) throw mismatch(`${name(other)} is not a segment of the same replay as ${name(ref)}: ${replay}`);
   }
   const seen = new Map<number, SegmentInput>();
   for (const i of inputs) {

@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeLoadContracts } from '../../harness/run/endpoints.ts';
-import type { RunResult } from '../../harness/run/result.ts';
 import { runCli } from '../helpers/cli.ts';
 import { loadStep } from '../helpers/contracts.ts';
 import { parityLines } from '../helpers/replay.ts';
@@ -33,11 +32,13 @@ describe('share of the pairs diffed, merged across shards', () => {
 });
 
 /**
- * Reachable: `parity replay --compare` is a flag, not config, and merge checks replay segments'
- * capture and flags without it, so segments of one replay can diff different shares.
+ * Was reachable: `parity replay --compare` is a flag, not config, and merge checked replay segments'
+ * capture and flags without it, so segments of one replay could diff different shares. Merge now
+ * refuses them (run.json replay.options; test/redteam/merge-replay-options.test.ts): one replay's
+ * contract drift is never judged on two different samplings.
  */
 describe('parity merge of replay segments that diffed different shares', () => {
-  it('the merged contract steps carry the smaller share, whichever segment diffed all', async () => {
+  it('is refused (exit 3), naming --compare', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-merge-share-'));
     const servers = [0, 1].map(() => createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":7}'))));
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
@@ -55,11 +56,9 @@ describe('parity merge of replay segments that diffed different shares', () => {
         expect(r.code, r.stderr + r.stdout).toBe(0);
       }
       const merged = await runCli(['merge', path.join(dir, 'reports', 'mixed-share')], {});
-      expect(merged.code, merged.stderr + merged.stdout).toBe(0);
-      const m = JSON.parse(readFileSync(path.join(dir, 'reports', 'mixed-share', 'run.json'), 'utf8')) as RunResult;
-      const steps = (m.contracts ?? []).filter((c) => c.underLoad);
-      expect(steps.length).toBeGreaterThan(0);
-      for (const c of steps) expect(c.share).toBe(0.5);
+      expect(merged.code, merged.stderr + merged.stdout).toBe(3);
+      expect(merged.stderr).toMatch(/PARITY_SEGMENT_MISMATCH[\s\S]*--compare differs \(0\.5 there, 1 here\)/);
+      expect(existsSync(path.join(dir, 'reports', 'mixed-share', 'run.json'))).toBe(false);
     } finally {
       for (const s of servers) {
         s.closeAllConnections();

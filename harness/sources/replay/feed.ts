@@ -2,6 +2,7 @@ import { UsageError } from '../../errors.ts';
 import type { BadEntry, CaptureEntry, CaptureFormat, CapturedRequest } from './capture.ts';
 import type { PacingReport } from './fidelity.ts';
 import { takesRequest } from './segments.ts';
+import type { ReplayOptions } from './options.ts';
 import { compileFilters, endpointOf, outgoing, rewriteRequest, type FilterReason, type ReplayFilters } from './filter.ts';
 import { unsendable } from './sendable.ts';
 
@@ -33,6 +34,8 @@ export interface ReplayReport {
   /** Replayed requests read whole (not as streams) whose baseline or candidate answered an SSE stream, and their paths (the first 10): never a pass (fidelity.ts). */
   streamsReadWhole?: number;
   readWholePaths?: string[];
+  /** The flags the replay ran with (options.ts): segments of one replay must agree on each. */
+  options?: ReplayOptions;
 }
 
 export interface ReplayItem {

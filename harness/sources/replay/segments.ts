@@ -1,4 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { RunResult } from '../../run/result.ts';
+import { OPTION_FLAGS, type ReplayOptions } from './options.ts';
 
 type Replay = NonNullable<RunResult['replay']>;
 
@@ -17,6 +19,13 @@ export function replaySegmentMismatch(a: Replay | undefined, b: Replay | undefin
   if (!a || !b) return 'one is a replay and the other is not';
   const key = (r: Replay) => JSON.stringify({ format: r.format, speed: r.speed, loop: r.loop, read: r.read, skipped: r.skipped, bad: r.bad, maxCorrupt: r.maxCorrupt });
   if (key(a) !== key(b)) return `the capture or replay flags differ (${key(b)} there, ${key(a)} here): replay the same capture with the same flags in every segment`;
+  // What each segment sent and how it read the answers: a segment without the record (an older parity) against one with it differs too.
+  if (!a.options || !b.options) return a.options || b.options ? 'one recorded its replay flags (run.json replay.options) and the other did not: replay every segment with the same parity' : undefined;
+  for (const k of Object.keys(OPTION_FLAGS) as (keyof ReplayOptions)[]) {
+    if (!isDeepStrictEqual(a.options[k], b.options[k])) {
+      return `${OPTION_FLAGS[k]} differs (${JSON.stringify(b.options[k])} there, ${JSON.stringify(a.options[k])} here): replay the same capture with the same flags in every segment`;
+    }
+  }
   return undefined;
 }
 
