@@ -130,7 +130,7 @@ export function mergeLoadContracts(states: readonly ContractStepSummary[][]): Co
       for (const n of s.noise) {
         const e = m.noise.find((x) => x.pointer === n.pointer);
         if (e) e.count += n.count;
-        else m.noise.push(n);
+        else m.noise.push({ ...n });
       }
     }
   }
