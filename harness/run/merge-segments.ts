@@ -132,7 +132,7 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   if (states.some((st) => st.endpoints)) result.endpoints = mergeEndpoints(states.map((st) => st.endpoints ?? []), names);
   const underLoad = mergeLoadContracts(states.map((st) => st.loadContracts ?? []));
   if (contracts || underLoad.length) result.contracts = [...(contracts?.filter((c) => !c.underLoad) ?? []), ...underLoad];
-  if (ref.replay) result.replay = mergeReplays(inputs.map((i) => i.run.replay!));
+  if (ref.replay) result.replay = mergeReplays(inputs.map((i) => i.run.replay!), (inputs.find((i) => i.run.endedAt !== null) ?? inputs[0]!).run.replay);
   // The verdict is judged on the joined samples: a segment whose samples file lost pairs (not copied
   // back, cut short) would be in the summaries and invisible to the gates. Such a merge is incomplete.
   const held = await join(inputs.map((i) => path.join(i.dir, i.run.samples.file)), path.join(dir, 'samples.ndjson'));

@@ -31,12 +31,18 @@ export function checkSegmentsAlike(inputs: readonly SegmentInput[]): void {
     if (b.runId !== a.runId) throw differs('the run id is', a.runId, b.runId, 'Give every segment the same --start-at (or --run-id).');
     if (b.tool.version !== a.tool.version) throw differs('the parity version is', a.tool.version, b.tool.version, 'Run every segment with the same parity (container image).');
     // Before the config: a replay's --max-in-flight is in its config echo too, and named here as the flag it is.
-    const replay = replaySegmentMismatch(a.replay, b.replay);
+    const replay = replaySegmentMismatch(a.replay, b.replay, a.endedAt !== null && b.endedAt !== null);
     if (replay) throw mismatch(`${name(other)} is not a segment of the same replay as ${name(ref)}: ${replay}`);
     const path = firstDifference(a.config, b.config);
     if (path !== undefined) throw differs(`the config differs at ${path || '(root)'}:`, at(a.config, path), at(b.config, path), 'Run every segment with the same config file.');
     if (!isDeepStrictEqual(a.targets, b.targets)) throw differs('the targets are', a.targets, b.targets, 'Give every segment the same environment (target URLs).');
     if (b.segment!.prompts !== a.segment!.prompts) throw differs('the prompt sets (sha256) are', a.segment!.prompts, b.segment!.prompts, 'Ship the same prompt files to every segment.');
+  }
+  // The capture's counts, among segments that ended, when the first given did not (it was compared on its flags only).
+  const ended = inputs.filter((i) => i.run.endedAt !== null);
+  for (const other of ended.slice(1)) {
+    const replay = ref.run.endedAt === null ? replaySegmentMismatch(ended[0]!.run.replay, other.run.replay) : undefined;
+    if (replay) throw mismatch(`${name(other)} is not a segment of the same replay as ${name(ended[0]!)}: ${replay}`);
   }
   const seen = new Map<number, SegmentInput>();
   for (const i of inputs) {

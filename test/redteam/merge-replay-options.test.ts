@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,24 @@ describe('parity merge: replay segments run with different flags', () => {
     const r = await merge(ref, two, 'capture-merged');
     expect(r.code, r.stderr + r.stdout).toBe(3);
     expect(r.stderr).toMatch(/the capture file \(sha256\) differs/);
+  }, 60_000);
+
+  it('a replay segment killed before its end makes the merge incomplete (exit 2), not a flag mismatch (exit 3)', async () => {
+    // Killed outright: its run.json is the one written as it started (the capture not read yet, "running"), its spool kept.
+    const one = await segment(1, 'killed-1', BASE);
+    const two = await segment(2, 'killed-2', BASE);
+    const runJson = path.join(one, 'run.json');
+    const run = JSON.parse(readFileSync(runJson, 'utf8')) as RunResult;
+    const replay = { ...run.replay!, read: 0, scheduled: 0, skipped: { writes: 0, filtered: 0, window: 0 }, bad: 0, unsendable: 0, badEntries: [] };
+    delete replay.pacing;
+    writeFileSync(runJson, JSON.stringify({ ...run, endedAt: null, complete: false, incompleteReason: 'running', replay }));
+    rmSync(path.join(one, 'segment-state.json'));
+    const r = await merge(one, two, 'killed-merged');
+    expect(r.code, r.stderr + r.stdout).toBe(2);
+    expect(r.stdout).toMatch(/segment 1\/2 incomplete \(running\)/);
+    const m = JSON.parse(readFileSync(path.join(dir, 'killed-merged', 'run.json'), 'utf8')) as RunResult;
+    // The capture's counts are those of a segment that read it whole.
+    expect(m.replay).toMatchObject({ read: 8, bad: 0 });
   }, 60_000);
 
   it('a segment replayed with another config is refused (already so: the config echo)', async () => {

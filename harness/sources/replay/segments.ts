@@ -13,11 +13,16 @@ export function takesRequest(i: number, shard: { index: number; count: number })
   return i % shard.count === shard.index;
 }
 
-/** Why two segments did not replay the same capture the same way, or undefined. */
-export function replaySegmentMismatch(a: Replay | undefined, b: Replay | undefined): string | undefined {
+/**
+ * Why two segments did not replay the same capture the same way, or undefined. The capture's counts
+ * (read, left out, bad) are compared only with `counts` (both segments ended): a segment killed
+ * before its end holds what it had read by then (nothing, in the run.json written as it started),
+ * and is merged as an incomplete segment, not refused.
+ */
+export function replaySegmentMismatch(a: Replay | undefined, b: Replay | undefined, counts = true): string | undefined {
   if (!a && !b) return undefined;
   if (!a || !b) return 'one is a replay and the other is not';
-  const key = (r: Replay) => JSON.stringify({ format: r.format, speed: r.speed, loop: r.loop, read: r.read, skipped: r.skipped, bad: r.bad, maxCorrupt: r.maxCorrupt });
+  const key = (r: Replay) => JSON.stringify({ format: r.format, speed: r.speed, loop: r.loop, ...(counts ? { read: r.read, skipped: r.skipped, bad: r.bad } : {}), maxCorrupt: r.maxCorrupt });
   if (key(a) !== key(b)) return `the capture or replay flags differ (${key(b)} there, ${key(a)} here): replay the same capture with the same flags in every segment`;
   // What each segment sent and how it read the answers: a segment without the record (an older parity) against one with it differs too.
   if (!a.options || !b.options) return a.options || b.options ? 'one recorded its replay flags (run.json replay.options) and the other did not: replay every segment with the same parity' : undefined;
@@ -29,9 +34,11 @@ export function replaySegmentMismatch(a: Replay | undefined, b: Replay | undefin
   return undefined;
 }
 
-/** The replay record of the merged run: the capture's counts once, the scheduled requests and pacing summed. */
-export function mergeReplays(reports: readonly Replay[]): Replay {
-  const [ref] = reports as [Replay, ...Replay[]];
+/**
+ * The replay record of the merged run: the capture's counts once (from `ref`, a segment that ended
+ * when there is one: it read the whole capture), the scheduled requests and pacing summed.
+ */
+export function mergeReplays(reports: readonly Replay[], ref: Replay = reports[0]!): Replay {
   const out: Replay = { ...ref, badEntries: [...ref.badEntries], scheduled: reports.reduce((a, r) => a + r.scheduled, 0) };
   const paced = reports.map((r) => r.pacing).filter((p) => p !== undefined);
   if (paced.length) {
