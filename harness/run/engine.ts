@@ -27,6 +27,7 @@ import { SPOOL_SUFFIX } from './sample-spool.ts';
 import { assertNotRunning, clearRunning, markRunning } from './run-lock.ts';
 import { mergeShardStates } from './merge-states.ts';
 import { RUN_SCHEMA_VERSION, type ContractStepSummary, type PreflightCheckResult, type RunResult } from './result.ts';
+import { samplesDigest } from './segment-files.ts';
 import { promptsDigest, segmentClock, segmentDir, writeSegmentState, type SegmentRun } from './segment-run.ts';
 import { mergeEndpoints, mergeLoadContracts } from './endpoints.ts';
 import { withDiffFiles, writeLoadDiffs, type LoadDiffIndex } from './load-diffs.ts';
@@ -221,7 +222,12 @@ export async function runParity(loaded: LoadedConfig, opts: RunOptions = {}): Pr
     // A segment's shard states go first: merge reads them once run.json says the segment ended.
     // Scrubbed as run.json is (drift examples and messages may echo a secret); the drifting pairs
     // kept whole stay out: this segment wrote them to its own diffs/, and merge does not read them.
-    if (segment && result.endedAt !== null) await writeSegmentState(dir, scrubber.scrubDeep(states().map(({ loadDiffs: _d, ...st }) => st)));
+    // Their sha256 go into run.json: merge checks the files in this folder are this segment's own.
+    if (segment && result.endedAt !== null && result.segment) {
+      const state = await writeSegmentState(dir, scrubber.scrubDeep(states().map(({ loadDiffs: _d, ...st }) => st)));
+      const samples = await samplesDigest(path.join(dir, samplesFile));
+      result.segment = { ...result.segment, files: samples === undefined ? { state } : { state, samples } };
+    }
     await writeFileAtomic(runJson, JSON.stringify(result, null, 2) + '\n', 'run.json');
     if (result.endedAt !== null) await clearRunning(dir);
     return result;

@@ -19,6 +19,7 @@ import { readRun } from './read.ts';
 import { RUN_SCHEMA_VERSION, type RunResult } from './result.ts';
 import { checkSegmentsAlike, type SegmentInput } from './segment-check.ts';
 import type { MergedSegment } from './segment-result.ts';
+import { foreignFiles, type ForeignFiles } from './segment-files.ts';
 import { readSegmentState, SEGMENT_STATE_FILE } from './segment-run.ts';
 import { ensureSamples } from './samples-file.ts';
 import type { ShardState } from './shard.ts';
@@ -56,12 +57,17 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   const segments: MergedSegment[] = [];
   /** Finished segments whose state file did not come back (see below). */
   const stateless: number[] = [];
+  /** What in a finished segment's folder is not the file it wrote (another segment's, copied in). */
+  const foreign: ForeignFiles[] = [];
   for (const { dir: segDir, run } of inputs) {
     await ensureSamples(path.join(segDir, run.samples.file));
     // A segment killed before its end left no state: its summaries are rebuilt from the samples it spooled.
     const own = run.endedAt !== null ? await readSegmentState(segDir) : undefined;
     if (run.endedAt !== null && !own) stateless.push(run.segment!.index);
-    states.push(...(own ?? [await stateFromSamples(segDir, run)]));
+    // Another segment's file is never merged: its pairs would count twice, this segment's not at all.
+    const f = await foreignFiles(segDir, run, own?.sha256);
+    foreign.push(f);
+    states.push(...(own && !f.state ? own.shards : [await stateFromSamples(segDir, run, !f.samples)]));
     segments.push({
       ...run.segment!,
       dir: segDir,
@@ -92,6 +98,7 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
     // Rebuilt from its samples, a finished segment keeps its pairs but not what only its state held
     // (per-endpoint summaries, contract diffs under load, warm-up and lag figures): never a pass.
     ...stateless.map((k) => `segment ${k}/${count}: its ${SEGMENT_STATE_FILE} is missing (not copied back with its run.json?), so what only it held (per-endpoint summaries, contract diffs under load) is lost; copy the whole segment folder`),
+    ...foreign.flatMap((f) => [f.unrecorded, f.samples, f.state].filter((r) => r !== undefined)),
   ];
   const ended = segments.map((s, i) => inputs[i]!.run.endedAt);
   const result: RunResult = {
@@ -135,10 +142,13 @@ export async function mergeSegments(input: MergeSegmentsInput): Promise<{ result
   if (ref.replay) result.replay = mergeReplays(inputs.map((i) => i.run.replay!), (inputs.find((i) => i.run.endedAt !== null) ?? inputs[0]!).run.replay);
   // The verdict is judged on the joined samples: a segment whose samples file lost pairs (not copied
   // back, cut short) would be in the summaries and invisible to the gates. Such a merge is incomplete.
-  const held = await join(inputs.map((i) => path.join(i.dir, i.run.samples.file)), path.join(dir, 'samples.ndjson'));
+  // A samples file that is not the one its segment wrote (sha256) is left out: another segment's
+  // pairs joined again would be judged twice.
+  const held = await join(inputs.map((i, k) => (foreign[k]!.samples ? null : path.join(i.dir, i.run.samples.file))), path.join(dir, 'samples.ndjson'));
   inputs.forEach((i, k) => {
     // A segment killed before its end has no state: its summaries were rebuilt from these very samples.
-    if (i.run.endedAt !== null && held[k] !== i.run.samples.pairs) reasons.push(`segment ${i.run.segment!.index}/${count}: its samples file holds ${held[k]} pairs, its run.json says ${i.run.samples.pairs}`);
+    const holds = foreign[k]!.samplesPairs ?? held[k];
+    if (i.run.endedAt !== null && holds !== i.run.samples.pairs) reasons.push(`segment ${i.run.segment!.index}/${count}: its samples file holds ${holds} pairs, its run.json says ${i.run.samples.pairs}`);
   });
   if (reasons.length) result.complete = false;
   result.samples.pairs = held.reduce((a, n) => a + n, 0);
@@ -176,7 +186,7 @@ function defaultOut(segDir: string, runId: string): string {
 }
 
 /** A segment's state rebuilt from its samples (no scheduler lag or event-loop figures: it did not live to write them). */
-async function stateFromSamples(dir: string, run: RunResult): Promise<ShardState> {
+async function stateFromSamples(dir: string, run: RunResult, readSamples = true): Promise<ShardState> {
   const accs = new Map<string, [SummaryAccumulator, SummaryAccumulator]>();
   const names = Object.fromEntries(run.targets.map((t) => [t.role, t.name])) as Record<'baseline' | 'candidate', string>;
   for (const s of run.summaries) accs.set(s.scenario, [new SummaryAccumulator(names.baseline, 'baseline', s.scenario), new SummaryAccumulator(names.candidate, 'candidate', s.scenario)]);
@@ -185,7 +195,7 @@ async function stateFromSamples(dir: string, run: RunResult): Promise<ShardState
   const timeline = new TimelineAccumulator();
   let pairs = 0;
   const file = path.join(dir, run.samples.file);
-  if (existsSync(file)) {
+  if (readSamples && existsSync(file)) {
     for await (const p of readPairs(file)) {
       pairs++;
       const [b, c] = accs.get(p.scenario)!;
@@ -208,13 +218,13 @@ async function stateFromSamples(dir: string, run: RunResult): Promise<ShardState
   };
 }
 
-/** Concatenates NDJSON files into one, written whole (temp + rename, output/atomic.ts); returns the lines each held (0 when missing). */
-async function join(files: readonly string[], into: string): Promise<number[]> {
+/** Concatenates NDJSON files into one, written whole (temp + rename, output/atomic.ts); returns the lines each held (0 when missing or left out: null). */
+async function join(files: readonly (string | null)[], into: string): Promise<number[]> {
   const lines: number[] = [];
   async function* chunks(): AsyncGenerator<Buffer> {
     for (const f of files) {
       let n = 0;
-      if (existsSync(f)) {
+      if (f !== null && existsSync(f)) {
         for await (const chunk of createReadStream(f) as AsyncIterable<Buffer>) {
           for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
           yield chunk;

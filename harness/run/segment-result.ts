@@ -32,6 +32,13 @@ export const SegmentRecord = z.object({
   /** sha256 of the prompt sets the plan reads (the config echo holds only their paths). */
   prompts: z.string(),
   host: z.string(),
+  /**
+   * sha256 of the files this segment left beside its run.json, recorded when it ended (absent
+   * before, and from a parity that did not record them): `parity merge` checks that the files in
+   * the folder are this segment's own. `samples` is null when it left no samples file, absent when
+   * they were not final at its end (a harness error left a spool).
+   */
+  files: z.object({ state: z.string(), samples: z.string().nullable().optional() }).optional(),
 });
 export type SegmentRecord = z.infer<typeof SegmentRecord>;
 

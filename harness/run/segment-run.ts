@@ -24,17 +24,22 @@ export function segmentDir(outDir: string, runId: string, s: Segment): string {
 /** The shard states a segment measured, beside its run.json, so `parity merge` adds histograms rather than re-reading samples. */
 export const SEGMENT_STATE_FILE = 'segment-state.json';
 
-export async function writeSegmentState(dir: string, shards: readonly ShardState[]): Promise<void> {
+/** Writes the state; returns the sha256 of the bytes written (run.json `segment.files.state`). */
+export async function writeSegmentState(dir: string, shards: readonly ShardState[]): Promise<string> {
   const file = path.join(dir, SEGMENT_STATE_FILE);
+  const text = JSON.stringify({ stateVersion: 1, shards });
   // Written whole and renamed into place: a reader never sees half a state.
-  await writeFileAtomic(file, JSON.stringify({ stateVersion: 1, shards }), 'the segment state');
+  await writeFileAtomic(file, text, 'the segment state');
+  return createHash('sha256').update(text).digest('hex');
 }
 
-export async function readSegmentState(dir: string): Promise<ShardState[] | undefined> {
+/** The state in a segment's folder and the sha256 of its bytes, or undefined when there is none. */
+export async function readSegmentState(dir: string): Promise<{ shards: ShardState[]; sha256: string } | undefined> {
   const file = path.join(dir, SEGMENT_STATE_FILE);
   if (!existsSync(file)) return undefined;
-  const doc = JSON.parse(await readFile(file, 'utf8')) as { stateVersion?: number; shards?: ShardState[] };
-  return doc.stateVersion === 1 && Array.isArray(doc.shards) ? doc.shards : undefined;
+  const bytes = await readFile(file);
+  const doc = JSON.parse(bytes.toString('utf8')) as { stateVersion?: number; shards?: ShardState[] };
+  return doc.stateVersion === 1 && Array.isArray(doc.shards) ? { shards: doc.shards, sha256: createHash('sha256').update(bytes).digest('hex') } : undefined;
 }
 
 /** sha256 of the prompt sets the scenarios read: two segments with the same config echo but other prompt files are other plans. */
