@@ -412,11 +412,20 @@ function endpointOf(g: ResolvedGate, run: RunResult): ((p: GatePair) => boolean)
   return null;
 }
 
-/** The contract step summaries of a per-endpoint gate (steps whose endpoint is the gate's route, or the gate's step). */
+/**
+ * The contract step summaries of a per-endpoint gate (steps whose endpoint is the gate's route, or
+ * the gate's step). A request scenario's contract step is named for its scenario, a flow's for its
+ * step; a replay's endpoints have no step, and `--compare` tallies each as a step named for the
+ * endpoint (`GET /api/checkout`, or the capture's route name `checkout`): looked up under the
+ * scenario's name, a replay endpoint's drift was "no data" for a `METHOD /path` and every
+ * endpoint's drift for a route name, which passed a checkout gate on the other endpoints' clean
+ * pairs (test/redteam/replay-endpoint-drift-scope.test.ts).
+ */
 function contractScope(g: ResolvedGate, run: RunResult): ((c: ContractStepSummary) => boolean) | undefined {
   if (g.step !== null) return (c) => c.step === g.step;
-  if (g.route !== null && ROUTE_TEMPLATE.test(g.route)) {
-    const keys = new Set((run.endpoints ?? []).filter((e) => e.route === g.route).map((e) => `${e.scenario}\u0000${e.step ?? e.scenario}`));
+  if (g.route !== null && namesEndpoint(g.route, run)) {
+    const replay = run.load.model === 'replay';
+    const keys = new Set((run.endpoints ?? []).filter((e) => e.route === g.route).map((e) => `${e.scenario}\u0000${e.step ?? (replay ? e.route : e.scenario)}`));
     return (c) => keys.has(`${c.scenario}\u0000${c.step}`);
   }
   return undefined;
@@ -538,7 +547,9 @@ function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[]
   if (!r) {
     const where =
       m.source === 'contracts'
-        ? 'no contract results in this run (run.contracts)'
+        ? run.contracts?.length
+          ? "no contract results in this gate's scope (run.contracts has none of its scenario, route or step, or only steps some flow runs never sent)"
+          : 'no contract results in this run (run.contracts)'
         : m.source === 'sweep'
           ? 'capacity is measured by `parity sweep` across arrival rates, not by one run'
           : 'the load section reports no dropped iterations (run.load.dropped)';

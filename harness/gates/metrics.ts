@@ -294,12 +294,13 @@ function unseenClean(steps: readonly ContractStepSummary[], found: number): bool
 }
 
 /**
- * Pairs with drift of one class (run.contracts[].classes). A run.json written before drift classes
- * existed has drifted steps without them: no data (never a pass), not zero.
+ * Pairs with drift of one class (run.contracts[].classes), of the gate's steps as contract_drift
+ * reads them (a flow step, a route's endpoints). A run.json written before drift classes existed
+ * has drifted steps without them: no data (never a pass), not zero.
  */
-function contractClassCounts(run: RunResult, scenarios: ReadonlySet<string> | null, cls: 'breaking' | 'additive' | 'value'): CountReading | null {
+function contractClassCounts(run: RunResult, scenarios: ReadonlySet<string> | null, cls: 'breaking' | 'additive' | 'value', only?: (s: ContractStepSummary) => boolean): CountReading | null {
   if (!run.contracts) return null;
-  const steps = run.contracts.filter((c) => !scenarios || scenarios.has(c.scenario));
+  const steps = run.contracts.filter((c) => (!scenarios || scenarios.has(c.scenario)) && (!only || only(c)));
   if (steps.length === 0 || steps.some((s) => s.drifted > 0 && !s.classes)) return null;
   let pairs = 0;
   let n = 0;
@@ -365,7 +366,7 @@ function build(): Map<string, Metric> {
         name: `contract_drift.${cls}`,
         unit: 'count',
         source: 'contracts',
-        fromRun: (run, sc) => contractClassCounts(run, sc, cls),
+        fromRun: (run, sc, only) => contractClassCounts(run, sc, cls, only),
         comparisons: ['absolute'],
         describe: `contract pairs with ${cls} drift (${CLASS_WHAT[cls]}; run.contracts), exact count; candidate only`,
       }),
