@@ -393,6 +393,10 @@ export const RunResult = z.object({
       maxEntryBytes: z.number().int().optional(),
       /** Paced replays: pairs sent, those sent more than toleranceMs after their recorded offsets, the worst lag. */
       pacing: z.object({ toleranceMs: z.number(), sent: z.number().int(), late: z.number().int(), worstMs: z.number() }).optional(),
+      /** Endpoints with bad entries whose request was read (not sendable as captured): those bad entries and all the endpoint's entries to replay; past --max-corrupt, the run is incomplete. */
+      badEndpoints: z.record(z.string(), z.object({ bad: z.number().int(), entries: z.number().int() })).optional(),
+      /** Endpoints counted for badEndpoints (up to 10,000). */
+      endpoints: z.number().int().optional(),
       /** Requests read whole (not as streams: no text/event-stream accept, no --stream path) whose baseline answered an SSE stream; their paths (the first 10). A harness warning: no pass. */
       streamsReadWhole: z.number().int().optional(),
       readWholePaths: z.array(z.string()).optional(),

@@ -31,6 +31,15 @@ export interface ReplayReport {
   maxEntryBytes?: number;
   /** How closely the sends kept the recorded offsets (paced replays; fidelity.ts). */
   pacing?: PacingReport;
+  /**
+   * Endpoints with bad entries whose request was read (not sendable as captured: the endpoint is
+   * known; a corrupt or truncated entry names none): their bad entries and all their entries to
+   * replay (bad and kept) in one pass. One that lost more than --max-corrupt was judged on part of
+   * its traffic (fidelity.ts).
+   */
+  badEndpoints?: Record<string, { bad: number; entries: number }>;
+  /** Endpoints counted in that pass (up to 10,000): how many could have lost entries. */
+  endpoints?: number;
   /** Replayed requests read whole (not as streams) whose baseline or candidate answered an SSE stream, and their paths (the first 10): never a pass (fidelity.ts). */
   streamsReadWhole?: number;
   readWholePaths?: string[];
@@ -45,6 +54,10 @@ export interface ReplayItem {
 }
 
 const MAX_LISTED = 100;
+/** Endpoints counted for --max-corrupt per endpoint (as many as a policy's route scopes are read for). */
+const MAX_ENDPOINTS = 10_000;
+// eslint-disable-next-line no-control-regex
+const NOT_A_NAME = /[\u0000-\u001f\u007f]/;
 
 /**
  * A capture as a stream of requests to replay at their recorded offsets: filtered, scaled by
@@ -72,12 +85,33 @@ export class ReplayFeed {
    * entry: corrupt, truncated, or kept by the filters but not sendable as written (undici would
    * refuse it on both sides, which would read as two connect errors; it is caught here instead).
    */
-  private take(e: CaptureEntry): { req: CapturedRequest } | { skip: FilterReason } | { bad: BadEntry; unsendable?: true } {
+  private take(e: CaptureEntry): { req: CapturedRequest } | { skip: FilterReason } | { bad: BadEntry; unsendable?: CapturedRequest } {
     if (!e.ok) return { bad: e.bad };
     const skip = this.keep(e.req);
     if (skip !== undefined) return { skip };
     const reason = unsendable(e.req, this.filters);
-    return reason ? { bad: { at: e.req.at, reason }, unsendable: true } : { req: e.req };
+    return reason ? { bad: { at: e.req.at, reason }, unsendable: e.req } : { req: e.req };
+  }
+
+  /** Pass 0's entries per endpoint (up to MAX_ENDPOINTS of them), and the bad ones of those whose request was read. */
+  private readonly perEndpoint = new Map<string, { bad: number; entries: number }>();
+
+  private countEndpoint(req: CapturedRequest, bad: boolean): void {
+    const name = endpointOf(req, rewriteRequest(req, this.filters).path);
+    // A path with control characters (a header injected through it) or of any length names no endpoint, and is never echoed.
+    if (bad && (NOT_A_NAME.test(name) || name.length > 512)) return;
+    let c = this.perEndpoint.get(name);
+    if (!c) {
+      if (this.perEndpoint.size >= MAX_ENDPOINTS) return;
+      this.perEndpoint.set(name, (c = { bad: 0, entries: 0 }));
+      this.report.endpoints = this.perEndpoint.size;
+    }
+    c.entries++;
+    if (bad) {
+      c.bad++;
+      // No prototype: an endpoint named `__proto__` is a name like any other.
+      (this.report.badEndpoints ??= Object.create(null) as Record<string, { bad: number; entries: number }>)[name] = c;
+    }
   }
 
   /**
@@ -136,7 +170,10 @@ export class ReplayFeed {
         if ('bad' in t) {
           if (pass === 0) {
             this.report.bad++;
-            if (t.unsendable) this.report.unsendable!++;
+            if (t.unsendable) {
+              this.report.unsendable!++;
+              this.countEndpoint(t.unsendable, true);
+            }
             if (this.report.badEntries.length < MAX_LISTED) this.report.badEntries.push(t.bad);
           }
           continue;
@@ -146,6 +183,7 @@ export class ReplayFeed {
           continue;
         }
         const { req } = t;
+        if (pass === 0) this.countEndpoint(req, false);
         if (pass === 0 && this.filters.copy?.rewrite.some((w) => w.body !== undefined)) {
           const missed = outgoing(req, this.filters).rewriteMissed;
           if (missed) this.report.rewriteMissed = (this.report.rewriteMissed ?? 0) + 1;

@@ -32,6 +32,53 @@ export class PacingTally {
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
+/** Chance, over the capture's endpoints together, of naming an endpoint whose entries went bad no more often than --max-corrupt allows. */
+const FALSE_ALARM = 0.05;
+
+/**
+ * Endpoints that lost more than `max` of their own entries beyond chance, as "checkout: 9 of its 12
+ * capture entries (75%) cannot be sent as captured". --max-corrupt tolerates a share of the
+ * capture; the tolerated bad entries falling on one endpoint leave it judged on a fraction of its
+ * traffic, its gates and guards reading the rest as if it were all
+ * (test/redteam/max-corrupt-one-endpoint.test.ts). Beyond chance: as many bad entries or more have
+ * a binomial probability below 5% split over the `endpoints` counted (Bonferroni) when each entry
+ * is bad with probability `max`, so one bad entry of 12 (or of a path seen once) is what a 1%
+ * spread gives, and 9 of 12 is not.
+ */
+function endpointsLost(byEndpoint: Record<string, { bad: number; entries: number }> | undefined, endpoints: number, max: number): string[] {
+  const out: string[] = [];
+  for (const [name, c] of Object.entries(byEndpoint ?? {})) {
+    if (c.entries <= 0 || c.bad / c.entries <= max) continue;
+    if (atLeast(c.bad, c.entries, max) >= FALSE_ALARM / Math.max(1, endpoints)) continue;
+    out.push(`${name}: ${c.bad} of its ${c.entries} capture entries (${pct(c.bad / c.entries)}) cannot be sent as captured`);
+  }
+  return out;
+}
+
+/** P(X >= k) for X ~ Binomial(n, p), summed in log space from k up until the terms vanish. */
+function atLeast(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  const lp = Math.log(p);
+  const lq = Math.log1p(-p);
+  let term = logChoose(n, k) + k * lp + (n - k) * lq;
+  let sum = 0;
+  for (let i = k; i <= n; i++) {
+    const t = Math.exp(term);
+    sum += t;
+    if (t < sum * 1e-12) break;
+    term += Math.log(n - i) - Math.log(i + 1) + lp - lq;
+  }
+  return Math.min(1, sum);
+}
+
+function logChoose(n: number, k: number): number {
+  let s = 0;
+  for (let i = 1; i <= Math.min(k, n - k); i++) s += Math.log(n - Math.min(k, n - k) + i) - Math.log(i);
+  return s;
+}
+
 /**
  * What a replay's own record says about the verdict. More of the capture unreadable than
  * `maxCorrupt` allows: the replay did not send what was captured, so the run is incomplete (never a
@@ -45,6 +92,8 @@ export function replayFindings(r: {
   skipped?: { writes: number; filtered: number; window: number } | undefined;
   maxCorrupt?: number | undefined;
   pacing?: PacingReport | undefined;
+  badEndpoints?: Record<string, { bad: number; entries: number }> | undefined;
+  endpoints?: number | undefined;
   outOfOrder?: number | undefined;
   streamsReadWhole?: number | undefined;
   readWholePaths?: string[] | undefined;
@@ -59,6 +108,10 @@ export function replayFindings(r: {
   if (meant > 0 && r.bad > 0 && r.bad / meant > max) {
     const of = left > 0 ? `${meant} capture entries to replay (${r.read} read, ${left} left out by filters, window or writes)` : `${meant} capture entries`;
     out.incomplete = `${r.bad} of ${of} (${pct(r.bad / meant)}) were corrupt or truncated${r.unsendable ? ` (${r.unsendable} of them cannot be sent as written)` : ''}, over --max-corrupt ${pct(max)}: the replay did not send what was captured (each bad entry is listed in run.json replay.badEntries)`;
+  }
+  const lost = endpointsLost(r.badEndpoints, r.endpoints ?? 1, max);
+  if (!out.incomplete && lost.length) {
+    out.incomplete = `${lost.join('; ')}: over --max-corrupt ${pct(max)} of the endpoint's own traffic (beyond what that share spread over the capture gives by chance), so the replay did not send what was captured there and the endpoint was judged on part of its requests (each bad entry is listed in run.json replay.badEntries, per endpoint in replay.badEndpoints)`;
   }
   const p = r.pacing;
   if (p && p.sent > 0 && p.late / p.sent > MAX_LATE_SHARE) {
