@@ -56,8 +56,22 @@ export function evaluatePolicy(policy: LoadedPolicy, run: RunResult, pairs: read
   else if (runBlockers.length && policy.insufficient === 'fail') status = 'fail';
   else if (open.length || runBlockers.length) status = 'inconclusive';
   else status = 'pass';
-  if (status === 'pass') reasons.unshift(`all ${blocking.length} gate${blocking.length === 1 ? '' : 's'} pass`);
+  if (status === 'pass') reasons.unshift(`all ${blocking.length} gate${blocking.length === 1 ? '' : 's'} pass${notJudged(gates)}`);
   return { status, policy: policy.name, gates, reasons, evaluatedAt: now.toISOString() };
+}
+
+/**
+ * What a pass did not judge: the evidence-only guards of scopes with too few pairs to show a pass,
+ * named with their pairs, so a pass (and the hook it fires) never reads as covering them.
+ */
+function notJudged(gates: readonly GateResult[]): string {
+  const un = gates.filter((g) => g.status === 'unjudged');
+  if (un.length === 0) return '';
+  const named = un.slice(0, 10).map((g) => {
+    const n = Math.min(g.samples.baseline, g.samples.candidate);
+    return `${g.id} (${n} pair${n === 1 ? '' : 's'})`;
+  });
+  return `; ${un.length} scope${un.length === 1 ? '' : 's'} not judged alone (too few pairs to show a pass, no evidence of failure): ${named.join(', ')}${un.length > 10 ? ', …' : ''}`;
 }
 
 /**
@@ -310,8 +324,13 @@ function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: R
     const reason = full.reason.includes('; no reference: ') ? full.reason : `${full.reason}; no reference: ${mostlyFailed}`;
     return { ...full, status: policy.insufficient === 'fail' ? 'fail' : 'inconclusive', reason };
   }
+  // A scope none of whose pairs holds two answers compared nothing: with one pair, that pair may be
+  // all there is of it (a candidate failing it passed the run; 2 of 2 fail on evidence, and a
+  // baseline failing 30 of 30 is no reference). No evidence the candidate serves it: never a pass.
+  const none = nothingCompared(pairs);
+  if (none) return { ...full, status: policy.insufficient === 'fail' ? 'fail' : 'inconclusive', reason: `${guard.id}: no answer compared: ${none}, so nothing here shows the candidate serving this scope and a pass would claim it (test/redteam/one-pair-scope.test.ts)` };
   const n = Math.min(full.samples.baseline, full.samples.candidate);
-  const why = n === 0 ? 'no pairs in this scope' : n < guard.minSamples ? `${n} pairs, fewer than minSamples ${guard.minSamples} to show a pass` : 'the interval straddles the margin';
+  const why = n === 0 ? 'no pairs in this scope' : n < guard.minSamples ? `${n} pair${n === 1 ? '' : 's'}, fewer than minSamples ${guard.minSamples} to show a pass` : 'the interval straddles the margin';
   const seen = evidence.interval ? `candidate − baseline ${formatValue(evidence.value, 'pp')}, ${formatInterval(evidence.interval, 'pp')}` : 'no interval';
   const noRef = full.reason.includes('; no reference: ') ? full.reason.slice(full.reason.indexOf('; no reference: ')) : '';
   return {
@@ -319,6 +338,17 @@ function evaluateEvidenceGuard(guard: ResolvedGate, policy: LoadedPolicy, run: R
     status: 'unjudged',
     reason: `${guard.id}: not judged alone (${why}): ${seen} is not entirely beyond ${guard.threshold.op} ${formatValue(full.limit, 'pp')}, so no evidence of failure here and no pass either; these pairs count in the run-wide ${policy.guard.id}${noRef}`,
   };
+}
+
+/** Why a scope's pairs compared no two answers (every request failed on a side), or undefined (or when it has no pairs). */
+function nothingCompared(pairs: readonly GatePair[]): string | undefined {
+  const n = pairs.length;
+  if (n === 0) return undefined;
+  const k = failedCounts(pairs);
+  const of = `of this scope's ${n} request${n === 1 ? '' : 's'}`;
+  if (k.baseline === n) return `the baseline answered none ${of} (the candidate ${n - k.candidate})`;
+  if (k.candidate === n) return `the candidate answered none ${of} (the baseline ${n - k.baseline})`;
+  return undefined;
 }
 
 /**
