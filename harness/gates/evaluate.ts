@@ -2,7 +2,7 @@ import { percentiles } from '../metrics/percentiles.ts';
 import type { ContractStepSummary, GateResult, RunResult, Verdict } from '../run/result.ts';
 import { pairedBootstrap, type BootstrapOptions } from './bootstrap.ts';
 import { formatInterval, formatValue, type ReportUnit } from './format.ts';
-import { baselineFailedCompared, baselineMostlyFailed, failedCounts } from './guard.ts';
+import { baselineFailedCompared, baselineMostlyFailed, failedCounts, serverFailedCounts } from './guard.ts';
 import { moverRatio, newcombeDiff, normalQuantile, wilson, zFor, type Interval } from './intervals.ts';
 import type { LoadedPolicy, ResolvedGate } from './load.ts';
 import { FAILED_MS, METRICS, TOKEN_BASED, type CountMetric, type GatePair, type RateMetric, type ValueMetric } from './metrics.ts';
@@ -390,9 +390,30 @@ function replayEndpointGuards(policy: LoadedPolicy, run: RunResult, pairs: reado
       // refusals, however small a share of the capture (test/redteam/replay-endpoint-refused.test.ts).
       const why = baselineMostlyFailed(mine)!;
       out.push({ ...g, status: policy.insufficient === 'fail' ? 'fail' : 'inconclusive', samples: { ...g.samples, min: policy.guard.minSamples }, reason: `${id}: no reference: ${why}` });
+    } else {
+      const worse = failsWorse(guard, mine, z, policy.confidence);
+      if (worse) out.push({ ...g, status: 'fail', samples: { ...g.samples, min: policy.guard.minSamples }, reason: `${id}: ${worse}` });
     }
   }
   return out;
+}
+
+/**
+ * Why an endpoint's candidate fails worse than its baseline on evidence, or undefined: its server
+ * errors and unanswered requests (5xx, refused, reset, timeout) over the baseline's, entirely beyond
+ * the guard's margin. The guard counts every failure alike, so an endpoint the baseline answers 404
+ * (a path it no longer has) and the candidate 500 on every request failed "as often" on both
+ * sides and the replay PASSED (test/redteam/replay-endpoint-fails-worse.test.ts).
+ */
+function failsWorse(guard: ResolvedGate, pairs: readonly GatePair[], z: number, level: number): string | undefined {
+  const k = serverFailedCounts(pairs);
+  const n = pairs.length;
+  if (k.candidate <= k.baseline) return undefined;
+  const t = guard.threshold;
+  const interval = newcombeDiff(k.baseline, n, k.candidate, n, z);
+  const value = (k.candidate - k.baseline) / n;
+  if (judge(t.op, t.limit, value, interval, false) !== 'fail') return undefined;
+  return `the candidate failed ${k.candidate} of ${n} requests here with a server error or no answer (5xx, refused, reset, timeout), the baseline ${k.baseline}: candidate − baseline ${formatValue(value * 100, 'pp')}, ${formatInterval({ low: interval.low * 100, high: interval.high * 100, level }, 'pp')} entirely beyond ${t.op} ${formatValue(t.limit * 100, 'pp')}; failing alike on both sides is parity, and a 4xx answered against a 5xx or no answer is not alike`;
 }
 
 /** Whether the baseline refused (401/403) most of these requests, shown at the policy's confidence (the Wilson lower bound above one half). */

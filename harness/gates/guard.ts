@@ -58,6 +58,22 @@ export function failedCounts(pairs: readonly GatePair[]): { baseline: number; ca
 }
 
 /**
+ * Requests that failed on the server's side (a 5xx, or no HTTP answer: refused, reset, timeout,
+ * broken stream), per side: a 4xx is the backend's answer to the request (not found, refused),
+ * and both sides failing a request are alike only when they fail alike (a 404 against a 500 is not).
+ */
+export function serverFailedCounts(pairs: readonly GatePair[]): { baseline: number; candidate: number } {
+  const server = (s: GatePair['baseline']) => !isSuccess(s.outcome) && !(s.status !== undefined && s.status !== null && s.status >= 400 && s.status < 500);
+  let baseline = 0;
+  let candidate = 0;
+  for (const p of pairs) {
+    if (server(p.baseline)) baseline++;
+    if (server(p.candidate)) candidate++;
+  }
+  return { baseline, candidate };
+}
+
+/**
  * Why a scope's baseline is no reference, or undefined: it failed more than half of the scope's
  * requests. Compared with a baseline that mostly fails, a candidate is measured against failures,
  * not against the old backend's answers: both sides answering 401 to requests without credentials
