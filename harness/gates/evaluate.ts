@@ -591,7 +591,7 @@ function measureCount(m: CountMetric, run: RunResult, pairs: readonly GatePair[]
     const kB = pairs.filter((p) => m.event!(p.baseline)).length;
     const kC = pairs.filter((p) => m.event!(p.candidate)).length;
     const measured: Measured = { observed: { baseline: kB, candidate: kC }, samples: { baseline: pairs.length, candidate: pairs.length }, main: { value: kC, interval: null, method: 'exact count', exact: true } };
-    if (pairs.length === 0) measured.noData = 'no data: the run has no paired streams';
+    if (pairs.length === 0) measured.noData = scope ? "no data: no paired streams in this gate's scope" : 'no data: the run has no paired streams';
     return measured;
   }
   const r = m.fromRun!(run, scope, steps);
