@@ -43,9 +43,14 @@ describe('timings agree with the fixture delays at 50 concurrent streams', () =>
     expect(candidate.outcomes.complete).toBe(250);
     expect(Math.abs(median(out.pairs.map((p) => afterHeaders(p.baseline))) - 60)).toBeLessThanOrEqual(5);
     expect(Math.abs(median(out.pairs.map((p) => afterHeaders(p.candidate))) - 120)).toBeLessThanOrEqual(5);
-    // With the VU ramp-up spreading the connection burst, the summary's own p50 agrees too.
-    expect(Math.abs(baseline.firstContentMs!.p50 - 60)).toBeLessThanOrEqual(5);
-    expect(Math.abs(candidate.firstContentMs!.p50 - 120)).toBeLessThanOrEqual(5);
+    // The summary's own p50 is first content from the request's intended start: the delay plus the
+    // dispatch lag and the headers' queueing, which a busy machine lengthens (5.9 ms over the delay
+    // in one fresh-clone run): it agrees with the delay once those (their median) are allowed for.
+    const queued = (side: 'baseline' | 'candidate') => median(out.pairs.map((p) => p[side].headersMs! + (p[side].dispatchLagMs ?? 0)));
+    expect(baseline.firstContentMs!.p50 - 60).toBeGreaterThanOrEqual(-1);
+    expect(candidate.firstContentMs!.p50 - 120).toBeGreaterThanOrEqual(-1);
+    expect(baseline.firstContentMs!.p50 - 60).toBeLessThanOrEqual(queued('baseline') + 5);
+    expect(candidate.firstContentMs!.p50 - 120).toBeLessThanOrEqual(queued('candidate') + 5);
     // And no stream's first content comes before the configured delay.
     expect(baseline.firstContentMs!.min).toBeGreaterThanOrEqual(59);
     expect(candidate.firstContentMs!.min).toBeGreaterThanOrEqual(119);
