@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { fileDigest } from '../digest.ts';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunResult } from './result.ts';
@@ -19,18 +18,6 @@ export async function samplesDigest(file: string): Promise<string | null | undef
   const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
   if (names.some((n) => n.startsWith(base + '.') && (n.endsWith(SPOOL_SUFFIX) || /^\d+$/.test(n.slice(base.length + 1))))) return undefined;
   return (await fileDigest(file))?.sha256 ?? null;
-}
-
-/** sha256 (hex) of a file's bytes and its lines, read as a stream (a long run's samples are larger than one string can be); null when it is missing. */
-export async function fileDigest(file: string): Promise<{ sha256: string; lines: number } | null> {
-  if (!existsSync(file)) return null;
-  const h = createHash('sha256');
-  let lines = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    h.update(chunk);
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-  }
-  return { sha256: h.digest('hex'), lines };
 }
 
 /** What does not match in a segment's folder, each a sentence for the merged run's incompleteReason. */

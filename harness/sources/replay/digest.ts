@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { fileDigest } from '../../digest.ts';
 import { UsageError } from '../../errors.ts';
 
 /**
@@ -8,11 +7,12 @@ import { UsageError } from '../../errors.ts';
  * requests would otherwise merge as one replay (segments.ts).
  */
 export async function captureDigest(file: string): Promise<string> {
-  const hash = createHash('sha256');
+  let d: Awaited<ReturnType<typeof fileDigest>>;
   try {
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) hash.update(chunk);
+    d = await fileDigest(file);
   } catch (err) {
     throw new UsageError(`cannot read the capture ${file}: ${(err as Error).message}`);
   }
-  return `sha256:${hash.digest('hex')}`;
+  if (!d) throw new UsageError(`cannot read the capture ${file}: it is gone`);
+  return `sha256:${d.sha256}`;
 }

@@ -93,11 +93,16 @@ export class ReplayFeed {
     return reason ? { bad: { at: e.req.at, reason }, unsendable: e.req } : { req: e.req };
   }
 
+  /** The endpoint a captured request is replayed to (its path as rewritten), as gates and reports name it. */
+  private endpoint(req: CapturedRequest): string {
+    return endpointOf(req, rewriteRequest(req, this.filters).path);
+  }
+
   /** Pass 0's entries per endpoint (up to MAX_ENDPOINTS of them), and the bad ones of those whose request was read. */
   private readonly perEndpoint = new Map<string, { bad: number; entries: number }>();
 
   private countEndpoint(req: CapturedRequest, bad: boolean): void {
-    const name = endpointOf(req, rewriteRequest(req, this.filters).path);
+    const name = this.endpoint(req);
     // A path with control characters (a header injected through it) or of any length names no endpoint, and is never echoed.
     if (bad && (NOT_A_NAME.test(name) || name.length > 512)) return;
     let c = this.perEndpoint.get(name);
@@ -131,7 +136,7 @@ export class ReplayFeed {
       }
       if ('req' in t) {
         if (!endpoints) return [];
-        if (found.size < 10_000) found.add(endpointOf(t.req, rewriteRequest(t.req, this.filters).path));
+        if (found.size < 10_000) found.add(this.endpoint(t.req));
         continue;
       }
       seen[t.skip === 'write' ? 'writes' : t.skip]++;
